@@ -1,0 +1,23 @@
+"""``aifab build INTENT [-o OUTDIR]``: derive the design and write its artifacts."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from aifab.pipeline import build
+from aifab.summary import print_summary
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="derive the design and write configs and plans")
+    p.add_argument("intent", type=Path, help="intent YAML file")
+    p.add_argument("-o", "--out", type=Path, default=Path("build"), help="output directory (default: build)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = build(args.intent, args.out)
+    print_summary(result.design)
+    print(f"wrote {len(result.files)} files to {args.out}")
+    return 0

@@ -1,0 +1,226 @@
+"""Derive the Design from a validated intent: devices, ports, cables, addresses, ASNs, sessions.
+
+Pure functions, no I/O; the same intent always gives the same Design.
+Addressing follows RFC 3021 (/31 links, upper tier on the even address) and RFC 7938
+(a shared ASN per spine group, a unique ASN per leaf).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from netaddr import IPAddress, IPNetwork
+
+from aifab.design.model import (
+    CableClass,
+    Design,
+    Device,
+    FabricDesign,
+    Host,
+    Neighbor,
+    Nic,
+    Port,
+    Tier,
+)
+from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
+from aifab.design.validate import intent_problems, next_pow2
+from aifab.errors import DesignError
+from aifab.intent.schema import Backend, Frontend, Intent, Switch
+from aifab.platforms import PLATFORMS
+
+GROUP = {"leaf": "LEAFS", "spine": "SPINES", "core": "CORES"}
+
+
+def _ip(value: int) -> str:
+    return str(IPAddress(value, 4))
+
+
+def _cidr(value: int, prefixlen: int) -> str:
+    return f"{_ip(value)}/{prefixlen}"
+
+
+@dataclass
+class _Dev:
+    """A device under construction."""
+
+    name: str
+    role: str
+    tier: int
+    switch: Switch
+    asn: int
+    su: int | None = None
+    rail: int | None = None
+    pod: int | None = None
+    plane: int | None = None
+    pair: int | None = None
+    ports: list[Port] = field(default_factory=list)
+    neighbors: list[Neighbor] = field(default_factory=list)
+    subnets: list[str] = field(default_factory=list)
+
+    def port_name(self, index: int, speed: int) -> str:
+        return PLATFORMS[self.switch.platform].port(index, speed)
+
+
+@dataclass
+class _FabricBuild:
+    """Shared state while wiring one fabric."""
+
+    fabric: str
+    mtu: int
+    lengths: dict[str, float]
+    p2p_next: int
+    devices: list[_Dev] = field(default_factory=list)
+    nics: dict[str, list[Nic]] = field(default_factory=dict)
+
+    def add(self, dev: _Dev) -> _Dev:
+        self.devices.append(dev)
+        return dev
+
+    def link(self, upper: _Dev, up_idx: int, lower: _Dev, low_idx: int, cable: CableClass) -> None:
+        """Cable ``lower``'s uplink port to ``upper``'s downlink port with the next /31 and a session."""
+        speed = lower.switch.speed
+        a, b = self.p2p_next, self.p2p_next + 1
+        self.p2p_next += 2
+        up_name, low_name = upper.port_name(up_idx, speed), lower.port_name(low_idx, speed)
+        length = self.lengths[cable]
+        upper.ports.append(Port(up_name, up_idx, speed, self.mtu, "downlink", cable, length, _cidr(a, 31),
+                                lower.name, low_name, _ip(b), f"P2P_{lower.name}_{low_name}"))
+        lower.ports.append(Port(low_name, low_idx, speed, self.mtu, "uplink", cable, length, _cidr(b, 31),
+                                upper.name, up_name, _ip(a), f"P2P_{upper.name}_{up_name}"))
+        upper.neighbors.append(Neighbor(lower.name, _ip(b), lower.asn, _ip(a), up_name, GROUP[lower.role]))
+        lower.neighbors.append(Neighbor(upper.name, _ip(a), upper.asn, _ip(b), low_name, GROUP[upper.role]))
+
+    def attach(self, leaf: _Dev, index: int, host: str, nic: str, speed: int, base: int,
+               rail: int | None, reach: str) -> None:
+        """Cable a host NIC to a leaf port on the /31 at ``base`` (leaf even, host odd)."""
+        name = leaf.port_name(index, speed)
+        leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", self.lengths["server_leaf"],
+                               _cidr(base, 31), host, nic, _ip(base + 1), f"SERVER_{host}_{nic}"))
+        self.nics.setdefault(host, []).append(
+            Nic(nic, self.fabric, rail, speed, _cidr(base + 1, 31), _ip(base), leaf.name, name, reach))  # type: ignore[arg-type]
+
+
+def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], uplinks: int, per_pair: int) -> None:
+    """Leaf uplink k goes to spine k mod N on the leaf's top ports; spines give each leaf a run."""
+    for j, leaf in enumerate(leaves):
+        first = leaf.switch.ports - uplinks + 1
+        for k in range(uplinks):
+            fb.link(spines[k % len(spines)], j * per_pair + k // len(spines) + 1, leaf, first + k, "leaf_spine")
+
+
+def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_FabricBuild, int]:
+    pools = {k: IPNetwork(getattr(b.pools, k)) for k in ("p2p", "servers")}
+    fb = _FabricBuild("backend", b.mtu, b.cables.model_dump(), pools["p2p"].first)
+    sw, base = b.switches, b.asn.base
+    leaf_asn0 = base + (1 if s.tiers == 2 else s.pods + 1)
+    cores: list[list[_Dev]] = []
+    if s.tiers == 3:
+        cores = [[fb.add(_Dev(f"be-core{n + 1}-{c + 1}", "core", 3, sw.core, base, plane=n + 1))
+                  for c in range(s.cores_per_plane)] for n in range(s.spines_per_pod)]
+    spines = [[fb.add(_Dev(f"be-spine{n + 1}" if s.tiers == 2 else f"be-spine-p{p + 1}-{n + 1}", "spine", 2, sw.spine,
+                           base if s.tiers == 2 else base + p + 1, pod=p + 1 if s.tiers == 3 else None,
+                           plane=n + 1 if s.tiers == 3 else None))
+               for n in range(s.spines_per_pod)] for p in range(s.pods)]
+    leaves = [fb.add(_Dev(f"be-leaf-su{su + 1}-r{r + 1}", "leaf", 1, sw.leaf, leaf_asn0 + su * s.rails + r,
+                          su=su + 1, rail=r + 1, pod=su // s.sus_per_pod + 1 if s.tiers == 3 else None))
+              for su in range(s.sus) for r in range(s.rails)]
+    for p in range(s.pods):
+        pod_leaves = [lf for lf in leaves if (lf.pod or 1) == p + 1]
+        _leaf_uplinks(fb, pod_leaves, spines[p], s.leaf_uplinks, s.leaf_spine_links)
+    if s.tiers == 3:
+        down = sw.spine.ports // 2
+        for p, pod in enumerate(spines):
+            for n, spine in enumerate(pod):
+                for k in range(s.spine_uplinks):
+                    core = cores[n][k % s.cores_per_plane]
+                    fb.link(core, p * s.spine_core_links + k // s.cores_per_plane + 1, spine, down + 1 + k, "spine_core")
+    # Server links: the pool is split per rail, each rail block per SU leaf (facts section 2).
+    leaf_block = next_pow2(2 * s.servers_per_su)
+    rail_block = next_pow2(s.sus * leaf_block)
+    for leaf in leaves:
+        assert leaf.su is not None and leaf.rail is not None
+        rail_base = pools["servers"].first + (leaf.rail - 1) * rail_block
+        block = rail_base + (leaf.su - 1) * leaf_block
+        leaf.subnets.append(_cidr(block, 32 - leaf_block.bit_length() + 1))
+        reach = _cidr(rail_base, 32 - rail_block.bit_length() + 1)
+        for i in range(s.servers_per_su):
+            host = host_names[(leaf.su - 1) * s.servers_per_su + i]
+            fb.attach(leaf, i + 1, host, f"rail{leaf.rail}", b.nic_speed, block + 2 * i, leaf.rail, reach)
+    return fb, s.tiers
+
+
+def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
+    pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
+    fb = _FabricBuild("frontend", f.mtu, f.cables.model_dump(), pools["p2p"].first)
+    sw, base = f.switches, f.asn.base
+    spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
+    leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
+              for p in range(s.pairs) for i, side in enumerate("ab")]
+    _leaf_uplinks(fb, leaves, spines, s.leaf_uplinks, s.leaf_spine_links)
+    leaf_block = next_pow2(2 * s.hosts_per_pair)
+    reach = str(pools["servers"].cidr)
+    for j, leaf in enumerate(leaves):
+        block = pools["servers"].first + j * leaf_block
+        leaf.subnets.append(_cidr(block, 32 - leaf_block.bit_length() + 1))
+        p = j // 2
+        for i, host in enumerate(host_names[p * s.hosts_per_pair:(p + 1) * s.hosts_per_pair]):
+            speed = f.storage_speed if host in storage else f.nic_speed
+            fb.attach(leaf, i + 1, host, f"fe{j % 2 + 1}", speed, block + 2 * i, None, reach)
+    return fb
+
+
+def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[Device, ...]:
+    out = []
+    for i, d in enumerate(fb.devices):
+        uplinks = sum(1 for p in d.ports if p.role == "uplink")
+        per_peer: dict[str, int] = {}
+        for n in d.neighbors:
+            per_peer[n.peer] = per_peer.get(n.peer, 0) + 1
+        max_paths = max(uplinks, *per_peer.values(), 1)
+        out.append(Device(
+            d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
+            _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
+            tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets)))
+    return tuple(out)
+
+
+def build_design(intent: Intent) -> Design:
+    """Derive the complete Design. Raises DesignError if the intent cannot be built."""
+    problems = intent_problems(intent)
+    if problems:
+        raise DesignError(problems)
+    b, f = intent.backend, intent.frontend
+    bshape, _ = backend_shape(b)
+    fshape, _ = frontend_shape(f, b.servers)
+    assert bshape is not None and fshape is not None
+    servers = [f"srv-su{i // b.servers_per_su + 1}-{i % b.servers_per_su + 1:02d}" for i in range(b.servers)]
+    storage = [f"stor{i + 1:02d}" for i in range(f.storage_nodes)]
+
+    bfb, tiers = _backend(b, bshape, servers)
+    ffb = _frontend(f, fshape, servers + storage, set(storage))
+
+    mgmt_net = IPNetwork(intent.management.network)
+    gateway = intent.management.gateway or _ip(mgmt_net.first + 1)
+    gw_int = int(IPAddress(gateway))
+    mgmt_ips = (a for a in range(mgmt_net.first + 1, mgmt_net.last) if a != gw_int)
+    mgmt = [_cidr(next(mgmt_ips), mgmt_net.prefixlen) for _ in range(len(bfb.devices) + len(ffb.devices))]
+    nb = len(bfb.devices)
+
+    s = bshape
+    b_tiers = [Tier("leaf", s.leaves, s.servers_per_su * b.nic_speed / (s.leaf_uplinks * b.switches.leaf.speed))]
+    b_tiers.append(Tier("spine", s.spines, 1.0 if tiers == 3 else None))
+    if tiers == 3:
+        b_tiers.append(Tier("core", s.cores, None))
+    host_speed = max(f.nic_speed, f.storage_speed if f.storage_nodes else 0)
+    f_tiers = (Tier("leaf", fshape.leaves, fshape.hosts_per_pair * host_speed / (fshape.leaf_uplinks * f.switches.leaf.speed)),
+               Tier("spine", fshape.spines, None))
+
+    backend = FabricDesign("backend", tuple(b_tiers), b.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
+                           _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb]))
+    frontend = FabricDesign("frontend", f_tiers, f.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
+                            _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:]))
+    hosts = tuple(
+        Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))
+        for i, name in enumerate(servers)
+    ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
+    return Design(intent.cluster, backend, frontend, hosts, gateway)

@@ -1,0 +1,133 @@
+"""Load an intent file: YAML with line numbers, pydantic validation, semantic checks.
+
+Every problem is reported as ``FILE:LINE: dotted.key: what is wrong (got X)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from aifab.errors import IntentError, Loc, Problem
+from aifab.intent.schema import Intent
+
+
+class LoadedIntent:
+    """A validated intent together with the source it came from, for locating problems."""
+
+    def __init__(self, path: Path, intent: Intent, tree: Any) -> None:
+        self.path = path
+        self.intent = intent
+        self._tree = tree
+
+    def line_of(self, loc: Loc) -> int:
+        """Best line for a key path: the key itself, else its nearest existing parent."""
+        return line_of(self._tree, loc)
+
+    def error(self, problems: list[Problem]) -> IntentError:
+        """Turn problems (e.g. from a DesignError) into a located IntentError."""
+        return IntentError(problems, [format_problem(self.path, self._tree, p) for p in problems])
+
+
+def line_of(tree: Any, loc: Loc) -> int:
+    """1-based line of the deepest key of ``loc`` present in the ruamel tree."""
+    node, line = tree, 1
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _short(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def format_problem(path: Path, tree: Any, problem: Problem) -> str:
+    """``FILE:LINE: dotted.key: message (got X)``."""
+    got = "" if problem.got is None else f" (got {_short(problem.got)})"
+    return f"{path}:{line_of(tree, problem.loc)}: {problem.key}: {problem.message}{got}"
+
+
+def _value_at(tree: Any, loc: Loc) -> object:
+    node = tree
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _pydantic_problems(tree: Any, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        kind, msg = err["type"], err["msg"]
+        if kind == "missing":
+            problems.append(Problem(loc, "required key is missing"))
+            continue
+        if kind == "extra_forbidden":
+            problems.append(Problem(loc, "unknown key", None))
+            continue
+        msg = msg.removeprefix("Value error, ")
+        got = _value_at(tree, loc)
+        problems.append(Problem(loc, msg, got if not isinstance(got, dict | list) else None))
+    return problems
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def load_intent(path: str | Path) -> LoadedIntent:
+    """Read, parse and validate an intent file (schema and semantics).
+
+    Raises IntentError listing every problem with file, line and key.
+    """
+    from aifab.design.validate import intent_problems
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise IntentError([], [f"{path}:0: (file): no such file"]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise IntentError([], [f"{path}:0: (file): cannot read ({exc.__class__.__name__})"]) from None
+    try:
+        tree = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        what = exc.problem or exc.context or "malformed YAML"
+        raise IntentError([], [f"{path}:{line}: (yaml): malformed YAML: {what}"]) from None
+    except YAMLError as exc:
+        raise IntentError([], [f"{path}:0: (yaml): malformed YAML: {exc}"]) from None
+    if not isinstance(tree, CommentedMap):
+        raise IntentError([], [f"{path}:1: (top): expected a mapping of keys, not {type(tree).__name__}"])
+    try:
+        intent = Intent.model_validate(_plain(tree))
+    except ValidationError as exc:
+        problems = _pydantic_problems(tree, exc)
+        raise IntentError(problems, [format_problem(path, tree, p) for p in problems]) from None
+    loaded = LoadedIntent(path, intent, tree)
+    problems = intent_problems(intent)
+    if problems:
+        raise loaded.error(problems)
+    return loaded
+

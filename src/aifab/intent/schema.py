@@ -1,0 +1,215 @@
+"""The intent schema: what a network team writes, validated by pydantic (unknown keys rejected).
+
+Every default is documented in the field's description and in the README's intent reference.
+Numbers that come from public sources cite ``shared/reference/ai-fabric-facts.md`` (the facts).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from netaddr import AddrFormatError, IPNetwork
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+Platform = Literal["eos", "frr", "sonic"]
+
+_SPEED = re.compile(r"^\s*(\d+)\s*[gG](?:bps|b/s)?\s*$")
+SPEEDS_GBPS = (10, 25, 40, 50, 100, 200, 400, 800)
+
+
+def _speed(value: object) -> int:
+    """Accept ``400G``, ``400g``, ``400Gbps`` or ``400`` and return Gb/s."""
+    if isinstance(value, bool):
+        raise ValueError("expected a speed such as 400G")
+    if isinstance(value, int):
+        gbps = value
+    elif isinstance(value, str) and (m := _SPEED.match(value)):
+        gbps = int(m.group(1))
+    else:
+        raise ValueError("expected a speed such as 400G")
+    if gbps not in SPEEDS_GBPS:
+        raise ValueError(f"speed must be one of {', '.join(f'{s}G' for s in SPEEDS_GBPS)}")
+    return gbps
+
+
+def _prefix(value: object) -> str:
+    """Accept an IPv4 prefix in CIDR form and return it normalised (host bits must be zero)."""
+    if not isinstance(value, str) or "/" not in value:
+        raise ValueError("expected an IPv4 prefix such as 10.0.0.0/24")
+    try:
+        net = IPNetwork(value, version=4)
+    except (AddrFormatError, ValueError, TypeError):
+        raise ValueError("expected an IPv4 prefix such as 10.0.0.0/24") from None
+    if net.ip != net.network:
+        raise ValueError(f"host bits set; did you mean {net.cidr}?")
+    return str(net.cidr)
+
+
+def _ratio(value: object) -> float:
+    """Accept ``3``, ``3.0`` or ``"1:3"`` (downlink:uplink is written uplink-last) -> 3.0."""
+    if isinstance(value, bool):
+        raise ValueError("expected a ratio such as 1:3 or 3")
+    if isinstance(value, int | float):
+        ratio = float(value)
+    elif isinstance(value, str) and (m := re.match(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$", value)):
+        a, b = float(m.group(1)), float(m.group(2))
+        if a == 0 or b == 0:
+            raise ValueError("ratio terms must be positive")
+        ratio = max(a, b) / min(a, b)
+    else:
+        raise ValueError("expected a ratio such as 1:3 or 3")
+    if ratio < 1:
+        raise ValueError("oversubscription below 1:1 is not meaningful")
+    return ratio
+
+
+Speed = Annotated[int, BeforeValidator(_speed), PlainSerializer(lambda v: f"{v}G", return_type=str)]
+Prefix = Annotated[str, BeforeValidator(_prefix)]
+Ratio = Annotated[float, BeforeValidator(_ratio)]
+
+
+class Model(BaseModel):
+    """Strict base: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Switch(Model):
+    """A switch model used for one tier."""
+
+    model: str = Field("generic-64x400G", description="Hardware model name, for documentation.")
+    ports: int = Field(64, ge=2, le=1024, description="Front-panel ports of the model.")
+    speed: Speed = Field(400, description="Port speed of the model (all ports alike).")
+    platform: Platform = Field("eos", description="Config platform: eos, frr or sonic.")
+
+
+class BackendSwitches(Model):
+    leaf: Switch = Field(default_factory=Switch, description="Rail leaf model.")
+    spine: Switch = Field(default_factory=Switch, description="Spine model.")
+    core: Switch = Field(default_factory=Switch, description="Core (third tier) model, used only when needed.")
+
+
+class FrontendSwitches(Model):
+    leaf: Switch = Field(default_factory=lambda: Switch(speed=100), description="Frontend leaf model.")
+    spine: Switch = Field(default_factory=lambda: Switch(speed=100), description="Frontend spine model.")
+
+
+class Pools(Model):
+    """Address pools of one fabric. The two fabrics' pools must not overlap."""
+
+    loopbacks: Prefix = Field(description="Router-ID /32 loopbacks, one per switch.")
+    p2p: Prefix = Field(description="Switch-to-switch /31 links (RFC 3021).")
+    servers: Prefix = Field(description="Leaf-to-server /31 links, one block per leaf (per rail on the backend).")
+
+
+class Asn(Model):
+    """ASN policy (RFC 7938): one shared ASN per spine group, a unique ASN per leaf."""
+
+    base: int = Field(4200000000, ge=1, le=4294967294, description="First ASN of the fabric; cores, then spine groups, then leaves count up from it.")
+    private_only: bool = Field(True, description="Require every ASN in a private range (64512-65534 or 4200000000-4294967294, RFC 6996).")
+
+
+class Cables(Model):
+    """Cable length in metres per link class: drives PFC headroom (facts section 6)."""
+
+    server_leaf: float = Field(5.0, gt=0, le=10000, description="Server NIC to leaf, metres.")
+    leaf_spine: float = Field(30.0, gt=0, le=10000, description="Leaf to spine, metres.")
+    spine_core: float = Field(100.0, gt=0, le=10000, description="Spine to core, metres.")
+
+
+class Ecn(Model):
+    """ECN/WRED marking on a queue. Empty values take the platform default (facts section 4)."""
+
+    min_kb: int | None = Field(None, ge=1, description="Minimum threshold, KB.")
+    max_kb: int | None = Field(None, ge=1, description="Maximum threshold, KB.")
+    probability: int | None = Field(None, ge=1, le=100, description="Marking probability at max, %.")
+
+
+class Watchdog(Model):
+    """PFC watchdog (facts section 5: SONiC defaults 200 ms / 200 ms, action drop)."""
+
+    enabled: bool = Field(True, description="Arm the watchdog on every PFC port.")
+    detection_ms: int = Field(200, ge=10, le=10000, description="Stuck-queue detection time.")
+    restoration_ms: int | None = Field(None, ge=10, le=20000, description="Restoration time; default twice detection when only detection is set, else 200.")
+    action: Literal["drop", "forward"] = Field("drop", description="What a stormed queue does.")
+
+
+class BackendQos(Model):
+    """Lossless RoCEv2 (facts section 4 common ground: DSCP 26 -> TC 3 no-drop, CNP 48 strict)."""
+
+    roce_dscp: int = Field(26, ge=0, le=63, description="DSCP of RoCEv2 data.")
+    roce_tc: int = Field(3, ge=0, le=7, description="Traffic class (and PFC priority) of RoCEv2 data.")
+    cnp_dscp: int = Field(48, ge=0, le=63, description="DSCP of congestion notification packets.")
+    cnp_tc: int = Field(6, ge=0, le=7, description="Strict-priority traffic class of CNPs.")
+    ecn: Ecn = Field(default_factory=Ecn, description="ECN thresholds on the lossless queue.")
+    watchdog: Watchdog = Field(default_factory=Watchdog, description="PFC watchdog.")
+    lossless_weight: int = Field(50, ge=1, le=99, description="DWRR weight of the lossless class, %; the rest goes to best effort.")
+    small_packet_pct: int = Field(100, ge=0, le=100, description="Share of small packets assumed by the cell-based headroom model, %.")
+
+
+class FrontendQos(Model):
+    """Lossy by default; classes by DSCP with DWRR weights."""
+
+    lossless: bool = Field(False, description="Enable PFC on the frontend (normally off).")
+    storage_dscp: int = Field(18, ge=0, le=63, description="DSCP of storage traffic.")
+    storage_tc: int = Field(2, ge=0, le=7, description="Traffic class of storage traffic.")
+    storage_weight: int = Field(60, ge=1, le=99, description="DWRR weight of the storage class, %.")
+
+
+class Backend(Model):
+    """Rail-optimized GPU fabric (facts section 2)."""
+
+    servers: int = Field(ge=1, description="GPU servers in the cluster.")
+    gpus_per_server: int = Field(8, ge=1, le=16, description="GPUs (= backend NICs = rails) per server.")
+    servers_per_su: int = Field(32, ge=1, description="Servers per scalable unit; each SU has one leaf per rail.")
+    nic_speed: Speed = Field(400, description="Backend NIC speed.")
+    oversubscription: Ratio = Field(1.0, description="Leaf downlink:uplink bandwidth ratio; 1 (1:1) is non-blocking.")
+    switches: BackendSwitches = Field(default_factory=BackendSwitches, description="Switch model and platform per tier.")
+    pools: Pools = Field(description="Address pools.")
+    asn: Asn = Field(default_factory=Asn, description="ASN policy.")
+    mtu: int = Field(9216, ge=1500, le=9216, description="Interface MTU on every backend link.")
+    cables: Cables = Field(default_factory=Cables, description="Cable lengths per link class.")
+    qos: BackendQos = Field(default_factory=BackendQos, description="RoCEv2 QoS policy.")
+
+
+class Frontend(Model):
+    """Storage and ordinary traffic: dual-homed hosts on leaf pairs, oversubscription allowed."""
+
+    nic_speed: Speed = Field(100, description="Compute servers' frontend NIC speed (one NIC to each leaf of a pair).")
+    storage_nodes: int = Field(0, ge=0, description="Storage nodes, dual-homed like servers.")
+    storage_speed: Speed = Field(100, description="Storage node NIC speed.")
+    oversubscription: Ratio = Field(3.0, description="Leaf downlink:uplink bandwidth ratio (e.g. 1:3).")
+    switches: FrontendSwitches = Field(default_factory=FrontendSwitches, description="Switch model and platform per tier.")
+    pools: Pools = Field(description="Address pools.")
+    asn: Asn = Field(default_factory=lambda: Asn(base=4200100000), description="ASN policy.")
+    mtu: int = Field(9216, ge=1500, le=9216, description="Interface MTU on every frontend link.")
+    cables: Cables = Field(default_factory=Cables, description="Cable lengths per link class.")
+    qos: FrontendQos = Field(default_factory=FrontendQos, description="Frontend QoS policy.")
+
+
+class Management(Model):
+    """Out-of-band management addresses, one per switch, for the Nornir inventory."""
+
+    network: Prefix = Field("192.168.0.0/22", description="Management prefix; switches get addresses from its second host up.")
+    gateway: str | None = Field(None, description="Management default gateway; default the prefix's first host.")
+
+
+class Upgrade(Model):
+    """ISSU-safe change policy (facts section 7)."""
+
+    graceful_restart_s: int = Field(600, ge=1, le=3600, description="BGP graceful-restart time; must exceed the upgrade's control-plane outage (EOS ASU needs >= 600 s).")
+    spines_per_wave: int = Field(1, ge=1, description="Spines drained at once (per plane).")
+    rail_leaves_per_su: int = Field(1, ge=1, description="Rail leaves of one SU worked on at once.")
+    drain_wait_s: int = Field(30, ge=0, description="Wait after drain before touching a device.")
+    soak_s: int = Field(60, ge=0, description="Soak after undrain before the next wave.")
+
+
+class Intent(Model):
+    """One AI cluster: an isolated backend and frontend fabric."""
+
+    cluster: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$", description="Cluster name (lowercase, digits, dashes).")
+    backend: Backend = Field(description="GPU fabric.")
+    frontend: Frontend = Field(description="Storage/ordinary fabric.")
+    management: Management = Field(default_factory=Management, description="Management network.")
+    upgrade: Upgrade = Field(default_factory=Upgrade, description="Change and upgrade policy.")

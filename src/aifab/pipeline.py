@@ -1,0 +1,45 @@
+"""The stages chained as plain functions: intent -> design -> artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aifab.design import Design, build_design, design_json
+from aifab.errors import AifabError, DesignError
+from aifab.intent import LoadedIntent, load_intent
+from aifab.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
+
+
+class OutputError(AifabError):
+    """The output directory cannot be written."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    loaded: LoadedIntent
+    design: Design
+    files: list[Path]
+
+
+def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
+    """Load and validate an intent and derive its Design; errors name file, line and key."""
+    loaded = load_intent(intent_path)
+    try:
+        return loaded, build_design(loaded.intent)
+    except DesignError as exc:
+        raise loaded.error(exc.problems) from None
+
+
+def build(intent_path: str | Path, out: Path) -> BuildResult:
+    """Derive the Design and write design.json, cabling.csv and ipplan.csv into ``out``."""
+    loaded, design = design_for(intent_path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        files = [out / "design.json", out / "cabling.csv", out / "ipplan.csv"]
+        files[0].write_bytes(design_json(design))
+        write_csv(files[1], CABLING_HEADER, cabling_rows(design))
+        write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None
+    return BuildResult(loaded, design, files)

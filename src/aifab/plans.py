@@ -1,0 +1,41 @@
+"""Tabular plans derived from the Design: cabling and IP plan rows (written as CSV)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from aifab.design.model import Design
+from aifab.platforms import PLATFORMS
+
+CABLING_HEADER = ("fabric", "device", "port", "peer_device", "peer_port", "cable_class", "length_m", "speed")
+IPPLAN_HEADER = ("fabric", "device", "interface", "address", "purpose", "peer_device", "peer_interface")
+
+
+def cabling_rows(design: Design) -> Iterator[tuple[str, ...]]:
+    """One row per cabled switch port (a switch-to-switch cable appears from both ends)."""
+    for dev in design.devices():
+        for p in dev.ports:
+            yield (dev.fabric, dev.name, p.name, p.peer, p.peer_port, p.cable, f"{p.length_m:g}", f"{p.speed}G")
+
+
+def ipplan_rows(design: Design) -> Iterator[tuple[str, ...]]:
+    """Every assigned address: switch loopbacks, management, ports, and host NICs."""
+    for dev in design.devices():
+        info = PLATFORMS[dev.platform]
+        yield (dev.fabric, dev.name, info.loopback, f"{dev.loopback}/32", "loopback", "", "")
+        yield (dev.fabric, dev.name, info.management, dev.management, "management", "", "")
+        for p in dev.ports:
+            yield (dev.fabric, dev.name, p.name, p.address, p.role, p.peer, p.peer_port)
+    for host in design.hosts:
+        for nic in host.nics:
+            yield (nic.fabric, host.name, nic.name, nic.address, "host", nic.leaf, nic.leaf_port)
+
+
+def write_csv(path: Path, header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> None:
+    """Write rows with a header line (LF line endings, deterministic)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(header)
+        out.writerows(rows)

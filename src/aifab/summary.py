@@ -1,0 +1,41 @@
+"""The build summary: devices per role and tier, links, sessions, GPUs, bandwidth ratios."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from aifab.design.model import Design
+
+
+def summary_table(design: Design) -> Table:
+    """A rich table of each fabric's tiers and totals."""
+    table = Table(title=f"aifab design: {design.cluster}", title_justify="left")
+    for col in ("fabric", "tier", "role", "devices", "down:up ratio"):
+        table.add_column(col, justify="right" if col in ("devices", "down:up ratio") else "left")
+    for fab in design.fabrics:
+        for i, tier in enumerate(fab.tiers, start=1):
+            ratio = "-" if tier.ratio is None else f"{tier.ratio:.2f}:1"
+            table.add_row(fab.name, str(i), tier.role, str(tier.count), ratio)
+    return table
+
+
+def totals(design: Design) -> dict[str, int]:
+    """Headline counts: switches, switch links, server links, BGP sessions, GPUs, hosts."""
+    devices = design.devices()
+    ports = [p for d in devices for p in d.ports]
+    return {
+        "switches": len(devices),
+        "fabric_links": sum(1 for p in ports if p.role == "uplink"),
+        "server_links": sum(1 for p in ports if p.role == "server"),
+        "bgp_sessions": sum(len(d.neighbors) for d in devices) // 2,
+        "gpus": sum(1 for h in design.hosts for n in h.nics if n.fabric == "backend"),
+        "hosts": len(design.hosts),
+    }
+
+
+def print_summary(design: Design, console: Console | None = None) -> None:
+    """Print the tier table and the totals line."""
+    console = console or Console()
+    console.print(summary_table(design))
+    console.print("  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals(design).items()))
