@@ -21,6 +21,7 @@ from aifab.design.model import (
     Nic,
     Port,
     Tier,
+    UpgradePolicy,
 )
 from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
 from aifab.design.validate import intent_problems, next_pow2
@@ -223,4 +224,4 @@ def build_design(intent: Intent) -> Design:
         Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))
         for i, name in enumerate(servers)
     ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
-    return Design(intent.cluster, backend, frontend, hosts, gateway)
+    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump()))

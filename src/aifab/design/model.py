@@ -119,6 +119,17 @@ class FabricDesign:
 
 
 @dataclass(frozen=True, slots=True)
+class UpgradePolicy:
+    """Change policy carried from the intent (facts section 7)."""
+
+    graceful_restart_s: int
+    spines_per_wave: int
+    rail_leaves_per_su: int
+    drain_wait_s: int
+    soak_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class Design:
     """The whole cluster: both fabrics and the hosts attached to them."""
 
@@ -127,6 +138,7 @@ class Design:
     frontend: FabricDesign
     hosts: tuple[Host, ...]
     management_gateway: str
+    upgrade: UpgradePolicy
 
     @property
     def fabrics(self) -> tuple[FabricDesign, FabricDesign]:
