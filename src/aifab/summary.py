@@ -38,4 +38,4 @@ def print_summary(design: Design, console: Console | None = None) -> None:
     """Print the tier table and the totals line."""
     console = console or Console()
     console.print(summary_table(design))
-    console.print("  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals(design).items()))
+    console.print("  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals(design).items()), soft_wrap=True)

@@ -1,0 +1,7 @@
+"""``python -m aifab`` runs the CLI."""
+
+import sys
+
+from aifab.cli import main
+
+sys.exit(main())
