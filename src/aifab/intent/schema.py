@@ -91,8 +91,8 @@ class BackendSwitches(Model):
 
 
 class FrontendSwitches(Model):
-    leaf: Switch = Field(default_factory=lambda: Switch(speed=100), description="Frontend leaf model.")
-    spine: Switch = Field(default_factory=lambda: Switch(speed=100), description="Frontend spine model.")
+    leaf: Switch = Field(default_factory=lambda: Switch(model="generic-64x100G", speed=100), description="Frontend leaf model.")
+    spine: Switch = Field(default_factory=lambda: Switch(model="generic-64x100G", speed=100), description="Frontend spine model.")
 
 
 class Pools(Model):
@@ -121,9 +121,9 @@ class Cables(Model):
 class Ecn(Model):
     """ECN/WRED marking on a queue. Empty values take the platform default (facts section 4)."""
 
-    min_kb: int | None = Field(None, ge=1, description="Minimum threshold, KB.")
-    max_kb: int | None = Field(None, ge=1, description="Maximum threshold, KB.")
-    probability: int | None = Field(None, ge=1, le=100, description="Marking probability at max, %.")
+    min_kb: int | None = Field(None, ge=1, description="Minimum threshold, KB; empty: platform default.")
+    max_kb: int | None = Field(None, ge=1, description="Maximum threshold, KB; empty: platform default.")
+    probability: int | None = Field(None, ge=1, le=100, description="Marking probability at max, %; empty: platform default.")
 
 
 class Watchdog(Model):
