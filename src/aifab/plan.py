@@ -1,0 +1,128 @@
+"""ISSU-safe change plans: classify each device's change and group changes into safe waves.
+
+Rules (facts section 7): drain before work; one spine per spine group (plane) at a time, which
+leaves N/(N-1) oversubscription for the wave; never both leaves of a dual-homed frontend pair;
+at most ``rail_leaves_per_su`` rail leaves of one SU, naming the servers to cordon (a GPU NIC is
+single-homed, facts section 2). Pure functions: the deploy stage runs the waves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from aifab.design.model import Design, Device
+from aifab.errors import AifabError
+
+Kind = Literal["hitless", "drain", "cordon"]
+
+# Diff lines that change nothing a packet or a BGP session sees.
+_COSMETIC = ("description", "!", "#", "alias")
+
+
+class PlanError(AifabError):
+    """The change cannot be rolled out without losing a job's network."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One device's change and what it takes to make it safely."""
+
+    device: str
+    kind: Kind
+    diff: str
+    cordon: tuple[str, ...] = ()  # servers the scheduler must cordon first
+
+
+@dataclass(frozen=True, slots=True)
+class Wave:
+    """Devices changed together; ``capacity`` says what the fabric keeps meanwhile."""
+
+    index: int
+    changes: tuple[Change, ...]
+    capacity: tuple[str, ...]
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        return tuple(c.device for c in self.changes)
+
+
+def changed_lines(diff: str) -> list[str]:
+    """The added and removed lines of a unified or frr-reload style diff."""
+    out = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---", "@@")):
+            continue
+        if line[:1] in "+-" and line[1:].strip():
+            out.append(line[1:].strip())
+    return out
+
+
+def classify(device: Device, diff: str) -> Change:
+    """Hitless when only cosmetic lines change; else drain, or cordon for a rail leaf."""
+    if all(line.startswith(_COSMETIC) for line in changed_lines(diff)):
+        return Change(device.name, "hitless", diff)
+    if device.fabric == "backend" and device.role == "leaf":
+        servers = tuple(sorted({p.peer for p in device.ports if p.role == "server"}))
+        return Change(device.name, "cordon", diff, servers)
+    return Change(device.name, "drain", diff)
+
+
+def _group(dev: Device) -> tuple[object, ...]:
+    """Devices that share a redundancy group: at most ``limit`` of a group per wave."""
+    if dev.role == "leaf":
+        return (dev.fabric, "leaf", dev.pair) if dev.fabric == "frontend" else (dev.fabric, "leaf-su", dev.su)
+    if dev.role == "core":
+        return (dev.fabric, "core", dev.plane)
+    return (dev.fabric, "spine", dev.pod)
+
+
+def plan_waves(design: Design, changes: list[Change]) -> list[Wave]:
+    """Group changes into waves that keep every safety rule, top tier first.
+
+    Hitless changes go together in the first wave. Raises PlanError when a drain would leave
+    a group with no member (a single spine, say): no wave can then keep traffic flowing.
+    """
+    by_name = {d.name: d for d in design.devices()}
+    members: dict[tuple[object, ...], int] = defaultdict(int)
+    for dev in by_name.values():
+        members[_group(dev)] += 1
+    limits = {"leaf-su": design.upgrade.rail_leaves_per_su, "leaf": 1,
+              "spine": design.upgrade.spines_per_wave, "core": design.upgrade.spines_per_wave}
+
+    waves: list[Wave] = []
+    hitless = tuple(c for c in changes if c.kind == "hitless")
+    if hitless:
+        waves.append(Wave(0, hitless, ("no drain: cosmetic changes only",)))
+    disruptive = [c for c in changes if c.kind != "hitless"]
+
+    def limit(c: Change) -> int:
+        group = _group(by_name[c.device])
+        most = limits[str(group[1])]
+        return most if c.kind == "cordon" else min(most, members[group] - 1)
+
+    for c in disruptive:
+        if limit(c) < 1:
+            dev = by_name[c.device]
+            raise PlanError(f"{c.device}: cannot drain hitlessly, it is the only member of its {_group(dev)[1]} group "
+                            f"({dev.fabric}); schedule a maintenance window")
+    for tier in (3, 2, 1):
+        pending = sorted((c for c in disruptive if by_name[c.device].tier == tier), key=lambda c: c.device)
+        while pending:
+            taken: dict[tuple[object, ...], int] = defaultdict(int)
+            wave, rest = [], []
+            for c in pending:
+                group = _group(by_name[c.device])
+                if taken[group] < limit(c):
+                    taken[group] += 1
+                    wave.append(c)
+                else:
+                    rest.append(c)
+            capacity = tuple(
+                f"{g[0]} {g[1]}{'' if g[2] is None else f' {g[2]}'}: {n} of {members[g]} out"
+                + (f", {members[g] / (members[g] - n):.2f}:1 oversubscription" if g[1] in ("spine", "core") else "")
+                for g, n in sorted(taken.items(), key=str))
+            waves.append(Wave(0, tuple(wave), capacity))
+            pending = rest
+    return [Wave(i, w.changes, w.capacity) for i, w in enumerate(waves, start=1)]
