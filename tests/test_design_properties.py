@@ -8,11 +8,11 @@ from collections import Counter
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from netaddr import IPNetwork
-from tests.helpers import make_intent
 
 from aifab.design import build_design, design_json
 from aifab.design.validate import intent_problems
 from aifab.intent.schema import Intent
+from tests.helpers import make_intent
 
 
 @st.composite

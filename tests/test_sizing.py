@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.helpers import make_intent
 
 from aifab.design import build_design
 from aifab.design.sizing import backend_shape, smallest_divisor_at_least, spread, uplinks_for
+from tests.helpers import make_intent
 
 SUPERPOD = {"gpus_per_server": 8, "servers_per_su": 32, "nic_speed": "400G",
             "switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}, "core": {"ports": 64}},
