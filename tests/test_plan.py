@@ -12,7 +12,7 @@ from aifab.plan import Change, PlanError, classify, plan_waves
 from tests.helpers import make_intent
 
 ROOT = Path(__file__).parents[1]
-ROUTING_DIFF = "+router bgp 65000\n+ neighbor 10.0.0.1 remote-as 65001\n"
+ROUTING_DIFF = " router bgp 65000\n+ neighbor 10.0.0.1 remote-as 65001\n"
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +81,11 @@ def test_single_spine_cannot_drain() -> None:
     assert len(spines) == 1
     with pytest.raises(PlanError, match="only member of its spine group"):
         plan_waves(design, [Change(spines[0].name, "drain", ROUTING_DIFF)])
+
+
+def test_first_configuration_is_one_initial_wave(cluster) -> None:
+    first = "+frr defaults datacenter\n+router bgp 4200000001\n+ neighbor 10.0.0.0 remote-as 4200000000\n"
+    changes = [classify(d, first) for d in cluster.devices()]
+    assert {c.kind for c in changes} == {"initial"}
+    waves = plan_waves(cluster, changes)
+    assert len(waves) == 1 and len(waves[0].changes) == len(cluster.devices())

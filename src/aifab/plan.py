@@ -15,7 +15,7 @@ from typing import Literal
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 
-Kind = Literal["hitless", "drain", "cordon"]
+Kind = Literal["initial", "hitless", "drain", "cordon"]
 
 # Diff lines that change nothing a packet or a BGP session sees.
 _COSMETIC = ("description", "!", "#", "alias")
@@ -60,7 +60,11 @@ def changed_lines(diff: str) -> list[str]:
 
 
 def classify(device: Device, diff: str) -> Change:
-    """Hitless when only cosmetic lines change; else drain, or cordon for a rail leaf."""
+    """Initial when the device has no BGP yet (it carries no traffic); hitless when only cosmetic
+    lines change; else drain, or cordon for a rail leaf."""
+    lines = diff.splitlines()
+    if any(ln.startswith("+router bgp") for ln in lines) and not any(ln.startswith("-router bgp") for ln in lines):
+        return Change(device.name, "initial", diff)
     if all(line.startswith(_COSMETIC) for line in changed_lines(diff)):
         return Change(device.name, "hitless", diff)
     if device.fabric == "backend" and device.role == "leaf":
@@ -81,7 +85,7 @@ def _group(dev: Device) -> tuple[object, ...]:
 def plan_waves(design: Design, changes: list[Change]) -> list[Wave]:
     """Group changes into waves that keep every safety rule, top tier first.
 
-    Hitless changes go together in the first wave. Raises PlanError when a drain would leave
+    Initial configurations (no BGP yet) go together first, then hitless changes together. Raises PlanError when a drain would leave
     a group with no member (a single spine, say): no wave can then keep traffic flowing.
     """
     by_name = {d.name: d for d in design.devices()}
@@ -92,10 +96,13 @@ def plan_waves(design: Design, changes: list[Change]) -> list[Wave]:
               "spine": design.upgrade.spines_per_wave, "core": design.upgrade.spines_per_wave}
 
     waves: list[Wave] = []
+    initial = tuple(c for c in changes if c.kind == "initial")
+    if initial:
+        waves.append(Wave(0, initial, ("no drain: these devices carry no traffic yet",)))
     hitless = tuple(c for c in changes if c.kind == "hitless")
     if hitless:
         waves.append(Wave(0, hitless, ("no drain: cosmetic changes only",)))
-    disruptive = [c for c in changes if c.kind != "hitless"]
+    disruptive = [c for c in changes if c.kind in ("drain", "cordon")]
 
     def limit(c: Change) -> int:
         group = _group(by_name[c.device])

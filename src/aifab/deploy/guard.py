@@ -1,0 +1,59 @@
+"""Safety around a deploy: an exclusive lock per inventory and an append-only audit log."""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aifab.errors import AifabError
+
+
+class LockedError(AifabError):
+    """Another deploy of the same inventory is running."""
+
+
+@contextmanager
+def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
+    """Hold ``<inventory>/.aifab-deploy.lock`` for the whole deploy (released even on a crash)."""
+    path = inventory_dir / ".aifab-deploy.lock"
+    fh = path.open("a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip() or "unknown"
+        fh.close()
+        raise LockedError(f"{inventory_dir}: another deploy of this inventory is running ({holder})") from None
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} user {getpass.getuser()} since {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n")
+        fh.flush()
+        yield path
+    finally:
+        fh.truncate(0)
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+class AuditLog:
+    """JSON lines, one per event, appended and flushed as they happen (never rewritten)."""
+
+    def __init__(self, path: Path, run_id: str) -> None:
+        self.path = path
+        self.run_id = run_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, event: str, device: str | None = None, **fields: Any) -> None:
+        """Append one event."""
+        record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "run": self.run_id, "user": getpass.getuser(),
+                  "event": event, "device": device, **fields}
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, sort_keys=True) + "\n")

@@ -1,0 +1,284 @@
+"""Run a deploy with Nornir: load and diff everywhere, then wave by wave drain, commit, verify,
+undrain and soak; stop and roll the wave back on any failure (facts section 7).
+
+Nothing is committed anywhere until every device has loaded its candidate: an unreachable
+device stops the deploy before the first change.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nornir import InitNornir
+from nornir.core import Nornir
+from nornir.core.task import AggregatedResult
+from rich.console import Console
+from rich.table import Table
+
+from aifab.deploy.expect import expectations
+from aifab.deploy.guard import AuditLog, deploy_lock
+from aifab.deploy.secrets import Credentials
+from aifab.design.model import Design
+from aifab.errors import AifabError
+from aifab.plan import Wave, classify, plan_waves
+from aifab.tasks.config import commit, confirm, discard, load_candidate, merge, rollback
+from aifab.tasks.verify import verify
+
+DEPLOYABLE = ("eos", "frr")
+
+
+class DeployError(AifabError):
+    """The deploy stopped: a device could not be reached, loaded, committed or verified."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to push: full configs, and drain/undrain snippets, per device."""
+
+    configs: dict[str, str]
+    drain: dict[str, str]
+    undrain: dict[str, str]
+
+
+@dataclass
+class Outcome:
+    """One device's fate in this deploy."""
+
+    device: str
+    status: str = "pending"
+    kind: str = ""
+    wave: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class DeployReport:
+    """Per-device outcomes, the diffs and the waves; ``ok`` is False when the deploy stopped."""
+
+    outcomes: dict[str, Outcome]
+    diffs: dict[str, str]
+    waves: list[Wave] = field(default_factory=list)
+    ok: bool = True
+
+
+def open_nornir(inventory: Path, creds: Credentials, workers: int = 20) -> Nornir:
+    """Nornir over a SimpleInventory directory (hosts.yaml, groups.yaml, defaults.yaml)."""
+    files = {k: inventory / f"{k}.yaml" for k in ("hosts", "groups", "defaults")}
+    if not files["hosts"].is_file():
+        raise DeployError(f"{inventory}: no hosts.yaml (build the intent, or bring the lab up)")
+    nr = InitNornir(
+        runner={"plugin": "threaded", "options": {"num_workers": workers}},
+        inventory={"plugin": "SimpleInventory", "options": {
+            "host_file": str(files["hosts"]),
+            **({"group_file": str(files["groups"])} if files["groups"].is_file() else {}),
+            **({"defaults_file": str(files["defaults"])} if files["defaults"].is_file() else {}),
+        }},
+        logging={"enabled": False},
+    )
+    if creds.username:
+        nr.inventory.defaults.username = creds.username
+    if creds.password:
+        nr.inventory.defaults.password = creds.password
+    return nr
+
+
+def _errors(result: AggregatedResult) -> dict[str, str]:
+    """Failed hosts and a one-line reason each (the exception's type and message, never a traceback)."""
+    out = {}
+    for host, multi in result.items():
+        if multi.failed:
+            r = next((r for r in multi if r.failed), multi[0])
+            if r.exception is not None:
+                out[host] = f"{type(r.exception).__name__}: {str(r.exception).strip().splitlines()[0] if str(r.exception).strip() else ''}"
+            else:
+                out[host] = "; ".join(r.result) if isinstance(r.result, list) else str(r.result)
+    return out
+
+
+class Deployer:
+    """One deploy run over one inventory."""
+
+    def __init__(self, design: Design, rendered: Rendered, nr: Nornir, audit: AuditLog, console: Console,
+                 verify_timeout_s: float = 60.0, revert_in_s: int = 300) -> None:
+        self.design = design
+        self.rendered = rendered
+        self.nr = nr
+        self.audit = audit
+        self.console = console
+        self.verify_timeout_s = verify_timeout_s
+        self.revert_in_s = revert_in_s
+        self.by_name = {d.name: d for d in design.devices()}
+        self.expect = expectations(design)
+
+    def _run(self, names: list[str], task: Callable[..., object], what: str, per_host: Callable[[str], dict] | None = None
+             ) -> dict[str, str]:
+        """Run ``task`` on ``names`` in parallel; returns failures (host -> reason)."""
+        failures: dict[str, str] = {}
+        if per_host is None:
+            res = self.nr.filter(filter_func=lambda h: h.name in names).run(task=task, name=what)
+            failures.update(_errors(res))
+        else:
+            for name in names:  # per-host arguments: one small run each, still through Nornir
+                res = self.nr.filter(name=name).run(task=task, name=what, **per_host(name))
+                failures.update(_errors(res))
+        for host, reason in failures.items():
+            self.audit.write(f"{what}-failed", host, reason=reason)
+        return failures
+
+    def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Load every candidate; returns (diffs, failures)."""
+        diffs: dict[str, str] = {}
+        failures: dict[str, str] = {}
+        res = self.nr.filter(filter_func=lambda h: h.name in names).run(
+            task=lambda task: load_candidate(task, self.rendered.configs[task.host.name]), name="load")
+        failures.update(_errors(res))
+        for host, multi in res.items():
+            if not multi.failed:
+                diffs[host] = multi[0].diff or ""
+                self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
+        return diffs, failures
+
+    def discard(self, names: list[str]) -> None:
+        self._run(names, discard, "discard")
+
+    def _commit_wave(self, wave: Wave, drained: set[str]) -> dict[str, str]:
+        names = list(wave.devices)
+        extra = self.rendered.drain
+        configs = {n: self.rendered.configs[n] + (extra[n] if n in drained else "") for n in names}
+        failures = self._run(names, lambda task: load_candidate(task, configs[task.host.name]), "load")
+        if failures:
+            return failures
+        failures = self._run(names, lambda task: commit(task, self.revert_in_s), "commit")
+        for n in names:
+            if n not in failures:
+                self.audit.write("commit", n, wave=wave.index, drained=n in drained)
+        return failures
+
+    def run_wave(self, wave: Wave, report: DeployReport) -> bool:
+        """Drain -> commit -> verify -> confirm -> undrain -> soak. False (and rolled back) on failure."""
+        up = self.design.upgrade
+        names = list(wave.devices)
+        drained = {c.device for c in wave.changes if c.kind in ("drain", "cordon")}
+        self.console.print(f"[bold]wave {wave.index}[/]: {', '.join(names)}" + (f"  ({'; '.join(wave.capacity)})" if wave.capacity else ""))
+        for c in wave.changes:
+            report.outcomes[c.device].wave = wave.index
+            if c.cordon:
+                self.console.print(f"  cordon before {c.device}: {', '.join(c.cordon)}")
+                self.audit.write("cordon", c.device, servers=list(c.cordon))
+        if drained:
+            failures = self._run(sorted(drained), lambda task: merge(task, self.rendered.drain[task.host.name]), "drain")
+            if failures:
+                return self._fail(wave, failures, report, rollback_devices=sorted(drained))
+            self.console.print(f"  drained {', '.join(sorted(drained))}; waiting {up.drain_wait_s}s for traffic to move")
+            time.sleep(up.drain_wait_s)
+        failures = self._commit_wave(wave, drained)
+        if failures:
+            return self._fail(wave, failures, report, rollback_devices=names)
+        failures = self._run(names, lambda task: verify(task, self.expect[task.host.name], self.verify_timeout_s), "verify")
+        if failures:
+            return self._fail(wave, failures, report, rollback_devices=names)
+        self._run(names, confirm, "confirm")
+        if drained:
+            failures = self._run(sorted(drained), lambda task: merge(task, self.rendered.undrain[task.host.name]), "undrain")
+            if failures:
+                return self._fail(wave, failures, report, rollback_devices=[])
+        for n in names:
+            report.outcomes[n].status = "committed"
+            self.audit.write("verified", n, wave=wave.index)
+        if up.soak_s:
+            self.console.print(f"  verified; soaking {up.soak_s}s")
+            time.sleep(up.soak_s)
+        return True
+
+    def _fail(self, wave: Wave, failures: dict[str, str], report: DeployReport, rollback_devices: list[str]) -> bool:
+        for n, reason in failures.items():
+            report.outcomes[n].status = "failed"
+            report.outcomes[n].detail = reason
+            self.console.print(f"  [red]{n}: {reason}[/]")
+        if rollback_devices:
+            rb_fail = self._run(rollback_devices, rollback, "rollback")
+            for n in rollback_devices:
+                o = report.outcomes[n]
+                o.status = "failed, rollback failed" if n in rb_fail else ("failed, rolled back" if n in failures else "rolled back")
+                if n in rb_fail:
+                    o.detail = (o.detail + "; " if o.detail else "") + f"rollback: {rb_fail[n]}"
+                self.audit.write("rolled-back" if n not in rb_fail else "rollback-failed", n, wave=wave.index)
+        report.ok = False
+        return False
+
+
+def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentials, do_commit: bool,
+           audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0) -> DeployReport:
+    """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
+    device failure: the report says what happened (``report.ok``)."""
+    console = console or Console()
+    names = [d.name for d in design.devices() if d.platform in DEPLOYABLE]
+    skipped = [d.name for d in design.devices() if d.platform not in DEPLOYABLE]
+    with deploy_lock(inventory):
+        nr = open_nornir(inventory, creds)
+        missing = sorted(set(names) - set(nr.inventory.hosts))
+        if missing:
+            raise DeployError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
+        audit = AuditLog(audit_path, uuid.uuid4().hex[:12])
+        audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory))
+        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s)
+        report = DeployReport({n: Outcome(n) for n in names}, {})
+        for n in skipped:
+            report.outcomes[n] = Outcome(n, "skipped", detail=f"platform {d.by_name[n].platform} has no deploy driver")
+        try:
+            console.print(f"loading candidates on {len(names)} devices")
+            diffs, failures = d.diff(names)
+            report.diffs = diffs
+            if failures:
+                for n, reason in failures.items():
+                    report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
+                d.discard([n for n in names if n not in failures])
+                report.ok = False
+                for n in names:
+                    if n not in failures:
+                        report.outcomes[n].status = "untouched"
+                audit.write("end", None, ok=False, reason="load failed")
+                return report
+            changed = [n for n in names if diffs[n].strip()]
+            for n in names:
+                if n not in changed:
+                    report.outcomes[n].status = "unchanged"
+            if not do_commit or not changed:
+                d.discard(names)
+                for n in changed:
+                    report.outcomes[n].status = "diff only"
+                audit.write("end", None, ok=True, committed=False)
+                return report
+            changes = [classify(d.by_name[n], diffs[n]) for n in changed]
+            for c in changes:
+                report.outcomes[c.device].kind = c.kind
+            report.waves = plan_waves(design, changes)
+            d.discard(names)
+            for wave in report.waves:
+                if not d.run_wave(wave, report):
+                    for n in changed:
+                        if report.outcomes[n].status == "pending":
+                            report.outcomes[n].status = "not started"
+                    break
+            audit.write("end", None, ok=report.ok, committed=True)
+            return report
+        finally:
+            nr.close_connections()
+
+
+def summary_table(report: DeployReport) -> Table:
+    """Device, change kind, wave, status, detail."""
+    table = Table(title="deploy summary", title_justify="left")
+    for col in ("device", "change", "wave", "status", "detail"):
+        table.add_column(col)
+    for o in report.outcomes.values():
+        style = "red" if "fail" in o.status or "unreachable" in o.status else ("green" if o.status == "committed" else "")
+        table.add_row(o.device, o.kind or "-", "-" if o.wave is None else str(o.wave), f"[{style}]{o.status}[/]" if style else o.status, o.detail)
+    return table
+

@@ -1,0 +1,1 @@
+"""Nornir task functions: the only code that touches devices (through NAPALM connections)."""

@@ -1,0 +1,63 @@
+"""Config tasks: load a candidate and diff it, commit, confirm, discard, roll back, merge a snippet."""
+
+from __future__ import annotations
+
+import inspect
+
+from napalm.base import NetworkDriver
+from nornir.core.task import Result, Task
+
+
+def _device(task: Task) -> NetworkDriver:
+    return task.host.get_connection("napalm", task.nornir.config)
+
+
+def load_candidate(task: Task, config: str) -> Result:
+    """Load ``config`` as a full replacement candidate and return the diff against running."""
+    dev = _device(task)
+    dev.load_replace_candidate(config=config)
+    diff = dev.compare_config()
+    return Result(host=task.host, result=diff, diff=diff, changed=bool(diff.strip()))
+
+
+def discard(task: Task) -> Result:
+    """Drop the loaded candidate."""
+    _device(task).discard_config()
+    return Result(host=task.host)
+
+
+def commit(task: Task, revert_in: int | None = None) -> Result:
+    """Commit the candidate; where the driver can (EOS), with an automatic revert timer."""
+    dev = _device(task)
+    timed = revert_in is not None and "revert_in" in inspect.signature(dev.commit_config).parameters
+    if timed:
+        dev.commit_config(revert_in=revert_in)
+    else:
+        dev.commit_config()
+    return Result(host=task.host, result="pending confirmation" if timed else "committed", changed=True)
+
+
+def confirm(task: Task) -> Result:
+    """Confirm a commit made with a revert timer (a no-op where none is pending)."""
+    dev = _device(task)
+    if dev.has_pending_commit():
+        dev.confirm_commit()
+    return Result(host=task.host)
+
+
+def rollback(task: Task) -> Result:
+    """Return the device to the configuration before the last commit."""
+    _device(task).rollback()
+    return Result(host=task.host, result="rolled back", changed=True)
+
+
+def merge(task: Task, config: str) -> Result:
+    """Merge a snippet (drain or undrain) and commit it at once."""
+    dev = _device(task)
+    dev.load_merge_candidate(config=config)
+    diff = dev.compare_config()
+    if diff.strip():
+        dev.commit_config()
+    else:
+        dev.discard_config()
+    return Result(host=task.host, result=diff, changed=bool(diff.strip()))
