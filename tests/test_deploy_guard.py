@@ -1,0 +1,80 @@
+"""Deploy safety parts that need no device: the lock, the audit log, credentials, expectations."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aifab.deploy.expect import expectations
+from aifab.deploy.guard import AuditLog, LockedError, deploy_lock
+from aifab.deploy.secrets import SecretsError, load_credentials
+from aifab.design import build_design
+from aifab.intent import load_intent
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_lock_refuses_a_second_deploy_from_another_process(tmp_path: Path) -> None:
+    with deploy_lock(tmp_path):
+        code = ("import sys; from pathlib import Path; from aifab.deploy.guard import deploy_lock, LockedError\n"
+                "try:\n    deploy_lock(Path(sys.argv[1])).__enter__()\nexcept LockedError as e:\n    print(e); sys.exit(3)\n")
+        res = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=30)
+        assert res.returncode == 3
+        assert f"pid {os.getpid()}" in res.stdout
+    with deploy_lock(tmp_path):  # released after the first
+        pass
+
+
+def test_lock_in_same_process_is_exclusive(tmp_path: Path) -> None:
+    with deploy_lock(tmp_path), pytest.raises(LockedError, match="another deploy"), deploy_lock(tmp_path):
+        pass
+
+
+def test_audit_log_appends(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "a" / "audit.jsonl", "run1")
+    log.write("start", None, commit=True)
+    log.write("commit", "be-spine1", wave=1)
+    AuditLog(tmp_path / "a" / "audit.jsonl", "run2").write("start", None)
+    records = [json.loads(line) for line in (tmp_path / "a" / "audit.jsonl").read_text().splitlines()]
+    assert [(r["run"], r["event"], r["device"]) for r in records] == [
+        ("run1", "start", None), ("run1", "commit", "be-spine1"), ("run2", "start", None)]
+    assert records[1]["wave"] == 1
+
+
+def test_credentials_from_env_and_file(tmp_path: Path) -> None:
+    assert load_credentials({"AIFAB_USERNAME": "ops", "AIFAB_PASSWORD": "s3cret"}).username == "ops"
+    assert "s3cret" not in repr(load_credentials({"AIFAB_USERNAME": "ops", "AIFAB_PASSWORD": "s3cret"}))
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("username: ops\npassword: pw\n")
+    secrets.chmod(0o644)
+    with pytest.raises(SecretsError, match="readable by others"):
+        load_credentials({"AIFAB_SECRETS": str(secrets)})
+    secrets.chmod(0o600)
+    assert load_credentials({"AIFAB_SECRETS": str(secrets)}).password == "pw"
+    inside = ROOT / ".pytest-secrets.yaml"
+    try:
+        inside.write_text("username: a\n")
+        inside.chmod(0o600)
+        with pytest.raises(SecretsError, match="inside a git work tree"):
+            load_credentials({"AIFAB_SECRETS": str(inside)})
+    finally:
+        inside.unlink()
+    secrets.write_text("user: ops\n")
+    with pytest.raises(SecretsError, match="expected a mapping"):
+        load_credentials({"AIFAB_SECRETS": str(secrets)})
+
+
+def test_expectations_on_the_lab() -> None:
+    design = build_design(load_intent(ROOT / "intent" / "lab.yaml").intent)
+    exp = expectations(design)
+    leaf = exp["be-leaf-su1-r1"]
+    assert len(leaf.peers) == 2
+    # every other backend leaf's server block, each over both uplinks (one per spine)
+    assert len(leaf.routes) == 3 and {r.width for r in leaf.routes} == {2}
+    assert exp["be-spine1"].routes == () and len(exp["be-spine1"].peers) == 4
+    assert all(r.prefix.startswith("10.1.2.") for r in exp["fe-leaf1a"].routes)
