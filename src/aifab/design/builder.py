@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from netaddr import IPAddress, IPNetwork
+from netaddr.strategy.ipv4 import int_to_str
 
 from aifab.design.model import (
     CableClass,
@@ -33,7 +34,7 @@ GROUP = {"leaf": "LEAFS", "spine": "SPINES", "core": "CORES"}
 
 
 def _ip(value: int) -> str:
-    return str(IPAddress(value, 4))
+    return int_to_str(value)
 
 
 def _cidr(value: int, prefixlen: int) -> str:
@@ -84,21 +85,23 @@ class _FabricBuild:
         self.p2p_next += 2
         up_name, low_name = upper.port_name(up_idx, speed), lower.port_name(low_idx, speed)
         length = self.lengths[cable]
-        upper.ports.append(Port(up_name, up_idx, speed, self.mtu, "downlink", cable, length, _cidr(a, 31),
-                                lower.name, low_name, _ip(b), f"P2P_{lower.name}_{low_name}"))
-        lower.ports.append(Port(low_name, low_idx, speed, self.mtu, "uplink", cable, length, _cidr(b, 31),
-                                upper.name, up_name, _ip(a), f"P2P_{upper.name}_{up_name}"))
-        upper.neighbors.append(Neighbor(lower.name, _ip(b), lower.asn, _ip(a), up_name, GROUP[lower.role]))
-        lower.neighbors.append(Neighbor(upper.name, _ip(a), upper.asn, _ip(b), low_name, GROUP[upper.role]))
+        ip_a, ip_b = _ip(a), _ip(b)
+        upper.ports.append(Port(up_name, up_idx, speed, self.mtu, "downlink", cable, length, f"{ip_a}/31",
+                                lower.name, low_name, ip_b, f"P2P_{lower.name}_{low_name}"))
+        lower.ports.append(Port(low_name, low_idx, speed, self.mtu, "uplink", cable, length, f"{ip_b}/31",
+                                upper.name, up_name, ip_a, f"P2P_{upper.name}_{up_name}"))
+        upper.neighbors.append(Neighbor(lower.name, ip_b, lower.asn, ip_a, up_name, GROUP[lower.role]))
+        lower.neighbors.append(Neighbor(upper.name, ip_a, upper.asn, ip_b, low_name, GROUP[upper.role]))
 
     def attach(self, leaf: _Dev, index: int, host: str, nic: str, speed: int, base: int,
                rail: int | None, reach: str) -> None:
         """Cable a host NIC to a leaf port on the /31 at ``base`` (leaf even, host odd)."""
         name = leaf.port_name(index, speed)
+        ip_leaf, ip_host = _ip(base), _ip(base + 1)
         leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", self.lengths["server_leaf"],
-                               _cidr(base, 31), host, nic, _ip(base + 1), f"SERVER_{host}_{nic}"))
+                               f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}"))
         self.nics.setdefault(host, []).append(
-            Nic(nic, self.fabric, rail, speed, _cidr(base + 1, 31), _ip(base), leaf.name, name, reach))  # type: ignore[arg-type]
+            Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]
 
 
 def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], uplinks: int, per_pair: int) -> None:
