@@ -1,0 +1,72 @@
+"""Run the rules: parse each rendered file once, share the facts, collect Findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aifab.check.context import CheckContext
+from aifab.check.findings import Finding, has_errors, sort_findings
+from aifab.check.parse import parse_build
+from aifab.check.registry import Rule, all_rules
+from aifab.design.model import Design
+
+
+@dataclass(frozen=True)
+class Report:
+    """One check run: which rules ran (and which were skipped, and why), over what, and the findings."""
+
+    cluster: str
+    devices: int
+    parsed: int  # devices whose rendered files were parsed back
+    rules: tuple[Rule, ...]
+    skipped: dict[str, str]  # rule id -> reason it did not run
+    findings: tuple[Finding, ...]
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(list(self.findings))
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity (every severity present, zero when none)."""
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity.value] += 1
+        return out
+
+
+def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool) -> tuple[list[Finding], dict[str, str]]:
+    """Findings of ``rules`` over one context, and the rules skipped (``configs`` rules without configs,
+    ``batfish`` rules, which :func:`aifab.check.batfish.batfish_report` runs)."""
+    out: list[Finding] = []
+    skipped: dict[str, str] = {}
+    for r in rules:
+        if r.scope == "batfish":
+            skipped[r.id] = "no Batfish service (--batfish HOST or BATFISH_HOST)"
+        elif r.scope == "configs" and not with_configs:
+            skipped[r.id] = "no rendered configs to check"
+        else:
+            out += [Finding(r.id, r.severity, h.fabric, h.device, h.subject, h.message) for h in r.func(ctx)]
+    return sort_findings(out), skipped
+
+
+def check(design: Design, build_dir: Path | str | None = None, *,
+          oversubscription: dict[str, float] | None = None, jobs: int | None = None) -> Report:
+    """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.
+
+    ``oversubscription`` maps a fabric to the leaf down:up ratio the intent asks (default: the
+    Design's own tier ratios). ``jobs`` bounds the parser processes (default: the CPUs available).
+    """
+    configs = Path(build_dir) / "configs" if build_dir is not None else None
+    with_configs = configs is not None and configs.is_dir()
+    facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
+    ctx = CheckContext(design, facts, unreadable, dict(oversubscription or {}))
+    rules = all_rules()
+    findings, skipped = evaluate(ctx, rules, with_configs)
+    return Report(design.cluster, len(ctx.devices), len(facts), tuple(rules), skipped, tuple(findings))
+
+
+def run_checks(design: Design, build_dir: Path | str | None = None, *,
+               oversubscription: dict[str, float] | None = None, jobs: int | None = None) -> list[Finding]:
+    """The findings of :func:`check` (worst first): the entry point the benchmark and pipeline call."""
+    return list(check(design, build_dir, oversubscription=oversubscription, jobs=jobs).findings)

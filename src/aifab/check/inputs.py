@@ -1,0 +1,74 @@
+"""What ``aifab check`` is pointed at: a build directory, or an intent built into a temporary one."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from aifab.design.model import Design, design_from_json
+from aifab.errors import AifabError
+
+
+class CheckInputError(AifabError):
+    """The target is neither a build directory with design.json and configs/ nor an intent file."""
+
+    exit_code = 2
+
+
+class CheckFailed(AifabError):
+    """At least one error finding: the configs must not ship."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Target:
+    """A Design and the directory holding what was rendered from it."""
+
+    design: Design
+    build_dir: Path
+    oversubscription: dict[str, float]  # from the intent, when the target was one
+
+
+def load_build_dir(path: Path) -> Target:
+    """Read ``design.json`` of a build directory (which must also hold ``configs/``)."""
+    design_file = path / "design.json"
+    if not design_file.is_file():
+        raise CheckInputError(f"{path}: not a build directory (no design.json); run aifab build first")
+    if not (path / "configs").is_dir():
+        raise CheckInputError(f"{path}: no configs/ directory; run aifab build first")
+    try:
+        design = design_from_json(design_file.read_bytes())
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top)"
+        raise CheckInputError(f"{design_file}: {where}: {err['msg']} (is it from this aifab version?)") from None
+    except OSError as exc:
+        raise CheckInputError(f"{design_file}: cannot read ({exc.strerror or exc})") from None
+    return Target(design, path, {})
+
+
+@contextmanager
+def open_target(path: Path) -> Iterator[Target]:
+    """A build directory as is, or an intent file built (without its own checks) into a temporary directory."""
+    if path.is_dir():
+        yield load_build_dir(path)
+        return
+    if not path.is_file():
+        raise CheckInputError(f"{path}: no such build directory or intent file")
+    from aifab.pipeline import build  # the pipeline imports the checks; import it only when needed
+
+    tmp = Path(tempfile.mkdtemp(prefix="aifab-check-"))
+    try:
+        result = build(path, tmp, check=False)
+        ratios = {"backend": result.loaded.intent.backend.oversubscription,
+                  "frontend": result.loaded.intent.frontend.oversubscription}
+        yield Target(result.design, tmp, ratios)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,124 @@
+"""Shared step of the text parsers: ttp's nested dicts -> typed DeviceFacts.
+
+The EOS and FRR ttp templates produce the same shape: ``system.hostname``, ``interfaces[]``,
+``prefix_lists[]``, ``route_maps[]`` and ``bgp`` with neighbor/aggregate/network/redistribute
+lines joined by ttp (``joinmatches``) and split here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from ttp import ttp
+
+from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
+from aifab.platforms import PLATFORMS
+
+
+class ParseError(Exception):
+    """A rendered file that cannot be read or parsed (the message names the file)."""
+
+
+@cache
+def _parser(template: str) -> ttp:
+    """One compiled ttp parser per template per process (compiling costs more than parsing a file)."""
+    return ttp(template=template)
+
+
+def run_ttp(template: str, texts: list[str]) -> list[dict[str, Any]]:
+    """Parse ``texts`` with one ttp template; one result dict per text, in order."""
+    parser = _parser(template)
+    parser.clear_input()
+    parser.clear_result()
+    for text in texts:
+        parser.add_input(text if text.endswith("\n") else text + "\n")
+    parser.parse(one=True)
+    results = list(parser.result()[0]) if texts else []  # copy: clear_result() empties the list in place
+    parser.clear_input()
+    parser.clear_result()
+    if len(results) != len(texts):
+        raise ParseError(f"ttp returned {len(results)} results for {len(texts)} files")
+    return [r if isinstance(r, dict) else {} for r in results]
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _lines(value: Any) -> list[str]:
+    """A ``joinmatches`` value: one string of lines, or absent."""
+    return str(value).splitlines() if value else []
+
+
+def neighbors(lines: list[str], group_word: str) -> tuple[dict[str, Neighbor], dict[str, int | None]]:
+    """``neighbor X ...`` lines (without the keyword) -> neighbors by address, and peer groups' remote-as.
+
+    ``X`` is an address or a peer group name; a neighbor without remote-as takes its group's.
+    ``group_word`` is how the platform spells membership: ``peer group`` (EOS) or ``peer-group`` (FRR).
+    """
+    remote: dict[str, int] = {}
+    member: dict[str, str] = {}
+    groups: dict[str, int | None] = {}
+    for line in lines:
+        name, _, rest = line.partition(" ")
+        if rest == group_word:
+            groups.setdefault(name, None)
+        elif rest.startswith("remote-as "):
+            value = rest.split()[1]
+            remote[name] = int(value) if value.isdigit() else -1  # ``external``/``internal``: no number to compare
+        elif rest.startswith(group_word + " "):
+            member[name] = rest[len(group_word) + 1:].strip()
+    for g in groups:
+        groups[g] = remote.get(g)
+    out = {}
+    for name in [*remote, *member]:
+        if name in groups or name in out or not name[:1].isdigit():
+            continue
+        group = member.get(name)
+        out[name] = Neighbor(name, remote.get(name, groups.get(group) if group else None), group)
+    return out, groups
+
+
+def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dict[str, Any],
+                 speed: Callable[[str], int | None], default_mtu: Callable[[str], int | None],
+                 group_word: str) -> DeviceFacts:
+    """Typed facts from a text parser's result."""
+    facts = DeviceFacts(device, platform, files, hostname=(parsed.get("system") or {}).get("hostname"))
+    for raw in _as_list(parsed.get("interfaces")):
+        name = raw["name"]
+        facts.interfaces[name] = Interface(
+            name=name, address=raw.get("address"), mtu=raw.get("mtu", default_mtu(name)),
+            description=raw.get("description"), speed=speed(raw["speed"]) if raw.get("speed") else None,
+            shutdown=bool(raw.get("shutdown")))
+    lo = facts.interfaces.get(PLATFORMS[platform].loopback)
+    facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
+    for raw in _as_list(parsed.get("prefix_lists")):
+        entries = facts.prefix_lists.setdefault(raw["name"], [])
+        for line in _lines(raw.get("entries")):
+            words = line.split()  # "10 permit 10.0.0.0/24 ge 32"
+            if len(words) >= 3 and words[1] == "permit":
+                entries.append(words[2])
+    for raw in _as_list(parsed.get("route_maps")):
+        lists = facts.route_maps.setdefault(raw["name"], [])
+        if raw.get("action", "permit") == "permit" and raw.get("prefix_list"):
+            lists.append(raw["prefix_list"])
+    bgp = parsed.get("bgp")
+    if isinstance(bgp, list):
+        bgp = bgp[0] if bgp else None
+    if bgp and "asn" in bgp:
+        nbrs, groups = neighbors(_lines(bgp.get("neighbor_lines")), group_word)
+        redistribute = []
+        for line in _lines(bgp.get("redistribute_lines")):
+            words = line.split()  # "connected route-map RM"
+            redistribute.append(words[2] if len(words) >= 3 and words[1] == "route-map" else "")
+        facts.bgp = Bgp(
+            asn=int(bgp["asn"]), router_id=bgp.get("router_id"),
+            maximum_paths=int(bgp["maximum_paths"]) if bgp.get("maximum_paths") else None,
+            neighbors=nbrs, groups=groups,
+            networks=[line.split()[0] for line in _lines(bgp.get("network_lines")) + _lines(bgp.get("aggregate_lines"))],
+            redistribute=redistribute)
+    return facts

@@ -1,0 +1,98 @@
+"""BGP: sessions pair up across a /31 with matching ASNs, unique router IDs, ECMP over every uplink.
+
+RFC 7938 single-hop eBGP on /31 links (facts section 3).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from aifab.check.context import CheckContext, cidr
+from aifab.check.findings import Hit, Severity
+from aifab.check.registry import rule
+
+
+@rule("BGP001", Severity.ERROR, "BGP neighbors sit on a local /31",
+      "a single-hop eBGP session only comes up when the neighbor's address shares a connected /31 "
+      "with this device and another switch holds it (RFC 7938, RFC 3021)")
+def neighbor_on_link(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, facts in ctx.checked():
+        if facts.bgp is None:
+            continue
+        for n in facts.bgp.neighbors.values():
+            local = ctx.connected(dev.name, n.address)
+            if local is None or not local.address or cidr(local.address)[1] != 31:
+                yield Hit(dev.fabric, dev.name, n.address, f"neighbor {n.address} is on no connected /31 of {dev.name}")
+            elif ctx.peer_of(dev.name, n.address) is None:
+                yield Hit(dev.fabric, dev.name, n.address, f"no switch holds neighbor address {n.address}")
+
+
+@rule("BGP002", Severity.ERROR, "remote-as equals the peer's ASN",
+      "eBGP refuses an OPEN whose ASN is not the configured remote-as; the session never establishes")
+def remote_as_matches(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, facts in ctx.checked():
+        if facts.bgp is None:
+            continue
+        for n in facts.bgp.neighbors.values():
+            peer = ctx.peer_of(dev.name, n.address)
+            peer_bgp = ctx.facts[peer].bgp if peer else None
+            if peer_bgp is not None and n.remote_as != peer_bgp.asn:
+                yield Hit(dev.fabric, dev.name, n.address,
+                          f"remote-as {n.remote_as} for {peer} ({n.address}), whose local ASN is {peer_bgp.asn}")
+
+
+@rule("BGP003", Severity.ERROR, "both sides of every session are configured",
+      "a session configured on one side only never comes up; every designed session must exist on both ends")
+def sessions_both_sides(ctx: CheckContext) -> Iterator[Hit]:
+    seen: set[tuple[str, str]] = set()
+    for dev, facts in ctx.checked():
+        mine = facts.bgp.neighbors if facts.bgp else {}
+        for n in dev.neighbors:
+            if n.peer_address not in mine:
+                seen.add((dev.name, n.peer_address))
+                yield Hit(dev.fabric, dev.name, n.peer_address, f"designed session to {n.peer} ({n.peer_address}) is not configured")
+        for n in mine.values():
+            peer = ctx.peer_of(dev.name, n.address)
+            if peer is None or peer not in ctx.facts:
+                continue
+            local = ctx.connected(dev.name, n.address)
+            if local is None or not local.address:
+                continue
+            back = local.address.partition("/")[0]
+            theirs = ctx.facts[peer].bgp
+            if (peer, back) not in seen and (theirs is None or back not in theirs.neighbors):
+                seen.add((peer, back))
+                yield Hit(ctx.devices[peer].fabric if peer in ctx.devices else dev.fabric, peer, back,
+                          f"{dev.name} peers with {n.address} but {peer} has no neighbor {back}")
+
+
+@rule("BGP004", Severity.ERROR, "router IDs are unique",
+      "two speakers with one router ID drop each other's routes as loops and break best-path tie-breaks")
+def unique_router_ids(ctx: CheckContext) -> Iterator[Hit]:
+    holders: dict[str, list[str]] = defaultdict(list)
+    for dev, facts in ctx.checked():
+        if facts.bgp and facts.bgp.router_id:
+            holders[facts.bgp.router_id].append(dev.name)
+    for rid, names in holders.items():
+        if len(names) > 1:
+            for name in names:
+                others = ", ".join(n for n in names if n != name)
+                yield Hit(ctx.devices[name].fabric, name, "", f"router-id {rid} is also used by {others}")
+
+
+@rule("BGP005", Severity.ERROR, "ECMP width equals the number of uplinks",
+      "with maximum-paths below the uplink count some uplinks carry no traffic and the tier is oversubscribed")
+def ecmp_width(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, facts in ctx.checked():
+        if facts.bgp is None:
+            continue
+        uplinks = sum(1 for p in dev.ports if p.role == "uplink")
+        per_peer: dict[str, int] = defaultdict(int)
+        for n in dev.neighbors:
+            per_peer[n.peer] += 1
+        want = uplinks or max(per_peer.values(), default=1)
+        got = facts.bgp.maximum_paths or 1
+        if got != want:
+            what = f"{uplinks} uplinks" if uplinks else f"{want} parallel links to one peer"
+            yield Hit(dev.fabric, dev.name, "", f"maximum-paths {got}, but the device has {what}")

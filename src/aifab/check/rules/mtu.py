@@ -1,0 +1,40 @@
+"""MTU: equal at both ends of every cable, and the fabric's MTU everywhere (jumbo RoCE frames, facts section 6).
+
+A platform whose files do not state the MTU (frr.conf: the Linux host sets it) has ``mtu`` None
+and is not judged here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aifab.check.context import CheckContext
+from aifab.check.findings import Hit, Severity
+from aifab.check.registry import rule
+
+
+@rule("MTU001", Severity.ERROR, "MTU equal at both ends of each cable",
+      "a frame larger than the far end's MTU is dropped silently; RoCE sets DF and never fragments")
+def mtu_both_ends(ctx: CheckContext) -> Iterator[Hit]:
+    for c in ctx.cables:
+        a, b = ctx.interface(c.a.name, c.a_port.name), ctx.interface(c.b.name, c.b_port.name)
+        if a is not None and b is not None and a.mtu is not None and b.mtu is not None and a.mtu != b.mtu:
+            yield Hit(c.a.fabric, c.a.name, a.name, f"MTU {a.mtu} but {c.b.name} {b.name} has MTU {b.mtu}")
+
+
+@rule("MTU002", Severity.ERROR, "ports carry the fabric's MTU",
+      "hosts and every hop are sized for the fabric MTU; a smaller port MTU drops full-size frames on that path")
+def fabric_mtu(ctx: CheckContext) -> Iterator[Hit]:
+    mismatched = set()  # ports of cables whose ends differ: MTU001 reports those
+    for c in ctx.cables:
+        a, b = ctx.interface(c.a.name, c.a_port.name), ctx.interface(c.b.name, c.b_port.name)
+        if a is not None and b is not None and a.mtu is not None and b.mtu is not None and a.mtu != b.mtu:
+            mismatched |= {(c.a.name, a.name), (c.b.name, b.name)}
+    for dev, facts in ctx.checked():
+        fabric_mtu = (ctx.design.backend if dev.fabric == "backend" else ctx.design.frontend).mtu
+        for port in dev.ports:
+            iface = facts.interfaces.get(port.name)
+            if iface is None or iface.mtu is None or (dev.name, port.name) in mismatched:
+                continue
+            if iface.mtu != fabric_mtu:
+                yield Hit(dev.fabric, dev.name, port.name, f"MTU {iface.mtu}, the {dev.fabric} fabric's MTU is {fabric_mtu}")
