@@ -1,0 +1,56 @@
+"""Device files per platform: which outputs exist, how each is produced, where it is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from aifab.design.model import Design, Device
+from aifab.render.env import template
+from aifab.render.view import DeviceView, device_view
+
+Producer = Callable[[DeviceView], str]
+
+
+def _tpl(name: str) -> Producer:
+    return lambda view: template(name).render(d=view)
+
+
+# Per platform: file suffix -> producer. ``configs/<device>.<suffix>``.
+OUTPUTS: dict[str, dict[str, Producer]] = {
+    "eos": {"cfg": _tpl("eos/running-config.j2")},
+    "frr": {"frr.conf": _tpl("frr/frr.conf.j2")},
+    "sonic": {"frr.conf": _tpl("frr/frr.conf.j2")},
+}
+# The file Nornir pushes to each platform (SONiC: the BGP part; config_db.json is loaded with `config load`).
+PUSHED = {"eos": "cfg", "frr": "frr.conf", "sonic": "frr.conf"}
+_SNIPPET_DIR = {"eos": "eos", "frr": "frr", "sonic": "frr"}
+
+
+def render_device(design: Design, dev: Device) -> dict[str, str]:
+    """The files of one device (file name -> text)."""
+    view = device_view(design, dev)
+    return {f"{dev.name}.{suffix}": produce(view) for suffix, produce in OUTPUTS[view.platform].items()}
+
+
+def drain_snippet(design: Design, dev: Device) -> str:
+    """Config to merge to drain ``dev`` (facts section 7): EOS quiesce, FRR bgp graceful-shutdown."""
+    return template(f"{_SNIPPET_DIR[dev.platform]}/drain.j2").render(d=device_view(design, dev))
+
+
+def undrain_snippet(design: Design, dev: Device) -> str:
+    """Config to merge to undo ``drain_snippet``."""
+    return template(f"{_SNIPPET_DIR[dev.platform]}/undrain.j2").render(d=device_view(design, dev))
+
+
+def write_configs(design: Design, out: Path) -> list[Path]:
+    """Render every device into ``out/configs/`` and return the paths written."""
+    configs = out / "configs"
+    configs.mkdir(parents=True, exist_ok=True)
+    written = []
+    for dev in design.devices():
+        for name, text in render_device(design, dev).items():
+            path = configs / name
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written

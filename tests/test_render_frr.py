@@ -1,0 +1,165 @@
+"""frr.conf as FRR 8.4 itself writes it: vtysh accepts every file, and real daemons write each one back unchanged.
+
+The write-back test starts zebra, bgpd and bfdd (Debian's FRR 8.4) in a throwaway network
+namespace with their own vty socket directory, loads the rendered file with ``vtysh -f``, and
+compares ``show running-config`` (read under the device's own UTS hostname, as the lab runs
+it) with the file. Everything it starts is stopped by pid and removed, even on failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_render_helpers import lab_design, lab_files
+
+FRR = Path("/usr/lib/frr")
+DAEMONS = ("zebra", "bgpd", "bfdd")
+VTYSH = shutil.which("vtysh")
+needs_vtysh = pytest.mark.skipif(VTYSH is None, reason="vtysh (Debian package frr) is not installed")
+needs_daemons = pytest.mark.skipif(
+    VTYSH is None or not (FRR / "bgpd").exists() or os.geteuid() != 0 or not shutil.which("unshare"),
+    reason="needs root, Debian's frr (zebra, bgpd, bfdd, vtysh) and unshare to run FRR in a network namespace")
+
+
+def _frr_files(platform: str) -> dict[str, str]:
+    return {name: text for name, text in lab_files(platform).items() if name.endswith(".frr.conf")}
+
+
+@needs_vtysh
+@pytest.mark.parametrize("platform", ["frr", "sonic"])
+def test_vtysh_dry_run_accepts_every_frr_conf(platform: str, tmp_path: Path) -> None:
+    files = _frr_files(platform)
+    assert files, "no frr.conf rendered"
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text)
+        run = subprocess.run([VTYSH, "-C", "-f", str(path)], capture_output=True, text=True, timeout=30)
+        assert run.returncode == 0, f"{name}: vtysh -C rejected it:\n{run.stdout}{run.stderr}"
+
+
+@needs_vtysh
+def test_vtysh_dry_run_rejects_a_broken_file(tmp_path: Path) -> None:
+    """The dry run is a real check: a bad line fails it."""
+    text = next(iter(_frr_files("frr").values())).replace(" bgp graceful-restart\n", " bgp graceful-restartt\n")
+    path = tmp_path / "broken.frr.conf"
+    path.write_text(text)
+    assert subprocess.run([VTYSH, "-C", "-f", str(path)], capture_output=True, timeout=30).returncode != 0
+
+
+def _stop(pids: list[int], wait_s: float = 5.0) -> None:
+    """Stop the daemons this test started (by pid): SIGTERM all at once, SIGKILL what is left."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + wait_s
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+            alive = [pid for pid in alive if _running(pid)]
+        pids = alive
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class FrrSandbox:
+    """FRR instances (zebra, bgpd, bfdd) in throwaway network namespaces; ``close`` removes them all."""
+
+    def __init__(self) -> None:
+        self.namespaces: list[str] = []
+        self.dirs: list[Path] = []
+
+    def start(self, tag: str, hostname: str, interfaces: list[str]) -> Path:
+        """One instance with ``interfaces`` (veths); returns its vty socket directory.
+
+        The daemons start under their own UTS hostname, as in the lab: FRR takes each daemon's
+        hostname from the system, not from the ``hostname`` line that vtysh reads.
+        """
+        ns = f"aifab-rt-{os.getpid()}-{tag}"
+        run_dir = Path(tempfile.mkdtemp(prefix="aifab-frr-"))
+        self.dirs.append(run_dir)
+        shutil.chown(run_dir, "frr", "frr")
+        subprocess.run(["ip", "netns", "add", ns], check=True, timeout=10)
+        self.namespaces.append(ns)
+        # A router forwards; with forwarding off zebra would write "no ip forwarding" back.
+        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1",
+                        "net.ipv6.conf.all.forwarding=1"], check=True, timeout=10)
+        for k, name in enumerate(n for n in interfaces if n != "lo"):
+            subprocess.run(["ip", "-n", ns, "link", "add", name, "type", "veth", "peer", "name", f"peer{k}"],
+                           check=True, timeout=10)
+        subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True, timeout=10)
+        for d in DAEMONS:
+            subprocess.run(["unshare", "--uts", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "sh", hostname,
+                            "ip", "netns", "exec", ns, str(FRR / d), "-d", "-F", "datacenter",
+                            "--vty_socket", str(run_dir), "-i", str(run_dir / f"{d}.pid"),
+                            "-z", str(run_dir / "zserv.api"), "-P", "0", "-f", "/dev/null", "-u", "frr", "-g", "frr"],
+                           check=True, timeout=20, capture_output=True)
+        deadline = time.monotonic() + 10
+        while not all((run_dir / f"{d}.vty").exists() for d in DAEMONS):
+            assert time.monotonic() < deadline, "FRR daemons did not open their vty sockets"
+            time.sleep(0.05)
+        return run_dir
+
+    def close(self) -> None:
+        pids = []
+        for run_dir in self.dirs:
+            for d in DAEMONS:
+                with contextlib.suppress(OSError, ValueError):
+                    pids.append(int((run_dir / f"{d}.pid").read_text().strip()))
+        _stop(pids)
+        for ns in self.namespaces:
+            subprocess.run(["ip", "netns", "del", ns], timeout=10, capture_output=True)
+        for run_dir in self.dirs:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[FrrSandbox]:
+    box = FrrSandbox()
+    try:
+        yield box
+    finally:
+        box.close()
+
+
+def _written_back(run_dir: Path, hostname: str) -> str:
+    """``show running-config`` from the line after ``frr version`` (the file omits the version banner)."""
+    show = subprocess.run(
+        ["unshare", "--uts", "sh", "-c", 'hostname "$1" && exec vtysh --vty_socket "$2" -c "show running-config"',
+         "sh", hostname, str(run_dir)], capture_output=True, text=True, timeout=30, check=True).stdout
+    return show[show.index("frr defaults"):]
+
+
+@needs_daemons
+@pytest.mark.parametrize("platform", ["frr", "sonic"])
+def test_frr_writes_every_rendered_file_back_unchanged(platform: str, sandbox: FrrSandbox, tmp_path: Path) -> None:
+    design = lab_design(platform)
+    files = _frr_files(platform)
+    for i, dev in enumerate(design.devices()):
+        name = f"{dev.name}.frr.conf"
+        path = tmp_path / name
+        path.write_text(files[name])
+        run_dir = sandbox.start(f"{platform[0]}{i}", dev.name, [p.name for p in dev.ports] + ["eth0"])
+        load = subprocess.run([VTYSH, "--vty_socket", str(run_dir), "-f", str(path)],
+                              capture_output=True, text=True, timeout=60)
+        assert load.returncode == 0, f"{name}: vtysh -f failed:\n{load.stdout}{load.stderr}"
+        assert _written_back(run_dir, dev.name) == files[name], f"{name}: FRR normalises it differently"
