@@ -29,6 +29,7 @@ from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
 from aifab.intent.schema import Backend, Frontend, Intent, Switch
 from aifab.platforms import PLATFORMS
+from aifab.qos import FabricQos, qos_problems
 
 GROUP = {"leaf": "LEAFS", "spine": "SPINES", "core": "CORES"}
 
@@ -71,6 +72,7 @@ class _FabricBuild:
     mtu: int
     lengths: dict[str, float]
     p2p_next: int
+    qos: FabricQos
     devices: list[_Dev] = field(default_factory=list)
     nics: dict[str, list[Nic]] = field(default_factory=dict)
 
@@ -87,9 +89,11 @@ class _FabricBuild:
         length = self.lengths[cable]
         ip_a, ip_b = _ip(a), _ip(b)
         upper.ports.append(Port(up_name, up_idx, speed, self.mtu, "downlink", cable, length, f"{ip_a}/31",
-                                lower.name, low_name, ip_b, f"P2P_{lower.name}_{low_name}"))
+                                lower.name, low_name, ip_b, f"P2P_{lower.name}_{low_name}",
+                                self.qos.port_buffer(upper.switch, speed, length)))
         lower.ports.append(Port(low_name, low_idx, speed, self.mtu, "uplink", cable, length, f"{ip_b}/31",
-                                upper.name, up_name, ip_a, f"P2P_{upper.name}_{up_name}"))
+                                upper.name, up_name, ip_a, f"P2P_{upper.name}_{up_name}",
+                                self.qos.port_buffer(lower.switch, speed, length)))
         upper.neighbors.append(Neighbor(lower.name, ip_b, lower.asn, ip_a, up_name, GROUP[lower.role]))
         lower.neighbors.append(Neighbor(upper.name, ip_a, upper.asn, ip_b, low_name, GROUP[upper.role]))
 
@@ -98,8 +102,10 @@ class _FabricBuild:
         """Cable a host NIC to a leaf port on the /31 at ``base`` (leaf even, host odd)."""
         name = leaf.port_name(index, speed)
         ip_leaf, ip_host = _ip(base), _ip(base + 1)
-        leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", self.lengths["server_leaf"],
-                               f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}"))
+        length = self.lengths["server_leaf"]
+        leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", length,
+                               f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}",
+                               self.qos.port_buffer(leaf.switch, speed, length)))
         self.nics.setdefault(host, []).append(
             Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]
 
@@ -114,7 +120,7 @@ def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], upli
 
 def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_FabricBuild, int]:
     pools = {k: IPNetwork(getattr(b.pools, k)) for k in ("p2p", "servers")}
-    fb = _FabricBuild("backend", b.mtu, b.cables.model_dump(), pools["p2p"].first)
+    fb = _FabricBuild("backend", b.mtu, b.cables.model_dump(), pools["p2p"].first, FabricQos(b.qos, b.mtu))
     sw, base = b.switches, b.asn.base
     leaf_asn0 = base + (1 if s.tiers == 2 else s.pods + 1)
     cores: list[list[_Dev]] = []
@@ -155,7 +161,7 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
 
 def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
-    fb = _FabricBuild("frontend", f.mtu, f.cables.model_dump(), pools["p2p"].first)
+    fb = _FabricBuild("frontend", f.mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, f.mtu))
     sw, base = f.switches, f.asn.base
     spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
     leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
@@ -184,13 +190,14 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
         out.append(Device(
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
             _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
-            tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets)))
+            tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets),
+            fb.qos.policy(d.switch.platform), fb.qos.device_buffers(d.switch, d.ports)))
     return tuple(out)
 
 
 def build_design(intent: Intent) -> Design:
     """Derive the complete Design. Raises DesignError if the intent cannot be built."""
-    problems = intent_problems(intent)
+    problems = intent_problems(intent) + qos_problems(intent)
     if problems:
         raise DesignError(problems)
     b, f = intent.backend, intent.frontend

@@ -1,0 +1,160 @@
+"""Per-port PFC headroom and the per-device buffer pool plan (facts section 6).
+
+:class:`FabricQos` is the builder's one entry point for a fabric: it resolves the policy per
+platform and computes each distinct (platform, switch model, speed, cable, MTU) once, handing
+out shared immutable objects, so a 200k-port design costs a few dict look-ups per port.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from aifab.design.model import (
+    BufferPool,
+    BufferProfile,
+    DeviceBuffers,
+    EosMmu,
+    Port,
+    PortBuffer,
+    QosPolicy,
+)
+from aifab.intent.schema import BackendQos, FrontendQos, Switch
+from aifab.platforms import _SONIC_LANES
+from aifab.qos.defaults import (
+    EGRESS_LOSSLESS_DYNAMIC_TH,
+    EGRESS_LOSSY_RESERVED,
+    KB,
+    LOSSLESS_PG_DYNAMIC_TH,
+    LOSSY_DYNAMIC_TH,
+    BufferModel,
+    buffer_model,
+)
+from aifab.qos.headroom import headroom_cell, headroom_ieee
+from aifab.qos.policy import backend_policy, frontend_policy
+
+DEFAULT_MTU = 9216  # profile names carry ``_mtu<N>`` only for other MTUs
+
+
+def _metres(cable_m: float) -> str:
+    return f"{cable_m:g}m"
+
+
+def profile_name(speed_gbps: int, cable_m: float, mtu: int) -> str:
+    """SONiC's name of a lossless PG profile, e.g. ``pg_lossless_400000_5m_profile``."""
+    mtu_part = "" if mtu == DEFAULT_MTU else f"_mtu{mtu}"
+    return f"pg_lossless_{speed_gbps * 1000}_{_metres(cable_m)}{mtu_part}_profile"
+
+
+def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m: float, mtu: int,
+                small_packet_pct: int = 100) -> PortBuffer | None:
+    """Headroom of one lossless port under ``policy``; None when the policy is lossy.
+
+    IEEE model: ``xoff = size = headroom_ieee``, ``xon = 2 * mtu`` (resume once two full frames
+    have drained). Cell model: xoff/xon/size of :func:`headroom_cell` with the port's SONiC lane count.
+    """
+    if not policy.lossless:
+        return None
+    if policy.headroom_model == "cell":
+        asic = model.cell
+        if asic is None:
+            raise ValueError(f"buffer model {model.name} has no cell parameters")
+        h = headroom_cell(speed_gbps, cable_m, mtu, lanes=_SONIC_LANES[speed_gbps],
+                          small_packet_pct=small_packet_pct, asic=asic)
+        xoff, xon, size = h.xoff, h.xon, h.size
+    else:
+        xoff = size = headroom_ieee(speed_gbps, cable_m, mtu)
+        xon = 2 * mtu
+    return PortBuffer(profile_name(speed_gbps, cable_m, mtu), speed_gbps, cable_m, mtu, xoff, xon, size,
+                      LOSSLESS_PG_DYNAMIC_TH, policy.lossless_priorities, policy.headroom_model)
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:g}"
+
+
+def eos_mmu(policy: QosPolicy, headroom_bytes: int) -> EosMmu:
+    """EOS units of the policy's numbers (kbytes, seconds) for the eos templates."""
+    ecn, wd = policy.ecn, policy.watchdog
+    return EosMmu(
+        ecn_min_kbytes=ecn.min_bytes // KB if ecn else 0,
+        ecn_max_kbytes=ecn.max_bytes // KB if ecn else 0,
+        watchdog_timeout_s=_seconds(wd.detection_ms) if wd else "",
+        watchdog_recovery_s=_seconds(wd.restoration_ms) if wd else "",
+        watchdog_polling_s=_seconds(wd.polling_ms) if wd else "",
+        headroom_bytes=headroom_bytes,
+    )
+
+
+def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[PortBuffer | None],
+                   ports: int) -> DeviceBuffers:
+    """The pool plan of one switch with ``ports`` cabled ports (``buffers`` one per port).
+
+    Headroom = sum of ``size`` over every lossless PG of every lossless port; it must fit
+    ``model.headroom_pool_bytes`` (a check rule compares them). The rest of the buffer, less the
+    egress lossy reserve of every port, is the shared space; as in SONiC's Mellanox defaults the
+    ingress lossless, ingress lossy and egress lossy pools each get all of it (they share memory)
+    and the egress lossless pool is the whole buffer.
+    """
+    lossless = [b for b in buffers if b is not None]
+    headroom = sum(b.size * len(b.pgs) for b in lossless)
+    shared = model.total_bytes - headroom - ports * EGRESS_LOSSY_RESERVED
+    pools = [BufferPool("ingress_lossless_pool", "ingress", "dynamic", shared)] if policy.lossless else []
+    pools += [BufferPool("ingress_lossy_pool", "ingress", "dynamic", shared)]
+    if policy.lossless:
+        pools.append(BufferPool("egress_lossless_pool", "egress", "dynamic", model.total_bytes))
+    pools.append(BufferPool("egress_lossy_pool", "egress", "dynamic", shared))
+    profiles = []
+    if policy.lossless:
+        profiles += [BufferProfile("ingress_lossless_profile", "ingress_lossless_pool", 0, LOSSLESS_PG_DYNAMIC_TH),
+                     BufferProfile("egress_lossless_profile", "egress_lossless_pool", 0, EGRESS_LOSSLESS_DYNAMIC_TH)]
+    profiles += [BufferProfile("ingress_lossy_profile", "ingress_lossy_pool", 0, LOSSY_DYNAMIC_TH),
+                 BufferProfile("egress_lossy_profile", "egress_lossy_pool", EGRESS_LOSSY_RESERVED, LOSSY_DYNAMIC_TH),
+                 BufferProfile("q_lossy_profile", "egress_lossy_pool", 0, LOSSY_DYNAMIC_TH)]
+    eos = eos_mmu(policy, max((b.size for b in lossless), default=0)) if policy.platform == "eos" else None
+    return DeviceBuffers(model.name, model.total_bytes, model.headroom_pool_bytes, headroom, len(lossless),
+                         tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH, eos)
+
+
+class FabricQos:
+    """QoS and buffers of one fabric, computed once per distinct input and shared."""
+
+    def __init__(self, qos: BackendQos | FrontendQos, mtu: int) -> None:
+        self._qos = qos
+        self._mtu = mtu
+        self._small = qos.small_packet_pct if isinstance(qos, BackendQos) else 100
+        self._policies: dict[str, QosPolicy] = {}
+        self._ports: dict[tuple[str, str, int, float], PortBuffer | None] = {}
+        self._devices: dict[tuple[str, str, int, tuple[tuple[int, int], ...]], DeviceBuffers] = {}
+
+    def policy(self, platform: str) -> QosPolicy:
+        """The resolved policy of this fabric on ``platform`` (one object per platform)."""
+        p = self._policies.get(platform)
+        if p is None:
+            q = self._qos
+            p = backend_policy(q, platform) if isinstance(q, BackendQos) else frontend_policy(q, platform)
+            self._policies[platform] = p
+        return p
+
+    def port_buffer(self, switch: Switch, speed_gbps: int, cable_m: float) -> PortBuffer | None:
+        """Headroom of a port of ``switch`` at ``speed_gbps`` on a ``cable_m`` cable (None if lossy)."""
+        key = (switch.platform, switch.model, speed_gbps, cable_m)
+        try:
+            return self._ports[key]
+        except KeyError:
+            b = port_buffer(self.policy(switch.platform), buffer_model(switch.platform, switch.model),
+                            speed_gbps, cable_m, self._mtu, self._small)
+            self._ports[key] = b
+            return b
+
+    def device_buffers(self, switch: Switch, ports: Iterable[Port]) -> DeviceBuffers:
+        """The pool plan of a switch with these ports (shared between switches with equal ports)."""
+        ports = list(ports)
+        counts = Counter(id(p.buffer) for p in ports)
+        key = (switch.platform, switch.model, len(ports), tuple(sorted(counts.items())))
+        d = self._devices.get(key)
+        if d is None:
+            d = device_buffers(self.policy(switch.platform), buffer_model(switch.platform, switch.model),
+                               (p.buffer for p in ports), len(ports))
+            self._devices[key] = d
+        return d

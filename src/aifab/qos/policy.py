@@ -1,0 +1,118 @@
+"""Resolve a fabric's QoS policy from the intent and the platform defaults (facts sections 4, 5)."""
+
+from __future__ import annotations
+
+from aifab.design.model import EcnPolicy, QosPolicy, WatchdogPolicy
+from aifab.errors import Problem
+from aifab.intent.schema import BackendQos, Ecn, FrontendQos, Intent, Watchdog
+from aifab.qos.defaults import (
+    BEST_EFFORT_TC,
+    CONTROL_DSCP,
+    CONTROL_TC,
+    KB,
+    PLATFORM_QOS,
+    WATCHDOG_POLLING_MS,
+    WATCHDOG_RESTORATION_MS,
+)
+
+TCS = 8
+IDENTITY = tuple(range(TCS))
+
+
+def resolve_ecn(ecn: Ecn, platform: str) -> EcnPolicy:
+    """ECN thresholds: each intent value (KB, %) overrides its platform default."""
+    d = PLATFORM_QOS[platform]
+    return EcnPolicy(
+        d.ecn_min_bytes if ecn.min_kb is None else ecn.min_kb * KB,
+        d.ecn_max_bytes if ecn.max_kb is None else ecn.max_kb * KB,
+        d.ecn_probability if ecn.probability is None else ecn.probability,
+    )
+
+
+def resolve_watchdog(wd: Watchdog) -> WatchdogPolicy:
+    """Watchdog times (facts section 5): restoration is twice detection when only detection is set."""
+    detection = wd.detection_ms
+    if wd.restoration_ms is not None:
+        restoration = wd.restoration_ms
+    elif "detection_ms" in wd.model_fields_set:
+        restoration = 2 * detection
+    else:
+        restoration = WATCHDOG_RESTORATION_MS
+    return WatchdogPolicy(wd.enabled, detection, restoration, min(WATCHDOG_POLLING_MS, detection), wd.action)
+
+
+def _dscp_map(entries: dict[int, int]) -> tuple[int, ...]:
+    return tuple(entries.get(dscp, BEST_EFFORT_TC) for dscp in range(64))
+
+
+def _weights(entries: dict[int, int]) -> tuple[int, ...]:
+    return tuple(entries.get(tc, 0) for tc in range(TCS))
+
+
+def _pg_map(lossless: tuple[int, ...]) -> tuple[int, ...]:
+    """Lossless TCs keep their own priority group; everything else shares PG 0 (SONiC convention)."""
+    return tuple(tc if tc in lossless else 0 for tc in range(TCS))
+
+
+def backend_policy(qos: BackendQos, platform: str) -> QosPolicy:
+    """Lossless RoCEv2: RoCE DSCP -> roce_tc (PFC, ECN), CNP DSCP -> cnp_tc strict, rest best effort."""
+    lossless = (qos.roce_tc,)
+    return QosPolicy(
+        platform=platform, fabric="backend", lossless=True,
+        headroom_model=PLATFORM_QOS[platform].headroom_model,
+        dscp_to_tc=_dscp_map({qos.roce_dscp: qos.roce_tc, qos.cnp_dscp: qos.cnp_tc}),
+        tc_to_queue=IDENTITY, tc_to_pg=_pg_map(lossless),
+        lossless_priorities=lossless, strict_tcs=(qos.cnp_tc,),
+        dwrr_weights=_weights({BEST_EFFORT_TC: 100 - qos.lossless_weight, qos.roce_tc: qos.lossless_weight}),
+        ecn_queues=lossless, ecn=resolve_ecn(qos.ecn, platform), watchdog=resolve_watchdog(qos.watchdog),
+        roce_dscp=qos.roce_dscp, roce_tc=qos.roce_tc, cnp_dscp=qos.cnp_dscp, cnp_tc=qos.cnp_tc,
+        storage_dscp=None, storage_tc=None,
+    )
+
+
+def frontend_policy(qos: FrontendQos, platform: str) -> QosPolicy:
+    """Storage DSCP -> storage_tc (DWRR), CS6 network control strict, rest best effort.
+
+    Lossy unless ``lossless``: then the storage class gets PFC, ECN and the watchdog like the backend.
+    """
+    lossless = (qos.storage_tc,) if qos.lossless else ()
+    return QosPolicy(
+        platform=platform, fabric="frontend", lossless=qos.lossless,
+        headroom_model=PLATFORM_QOS[platform].headroom_model,
+        dscp_to_tc=_dscp_map({qos.storage_dscp: qos.storage_tc, CONTROL_DSCP: CONTROL_TC}),
+        tc_to_queue=IDENTITY, tc_to_pg=_pg_map(lossless),
+        lossless_priorities=lossless, strict_tcs=(CONTROL_TC,),
+        dwrr_weights=_weights({BEST_EFFORT_TC: 100 - qos.storage_weight, qos.storage_tc: qos.storage_weight}),
+        ecn_queues=lossless, ecn=resolve_ecn(Ecn(), platform) if qos.lossless else None,
+        watchdog=resolve_watchdog(Watchdog()) if qos.lossless else None,
+        roce_dscp=None, roce_tc=None, cnp_dscp=None, cnp_tc=None,
+        storage_dscp=qos.storage_dscp, storage_tc=qos.storage_tc,
+    )
+
+
+def qos_problems(intent: Intent) -> list[Problem]:
+    """Class collisions and ECN thresholds that cannot work, located at the intent key."""
+    out: list[Problem] = []
+    b, f = intent.backend.qos, intent.frontend.qos
+    where = ("backend", "qos")
+    if b.roce_dscp == b.cnp_dscp:
+        out.append(Problem((*where, "cnp_dscp"), "must differ from roce_dscp", b.cnp_dscp))
+    if b.roce_tc == b.cnp_tc:
+        out.append(Problem((*where, "cnp_tc"), "must differ from roce_tc (CNPs need their own strict class)", b.cnp_tc))
+    for key in ("roce_tc", "cnp_tc"):
+        if getattr(b, key) == BEST_EFFORT_TC:
+            out.append(Problem((*where, key), f"TC {BEST_EFFORT_TC} is the best-effort class", BEST_EFFORT_TC))
+    platforms = {s.platform for s in (intent.backend.switches.leaf, intent.backend.switches.spine,
+                                      intent.backend.switches.core)}
+    for platform in sorted(platforms):
+        ecn = resolve_ecn(b.ecn, platform)
+        if ecn.min_bytes >= ecn.max_bytes:
+            out.append(Problem((*where, "ecn"), f"min must be below max on {platform} "
+                               f"({ecn.min_bytes} >= {ecn.max_bytes} bytes)", b.ecn.model_dump()))
+    fw = ("frontend", "qos")
+    if f.storage_tc in (BEST_EFFORT_TC, CONTROL_TC):
+        out.append(Problem((*fw, "storage_tc"), f"TC {f.storage_tc} is reserved (0 best effort, "
+                           f"{CONTROL_TC} network control)", f.storage_tc))
+    if f.storage_dscp == CONTROL_DSCP:
+        out.append(Problem((*fw, "storage_dscp"), f"DSCP {CONTROL_DSCP} is network control (CS6)", f.storage_dscp))
+    return out
