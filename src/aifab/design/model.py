@@ -112,12 +112,12 @@ class BufferProfile:
 class EosMmu:
     """Values the EOS templates place verbatim (no arithmetic in templates)."""
 
-    ecn_min_kbytes: int
-    ecn_max_kbytes: int
-    watchdog_timeout_s: str  # e.g. "0.2"
-    watchdog_recovery_s: str
-    watchdog_polling_s: str
-    headroom_bytes: int  # largest per-PG headroom on the device
+    ecn_min_kbytes: int | None  # None when the policy marks no ECN (lossy frontend)
+    ecn_max_kbytes: int | None
+    watchdog_timeout_s: str | None  # seconds as EOS writes them, e.g. "0.2"; None without PFC
+    watchdog_recovery_s: str | None
+    watchdog_polling_s: str | None
+    headroom_bytes: int  # largest per-PG headroom on the device (0 when lossy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +129,8 @@ class DeviceBuffers:
     headroom_pool_bytes: int  # capacity available for PFC headroom
     headroom_bytes: int  # sum of size over all lossless PGs of all lossless ports
     lossless_ports: int
+    shared_bytes: int  # buffer left for the shared pools: total - headroom - egress lossy reserve
+    lossless_queue_bytes: int  # most one congested lossless PG holds before XOFF; ECN max must be below
     pools: tuple[BufferPool, ...]
     profiles: tuple[BufferProfile, ...]  # lossy/queue profiles; headroom profiles live on Port.buffer
     lossless_dynamic_th: int

@@ -77,11 +77,11 @@ def eos_mmu(policy: QosPolicy, headroom_bytes: int) -> EosMmu:
     """EOS units of the policy's numbers (kbytes, seconds) for the eos templates."""
     ecn, wd = policy.ecn, policy.watchdog
     return EosMmu(
-        ecn_min_kbytes=ecn.min_bytes // KB if ecn else 0,
-        ecn_max_kbytes=ecn.max_bytes // KB if ecn else 0,
-        watchdog_timeout_s=_seconds(wd.detection_ms) if wd else "",
-        watchdog_recovery_s=_seconds(wd.restoration_ms) if wd else "",
-        watchdog_polling_s=_seconds(wd.polling_ms) if wd else "",
+        ecn_min_kbytes=ecn.min_bytes // KB if ecn else None,
+        ecn_max_kbytes=ecn.max_bytes // KB if ecn else None,
+        watchdog_timeout_s=_seconds(wd.detection_ms) if wd else None,
+        watchdog_recovery_s=_seconds(wd.restoration_ms) if wd else None,
+        watchdog_polling_s=_seconds(wd.polling_ms) if wd else None,
         headroom_bytes=headroom_bytes,
     )
 
@@ -94,11 +94,15 @@ def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[Port
     ``model.headroom_pool_bytes`` (a check rule compares them). The rest of the buffer, less the
     egress lossy reserve of every port, is the shared space; as in SONiC's Mellanox defaults the
     ingress lossless, ingress lossy and egress lossy pools each get all of it (they share memory)
-    and the egress lossless pool is the whole buffer.
+    and the egress lossless pool is the whole buffer. With ``dynamic_th = n`` a PG may take
+    ``alpha = 2**n`` times the free space, so alone it fills ``shared * alpha / (1 + alpha)``
+    before XOFF: ECN must mark below that (``lossless_queue_bytes``).
     """
     lossless = [b for b in buffers if b is not None]
     headroom = sum(b.size * len(b.pgs) for b in lossless)
-    shared = model.total_bytes - headroom - ports * EGRESS_LOSSY_RESERVED
+    shared = max(0, model.total_bytes - headroom - ports * EGRESS_LOSSY_RESERVED)
+    alpha = 2**LOSSLESS_PG_DYNAMIC_TH
+    queue = shared * alpha // (1 + alpha) if policy.lossless else 0
     pools = [BufferPool("ingress_lossless_pool", "ingress", "dynamic", shared)] if policy.lossless else []
     pools += [BufferPool("ingress_lossy_pool", "ingress", "dynamic", shared)]
     if policy.lossless:
@@ -113,7 +117,7 @@ def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[Port
                  BufferProfile("q_lossy_profile", "egress_lossy_pool", 0, LOSSY_DYNAMIC_TH)]
     eos = eos_mmu(policy, max((b.size for b in lossless), default=0)) if policy.platform == "eos" else None
     return DeviceBuffers(model.name, model.total_bytes, model.headroom_pool_bytes, headroom, len(lossless),
-                         tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH, eos)
+                         shared, queue, tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH, eos)
 
 
 class FabricQos:
