@@ -29,11 +29,11 @@ def network_of(prefix: str) -> tuple[int, int]:
     return addr & mask, plen
 
 
-def within(prefix: str, pool: str) -> bool:
-    """True when ``prefix`` (CIDR or bare address) lies inside ``pool``."""
-    net, plen = network_of(prefix)
-    pnet, pplen = network_of(pool)
-    return plen >= pplen and (net >> (32 - pplen) if pplen else 0) == (pnet >> (32 - pplen) if pplen else 0)
+def overlaps(a: str, b: str) -> bool:
+    """True when two prefixes (CIDR or bare addresses) share any address."""
+    (na, la), (nb, lb) = network_of(a), network_of(b)
+    shift = 32 - min(la, lb)
+    return (na >> shift) == (nb >> shift)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +103,26 @@ class CheckContext:
             if iface is not None:
                 return iface
         return None
+
+    @cached_property
+    def designed_owner(self) -> dict[int, str]:
+        """Every address the Design assigns to a switch (ports and loopbacks) -> that switch."""
+        out = {}
+        for dev in self.devices.values():
+            out[ip_int(dev.loopback)] = dev.name
+            for p in dev.ports:
+                out[cidr(p.address)[0]] = dev.name
+        return out
+
+    def unparsed_owner(self, address: str) -> bool:
+        """True when the Design gives ``address`` to a switch whose files were not parsed (CFG001 reports it)."""
+        owner = self.designed_owner.get(cidr(address)[0])
+        return owner is not None and owner not in self.facts
+
+    def foreign(self, fabric: str, prefix: str) -> bool:
+        """True when ``prefix`` overlaps a pool of the fabric other than ``fabric``."""
+        other = self.design.frontend if fabric == "backend" else self.design.backend
+        return any(overlaps(prefix, p) for p in (other.loopbacks, other.p2p, other.servers))
 
     def peer_of(self, device: str, address: str) -> str | None:
         """The other device holding ``address`` (None when no other device does)."""

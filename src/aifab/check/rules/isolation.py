@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aifab.check.context import CheckContext, network_of
+from aifab.check.context import CheckContext, overlaps
 from aifab.check.findings import Hit, Severity
 from aifab.check.registry import rule
 from aifab.design.model import FabricDesign
@@ -13,14 +13,6 @@ from aifab.design.model import FabricDesign
 def pools(fabric: FabricDesign) -> list[str]:
     """A fabric's address pools: loopbacks, point-to-point links, server links."""
     return [fabric.loopbacks, fabric.p2p, fabric.servers]
-
-
-def overlaps(a: str, b: str) -> bool:
-    """True when two prefixes share any address."""
-    (na, la), (nb, lb) = network_of(a), network_of(b)
-    shorter = min(la, lb)
-    shift = 32 - shorter
-    return (na >> shift) == (nb >> shift) if shorter else True
 
 
 def _other(ctx: CheckContext, fabric: str) -> FabricDesign:
@@ -56,14 +48,11 @@ def design_isolated(ctx: CheckContext) -> Iterator[Hit]:
 def no_foreign_prefix(ctx: CheckContext) -> Iterator[Hit]:
     for dev, facts in ctx.checked():
         other = _other(ctx, dev.fabric)
-        foreign = pools(other)
         for iface in facts.interfaces.values():
-            if iface.address and any(overlaps(iface.address, p) for p in foreign):
+            if iface.address and ctx.foreign(dev.fabric, iface.address):
                 yield Hit(dev.fabric, dev.name, iface.name, f"address {iface.address} is in the {other.name} fabric's pools")
-        if facts.bgp is None:
-            continue
         for prefix in facts.advertised():
-            if any(overlaps(prefix, p) for p in foreign):
+            if ctx.foreign(dev.fabric, prefix):
                 yield Hit(dev.fabric, dev.name, prefix, f"{other.name} prefix {prefix} advertised into the {dev.fabric} fabric")
 
 
@@ -78,5 +67,5 @@ def no_cross_session(ctx: CheckContext) -> Iterator[Hit]:
             peer = ctx.peer_of(dev.name, n.address)
             if peer in ctx.devices and ctx.devices[peer].fabric != dev.fabric:
                 yield Hit(dev.fabric, dev.name, n.address, f"session to {peer} of the {other.name} fabric")
-            elif any(overlaps(n.address, p) for p in pools(other)):
+            elif ctx.foreign(dev.fabric, n.address):
                 yield Hit(dev.fabric, dev.name, n.address, f"neighbor {n.address} is in the {other.name} fabric's pools")
