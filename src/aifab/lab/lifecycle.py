@@ -1,0 +1,231 @@
+"""Bring a cluster's lab up and tear it down: namespaces, veths, management bridge, FRR, sshd."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from aifab.design.model import Design
+from aifab.lab import access, state, switch, system
+from aifab.lab.topology import BRIDGE, LabError, Topology, topology
+from napalm_frr.netns import connect
+
+# Rendered frr.conf of a device, as ``aifab build`` writes it (aifab.render: configs/<device>.frr.conf).
+CONFIG_SUFFIX = ".frr.conf"
+FRR_PLATFORMS = ("frr", "sonic")  # platforms whose rendered frr.conf the lab can boot
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A running lab: its topology and where its state (keys, inventory, logs) lives."""
+
+    topology: Topology
+    state_dir: Path
+
+    @property
+    def inventory(self) -> Path:
+        """Directory of the lab's Nornir SimpleInventory (hosts.yaml, defaults.yaml)."""
+        return access.inventory_dir(self.state_dir)
+
+    @property
+    def known_hosts(self) -> Path:
+        return access.known_hosts(self.state_dir)
+
+    @property
+    def key_file(self) -> Path:
+        return access.key_file(self.state_dir)
+
+    def napalm_args(self, device: str) -> dict[str, Any]:
+        """Keyword arguments of ``get_network_driver("frr")`` to open ``device`` over SSH."""
+        return access.napalm_args(self.topology, self.state_dir, device)
+
+    def nornir_inventory(self) -> dict[str, Any]:
+        """The ``inventory`` argument of ``nornir.InitNornir`` for this lab."""
+        return access.nornir_inventory(self.state_dir)
+
+    def vtysh(self, device: str, command: str) -> str:
+        """Run a vtysh command on a switch from the host (not over SSH)."""
+        return switch.vtysh(self.topology.switch(device), command)
+
+    def netns(self, node: str) -> str:
+        """The network namespace of a switch, host or ``mgmt``."""
+        name = self.topology.prefix + node
+        if name not in self.topology.namespaces:
+            raise LabError(f"{node}: no such node in the lab of cluster {self.topology.cluster}")
+        return name
+
+
+def _fingerprint(topo: Topology) -> str:
+    return hashlib.sha256(json.dumps(asdict(topo), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def up(design: Design, state_dir: Path | None = None, configs: Path | None = None) -> Lab:
+    """Build the lab of ``design`` and return it; a no-op when that lab is already up and healthy.
+
+    ``configs``: a directory of rendered configs (``<device>.frr.conf``, from ``aifab build``) the
+    switches boot with; without it each switch boots with a minimal config (hostname, datacenter
+    defaults). A partial or stale lab of the same cluster is torn down first. On any failure
+    everything made so far is removed and ``LabError`` names the node.
+    """
+    system.require()
+    topo = topology(design)
+    state_dir = state_dir or state.default_state_dir(design.cluster)
+    lab = Lab(topo, state_dir)
+    with state.locked(state_dir):
+        if not problems(lab):
+            return lab
+        _teardown(topo, state_dir)
+        state.write(state_dir, {"cluster": topo.cluster, "prefix": topo.prefix, "namespaces": topo.namespaces,
+                                "fingerprint": _fingerprint(topo), "ready": False, "started": time.time()})
+        try:
+            _build(design, topo, state_dir, configs)
+        except BaseException:
+            _teardown(topo, state_dir)
+            raise
+        record = state.read(state_dir)
+        state.write(state_dir, {**record, "ready": True, "up_s": round(time.time() - record["started"], 3)})
+    return lab
+
+
+def down(design: Design, state_dir: Path | None = None) -> list[str]:
+    """Remove the lab of ``design``: every process in its namespaces, the namespaces, the state directory.
+
+    Works after a crash: namespaces come from the state record, the Design and a scan for the
+    cluster's name prefix. Returns the namespaces deleted.
+    """
+    topo = topology(design)
+    state_dir = state_dir or state.default_state_dir(design.cluster)
+    with state.locked(state_dir):
+        return _teardown(topo, state_dir)
+
+
+def problems(lab: Lab) -> list[str]:
+    """Why the lab is not (fully) up; empty when every namespace, link and process is there."""
+    topo, record = lab.topology, state.read(lab.state_dir)
+    if not record:
+        return [f"{lab.state_dir}: no lab state"]
+    if record.get("fingerprint") != _fingerprint(topo):
+        return ["the lab was built from a different design"]
+    if not record.get("ready"):
+        return ["the lab did not finish coming up"]
+    found = []
+    existing = system.namespaces()
+    found += [f"{ns}: namespace missing" for ns in topo.namespaces if ns not in existing]
+    for sw in topo.switches:
+        missing = [p for p in switch.PROCESSES if p not in switch.running(sw)]
+        if missing:
+            found.append(f"{sw.name}: not running: {', '.join(missing)}")
+    if not found:
+        found += _missing_links(topo)
+    return found
+
+
+def _missing_links(topo: Topology) -> list[str]:
+    want: dict[str, set[str]] = {ns: set() for ns in topo.namespaces}
+    for link in topo.links:
+        want[link.a_ns].add(link.a_if)
+        want[link.b_ns].add(link.b_if)
+    for sw in topo.switches:
+        want[sw.netns].add("eth0")
+        want[topo.mgmt_ns].add(sw.mgmt_port)
+    out = []
+    for ns, names in want.items():
+        have = {link["ifname"] for link in json.loads(system.run(["ip", "-n", ns, "-j", "link", "show"], ns) or "[]")}
+        out += [f"{ns}: interface {name} missing" for name in sorted(names - have)]
+    return out
+
+
+def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None) -> None:
+    root = [f"netns add {ns}" for ns in topo.namespaces]
+    root += [f"link add {ln.a_if} netns {ln.a_ns} mtu {ln.mtu} type veth peer name {ln.b_if} netns {ln.b_ns} mtu {ln.mtu}"
+             for ln in topo.links]
+    root += [f"link add eth0 netns {sw.netns} type veth peer name {sw.mgmt_port} netns {topo.mgmt_ns}"
+             for sw in topo.switches]
+    system.ip_batch(root, "namespaces and cables")
+
+    mgmt = [f"link add {BRIDGE} type bridge", f"link set {BRIDGE} up",
+            f"addr add {topo.gateway} dev {BRIDGE}", "link set lo up"]
+    for sw in topo.switches:
+        mgmt += [f"link set {sw.mgmt_port} master {BRIDGE}", f"link set {sw.mgmt_port} up"]
+    system.ip_batch(mgmt, "management network", topo.mgmt_ns)
+
+    ports: dict[str, list[str]] = {sw.netns: [] for sw in topo.switches}
+    for ln in topo.links:
+        for ns, name in ((ln.a_ns, ln.a_if), (ln.b_ns, ln.b_if)):
+            if ns in ports:
+                ports[ns].append(name)
+    for sw in topo.switches:
+        lines = ["link set lo up", "link set eth0 up", f"addr add {sw.management} dev eth0"]
+        system.ip_batch(lines + [f"link set {p} up" for p in ports[sw.netns]], sw.name, sw.netns)
+
+    for host in topo.hosts:
+        lines = ["link set lo up"]
+        for nic, cidr in host.addresses:
+            lines += [f"addr add {cidr} dev {nic}", f"link set {nic} up"]
+        for route in host.routes:
+            hops = " ".join(f"nexthop via {gw} dev {dev}" for gw, dev in route.nexthops)
+            lines.append(f"route add {route.prefix} {hops}" if len(route.nexthops) > 1
+                         else f"route add {route.prefix} via {route.nexthops[0][0]} dev {route.nexthops[0][1]}")
+        system.ip_batch(lines, host.name, host.netns)
+        if any(len(r.nexthops) > 1 for r in host.routes):  # hash ECMP flows on L4 ports, like the switches
+            system.run(["ip", "netns", "exec", host.netns, "sysctl", "-q", "-w", "net.ipv4.fib_multipath_hash_policy=1"],
+                       host.name)
+
+    pubkey = access.client_key(state_dir)
+    devices = {d.name: d for d in design.devices()}
+    booting = []
+    for sw in topo.switches:
+        boot = switch.prepare(sw, state_dir, _boot_config(sw.name, devices[sw.name].platform, configs), pubkey)
+        booting.append((sw, boot, switch.start(sw, boot)))
+    for sw, boot, proc in booting:
+        switch.check_boot(sw, proc, boot)
+    access.write_known_hosts(topo, state_dir)
+    access.write_inventory(design, topo, state_dir)
+    _wait_ssh(topo)
+
+
+def _boot_config(name: str, platform: str, configs: Path | None) -> str:
+    if configs is None or platform not in FRR_PLATFORMS:
+        return switch.minimal_config(name)
+    path = configs / f"{name}{CONFIG_SUFFIX}"
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise LabError(f"{name}: cannot read rendered config {path}: {exc.strerror or exc}") from None
+
+
+def _wait_ssh(topo: Topology, timeout: float = 20.0) -> None:
+    """Wait until every switch's sshd answers with its banner on the management address."""
+    pending = list(topo.switches)
+    deadline = time.monotonic() + timeout
+    while pending:
+        sw = pending[0]
+        try:
+            with connect(sw.address, 22, timeout=1.0, netns=topo.mgmt_ns) as sock:
+                if sock.recv(64).startswith(b"SSH-"):
+                    pending.pop(0)
+                    continue
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise LabError(f"{sw.name}: sshd does not answer on {sw.address}:22 in {topo.mgmt_ns}")
+        time.sleep(0.1)
+
+
+def _teardown(topo: Topology, state_dir: Path) -> list[str]:
+    record = state.read(state_dir)
+    existing = system.namespaces()
+    names = (set(record.get("namespaces", [])) | set(topo.namespaces)
+             | {ns for ns in existing if ns.startswith(topo.prefix)}) & existing
+    survivors = system.kill_all([pid for ns in names for pid in system.netns_pids(ns)])
+    if survivors:
+        raise LabError(f"{topo.cluster}: processes {survivors} survive SIGKILL")
+    for ns in sorted(names):
+        system.delete_netns(ns)
+    shutil.rmtree(state_dir, ignore_errors=True)
+    return sorted(names)
