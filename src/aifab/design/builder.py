@@ -29,7 +29,8 @@ from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
 from aifab.intent.schema import Backend, Frontend, Intent, Switch
 from aifab.platforms import PLATFORMS
-from aifab.qos import FabricQos, qos_problems
+from aifab.qos.buffers import FabricQos
+from aifab.qos.policy import qos_problems
 
 GROUP = {"leaf": "LEAFS", "spine": "SPINES", "core": "CORES"}
 

@@ -95,10 +95,10 @@ def qos_problems(intent: Intent) -> list[Problem]:
     out: list[Problem] = []
     b, f = intent.backend.qos, intent.frontend.qos
     where = ("backend", "qos")
-    if b.roce_dscp == b.cnp_dscp:
-        out.append(Problem((*where, "cnp_dscp"), "must differ from roce_dscp", b.cnp_dscp))
-    if b.roce_tc == b.cnp_tc:
-        out.append(Problem((*where, "cnp_tc"), "must differ from roce_tc (CNPs need their own strict class)", b.cnp_tc))
+    for a, c, why in (("roce_dscp", "cnp_dscp", ""), ("roce_tc", "cnp_tc", " (CNPs need their own strict class)")):
+        if getattr(b, a) == getattr(b, c):
+            key, other = (c, a) if c in b.model_fields_set or a not in b.model_fields_set else (a, c)
+            out.append(Problem((*where, key), f"must differ from {other}{why}", getattr(b, key)))
     for key in ("roce_tc", "cnp_tc"):
         if getattr(b, key) == BEST_EFFORT_TC:
             out.append(Problem((*where, key), f"TC {BEST_EFFORT_TC} is the best-effort class", BEST_EFFORT_TC))
