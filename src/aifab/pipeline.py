@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from aifab.check.engine import require_clean
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
 from aifab.intent import LoadedIntent, load_intent
@@ -31,8 +32,12 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
         raise loaded.error(exc.problems) from None
 
 
-def build(intent_path: str | Path, out: Path) -> BuildResult:
-    """Derive the Design and write design.json, cabling.csv and ipplan.csv into ``out``."""
+def build(intent_path: str | Path, out: Path, check: bool = True) -> BuildResult:
+    """Derive the Design and write design.json, cabling.csv and ipplan.csv into ``out``.
+
+    Then (unless ``check`` is False) run the checks on what was written: any error finding
+    raises ``CheckFailed`` (exit 1).
+    """
     loaded, design = design_for(intent_path)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -42,4 +47,7 @@ def build(intent_path: str | Path, out: Path) -> BuildResult:
         write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
     except OSError as exc:
         raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None
+    if check:  # last: the checks read every file written above
+        require_clean(design, out, {"backend": loaded.intent.backend.oversubscription,
+                                    "frontend": loaded.intent.frontend.oversubscription})
     return BuildResult(loaded, design, files)

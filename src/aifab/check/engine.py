@@ -6,10 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aifab.check.context import CheckContext
-from aifab.check.findings import Finding, has_errors, sort_findings
+from aifab.check.findings import Finding, Severity, has_errors, sort_findings
 from aifab.check.parse import parse_build
 from aifab.check.registry import Rule, all_rules
 from aifab.design.model import Design
+from aifab.errors import AifabError
+
+SHOWN = 20  # error findings quoted in a failed build's message
+
+
+class CheckFailed(AifabError):
+    """At least one error finding: the configs must not ship."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -70,3 +79,16 @@ def run_checks(design: Design, build_dir: Path | str | None = None, *,
                oversubscription: dict[str, float] | None = None, jobs: int | None = None) -> list[Finding]:
     """The findings of :func:`check` (worst first): the entry point the benchmark and pipeline call."""
     return list(check(design, build_dir, oversubscription=oversubscription, jobs=jobs).findings)
+
+
+def require_clean(design: Design, build_dir: Path, oversubscription: dict[str, float] | None = None) -> list[Finding]:
+    """Run the checks on a build; raise CheckFailed naming the error findings, else return the findings."""
+    findings = run_checks(design, build_dir, oversubscription=oversubscription)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors:
+        lines = [f"{f.rule} {f.where}: {f.message}" for f in errors[:SHOWN]]
+        if len(errors) > SHOWN:
+            lines.append(f"... and {len(errors) - SHOWN} more")
+        raise CheckFailed(f"{build_dir}: {len(errors)} error findings (aifab check {build_dir} for the full report)\n"
+                          + "\n".join(lines))
+    return findings

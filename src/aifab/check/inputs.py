@@ -21,12 +21,6 @@ class CheckInputError(AifabError):
     exit_code = 2
 
 
-class CheckFailed(AifabError):
-    """At least one error finding: the configs must not ship."""
-
-    exit_code = 1
-
-
 @dataclass(frozen=True)
 class Target:
     """A Design and the directory holding what was rendered from it."""
