@@ -153,3 +153,16 @@ def test_design_json_round_trip_keeps_qos_and_buffers(design) -> None:
     back = design_from_json(design_json(d))
     assert back == d
     assert design_json(back) == design_json(d)
+
+
+def test_three_tier_core_ports_are_lossless_with_their_cable() -> None:
+    d = build_design(make_intent({"servers": 6, "cables": {"server_leaf": 3, "leaf_spine": 40, "spine_core": 250}}))
+    assert [t.role for t in d.backend.tiers] == ["leaf", "spine", "core"]
+    seen = set()
+    for dev in d.backend.devices:
+        for port in dev.ports:
+            assert port.buffer is not None and port.buffer.size == headroom_ieee(port.speed, port.length_m, port.mtu)
+            seen.add((port.cable, port.buffer.profile))
+        _check_pools(dev)
+    assert seen == {("server_leaf", "pg_lossless_400000_3m_profile"), ("leaf_spine", "pg_lossless_400000_40m_profile"),
+                    ("spine_core", "pg_lossless_400000_250m_profile")}

@@ -7,12 +7,14 @@ from aifab.errors import Problem
 from aifab.intent.schema import BackendQos, Ecn, FrontendQos, Intent, Watchdog
 from aifab.qos.defaults import (
     BEST_EFFORT_TC,
+    BUFFER_MODELS,
     CONTROL_DSCP,
     CONTROL_TC,
     KB,
     PLATFORM_QOS,
     WATCHDOG_POLLING_MS,
     WATCHDOG_RESTORATION_MS,
+    buffer_model,
 )
 
 TCS = 8
@@ -109,10 +111,27 @@ def qos_problems(intent: Intent) -> list[Problem]:
         if ecn.min_bytes >= ecn.max_bytes:
             out.append(Problem((*where, "ecn"), f"min must be below max on {platform} "
                                f"({ecn.min_bytes} >= {ecn.max_bytes} bytes)", b.ecn.model_dump()))
+    out += _cell_model_problems(intent)
     fw = ("frontend", "qos")
     if f.storage_tc in (BEST_EFFORT_TC, CONTROL_TC):
         out.append(Problem((*fw, "storage_tc"), f"TC {f.storage_tc} is reserved (0 best effort, "
                            f"{CONTROL_TC} network control)", f.storage_tc))
     if f.storage_dscp == CONTROL_DSCP:
         out.append(Problem((*fw, "storage_dscp"), f"DSCP {CONTROL_DSCP} is network control (CS6)", f.storage_dscp))
+    return out
+
+
+def _cell_model_problems(intent: Intent) -> list[Problem]:
+    """A lossless switch on a cell-model platform needs a buffer model with cell parameters."""
+    out = []
+    tiers = [("backend", t, getattr(intent.backend.switches, t)) for t in ("leaf", "spine", "core")]
+    if intent.frontend.qos.lossless:
+        tiers += [("frontend", t, getattr(intent.frontend.switches, t)) for t in ("leaf", "spine")]
+    for fabric, tier, switch in tiers:
+        model = buffer_model(switch.platform, switch.model)
+        if PLATFORM_QOS[switch.platform].headroom_model == "cell" and model.cell is None:
+            cell_models = ", ".join(n for n, m in BUFFER_MODELS.items() if m.cell is not None)
+            out.append(Problem((fabric, "switches", tier, "model"), f"{switch.platform} computes headroom in cells, "
+                               f"but this model's buffer ({model.name}) has no cell parameters; use a switch with "
+                               f"one of: {cell_models}", switch.model))
     return out
