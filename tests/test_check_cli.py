@@ -1,0 +1,142 @@
+"""``aifab check``: exit codes (0 clean, 1 error finding, 2 bad input) and every report format, parsed back."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from aifab.cli import main
+from aifab.pipeline import build
+from aifab.render import write_configs
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture(scope="module")
+def lab_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("lab")
+    result = build(ROOT / "intent" / "lab.yaml", out, check=False)
+    write_configs(result.design, out)
+    return out
+
+
+@pytest.fixture
+def broken_build(lab_build: Path, tmp_path: Path) -> Path:
+    """The lab build with a wrong remote-as on be-leaf-su1-r1 (BGP002)."""
+    out = tmp_path / "build"
+    shutil.copytree(lab_build, out)
+    conf = out / "configs" / "be-leaf-su1-r1.frr.conf"
+    conf.write_text(re.sub(r"(?m)^( neighbor \S+ remote-as )\d+", r"\g<1>65001", conf.read_text(), count=1))
+    return out
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_build_exits_0_with_an_empty_json_report(lab_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(lab_build), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["cluster"] == "lab" and doc["findings"] == []
+    assert doc["summary"]["error"] == 0 and doc["summary"]["failed"] is False
+    assert doc["summary"]["parsed"] == doc["summary"]["devices"] == 10
+    assert "BGP002" in doc["summary"]["rules"] and "BF005" in doc["skipped"]
+
+
+def test_error_finding_exits_1_json(broken_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(broken_build), "--format", "json")
+    doc = json.loads(out)
+    assert code == 1
+    assert doc["summary"]["failed"] is True and doc["summary"]["error"] == 1
+    (f,) = doc["findings"]
+    assert (f["rule"], f["severity"], f["fabric"], f["device"]) == ("BGP002", "error", "backend", "be-leaf-su1-r1")
+    assert "65001" in f["message"]
+
+
+def test_junit_report_has_one_testcase_per_rule_and_fails_the_broken_one(broken_build: Path, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "check.xml"
+    code, out, _ = run(capsys, str(broken_build), "--format", "junit", "-o", str(report))
+    assert code == 1 and out == ""
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert suite is not None
+    cases = {c.get("name", "").split()[0]: c for c in suite.iter("testcase")}
+    assert int(suite.get("tests", "0")) == len(cases) >= 25
+    assert suite.get("failures") == "1"
+    failure = cases["BGP002"].find("failure")
+    assert failure is not None and "be-leaf-su1-r1" in (failure.text or "")
+    assert cases["BGP001"].find("failure") is None
+    assert cases["BF005"].find("skipped") is not None
+    assert int(suite.get("skipped", "0")) == sum(1 for r in cases if r.startswith("BF"))
+
+
+def test_markdown_report_is_a_pr_comment_with_the_finding(broken_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(broken_build), "--format", "markdown")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("### :x: aifab check `lab`")
+    assert "**1** errors" in out
+    rows = [line for line in lines if line.startswith("| error |")]
+    assert len(rows) == 1 and "`BGP002`" in rows[0] and "be-leaf-su1-r1" in rows[0]
+
+
+def test_table_report_names_rule_and_device(broken_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(broken_build))
+    assert code == 1
+    assert "BGP002" in out and "be-leaf-su1-r1" in out
+    assert "aifab check FAILED: 1 errors" in out
+
+
+def test_intent_target_is_built_into_a_temporary_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(ROOT / "intent" / "lab.yaml"), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["cluster"] == "lab" and doc["findings"] == []
+
+
+def test_missing_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, str(tmp_path / "nope"))
+    assert code == 2 and out == ""
+    assert err.strip() == f"{tmp_path / 'nope'}: no such build directory or intent file"
+
+
+def test_directory_without_design_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 2 and "no design.json" in err and str(tmp_path) in err
+
+
+def test_corrupt_design_json_exits_2_naming_the_file(lab_build: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "build"
+    shutil.copytree(lab_build, out)
+    (out / "design.json").write_text('{"cluster": "lab", "backend": 3}')
+    code, _, err = run(capsys, str(out))
+    assert code == 2
+    assert err.startswith(f"{out / 'design.json'}: backend")
+    assert "Traceback" not in err
+
+
+def test_bad_intent_exits_2_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("servers: 4\n", "servers: 5\n", 1))
+    code, _, err = run(capsys, str(bad))
+    assert code == 2
+    assert re.match(rf"{re.escape(str(bad))}:\d+: backend.servers: ", err)
+
+
+def test_real_process_exit_codes(lab_build: Path, broken_build: Path) -> None:
+    ok = subprocess.run([sys.executable, "-m", "aifab", "check", str(lab_build), "--format", "json"],
+                        capture_output=True, text=True, check=False)
+    bad = subprocess.run([sys.executable, "-m", "aifab", "check", str(broken_build), "--format", "json"],
+                         capture_output=True, text=True, check=False)
+    assert (ok.returncode, bad.returncode) == (0, 1)
+    assert json.loads(bad.stdout)["findings"][0]["rule"] == "BGP002"
