@@ -1,11 +1,15 @@
 """The network-namespace lab: every switch of a Design as FRR + sshd in its own namespaces.
 
-Plain functions: ``up(design)``, ``down(design)``, ``status(design)``; ``missing_requirements()``
-says what this machine lacks (root, Debian's frr and openssh-server).
+Plain functions: ``up(design)``, ``down(design)``, ``status(design)``, ``wait_established``;
+``missing_requirements()`` says what this machine lacks (root, Debian's frr and openssh-server);
+``time_to_established`` is the convergence benchmark.
 """
 
+from aifab.lab.bench import BenchResult, time_to_established
 from aifab.lab.lifecycle import Lab, down, problems, up
+from aifab.lab.status import LabStatus, status, wait_established
 from aifab.lab.system import LabUnavailable, missing_requirements
 from aifab.lab.topology import LabError, Topology, topology
 
-__all__ = ["Lab", "LabError", "LabUnavailable", "Topology", "down", "missing_requirements", "problems", "topology", "up"]
+__all__ = ["BenchResult", "Lab", "LabError", "LabStatus", "LabUnavailable", "Topology", "down", "missing_requirements",
+           "problems", "status", "time_to_established", "topology", "up", "wait_established"]

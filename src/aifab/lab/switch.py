@@ -2,13 +2,14 @@
 
 The switch runs in its network namespace plus its own UTS namespace (hostname = device name)
 and mount namespace, where the switch's own directories are bind-mounted on ``/etc/frr``,
-``/etc/ssh`` and ``/var/log`` and a private tmpfs covers ``/run``. So ``vtysh``,
+``/etc/ssh``, ``/var/log`` and ``/root`` (the host's dotfiles stay out) and a private tmpfs
+covers ``/run``. So ``vtysh``,
 ``frr-reload.py`` and ``/etc/frr/frr.conf`` work over SSH with their default paths, exactly
 as on a real box.
 
 Per switch, ``<state>/nodes/<name>/`` holds ``frr/`` (frr.conf, vtysh.conf), ``ssh/``
-(sshd_config, host key, authorized_keys), ``log/`` (sshd.log, frr-reload.log), ``boot.sh``
-and ``boot.log``.
+(sshd_config, host key, authorized_keys), ``log/`` (sshd.log, frr/frr-reload.log), ``root/``,
+``boot.sh`` and ``boot.log``.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ def node_dir(state_dir: Path, name: str) -> Path:
 def prepare(switch: Switch, state_dir: Path, config: str, authorized_key: str) -> Path:
     """Write the switch's files (FRR config, sshd config and keys, boot script); returns the boot script."""
     home = node_dir(state_dir, switch.name)
-    frr, ssh, log = home / "frr", home / "ssh", home / "log"
-    for d in (frr, ssh, log):
-        d.mkdir(parents=True, exist_ok=True)
+    frr, ssh, log, root = home / "frr", home / "ssh", home / "log", home / "root"
+    for d in (frr, ssh, log, root):
+        d.mkdir(parents=True, exist_ok=True, mode=0o700 if d is root else 0o755)
     shutil.chown(frr, FRR_USER, FRR_USER)
     for path, text in ((frr / "frr.conf", config), (frr / "vtysh.conf", "service integrated-vtysh-config\n")):
         path.write_text(text)
@@ -77,6 +78,7 @@ hostname {q(switch.name)}
 mount --bind {q(str(frr))} /etc/frr
 mount --bind {q(str(ssh))} /etc/ssh
 mount --bind {q(str(log))} /var/log
+mount --bind {q(str(root))} /root
 mount -t tmpfs -o mode=0755 aifab-run /run
 mkdir -p /run/frr /run/sshd
 chown frr:frr /run/frr

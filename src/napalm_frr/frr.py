@@ -1,0 +1,289 @@
+"""NAPALM driver for FRR on Linux over SSH: frr-reload.py for diff and commit, vtysh JSON for getters.
+
+Device side: ``vtysh`` and ``/usr/lib/frr/frr-reload.py`` (Debian's frr-pythontools) run through
+the SSH session, as root or with ``sudo``. The driver keeps its files in a work directory on
+the device (default ``/etc/frr/napalm``): ``candidate.conf`` (the loaded candidate),
+``rollback.conf`` (the running config saved by the last commit), ``pending`` (the pid of a
+commit-confirm timer).
+
+``optional_args``:
+    port          SSH port (22)
+    key_file      private key file for public-key login (with or instead of the password)
+    known_hosts   known_hosts file holding the device's host key (default: ~/.ssh/known_hosts);
+                  unknown or changed host keys are always rejected
+    netns         open the TCP connection inside this network namespace (/var/run/netns/<name>)
+    sudo          run device commands with ``sudo -n`` (False)
+    workdir       device directory for candidate and rollback files (/etc/frr/napalm)
+    frr_reload    path of frr-reload.py on the device (/usr/lib/frr/frr-reload.py)
+Unknown keys are ignored (Nornir may pass ``ssh_config_file``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Literal
+
+from napalm.base import NetworkDriver
+from napalm.base.exceptions import (
+    CommandErrorException,
+    CommitConfirmException,
+    CommitError,
+    MergeConfigException,
+    ReplaceConfigException,
+)
+
+from napalm_frr import parse
+from napalm_frr.ssh import Output, Session
+
+STARTUP = "/etc/frr/frr.conf"
+_SECRET = re.compile(r"^(\s*.*\b(?:password|authentication-key|message-digest-key \d+ md5)\s+)\S+.*$", re.MULTILINE)
+
+
+class FRRDriver(NetworkDriver):
+    """FRR (frr.conf, vtysh) over SSH."""
+
+    platform = "frr"
+
+    def __init__(self, hostname: str, username: str, password: str, timeout: int = 60,
+                 optional_args: dict[str, Any] | None = None) -> None:
+        opts = optional_args or {}
+        self.hostname, self.username, self.password, self.timeout = hostname, username, password, timeout
+        self.port = int(opts.get("port", 22))
+        self.key_file: str | None = opts.get("key_file")
+        self.known_hosts: str | None = opts.get("known_hosts")
+        self.netns: str | None = opts.get("netns")
+        self.sudo = bool(opts.get("sudo", False))
+        self.workdir = opts.get("workdir", "/etc/frr/napalm")
+        self.frr_reload = opts.get("frr_reload", "/usr/lib/frr/frr-reload.py")
+        self._session: Session | None = None
+        self._candidate: Literal["replace", "merge"] | None = None
+
+    def __repr__(self) -> str:  # never shows the password
+        return f"FRRDriver({self.username}@{self.hostname}:{self.port})"
+
+    # -- connection -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Connect and log in; raises ConnectionException (ConnectAuthError for bad credentials)."""
+        self._session = Session(self.hostname, self.port, self.username, self.password, self.key_file,
+                                self.known_hosts, self.netns, float(self.timeout), self.sudo)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def is_alive(self) -> dict[str, bool]:
+        return {"is_alive": self._session is not None and self._session.alive}
+
+    # -- device commands ----------------------------------------------------------------------
+
+    def _path(self, name: str) -> str:
+        return f"{self.workdir}/{name}"
+
+    def _run(self, argv: list[str], stdin: str | None = None) -> Output:
+        if self._session is None:
+            raise CommandErrorException(f"{self.hostname}: not connected (call open() first)")
+        return self._session.run(argv, stdin)
+
+    def _check(self, argv: list[str], stdin: str | None = None) -> str:
+        out = self._run(argv, stdin)
+        if out.rc != 0:
+            raise CommandErrorException(f"{self.hostname}: {shlex.join(argv)} exited {out.rc}: {_tail(out)}")
+        return out.stdout
+
+    def _vtysh(self, command: str) -> str:
+        return self._check(["vtysh", "-c", command])
+
+    def _json(self, command: str) -> Any:
+        text = self._vtysh(command)
+        try:
+            return json.loads(text or "{}")
+        except ValueError:
+            raise CommandErrorException(f"{self.hostname}: {command!r} returned no JSON: {text[:200]!r}") from None
+
+    def _write(self, name: str, text: str) -> str:
+        """Write a file into the work directory on the device (mode 600); returns its path."""
+        path = self._path(name)
+        self._check(["sh", "-c", 'umask 077 && mkdir -p "$1" && cat > "$2"', "sh", self.workdir, path], text)
+        return path
+
+    def _running(self) -> str:
+        return self._vtysh("show running-config no-header")
+
+    def _reload(self, path: str) -> Output:
+        """Apply a full config with frr-reload.py (line by line; it saves frr.conf when done)."""
+        return self._run([self.frr_reload, "--reload", path])
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def _load(self, kind: Literal["replace", "merge"], filename: str | None, config: str | None) -> None:
+        error = ReplaceConfigException if kind == "replace" else MergeConfigException
+        if config is None:
+            if filename is None:
+                raise error(f"{self.hostname}: give a filename or a config")
+            try:
+                config = Path(filename).read_text()
+            except OSError as exc:
+                raise error(f"{self.hostname}: cannot read {filename}: {exc.strerror or exc}") from None
+        path = self._write("candidate.conf", config)
+        check = self._run(["vtysh", "-C", "-f", path])  # vtysh's own parser, no daemon touched
+        if check.rc != 0:
+            self._run(["rm", "-f", path])
+            self._candidate = None
+            raise error(f"{self.hostname}: candidate rejected by vtysh: {_tail(check)}")
+        self._candidate = kind
+
+    def load_replace_candidate(self, filename: str | None = None, config: str | None = None) -> None:
+        """Load a full frr.conf as the candidate; raises ReplaceConfigException if vtysh rejects it."""
+        self._load("replace", filename, config)
+
+    def load_merge_candidate(self, filename: str | None = None, config: str | None = None) -> None:
+        """Load config lines to apply on top of the running config (``vtysh -f`` on commit)."""
+        self._load("merge", filename, config)
+
+    def compare_config(self) -> str:
+        """What commit would do: frr-reload.py --test output (replace), or the lines to apply (merge)."""
+        if self._candidate is None:
+            return ""
+        if self._candidate == "merge":
+            lines = [ln for ln in self._check(["cat", self._path("candidate.conf")]).splitlines()
+                     if ln.strip() and ln.strip() != "!"]
+            return "\n".join(["Lines To Merge", "==============", *lines, ""])
+        out = self._run([self.frr_reload, "--test", self._path("candidate.conf")])
+        if out.rc != 0:
+            raise CommandErrorException(f"{self.hostname}: frr-reload.py --test failed: {_errors(out)}")
+        return parse.reload_diff(out.stdout)
+
+    def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
+        """Apply the candidate, saving the running config first for ``rollback``.
+
+        ``revert_in``: seconds after which the device itself restores the saved config unless
+        ``confirm_commit`` is called (a timer process on the device). If applying fails, the
+        saved config is restored and ReplaceConfigException/MergeConfigException raised.
+        """
+        if self._candidate is None:
+            raise CommitError(f"{self.hostname}: no candidate loaded")
+        if self.has_pending_commit():
+            raise CommitError(f"{self.hostname}: a commit is pending confirmation; confirm or roll back first")
+        kind, error = self._candidate, (ReplaceConfigException if self._candidate == "replace" else MergeConfigException)
+        rollback = self._write("rollback.conf", self._running())
+        candidate = self._path("candidate.conf")
+        if kind == "replace":
+            out = self._reload(candidate)
+        else:
+            out = self._run(["vtysh", "-f", candidate])
+            if out.rc == 0:
+                out = self._run(["vtysh", "-c", "write memory"])
+        if out.rc != 0:
+            restored = self._reload(rollback).rc == 0
+            raise error(f"{self.hostname}: commit failed ({_errors(out)}); "
+                        + ("previous config restored" if restored else "restoring the previous config FAILED too"))
+        self._run(["rm", "-f", candidate])
+        self._candidate = None
+        if revert_in is not None:
+            timer = (f"sleep {int(revert_in)} && {shlex.quote(self.frr_reload)} --reload {shlex.quote(rollback)}; "
+                     f"rm -f {shlex.quote(self._path('pending'))}")
+            self._check(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
+                         timer, self._path("pending")])
+
+    def has_pending_commit(self) -> bool:
+        """True while a commit made with ``revert_in`` waits for ``confirm_commit``."""
+        return self._run(["sh", "-c", 'test -s "$1" && kill -0 "$(cat "$1")" 2>/dev/null', "sh",
+                          self._path("pending")]).rc == 0
+
+    def _cancel_timer(self) -> None:
+        self._run(["sh", "-c", 'kill -- -"$(cat "$1")" 2>/dev/null; rm -f "$1"', "sh", self._path("pending")])
+
+    def confirm_commit(self) -> None:
+        """Keep the pending commit (stop the revert timer)."""
+        if not self.has_pending_commit():
+            raise CommitConfirmException(f"{self.hostname}: no commit is pending confirmation")
+        self._cancel_timer()
+
+    def discard_config(self) -> None:
+        """Drop the loaded candidate."""
+        self._run(["rm", "-f", self._path("candidate.conf")])
+        self._candidate = None
+
+    def rollback(self) -> None:
+        """Restore the running config saved by the last commit (stopping a pending revert timer)."""
+        rollback = self._path("rollback.conf")
+        if self._run(["test", "-s", rollback]).rc != 0:
+            raise CommandErrorException(f"{self.hostname}: nothing to roll back to ({rollback} missing)")
+        self._cancel_timer()
+        out = self._reload(rollback)
+        if out.rc != 0:
+            raise ReplaceConfigException(f"{self.hostname}: rollback failed: {_errors(out)}")
+
+    # -- getters --------------------------------------------------------------------------------
+
+    def get_config(self, retrieve: str = "all", full: bool = False, sanitized: bool = False,
+                   format: str = "text") -> dict[str, str]:
+        """Running (``show running-config``), startup (/etc/frr/frr.conf) and candidate configs."""
+        if format != "text":
+            raise NotImplementedError("FRR configs are text only")
+        out = {"running": "", "startup": "", "candidate": ""}
+        if retrieve in ("all", "running"):
+            out["running"] = self._running()
+        if retrieve in ("all", "startup"):
+            out["startup"] = self._check(["cat", STARTUP])
+        if retrieve in ("all", "candidate") and self._candidate is not None:
+            out["candidate"] = self._check(["cat", self._path("candidate.conf")])
+        if sanitized:
+            out = {k: _SECRET.sub(r"\1<removed>", v) for k, v in out.items()}
+        return out
+
+    def get_facts(self) -> dict[str, Any]:
+        version = self._vtysh("show version")
+        host = self._check(["sh", "-c", "hostname; cat /proc/uptime; uname -m; "
+                            "cat /sys/class/dmi/id/product_serial 2>/dev/null || true"]).splitlines()
+        hostname = host[0].strip()
+        return {
+            "hostname": hostname,
+            "fqdn": hostname,
+            "vendor": "FRRouting",
+            "model": f"Linux {host[2].strip()}",
+            "os_version": parse.os_version(version),
+            "serial_number": host[3].strip() if len(host) > 3 else "",
+            "uptime": float(host[1].split()[0]),
+            "interface_list": sorted(self._json("show interface json")),
+        }
+
+    def get_interfaces(self) -> dict[str, dict[str, Any]]:
+        return parse.interfaces(self._json("show interface json"))
+
+    def get_interfaces_ip(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+        return parse.interfaces_ip(self._json("show interface json"))
+
+    def get_bgp_neighbors(self) -> dict[str, dict[str, Any]]:
+        return parse.bgp_neighbors(self._json("show bgp vrf all summary json"),
+                                   self._json("show bgp vrf all neighbors json"))
+
+    def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False) -> dict[str, list[dict[str, Any]]]:
+        """Routes to ``destination`` (longest match for an address, the exact prefix for a CIDR)."""
+        if not destination:
+            raise CommandErrorException(f"{self.hostname}: get_route_to needs a destination")
+        family = "ipv6" if ":" in destination else "ip"
+        command = f"show {family} route {destination}" + (" longer-prefixes" if longer else "") + " json"
+        return parse.routes(self._json(command), protocol)
+
+    def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str]:
+        """Run vtysh commands; raises CommandErrorException on one vtysh rejects."""
+        if encoding != "text":
+            raise NotImplementedError("only text output")
+        return {c: self._vtysh(c) for c in commands}
+
+
+def _tail(out: Output, lines: int = 3) -> str:
+    text = (out.stderr.strip() or out.stdout.strip()).splitlines()
+    return " | ".join(text[-lines:]) or "no output"
+
+
+def _errors(out: Output) -> str:
+    """The ERROR lines of frr-reload.py (else the last lines of its output)."""
+    errors = [ln for ln in (out.stdout + out.stderr).splitlines() if "ERROR" in ln or "%" in ln]
+    return " | ".join(e.strip() for e in errors[-3:]) or _tail(out)

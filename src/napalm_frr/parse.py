@@ -1,0 +1,131 @@
+"""FRR output (vtysh JSON, frr-reload.py, show version) turned into NAPALM's structures."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_AFI = {"ipv4Unicast": "ipv4", "ipv6Unicast": "ipv6"}
+_SECTIONS = ("Lines To Delete", "Lines To Add")
+
+
+def reload_diff(stdout: str) -> str:
+    """The two sections of ``frr-reload.py --test`` (commands it would run), "" when there is nothing to do.
+
+    "Lines To Delete" lists the commands that remove running lines (``no ...``), "Lines To Add"
+    the commands that add candidate lines, each under its context.
+    """
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in stdout.splitlines():
+        if line in _SECTIONS:
+            current = line
+            sections[current] = []
+        elif current and line.strip() and set(line) != {"="}:
+            sections[current].append(line)
+    out = []
+    for title in _SECTIONS:
+        if sections.get(title):
+            out += [title, "=" * len(title), *sections[title], ""]
+    return "\n".join(out)
+
+
+def os_version(show_version: str) -> str:
+    """``8.4.4`` from ``FRRouting 8.4.4 (host) on Linux(...)``."""
+    m = re.search(r"FRRouting (\S+)", show_version)
+    return m.group(1) if m else ""
+
+
+def duration_s(text: str) -> int:
+    """Seconds of an FRR uptime: ``00:01:02``, ``1d02h03m``, ``2w3d04h``."""
+    if ":" in text:
+        h, m, s = (int(x) for x in text.split(":"))
+        return h * 3600 + m * 60 + s
+    units = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([wdhms])", text))
+
+
+def interfaces(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``show interface json`` -> NAPALM get_interfaces (speed in Mb/s; last_flapped unknown: -1.0)."""
+    return {
+        name: {
+            "is_up": i.get("operationalStatus") == "up",
+            "is_enabled": i.get("administrativeStatus") == "up",
+            "description": i.get("description", ""),
+            "last_flapped": -1.0,
+            "mtu": int(i.get("mtu", 0)),
+            "speed": float(max(int(i.get("speed", 0)), 0)),
+            "mac_address": i.get("hardwareAddress", ""),
+        }
+        for name, i in data.items()
+    }
+
+
+def interfaces_ip(data: dict[str, Any]) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """``show interface json`` -> NAPALM get_interfaces_ip (interfaces without addresses left out)."""
+    out: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+    for name, i in data.items():
+        for entry in i.get("ipAddresses", []):
+            addr, _, plen = entry["address"].partition("/")
+            family = "ipv6" if ":" in addr else "ipv4"
+            out.setdefault(name, {}).setdefault(family, {})[addr] = {"prefix_length": int(plen)}
+    return out
+
+
+def bgp_neighbors(summary: dict[str, Any], neighbors: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``show bgp vrf all summary json`` + ``show bgp vrf all neighbors json`` -> NAPALM get_bgp_neighbors."""
+    out = {}
+    for vrf, by_afi in summary.items():
+        router_id = next((afi.get("routerId", "") for afi in by_afi.values() if isinstance(afi, dict)), "")
+        peers = {}
+        for addr, n in neighbors.get(vrf, {}).items():
+            if not isinstance(n, dict):  # vrfId, vrfName
+                continue
+            up = n.get("bgpState") == "Established"
+            peers[addr] = {
+                "local_as": int(n.get("localAs", 0)),
+                "remote_as": int(n.get("remoteAs", 0)),
+                "remote_id": n.get("remoteRouterId", ""),
+                "is_up": up,
+                "is_enabled": not n.get("adminShutDown", False),
+                "description": n.get("nbrDesc", ""),
+                "uptime": int(n["bgpTimerUpMsec"]) // 1000 if "bgpTimerUpMsec" in n else -1,
+                "address_family": {
+                    _AFI[afi]: {
+                        "received_prefixes": int(info.get("acceptedPrefixCounter", 0)),
+                        "accepted_prefixes": int(info.get("acceptedPrefixCounter", 0)),
+                        "sent_prefixes": int(info.get("sentPrefixCounter", 0)),
+                    }
+                    for afi, info in n.get("addressFamilyInfo", {}).items() if afi in _AFI
+                },
+            }
+        out["global" if vrf == "default" else vrf] = {"router_id": router_id, "peers": peers}
+    return out
+
+
+def routes(data: dict[str, Any], protocol: str = "") -> dict[str, list[dict[str, Any]]]:
+    """``show ip route ... json`` -> NAPALM get_route_to: one entry per next hop of each route.
+
+    ``current_active`` is true for a next hop of the selected route that is installed in the FIB.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for prefix, entries in data.items():
+        for r in entries:
+            if protocol and r.get("protocol", "").lower() != protocol.lower():
+                continue
+            for nh in r.get("nexthops", []):
+                active = bool(r.get("selected")) and bool(nh.get("active")) and bool(nh.get("fib"))
+                out.setdefault(prefix, []).append({
+                    "protocol": r.get("protocol", ""),
+                    "current_active": active,
+                    "last_active": False,
+                    "age": duration_s(r.get("uptime", "0:0:0")),
+                    "next_hop": nh.get("ip", ""),
+                    "outgoing_interface": nh.get("interfaceName", ""),
+                    "selected_next_hop": bool(nh.get("fib")),
+                    "preference": int(r.get("distance", 0)),
+                    "inactive_reason": "" if active else "not selected or not installed",
+                    "routing_table": r.get("vrfName", "default"),
+                    "protocol_attributes": {},
+                })
+    return out

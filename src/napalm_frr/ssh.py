@@ -1,0 +1,95 @@
+"""An SSH session that runs commands on the device and returns their exit code and output."""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from dataclasses import dataclass
+
+import paramiko
+from napalm.base.exceptions import CommandTimeoutException, ConnectAuthError, ConnectionClosedException, ConnectionException
+
+from napalm_frr import netns
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a remote command returned."""
+
+    rc: int
+    stdout: str
+    stderr: str
+
+
+class Session:
+    """One SSH connection (paramiko) with host-key checking; commands run through the login shell.
+
+    Unknown or changed host keys are rejected. ``known_hosts`` names the file of trusted keys
+    (else the user's ``~/.ssh/known_hosts``). ``netns`` opens the TCP socket inside that network
+    namespace. ``sudo`` prefixes every command with ``sudo -n``.
+    """
+
+    def __init__(self, host: str, port: int, username: str, password: str | None, key_file: str | None,
+                 known_hosts: str | None, netns_name: str | None, timeout: float, sudo: bool) -> None:
+        self.host, self.port, self.timeout, self.sudo = host, port, timeout, sudo
+        self._client = paramiko.SSHClient()
+        try:
+            if known_hosts:
+                self._client.load_host_keys(known_hosts)
+            else:
+                self._client.load_system_host_keys()
+        except OSError as exc:
+            raise ConnectionException(f"{host}: cannot read known_hosts {known_hosts}: {exc.strerror or exc}") from None
+        self._client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        where = f"{host}:{port}" + (f" (network namespace {netns_name})" if netns_name else "")
+        try:
+            sock = netns.connect(host, port, timeout, netns_name)
+        except OSError as exc:
+            raise ConnectionException(f"{where}: cannot connect: {exc.strerror or exc}") from None
+        try:
+            self._client.connect(host, port=port, username=username, password=password or None, key_filename=key_file,
+                                 sock=sock, timeout=timeout, banner_timeout=timeout, auth_timeout=timeout,
+                                 allow_agent=False, look_for_keys=False)
+        except paramiko.BadHostKeyException:
+            sock.close()
+            raise ConnectionException(f"{where}: host key does not match known_hosts (rejected)") from None
+        except paramiko.AuthenticationException:
+            sock.close()
+            raise ConnectAuthError(f"{where}: authentication failed for user {username}") from None
+        except (paramiko.SSHException, OSError) as exc:
+            sock.close()
+            raise ConnectionException(f"{where}: SSH failed: {exc}") from None
+
+    @property
+    def alive(self) -> bool:
+        transport = self._client.get_transport()
+        return transport is not None and transport.is_active()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def run(self, argv: list[str], stdin: str | None = None) -> Output:
+        """Run ``argv`` on the device (quoted for its shell, ``sudo -n`` in front when asked)."""
+        command = shlex.join(["sudo", "-n", *argv] if self.sudo else argv)
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise ConnectionClosedException(f"{self.host}: SSH connection is closed")
+        try:
+            chan = transport.open_session(timeout=self.timeout)
+            chan.settimeout(self.timeout)
+            chan.exec_command(command)
+            if stdin is not None:
+                chan.sendall(stdin.encode())
+            chan.shutdown_write()
+            err: list[bytes] = []
+            reader = threading.Thread(target=lambda: err.append(chan.makefile_stderr("rb").read()), daemon=True)
+            reader.start()
+            out = chan.makefile("rb").read()
+            reader.join(self.timeout)
+            rc = chan.recv_exit_status()
+            chan.close()
+        except TimeoutError:
+            raise CommandTimeoutException(f"{self.host}: {argv[0]} did not finish in {self.timeout} s") from None
+        except paramiko.SSHException as exc:
+            raise ConnectionClosedException(f"{self.host}: SSH channel failed: {exc}") from None
+        return Output(rc, out.decode(errors="replace"), b"".join(err).decode(errors="replace"))
