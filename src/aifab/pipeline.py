@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from aifab.artifacts import write_clab, write_inventory
 from aifab.check.engine import require_clean
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
 from aifab.intent import LoadedIntent, load_intent
 from aifab.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
+from aifab.render import write_configs
 
 
 class OutputError(AifabError):
@@ -33,7 +35,8 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
 
 
 def build(intent_path: str | Path, out: Path, check: bool = True) -> BuildResult:
-    """Derive the Design and write design.json, cabling.csv and ipplan.csv into ``out``.
+    """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs, the Nornir
+    inventory and (with EOS devices) the containerlab topology into ``out``.
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1).
@@ -45,6 +48,9 @@ def build(intent_path: str | Path, out: Path, check: bool = True) -> BuildResult
         files[0].write_bytes(design_json(design))
         write_csv(files[1], CABLING_HEADER, cabling_rows(design))
         write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
+        files += write_configs(design, out) + write_inventory(design, out)
+        clab = write_clab(design, out)
+        files += [clab] if clab else []
     except OSError as exc:
         raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None
     if check:  # last: the checks read every file written above

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aifab.design.model import Design, Device
 from aifab.render.env import template
+from aifab.render.sonic import config_db_json
 from aifab.render.view import DeviceView, device_view
 
 Producer = Callable[[DeviceView], str]
@@ -19,8 +20,8 @@ def _tpl(name: str) -> Producer:
 # Per platform: file suffix -> producer. ``configs/<device>.<suffix>``.
 OUTPUTS: dict[str, dict[str, Producer]] = {
     "eos": {"cfg": _tpl("eos/running-config.j2")},
-    "frr": {"frr.conf": _tpl("frr/frr.conf.j2")},
-    "sonic": {"frr.conf": _tpl("frr/frr.conf.j2")},
+    "frr": {"frr.conf": _tpl("frr/frr.conf.j2"), "links.sh": _tpl("frr/links.sh.j2"), "qos.sh": _tpl("frr/qos.sh.j2")},
+    "sonic": {"config_db.json": config_db_json, "frr.conf": _tpl("frr/frr.conf.j2")},
 }
 # The file Nornir pushes to each platform (SONiC: the BGP part; config_db.json is loaded with `config load`).
 PUSHED = {"eos": "cfg", "frr": "frr.conf", "sonic": "frr.conf"}

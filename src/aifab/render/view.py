@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from netaddr import IPAddress
 
-from aifab.design.model import Design, Device, FabricDesign
+from aifab.design.model import Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
 from aifab.platforms import PLATFORMS
 
 # EOS speed settings per port speed (Gb/s); the lane count follows the port's form factor.
@@ -23,6 +23,17 @@ PL_LOOPBACKS = "PL-LOOPBACKS"
 PL_SERVERS = "PL-SERVER-SUBNETS"
 RM_GSHUT = "RM-GSHUT"
 DRAIN_PROFILE = "AIFAB-DRAIN"
+QOS_MAP = "AIFAB"  # name of the SONiC QoS maps
+MMU_PROFILE = "AIFAB"  # name of the EOS MMU queue profile
+DSCPS_PER_LINE = 8  # EOS `qos map dscp` takes up to 8 values per command
+QUANTUM_PER_PCT = 1000  # Linux ETS qdisc: DWRR quantum bytes per % of weight (only the ratio matters)
+RED_AVPKT = 1000  # Linux RED average packet size, bytes
+RED_LIMIT_FACTOR = 4  # Linux RED queue limit as a multiple of the max threshold (must exceed it)
+# EOS MMU dynamic thresholds are powers of two written as fractions (AVD's platform.trident.mmu).
+EOS_THRESHOLDS = {-7: "1/128", -6: "1/64", -5: "1/32", -4: "1/16", -3: "1/8", -2: "1/4", -1: "1/2",
+                  0: "1", 1: "2", 2: "4", 3: "8"}
+# EOS watchdog actions; EOS has no "forward": it can only drop or notify.
+EOS_WATCHDOG_ACTION = {"drop": "drop", "forward": "notify-only"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +45,11 @@ class Interface:
     address: str  # CIDR
     mtu: int
     speed: str  # the platform's speed setting (EOS keyword, or Mb/s for Linux and SONiC)
+    gbps: int
     peer: str
+    index: int
+    cable: str  # cable length as SONiC writes it, e.g. "5m"
+    buffer: PortBuffer | None  # PFC headroom of the lossless PGs; None on lossy ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +137,111 @@ class Maintenance:
 
 
 @dataclass(frozen=True, slots=True)
+class DscpGroup:
+    """DSCP values sharing a traffic class (one EOS ``qos map dscp`` line)."""
+
+    dscps: str  # space-separated
+    tc: int
+
+
+@dataclass(frozen=True, slots=True)
+class TxQueue:
+    """One egress queue's scheduling: strict priority, or DWRR with a weight (%)."""
+
+    id: int
+    strict: bool
+    weight: int
+    ecn: bool
+    lossless: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EcnView:
+    """ECN/WRED thresholds (EOS's kbytes are in ``DeviceBuffers.eos``)."""
+
+    min_bytes: int
+    max_bytes: int
+    probability: int  # %
+    probability_fraction: str  # Linux RED: 0.0-1.0
+    red_limit: int  # Linux RED queue limit, bytes
+    red_avpkt: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchdogView:
+    """PFC watchdog (facts section 5); EOS's seconds are in ``DeviceBuffers.eos``."""
+
+    detection_ms: int
+    restoration_ms: int
+    polling_ms: int
+    action: str
+    eos_action: str
+
+
+@dataclass(frozen=True, slots=True)
+class EtsBand:
+    """A band of the Linux ``ets`` root qdisc (class ``1:<band>``): strict, or DWRR with a quantum."""
+
+    band: int
+    tc: int
+    strict: bool
+    quantum: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinuxQos:
+    """The policy as iproute2 ``dcb`` maps and ``tc`` qdisc parameters (frr platform)."""
+
+    dscp_prio: str  # dcb app dscp-prio, every DSCP
+    prio_pfc: str  # dcb pfc prio-pfc
+    prio_tc: str  # dcb ets prio-tc
+    tc_tsa: str  # dcb ets tc-tsa
+    tc_bw: str  # dcb ets tc-bw
+    prio_buffer: str  # dcb buffer prio-buffer: priority (= TC) -> priority group
+    bands: tuple[EtsBand, ...]
+    strict_bands: int
+    quanta: str  # ets qdisc quanta of the DWRR bands
+    priomap: str  # ets qdisc priomap, priority -> band index (0-based)
+    red_parent: str  # class of the ECN (lossless) band, e.g. "1:3"; empty without ECN
+    red_handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class QosView:
+    """A device's QoS: trust DSCP, DSCP -> TC, PFC, ECN, watchdog and scheduler (facts sections 4, 5)."""
+
+    lossless: bool
+    dscp_to_tc: tuple[int, ...]  # 64 entries
+    dscp_groups: tuple[DscpGroup, ...]
+    tc_to_queue: tuple[int, ...]
+    tc_to_pg: tuple[int, ...]
+    pfc_priorities: tuple[int, ...]
+    pfc_enable: str  # comma-separated (SONiC), empty when lossy
+    tx_queues: tuple[TxQueue, ...]  # queues with a strict or DWRR setting
+    ecn: EcnView | None
+    watchdog: WatchdogView | None
+    linux: LinuxQos
+
+
+@dataclass(frozen=True, slots=True)
+class MmuThreshold:
+    id: int
+    threshold: str
+
+
+@dataclass(frozen=True, slots=True)
+class EosMmuView:
+    """EOS ``platform trident mmu`` queue profile and headroom pool (AVD's platform.trident.mmu)."""
+
+    profile: str
+    headroom: int  # bytes, per port (largest lossless PG headroom of the device)
+    resume: int  # bytes (xon)
+    priority_groups: tuple[MmuThreshold, ...]
+    unicast_queues: tuple[MmuThreshold, ...]
+    headroom_pool_limit: int  # bytes
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceView:
     """Everything one device's templates need."""
 
@@ -129,6 +249,7 @@ class DeviceView:
     platform: str
     fabric: str
     role: str
+    tier: int
     loopback_name: str
     loopback: str  # CIDR /32
     management: Management
@@ -138,6 +259,9 @@ class DeviceView:
     route_maps: tuple[RouteMap, ...]
     bgp: Bgp
     maintenance: Maintenance | None
+    qos: QosView | None
+    buffers: DeviceBuffers | None
+    mmu: EosMmuView | None
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -147,6 +271,89 @@ def natural_key(name: str) -> tuple[str | int, ...]:
 
 def _speed(platform: str, gbps: int) -> str:
     return EOS_SPEED[gbps] if platform == "eos" else str(gbps * 1000)
+
+
+def _dscp_groups(dscp_to_tc: tuple[int, ...]) -> tuple[DscpGroup, ...]:
+    by_tc: dict[int, list[int]] = {}
+    for dscp, tc in enumerate(dscp_to_tc):
+        by_tc.setdefault(tc, []).append(dscp)
+    return tuple(DscpGroup(" ".join(map(str, dscps[i:i + DSCPS_PER_LINE])), tc)
+                 for tc, dscps in sorted(by_tc.items()) for i in range(0, len(dscps), DSCPS_PER_LINE))
+
+
+def _linux(q: QosPolicy, queues: tuple[TxQueue, ...]) -> LinuxQos:
+    """dcb maps and an ets root qdisc: strict TCs first (highest first), then the DWRR TCs."""
+    strict = sorted((t for t in queues if t.strict), key=lambda t: -t.id)
+    dwrr = [t for t in queues if not t.strict]
+    bands = [EtsBand(i + 1, t.id, t.strict, 0 if t.strict else t.weight * QUANTUM_PER_PCT)
+             for i, t in enumerate([*strict, *dwrr])]
+    band_of_tc = {b.tc: b.band - 1 for b in bands}
+    default_band = band_of_tc.get(0, len(bands) - 1)
+    priomap = [band_of_tc.get(q.tc_to_queue[prio], default_band) for prio in range(8)]
+    ecn_band = next((b for b in bands if b.tc in q.ecn_queues), None) if q.ecn else None
+    return LinuxQos(
+        dscp_prio=" ".join(f"{dscp}:{tc}" for dscp, tc in enumerate(q.dscp_to_tc)),
+        prio_pfc=" ".join(["all:off", *(f"{p}:on" for p in q.lossless_priorities)]),
+        prio_tc=" ".join(f"{prio}:{tc}" for prio, tc in enumerate(q.tc_to_queue)),
+        tc_tsa=" ".join(["all:ets", *(f"{tc}:strict" for tc in q.strict_tcs)]),
+        tc_bw=" ".join(["all:0", *(f"{tc}:{w}" for tc, w in enumerate(q.dwrr_weights) if w)]),
+        prio_buffer=" ".join(f"{prio}:{pg}" for prio, pg in enumerate(q.tc_to_pg)),
+        bands=tuple(bands),
+        strict_bands=len(strict),
+        quanta=" ".join(str(b.quantum) for b in bands if not b.strict),
+        priomap=" ".join(map(str, priomap)),
+        red_parent=f"1:{ecn_band.band}" if ecn_band else "",
+        red_handle=f"{ecn_band.band + 10}:" if ecn_band else "",
+    )
+
+
+def _qos(q: QosPolicy) -> QosView:
+    queues = tuple(TxQueue(tc, tc in q.strict_tcs, q.dwrr_weights[tc], tc in q.ecn_queues, tc in q.lossless_priorities)
+                   for tc in range(8) if tc in q.strict_tcs or q.dwrr_weights[tc])
+    ecn = wd = None
+    if q.ecn:
+        e = q.ecn
+        ecn = EcnView(e.min_bytes, e.max_bytes, e.probability, f"{e.probability / 100:g}",
+                      e.max_bytes * RED_LIMIT_FACTOR, RED_AVPKT)
+    if q.watchdog and q.watchdog.enabled:
+        w = q.watchdog
+        wd = WatchdogView(w.detection_ms, w.restoration_ms, w.polling_ms, w.action, EOS_WATCHDOG_ACTION[w.action])
+    return QosView(
+        lossless=q.lossless,
+        dscp_to_tc=q.dscp_to_tc,
+        dscp_groups=_dscp_groups(q.dscp_to_tc),
+        tc_to_queue=q.tc_to_queue,
+        tc_to_pg=q.tc_to_pg,
+        pfc_priorities=q.lossless_priorities,
+        pfc_enable=",".join(map(str, q.lossless_priorities)),
+        tx_queues=queues,
+        ecn=ecn,
+        watchdog=wd,
+        linux=_linux(q, queues),
+    )
+
+
+def _eos_threshold(dynamic_th: int) -> str:
+    return EOS_THRESHOLDS[max(min(dynamic_th, 3), -7)]
+
+
+def _mmu(dev: Device, qos: QosView) -> EosMmuView | None:
+    """The EOS queue profile: lossless PG headroom, resume (xon), and the dynamic thresholds."""
+    b = dev.buffers
+    if b is None or b.eos is None:
+        return None
+    xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
+    pgs = sorted(set(qos.tc_to_pg))
+    return EosMmuView(
+        profile=MMU_PROFILE,
+        headroom=b.eos.headroom_bytes,
+        resume=xon,
+        priority_groups=tuple(MmuThreshold(pg, _eos_threshold(b.lossless_dynamic_th if pg in qos.pfc_priorities
+                                                              else b.lossy_dynamic_th)) for pg in pgs),
+        unicast_queues=tuple(MmuThreshold(t.id, _eos_threshold(b.lossy_dynamic_th)) for t in qos.tx_queues
+                             if not t.lossless),
+        headroom_pool_limit=b.headroom_pool_bytes,
+    )
 
 
 def _prefix_lists(fabric: FabricDesign, dev: Device) -> tuple[PrefixList, ...]:
@@ -199,16 +406,19 @@ def device_view(design: Design, dev: Device) -> DeviceView:
     platform = dev.platform
     info = PLATFORMS[platform]
     fabric = design.backend if dev.fabric == "backend" else design.frontend
-    ports = [Interface(p.name, p.description, p.address, p.mtu, _speed(platform, p.speed), p.peer) for p in dev.ports]
+    ports = [Interface(p.name, p.description, p.address, p.mtu, _speed(platform, p.speed), p.speed, p.peer, p.index,
+                       f"{p.length_m:g}m", p.buffer) for p in dev.ports]
     if platform != "eos":
         ports.sort(key=lambda i: natural_key(i.name))
     lists = _prefix_lists(fabric, dev)
     mgmt = Management(info.management, dev.management, design.management_gateway, MGMT_VRF if platform == "eos" else "")
+    qos = _qos(dev.qos) if dev.qos else None
     return DeviceView(
         hostname=dev.name,
         platform=platform,
         fabric=dev.fabric,
         role=dev.role,
+        tier=dev.tier,
         loopback_name=info.loopback,
         loopback=f"{dev.loopback}/32",
         management=mgmt,
@@ -218,4 +428,7 @@ def device_view(design: Design, dev: Device) -> DeviceView:
         route_maps=_route_maps(lists, platform),
         bgp=_bgp(design, dev),
         maintenance=Maintenance(DRAIN_PROFILE, RM_GSHUT) if platform == "eos" else None,
+        qos=qos,
+        buffers=dev.buffers,
+        mmu=_mmu(dev, qos) if qos else None,
     )

@@ -1,0 +1,135 @@
+"""SONiC ``config_db.json`` from the device view: Python dicts, dumped as sorted JSON.
+
+Tables and field names follow SONiC's CONFIG_DB schema (sonic-buildimage yang models): ports and
+addresses, the QoS maps, PFC, WRED/ECN, schedulers, the PFC watchdog and the buffer tables
+(facts sections 4-6). Every value is a string, as SONiC stores them. BGP is in the device's
+``frr.conf`` (the frr platform's templates), loaded by SONiC's bgp container in split mode.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aifab.platforms import _SONIC_LANES as SONIC_LANES
+from aifab.render.view import QOS_MAP, DeviceView
+
+CABLE_KEY = "AZURE"  # SONiC's buffer manager reads CABLE_LENGTH|AZURE
+WRED_PROFILE = "AIFAB_LOSSLESS"
+DEVICE_TYPE = {1: "ToRRouter", 2: "LeafRouter", 3: "SpineRouter"}  # SONiC's T0/T1/T2 roles by tier
+
+Table = dict[str, dict[str, str]]
+
+
+def _ports(v: DeviceView) -> Table:
+    out = {}
+    for i in v.interfaces:
+        lanes = SONIC_LANES[i.gbps]
+        first = (i.index - 1) * lanes
+        out[i.name] = {"admin_status": "up", "alias": f"etp{i.index}", "description": i.description,
+                       "index": str(i.index), "lanes": ",".join(str(n) for n in range(first, first + lanes)),
+                       "mtu": str(i.mtu), "speed": i.speed}
+    return out
+
+
+def _addresses(v: DeviceView) -> dict[str, Table]:
+    interface: Table = {}
+    for i in v.interfaces:
+        interface[i.name] = {}
+        interface[f"{i.name}|{i.address}"] = {}
+    m = v.management
+    return {
+        "INTERFACE": interface,
+        "LOOPBACK_INTERFACE": {v.loopback_name: {}, f"{v.loopback_name}|{v.loopback}": {}},
+        "MGMT_INTERFACE": {f"{m.name}|{m.address}": {"gwaddr": m.gateway}},
+        "MGMT_PORT": {m.name: {"admin_status": "up", "alias": m.name}},
+    }
+
+
+def _indexed(values: tuple[int, ...]) -> dict[str, str]:
+    return {str(k): str(val) for k, val in enumerate(values)}
+
+
+def _qos(v: DeviceView) -> dict[str, Table]:
+    q = v.qos
+    assert q is not None
+    port_map = {"dscp_to_tc_map": QOS_MAP, "tc_to_queue_map": QOS_MAP, "tc_to_pg_map": QOS_MAP}
+    if q.lossless:
+        port_map |= {"pfc_to_queue_map": QOS_MAP, "pfc_enable": q.pfc_enable, "pfcwd_sw_enable": q.pfc_enable}
+    tables: dict[str, Table] = {
+        "DSCP_TO_TC_MAP": {QOS_MAP: _indexed(q.dscp_to_tc)},
+        "TC_TO_QUEUE_MAP": {QOS_MAP: _indexed(q.tc_to_queue)},
+        "TC_TO_PRIORITY_GROUP_MAP": {QOS_MAP: _indexed(q.tc_to_pg)},
+        "PORT_QOS_MAP": {i.name: dict(port_map) for i in v.interfaces},
+        "SCHEDULER": {f"scheduler.{t.id}": {"type": "STRICT"} if t.strict else {"type": "DWRR", "weight": str(t.weight)}
+                      for t in q.tx_queues},
+        "QUEUE": {},
+    }
+    if q.lossless:
+        tables["MAP_PFC_PRIORITY_TO_QUEUE"] = {QOS_MAP: _indexed(q.tc_to_queue)}
+    if q.ecn:
+        e = q.ecn
+        tables["WRED_PROFILE"] = {WRED_PROFILE: {
+            "ecn": "ecn_all", "wred_green_enable": "true", "wred_yellow_enable": "true", "wred_red_enable": "true",
+            **{f"{color}_{key}": val for color in ("green", "yellow", "red") for key, val in
+               (("min_threshold", str(e.min_bytes)), ("max_threshold", str(e.max_bytes)),
+                ("drop_probability", str(e.probability)))}}}
+    for i in v.interfaces:
+        for t in q.tx_queues:
+            entry = {"scheduler": f"scheduler.{t.id}"}
+            if t.ecn and q.ecn:
+                entry["wred_profile"] = WRED_PROFILE
+            tables["QUEUE"][f"{i.name}|{t.id}"] = entry
+    if q.watchdog:
+        w = q.watchdog
+        tables["PFC_WD"] = {"GLOBAL": {"POLL_INTERVAL": str(w.polling_ms)}} | {
+            i.name: {"action": w.action, "detection_time": str(w.detection_ms), "restoration_time": str(w.restoration_ms)}
+            for i in v.interfaces}
+    return tables
+
+
+def _buffers(v: DeviceView) -> dict[str, Table]:
+    b, q = v.buffers, v.qos
+    assert b is not None and q is not None
+    profiles: Table = {p.name: {"pool": p.pool, "size": str(p.size), "dynamic_th": str(p.dynamic_th)} for p in b.profiles}
+    pg: Table = {}
+    queue: Table = {}
+    for i in v.interfaces:
+        pg[f"{i.name}|0"] = {"profile": "ingress_lossy_profile"}
+        if i.buffer is not None:
+            h = i.buffer
+            profiles[h.profile] = {"pool": "ingress_lossless_pool", "size": str(h.size), "xoff": str(h.xoff),
+                                   "xon": str(h.xon), "dynamic_th": str(h.dynamic_th)}
+            for n in h.pgs:
+                pg[f"{i.name}|{n}"] = {"profile": h.profile}
+        for qid in range(8):
+            lossless = qid in q.pfc_priorities
+            queue[f"{i.name}|{qid}"] = {"profile": "egress_lossless_profile" if lossless else "q_lossy_profile"}
+    return {
+        "BUFFER_POOL": {p.name: {"mode": p.mode, "size": str(p.size), "type": p.type} for p in b.pools},
+        "BUFFER_PROFILE": profiles,
+        "BUFFER_PG": pg,
+        "BUFFER_QUEUE": queue,
+        "CABLE_LENGTH": {CABLE_KEY: {i.name: i.cable for i in v.interfaces}},
+    }
+
+
+def config_db(v: DeviceView) -> dict[str, Any]:
+    """The device's CONFIG_DB tables."""
+    db: dict[str, Any] = {
+        "DEVICE_METADATA": {"localhost": {
+            "hostname": v.hostname, "bgp_asn": str(v.bgp.asn), "type": DEVICE_TYPE[v.tier],
+            "docker_routing_config_mode": "split", "buffer_model": "traditional"}},
+        "PORT": _ports(v),
+        **_addresses(v),
+    }
+    if v.qos is not None:
+        db |= _qos(v)
+    if v.buffers is not None and v.qos is not None:
+        db |= _buffers(v)
+    return db
+
+
+def config_db_json(v: DeviceView) -> str:
+    """``config_db.json`` text: sorted keys, 4-space indent (as ``sonic-cfggen`` prints it)."""
+    return json.dumps(config_db(v), indent=4, sort_keys=True) + "\n"
