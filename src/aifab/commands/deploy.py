@@ -1,0 +1,70 @@
+"""``aifab deploy INTENT [--commit]``: build, check, diff every device; with --commit, roll out in waves."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.syntax import Syntax
+
+from aifab.deploy.runner import DEPLOYABLE, Rendered, deploy, summary_table
+from aifab.deploy.secrets import load_credentials
+from aifab.design.model import Design
+from aifab.lab.access import inventory_dir
+from aifab.lab.state import default_state_dir
+from aifab.pipeline import build
+from aifab.render import PUSHED, drain_snippet, undrain_snippet
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("deploy", help="diff every device against its build; --commit rolls the change out in waves")
+    p.add_argument("intent", type=Path, help="intent YAML file")
+    p.add_argument("-o", "--out", type=Path, default=Path("build"), help="build directory (default: build)")
+    p.add_argument("--commit", action="store_true", help="commit (default: show the diff only)")
+    p.add_argument("--inventory", type=Path, default=None,
+                   help="Nornir inventory directory (default: the running lab's, else OUT/inventory)")
+    p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds to wait for sessions and routes (default 60)")
+    p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
+    p.set_defaults(handler=run)
+
+
+def pick_inventory(design: Design, out: Path, given: Path | None, console: Console) -> Path:
+    """The given inventory, else the lab's when a lab of this cluster is up, else the build's."""
+    if given is not None:
+        return given
+    lab = inventory_dir(default_state_dir(design.cluster))
+    if (lab / "hosts.yaml").is_file():
+        console.print(f"using the lab inventory {lab}")
+        return lab
+    return out / "inventory"
+
+
+def rendered_from(design: Design, out: Path) -> Rendered:
+    """What ships is what was checked: the pushed file of each device, read back from ``out/configs``."""
+    devices = [d for d in design.devices() if d.platform in DEPLOYABLE]
+    return Rendered(
+        configs={d.name: (out / "configs" / f"{d.name}.{PUSHED[d.platform]}").read_text() for d in devices},
+        drain={d.name: drain_snippet(design, d) for d in devices},
+        undrain={d.name: undrain_snippet(design, d) for d in devices},
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    result = build(args.intent, args.out)
+    design = result.design
+    inventory = pick_inventory(design, args.out, args.inventory, console)
+    report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
+                    args.audit or args.out / "audit.jsonl", console, args.verify_timeout)
+    for name, diff in sorted(report.diffs.items()):
+        if diff.strip():
+            console.rule(name)
+            console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
+    for wave in report.waves:
+        console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
+    console.print(summary_table(report))
+    changed = sum(1 for d in report.diffs.values() if d.strip())
+    console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
+                  + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
+    return 0 if report.ok else 1
