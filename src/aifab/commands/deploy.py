@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.syntax import Syntax
 
-from aifab.deploy.runner import DEPLOYABLE, Rendered, deploy, summary_table
-from aifab.deploy.secrets import load_credentials
-from aifab.design.model import Design
-from aifab.lab.access import inventory_dir
-from aifab.lab.state import default_state_dir
-from aifab.pipeline import build
-from aifab.render import PUSHED, drain_snippet, undrain_snippet
+if TYPE_CHECKING:  # heavy imports (napalm, nornir) wait until the command runs
+    from aifab.deploy.runner import Rendered
+    from aifab.design.model import Design
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def pick_inventory(design: Design, out: Path, given: Path | None, console: Console) -> Path:
     """The given inventory, else the lab's when a lab of this cluster is up, else the build's."""
+    from aifab.lab.access import inventory_dir
+    from aifab.lab.state import default_state_dir
+
     if given is not None:
         return given
     lab = inventory_dir(default_state_dir(design.cluster))
@@ -42,6 +41,9 @@ def pick_inventory(design: Design, out: Path, given: Path | None, console: Conso
 
 def rendered_from(design: Design, out: Path) -> Rendered:
     """What ships is what was checked: the pushed file of each device, read back from ``out/configs``."""
+    from aifab.deploy.runner import DEPLOYABLE, Rendered
+    from aifab.render import PUSHED, drain_snippet, undrain_snippet
+
     devices = [d for d in design.devices() if d.platform in DEPLOYABLE]
     return Rendered(
         configs={d.name: (out / "configs" / f"{d.name}.{PUSHED[d.platform]}").read_text() for d in devices},
@@ -51,6 +53,12 @@ def rendered_from(design: Design, out: Path) -> Rendered:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.syntax import Syntax
+
+    from aifab.deploy.runner import deploy, summary_table
+    from aifab.deploy.secrets import load_credentials
+    from aifab.pipeline import build
+
     console = Console()
     result = build(args.intent, args.out)
     design = result.design
