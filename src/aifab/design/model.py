@@ -235,6 +235,7 @@ class FabricDesign:
 
     name: Fabric
     tiers: tuple[Tier, ...]
+    oversubscription: float  # the leaf downlink:uplink ratio the intent asks for (1.0 = 1:1)
     mtu: int
     loopbacks: str
     p2p: str
