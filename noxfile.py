@@ -1,4 +1,4 @@
-"""Sessions: build, tests, lint, bench (more join as stages land: review, deploy, lab)."""
+"""Sessions: build, tests, lint, review, deploy, lab, bench."""
 
 from __future__ import annotations
 
@@ -37,6 +37,34 @@ def lint(session: nox.Session) -> None:
     """Ruff over the source and tests."""
     session.install("ruff>=0.5")
     session.run("ruff", "check", "src", "tests", "noxfile.py")
+
+
+@nox.session
+def review(session: nox.Session) -> None:
+    """Pull-request review of the example intent against a base revision (-- --base REF)."""
+    install(session)
+    args = session.posargs or ["--base", os.environ.get("AIFAB_REVIEW_BASE", "main")]
+    session.run("aifab", "review", INTENT, *args)
+
+
+@nox.session
+def deploy(session: nox.Session) -> None:
+    """Build, check and diff every device; pass -- --commit to roll the change out in waves."""
+    install(session)
+    args = session.posargs or []
+    intent = args[0] if args and not args[0].startswith("-") else INTENT
+    session.run("aifab", "deploy", intent, *[a for a in args if a != intent])
+
+
+@nox.session
+def lab(session: nox.Session) -> None:
+    """The FRR lab of intent/lab.yaml (root): -- up|down|status [INTENT]; default: up, then deploy --commit."""
+    install(session)
+    if session.posargs:
+        session.run("aifab", "lab", *session.posargs, *([] if len(session.posargs) > 1 else ["intent/lab.yaml"]))
+        return
+    session.run("aifab", "lab", "up", "intent/lab.yaml")
+    session.run("aifab", "deploy", "intent/lab.yaml", "-o", "build/lab", "--commit")
 
 
 @nox.session

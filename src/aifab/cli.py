@@ -13,7 +13,7 @@ import sys
 from aifab import __version__
 from aifab.errors import AifabError
 
-COMMANDS = ("build", "check", "plan", "deploy", "lab")
+COMMANDS = ("build", "check", "review", "deploy", "lab")
 
 
 def parser() -> argparse.ArgumentParser:
