@@ -9,6 +9,7 @@ it) with the file. Everything it starts is stopped by pid and removed, even on f
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from aifab.render import drain_snippet, undrain_snippet
 from tests.test_render_helpers import lab_design, lab_files
 
 FRR = Path("/usr/lib/frr")
@@ -87,6 +89,7 @@ class FrrSandbox:
     def __init__(self) -> None:
         self.namespaces: list[str] = []
         self.dirs: list[Path] = []
+        self.ns_of: dict[Path, str] = {}
 
     def start(self, tag: str, hostname: str, interfaces: list[str]) -> Path:
         """One instance with ``interfaces`` (veths); returns its vty socket directory.
@@ -100,12 +103,15 @@ class FrrSandbox:
         shutil.chown(run_dir, "frr", "frr")
         subprocess.run(["ip", "netns", "add", ns], check=True, timeout=10)
         self.namespaces.append(ns)
+        self.ns_of[run_dir] = ns
         # A router forwards; with forwarding off zebra would write "no ip forwarding" back.
         subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1",
                         "net.ipv6.conf.all.forwarding=1"], check=True, timeout=10)
-        for k, name in enumerate(n for n in interfaces if n != "lo"):
+        for k, name in enumerate(n for n in interfaces if n != "lo"):  # each port cabled to a live far end
             subprocess.run(["ip", "-n", ns, "link", "add", name, "type", "veth", "peer", "name", f"peer{k}"],
                            check=True, timeout=10)
+            for end in (name, f"peer{k}"):
+                subprocess.run(["ip", "-n", ns, "link", "set", end, "up"], check=True, timeout=10)
         subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True, timeout=10)
         for d in DAEMONS:
             subprocess.run(["unshare", "--uts", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "sh", hostname,
@@ -118,6 +124,14 @@ class FrrSandbox:
             assert time.monotonic() < deadline, "FRR daemons did not open their vty sockets"
             time.sleep(0.05)
         return run_dir
+
+    def connect(self, a: Path, if_a: str, b: Path, if_b: str) -> None:
+        """Cable instance ``a``'s ``if_a`` to instance ``b``'s ``if_b`` (a veth pair across namespaces)."""
+        na, nb = self.ns_of[a], self.ns_of[b]
+        subprocess.run(["ip", "-n", na, "link", "add", if_a, "type", "veth", "peer", "name", if_b, "netns", nb],
+                       check=True, timeout=10)
+        subprocess.run(["ip", "-n", na, "link", "set", if_a, "up"], check=True, timeout=10)
+        subprocess.run(["ip", "-n", nb, "link", "set", if_b, "up"], check=True, timeout=10)
 
     def close(self) -> None:
         pids = []
@@ -163,3 +177,64 @@ def test_frr_writes_every_rendered_file_back_unchanged(platform: str, sandbox: F
                               capture_output=True, text=True, timeout=60)
         assert load.returncode == 0, f"{name}: vtysh -f failed:\n{load.stdout}{load.stderr}"
         assert _written_back(run_dir, dev.name) == files[name], f"{name}: FRR normalises it differently"
+
+
+def _vtysh_json(run_dir: Path, command: str) -> dict:
+    out = subprocess.run([VTYSH, "--vty_socket", str(run_dir), "-c", command], capture_output=True, text=True,
+                         timeout=30, check=True).stdout
+    return json.loads(out or "{}")
+
+
+def _wait(what: str, probe, timeout_s: float = 45.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+@needs_daemons
+def test_rendered_configs_peer_advertise_only_loopback_and_server_block_and_drain_with_gshut(
+        sandbox: FrrSandbox, tmp_path: Path) -> None:
+    """Two rendered routers (a leaf and a spine) on one real cable: the session comes up, the spine
+    learns exactly the leaf's loopback and server block, and the drain snippet (``bgp
+    graceful-shutdown``) makes FRR 8.4 on the spine set local-preference 0 with no inbound policy
+    (FRR honours GSHUT from eBGP peers natively); the undrain snippet restores it."""
+    design = lab_design("frr")
+    leaf = next(d for d in design.backend.devices if d.name == "be-leaf-su1-r1")
+    up = next(p for p in leaf.ports if p.role == "uplink")
+    spine = next(d for d in design.backend.devices if d.name == up.peer)
+    files = _frr_files("frr")
+    runs = {}
+    for i, dev in enumerate((leaf, spine)):
+        path = tmp_path / f"{dev.name}.frr.conf"
+        path.write_text(files[path.name])
+        cabled = up.name if dev is leaf else up.peer_port
+        runs[dev.name] = sandbox.start(f"g{i}", dev.name, [p.name for p in dev.ports if p.name != cabled] + ["eth0"])
+        load = subprocess.run([VTYSH, "--vty_socket", str(runs[dev.name]), "-f", str(path)],
+                              capture_output=True, text=True, timeout=60)
+        assert load.returncode == 0, load.stdout + load.stderr
+    sandbox.connect(runs[leaf.name], up.name, runs[spine.name], up.peer_port)
+    s = runs[spine.name]
+    leaf_ip = up.address.split("/")[0]
+
+    def learned() -> dict:
+        routes = _vtysh_json(s, f"show bgp ipv4 unicast neighbors {leaf_ip} routes json").get("routes", {})
+        return routes if set(routes) == {f"{leaf.loopback}/32", *leaf.server_subnets} else {}
+
+    _wait("the spine to learn the leaf's loopback and server block", learned)
+
+    def local_pref(prefix: str) -> int | None:
+        paths = _vtysh_json(s, f"show bgp ipv4 unicast {prefix} json").get("paths", [])
+        return next((p.get("locPrf", 100) for p in paths if p.get("peer", {}).get("peerId") == leaf_ip), None)
+
+    prefix = f"{leaf.loopback}/32"
+    assert local_pref(prefix) == 100
+    for snippet, expected in ((drain_snippet(design, leaf), 0), (undrain_snippet(design, leaf), 100)):
+        path = tmp_path / "snippet.conf"
+        path.write_text(snippet)
+        subprocess.run([VTYSH, "--vty_socket", str(runs[leaf.name]), "-f", str(path)], check=True,
+                       capture_output=True, timeout=30)
+        _wait(f"local-preference {expected} on the spine", lambda e=expected: local_pref(prefix) == e)

@@ -199,6 +199,7 @@ class LinuxQos:
     tc_bw: str  # dcb ets tc-bw
     prio_buffer: str  # dcb buffer prio-buffer: priority (= TC) -> priority group
     bands: tuple[EtsBand, ...]
+    band_count: int
     strict_bands: int
     quanta: str  # ets qdisc quanta of the DWRR bands
     priomap: str  # ets qdisc priomap, priority -> band index (0-based)
@@ -299,6 +300,7 @@ def _linux(q: QosPolicy, queues: tuple[TxQueue, ...]) -> LinuxQos:
         tc_bw=" ".join(["all:0", *(f"{tc}:{w}" for tc, w in enumerate(q.dwrr_weights) if w)]),
         prio_buffer=" ".join(f"{prio}:{pg}" for prio, pg in enumerate(q.tc_to_pg)),
         bands=tuple(bands),
+        band_count=len(bands),
         strict_bands=len(strict),
         quanta=" ".join(str(b.quantum) for b in bands if not b.strict),
         priomap=" ".join(map(str, priomap)),

@@ -1,0 +1,25 @@
+#!/bin/sh
+# fe-leaf1a: link settings that frr.conf cannot carry (MTU, speed), for the Linux switch.
+# Run as root before FRR starts. The aifab lab builds its own veth links and does not run this file.
+set -eu
+ip link set dev swp1 mtu 9216
+ethtool -s swp1 speed 100000 duplex full autoneg off
+ip link set dev swp1 up
+ip link set dev swp2 mtu 9216
+ethtool -s swp2 speed 100000 duplex full autoneg off
+ip link set dev swp2 up
+ip link set dev swp3 mtu 9216
+ethtool -s swp3 speed 100000 duplex full autoneg off
+ip link set dev swp3 up
+ip link set dev swp4 mtu 9216
+ethtool -s swp4 speed 100000 duplex full autoneg off
+ip link set dev swp4 up
+ip link set dev swp5 mtu 9216
+ethtool -s swp5 speed 100000 duplex full autoneg off
+ip link set dev swp5 up
+ip link set dev swp7 mtu 9216
+ethtool -s swp7 speed 100000 duplex full autoneg off
+ip link set dev swp7 up
+ip link set dev swp8 mtu 9216
+ethtool -s swp8 speed 100000 duplex full autoneg off
+ip link set dev swp8 up

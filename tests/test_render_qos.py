@@ -1,0 +1,144 @@
+"""RoCEv2 QoS and buffers reach every backend port on every platform, with the Design's numbers.
+
+The backend is lossless (facts section 4: DSCP 26 -> TC 3 no-drop, CNP 48 strict, ECN on queue 3,
+PFC watchdog per facts section 5); the frontend is lossy by default. Each test reads what was
+rendered and compares it with the Design, so a template that drops a port or a number fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from aifab.design import build_design
+from aifab.design.model import Device
+from aifab.intent import load_intent
+from aifab.render import render_device
+from tests.test_render_helpers import LAB, lab_design, lab_files, with_platform
+
+
+def _devices(platform: str, fabric: str) -> list[Device]:
+    return [d for d in lab_design(platform).devices() if d.fabric == fabric]
+
+
+def _eos_blocks(text: str) -> dict[str, str]:
+    """``interface X`` blocks of an EOS config, by interface name."""
+    return {m.group(1): m.group(2) for m in re.finditer(r"^interface (\S+)\n((?:   .*\n)*)", text, re.M)}
+
+
+def test_eos_backend_ports_are_lossless_with_ecn() -> None:
+    files = lab_files("eos")
+    for dev in _devices("eos", "backend"):
+        assert dev.qos is not None and dev.buffers is not None and dev.buffers.eos is not None
+        text = files[f"{dev.name}.cfg"]
+        blocks = _eos_blocks(text)
+        eos = dev.buffers.eos
+        ecn = (f"      random-detect ecn minimum-threshold {eos.ecn_min_kbytes} kbytes maximum-threshold "
+               f"{eos.ecn_max_kbytes} kbytes max-mark-probability {dev.qos.ecn.probability}\n")
+        for port in dev.ports:
+            block = blocks[port.name]
+            assert "   qos trust dscp\n   priority-flow-control on\n" in block, f"{dev.name} {port.name}"
+            assert f"   priority-flow-control priority {dev.qos.roce_tc} no-drop\n" in block
+            tx = block.split(f"   tx-queue {dev.qos.roce_tc}\n")[1].split("   !")[0]
+            assert ecn in tx and f"      bandwidth percent {dev.qos.dwrr_weights[dev.qos.roce_tc]}\n" in tx
+            assert f"   tx-queue {dev.qos.cnp_tc}\n      priority strict\n" in block
+        assert f"qos map dscp 26 to traffic-class {dev.qos.roce_tc}\n" in text
+        assert f"qos map dscp 48 to traffic-class {dev.qos.cnp_tc}\n" in text
+        assert f"priority-flow-control pause watchdog default timeout {eos.watchdog_timeout_s}\n" in text
+        assert f"    ingress headroom {eos.headroom_bytes}\n" in text
+        assert f"platform trident mmu headroom-pool limit {dev.buffers.headroom_pool_bytes}\n" in text
+
+
+def test_eos_frontend_is_lossy() -> None:
+    for dev in _devices("eos", "frontend"):
+        text = lab_files("eos")[f"{dev.name}.cfg"]
+        assert "priority-flow-control" not in text and "random-detect" not in text and "headroom" not in text
+        assert "qos trust dscp" in text
+
+
+def test_sonic_backend_ports_have_maps_pfc_wred_watchdog_and_headroom() -> None:
+    for dev in _devices("sonic", "backend"):
+        db = json.loads(lab_files("sonic")[f"{dev.name}.config_db.json"])
+        q = dev.qos
+        assert q is not None and q.ecn is not None and q.watchdog is not None
+        assert db["DSCP_TO_TC_MAP"]["AIFAB"]["26"] == str(q.roce_tc)
+        assert db["DSCP_TO_TC_MAP"]["AIFAB"]["48"] == str(q.cnp_tc)
+        wred = db["WRED_PROFILE"]["AIFAB_LOSSLESS"]
+        assert (wred["green_min_threshold"], wred["green_max_threshold"], wred["ecn"]) == \
+            (str(q.ecn.min_bytes), str(q.ecn.max_bytes), "ecn_all")
+        assert db["SCHEDULER"][f"scheduler.{q.cnp_tc}"] == {"type": "STRICT"}
+        assert set(db["PORT"]) == {p.name for p in dev.ports}
+        for port in dev.ports:
+            assert port.buffer is not None
+            qmap = db["PORT_QOS_MAP"][port.name]
+            assert qmap["pfc_enable"] == str(q.roce_tc) and qmap["dscp_to_tc_map"] == "AIFAB"
+            assert db["QUEUE"][f"{port.name}|{q.roce_tc}"]["wred_profile"] == "AIFAB_LOSSLESS"
+            assert db["PFC_WD"][port.name]["detection_time"] == str(q.watchdog.detection_ms)
+            profile = db["BUFFER_PG"][f"{port.name}|{q.roce_tc}"]["profile"]
+            assert db["BUFFER_PROFILE"][profile] == {
+                "pool": "ingress_lossless_pool", "size": str(port.buffer.size), "xoff": str(port.buffer.xoff),
+                "xon": str(port.buffer.xon), "dynamic_th": str(port.buffer.dynamic_th)}
+            assert db["CABLE_LENGTH"]["AZURE"][port.name] == f"{port.length_m:g}m"
+            assert db["PORT"][port.name]["speed"] == str(port.speed * 1000)
+        assert dev.buffers is not None
+        assert db["BUFFER_POOL"] == {p.name: {"mode": p.mode, "size": str(p.size), "type": p.type} for p in dev.buffers.pools}
+
+
+def test_sonic_frontend_is_lossy() -> None:
+    for dev in _devices("sonic", "frontend"):
+        db = json.loads(lab_files("sonic")[f"{dev.name}.config_db.json"])
+        assert "PFC_WD" not in db and "WRED_PROFILE" not in db
+        assert all("pfc_enable" not in m for m in db["PORT_QOS_MAP"].values())
+        assert all(pg.endswith("|0") for pg in db["BUFFER_PG"])
+
+
+def test_frr_qos_script_covers_every_backend_port() -> None:
+    for dev in _devices("frr", "backend"):
+        q = dev.qos
+        assert q is not None and q.ecn is not None
+        script = lab_files("frr")[f"{dev.name}.qos.sh"]
+        for port in dev.ports:
+            assert port.buffer is not None
+            lines = [ln for ln in script.splitlines() if f" dev {port.name} " in ln]
+            assert f"dcb pfc set dev {port.name} prio-pfc all:off {q.roce_tc}:on" in lines
+            assert any(ln.startswith(f"dcb app replace dev {port.name} ") and " 26:3 " in ln and " 48:6 " in ln
+                       for ln in lines)
+            assert any(ln.startswith(f"dcb buffer set dev {port.name} ") and
+                       ln.endswith(f" buffer-size {q.roce_tc}:{port.buffer.size}") for ln in lines)
+            red = [ln for ln in lines if " red " in ln]
+            assert len(red) == 1 and f" min {q.ecn.min_bytes} max {q.ecn.max_bytes} " in red[0] and red[0].endswith(" ecn")
+
+
+def test_frr_frontend_script_has_no_pfc() -> None:
+    for dev in _devices("frr", "frontend"):
+        script = lab_files("frr")[f"{dev.name}.qos.sh"]
+        assert ":on" not in script and " red " not in script and "dcb buffer" not in script
+
+
+@pytest.mark.parametrize("platform", ["eos", "sonic", "frr"])
+def test_intent_ecn_override_reaches_the_config(platform: str) -> None:
+    """An ECN threshold set in the intent flows through the Design into the rendered file."""
+    intent = load_intent(LAB).intent
+    intent = with_platform(intent, platform) if platform != "frr" else intent
+    qos = intent.backend.qos.model_copy(update={"ecn": intent.backend.qos.ecn.model_copy(
+        update={"min_kb": 321, "max_kb": 2345})})
+    design = build_design(intent.model_copy(update={"backend": intent.backend.model_copy(update={"qos": qos})}))
+    leaf = next(d for d in design.backend.devices if d.role == "leaf")
+    text = "".join(render_device(design, leaf).values())
+    expected = {"eos": "minimum-threshold 321 kbytes maximum-threshold 2345 kbytes",
+                "sonic": '"green_min_threshold": "321000"',
+                "frr": " min 321000 max 2345000 "}[platform]
+    assert expected in text
+
+
+def test_linux_ets_bands_follow_the_policy() -> None:
+    """Strict TCs get the first bands; every priority maps to the band of its TC (best effort otherwise)."""
+    from aifab.render.view import device_view
+
+    dev = _devices("frr", "backend")[0]
+    x = device_view(lab_design("frr"), dev).qos.linux  # type: ignore[union-attr]
+    assert [(b.tc, b.strict) for b in x.bands] == [(6, True), (0, False), (3, False)]
+    assert x.priomap.split() == ["1", "1", "1", "2", "1", "1", "0", "1"]
+    assert x.red_parent == "1:3" and x.quanta == "50000 50000"
