@@ -71,7 +71,11 @@ def inventory_dir(state_dir: Path) -> Path:
 
 
 def write_inventory(design: Design, topo: Topology, state_dir: Path) -> Path:
-    """Write a Nornir SimpleInventory (hosts.yaml, defaults.yaml) for the lab; returns its directory."""
+    """Write a Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml) for the lab; returns its directory.
+
+    Hosts carry the same data keys as the inventory ``aifab build`` writes; every lab switch is
+    platform ``frr`` (``designed_platform`` keeps the Design's).
+    """
     out = inventory_dir(state_dir)
     out.mkdir(parents=True, exist_ok=True)
     hosts = {}
@@ -79,9 +83,12 @@ def write_inventory(design: Design, topo: Topology, state_dir: Path) -> Path:
         hosts[dev.name] = {
             "hostname": topo.switch(dev.name).address,
             "platform": "frr",
-            "data": {"fabric": dev.fabric, "role": dev.role, "designed_platform": dev.platform,
-                     "asn": dev.asn, "loopback": dev.loopback},
+            "groups": [dev.fabric, dev.role],
+            "data": {"fabric": dev.fabric, "role": dev.role, "tier": dev.tier, "su": dev.su, "rail": dev.rail,
+                     "pod": dev.pod, "pair": dev.pair, "asn": dev.asn, "loopback": dev.loopback, "os": "frr",
+                     "designed_platform": dev.platform},
         }
+    groups = {name: {} for name in sorted({g for h in hosts.values() for g in h["groups"]})}
     defaults = {
         "username": USERNAME,
         "platform": "frr",
@@ -93,11 +100,14 @@ def write_inventory(design: Design, topo: Topology, state_dir: Path) -> Path:
         yaml.dump(hosts, fh)
     with (out / "defaults.yaml").open("w") as fh:
         yaml.dump(defaults, fh)
+    with (out / "groups.yaml").open("w") as fh:
+        yaml.dump(groups, fh)
     return out
 
 
 def nornir_inventory(state_dir: Path) -> dict[str, Any]:
     """The ``inventory`` argument of ``nornir.InitNornir`` for the lab's inventory."""
     inv = inventory_dir(state_dir)
-    return {"plugin": "SimpleInventory",
-            "options": {"host_file": str(inv / "hosts.yaml"), "defaults_file": str(inv / "defaults.yaml")}}
+    return {"plugin": "SimpleInventory", "options": {"host_file": str(inv / "hosts.yaml"),
+                                                     "group_file": str(inv / "groups.yaml"),
+                                                     "defaults_file": str(inv / "defaults.yaml")}}

@@ -13,10 +13,9 @@ from typing import Any
 from aifab.design.model import Design
 from aifab.lab import access, state, switch, system
 from aifab.lab.topology import BRIDGE, LabError, Topology, topology
+from aifab.render import PUSHED
 from napalm_frr.netns import connect
 
-# Rendered frr.conf of a device, as ``aifab build`` writes it (aifab.render: configs/<device>.frr.conf).
-CONFIG_SUFFIX = ".frr.conf"
 FRR_PLATFORMS = ("frr", "sonic")  # platforms whose rendered frr.conf the lab can boot
 
 
@@ -192,7 +191,7 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
 def _boot_config(name: str, platform: str, configs: Path | None) -> str:
     if configs is None or platform not in FRR_PLATFORMS:
         return switch.minimal_config(name)
-    path = configs / f"{name}{CONFIG_SUFFIX}"
+    path = configs / f"{name}.{PUSHED[platform]}"  # as ``aifab build`` writes it
     try:
         return path.read_text()
     except OSError as exc:

@@ -111,7 +111,7 @@ def kill_all(pids: list[int], grace_s: float = 5.0) -> list[int]:
                 os.kill(pid, sig)
         deadline = time.monotonic() + grace_s
         while pids and time.monotonic() < deadline:
-            pids = [p for p in pids if _alive(p)]
+            pids = [p for p in pids if alive(p)]
             if pids:
                 time.sleep(0.05)
         if not pids:
@@ -119,7 +119,8 @@ def kill_all(pids: list[int], grace_s: float = 5.0) -> list[int]:
     return pids
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):

@@ -1,0 +1,77 @@
+"""The FRR lab of intent/lab.yaml, brought up once per session and always torn down.
+
+The lab runs under cluster name ``labtest`` (namespaces ``aifab-labtest.*``, state
+``/run/aifab-lab/labtest``) so a lab started by hand from intent/lab.yaml is left alone.
+Tests using these fixtures skip, with the reason, where the lab cannot run (not root, no
+Debian frr or openssh-server).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nornir import InitNornir
+from nornir.core.task import AggregatedResult, Task
+from nornir_napalm.plugins.tasks import napalm_configure
+
+from aifab.design.model import Design
+from aifab.lab import Lab, down, missing_requirements, up, wait_established
+from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.pipeline import design_for
+from aifab.render import PUSHED, render_device
+
+ROOT = Path(__file__).resolve().parents[2]
+CLUSTER = "labtest"
+
+
+@pytest.fixture(scope="session")
+def lab_design() -> Design:
+    """The Design of intent/lab.yaml under the test's own cluster name."""
+    _, design = design_for(ROOT / "intent" / "lab.yaml")
+    return dataclasses.replace(design, cluster=CLUSTER)
+
+
+@pytest.fixture(scope="session")
+def lab(lab_design: Design) -> Iterator[Lab]:
+    """The lab up with minimal switch configs; torn down at the end, checking nothing is left."""
+    missing = missing_requirements()
+    if missing:
+        pytest.skip("lab needs: " + "; ".join(missing))
+    running = None
+    try:
+        running = up(lab_design)
+        yield running
+    finally:
+        prefix = f"aifab-{CLUSTER}."
+        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
+        down(lab_design)
+        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
+        assert not [p for p in pids if alive(p)], "lab processes (FRR, sshd) left after down"
+        if running is not None:
+            assert not running.state_dir.exists(), "lab state directory left after down"
+
+
+@pytest.fixture(scope="session")
+def rendered(lab_design: Design) -> dict[str, str]:
+    """Each switch's frr.conf as ``aifab build`` renders it."""
+    return {dev.name: render_device(lab_design, dev)[f"{dev.name}.{PUSHED[dev.platform]}"] for dev in lab_design.devices()}
+
+
+@pytest.fixture(scope="session")
+def deployed(lab: Lab, lab_design: Design, rendered: dict[str, str]) -> AggregatedResult:
+    """Push every rendered config with real Nornir + NAPALM (replace), then wait for BGP."""
+    def push(task: Task) -> None:
+        task.run(task=napalm_configure, configuration=rendered[task.host.name], replace=True)
+
+    nr = InitNornir(inventory=lab.nornir_inventory(), runner={"plugin": "threaded", "options": {"num_workers": 10}},
+                    logging={"enabled": False})
+    try:
+        result = nr.run(task=push)
+    finally:
+        nr.close_connections()
+    assert not result.failed, {h: str(r.exception) for h, r in result.failed_hosts.items()}
+    wait_established(lab, lab_design, timeout=60)
+    return result

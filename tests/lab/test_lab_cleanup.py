@@ -1,0 +1,53 @@
+"""Cleanup without a running lab: leftovers after a crash, and a failed ``up`` (root; no FRR started)."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from aifab.design.model import Design
+from aifab.lab import LabError, down, missing_requirements, up
+from aifab.lab.system import alive, namespaces, netns_pids
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def can_run() -> None:
+    missing = missing_requirements()
+    if missing:
+        pytest.skip("lab needs: " + "; ".join(missing))
+
+
+def test_down_finds_leftovers_by_prefix_without_state(can_run: None, lab_design: Design, tmp_path: Path) -> None:
+    design = dataclasses.replace(lab_design, cluster="labcrash")
+    stray = "aifab-labcrash.stray"  # not in the Design, no state record: only the name prefix finds it
+    subprocess.run(["ip", "netns", "add", stray], check=True)
+    proc = subprocess.Popen(["ip", "netns", "exec", stray, "sleep", "60"])
+    try:
+        deadline = time.monotonic() + 5
+        while not (pids := netns_pids(stray)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pids
+        removed = down(design, tmp_path / "state")
+        assert removed == [stray]
+        assert stray not in namespaces()
+        proc.wait(timeout=10)
+        assert not [p for p in pids if alive(p)]
+    finally:
+        proc.kill()
+        if stray in namespaces():
+            subprocess.run(["ip", "netns", "delete", stray], check=False)
+
+
+def test_failed_up_removes_what_it_made(can_run: None, lab_design: Design, tmp_path: Path) -> None:
+    design = dataclasses.replace(lab_design, cluster="labfail")
+    state_dir = tmp_path / "state"
+    with pytest.raises(LabError, match=r"be-spine1: cannot read rendered config .*be-spine1\.frr\.conf"):
+        up(design, state_dir, configs=tmp_path / "no-configs")
+    assert not [ns for ns in namespaces() if ns.startswith("aifab-labfail.")]
+    assert not state_dir.exists()

@@ -1,0 +1,64 @@
+"""The lab's topology derived from the Design (pure: runs without root)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from aifab.design.model import Design
+from aifab.lab import LabError, topology
+from aifab.lab.topology import IFNAMSIZ
+
+
+def test_one_namespace_per_switch_and_host_plus_management(lab_design: Design) -> None:
+    topo = topology(lab_design)
+    names = {d.name for d in lab_design.devices()} | {h.name for h in lab_design.hosts}
+    assert set(topo.namespaces) == {topo.prefix + n for n in names} | {topo.mgmt_ns}
+    assert len(topo.namespaces) == len(set(topo.namespaces)) == len(names) + 1
+    assert topo.prefix == "aifab-labtest."
+
+
+def test_every_cable_once_with_designed_names_and_mtu(lab_design: Design) -> None:
+    topo = topology(lab_design)
+    ends = [(ln.a_ns, ln.a_if) for ln in topo.links] + [(ln.b_ns, ln.b_if) for ln in topo.links]
+    assert len(ends) == len(set(ends)), "an interface used by two cables"
+    designed = {(topo.prefix + d.name, p.name): p for d in lab_design.devices() for p in d.ports}
+    nics = {(topo.prefix + h.name, n.name) for h in lab_design.hosts for n in h.nics}
+    assert set(ends) == set(designed) | nics  # every port and NIC cabled, nothing more
+    for ln in topo.links:
+        port = designed[(ln.a_ns, ln.a_if)]
+        assert (ln.b_ns, ln.b_if) == (topo.prefix + port.peer, port.peer_port)
+        assert ln.mtu == port.mtu
+    assert all(len(name) <= IFNAMSIZ for _, name in ends)
+
+
+def test_management_addresses_and_gateway_from_design(lab_design: Design) -> None:
+    topo = topology(lab_design)
+    assert {s.name: s.management for s in topo.switches} == {d.name: d.management for d in lab_design.devices()}
+    assert topo.gateway == f"{lab_design.management_gateway}/24"
+    assert len({s.mgmt_port for s in topo.switches}) == len(topo.switches)
+
+
+def test_hosts_route_rails_singly_and_frontend_over_both_nics(lab_design: Design) -> None:
+    topo = topology(lab_design)
+    srv = next(h for h in topo.hosts if h.name == "srv-su1-01")
+    routes = {r.prefix: r.nexthops for r in srv.routes}
+    design_host = next(h for h in lab_design.hosts if h.name == "srv-su1-01")
+    rails = [n for n in design_host.nics if n.fabric == "backend"]
+    for nic in rails:
+        assert routes[nic.reach] == ((nic.gateway, nic.name),)
+    front = [n for n in design_host.nics if n.fabric == "frontend"]
+    assert len(front) == 2
+    assert set(routes[front[0].reach]) == {(n.gateway, n.name) for n in front}  # one ECMP route
+    assert dict(srv.addresses) == {n.name: n.address for n in design_host.nics}
+
+
+def test_reserved_and_overlong_names_are_refused(lab_design: Design) -> None:
+    host = dataclasses.replace(lab_design.hosts[0], name="mgmt")
+    with pytest.raises(LabError, match="mgmt"):
+        topology(dataclasses.replace(lab_design, hosts=(host, *lab_design.hosts[1:])))
+    nic = dataclasses.replace(lab_design.hosts[0].nics[0], name="a-very-long-nic-name")
+    host = dataclasses.replace(lab_design.hosts[0], nics=(nic, *lab_design.hosts[0].nics[1:]))
+    with pytest.raises(LabError, match="srv-su1-01: NIC name 'a-very-long-nic-name'"):
+        topology(dataclasses.replace(lab_design, hosts=(host, *lab_design.hosts[1:])))
