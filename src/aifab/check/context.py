@@ -1,39 +1,54 @@
-"""What every rule reads: the Design, the parsed facts per device, and shared indexes built once."""
+"""What every rule reads: the Design, the parsed facts per device, and shared indexes built once.
+
+Addresses are compared as integers; each distinct address string is converted once per run.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from socket import inet_aton
+from typing import NamedTuple
 
-from aifab.check.parse.facts import DeviceFacts, Interface
-from aifab.design.model import Design, Device, Port
+from aifab.check.parse.facts import DeviceFacts, Interface, Neighbor
+from aifab.design.model import Design, Device, FabricDesign, Port
+
+MASK = 0xFFFFFFFF
 
 
 def ip_int(ip: str) -> int:
-    """Dotted-quad IPv4 to an int (fast; the inputs are addresses the parsers already matched)."""
-    a, b, c, d = ip.split(".")
-    return (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+    """Dotted-quad IPv4 to an int (the inputs are addresses the parsers already matched)."""
+    return int.from_bytes(inet_aton(ip), "big")
 
 
-def cidr(prefix: str) -> tuple[int, int]:
-    """``10.0.0.1/31`` -> (address as int, prefix length); a bare address is a /32."""
-    ip, _, plen = prefix.partition("/")
-    return ip_int(ip), int(plen or 32)
+class Net(NamedTuple):
+    """A CIDR (or bare address, /32) as integers: the address, its prefix length, first and last address."""
+
+    addr: int
+    plen: int
+    first: int
+    last: int
+
+    def overlaps(self, other: Net) -> bool:
+        return self.first <= other.last and other.first <= self.last
 
 
-def network_of(prefix: str) -> tuple[int, int]:
-    """The network of a CIDR as (first address, prefix length)."""
-    addr, plen = cidr(prefix)
-    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
-    return addr & mask, plen
+def to_net(prefix: str) -> Net:
+    ip, _, plen_s = prefix.partition("/")
+    addr, plen = ip_int(ip), int(plen_s or 32)
+    mask = (MASK << (32 - plen)) & MASK
+    return Net(addr, plen, addr & mask, (addr & mask) | (~mask & MASK))
 
 
 def overlaps(a: str, b: str) -> bool:
     """True when two prefixes (CIDR or bare addresses) share any address."""
-    (na, la), (nb, lb) = network_of(a), network_of(b)
-    shift = 32 - min(la, lb)
-    return (na >> shift) == (nb >> shift)
+    return to_net(a).overlaps(to_net(b))
+
+
+def pools(fabric: FabricDesign) -> list[str]:
+    """A fabric's address pools: loopbacks, point-to-point links, server links."""
+    return [fabric.loopbacks, fabric.p2p, fabric.servers]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +61,16 @@ class Cable:
     b_port: Port
 
 
+class Session(NamedTuple):
+    """A configured neighbor, resolved: the local interface whose subnet holds it and the switch holding it."""
+
+    device: Device
+    facts: DeviceFacts
+    neighbor: Neighbor
+    local: Interface | None
+    peer: str | None
+
+
 @dataclass
 class CheckContext:
     """Inputs of one check run. Indexes are computed on first use and shared by every rule."""
@@ -54,6 +79,14 @@ class CheckContext:
     facts: dict[str, DeviceFacts] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # device -> why its files could not be parsed
     oversubscription: dict[str, float] = field(default_factory=dict)  # fabric -> leaf down:up the intent asks
+    _nets: dict[str, Net] = field(default_factory=dict, repr=False)
+
+    def net(self, prefix: str) -> Net:
+        """``prefix`` as integers (memoised: the same strings recur across rules)."""
+        n = self._nets.get(prefix)
+        if n is None:
+            n = self._nets[prefix] = to_net(prefix)
+        return n
 
     @cached_property
     def devices(self) -> dict[str, Device]:
@@ -62,14 +95,13 @@ class CheckContext:
     @cached_property
     def cables(self) -> list[Cable]:
         """Every switch-to-switch cable once (from the lower tier's uplink end)."""
+        ports = {(d.name, p.name): p for d in self.devices.values() for p in d.ports}
         out = []
         for dev in self.devices.values():
             for port in dev.ports:
-                if port.role == "uplink" and port.peer in self.devices:
-                    peer = self.devices[port.peer]
-                    peer_port = next((p for p in peer.ports if p.name == port.peer_port), None)
-                    if peer_port is not None:
-                        out.append(Cable(dev, port, peer, peer_port))
+                peer_port = ports.get((port.peer, port.peer_port)) if port.role == "uplink" else None
+                if peer_port is not None:
+                    out.append(Cable(dev, port, self.devices[port.peer], peer_port))
         return out
 
     @cached_property
@@ -79,7 +111,7 @@ class CheckContext:
         for name, facts in self.facts.items():
             for iface in facts.interfaces.values():
                 if iface.address:
-                    out[cidr(iface.address)[0]].append((name, iface.name))
+                    out[self.net(iface.address).addr].append((name, iface.name))
         return out
 
     @cached_property
@@ -90,19 +122,10 @@ class CheckContext:
             by_len: dict[int, dict[int, Interface]] = defaultdict(dict)
             for iface in facts.interfaces.values():
                 if iface.address:
-                    net, plen = network_of(iface.address)
-                    by_len[plen][net] = iface
+                    n = self.net(iface.address)
+                    by_len[n.plen][n.first] = iface
             out[name] = by_len
         return out
-
-    def connected(self, device: str, address: str) -> Interface | None:
-        """The device's interface whose subnet holds ``address`` (None when none does)."""
-        addr = cidr(address)[0]
-        for plen, nets in self.subnets.get(device, {}).items():
-            iface = nets.get(addr & ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF))
-            if iface is not None:
-                return iface
-        return None
 
     @cached_property
     def designed_owner(self) -> dict[int, str]:
@@ -111,22 +134,53 @@ class CheckContext:
         for dev in self.devices.values():
             out[ip_int(dev.loopback)] = dev.name
             for p in dev.ports:
-                out[cidr(p.address)[0]] = dev.name
+                out[self.net(p.address).addr] = dev.name
         return out
 
-    def unparsed_owner(self, address: str) -> bool:
-        """True when the Design gives ``address`` to a switch whose files were not parsed (CFG001 reports it)."""
-        owner = self.designed_owner.get(cidr(address)[0])
-        return owner is not None and owner not in self.facts
+    @cached_property
+    def _foreign_pools(self) -> dict[str, list[Net]]:
+        be, fe = self.design.backend, self.design.frontend
+        return {"backend": [to_net(p) for p in pools(fe)], "frontend": [to_net(p) for p in pools(be)]}
 
     def foreign(self, fabric: str, prefix: str) -> bool:
         """True when ``prefix`` overlaps a pool of the fabric other than ``fabric``."""
-        other = self.design.frontend if fabric == "backend" else self.design.backend
-        return any(overlaps(prefix, p) for p in (other.loopbacks, other.p2p, other.servers))
+        n = self.net(prefix)
+        return any(n.first <= p.last and p.first <= n.last for p in self._foreign_pools[fabric])
+
+    def unparsed_owner(self, address: str) -> bool:
+        """True when the Design gives ``address`` to a switch whose files were not parsed (CFG001 reports it)."""
+        if len(self.facts) == len(self.devices):
+            return False
+        owner = self.designed_owner.get(self.net(address).addr)
+        return owner is not None and owner not in self.facts
+
+    def connected(self, device: str, address: str) -> Interface | None:
+        """The device's interface whose subnet holds ``address`` (None when none does)."""
+        addr = self.net(address).addr
+        for plen, nets in self.subnets.get(device, {}).items():
+            iface = nets.get(addr & ((MASK << (32 - plen)) & MASK))
+            if iface is not None:
+                return iface
+        return None
 
     def peer_of(self, device: str, address: str) -> str | None:
         """The other device holding ``address`` (None when no other device does)."""
-        return next((d for d, _ in self.owners.get(cidr(address)[0], []) if d != device), None)
+        for d, _ in self.owners.get(self.net(address).addr, ()):
+            if d != device:
+                return d
+        return None
+
+    @cached_property
+    def sessions(self) -> list[Session]:
+        """Every configured neighbor of every parsed device, resolved once, except neighbors in the
+        other fabric (ISO003 reports those) and neighbors on switches that were not parsed (CFG001)."""
+        out = []
+        for dev, facts in self.checked():
+            for n in facts.bgp.neighbors.values() if facts.bgp else ():
+                a = n.address
+                if not self.foreign(dev.fabric, a) and not self.unparsed_owner(a):
+                    out.append(Session(dev, facts, n, self.connected(dev.name, a), self.peer_of(dev.name, a)))
+        return out
 
     def checked(self) -> list[tuple[Device, DeviceFacts]]:
         """Design devices whose files were parsed, in Design order."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from aifab.check.context import CheckContext, cidr, network_of
+from aifab.check.context import CheckContext
 from aifab.check.findings import Hit, Severity
 from aifab.check.registry import rule
 
@@ -59,7 +59,7 @@ def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
                 if not i.address:
                     yield Hit(dev.fabric, dev.name, i.name, f"cabled port {i.name} has no address")
             continue
-        if cidr(a.address)[1] != 31 or cidr(b.address)[1] != 31 or network_of(a.address) != network_of(b.address) \
-                or a.address == b.address:
+        na, nb = ctx.net(a.address), ctx.net(b.address)
+        if na.plen != 31 or nb.plen != 31 or na.first != nb.first or na.addr == nb.addr:
             yield Hit(c.a.fabric, c.a.name, a.name,
                       f"{a.address} and {c.b.name} {b.name} {b.address} are not the two ends of one /31")

@@ -10,40 +10,29 @@ from collections.abc import Iterator
 
 from aifab.check.context import CheckContext
 from aifab.check.findings import Hit, Severity
-from aifab.check.parse.facts import DeviceFacts, Neighbor
 from aifab.check.registry import rule
-from aifab.design.model import Device
-
-
-def sessions(ctx: CheckContext) -> Iterator[tuple[Device, DeviceFacts, Neighbor]]:
-    """Every configured neighbor of every parsed device, except those ISO003 reports (in the
-    other fabric) and those whose switch could not be parsed (CFG001 reports it)."""
-    for dev, facts in ctx.checked():
-        for n in facts.bgp.neighbors.values() if facts.bgp else ():
-            if not ctx.foreign(dev.fabric, n.address) and not ctx.unparsed_owner(n.address):
-                yield dev, facts, n
 
 
 @rule("BGP001", Severity.ERROR, "BGP neighbors are on a connected subnet",
       "a single-hop eBGP session only comes up when the neighbor's address is on a connected subnet "
       "of this device and another switch holds it (RFC 7938)")
 def neighbor_on_link(ctx: CheckContext) -> Iterator[Hit]:
-    for dev, _, n in sessions(ctx):
-        if ctx.connected(dev.name, n.address) is None:
+    for s in ctx.sessions:
+        dev, n = s.device, s.neighbor
+        if s.local is None:
             yield Hit(dev.fabric, dev.name, n.address, f"neighbor {n.address} is on no connected subnet of {dev.name}")
-        elif ctx.peer_of(dev.name, n.address) is None:
+        elif s.peer is None:
             yield Hit(dev.fabric, dev.name, n.address, f"no switch holds neighbor address {n.address}")
 
 
 @rule("BGP002", Severity.ERROR, "remote-as equals the peer's ASN",
       "eBGP refuses an OPEN whose ASN is not the configured remote-as; the session never establishes")
 def remote_as_matches(ctx: CheckContext) -> Iterator[Hit]:
-    for dev, _, n in sessions(ctx):
-        peer = ctx.peer_of(dev.name, n.address)
-        peer_bgp = ctx.facts[peer].bgp if peer else None
-        if peer_bgp is not None and n.remote_as != peer_bgp.asn:
-            yield Hit(dev.fabric, dev.name, n.address,
-                      f"remote-as {n.remote_as} for {peer} ({n.address}), whose local ASN is {peer_bgp.asn}")
+    for s in ctx.sessions:
+        peer_bgp = ctx.facts[s.peer].bgp if s.peer else None
+        if peer_bgp is not None and s.neighbor.remote_as != peer_bgp.asn:
+            yield Hit(s.device.fabric, s.device.name, s.neighbor.address,
+                      f"remote-as {s.neighbor.remote_as} for {s.peer} ({s.neighbor.address}), whose local ASN is {peer_bgp.asn}")
 
 
 @rule("BGP003", Severity.ERROR, "both sides of every session are configured",
@@ -56,16 +45,15 @@ def sessions_both_sides(ctx: CheckContext) -> Iterator[Hit]:
             if d.peer_address not in mine:
                 seen.add((dev.name, d.peer_address))
                 yield Hit(dev.fabric, dev.name, d.peer_address, f"designed session to {d.peer} ({d.peer_address}) is not configured")
-    for dev, _, n in sessions(ctx):
-        peer = ctx.peer_of(dev.name, n.address)
-        if peer is not None:
-            local = ctx.connected(dev.name, n.address)
-            theirs = ctx.facts[peer].bgp
-            back = local.address.partition("/")[0] if local and local.address else None
-            if back and (peer, back) not in seen and (theirs is None or back not in theirs.neighbors):
-                seen.add((peer, back))
-                yield Hit(ctx.devices[peer].fabric if peer in ctx.devices else dev.fabric, peer, back,
-                          f"{dev.name} peers with {n.address} but {peer} has no neighbor {back}")
+    for s in ctx.sessions:
+        if s.peer is None or s.local is None or not s.local.address:
+            continue
+        theirs = ctx.facts[s.peer].bgp
+        back = s.local.address.partition("/")[0]
+        if (s.peer, back) not in seen and (theirs is None or back not in theirs.neighbors):
+            seen.add((s.peer, back))
+            yield Hit(ctx.devices[s.peer].fabric, s.peer, back,
+                      f"{s.device.name} peers with {s.neighbor.address} but {s.peer} has no neighbor {back}")
 
 
 @rule("BGP004", Severity.ERROR, "router IDs are unique",

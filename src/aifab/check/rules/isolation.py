@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aifab.check.context import CheckContext, overlaps
+from aifab.check.context import CheckContext, overlaps, pools
 from aifab.check.findings import Hit, Severity
 from aifab.check.registry import rule
 from aifab.design.model import FabricDesign
-
-
-def pools(fabric: FabricDesign) -> list[str]:
-    """A fabric's address pools: loopbacks, point-to-point links, server links."""
-    return [fabric.loopbacks, fabric.p2p, fabric.servers]
 
 
 def _other(ctx: CheckContext, fabric: str) -> FabricDesign:
