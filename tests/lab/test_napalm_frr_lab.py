@@ -274,3 +274,18 @@ def test_unknown_namespace_is_a_connection_error(lab: Lab) -> None:
     args["optional_args"]["netns"] = "aifab-labtest.no-such-namespace"
     with pytest.raises(ConnectionException, match="no-such-namespace"):
         get_network_driver("frr")(**args).open()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/sudo").exists(), reason="sudo is not installed (Debian package sudo)")
+def test_sudo_prefix_runs_device_commands_through_sudo(deployed: AggregatedResult, lab: Lab, rendered: dict[str, str]) -> None:
+    args = lab.napalm_args(DEVICE)
+    args["optional_args"]["sudo"] = True
+    with get_network_driver("frr")(**args) as driver:
+        assert driver._run(["id", "-un"]).stdout.strip() == "root"
+        assert "sudo" in driver._run(["sh", "-c", "ps -o comm= -p $PPID"]).stdout  # the shell's parent is sudo
+        assert driver.get_facts()["hostname"] == DEVICE
+        driver.load_merge_candidate(config=f"{STATIC}\n")
+        driver.commit_config()
+        assert STATIC in driver.get_config()["running"]
+        driver.rollback()
+        assert STATIC not in driver.get_config()["running"]
