@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from netaddr import IPAddress
-
 from aifab.design.model import Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
 from aifab.platforms import PLATFORMS
 
@@ -379,7 +377,7 @@ def _route_maps(lists: tuple[PrefixList, ...], platform: str) -> tuple[RouteMap,
 def _bgp(design: Design, dev: Device) -> Bgp:
     groups = sorted({n.group for n in dev.neighbors})
     # FRR keeps neighbors sorted by peer group, then address; EOS accepts any order.
-    neighbors = sorted(dev.neighbors, key=lambda n: (n.group, int(IPAddress(n.peer_address))))
+    neighbors = sorted(dev.neighbors, key=lambda n: (n.group, tuple(map(int, n.peer_address.split(".")))))
     return Bgp(
         asn=dev.asn,
         router_id=dev.loopback,
