@@ -105,6 +105,8 @@ def test_drain_snippets_per_platform() -> None:
 def test_build_writes_the_layout_and_is_reproducible(tmp_path: Path) -> None:
     """``aifab build`` (the real CLI) writes configs, inventory and plans; two builds are byte-identical."""
     outs = [tmp_path / "a", tmp_path / "b"]
+    (outs[0] / "configs").mkdir(parents=True)
+    (outs[0] / "configs" / "gone-switch.cfg").write_text("stale\n")
     for out in outs:
         run = subprocess.run([sys.executable, "-m", "aifab", "build", str(LAB), "-o", str(out)],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -117,3 +119,19 @@ def test_build_writes_the_layout_and_is_reproducible(tmp_path: Path) -> None:
             "inventory/defaults.yaml"} <= set(files)
     _same, mismatch, errors = filecmp.cmpfiles(outs[0], outs[1], files, shallow=False)
     assert not mismatch and not errors
+
+
+def test_switching_platform_is_one_word_in_the_intent(tmp_path: Path) -> None:
+    """``platform: frr`` -> ``platform: eos`` in the intent text, built with the real CLI: EOS configs and a
+    containerlab topology with the chosen cEOS image; the frr files of the earlier build are gone."""
+    out = tmp_path / "build"
+    intent = tmp_path / "lab-eos.yaml"
+    intent.write_text(LAB.read_text().replace("platform: frr", "platform: eos"))
+    for path, extra in ((LAB, []), (intent, ["--ceos-image", "ceos:4.33.1F"])):
+        run = subprocess.run([sys.executable, "-m", "aifab", "build", str(path), "-o", str(out), *extra],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+    devices = {d.name for d in lab_design("eos").devices()}
+    assert {p.name for p in (out / "configs").iterdir()} == {f"{n}.cfg" for n in devices}
+    topo = YAML(typ="safe").load((out / "clab" / "lab.clab.yml").read_text())
+    assert topo["topology"]["kinds"]["arista_ceos"]["image"] == "ceos:4.33.1F"

@@ -102,11 +102,12 @@ def clab_topology(design: Design, image: str = CEOS_IMAGE) -> dict[str, Any] | N
 
 
 def write_clab(design: Design, out: Path, image: str = CEOS_IMAGE) -> Path | None:
-    """Write ``out/clab/<cluster>.clab.yml`` when the design has EOS devices."""
+    """Write ``out/clab/<cluster>.clab.yml`` when the design has EOS devices (else remove a stale one)."""
     topo = clab_topology(design, image)
-    if topo is None:
-        return None
     path = out / "clab" / f"{design.cluster}.clab.yml"
+    if topo is None:
+        path.unlink(missing_ok=True)
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_yaml_text(topo), encoding="utf-8")
     return path

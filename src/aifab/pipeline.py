@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aifab.artifacts import write_clab, write_inventory
+from aifab.artifacts import CEOS_IMAGE, write_clab, write_inventory
 from aifab.check.engine import require_clean
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
@@ -34,9 +34,9 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
         raise loaded.error(exc.problems) from None
 
 
-def build(intent_path: str | Path, out: Path, check: bool = True) -> BuildResult:
+def build(intent_path: str | Path, out: Path, check: bool = True, ceos_image: str = CEOS_IMAGE) -> BuildResult:
     """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs, the Nornir
-    inventory and (with EOS devices) the containerlab topology into ``out``.
+    inventory and (with EOS devices) the containerlab topology, cEOS image ``ceos_image``, into ``out``.
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1).
@@ -49,7 +49,7 @@ def build(intent_path: str | Path, out: Path, check: bool = True) -> BuildResult
         write_csv(files[1], CABLING_HEADER, cabling_rows(design))
         write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
         files += write_configs(design, out) + write_inventory(design, out)
-        clab = write_clab(design, out)
+        clab = write_clab(design, out, ceos_image)
         files += [clab] if clab else []
     except OSError as exc:
         raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from aifab.artifacts import CEOS_IMAGE
 from aifab.pipeline import build
 from aifab.summary import print_summary
 
@@ -13,11 +14,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="derive the design and write configs and plans")
     p.add_argument("intent", type=Path, help="intent YAML file")
     p.add_argument("-o", "--out", type=Path, default=Path("build"), help="output directory (default: build)")
+    p.add_argument("--ceos-image", default=CEOS_IMAGE,
+                   help=f"cEOS image for the containerlab topology (default: {CEOS_IMAGE})")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = build(args.intent, args.out)
+    result = build(args.intent, args.out, ceos_image=args.ceos_image)
     print_summary(result.design)
     print(f"wrote {len(result.files)} files to {args.out}")
     return 0

@@ -45,7 +45,8 @@ def undrain_snippet(design: Design, dev: Device) -> str:
 
 
 def write_configs(design: Design, out: Path) -> list[Path]:
-    """Render every device into ``out/configs/`` and return the paths written."""
+    """Render every device into ``out/configs/`` (removing files a previous build left there that
+    this Design does not produce) and return the paths written."""
     configs = out / "configs"
     configs.mkdir(parents=True, exist_ok=True)
     written = []
@@ -54,4 +55,8 @@ def write_configs(design: Design, out: Path) -> list[Path]:
             path = configs / name
             path.write_text(text, encoding="utf-8")
             written.append(path)
+    keep = {p.name for p in written}
+    for stale in configs.iterdir():
+        if stale.is_file() and stale.name not in keep:
+            stale.unlink()
     return written
