@@ -1,7 +1,7 @@
 """Typed facts parsed back from one device's rendered files: what ships, as data.
 
-Every parser (EOS text, frr.conf text, SONiC config_db.json) fills these same types, so the
-rules never look at a platform's syntax. Sizes are bytes, speeds Gb/s, times milliseconds.
+Every parser (EOS text; frr.conf, links.sh and qos.sh text; SONiC config_db.json) fills these
+same types, so the rules never look at a platform's syntax. Sizes are bytes, speeds Gb/s.
 """
 
 from __future__ import annotations
@@ -30,19 +30,21 @@ class Headroom:
 
 @dataclass(slots=True)
 class Interface:
-    """A routed interface: address, MTU, description and its lossless-traffic settings."""
+    """A routed interface: address, MTU, speed, description and its QoS as configured on it."""
 
     name: str
     address: str | None = None  # CIDR
-    mtu: int | None = None
+    mtu: int | None = None  # None when the platform's files do not state it
     description: str | None = None
-    speed: int | None = None  # Gb/s, when the config states it
+    speed: int | None = None  # Gb/s, when the files state it
     shutdown: bool = False
-    pfc: frozenset[int] = frozenset()  # no-drop priorities
-    watchdog: bool = False
-    ecn: dict[int, Ecn] = field(default_factory=dict)  # per queue (= traffic class)
-    headroom: dict[int, Headroom] = field(default_factory=dict)  # per priority group
-    cable_m: float | None = None  # cable length the config declares (SONiC CABLE_LENGTH)
+    dscp_to_tc: dict[int, int] | None = None  # the DSCP -> traffic class map the port classifies with; None: no DSCP trust
+    pfc: frozenset[int] = frozenset()  # no-drop (PFC) priorities
+    watchdog: bool | None = None  # PFC watchdog armed; None where the platform's files cannot state it
+    strict: frozenset[int] = frozenset()  # strict-priority egress queues
+    ecn: dict[int, Ecn] = field(default_factory=dict)  # ECN marking per egress queue
+    headroom: dict[int, Headroom] = field(default_factory=dict)  # PFC headroom per ingress priority group
+    cable_m: float | None = None  # cable length the files state (SONiC CABLE_LENGTH)
 
 
 @dataclass(slots=True)
@@ -68,33 +70,6 @@ class Bgp:
 
 
 @dataclass(slots=True)
-class Watchdog:
-    """PFC watchdog timers."""
-
-    detection_ms: int | None = None
-    restoration_ms: int | None = None
-    action: str | None = None
-
-
-@dataclass(slots=True)
-class Qos:
-    """Device-wide QoS: DSCP -> traffic class map, strict-priority classes, watchdog timers."""
-
-    dscp_to_tc: dict[int, int] = field(default_factory=dict)
-    strict: frozenset[int] = frozenset()
-    watchdog: Watchdog | None = None
-
-
-@dataclass(slots=True)
-class Buffers:
-    """Buffer pools (bytes by name) and which one holds the lossless headroom."""
-
-    pools: dict[str, int] = field(default_factory=dict)
-    headroom_pool: str | None = None
-    lossless_queue_bytes: int | None = None  # the buffer the lossless queue can use; ECN must mark below it
-
-
-@dataclass(slots=True)
 class DeviceFacts:
     """Everything parsed back for one device."""
 
@@ -107,8 +82,7 @@ class DeviceFacts:
     prefix_lists: dict[str, list[str]] = field(default_factory=dict)  # name -> permitted prefixes
     route_maps: dict[str, list[str]] = field(default_factory=dict)  # name -> prefix lists its permit entries match
     bgp: Bgp | None = None
-    qos: Qos | None = None
-    buffers: Buffers | None = None
+    headroom_pool: int | None = None  # bytes the configured headroom must fit, where the files state it (EOS)
 
     def advertised(self) -> list[str]:
         """Prefixes BGP originates or redistributes: networks, aggregates, and what the

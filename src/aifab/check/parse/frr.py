@@ -1,15 +1,18 @@
-"""Parse frr.conf text (``configs/<device>.frr.conf``, also SONiC's BGP file) with ttp into DeviceFacts.
+"""Parse the frr platform's files with ttp: frr.conf (interfaces, BGP), links.sh (MTU, speed) and
+qos.sh (iproute2 ``dcb``/``tc``: DSCP map, PFC, ETS, buffers, RED/ECN). SONiC's frr.conf too.
 
-FRR indents by one space per level (two inside ``address-family``); ttp matches indentation literally.
-frr.conf carries no MTU or speed: the Linux host (or SONiC's config_db.json) sets those.
+FRR indents by one space per level (two inside ``address-family``); ttp matches indentation
+literally. Linux has no PFC watchdog command, so frr ports state none (``watchdog`` None).
 """
 
 from __future__ import annotations
 
-from aifab.check.parse.facts import DeviceFacts
-from aifab.check.parse.text import device_facts, run_ttp
+from typing import Any
 
-TEMPLATE = """
+from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
+from aifab.check.parse.text import as_list, device_facts, run_ttp
+
+FRR_CONF = """
 <group name="system">
 hostname {{ hostname }}
 </group>
@@ -41,6 +44,110 @@ router bgp {{ asn | to_int }}
 </group>
 """
 
+SHELL = """
+<group name="mtu*">
+ip link set dev {{ name }} mtu {{ mtu | to_int }}
+</group>
+
+<group name="speed*">
+ethtool -s {{ name }} speed {{ mbps | to_int }} {{ rest | re(".*") }}
+</group>
+
+<group name="dscp_prio*">
+dcb app replace dev {{ name }} dscp-prio {{ map | re(".+") }}
+</group>
+
+<group name="ets*">
+dcb ets set dev {{ name }} prio-tc {{ prio_tc | re(".+?") }} tc-tsa {{ tsa | re(".+?") }} tc-bw {{ bw | re(".+") }}
+</group>
+
+<group name="pfc*">
+dcb pfc set dev {{ name }} prio-pfc {{ map | re(".+") }}
+</group>
+
+<group name="buffer*">
+dcb buffer set dev {{ name }} prio-buffer {{ prio_buffer | re(".+?") }} buffer-size {{ sizes | re(".+") }}
+</group>
+
+<group name="qdisc*">
+tc qdisc replace dev {{ name }} root handle 1: ets {{ ets | re(".+") }}
+</group>
+
+<group name="red*">
+tc qdisc replace dev {{ name }} parent 1:{{ band | to_int }} handle {{ handle }} red {{ red | re(".+") }}
+</group>
+"""
+
+
+def _pairs(text: str) -> tuple[str | None, dict[int, str]]:
+    """``all:off 3:on`` -> (``off``, {3: ``on``}): dcb's ``key:value`` lists with an optional ``all``."""
+    default, out = None, {}
+    for word in text.split():
+        key, _, value = word.partition(":")
+        if key == "all":
+            default = value
+        elif key.isdigit():
+            out[int(key)] = value
+    return default, out
+
+
+def _words(text: str) -> dict[str, list[str]]:
+    """``bands 3 strict 1 priomap 1 1 2`` -> {bands: [3], strict: [1], priomap: [1, 1, 2]} (keywords are alphabetic)."""
+    out: dict[str, list[str]] = {}
+    key = ""
+    for word in text.split():
+        if word.isalpha():
+            key = word
+            out[key] = []
+        else:
+            out.setdefault(key, []).append(word)
+    return out
+
+
+def _by_port(facts: DeviceFacts, parsed: dict[str, Any], group: str) -> list[tuple[Interface, dict[str, Any]]]:
+    out = []
+    for raw in as_list(parsed.get(group)):
+        iface = facts.interfaces.get(raw["name"])
+        if iface is None:
+            iface = facts.interfaces[raw["name"]] = Interface(raw["name"])
+        out.append((iface, raw))
+    return out
+
+
+def _links_and_qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
+    """MTU and speed (links.sh); DSCP map, PFC, strict classes, headroom and ECN (qos.sh)."""
+    for iface, raw in _by_port(facts, parsed, "mtu"):
+        iface.mtu = raw["mtu"]
+    for iface, raw in _by_port(facts, parsed, "speed"):
+        iface.speed = raw["mbps"] // 1000
+    prio_tc: dict[str, dict[int, int]] = {}
+    for iface, raw in _by_port(facts, parsed, "ets"):
+        prio_tc[iface.name] = {p: int(t) for p, t in _pairs(raw["prio_tc"])[1].items()}
+        default, tsa = _pairs(raw["tsa"])
+        iface.strict = frozenset(tc for tc, kind in tsa.items() if kind == "strict") if default != "strict" else frozenset(range(8))
+    for iface, raw in _by_port(facts, parsed, "dscp_prio"):
+        to_tc = prio_tc.get(iface.name, {})
+        iface.dscp_to_tc = {dscp: to_tc.get(int(prio), int(prio)) for dscp, prio in _pairs(raw["map"])[1].items()}
+    for iface, raw in _by_port(facts, parsed, "pfc"):
+        default, pfc = _pairs(raw["map"])
+        iface.pfc = frozenset(range(8)) - {p for p, v in pfc.items() if v == "off"} if default == "on" else \
+            frozenset(p for p, v in pfc.items() if v == "on")
+    for iface, raw in _by_port(facts, parsed, "buffer"):
+        iface.headroom = {pg: Headroom(int(size)) for pg, size in _pairs(raw["sizes"])[1].items()}
+    priomap: dict[str, list[int]] = {}
+    for iface, raw in _by_port(facts, parsed, "qdisc"):
+        priomap[iface.name] = [int(b) for b in _words(raw["ets"]).get("priomap", [])]
+    for iface, raw in _by_port(facts, parsed, "red"):
+        red = _words(raw["red"])
+        if "ecn" not in red:
+            continue
+        to_tc = prio_tc.get(iface.name, {})
+        band = raw["band"] - 1  # ``parent 1:N`` is band N-1 of the ets qdisc's priomap
+        ecn = Ecn(int(red["min"][0]), int(red["max"][0]), round(float(red.get("probability", ["0"])[0]) * 100))
+        for prio, b in enumerate(priomap.get(iface.name, [])):
+            if b == band:
+                iface.ecn[to_tc.get(prio, prio)] = ecn
+
 
 def _no_speed(_: str) -> int | None:
     return None
@@ -51,12 +158,16 @@ def _no_mtu(_: str) -> int | None:
 
 
 def parse_texts(items: list[tuple[str, str, tuple[str, ...], str]]) -> list[DeviceFacts]:
-    """Facts for each ``(device, platform, file names, frr.conf text)``."""
-    parsed = run_ttp(TEMPLATE, [text for _, _, _, text in items])
+    """Facts from frr.conf text alone, for each ``(device, platform, file names, frr.conf text)``."""
+    parsed = run_ttp(FRR_CONF, [text for _, _, _, text in items])
     return [device_facts(dev, platform, files, p, _no_speed, _no_mtu, "peer-group")
             for (dev, platform, files, _), p in zip(items, parsed, strict=True)]
 
 
 def parse(items: list[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})`` of the frr platform."""
-    return parse_texts([(dev, "frr", files, texts["frr.conf"]) for dev, files, texts in items])
+    out = parse_texts([(dev, "frr", files, texts["frr.conf"]) for dev, files, texts in items])
+    shell = run_ttp(SHELL, [texts.get("links.sh", "") + texts.get("qos.sh", "") for _, _, texts in items])
+    for facts, parsed in zip(out, shell, strict=True):
+        _links_and_qos(facts, parsed)
+    return out

@@ -43,7 +43,7 @@ def run_ttp(template: str, texts: list[str]) -> list[dict[str, Any]]:
     return [r if isinstance(r, dict) else {} for r in results]
 
 
-def _as_list(value: Any) -> list[dict[str, Any]]:
+def as_list(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -88,7 +88,7 @@ def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dic
                  group_word: str) -> DeviceFacts:
     """Typed facts from a text parser's result."""
     facts = DeviceFacts(device, platform, files, hostname=(parsed.get("system") or {}).get("hostname"))
-    for raw in _as_list(parsed.get("interfaces")):
+    for raw in as_list(parsed.get("interfaces")):
         name = raw["name"]
         facts.interfaces[name] = Interface(
             name=name, address=raw.get("address"), mtu=raw.get("mtu", default_mtu(name)),
@@ -96,13 +96,13 @@ def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dic
             shutdown=bool(raw.get("shutdown")))
     lo = facts.interfaces.get(PLATFORMS[platform].loopback)
     facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
-    for raw in _as_list(parsed.get("prefix_lists")):
+    for raw in as_list(parsed.get("prefix_lists")):
         entries = facts.prefix_lists.setdefault(raw["name"], [])
         for line in _lines(raw.get("entries")):
             words = line.split()  # "10 permit 10.0.0.0/24 ge 32"
             if len(words) >= 3 and words[1] == "permit":
                 entries.append(words[2])
-    for raw in _as_list(parsed.get("route_maps")):
+    for raw in as_list(parsed.get("route_maps")):
         lists = facts.route_maps.setdefault(raw["name"], [])
         if raw.get("action", "permit") == "permit" and raw.get("prefix_list"):
             lists.append(raw["prefix_list"])
