@@ -238,3 +238,20 @@ def test_rendered_configs_peer_advertise_only_loopback_and_server_block_and_drai
         subprocess.run([VTYSH, "--vty_socket", str(runs[leaf.name]), "-f", str(path)], check=True,
                        capture_output=True, timeout=30)
         _wait(f"local-preference {expected} on the spine", lambda e=expected: local_pref(prefix) == e)
+
+
+@needs_vtysh
+def test_frr_ecmp_wider_than_frr_allows_is_left_at_frr_maximum(tmp_path: Path) -> None:
+    """FRR 8.4 (Debian) accepts maximum-paths 1-256 and writes nothing at 256: wider designs omit the line."""
+    import dataclasses
+
+    from aifab.render import render_device
+
+    design = lab_design("frr")
+    leaf = next(d for d in design.devices() if d.role == "leaf")
+    for paths, line in ((255, "  maximum-paths 255\n"), (256, None), (600, None)):
+        text = render_device(design, dataclasses.replace(leaf, max_paths=paths))[f"{leaf.name}.frr.conf"]
+        assert (line in text) if line else ("maximum-paths" not in text)
+        path = tmp_path / "wide.frr.conf"
+        path.write_text(text)
+        assert subprocess.run([VTYSH, "-C", "-f", str(path)], capture_output=True, timeout=30).returncode == 0

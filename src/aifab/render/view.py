@@ -26,6 +26,7 @@ MMU_PROFILE = "AIFAB"  # name of the EOS MMU queue profile
 DSCPS_PER_LINE = 8  # EOS `qos map dscp` takes up to 8 values per command
 QUANTUM_PER_PCT = 1000  # Linux ETS qdisc: DWRR quantum bytes per % of weight (only the ratio matters)
 RED_AVPKT = 1000  # Linux RED average packet size, bytes
+FRR_MULTIPATH_NUM = 256  # Debian's FRR 8.4 build: maximum-paths range and default (FRR omits the line at it)
 RED_LIMIT_FACTOR = 4  # Linux RED queue limit as a multiple of the max threshold (must exceed it)
 # EOS MMU dynamic thresholds are powers of two written as fractions (AVD's platform.trident.mmu).
 EOS_THRESHOLDS = {-7: "1/128", -6: "1/64", -5: "1/32", -4: "1/16", -3: "1/8", -2: "1/4", -1: "1/2",
@@ -119,6 +120,7 @@ class Bgp:
     asn: int
     router_id: str
     max_paths: int
+    frr_max_paths: int | None  # None at or above FRR's build maximum (then FRR's default is that maximum)
     restart_time: int  # graceful restart, seconds (Design.upgrade.graceful_restart_s)
     peer_groups: tuple[PeerGroup, ...]
     neighbors: tuple[BgpNeighbor, ...]
@@ -382,6 +384,7 @@ def _bgp(design: Design, dev: Device) -> Bgp:
         asn=dev.asn,
         router_id=dev.loopback,
         max_paths=dev.max_paths,
+        frr_max_paths=dev.max_paths if dev.max_paths < FRR_MULTIPATH_NUM else None,
         restart_time=design.upgrade.graceful_restart_s,
         peer_groups=tuple(PeerGroup(g) for g in groups),
         neighbors=tuple(BgpNeighbor(n.peer_address, n.peer_asn, n.group, n.peer) for n in neighbors),
