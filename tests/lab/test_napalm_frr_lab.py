@@ -60,10 +60,6 @@ def dev(deployed: AggregatedResult, lab: Lab, rendered: dict[str, str]) -> Itera
     driver.close()
 
 
-def test_platform_frr_loads_this_driver() -> None:
-    assert get_network_driver("frr") is FRRDriver
-
-
 def test_open_close_is_alive(lab: Lab) -> None:
     driver = get_network_driver("frr")(**lab.napalm_args(DEVICE))
     assert driver.is_alive() == {"is_alive": False}

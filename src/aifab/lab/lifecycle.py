@@ -28,7 +28,7 @@ class Lab:
 
     @property
     def inventory(self) -> Path:
-        """Directory of the lab's Nornir SimpleInventory (hosts.yaml, defaults.yaml)."""
+        """Directory of the lab's Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml)."""
         return access.inventory_dir(self.state_dir)
 
     @property
@@ -112,9 +112,8 @@ def problems(lab: Lab) -> list[str]:
         return ["the lab was built from a different design"]
     if not record.get("ready"):
         return ["the lab did not finish coming up"]
-    found = []
     existing = system.namespaces()
-    found += [f"{ns}: namespace missing" for ns in topo.namespaces if ns not in existing]
+    found = [f"{ns}: namespace missing" for ns in topo.namespaces if ns not in existing]
     for sw in topo.switches:
         missing = [p for p in switch.PROCESSES if p not in switch.running(sw)]
         if missing:
