@@ -1,22 +1,25 @@
 """Mutation tests: break a rendered file the way a rule guards against; exactly that rule fires there.
 
-Each build is made once per module (the real pipeline writes design.json and configs/); every test
-copies the rendered configs to its tmp_path, edits one file as text and runs the real checks.
+Each build is made once per module by the real pipeline (``build(..., check=False)``: design.json
+and configs/); every test copies the rendered configs to its tmp_path, edits one file (as text,
+or as JSON for SONiC's config_db.json) and runs the real checks on the copy.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aifab.check import run_checks
-from aifab.design.model import Design
-from aifab.pipeline import design_for
-from aifab.render import write_configs
+from aifab.design.model import Design, Device, Port
+from aifab.pipeline import build
 
 ROOT = Path(__file__).parents[1]
 
@@ -26,35 +29,61 @@ class Built:
     design: Design
     path: Path
 
-    def device(self, name: str):
+    def device(self, name: str) -> Device:
         return next(d for d in self.design.devices() if d.name == name)
 
+    def port(self, device: str, role: str) -> Port:
+        return next(p for p in self.device(device).ports if p.role == role)
 
-def _build(intent: str, out: Path) -> Built:
-    _, design = design_for(ROOT / "intent" / intent)
-    write_configs(design, out)
-    return Built(design, out)
+
+def _build(intent: Path, out: Path) -> Built:
+    return Built(build(intent, out, check=False).design, out)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return _build("cluster.yaml", tmp_path_factory.mktemp("cluster"))
+    """intent/cluster.yaml: every switch on EOS."""
+    return _build(ROOT / "intent" / "cluster.yaml", tmp_path_factory.mktemp("cluster"))
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return _build("lab.yaml", tmp_path_factory.mktemp("lab"))
+    """intent/lab.yaml: every switch on frr (frr.conf, links.sh, qos.sh)."""
+    return _build(ROOT / "intent" / "lab.yaml", tmp_path_factory.mktemp("lab"))
+
+
+@pytest.fixture(scope="module")
+def sonic(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The lab intent with every switch on SONiC (config_db.json + frr.conf)."""
+    tmp = tmp_path_factory.mktemp("sonic")
+    intent = tmp / "lab-sonic.yaml"
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}"))
+    return _build(intent, tmp / "build")
+
+
+def copy_configs(built: Built, tmp_path: Path) -> Path:
+    shutil.copytree(built.path / "configs", tmp_path / "configs")
+    return tmp_path
 
 
 def mutate(built: Built, tmp_path: Path, file: str, pattern: str, replacement: str) -> Path:
-    """Copy the rendered configs and replace the first match of ``pattern`` (a regex) in ``file``."""
-    shutil.copytree(built.path / "configs", tmp_path / "configs")
-    path = tmp_path / "configs" / file
-    text = path.read_text()
-    new, count = re.subn(pattern, replacement, text, count=1, flags=re.MULTILINE)
+    """Copy the rendered configs and replace the first match of ``pattern`` (a multiline regex) in ``file``."""
+    out = copy_configs(built, tmp_path)
+    path = out / "configs" / file
+    new, count = re.subn(pattern, replacement, path.read_text(), count=1, flags=re.MULTILINE)
     assert count == 1, f"{pattern!r} not found in {file}"
     path.write_text(new)
-    return tmp_path
+    return out
+
+
+def mutate_json(built: Built, tmp_path: Path, file: str, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """Copy the rendered configs and edit one config_db.json through ``edit``."""
+    out = copy_configs(built, tmp_path)
+    path = out / "configs" / file
+    db = json.loads(path.read_text())
+    edit(db)
+    path.write_text(json.dumps(db, indent=4, sort_keys=True))
+    return out
 
 
 def block(interface: str) -> str:
@@ -62,9 +91,10 @@ def block(interface: str) -> str:
     return rf"(^interface {interface}\n(?:[ ]+.*\n)*?)"
 
 
-def rules_and_devices(design: Design, build_dir: Path) -> tuple[set[str], set[str]]:
+def fired(design: Design, build_dir: Path) -> tuple[set[str], set[tuple[str, str]]]:
+    """Rule ids that fired, and (device, subject) pairs named."""
     findings = run_checks(design, build_dir)
-    return {f.rule for f in findings}, {f.device for f in findings}
+    return {f.rule for f in findings}, {(f.device, f.subject) for f in findings}
 
 
 def test_clean_lab_build_has_no_findings(lab: Built) -> None:
@@ -75,63 +105,155 @@ def test_clean_cluster_build_has_no_findings(cluster: Built) -> None:
     assert run_checks(cluster.design, cluster.path) == []
 
 
-def _eos_cases(b: Built) -> list[tuple[str, str, str, str, str]]:
-    """(rule, file, pattern, replacement, device that must be named) over the EOS cluster."""
-    r1, r2 = b.device("be-leaf-su1-r1"), b.device("be-leaf-su1-r2")
-    up = next(p for p in r1.ports if p.role == "uplink")
-    server1, server2 = (next(p for p in d.ports if p.role == "server") for d in (r1, r2))
+def test_clean_sonic_build_has_no_findings(sonic: Built) -> None:
+    assert run_checks(sonic.design, sonic.path) == []
+
+
+# ---------------------------------------------------------------- EOS (intent/cluster.yaml)
+
+LEAF, LEAF2 = "be-leaf-su1-r1", "be-leaf-su1-r2"
+
+
+def eos_case(b: Built, rule_id: str) -> tuple[str, str, str, str, tuple[str, str]]:
+    """(file, pattern, replacement, (device, subject) that must be named) breaking ``rule_id`` on EOS."""
+    r1, r2 = b.device(LEAF), b.device(LEAF2)
+    up, srv, srv2 = b.port(LEAF, "uplink"), b.port(LEAF, "server"), b.port(LEAF2, "server")
     fe_servers = b.design.frontend.servers
-    fe_p2p_peer = b.design.frontend.devices[0].ports[-1].address.partition("/")[0]
-    return [
-        ("BGP001", "be-leaf-su1-r1.cfg", r"^(router bgp .*\n)", r"\g<1>   neighbor 10.99.0.1 remote-as 4200000000\n", r1.name),
-        ("BGP002", "be-leaf-su1-r1.cfg", rf"^   neighbor {up.peer_address} remote-as \d+", f"   neighbor {up.peer_address} remote-as 4200000099", r1.name),
-        ("BGP003", "be-leaf-su1-r1.cfg", rf"^   neighbor {up.peer_address} peer group SPINES\n   neighbor {up.peer_address} remote-as \d+\n", "", r1.name),
-        ("BGP004", "be-leaf-su1-r2.cfg", rf"^   router-id {r2.loopback}$", f"   router-id {r1.loopback}", r2.name),
-        ("BGP005", "be-leaf-su1-r1.cfg", r"^   maximum-paths \d+", "   maximum-paths 16", r1.name),
-        ("ADDR001", "be-leaf-su1-r2.cfg", rf"^   ip address {r2.loopback}/32", f"   ip address {r1.loopback}/32", r2.name),
-        ("ADDR002", "be-leaf-su1-r2.cfg", rf"^   ip address {server2.address}$", f"   ip address {server1.address}", r2.name),
-        ("ADDR003", "be-leaf-su1-r1.cfg", rf"^   ip address {up.address}$", f"   ip address {up.address[:-3]}/30", r1.name),
-        ("MTU001", "be-leaf-su1-r1.cfg", block(up.name) + r"   mtu \d+", r"\g<1>   mtu 9000", r1.name),
-        ("MTU002", "be-leaf-su1-r1.cfg", block(server1.name) + r"   mtu \d+", r"\g<1>   mtu 1500", r1.name),
-        ("ISO002", "be-leaf-su1-r1.cfg", r"^(   seq 10 permit \S+ le 31\n)", rf"\g<1>   seq 20 permit {fe_servers}\n", r1.name),
-        ("ISO003", "be-leaf-su1-r1.cfg", r"^(router bgp .*\n)", rf"\g<1>   neighbor {fe_p2p_peer} remote-as 4200100001\n", r1.name),
-        ("TOPO001", "be-leaf-su1-r1.cfg", block(up.name) + r"   speed \S+", r"\g<1>   speed 100g-4", r1.name),
-        ("CFG002", "be-leaf-su1-r1.cfg", r"^hostname .*$", "hostname be-leaf-su9-r9", r1.name),
-    ]
+    fe_peer = b.design.frontend.devices[0].ports[-1].address.partition("/")[0]
+    f1, f2 = f"{LEAF}.cfg", f"{LEAF2}.cfg"
+    return {
+        "BGP001": (f1, r"^(router bgp .*\n)", r"\g<1>   neighbor 10.99.0.1 remote-as 4200000000\n", (LEAF, "10.99.0.1")),
+        "BGP002": (f1, rf"^   neighbor {up.peer_address} remote-as \d+", f"   neighbor {up.peer_address} remote-as 4200000099",
+                   (LEAF, up.peer_address)),
+        "BGP003": (f1, rf"^   neighbor {up.peer_address} peer group SPINES\n   neighbor {up.peer_address} remote-as \d+\n", "",
+                   (LEAF, up.peer_address)),
+        "BGP004": (f2, rf"^   router-id {r2.loopback}$", f"   router-id {r1.loopback}", (LEAF2, "")),
+        "BGP005": (f1, r"^   maximum-paths \d+", "   maximum-paths 16", (LEAF, "")),
+        "ADDR001": (f2, rf"^   ip address {r2.loopback}/32", f"   ip address {r1.loopback}/32", (LEAF2, "")),
+        "ADDR002": (f2, rf"^   ip address {srv2.address}$", f"   ip address {srv.address}", (LEAF2, srv2.name)),
+        "ADDR003": (f1, rf"^   ip address {up.address}$", f"   ip address {up.address[:-3]}/30", (LEAF, up.name)),
+        "MTU001": (f1, block(up.name) + r"   mtu \d+", r"\g<1>   mtu 9000", (LEAF, up.name)),
+        "MTU002": (f1, block(srv.name) + r"   mtu \d+", r"\g<1>   mtu 1500", (LEAF, srv.name)),
+        "ISO002": (f1, r"^(   seq 10 permit \S+ le 31\n)", rf"\g<1>   seq 20 permit {fe_servers}\n", (LEAF, fe_servers)),
+        "ISO003": (f1, r"^(router bgp .*\n)", rf"\g<1>   neighbor {fe_peer} remote-as 4200100001\n", (LEAF, fe_peer)),
+        "TOPO001": (f1, block(up.name) + r"   speed \S+", r"\g<1>   speed 100g-4", (LEAF, "")),
+        "CFG002": (f1, r"^hostname .*$", "hostname be-leaf-su9-r9", (LEAF, "")),
+        "QOS001": (f1, block(up.name) + r"   priority-flow-control priority 3 no-drop", r"\g<1>   priority-flow-control priority 4 no-drop",
+                   (LEAF, up.name)),
+        "QOS002": (f1, r"^qos map dscp 26 to traffic-class 3$", "qos map dscp 26 to traffic-class 4", (LEAF, "")),
+        "QOS003": (f1, block(srv.name) + r"(   tx-queue 6\n)      priority strict", r"\g<1>\g<2>      no priority", (LEAF, srv.name)),
+        "QOS004": (f1, block(srv.name) + r"(   tx-queue 3\n(?:      .*\n)*?)      random-detect ecn .*\n", r"\g<1>\g<2>",
+                   (LEAF, srv.name)),
+        "QOS005": (f1, block(up.name) + r"(      random-detect ecn) minimum-threshold (\d+) kbytes maximum-threshold (\d+) kbytes",
+                   r"\g<1>\g<2> minimum-threshold \g<4> kbytes maximum-threshold \g<3> kbytes", (LEAF, up.name)),
+        "QOS006": (f1, r"^priority-flow-control pause watchdog default timeout .*\n", "", (LEAF, "")),
+        "BUF001": (f1, r"^    ingress headroom \d+$", "    ingress headroom 50000", (LEAF, up.name)),
+        "BUF002": (f1, r"^platform trident mmu headroom-pool limit \d+$", "platform trident mmu headroom-pool limit 1000000",
+                   (LEAF, "")),
+    }[rule_id]
 
 
 EOS_RULES = ["BGP001", "BGP002", "BGP003", "BGP004", "BGP005", "ADDR001", "ADDR002", "ADDR003", "MTU001", "MTU002",
-             "ISO002", "ISO003", "TOPO001", "CFG002"]
+             "ISO002", "ISO003", "TOPO001", "CFG002", "QOS001", "QOS002", "QOS003", "QOS004", "QOS005", "QOS006",
+             "BUF001", "BUF002"]
 
 
 @pytest.mark.parametrize("rule_id", EOS_RULES)
 def test_eos_mutation_fires_exactly_its_rule(cluster: Built, tmp_path: Path, rule_id: str) -> None:
-    case = next(c for c in _eos_cases(cluster) if c[0] == rule_id)
-    _, file, pattern, replacement, device = case
-    rules, devices = rules_and_devices(cluster.design, mutate(cluster, tmp_path, file, pattern, replacement))
+    file, pattern, replacement, where = eos_case(cluster, rule_id)
+    rules, named = fired(cluster.design, mutate(cluster, tmp_path, file, pattern, replacement))
     assert rules == {rule_id}
-    assert device in devices
+    assert where in named
 
 
 def test_missing_config_fires_only_cfg001(cluster: Built, tmp_path: Path) -> None:
-    shutil.copytree(cluster.path / "configs", tmp_path / "configs")
-    (tmp_path / "configs" / "be-spine1.cfg").unlink()
-    findings = run_checks(cluster.design, tmp_path)
+    out = copy_configs(cluster, tmp_path)
+    (out / "configs" / "be-spine1.cfg").unlink()
+    findings = run_checks(cluster.design, out)
     assert [(f.rule, f.device) for f in findings] == [("CFG001", "be-spine1")]
     assert "be-spine1.cfg" in findings[0].message
 
 
+# ---------------------------------------------------------------- frr (intent/lab.yaml)
+
+
 def test_frr_wrong_peer_asn_fires_bgp002(lab: Built, tmp_path: Path) -> None:
-    leaf = lab.device("be-leaf-su1-r1")
-    up = next(p for p in leaf.ports if p.role == "uplink")
-    out = mutate(lab, tmp_path, "be-leaf-su1-r1.frr.conf", rf"^ neighbor {up.peer_address} remote-as \d+",
+    up = lab.port(LEAF, "uplink")
+    out = mutate(lab, tmp_path, f"{LEAF}.frr.conf", rf"^ neighbor {up.peer_address} remote-as \d+",
                  f" neighbor {up.peer_address} remote-as 65001")
-    findings = run_checks(lab.design, out)
-    assert {(f.rule, f.device, f.subject) for f in findings} == {("BGP002", leaf.name, up.peer_address)}
+    assert fired(lab.design, out) == ({"BGP002"}, {(LEAF, up.peer_address)})
 
 
 def test_frr_frontend_prefix_advertised_into_backend_fires_iso002(lab: Built, tmp_path: Path) -> None:
-    out = mutate(lab, tmp_path, "be-leaf-su1-r1.frr.conf", r"^(  aggregate-address .*\n)",
-                 rf"\g<1>  aggregate-address {lab.design.frontend.servers} summary-only\n")
+    fe = lab.design.frontend.servers
+    out = mutate(lab, tmp_path, f"{LEAF}.frr.conf", r"^(  aggregate-address .*\n)", rf"\g<1>  aggregate-address {fe} summary-only\n")
+    assert fired(lab.design, out) == ({"ISO002"}, {(LEAF, fe)})
+
+
+def test_frr_pfc_priority_4_on_one_end_fires_qos001(lab: Built, tmp_path: Path) -> None:
+    up = lab.port(LEAF, "uplink")
+    out = mutate(lab, tmp_path, f"{LEAF}.qos.sh", rf"^(dcb pfc set dev {up.name} prio-pfc all:off) 3:on", r"\g<1> 4:on")
     findings = run_checks(lab.design, out)
-    assert {(f.rule, f.device, f.subject) for f in findings} == {("ISO002", "be-leaf-su1-r1", lab.design.frontend.servers)}
+    assert [(f.rule, f.device, f.subject) for f in findings] == [("QOS001", LEAF, up.name)]
+    assert f"{up.peer} {up.peer_port} has 3" in findings[0].message
+
+
+def test_frr_missing_ecn_on_one_port_fires_qos004(lab: Built, tmp_path: Path) -> None:
+    srv = lab.port(LEAF, "server")
+    out = mutate(lab, tmp_path, f"{LEAF}.qos.sh", rf"^tc qdisc replace dev {srv.name} parent .* red .*\n", "")
+    assert fired(lab.design, out) == ({"QOS004"}, {(LEAF, srv.name)})
+
+
+def test_frr_short_headroom_fires_buf001(lab: Built, tmp_path: Path) -> None:
+    up = lab.port(LEAF, "uplink")
+    out = mutate(lab, tmp_path, f"{LEAF}.qos.sh", rf"^(dcb buffer set dev {up.name} .* buffer-size 3):\d+", r"\g<1>:50000")
+    assert fired(lab.design, out) == ({"BUF001"}, {(LEAF, up.name)})
+
+
+def test_frr_mtu_mismatch_in_links_sh_fires_mtu001(lab: Built, tmp_path: Path) -> None:
+    up = lab.port(LEAF, "uplink")
+    out = mutate(lab, tmp_path, f"{LEAF}.links.sh", rf"^ip link set dev {up.name} mtu \d+", f"ip link set dev {up.name} mtu 1500")
+    assert fired(lab.design, out) == ({"MTU001"}, {(LEAF, up.name)})
+
+
+# ---------------------------------------------------------------- SONiC (lab intent on sonic)
+
+SONIC_DB = f"{LEAF}.config_db.json"
+
+
+def _set(table: str, key: str, field: str, value: str) -> Callable[[dict[str, Any]], None]:
+    def edit(db: dict[str, Any]) -> None:
+        db[table][key][field] = value
+    return edit
+
+
+def sonic_case(b: Built, rule_id: str) -> tuple[Callable[[dict[str, Any]], None], set[tuple[str, str]]]:
+    """(config_db edit, every (device, subject) the findings must name) breaking ``rule_id`` on SONiC."""
+    up = b.port(LEAF, "uplink")
+    ups = {(LEAF, p.name) for p in b.device(LEAF).ports if p.role == "uplink"}
+    return {
+        "QOS001": (_set("PORT_QOS_MAP", up.name, "pfc_enable", "4"), {(LEAF, up.name)}),
+        "QOS003": (_set("SCHEDULER", "scheduler.6", "type", "DWRR"), {(LEAF, "")}),
+        "QOS005": (_set("WRED_PROFILE", "AIFAB_LOSSLESS", "green_min_threshold", "4194304"), {(LEAF, "")}),
+        "QOS006": (lambda db: db["PFC_WD"].pop(up.name), {(LEAF, up.name)}),
+        "BUF001": (_set("BUFFER_PROFILE", up.buffer.profile if up.buffer else "", "size", "100000"), ups),
+        "BUF002": (_set("BUFFER_PROFILE", up.buffer.profile if up.buffer else "", "size", "40000000"), {(LEAF, "")}),
+        "MTU001": (_set("PORT", up.name, "mtu", "9100"), {(LEAF, up.name)}),
+        "CFG002": (_set("DEVICE_METADATA", "localhost", "hostname", "be-leaf-su9-r9"), {(LEAF, "")}),
+    }[rule_id]
+
+
+@pytest.mark.parametrize("rule_id", ["QOS001", "QOS003", "QOS005", "QOS006", "BUF001", "BUF002", "MTU001", "CFG002"])
+def test_sonic_mutation_fires_exactly_its_rule(sonic: Built, tmp_path: Path, rule_id: str) -> None:
+    edit, where = sonic_case(sonic, rule_id)
+    rules, named = fired(sonic.design, mutate_json(sonic, tmp_path, SONIC_DB, edit))
+    assert rules == {rule_id}
+    assert named == where
+
+
+def test_sonic_invalid_json_fires_cfg001_naming_the_file(sonic: Built, tmp_path: Path) -> None:
+    out = copy_configs(sonic, tmp_path)
+    (out / "configs" / SONIC_DB).write_text('{"PORT": {')
+    findings = run_checks(sonic.design, out)
+    assert [(f.rule, f.device) for f in findings] == [("CFG001", LEAF)]
+    assert findings[0].message.startswith(f"{SONIC_DB}: invalid JSON at line 1")

@@ -44,7 +44,6 @@ class Interface:
     strict: frozenset[int] = frozenset()  # strict-priority egress queues
     ecn: dict[int, Ecn] = field(default_factory=dict)  # ECN marking per egress queue
     headroom: dict[int, Headroom] = field(default_factory=dict)  # PFC headroom per ingress priority group
-    cable_m: float | None = None  # cable length the files state (SONiC CABLE_LENGTH)
 
 
 @dataclass(slots=True)

@@ -38,9 +38,6 @@ def _addresses(facts: DeviceFacts, db: dict[str, Any]) -> None:
         mbps = _int(port.get("speed"))
         iface.speed = mbps // 1000 if mbps else None
         iface.shutdown = port.get("admin_status", "up") != "up"
-    for name, length in db.get("CABLE_LENGTH", {}).get("AZURE", {}).items():
-        if str(length).endswith("m"):
-            _iface(facts, name).cable_m = float(str(length)[:-1])
 
 
 def _per_queue(db: dict[str, Any], table: str) -> dict[str, dict[int, dict[str, Any]]]:
@@ -95,8 +92,8 @@ def parse(items: list[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[Devi
             raise ParseError(f"{dev}.config_db.json: invalid JSON at line {exc.lineno}: {exc.msg}") from None
         if not isinstance(db, dict):
             raise ParseError(f"{dev}.config_db.json: not a JSON object")
-        meta = db.get("DEVICE_METADATA", {}).get("localhost", {}).get("hostname")
-        facts.hostname = meta if facts.hostname in (None, meta) else facts.hostname
+        names = [h for h in (db.get("DEVICE_METADATA", {}).get("localhost", {}).get("hostname"), facts.hostname) if h]
+        facts.hostname = next((h for h in names if h != dev), names[0] if names else None)  # a wrong name wins
         _addresses(facts, db)
         _qos(facts, db)
         lo = facts.interfaces.get(PLATFORMS["sonic"].loopback)

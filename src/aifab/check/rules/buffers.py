@@ -1,0 +1,54 @@
+"""BUF: PFC headroom per port covers its cable, and the device's headroom fits its pool (facts section 6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aifab.check.context import CheckContext
+from aifab.check.findings import Hit, Severity
+from aifab.check.registry import rule
+from aifab.check.rules.ports import grouped, policed_ports
+from aifab.qos import port_buffer
+from aifab.qos.defaults import buffer_model
+
+
+@rule("BUF001", Severity.ERROR, "headroom per port covers its cable",
+      "after sending PAUSE a port must absorb what is still in flight on the cable; less headroom drops lossless frames")
+def headroom_per_port(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, _, policy, ports in policed_ports(ctx):
+        if not policy.lossless:
+            continue
+        model = buffer_model(dev.platform, dev.model)
+        bad = []
+        for port, iface in ports:
+            speed, mtu = iface.speed or port.speed, iface.mtu or port.mtu
+            need = port_buffer(policy, model, speed, port.length_m, mtu)
+            if need is None:
+                continue
+            for prio in policy.lossless_priorities:
+                if prio not in iface.pfc:
+                    continue  # PFC off there: QOS001's finding, and no headroom is owed
+                pg = policy.tc_to_pg[prio]
+                h = iface.headroom.get(pg)
+                where = f"PG {pg} ({speed}G, {port.length_m:g} m cable, MTU {mtu})"
+                if h is None:
+                    bad.append((port.name, f"{where}: no headroom reserved, {need.size} bytes needed"))
+                elif h.size < need.size or (h.xoff is not None and h.xoff < need.xoff):
+                    got = f"size {h.size}" + (f", xoff {h.xoff}" if h.xoff is not None else "")
+                    bad.append((port.name, f"{where}: headroom {got} < the {need.model} formula's size {need.size}"
+                                           + (f", xoff {need.xoff}" if h.xoff is not None else "")))
+        yield from grouped(dev, bad, len(ports))
+
+
+@rule("BUF002", Severity.ERROR, "the device's headroom fits its pool",
+      "headroom is reserved per lossless priority group of every port; together it must fit the headroom pool")
+def headroom_fits_pool(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, facts, policy, ports in policed_ports(ctx):
+        if not policy.lossless or dev.buffers is None:
+            continue
+        lossless = {policy.tc_to_pg[p] for p in policy.lossless_priorities}
+        total = sum(h.size for _, iface in ports for pg, h in iface.headroom.items() if pg in lossless)
+        pool = facts.headroom_pool if facts.headroom_pool is not None else dev.buffers.headroom_pool_bytes
+        if total > pool:
+            yield Hit(dev.fabric, dev.name, "", f"PFC headroom totals {total} bytes over {len(ports)} ports, "
+                                                f"more than the headroom pool's {pool} bytes")
