@@ -85,7 +85,32 @@ def test_single_spine_cannot_drain() -> None:
 
 def test_first_configuration_is_one_initial_wave(cluster) -> None:
     first = "+frr defaults datacenter\n+router bgp 4200000001\n+ neighbor 10.0.0.0 remote-as 4200000000\n"
-    changes = [classify(d, first) for d in cluster.devices()]
+    changes = [classify(d, first, carrying=False) for d in cluster.devices()]
     assert {c.kind for c in changes} == {"initial"}
     waves = plan_waves(cluster, changes)
     assert len(waves) == 1 and len(waves[0].changes) == len(cluster.devices())
+
+
+FRR_DIFF = """Lines To Delete
+===============
+router bgp 4200000001
+ no neighbor 10.0.1.0 remote-as 4200000000
+
+Lines To Add
+============
+interface swp3
+ description P2P_be-spine1_swp1
+router bgp 4200000001
+ neighbor 10.0.1.0 remote-as 4200000009
+"""
+
+
+def test_frr_reload_diff_is_read_without_its_context_lines(cluster) -> None:
+    from aifab.plan import changed_lines
+
+    assert changed_lines(FRR_DIFF) == ["neighbor 10.0.1.0 remote-as 4200000000", "description P2P_be-spine1_swp1",
+                                       "neighbor 10.0.1.0 remote-as 4200000009"]
+    by = {d.name: d for d in cluster.devices()}
+    assert classify(by["be-spine1"], FRR_DIFF).kind == "drain"
+    cosmetic = "Lines To Add\n============\ninterface swp3\n description new\n"
+    assert classify(by["be-spine1"], cosmetic).kind == "hitless"

@@ -48,10 +48,24 @@ class Wave:
         return tuple(c.device for c in self.changes)
 
 
+_FRR_SECTIONS = ("Lines To Delete", "Lines To Add")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
 def changed_lines(diff: str) -> list[str]:
-    """The added and removed lines of a unified or frr-reload style diff."""
+    """The changed lines of a diff, without context: a unified diff's ``+``/``-`` lines, or the
+    commands of frr-reload's "Lines To Delete"/"Lines To Add" (a line followed by a deeper one is
+    only the context of that one)."""
+    lines = diff.splitlines()
+    if any(line in _FRR_SECTIONS for line in lines):
+        body = [ln for ln in lines if ln.strip() and ln not in _FRR_SECTIONS and set(ln.strip()) != {"="}]
+        out = [ln.strip() for ln, nxt in zip(body, [*body[1:], ""], strict=True) if _indent(nxt) <= _indent(ln)]
+        return [ln.removeprefix("no ").strip() for ln in out]
     out = []
-    for line in diff.splitlines():
+    for line in lines:
         if line.startswith(("+++", "---", "@@")):
             continue
         if line[:1] in "+-" and line[1:].strip():
@@ -59,11 +73,10 @@ def changed_lines(diff: str) -> list[str]:
     return out
 
 
-def classify(device: Device, diff: str) -> Change:
-    """Initial when the device has no BGP yet (it carries no traffic); hitless when only cosmetic
-    lines change; else drain, or cordon for a rail leaf."""
-    lines = diff.splitlines()
-    if any(ln.startswith("+router bgp") for ln in lines) and not any(ln.startswith("-router bgp") for ln in lines):
+def classify(device: Device, diff: str, carrying: bool = True) -> Change:
+    """Initial when the device carries no traffic yet (no BGP session up); hitless when only
+    cosmetic lines change; else drain, or cordon for a rail leaf."""
+    if not carrying:
         return Change(device.name, "initial", diff)
     if all(line.startswith(_COSMETIC) for line in changed_lines(diff)):
         return Change(device.name, "hitless", diff)

@@ -115,6 +115,7 @@ class Deployer:
         self.revert_in_s = revert_in_s
         self.by_name = {d.name: d for d in design.devices()}
         self.expect = expectations(design)
+        self.carrying: dict[str, bool] = {}
 
     def _run(self, names: list[str], task: Callable[..., object], what: str, per_host: Callable[[str], dict] | None = None
              ) -> dict[str, str]:
@@ -132,7 +133,7 @@ class Deployer:
         return failures
 
     def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Load every candidate; returns (diffs, failures)."""
+        """Load every candidate; returns (diffs, failures) and notes which devices carry traffic."""
         diffs: dict[str, str] = {}
         failures: dict[str, str] = {}
         res = self.nr.filter(filter_func=lambda h: h.name in names).run(
@@ -141,6 +142,7 @@ class Deployer:
         for host, multi in res.items():
             if not multi.failed:
                 diffs[host] = multi[0].diff or ""
+                self.carrying[host] = multi[0].result["carrying"]
                 self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
         return diffs, failures
 
@@ -255,7 +257,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                     report.outcomes[n].status = "diff only"
                 audit.write("end", None, ok=True, committed=False)
                 return report
-            changes = [classify(d.by_name[n], diffs[n]) for n in changed]
+            changes = [classify(d.by_name[n], diffs[n], d.carrying[n]) for n in changed]
             for c in changes:
                 report.outcomes[c.device].kind = c.kind
             report.waves = plan_waves(design, changes)

@@ -13,11 +13,14 @@ def _device(task: Task) -> NetworkDriver:
 
 
 def load_candidate(task: Task, config: str) -> Result:
-    """Load ``config`` as a full replacement candidate and return the diff against running."""
+    """Load ``config`` as a full replacement candidate; the result says whether the device carries
+    traffic now (any BGP session up) and the diff against running."""
     dev = _device(task)
+    peers = dev.get_bgp_neighbors().get("global", {}).get("peers", {})
     dev.load_replace_candidate(config=config)
     diff = dev.compare_config()
-    return Result(host=task.host, result=diff, diff=diff, changed=bool(diff.strip()))
+    carrying = any(p.get("is_up") for p in peers.values())
+    return Result(host=task.host, result={"carrying": carrying}, diff=diff, changed=bool(diff.strip()))
 
 
 def discard(task: Task) -> Result:
