@@ -54,6 +54,5 @@ def build(intent_path: str | Path, out: Path, check: bool = True, ceos_image: st
     except OSError as exc:
         raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None
     if check:  # last: the checks read every file written above
-        require_clean(design, out, {"backend": loaded.intent.backend.oversubscription,
-                                    "frontend": loaded.intent.frontend.oversubscription})
+        require_clean(design, out)
     return BuildResult(loaded, design, files)

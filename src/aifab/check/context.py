@@ -78,7 +78,6 @@ class CheckContext:
     design: Design
     facts: dict[str, DeviceFacts] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # device -> why its files could not be parsed
-    oversubscription: dict[str, float] = field(default_factory=dict)  # fabric -> leaf down:up the intent asks
     _nets: dict[str, Net] = field(default_factory=dict, repr=False)
 
     def net(self, prefix: str) -> Net:

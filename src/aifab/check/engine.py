@@ -59,31 +59,28 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool) -> tuple[
     return sort_findings(out), skipped
 
 
-def check(design: Design, build_dir: Path | str | None = None, *,
-          oversubscription: dict[str, float] | None = None, jobs: int | None = None) -> Report:
+def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None) -> Report:
     """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.
 
-    ``oversubscription`` maps a fabric to the leaf down:up ratio the intent asks (default: the
-    Design's own tier ratios). ``jobs`` bounds the parser processes (default: the CPUs available).
+    ``jobs`` bounds the parser processes (default: the CPUs available).
     """
     configs = Path(build_dir) / "configs" if build_dir is not None else None
     with_configs = configs is not None and configs.is_dir()
     facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
-    ctx = CheckContext(design, facts, unreadable, dict(oversubscription or {}))
+    ctx = CheckContext(design, facts, unreadable)
     rules = all_rules()
     findings, skipped = evaluate(ctx, rules, with_configs)
     return Report(design.cluster, len(ctx.devices), len(facts), tuple(rules), skipped, tuple(findings))
 
 
-def run_checks(design: Design, build_dir: Path | str | None = None, *,
-               oversubscription: dict[str, float] | None = None, jobs: int | None = None) -> list[Finding]:
+def run_checks(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None) -> list[Finding]:
     """The findings of :func:`check` (worst first): the entry point the benchmark and pipeline call."""
-    return list(check(design, build_dir, oversubscription=oversubscription, jobs=jobs).findings)
+    return list(check(design, build_dir, jobs=jobs).findings)
 
 
-def require_clean(design: Design, build_dir: Path, oversubscription: dict[str, float] | None = None) -> list[Finding]:
+def require_clean(design: Design, build_dir: Path) -> list[Finding]:
     """Run the checks on a build; raise CheckFailed naming the error findings, else return the findings."""
-    findings = run_checks(design, build_dir, oversubscription=oversubscription)
+    findings = run_checks(design, build_dir)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors:
         lines = [f"{f.rule} {f.where}: {f.message}" for f in errors[:SHOWN]]

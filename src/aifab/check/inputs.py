@@ -27,7 +27,6 @@ class Target:
 
     design: Design
     build_dir: Path
-    oversubscription: dict[str, float]  # from the intent, when the target was one
 
 
 def load_build_dir(path: Path) -> Target:
@@ -45,7 +44,7 @@ def load_build_dir(path: Path) -> Target:
         raise CheckInputError(f"{design_file}: {where}: {err['msg']} (is it from this aifab version?)") from None
     except OSError as exc:
         raise CheckInputError(f"{design_file}: cannot read ({exc.strerror or exc})") from None
-    return Target(design, path, {})
+    return Target(design, path)
 
 
 @contextmanager
@@ -60,9 +59,6 @@ def open_target(path: Path) -> Iterator[Target]:
 
     tmp = Path(tempfile.mkdtemp(prefix="aifab-check-"))
     try:
-        result = build(path, tmp, check=False)
-        ratios = {"backend": result.loaded.intent.backend.oversubscription,
-                  "frontend": result.loaded.intent.frontend.oversubscription}
-        yield Target(result.design, tmp, ratios)
+        yield Target(build(path, tmp, check=False).design, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target is None:
         raise CheckInputError("aifab check: give a build directory or an intent file")
     with open_target(args.target) as target:
-        report = check(target.design, target.build_dir, oversubscription=target.oversubscription)
+        report = check(target.design, target.build_dir)
         if args.batfish:
             from aifab.check.batfish import batfish_report
 

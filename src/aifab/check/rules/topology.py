@@ -11,18 +11,11 @@ from aifab.check.registry import rule
 _EPS = 1e-9
 
 
-def target_ratio(ctx: CheckContext, fabric: str, role: str) -> float | None:
-    """The down:up ratio a tier may have: the intent's for leaves (when known), else the Design's tier ratio.
-
-    Above the leaves the backend is non-blocking (1:1) from server to the top tier.
-    """
+def target_ratio(ctx: CheckContext, fabric: str, role: str) -> float:
+    """The down:up ratio a tier may have: the intent's oversubscription at the leaves; above them
+    the backend is non-blocking (1:1) from server to the top tier, the frontend's spines have no uplinks."""
     fab = ctx.design.backend if fabric == "backend" else ctx.design.frontend
-    tier = next((t for t in fab.tiers if t.role == role), None)
-    if role == "leaf" and fabric in ctx.oversubscription:
-        return ctx.oversubscription[fabric]
-    if fabric == "backend" and role != "leaf":
-        return 1.0
-    return tier.ratio if tier else None
+    return fab.oversubscription if role == "leaf" else 1.0
 
 
 @rule("TOPO001", Severity.ERROR, "bandwidth ratio per tier as the intent asks",
@@ -42,8 +35,6 @@ def bandwidth_ratio(ctx: CheckContext) -> Iterator[Hit]:
         if not any(p.role == "uplink" for p in dev.ports):
             continue
         target = target_ratio(ctx, dev.fabric, dev.role)
-        if target is None:
-            continue
         if up == 0:
             yield Hit(dev.fabric, dev.name, "", "no configured uplink bandwidth")
         elif down / up > target + _EPS:
