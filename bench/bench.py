@@ -30,29 +30,21 @@ def timed(label: str, fn: Callable[[], Any], rows: list[tuple[str, float, float]
 
 
 def offline(intent: Path) -> list[tuple[str, float, float]]:
+    from aifab.check import run_checks
     from aifab.design import build_design, design_json
     from aifab.intent import load_intent
+    from aifab.render import write_configs
 
     rows: list[tuple[str, float, float]] = []
     loaded = timed("load intent", lambda: load_intent(intent), rows)
     design = timed("design", lambda: build_design(loaded.intent), rows)
     out = Path(tempfile.mkdtemp(prefix="aifab-bench-"))
     timed("write design.json", lambda: (out / "design.json").write_bytes(design_json(design)), rows)
-    try:
-        from aifab.render import render_all  # type: ignore[attr-defined]
-    except ImportError:
-        render_all = None
-    if render_all is not None:
-        files = timed("render", lambda: render_all(design, out), rows)
-        lines = sum(p.read_text().count("\n") for p in files) if isinstance(files, list) else 0
-        print(f"rendered {len(files) if isinstance(files, list) else '?'} files, {lines:,} lines")
-    try:
-        from aifab.check import run_checks  # type: ignore[attr-defined]
-    except ImportError:
-        run_checks = None
-    if run_checks is not None and render_all is not None:
-        findings = timed("check", lambda: run_checks(design, out), rows)
-        print(f"findings: {len(findings)}")
+    files = timed("render configs", lambda: write_configs(design, out), rows)
+    lines = sum(p.read_text().count("\n") for p in files)
+    print(f"rendered {len(files):,} files, {lines:,} lines")
+    findings = timed("check", lambda: run_checks(design, out), rows)
+    print(f"findings: {len(findings)}")
     devices = len(design.devices())
     ports = sum(len(d.ports) for d in design.devices())
     print(f"{design.cluster}: {devices:,} switches, {ports:,} ports, {len(design.hosts):,} hosts")

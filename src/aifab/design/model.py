@@ -278,8 +278,8 @@ _ADAPTER = TypeAdapter(Design)
 
 
 def design_json(design: Design) -> bytes:
-    """Deterministic JSON of a Design (keys in declaration order, 2-space indent)."""
-    return _ADAPTER.dump_json(design, indent=2) + b"\n"
+    """Deterministic compact JSON of a Design (keys in declaration order; ``python -m json.tool`` to read)."""
+    return _ADAPTER.dump_json(design) + b"\n"
 
 
 def design_from_json(data: bytes | str) -> Design:
