@@ -194,10 +194,10 @@ def test_commit_with_revert_timer_reverts_unless_confirmed(dev: FRRDriver) -> No
     assert STATIC not in dev.get_config()["running"]  # the device reverted by itself
 
     dev.load_merge_candidate(config=f"{STATIC}\n")
-    dev.commit_config(revert_in=2)
+    dev.commit_config(revert_in=1)
     dev.confirm_commit()
     assert not dev.has_pending_commit()
-    time.sleep(3)
+    time.sleep(2)
     assert STATIC in dev.get_config()["running"]  # confirmed: kept
     with pytest.raises(CommitConfirmException):
         dev.confirm_commit()
@@ -215,6 +215,16 @@ def test_invalid_candidates_are_rejected_at_load(dev: FRRDriver) -> None:
     with pytest.raises(CommitError, match="no candidate"):
         dev.commit_config()
     assert dev.get_config()["running"] == before
+
+
+def test_failed_commit_restores_the_previous_config(dev: FRRDriver, design_dev: Device) -> None:
+    # valid syntax (vtysh -C accepts it) that bgpd refuses: a second BGP instance, after a line that applies
+    dev.load_merge_candidate(config=f"{STATIC}\nrouter bgp {design_dev.asn + 1000}\n bgp router-id 192.0.2.1\n")
+    with pytest.raises(MergeConfigException, match="previous config restored"):
+        dev.commit_config()
+    running = dev.get_config()["running"]
+    assert STATIC not in running and f"router bgp {design_dev.asn + 1000}" not in running
+    assert f"router bgp {design_dev.asn}\n" in running
 
 
 def test_cli_runs_vtysh_and_reports_unknown_commands(dev: FRRDriver) -> None:
