@@ -194,10 +194,10 @@ def test_commit_with_revert_timer_reverts_unless_confirmed(dev: FRRDriver) -> No
     assert STATIC not in dev.get_config()["running"]  # the device reverted by itself
 
     dev.load_merge_candidate(config=f"{STATIC}\n")
-    dev.commit_config(revert_in=1)
+    dev.commit_config(revert_in=2)
     dev.confirm_commit()
     assert not dev.has_pending_commit()
-    time.sleep(2)
+    time.sleep(3)
     assert STATIC in dev.get_config()["running"]  # confirmed: kept
     with pytest.raises(CommitConfirmException):
         dev.confirm_commit()
