@@ -179,6 +179,28 @@ def test_frr_writes_every_rendered_file_back_unchanged(platform: str, sandbox: F
         assert _written_back(run_dir, dev.name) == files[name], f"{name}: FRR normalises it differently"
 
 
+@needs_daemons
+def test_non_default_bgp_timers_and_no_bfd_write_back_unchanged(sandbox: FrrSandbox, tmp_path: Path) -> None:
+    """A fabric's timers differ from FRR's datacenter defaults: rendered where FRR writes them."""
+    from aifab.design import build_design
+    from aifab.intent import load_intent
+    from aifab.render import render_device
+
+    intent = load_intent(Path(__file__).parents[1] / "intent" / "lab.yaml").intent
+    fe = intent.frontend.model_copy(update={"bgp": intent.frontend.bgp.model_copy(update={"keepalive_s": 5, "hold_s": 15, "bfd": False})})
+    design = build_design(intent.model_copy(update={"frontend": fe}))
+    dev = next(d for d in design.frontend.devices if d.role == "leaf")
+    text = render_device(design, dev)[f"{dev.name}.frr.conf"]
+    assert " timers bgp 5 15\n" in text and " bfd" not in text
+    path = tmp_path / "leaf.frr.conf"
+    path.write_text(text)
+    run_dir = sandbox.start("timers", dev.name, [p.name for p in dev.ports] + ["eth0"])
+    subprocess.run([VTYSH, "--vty_socket", str(run_dir), "-f", str(path)], check=True, capture_output=True, timeout=60)
+    assert _written_back(run_dir, dev.name) == text
+    backend_leaf = next(d for d in design.backend.devices if d.role == "leaf")
+    assert "timers bgp" not in render_device(design, backend_leaf)[f"{backend_leaf.name}.frr.conf"], "defaults stay implicit"
+
+
 def _vtysh_json(run_dir: Path, command: str) -> dict:
     out = subprocess.run([VTYSH, "--vty_socket", str(run_dir), "-c", command], capture_output=True, text=True,
                          timeout=30, check=True).stdout

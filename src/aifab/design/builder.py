@@ -13,6 +13,7 @@ from netaddr import IPAddress, IPNetwork
 from netaddr.strategy.ipv4 import int_to_str
 
 from aifab.design.model import (
+    BgpPolicy,
     CableClass,
     Design,
     Device,
@@ -227,9 +228,9 @@ def build_design(intent: Intent) -> Design:
     f_tiers = (Tier("leaf", fshape.leaves, fshape.hosts_per_pair * host_speed / (fshape.leaf_uplinks * f.switches.leaf.speed)),
                Tier("spine", fshape.spines, None))
 
-    backend = FabricDesign("backend", tuple(b_tiers), b.oversubscription, b.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
+    backend = FabricDesign("backend", tuple(b_tiers), b.oversubscription, BgpPolicy(**b.bgp.model_dump()), b.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
                            _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb]))
-    frontend = FabricDesign("frontend", f_tiers, f.oversubscription, f.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
+    frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), f.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
                             _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:]))
     hosts = tuple(
         Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))

@@ -230,12 +230,22 @@ class Tier:
 
 
 @dataclass(frozen=True, slots=True)
+class BgpPolicy:
+    """Session timers and BFD of one fabric's eBGP sessions."""
+
+    keepalive_s: int
+    hold_s: int
+    bfd: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FabricDesign:
     """One isolated fabric."""
 
     name: Fabric
     tiers: tuple[Tier, ...]
     oversubscription: float  # the leaf downlink:uplink ratio the intent asks for (1.0 = 1:1)
+    bgp: BgpPolicy
     mtu: int
     loopbacks: str
     p2p: str

@@ -82,6 +82,11 @@ def intent_problems(intent: Intent) -> list[Problem]:
                 what = "backend and frontend share a prefix" if loc_a[0] != loc_b[0] and "management" not in (loc_a[0], loc_b[0]) else "overlapping pools"
                 problems.append(Problem(loc_a, f"{what}: overlaps {'.'.join(loc_b)} ({net_b})", str(net_a)))
 
+    for fabric in ("backend", "frontend"):
+        timers = getattr(intent, fabric).bgp
+        if timers.hold_s < 3 * timers.keepalive_s:
+            problems.append(Problem((fabric, "bgp", "hold_s"), f"must be at least three keepalives ({3 * timers.keepalive_s})", timers.hold_s))
+
     switches = 0
     for fabric, shape, needs_of in (("backend", bshape, backend_needs), ("frontend", fshape, frontend_needs)):
         if shape is None:

@@ -135,6 +135,14 @@ class Watchdog(Model):
     action: Literal["drop", "forward"] = Field("drop", description="What a stormed queue does.")
 
 
+class BgpTimers(Model):
+    """eBGP session timers of one fabric (facts section 3: keep it fast; BFD does the rest)."""
+
+    keepalive_s: int = Field(3, ge=1, le=21845, description="Keepalive interval, seconds (FRR datacenter default 3).")
+    hold_s: int = Field(9, ge=3, le=65535, description="Hold time, seconds; at least three keepalives (FRR datacenter default 9).")
+    bfd: bool = Field(True, description="BFD on every fabric session.")
+
+
 class BackendQos(Model):
     """Lossless RoCEv2 (facts section 4 common ground: DSCP 26 -> TC 3 no-drop, CNP 48 strict)."""
 
@@ -171,6 +179,7 @@ class Backend(Model):
     mtu: int = Field(9216, ge=1500, le=9216, description="Interface MTU on every backend link.")
     cables: Cables = Field(default_factory=Cables, description="Cable lengths per link class.")
     qos: BackendQos = Field(default_factory=BackendQos, description="RoCEv2 QoS policy.")
+    bgp: BgpTimers = Field(default_factory=BgpTimers, description="BGP session timers and BFD.")
 
 
 class Frontend(Model):
@@ -186,6 +195,7 @@ class Frontend(Model):
     mtu: int = Field(9216, ge=1500, le=9216, description="Interface MTU on every frontend link.")
     cables: Cables = Field(default_factory=Cables, description="Cable lengths per link class.")
     qos: FrontendQos = Field(default_factory=FrontendQos, description="Frontend QoS policy.")
+    bgp: BgpTimers = Field(default_factory=BgpTimers, description="BGP session timers and BFD.")
 
 
 class Management(Model):

@@ -26,6 +26,7 @@ MMU_PROFILE = "AIFAB"  # name of the EOS MMU queue profile
 DSCPS_PER_LINE = 8  # EOS `qos map dscp` takes up to 8 values per command
 QUANTUM_PER_PCT = 1000  # Linux ETS qdisc: DWRR quantum bytes per % of weight (only the ratio matters)
 RED_AVPKT = 1000  # Linux RED average packet size, bytes
+FRR_DATACENTER_TIMERS = (3, 9)  # `frr defaults datacenter`: keepalive, hold (FRR omits them at these values)
 FRR_MULTIPATH_NUM = 256  # Debian's FRR 8.4 build: maximum-paths range and default (FRR omits the line at it)
 RED_LIMIT_FACTOR = 4  # Linux RED queue limit as a multiple of the max threshold (must exceed it)
 # EOS MMU dynamic thresholds are powers of two written as fractions (AVD's platform.trident.mmu).
@@ -122,6 +123,8 @@ class Bgp:
     max_paths: int
     frr_max_paths: int | None  # None at or above FRR's build maximum (then FRR's default is that maximum)
     restart_time: int  # graceful restart, seconds (Design.upgrade.graceful_restart_s)
+    timers: tuple[int, int] | None  # keepalive, hold; None where the platform's default is the same
+    bfd: bool
     peer_groups: tuple[PeerGroup, ...]
     neighbors: tuple[BgpNeighbor, ...]
     aggregates: tuple[str, ...]  # server blocks, advertised summary-only
@@ -378,6 +381,8 @@ def _route_maps(lists: tuple[PrefixList, ...], platform: str) -> tuple[RouteMap,
 
 def _bgp(design: Design, dev: Device) -> Bgp:
     groups = sorted({n.group for n in dev.neighbors})
+    policy = (design.backend if dev.fabric == "backend" else design.frontend).bgp
+    timers = (policy.keepalive_s, policy.hold_s)
     # FRR keeps neighbors sorted by peer group, then address; EOS accepts any order.
     neighbors = sorted(dev.neighbors, key=lambda n: (n.group, tuple(map(int, n.peer_address.split(".")))))
     return Bgp(
@@ -386,6 +391,8 @@ def _bgp(design: Design, dev: Device) -> Bgp:
         max_paths=dev.max_paths,
         frr_max_paths=dev.max_paths if dev.max_paths < FRR_MULTIPATH_NUM else None,
         restart_time=design.upgrade.graceful_restart_s,
+        timers=None if dev.platform != "eos" and timers == FRR_DATACENTER_TIMERS else timers,
+        bfd=policy.bfd,
         peer_groups=tuple(PeerGroup(g) for g in groups),
         neighbors=tuple(BgpNeighbor(n.peer_address, n.peer_asn, n.group, n.peer) for n in neighbors),
         aggregates=dev.server_subnets,
