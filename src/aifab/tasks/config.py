@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 from napalm.base import NetworkDriver
+from napalm.base.exceptions import NapalmException
 from nornir.core.task import Result, Task
 
 
@@ -16,10 +17,13 @@ def load_candidate(task: Task, config: str) -> Result:
     """Load ``config`` as a full replacement candidate; the result says whether the device carries
     traffic now (any BGP session up) and the diff against running."""
     dev = _device(task)
-    peers = dev.get_bgp_neighbors().get("global", {}).get("peers", {})
+    try:
+        peers = dev.get_bgp_neighbors().get("global", {}).get("peers", {})
+        carrying = any(p.get("is_up") for p in peers.values())
+    except NapalmException:  # BGP unreadable (bgpd down?): assume the device carries traffic
+        carrying = True
     dev.load_replace_candidate(config=config)
     diff = dev.compare_config()
-    carrying = any(p.get("is_up") for p in peers.values())
     return Result(host=task.host, result={"carrying": carrying}, diff=diff, changed=bool(diff.strip()))
 
 

@@ -1,0 +1,180 @@
+"""``aifab lab up`` + ``aifab deploy --commit`` through the real CLI, on a lab of its own.
+
+Covers issue 5's lab list: every designed session Established, ECMP over every spine, rail pings,
+a second deploy that changes nothing, one knob that changes only its fabric's devices (rolled out
+in drained waves), and a device that fails to apply: the deploy halts, the wave is rolled back and
+every other device keeps its config. The lab runs as cluster ``labroll`` and is always torn down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from netaddr import IPNetwork
+
+from aifab.design.model import Design
+from aifab.lab import Lab, missing_requirements, up
+from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.pipeline import design_for
+
+pytestmark = pytest.mark.lab
+ROOT = Path(__file__).resolve().parents[2]
+CLUSTER = "labroll"
+
+
+@dataclass
+class Rollout:
+    intent: Path
+    build: Path
+    design: Design
+    lab: Lab
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "COLUMNS": "200"}  # the summary table on one line per device
+        return subprocess.run([sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+    def deploy(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        return self.cli("deploy", str(self.intent), "-o", str(self.build), "--verify-timeout", "45", *extra)
+
+    def audit(self) -> list[dict]:
+        return [json.loads(line) for line in (self.build / "audit.jsonl").read_text().splitlines()]
+
+    def last_run(self) -> list[dict]:
+        records = self.audit()
+        return [r for r in records if r["run"] == records[-1]["run"]]
+
+    def running(self, skip: str = "") -> dict[str, str]:
+        return {d.name: self.lab.vtysh(d.name, "show running-config") for d in self.design.devices() if d.name != skip}
+
+    def set_knob(self, old: str, new: str) -> None:
+        text = self.intent.read_text()
+        assert old in text
+        self.intent.write_text(text.replace(old, new))
+
+
+@pytest.fixture(scope="module")
+def rollout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rollout]:
+    missing = missing_requirements()
+    if missing:
+        pytest.skip("lab needs: " + "; ".join(missing))
+    work = tmp_path_factory.mktemp("rollout")
+    intent = work / "lab.yaml"
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}")
+                      + "upgrade:\n  drain_wait_s: 1\n  soak_s: 1\n")
+    _, design = design_for(intent)
+    prefix = f"aifab-{CLUSTER}."
+    try:
+        res = subprocess.run([sys.executable, "-m", "aifab", "lab", "up", str(intent)], capture_output=True, text=True, timeout=180)
+        assert res.returncode == 0, res.stdout + res.stderr
+        yield Rollout(intent, work / "build", design, up(design))  # up() on a healthy lab only returns it
+    finally:
+        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
+        subprocess.run([sys.executable, "-m", "aifab", "lab", "down", str(intent)], capture_output=True, timeout=120)
+        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
+        assert not [p for p in pids if alive(p)], "lab processes left after down"
+
+
+@pytest.fixture(scope="module")
+def first(rollout: Rollout) -> subprocess.CompletedProcess[str]:
+    res = rollout.deploy("--commit")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res
+
+
+def test_first_deploy_commits_every_switch_in_one_initial_wave(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    assert "10 of 10 devices differ from their build; committed" in first.stdout
+    commits = {r["device"] for r in rollout.last_run() if r["event"] == "commit"}
+    assert commits == {d.name for d in rollout.design.devices()}
+    assert {r["wave"] for r in rollout.last_run() if r["event"] == "commit"} == {1}
+
+
+def test_every_designed_session_is_established(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    for dev in rollout.design.devices():
+        peers = json.loads(rollout.lab.vtysh(dev.name, "show bgp ipv4 unicast summary json"))["peers"]
+        for n in dev.neighbors:
+            assert peers[n.peer_address]["state"] == "Established", f"{dev.name} -> {n.peer}"
+
+
+def test_each_leaf_has_ecmp_over_every_spine_to_every_other_leafs_servers(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    for fabric in rollout.design.fabrics:
+        leaves = [d for d in fabric.devices if d.role == "leaf"]
+        spines = {d.name for d in fabric.devices if d.role == "spine"}
+        for leaf in leaves:
+            via = {p.peer_address: p.peer for p in leaf.ports if p.role == "uplink"}
+            for other in leaves:
+                if other is leaf:
+                    continue
+                for block in other.server_subnets:
+                    routes = json.loads(rollout.lab.vtysh(leaf.name, f"show ip route {block} json"))
+                    hops = {via[h["ip"]] for r in routes[block] if r.get("selected") for h in r["nexthops"] if h.get("active")}
+                    assert hops == spines, f"{leaf.name} -> {block}: {hops}"
+
+
+def test_every_server_pings_every_other_on_its_rail(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    design = rollout.design
+    gpus = [h for h in design.hosts if h.kind == "gpu"]
+    for src in gpus:
+        for dst in gpus:
+            if dst is src:
+                continue
+            for nic in (n for n in src.nics if n.fabric == "backend"):
+                target = next(n for n in dst.nics if n.rail == nic.rail)
+                res = subprocess.run(["ip", "netns", "exec", rollout.lab.netns(src.name), "ping", "-c", "1", "-W", "2",
+                                      "-I", str(IPNetwork(nic.address).ip), str(IPNetwork(target.address).ip)],
+                                     capture_output=True, text=True, timeout=10)
+                assert res.returncode == 0, f"{src.name} {nic.name} -> {dst.name}: {res.stdout}{res.stderr}"
+
+
+def test_second_deploy_shows_no_diff_and_commits_nothing(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    before = rollout.running()
+    res = rollout.deploy("--commit")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 of 10 devices differ from their build; nothing committed" in res.stdout
+    assert not [r for r in rollout.last_run() if r["event"] == "commit"]
+    assert rollout.running() == before
+
+
+def test_one_knob_changes_only_its_fabric_in_drained_waves(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    backend_before = {n: t for n, t in rollout.running().items() if n.startswith("be-")}
+    rollout.set_knob("  oversubscription: \"1:3\"\n", "  oversubscription: \"1:3\"\n  bgp: {keepalive_s: 5, hold_s: 15}\n")
+    dry = rollout.deploy()
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    changed = {r["device"] for r in rollout.last_run() if r["event"] == "diff" and r["changed"]}
+    assert changed == {d.name for d in rollout.design.frontend.devices}
+    res = rollout.deploy("--commit")
+    assert res.returncode == 0, res.stdout + res.stderr
+    run = rollout.last_run()
+    waves = [r["wave"] for r in run if r["event"] == "commit"]
+    assert sorted(waves) == [1, 2, 3, 4], "one frontend spine, then one leaf of the pair, per wave"
+    assert all(r["drained"] for r in run if r["event"] == "commit")
+    after = rollout.running()
+    for name in changed:
+        assert "timers bgp 5 15" in after[name] and "graceful-shutdown" not in after[name], name
+    assert {n: t for n, t in after.items() if n.startswith("be-")} == backend_before
+
+
+def test_failed_apply_halts_rolls_back_and_leaves_others_alone(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    rollout.set_knob("bgp: {keepalive_s: 5, hold_s: 15}", "bgp: {keepalive_s: 7, hold_s: 21}")
+    before = rollout.running(skip="fe-spine1")
+    spine = rollout.lab.topology.switch("fe-spine1")
+    bgpd = [p for p in netns_pids(spine.netns) if Path(f"/proc/{p}/comm").read_text().strip() == "bgpd"]
+    assert bgpd, "fe-spine1 runs bgpd"
+    subprocess.run(["kill", *map(str, bgpd)], check=True, timeout=10)
+    res = rollout.deploy("--commit")
+    assert res.returncode == 1, res.stdout + res.stderr
+    row = next(line for line in res.stdout.splitlines() if "│ fe-spine1 " in line)
+    assert "failed, rolled back" in row and "bgpd is not running" in row
+    run = rollout.last_run()
+    assert {r["device"] for r in run if r["event"] == "commit"} <= {"fe-spine1"}, "only wave 1 was touched"
+    assert [r["device"] for r in run if r["event"] == "rolled-back"] == ["fe-spine1"]
+    assert not [r for r in run if r["event"] == "verified"]
+    after = rollout.running(skip="fe-spine1")
+    for name, text in after.items():
+        assert text == before[name], f"{name} changed although the deploy halted"
