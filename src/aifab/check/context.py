@@ -79,6 +79,7 @@ class CheckContext:
     facts: dict[str, DeviceFacts] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # device -> why its files could not be parsed
     _nets: dict[str, Net] = field(default_factory=dict, repr=False)
+    _foreign: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def net(self, prefix: str) -> Net:
         """``prefix`` as integers (memoised: the same strings recur across rules)."""
@@ -143,8 +144,12 @@ class CheckContext:
 
     def foreign(self, fabric: str, prefix: str) -> bool:
         """True when ``prefix`` overlaps a pool of the fabric other than ``fabric``."""
-        n = self.net(prefix)
-        return any(n.first <= p.last and p.first <= n.last for p in self._foreign_pools[fabric])
+        key = (fabric, prefix)
+        hit = self._foreign.get(key)
+        if hit is None:
+            n = self.net(prefix)
+            hit = self._foreign[key] = any(n.first <= p.last and p.first <= n.last for p in self._foreign_pools[fabric])
+        return hit
 
     def unparsed_owner(self, address: str) -> bool:
         """True when the Design gives ``address`` to a switch whose files were not parsed (CFG001 reports it)."""
@@ -180,6 +185,12 @@ class CheckContext:
                 if not self.foreign(dev.fabric, a) and not self.unparsed_owner(a):
                     out.append(Session(dev, facts, n, self.connected(dev.name, a), self.peer_of(dev.name, a)))
         return out
+
+    @cached_property
+    def configured_ports(self) -> dict[str, list[tuple[Port, Interface]]]:
+        """Parsed device -> its cabled ports (from the Design) that its files configure, with their facts."""
+        return {dev.name: [(p, facts.interfaces[p.name]) for p in dev.ports if p.name in facts.interfaces]
+                for dev, facts in self.checked()}
 
     def checked(self) -> list[tuple[Device, DeviceFacts]]:
         """Design devices whose files were parsed, in Design order."""

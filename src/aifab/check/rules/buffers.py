@@ -8,6 +8,7 @@ from aifab.check.context import CheckContext
 from aifab.check.findings import Hit, Severity
 from aifab.check.registry import rule
 from aifab.check.rules.ports import grouped, policed_ports
+from aifab.design.model import PortBuffer
 from aifab.qos import port_buffer
 from aifab.qos.defaults import buffer_model
 
@@ -15,6 +16,7 @@ from aifab.qos.defaults import buffer_model
 @rule("BUF001", Severity.ERROR, "headroom per port covers its cable",
       "after sending PAUSE a port must absorb what is still in flight on the cable; less headroom drops lossless frames")
 def headroom_per_port(ctx: CheckContext) -> Iterator[Hit]:
+    needs: dict[tuple[int, str, int, float, int], PortBuffer | None] = {}  # few distinct ports: compute each once
     for dev, _, policy, ports in policed_ports(ctx):
         if not policy.lossless:
             continue
@@ -22,7 +24,10 @@ def headroom_per_port(ctx: CheckContext) -> Iterator[Hit]:
         bad = []
         for port, iface in ports:
             speed, mtu = iface.speed or port.speed, iface.mtu or port.mtu
-            need = port_buffer(policy, model, speed, port.length_m, mtu)
+            key = (id(policy), model.name, speed, port.length_m, mtu)
+            if key not in needs:
+                needs[key] = port_buffer(policy, model, speed, port.length_m, mtu)
+            need = needs[key]
             if need is None:
                 continue
             for prio in policy.lossless_priorities:

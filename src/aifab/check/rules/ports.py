@@ -15,8 +15,7 @@ def policed_ports(ctx: CheckContext) -> Iterator[tuple[Device, DeviceFacts, QosP
     for dev, facts in ctx.checked():
         if dev.qos is None:
             continue
-        ports = [(p, facts.interfaces[p.name]) for p in dev.ports if p.name in facts.interfaces]
-        yield dev, facts, dev.qos, ports
+        yield dev, facts, dev.qos, ctx.configured_ports[dev.name]
 
 
 def grouped(dev: Device, bad: list[tuple[str, str]], ports: int) -> Iterator[Hit]:
