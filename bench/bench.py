@@ -1,7 +1,7 @@
 """Benchmark: a 32k-GPU cluster through every offline stage, and (as root with FRR) the lab.
 
 Prints devices, config lines, seconds per stage and peak RSS. Not a test: figures go in the README.
-Usage: python bench/bench.py [--intent FILE] [--lab]
+Usage: python bench/bench.py [--intent FILE] [--no-lab]
 """
 
 from __future__ import annotations
@@ -51,13 +51,50 @@ def offline(intent: Path) -> list[tuple[str, float, float]]:
     return rows
 
 
+def lab() -> list[tuple[str, float, float]]:
+    """intent/lab.yaml as cluster ``benchlab``: lab up to BGP Established, then a full deploy."""
+    from rich.console import Console
+
+    from aifab.commands.deploy import rendered_from
+    from aifab.deploy.runner import deploy
+    from aifab.deploy.secrets import Credentials
+    from aifab.lab import down, missing_requirements, up
+    from aifab.lab.access import inventory_dir
+    from aifab.lab.bench import time_to_established
+    from aifab.pipeline import build
+
+    missing = missing_requirements()
+    if missing:
+        print("lab benchmark skipped: needs " + "; ".join(missing))
+        return []
+    work = Path(tempfile.mkdtemp(prefix="aifab-bench-lab-"))
+    intent = work / "lab.yaml"
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", "cluster: benchlab"))
+    design = build(intent, work / "build").design
+    rows: list[tuple[str, float, float]] = []
+    res = time_to_established(design, work / "build" / "configs")
+    rows += [("lab up (configs)", res.up_s, peak_rss_mb()), ("BGP established", res.established_s, peak_rss_mb())]
+    try:
+        running = timed("lab up (empty)", lambda: up(design), rows)
+        report = timed("deploy --commit", lambda: deploy(design, rendered_from(design, work / "build"),
+                                                          inventory_dir(running.state_dir), Credentials(), True,
+                                                          work / "audit.jsonl", Console(quiet=True)), rows)
+        print(f"lab: {res.switches} switches, {res.sessions} session ends; deploy ok={report.ok}")
+    finally:
+        down(design)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--intent", type=Path, default=ROOT / "bench" / "cluster-32k.yaml")
+    ap.add_argument("--no-lab", action="store_true", help="skip the FRR lab timings")
     args = ap.parse_args()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{len(__import__('os').sched_getaffinity(0))} cores")
     rows = offline(args.intent)
+    if not args.no_lab:
+        rows += lab()
     print(f"{'stage':<20}{'seconds':>10}{'peak RSS MB':>14}")
     for label, secs, rss in rows:
         print(f"{label:<20}{secs:>10.2f}{rss:>14.0f}")

@@ -66,8 +66,7 @@ def rollout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rollout]:
         pytest.skip("lab needs: " + "; ".join(missing))
     work = tmp_path_factory.mktemp("rollout")
     intent = work / "lab.yaml"
-    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}")
-                      + "upgrade:\n  drain_wait_s: 1\n  soak_s: 1\n")
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}"))
     _, design = design_for(intent)
     prefix = f"aifab-{CLUSTER}."
     try:
