@@ -19,16 +19,13 @@ from aifab.check.batfish import Answers, batfish_report, findings_from_answers, 
 from aifab.check.engine import check
 from aifab.check.findings import Severity
 from aifab.design.model import Design
-from aifab.pipeline import design_for
-from aifab.render import write_configs
+from aifab.pipeline import build
 
 ROOT = Path(__file__).parents[1]
 
 
 def built(intent: str, out: Path) -> Design:
-    _, design = design_for(ROOT / "intent" / intent)
-    write_configs(design, out)
-    return design
+    return build(ROOT / "intent" / intent, out, check=False).design
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +64,18 @@ def test_snapshot_concatenates_frr_files_cumulus_style_and_writes_layer1(lab: tu
     cables = sum(1 for d in design.devices() for p in d.ports if p.role != "server")
     assert len(edges) == cables
     assert {"hostname": "be-spine1", "interfaceName": "swp1"} in [e["node1"] for e in edges]
+
+
+def test_snapshot_puts_sonic_files_in_sonic_configs(tmp_path: Path) -> None:
+    intent = tmp_path / "lab-sonic.yaml"
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}"))
+    design = build(intent, tmp_path / "build", check=False).design
+    snap = write_snapshot(design, tmp_path / "build", tmp_path / "snap")
+    assert sorted(p.name for p in (snap / "sonic_configs").iterdir()) == sorted(d.name for d in design.devices())
+    folder = snap / "sonic_configs" / "be-leaf-su1-r1"
+    assert sorted(p.name for p in folder.iterdir()) == ["config_db.json", "frr.conf"]
+    assert json.loads((folder / "config_db.json").read_text())["DEVICE_METADATA"]["localhost"]["hostname"] == "be-leaf-su1-r1"
+    assert list((snap / "configs").iterdir()) == []
 
 
 def frame(columns: dict[str, str], rows: list[dict[str, Any]]) -> Any:

@@ -14,7 +14,6 @@ import pytest
 
 from aifab.cli import main
 from aifab.pipeline import build
-from aifab.render import write_configs
 
 ROOT = Path(__file__).parents[1]
 
@@ -22,8 +21,7 @@ ROOT = Path(__file__).parents[1]
 @pytest.fixture(scope="module")
 def lab_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lab")
-    result = build(ROOT / "intent" / "lab.yaml", out, check=False)
-    write_configs(result.design, out)
+    build(ROOT / "intent" / "lab.yaml", out, check=False)
     return out
 
 

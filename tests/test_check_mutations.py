@@ -11,13 +11,13 @@ import json
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aifab.check import run_checks
+from aifab.check import check, run_checks
 from aifab.design.model import Design, Device, Port
 from aifab.pipeline import build
 
@@ -257,3 +257,29 @@ def test_sonic_invalid_json_fires_cfg001_naming_the_file(sonic: Built, tmp_path:
     findings = run_checks(sonic.design, out)
     assert [(f.rule, f.device) for f in findings] == [("CFG001", LEAF)]
     assert findings[0].message.startswith(f"{SONIC_DB}: invalid JSON at line 1")
+
+
+# ---------------------------------------------------------------- Design-level (ISO001)
+
+
+def test_design_sharing_a_switch_between_fabrics_fires_iso001(lab: Built) -> None:
+    be_spine = lab.device("be-spine1")
+    fe = lab.design.frontend
+    shared = replace(fe.devices[0], name=be_spine.name)
+    design = replace(lab.design, frontend=replace(fe, devices=(shared, *fe.devices[1:])))
+    report = check(design)  # no build directory: the Design-scope rules only
+    assert {(f.rule, f.device) for f in report.findings} >= {("ISO001", be_spine.name)}
+    assert {f.rule for f in report.findings} == {"ISO001"}
+    assert "CFG001" in report.skipped and "BGP002" in report.skipped
+
+
+def test_design_cable_between_fabrics_fires_iso001(lab: Built) -> None:
+    leaf = lab.device(LEAF)
+    up = lab.port(LEAF, "uplink")
+    fe_spine = lab.design.frontend.devices[0].name
+    moved = replace(leaf, ports=tuple(replace(p, peer=fe_spine) if p is up else p for p in leaf.ports))
+    be = lab.design.backend
+    design = replace(lab.design, backend=replace(be, devices=tuple(moved if d is leaf else d for d in be.devices)))
+    findings = run_checks(design)
+    assert [(f.rule, f.device, f.subject) for f in findings] == [("ISO001", LEAF, up.name)]
+    assert "frontend" in findings[0].message

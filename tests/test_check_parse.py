@@ -1,0 +1,128 @@
+"""Parse-back: the facts read from every rendered file equal what the Design says was rendered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aifab.check.parse import parse_build
+from aifab.check.parse.eos import parse as parse_eos
+from aifab.check.parse.eos import speed
+from aifab.check.parse.facts import DeviceFacts
+from aifab.design.model import Design
+from aifab.pipeline import build
+
+ROOT = Path(__file__).parents[1]
+
+
+def _built(intent: Path, out: Path) -> tuple[Design, dict[str, DeviceFacts]]:
+    design = build(intent, out, check=False).design
+    facts, unreadable = parse_build(design, out / "configs", jobs=1)
+    assert unreadable == {}
+    return design, facts
+
+
+@pytest.fixture(scope="module", params=["eos", "frr", "sonic"])
+def platform_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Design, dict[str, DeviceFacts]]:
+    """intent/cluster.yaml (EOS), intent/lab.yaml (frr) and the lab on SONiC, parsed back."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "eos":
+        return "eos", *_built(ROOT / "intent" / "cluster.yaml", tmp / "build")
+    intent = tmp / "lab.yaml"
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", f"platform: {request.param}}}"))
+    return request.param, *_built(intent, tmp / "build")
+
+
+def test_every_device_is_parsed_on_its_platform(platform_build: tuple[str, Design, dict[str, DeviceFacts]]) -> None:
+    platform, design, facts = platform_build
+    assert sorted(facts) == sorted(d.name for d in design.devices())
+    assert {f.platform for f in facts.values()} == {platform}
+    assert all(f.hostname == name for name, f in facts.items())
+
+
+def test_interfaces_match_the_design(platform_build: tuple[str, Design, dict[str, DeviceFacts]]) -> None:
+    _, design, facts = platform_build
+    for dev in design.devices():
+        f = facts[dev.name]
+        assert f.loopback == dev.loopback
+        for p in dev.ports:
+            i = f.interfaces[p.name]
+            assert (i.address, i.mtu, i.speed, i.description) == (p.address, p.mtu, p.speed, p.description), (dev.name, p.name)
+
+
+def test_bgp_matches_the_design(platform_build: tuple[str, Design, dict[str, DeviceFacts]]) -> None:
+    _, design, facts = platform_build
+    for dev in design.devices():
+        bgp = facts[dev.name].bgp
+        assert bgp is not None
+        assert (bgp.asn, bgp.router_id, bgp.maximum_paths) == (dev.asn, dev.loopback, dev.max_paths)
+        assert {a: n.remote_as for a, n in bgp.neighbors.items()} == {n.peer_address: n.peer_asn for n in dev.neighbors}
+        assert {n.group for n in bgp.neighbors.values()} == {n.group for n in dev.neighbors}
+        advertised = facts[dev.name].advertised()
+        fabric = design.backend if dev.fabric == "backend" else design.frontend
+        assert fabric.loopbacks in advertised
+        assert set(dev.server_subnets) <= set(advertised)
+
+
+def test_qos_matches_the_policy(platform_build: tuple[str, Design, dict[str, DeviceFacts]]) -> None:
+    platform, design, facts = platform_build
+    checked = 0
+    for dev in design.devices():
+        q = dev.qos
+        assert q is not None
+        for p in dev.ports:
+            i = facts[dev.name].interfaces[p.name]
+            assert i.pfc == frozenset(q.lossless_priorities)
+            assert i.dscp_to_tc == dict(enumerate(q.dscp_to_tc))
+            assert i.strict == frozenset(q.tc_to_queue[t] for t in q.strict_tcs)
+            if q.ecn is not None:
+                assert {k: (e.min_bytes, e.max_bytes) for k, e in i.ecn.items()} == \
+                    {k: (q.ecn.min_bytes, q.ecn.max_bytes) for k in q.ecn_queues}
+            if p.buffer is not None:
+                checked += 1
+                size = dev.buffers.eos.headroom_bytes if platform == "eos" and dev.buffers and dev.buffers.eos else p.buffer.size
+                assert {pg: h.size for pg, h in i.headroom.items()} == dict.fromkeys(p.buffer.pgs, size)
+                assert i.watchdog is (None if platform == "frr" else True)
+    assert checked > 0
+
+
+EOS_SNIPPET = """hostname sw1
+interface Ethernet1
+   mtu 9000
+   speed forced 25gfull
+   no switchport
+   ip address 10.0.0.0/31
+interface Ethernet2
+   shutdown
+   speed forced 10000full
+   ip address 10.0.0.2/31
+router bgp 65001
+   router-id 10.255.0.1
+   neighbor SPINES peer group
+   neighbor SPINES remote-as 65000
+   neighbor 10.0.0.1 peer group SPINES
+   neighbor 10.0.0.3 peer group SPINES
+   neighbor 10.0.0.3 remote-as 65100
+   network 10.9.0.0/24
+"""
+
+
+def test_eos_parser_on_handwritten_text() -> None:
+    (f,) = parse_eos([("sw1", ("sw1.cfg",), {"cfg": EOS_SNIPPET})])
+    e1, e2 = f.interfaces["Ethernet1"], f.interfaces["Ethernet2"]
+    assert (e1.mtu, e1.speed, e1.shutdown) == (9000, 25, False)
+    assert (e2.mtu, e2.speed, e2.shutdown) == (1500, 10, True)  # EOS default MTU when no mtu line
+    assert f.bgp is not None and f.bgp.groups == {"SPINES": 65000}
+    assert {a: (n.remote_as, n.group) for a, n in f.bgp.neighbors.items()} == {
+        "10.0.0.1": (65000, "SPINES"),  # inherited from the peer group
+        "10.0.0.3": (65100, "SPINES"),  # its own remote-as wins
+    }
+    assert f.advertised() == ["10.9.0.0/24"]
+    assert f.interfaces["Ethernet1"].pfc == frozenset() and f.interfaces["Ethernet1"].dscp_to_tc is None
+
+
+@pytest.mark.parametrize(("setting", "gbps"), [("400g-8", 400), ("100g-4", 100), ("forced 25gfull", 25),
+                                               ("forced 10000full", 10), ("auto", None)])
+def test_eos_speed_keywords(setting: str, gbps: int | None) -> None:
+    assert speed(setting) == gbps
