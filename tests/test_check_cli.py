@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from aifab.check.engine import CheckFailed, require_clean
 from aifab.cli import main
+from aifab.design.model import design_from_json
 from aifab.pipeline import build
 
 ROOT = Path(__file__).parents[1]
@@ -138,3 +140,13 @@ def test_real_process_exit_codes(lab_build: Path, broken_build: Path) -> None:
                          capture_output=True, text=True, check=False)
     assert (ok.returncode, bad.returncode) == (0, 1)
     assert json.loads(bad.stdout)["findings"][0]["rule"] == "BGP002"
+
+
+def test_build_fails_with_exit_1_when_its_configs_break_a_rule(broken_build: Path) -> None:
+    design = design_from_json((broken_build / "design.json").read_bytes())
+    with pytest.raises(CheckFailed) as exc:
+        require_clean(design, broken_build)
+    assert exc.value.exit_code == 1
+    first, second = str(exc.value).splitlines()
+    assert first == f"{broken_build}: 1 error findings (aifab check {broken_build} for the full report)"
+    assert second.startswith("BGP002 be-leaf-su1-r1 ") and "65001" in second
