@@ -18,6 +18,7 @@ from pybatfish.datamodel.answer.table import TableAnswer
 from aifab.check.batfish import Answers, batfish_report, findings_from_answers, write_snapshot
 from aifab.check.engine import check
 from aifab.check.findings import Severity
+from aifab.cli import main
 from aifab.design.model import Design
 from aifab.pipeline import build
 
@@ -188,3 +189,11 @@ def test_lab_build_is_clean_in_a_live_batfish(lab: tuple[Design, Path]) -> None:
     assert not any(r.startswith("BF") for r in report.skipped)
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     assert errors == []
+
+
+def test_unusable_batfish_service_exits_2_with_one_line(lab: tuple[Design, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = lab
+    code = main(["check", str(out), "--batfish", "127.0.0.1:1"])  # port 1 of localhost: nothing answers
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("batfish at 127.0.0.1:1: ") and "Traceback" not in err

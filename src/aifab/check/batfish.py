@@ -95,12 +95,9 @@ def ask(host: str, design: Design, snapshot: Path) -> Frames:
     from pybatfish.client.session import Session
     from pybatfish.datamodel.flow import HeaderConstraints, PathConstraints
 
-    try:
-        bf = Session(host=host)
-        bf.set_network(f"aifab-{design.cluster}")
-        bf.init_snapshot(str(snapshot), name=f"aifab-{design.cluster}", overwrite=True)
-    except Exception as exc:  # pybatfish raises requests' and its own errors; all mean the same here
-        raise BatfishError(f"batfish at {host}: {type(exc).__name__}: {exc}") from None
+    bf = Session(host=host)
+    bf.set_network(f"aifab-{design.cluster}")
+    bf.init_snapshot(str(snapshot), name=f"aifab-{design.cluster}", overwrite=True)
     frames: Frames = {q: getattr(bf.q, q)().answer().frame() for q in
                       ("fileParseStatus", "initIssues", "parseWarning", "undefinedReferences",
                        "bgpSessionCompatibility", "bgpSessionStatus")}
@@ -241,6 +238,10 @@ def batfish_report(report: Report, design: Design, build_dir: Path, host: str) -
     """``report`` with the Batfish rules run against the service at ``host`` (their findings added)."""
     with tempfile.TemporaryDirectory(prefix="aifab-batfish-") as tmp:
         snapshot = write_snapshot(design, build_dir, Path(tmp) / "snapshot")
-        found = findings_from_answers(Answers(design, ask(host, design, snapshot)))
+        try:
+            frames = ask(host, design, snapshot)
+        except Exception as exc:  # pybatfish raises requests' errors and its own; to the user they mean one thing
+            raise BatfishError(f"batfish at {host}: {type(exc).__name__}: {exc}") from None
+        found = findings_from_answers(Answers(design, frames))
     skipped = {k: v for k, v in report.skipped.items() if RULES[k].scope != "batfish"}
     return replace(report, skipped=skipped, findings=tuple(sort_findings([*report.findings, *found])))
