@@ -2,6 +2,7 @@
 
 Each module in ``aifab.commands`` exposes ``register(subparsers)``; its handler returns an
 exit code. Errors a user can cause (``AifabError``) end with one message and their exit code.
+Only the module of the command being run is imported (napalm, nornir and pybatfish are slow to load).
 """
 
 from __future__ import annotations
@@ -16,26 +17,25 @@ from aifab.errors import AifabError
 COMMANDS = ("build", "check", "review", "deploy", "lab")
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand registered."""
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered (or only ``only``)."""
     top = argparse.ArgumentParser(prog="aifab", description="AI cluster network as code: intent -> design -> "
                                   "configs -> checks -> hitless deploy.")
     top.add_argument("--version", action="version", version=f"aifab {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"aifab.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"aifab.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+    for name in COMMANDS if only is None else (only,):
+        importlib.import_module(f"aifab.commands.{name}").register(sub)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command is None and "--version" in argv:
+        print(f"aifab {__version__}")
+        return 0
+    args = parser(command if command in COMMANDS else None).parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except AifabError as exc:
