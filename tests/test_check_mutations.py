@@ -283,3 +283,18 @@ def test_design_cable_between_fabrics_fires_iso001(lab: Built) -> None:
     findings = run_checks(design)
     assert [(f.rule, f.device, f.subject) for f in findings] == [("ISO001", LEAF, up.name)]
     assert "frontend" in findings[0].message
+
+
+def test_sonic_headroom_follows_the_intents_small_packet_share(tmp_path: Path) -> None:
+    """BUF001 recomputes the cell model with the share the Design used, so a valid intent stays clean."""
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}")
+    intent = tmp_path / "lab-sonic-50.yaml"
+    intent.write_text(text.replace("  cables: {server_leaf: 3, leaf_spine: 20}\n",
+                                   "  cables: {server_leaf: 3, leaf_spine: 20}\n  qos: {small_packet_pct: 50}\n", 1))
+    built = _build(intent, tmp_path / "build")
+    assert {p.buffer.small_packet_pct for d in built.design.backend.devices for p in d.ports if p.buffer} == {50}
+    assert run_checks(built.design, built.path) == []
+    up = built.port(LEAF, "uplink")
+    assert up.buffer is not None
+    short = mutate_json(built, tmp_path / "short", SONIC_DB, _set("BUFFER_PROFILE", up.buffer.profile, "size", str(up.buffer.size - 1024)))
+    assert fired(built.design, short)[0] == {"BUF001"}

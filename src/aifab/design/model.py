@@ -86,6 +86,7 @@ class PortBuffer:
     dynamic_th: int
     pgs: tuple[int, ...]  # the lossless priority groups this headroom is reserved for
     model: HeadroomModel
+    small_packet_pct: int = 100  # small-packet share the cell model assumed (checks recompute with it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
         xoff = size = headroom_ieee(speed_gbps, cable_m, mtu)
         xon = 2 * mtu
     return PortBuffer(profile_name(speed_gbps, cable_m, mtu), speed_gbps, cable_m, mtu, xoff, xon, size,
-                      LOSSLESS_PG_DYNAMIC_TH, policy.lossless_priorities, policy.headroom_model)
+                      LOSSLESS_PG_DYNAMIC_TH, policy.lossless_priorities, policy.headroom_model, small_packet_pct)
 
 
 def _seconds(ms: int) -> str:

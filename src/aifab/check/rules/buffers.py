@@ -16,7 +16,7 @@ from aifab.qos.defaults import buffer_model
 @rule("BUF001", Severity.ERROR, "headroom per port covers its cable",
       "after sending PAUSE a port must absorb what is still in flight on the cable; less headroom drops lossless frames")
 def headroom_per_port(ctx: CheckContext) -> Iterator[Hit]:
-    needs: dict[tuple[int, str, int, float, int], PortBuffer | None] = {}  # few distinct ports: compute each once
+    needs: dict[tuple[int, str, int, float, int, int], PortBuffer | None] = {}  # few distinct ports: compute each once
     for dev, _, policy, ports in policed_ports(ctx):
         if not policy.lossless:
             continue
@@ -24,9 +24,10 @@ def headroom_per_port(ctx: CheckContext) -> Iterator[Hit]:
         bad = []
         for port, iface in ports:
             speed, mtu = iface.speed or port.speed, iface.mtu or port.mtu
-            key = (id(policy), model.name, speed, port.length_m, mtu)
+            small = port.buffer.small_packet_pct if port.buffer is not None else 100
+            key = (id(policy), model.name, speed, port.length_m, mtu, small)
             if key not in needs:
-                needs[key] = port_buffer(policy, model, speed, port.length_m, mtu)
+                needs[key] = port_buffer(policy, model, speed, port.length_m, mtu, small)
             need = needs[key]
             if need is None:
                 continue
