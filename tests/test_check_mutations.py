@@ -298,3 +298,13 @@ def test_sonic_headroom_follows_the_intents_small_packet_share(tmp_path: Path) -
     assert up.buffer is not None
     short = mutate_json(built, tmp_path / "short", SONIC_DB, _set("BUFFER_PROFILE", up.buffer.profile, "size", str(up.buffer.size - 1024)))
     assert fired(built.design, short)[0] == {"BUF001"}
+
+
+def test_intent_without_watchdog_warns_qos007_and_still_builds(tmp_path: Path) -> None:
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: eos}")
+    intent = tmp_path / "lab-no-wd.yaml"
+    intent.write_text(text.replace("  cables: {server_leaf: 3, leaf_spine: 20}\n",
+                                   "  cables: {server_leaf: 3, leaf_spine: 20}\n  qos: {watchdog: {enabled: false}}\n", 1))
+    design = build(intent, tmp_path / "build").design  # checks run: warnings do not fail the build
+    findings = run_checks(design, tmp_path / "build")
+    assert [(f.rule, f.severity.value, f.fabric, f.device) for f in findings] == [("QOS007", "warning", "backend", "")]

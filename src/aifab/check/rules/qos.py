@@ -90,8 +90,21 @@ def ecn_thresholds(ctx: CheckContext) -> Iterator[Hit]:
 @rule("QOS006", Severity.ERROR, "PFC watchdog on every PFC port",
       "a stuck PAUSE (storm) spreads hop by hop into fabric-wide deadlock unless a watchdog breaks it (facts section 5)")
 def watchdog(ctx: CheckContext) -> Iterator[Hit]:
-    for dev, _, _, ports in policed_ports(ctx):
+    for dev, _, policy, ports in policed_ports(ctx):
+        if policy.watchdog is None or not policy.watchdog.enabled:
+            continue  # QOS007 warns about the intent's choice
         pfc = [(port, iface) for port, iface in ports if iface.pfc]
         bad = [(port.name, f"PFC on priority {fmt(iface.pfc)} without a PFC watchdog")
                for port, iface in pfc if iface.watchdog is False]
         yield from grouped(dev, bad, len(pfc))
+
+
+@rule("QOS007", Severity.WARNING, "the intent keeps the PFC watchdog on", scope="design",
+      rationale="the intent may switch the watchdog off; lossless ports then have no defence against PAUSE storms")
+def watchdog_policy(ctx: CheckContext) -> Iterator[Hit]:
+    for fabric in ctx.design.fabrics:
+        off = sorted({d.platform for d in fabric.devices
+                      if d.qos is not None and d.qos.lossless and (d.qos.watchdog is None or not d.qos.watchdog.enabled)})
+        if off:
+            yield Hit(fabric.name, "", "", f"PFC without a watchdog on {', '.join(off)} switches: "
+                                           f"the intent disables it ({fabric.name}.qos.watchdog.enabled)")
