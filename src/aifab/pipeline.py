@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aifab.artifacts import CEOS_IMAGE, write_clab, write_inventory
 from aifab.check.engine import require_clean
+from aifab.check.findings import Finding
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
 from aifab.intent import LoadedIntent, load_intent
@@ -23,6 +24,7 @@ class BuildResult:
     loaded: LoadedIntent
     design: Design
     files: list[Path]
+    findings: list[Finding] | None  # warnings and info of the checks (None: not checked)
 
 
 def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
@@ -53,6 +55,6 @@ def build(intent_path: str | Path, out: Path, check: bool = True, ceos_image: st
         files += [clab] if clab else []
     except OSError as exc:
         raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None
-    if check:  # last: the checks read every file written above
-        require_clean(design, out)
-    return BuildResult(loaded, design, files)
+    # last: the checks read every file written above
+    findings = require_clean(design, out) if check else None
+    return BuildResult(loaded, design, files, findings)

