@@ -53,8 +53,6 @@ def rendered_from(design: Design, out: Path) -> Rendered:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.syntax import Syntax
-
     from aifab.deploy.runner import deploy, summary_table
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import build
@@ -65,10 +63,6 @@ def run(args: argparse.Namespace) -> int:
     inventory = pick_inventory(design, args.out, args.inventory, console)
     report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout)
-    for name, diff in sorted(report.diffs.items()):
-        if diff.strip():
-            console.rule(name)
-            console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
     console.print(summary_table(report))

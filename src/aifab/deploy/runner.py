@@ -17,6 +17,7 @@ from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.task import AggregatedResult
 from rich.console import Console
+from rich.syntax import Syntax
 from rich.table import Table
 
 from aifab.deploy.expect import expectations
@@ -117,17 +118,10 @@ class Deployer:
         self.expect = expectations(design)
         self.carrying: dict[str, bool] = {}
 
-    def _run(self, names: list[str], task: Callable[..., object], what: str, per_host: Callable[[str], dict] | None = None
-             ) -> dict[str, str]:
+    def _run(self, names: list[str], task: Callable[..., object], what: str) -> dict[str, str]:
         """Run ``task`` on ``names`` in parallel; returns failures (host -> reason)."""
-        failures: dict[str, str] = {}
-        if per_host is None:
-            res = self.nr.filter(filter_func=lambda h: h.name in names).run(task=task, name=what)
-            failures.update(_errors(res))
-        else:
-            for name in names:  # per-host arguments: one small run each, still through Nornir
-                res = self.nr.filter(name=name).run(task=task, name=what, **per_host(name))
-                failures.update(_errors(res))
+        res = self.nr.filter(filter_func=lambda h: h.name in names).run(task=task, name=what)
+        failures = _errors(res)
         for host, reason in failures.items():
             self.audit.write(f"{what}-failed", host, reason=reason)
         return failures
@@ -248,6 +242,9 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                 audit.write("end", None, ok=False, reason="load failed")
                 return report
             changed = [n for n in names if diffs[n].strip()]
+            for n in changed:  # shown before anything is committed
+                console.rule(n)
+                console.print(Syntax(diffs[n], "diff", theme="ansi_dark", word_wrap=True))
             for n in names:
                 if n not in changed:
                     report.outcomes[n].status = "unchanged"
