@@ -10,9 +10,13 @@ import re
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom
-from aifab.check.parse.text import as_list, device_facts, run_ttp
+from aifab.check.parse.text import ParseError, as_list, device_facts, run_ttp
 
-TEMPLATE = """
+# A rendered file is cut into its top-level blocks (a line at column 0 starts one) and two
+# templates read them: DEVICE the blocks a rule reads, each interface reduced to the lines that
+# name it (name, description, address); PORT the rest of an interface's body. Bodies repeat
+# from port to port, so each distinct body text is parsed once per batch.
+DEVICE = """
 <group name="system">
 hostname {{ hostname }}
 </group>
@@ -20,18 +24,7 @@ hostname {{ hostname }}
 <group name="interfaces*">
 interface {{ name }}
    description {{ description | re(".+") }}
-   shutdown {{ shutdown | set(True) }}
-   mtu {{ mtu | to_int }}
-   speed {{ speed | re(".+") }}
    ip address {{ address }}
-   qos trust {{ trust }}
-   priority-flow-control {{ pfc_mode }}
-   priority-flow-control priority {{ pfc_lines | joinmatches }} no-drop
-   <group name="tx_queues*">
-   tx-queue {{ id | to_int }}
-      priority strict {{ strict | set(True) }}
-      random-detect ecn minimum-threshold {{ ecn_min | to_int }} {{ ecn_min_unit }} maximum-threshold {{ ecn_max | to_int }} {{ ecn_max_unit }} max-mark-probability {{ ecn_probability | to_int }}
-   </group>
 </group>
 
 <group name="prefix_lists*">
@@ -77,6 +70,29 @@ platform trident mmu queue profile {{ name }} apply
 platform trident mmu headroom-pool limit {{ limit | to_int }}
 </group>
 """
+
+PORT = """
+<group name="interfaces*">
+interface {{ name }}
+   shutdown {{ shutdown | set(True) }}
+   mtu {{ mtu | to_int }}
+   speed {{ speed | re(".+") }}
+   qos trust {{ trust }}
+   priority-flow-control {{ pfc_mode }}
+   priority-flow-control priority {{ pfc_lines | joinmatches }} no-drop
+   <group name="tx_queues*">
+   tx-queue {{ id | to_int }}
+      priority strict {{ strict | set(True) }}
+      random-detect ecn minimum-threshold {{ ecn_min | to_int }} {{ ecn_min_unit }} maximum-threshold {{ ecn_max | to_int }} {{ ecn_max_unit }} max-mark-probability {{ ecn_probability | to_int }}
+   </group>
+</group>
+"""
+
+# The first words of the blocks DEVICE reads; no rule reads any other block.
+READ = ("hostname ", "interface ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
+        "priority-flow-control pause watchdog ", "platform trident mmu ")
+_BLOCK = re.compile(r"\n(?=\S)")  # a line at column 0 starts a block
+_NAMING = re.compile(r"^   (?:description|ip address) .*\n", re.M)  # an interface's own lines
 
 _SPEED = re.compile(r"(?:forced )?(\d+)(g|full)")
 _UNIT = {"bytes": 1, "kbytes": 1000, "mbytes": 1000 * 1000}  # EOS writes decimal units
@@ -127,11 +143,48 @@ def _qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
                                          q["ecn_max"] * _UNIT.get(q["ecn_max_unit"], 0), q.get("ecn_probability"))
 
 
+def _split(text: str) -> tuple[str, list[str]]:
+    """The text DEVICE reads, and each interface's body without its naming lines (in file order)."""
+    device: list[str] = []
+    bodies: list[str] = []
+    for block in _BLOCK.split(text if text.endswith("\n") else text + "\n"):
+        if not block.startswith(READ):
+            continue
+        if not block.endswith("\n"):
+            block += "\n"
+        if block.startswith("interface "):
+            head, _, body = block.partition("\n")
+            device.append(head + "\n" + "".join(_NAMING.findall(body)))
+            bodies.append(_NAMING.sub("", body))
+        else:
+            device.append(block)
+    return "".join(device), bodies
+
+
+def _bodies(texts: set[str]) -> dict[str, dict[str, Any]]:
+    """PORT's result for each distinct interface body (the name excluded)."""
+    order = list(texts)
+    parsed = run_ttp(PORT, ["".join(f"interface {i}\n{body}" for i, body in enumerate(order))])[0]
+    by_index = {r["name"]: r for r in as_list(parsed.get("interfaces"))}
+    out = {}
+    for i, body in enumerate(order):
+        raw = dict(by_index.get(str(i), {}))
+        raw.pop("name", None)
+        out[body] = raw
+    return out
+
+
 def parse(items: list[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
-    parsed = run_ttp(TEMPLATE, [texts["cfg"] for _, _, texts in items])
+    split = [_split(texts["cfg"]) for _, _, texts in items]
+    parsed = run_ttp(DEVICE, [device for device, _ in split])
+    bodies = _bodies({body for _, device_bodies in split for body in device_bodies}) if items else {}
     out = []
-    for (dev, files, _), p in zip(items, parsed, strict=True):
+    for (dev, files, _), p, (_, device_bodies) in zip(items, parsed, split, strict=True):
+        interfaces = as_list(p.get("interfaces"))
+        if len(interfaces) != len(device_bodies):
+            raise ParseError(f"{files[0]}: {len(device_bodies)} interface blocks, ttp read {len(interfaces)}")
+        p["interfaces"] = [{**bodies[body], **raw} for raw, body in zip(interfaces, device_bodies, strict=True)]
         facts = device_facts(dev, "eos", files, p, speed, default_mtu, "peer group")
         _qos(facts, p)
         out.append(facts)
