@@ -112,9 +112,14 @@ def default_mtu(interface: str) -> int | None:
     return 1500 if interface.startswith("Ethernet") else None
 
 
-def _qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
+Qos = tuple[dict[int, int] | None, frozenset[int], bool | None, dict[int, Headroom], frozenset[int], dict[int, Ecn]]
+
+
+def _qos(facts: DeviceFacts, parsed: dict[str, Any], body_of: dict[str, str]) -> None:
     """Per-port QoS: the global DSCP map on ports that trust DSCP, PFC, the global watchdog on PFC
-    ports, tx-queues (strict, ECN), and the applied MMU profile's headroom on each no-drop priority."""
+    ports, tx-queues (strict, ECN), and the applied MMU profile's headroom on each no-drop priority.
+
+    ``body_of`` names each interface's body; ports with one body share one (read-only) set of values."""
     dscp_map: dict[int, int] = {}
     for raw in as_list(parsed.get("dscp_maps")):
         for dscp in str(raw["dscps"]).split():
@@ -125,22 +130,32 @@ def _qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
     if parsed.get("mmu_pool"):
         facts.headroom_pool = int(parsed["mmu_pool"]["limit"])
     raws = {r["name"]: r for r in as_list(parsed.get("interfaces"))}
+    done: dict[str, Qos] = {}
     for name, iface in facts.interfaces.items():
-        raw = raws[name]
-        if raw.get("trust") == "dscp":
-            iface.dscp_to_tc = dscp_map
-        if raw.get("pfc_mode") == "on":
-            iface.pfc = frozenset(int(p) for p in str(raw.get("pfc_lines") or "").split())
-        if iface.pfc:
-            iface.watchdog = watchdog
-            if profile and "headroom" in profile:
-                iface.headroom = {p: Headroom(int(profile["headroom"]), xon=profile.get("resume")) for p in iface.pfc}
-        for q in as_list(raw.get("tx_queues")):
-            if q.get("strict"):
-                iface.strict |= {q["id"]}
-            if "ecn_min" in q:
-                iface.ecn[q["id"]] = Ecn(q["ecn_min"] * _UNIT.get(q["ecn_min_unit"], 0),
-                                         q["ecn_max"] * _UNIT.get(q["ecn_max_unit"], 0), q.get("ecn_probability"))
+        body = body_of[name]
+        qos = done.get(body)
+        if qos is None:
+            qos = done[body] = _port_qos(raws[name], dscp_map, watchdog, profile)
+        iface.dscp_to_tc, iface.pfc, iface.watchdog, iface.headroom, iface.strict, iface.ecn = qos
+
+
+def _port_qos(raw: dict[str, Any], dscp_map: dict[int, int], watchdog: bool,
+              profile: dict[str, Any] | None) -> Qos:
+    """One interface body's QoS values, in the order of :data:`Qos`."""
+    dscp_to_tc = dscp_map if raw.get("trust") == "dscp" else None
+    pfc = frozenset(int(p) for p in str(raw.get("pfc_lines") or "").split()) if raw.get("pfc_mode") == "on" else frozenset()
+    headroom: dict[int, Headroom] = {}
+    if pfc and profile and "headroom" in profile:
+        headroom = {p: Headroom(int(profile["headroom"]), xon=profile.get("resume")) for p in pfc}
+    strict: frozenset[int] = frozenset()
+    ecn: dict[int, Ecn] = {}
+    for q in as_list(raw.get("tx_queues")):
+        if q.get("strict"):
+            strict |= {q["id"]}
+        if "ecn_min" in q:
+            ecn[q["id"]] = Ecn(q["ecn_min"] * _UNIT.get(q["ecn_min_unit"], 0),
+                               q["ecn_max"] * _UNIT.get(q["ecn_max_unit"], 0), q.get("ecn_probability"))
+    return dscp_to_tc, pfc, (watchdog if pfc else None), headroom, strict, ecn
 
 
 def _split(text: str) -> tuple[str, list[str]]:
@@ -186,6 +201,6 @@ def parse(items: list[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[Devi
             raise ParseError(f"{files[0]}: {len(device_bodies)} interface blocks, ttp read {len(interfaces)}")
         p["interfaces"] = [{**bodies[body], **raw} for raw, body in zip(interfaces, device_bodies, strict=True)]
         facts = device_facts(dev, "eos", files, p, speed, default_mtu, "peer group")
-        _qos(facts, p)
+        _qos(facts, p, {raw["name"]: body for raw, body in zip(interfaces, device_bodies, strict=True)})
         out.append(facts)
     return out
