@@ -84,10 +84,13 @@ def test_nornir_loads_the_built_inventory(platform: str, tmp_path: Path) -> None
         host = nr.inventory.hosts[dev.name]
         assert host.hostname == dev.management.split("/")[0]
         assert host.platform == ("eos" if platform == "eos" else "frr")
-        assert [g.name for g in host.groups] == [dev.fabric, dev.role, platform]
+        assert [g.name for g in host.groups] == [platform, dev.fabric, dev.role]
         assert (host["asn"], host["role"], host["rail"], host["os"]) == (dev.asn, dev.role, dev.rail, platform)
         opts = host.get_connection_parameters("napalm")
         assert opts.platform == host.platform and opts.extras["timeout"] == 60
+        # the platform group's own options reach the driver (not hidden by defaults or other groups)
+        expected = {"eos": {"transport": "https"}, "frr": {"port": 22}, "sonic": {"port": 22, "sudo": True}}[platform]
+        assert opts.extras["optional_args"] == expected
         assert host.password is None, "no credentials in the inventory"
     hand_kept = (ROOT / "inventory" / "groups.yaml").read_text() + (ROOT / "inventory" / "defaults.yaml").read_text()
     assert "password" not in hand_kept.replace("never credentials", "")

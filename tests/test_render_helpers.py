@@ -17,13 +17,7 @@ PLATFORMS = ("frr", "eos", "sonic")
 
 def with_platform(intent: Intent, platform: str) -> Intent:
     """The same intent with every switch role on ``platform`` (the one-word change a user makes)."""
-    def switches(sw):  # type: ignore[no-untyped-def]
-        return sw.model_copy(update={role: getattr(sw, role).model_copy(update={"platform": platform})
-                                     for role in type(sw).model_fields})
-    return intent.model_copy(update={
-        "backend": intent.backend.model_copy(update={"switches": switches(intent.backend.switches)}),
-        "frontend": intent.frontend.model_copy(update={"switches": switches(intent.frontend.switches)}),
-    })
+    return intent.on_platform(platform)  # type: ignore[arg-type]
 
 
 @cache

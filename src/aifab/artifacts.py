@@ -42,7 +42,7 @@ def inventory_hosts(design: Design) -> dict[str, dict[str, Any]]:
         hosts[dev.name] = {
             "hostname": _bare(dev.management),
             "platform": NAPALM_PLATFORM[dev.platform],
-            "groups": [dev.fabric, dev.role, dev.platform],
+            "groups": [dev.platform, dev.fabric, dev.role],  # platform first: its connection options win
             "data": {"fabric": dev.fabric, "role": dev.role, "tier": dev.tier, "su": dev.su, "rail": dev.rail,
                      "pod": dev.pod, "pair": dev.pair, "asn": dev.asn, "os": dev.platform},
         }

@@ -15,6 +15,7 @@ class PlatformInfo:
     name: str
     loopback: str
     management: str
+    container_management: str  # in a container lab: cEOS calls it Management0 (facts section 8)
 
     def port(self, index: int, speed_gbps: int) -> str:
         """Interface name of front-panel port ``index`` (1-based)."""
@@ -26,7 +27,7 @@ class PlatformInfo:
 
 
 PLATFORMS = {
-    "eos": PlatformInfo("eos", "Loopback0", "Management1"),
-    "frr": PlatformInfo("frr", "lo", "eth0"),
-    "sonic": PlatformInfo("sonic", "Loopback0", "eth0"),
+    "eos": PlatformInfo("eos", "Loopback0", "Management1", "Management0"),
+    "frr": PlatformInfo("frr", "lo", "eth0", "eth0"),
+    "sonic": PlatformInfo("sonic", "Loopback0", "eth0", "eth0"),
 }

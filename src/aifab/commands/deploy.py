@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Nornir inventory directory (default: the running lab's, else OUT/inventory)")
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds to wait for sessions and routes (default 60)")
     p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
+    p.add_argument("--clab", type=Path, default=None, metavar="DIR",
+                   help="deploy to the containerlab cEOS lab exported into DIR (aifab lab export --clab): "
+                   "the intent as EOS, with DIR's inventory; OUT becomes DIR")
     p.set_defaults(handler=run)
 
 
@@ -58,9 +61,15 @@ def run(args: argparse.Namespace) -> int:
     from aifab.pipeline import build
 
     console = Console()
-    result = build(args.intent, args.out)
-    design = result.design
-    inventory = pick_inventory(design, args.out, args.inventory, console)
+    if args.clab is not None:
+        from aifab.clab import export_clab
+
+        args.out = args.clab
+        design, _ = export_clab(args.intent, args.clab)
+        inventory = args.inventory or args.clab / "inventory"
+    else:
+        design = build(args.intent, args.out).design
+        inventory = pick_inventory(design, args.out, args.inventory, console)
     report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout)
     for wave in report.waves:

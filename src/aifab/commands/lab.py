@@ -19,16 +19,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lab", help="run the design as FRR routers in network namespaces (needs root)",
                        description="One network namespace per switch (FRR + sshd) and per host, a veth per "
                        "cable, a management bridge; see docs/lab.md.")
-    p.add_argument("action", choices=("up", "down", "status"))
+    p.add_argument("action", choices=("up", "down", "status", "export"))
     p.add_argument("intent", type=Path, help="intent YAML file")
     p.add_argument("--state-dir", type=Path, help="lab state directory (default /run/aifab-lab/<cluster>)")
     p.add_argument("--configs", type=Path, help="up: boot switches with the rendered configs in DIR "
                    "(<device>.frr.conf, e.g. build/configs); default a minimal config")
     p.add_argument("--wait", type=float, metavar="SECONDS", help="up: wait until every designed BGP session is Established")
+    p.add_argument("--clab", action="store_true", help="export: a containerlab cEOS lab (topology, startup "
+                   "configs, Nornir inventory); see docs/clab.md")
+    p.add_argument("-o", "--out", type=Path, default=Path("build/clab"), help="export: output directory (default build/clab)")
+    p.add_argument("--ceos-image", default="ceos:latest", help="export: cEOS image (default ceos:latest)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "export":
+        return export(args)
     require()
     _, design = design_for(args.intent)
     console = Console()
@@ -49,6 +55,20 @@ def run(args: argparse.Namespace) -> int:
     console.print(status_table(current))
     healthy = current.up and all(len(s.processes) == len(PROCESSES) and s.established == len(s.sessions) for s in current.switches)
     return 0 if healthy else 1
+
+
+def export(args: argparse.Namespace) -> int:
+    """``aifab lab export --clab``: no root or Docker needed to write the files."""
+    from aifab.clab import export_clab
+    from aifab.errors import AifabError
+
+    if not args.clab:
+        raise AifabError("aifab lab export: say what to export: --clab")
+    _, files = export_clab(args.intent, args.out, args.ceos_image)
+    topo = next(f for f in files if f.suffix == ".yml" and f.parent.name == "clab")
+    print(f"wrote {len(files)} files to {args.out}: sudo containerlab deploy -t {topo}; then "
+          f"AIFAB_USERNAME=admin AIFAB_PASSWORD=admin aifab deploy {args.intent} --clab {args.out}")
+    return 0
 
 
 def status_table(st: LabStatus) -> Table:

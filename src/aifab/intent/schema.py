@@ -223,3 +223,13 @@ class Intent(Model):
     frontend: Frontend = Field(description="Storage/ordinary fabric.")
     management: Management = Field(default_factory=Management, description="Management network.")
     upgrade: Upgrade = Field(default_factory=Upgrade, description="Change and upgrade policy.")
+
+    def on_platform(self, platform: Platform) -> Intent:
+        """The same intent with every switch role on ``platform`` (the one-word change, everywhere)."""
+        def switches(sw: BackendSwitches | FrontendSwitches) -> BackendSwitches | FrontendSwitches:
+            return sw.model_copy(update={role: getattr(sw, role).model_copy(update={"platform": platform})
+                                         for role in type(sw).model_fields})
+        return self.model_copy(update={
+            "backend": self.backend.model_copy(update={"switches": switches(self.backend.switches)}),
+            "frontend": self.frontend.model_copy(update={"switches": switches(self.frontend.switches)}),
+        })

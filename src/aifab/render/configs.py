@@ -28,9 +28,9 @@ PUSHED = {"eos": "cfg", "frr": "frr.conf", "sonic": "frr.conf"}
 _SNIPPET_DIR = {"eos": "eos", "frr": "frr", "sonic": "frr"}
 
 
-def render_device(design: Design, dev: Device) -> dict[str, str]:
+def render_device(design: Design, dev: Device, container: bool = False) -> dict[str, str]:
     """The files of one device (file name -> text)."""
-    view = device_view(design, dev)
+    view = device_view(design, dev, container)
     return {f"{dev.name}.{suffix}": produce(view) for suffix, produce in OUTPUTS[view.platform].items()}
 
 

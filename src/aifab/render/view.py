@@ -411,8 +411,8 @@ def _zebra_interfaces(platform: str, loopback: str, dev: Device, mgmt: Managemen
     return tuple(sorted(out, key=lambda i: natural_key(i.name)))
 
 
-def device_view(design: Design, dev: Device) -> DeviceView:
-    """The view of ``dev`` for its platform."""
+def device_view(design: Design, dev: Device, container: bool = False) -> DeviceView:
+    """The view of ``dev`` for its platform (``container``: as a containerlab node, e.g. cEOS)."""
     platform = dev.platform
     info = PLATFORMS[platform]
     fabric = design.backend if dev.fabric == "backend" else design.frontend
@@ -421,7 +421,7 @@ def device_view(design: Design, dev: Device) -> DeviceView:
     if platform != "eos":
         ports.sort(key=lambda i: natural_key(i.name))
     lists = _prefix_lists(fabric, dev)
-    mgmt = Management(info.management, dev.management, design.management_gateway, MGMT_VRF if platform == "eos" else "")
+    mgmt = Management(info.container_management if container else info.management, dev.management, design.management_gateway, MGMT_VRF if platform == "eos" else "")
     qos = _qos(dev.qos) if dev.qos else None
     return DeviceView(
         hostname=dev.name,
