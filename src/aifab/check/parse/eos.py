@@ -93,6 +93,7 @@ READ = ("hostname ", "interface ", "ip prefix-list ", "route-map ", "router bgp 
         "priority-flow-control pause watchdog ", "platform trident mmu ")
 _BLOCK = re.compile(r"\n(?=\S)")  # a line at column 0 starts a block
 _NAMING = re.compile(r"^   (?:description|ip address) .*\n", re.M)  # an interface's own lines
+_NEIGHBOR_NOTE = re.compile(r"^   neighbor \S+ description .*\n", re.M)  # no rule reads these
 
 _SPEED = re.compile(r"(?:forced )?(\d+)(g|full)")
 _UNIT = {"bytes": 1, "kbytes": 1000, "mbytes": 1000 * 1000}  # EOS writes decimal units
@@ -171,6 +172,8 @@ def _split(text: str) -> tuple[str, list[str]]:
             head, _, body = block.partition("\n")
             device.append(head + "\n" + "".join(_NAMING.findall(body)))
             bodies.append(_NAMING.sub("", body))
+        elif block.startswith("router bgp "):
+            device.append(_NEIGHBOR_NOTE.sub("", block))
         else:
             device.append(block)
     return "".join(device), bodies
