@@ -41,6 +41,14 @@ def to_net(prefix: str) -> Net:
     return Net(addr, plen, addr & mask, (addr & mask) | (~mask & MASK))
 
 
+class _Nets(dict[str, Net]):
+    """Prefix -> Net, each distinct string converted once, on first lookup."""
+
+    def __missing__(self, prefix: str) -> Net:
+        n = self[prefix] = to_net(prefix)
+        return n
+
+
 def overlaps(a: str, b: str) -> bool:
     """True when two prefixes (CIDR or bare addresses) share any address."""
     return to_net(a).overlaps(to_net(b))
@@ -78,15 +86,11 @@ class CheckContext:
     design: Design
     facts: dict[str, DeviceFacts] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # device -> why its files could not be parsed
-    _nets: dict[str, Net] = field(default_factory=dict, repr=False)
-    _foreign: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
+    _nets: _Nets = field(default_factory=_Nets, repr=False)
 
     def net(self, prefix: str) -> Net:
         """``prefix`` as integers (memoised: the same strings recur across rules)."""
-        n = self._nets.get(prefix)
-        if n is None:
-            n = self._nets[prefix] = to_net(prefix)
-        return n
+        return self._nets[prefix]
 
     @cached_property
     def devices(self) -> dict[str, Device]:
@@ -103,6 +107,11 @@ class CheckContext:
                 if peer_port is not None:
                     out.append(Cable(dev, port, self.devices[port.peer], peer_port))
         return out
+
+    @cached_property
+    def cable_ends(self) -> list[tuple[Cable, Interface | None, Interface | None]]:
+        """Every cable with the parsed interfaces at its ``a`` and ``b`` ends (None where not parsed)."""
+        return [(c, self.interface(c.a.name, c.a_port.name), self.interface(c.b.name, c.b_port.name)) for c in self.cables]
 
     @cached_property
     def owners(self) -> dict[int, list[tuple[str, str]]]:
@@ -144,12 +153,11 @@ class CheckContext:
 
     def foreign(self, fabric: str, prefix: str) -> bool:
         """True when ``prefix`` overlaps a pool of the fabric other than ``fabric``."""
-        key = (fabric, prefix)
-        hit = self._foreign.get(key)
-        if hit is None:
-            n = self.net(prefix)
-            hit = self._foreign[key] = any(n.first <= p.last and p.first <= n.last for p in self._foreign_pools[fabric])
-        return hit
+        n = self.net(prefix)
+        for p in self._foreign_pools[fabric]:
+            if n.first <= p.last and p.first <= n.last:
+                return True
+        return False
 
     def unparsed_owner(self, address: str) -> bool:
         """True when the Design gives ``address`` to a switch whose files were not parsed (CFG001 reports it)."""

@@ -27,9 +27,11 @@ def unique_loopbacks(ctx: CheckContext) -> Iterator[Hit]:
       "an address on two interfaces makes the /31 ambiguous: ARP, BGP next hops and sessions land on the wrong switch")
 def unique_addresses(ctx: CheckContext) -> Iterator[Hit]:
     for holders in ctx.owners.values():
+        if len(holders) < 2:
+            continue  # unique
         routed = [(d, i) for d, i in holders if not is_loopback(i)]
-        if len(holders) < 2 or not routed:
-            continue  # unique, or loopbacks only (ADDR001)
+        if not routed:
+            continue  # loopbacks only (ADDR001)
         for device, iface in routed:
             others = ", ".join(f"{d} {i}" for d, i in holders if (d, i) != (device, iface))
             address = ctx.facts[device].interfaces[iface].address
@@ -45,8 +47,7 @@ def is_loopback(interface: str) -> bool:
 @rule("ADDR003", Severity.ERROR, "both ends of a cable share one /31",
       "a point-to-point link needs its two addresses on the same /31 (RFC 3021) or the link carries nothing")
 def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
-    for c in ctx.cables:
-        a, b = ctx.interface(c.a.name, c.a_port.name), ctx.interface(c.b.name, c.b_port.name)
+    for c, a, b in ctx.cable_ends:
         if a is None or b is None:
             missing = [f"{d.name} {p.name}" for d, p, i in ((c.a, c.a_port, a), (c.b, c.b_port, b))
                        if i is None and d.name in ctx.facts]

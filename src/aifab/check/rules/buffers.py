@@ -36,10 +36,12 @@ def headroom_per_port(ctx: CheckContext) -> Iterator[Hit]:
                     continue  # PFC off there: QOS001's finding, and no headroom is owed
                 pg = policy.tc_to_pg[prio]
                 h = iface.headroom.get(pg)
+                if h is not None and h.size >= need.size and (h.xoff is None or h.xoff >= need.xoff):
+                    continue
                 where = f"PG {pg} ({speed}G, {port.length_m:g} m cable, MTU {mtu})"
                 if h is None:
                     bad.append((port.name, f"{where}: no headroom reserved, {need.size} bytes needed"))
-                elif h.size < need.size or (h.xoff is not None and h.xoff < need.xoff):
+                else:
                     got = f"size {h.size}" + (f", xoff {h.xoff}" if h.xoff is not None else "")
                     bad.append((port.name, f"{where}: headroom {got} < the {need.model} formula's size {need.size}"
                                            + (f", xoff {need.xoff}" if h.xoff is not None else "")))

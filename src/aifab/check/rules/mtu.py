@@ -16,8 +16,7 @@ from aifab.check.registry import rule
 @rule("MTU001", Severity.ERROR, "MTU equal at both ends of each cable",
       "a frame larger than the far end's MTU is dropped silently; RoCE sets DF and never fragments")
 def mtu_both_ends(ctx: CheckContext) -> Iterator[Hit]:
-    for c in ctx.cables:
-        a, b = ctx.interface(c.a.name, c.a_port.name), ctx.interface(c.b.name, c.b_port.name)
+    for c, a, b in ctx.cable_ends:
         if a is not None and b is not None and a.mtu is not None and b.mtu is not None and a.mtu != b.mtu:
             yield Hit(c.a.fabric, c.a.name, a.name, f"MTU {a.mtu} but {c.b.name} {b.name} has MTU {b.mtu}")
 
@@ -26,8 +25,7 @@ def mtu_both_ends(ctx: CheckContext) -> Iterator[Hit]:
       "hosts and every hop are sized for the fabric MTU; a smaller port MTU drops full-size frames on that path")
 def fabric_mtu(ctx: CheckContext) -> Iterator[Hit]:
     mismatched = set()  # ports of cables whose ends differ: MTU001 reports those
-    for c in ctx.cables:
-        a, b = ctx.interface(c.a.name, c.a_port.name), ctx.interface(c.b.name, c.b_port.name)
+    for c, a, b in ctx.cable_ends:
         if a is not None and b is not None and a.mtu is not None and b.mtu is not None and a.mtu != b.mtu:
             mismatched |= {(c.a.name, a.name), (c.b.name, b.name)}
     for dev, facts in ctx.checked():

@@ -35,13 +35,18 @@ def dscp_map(ctx: CheckContext) -> Iterator[Hit]:
     for dev, _, policy, ports in policed_ports(ctx):
         want = dict(enumerate(policy.dscp_to_tc))
         bad = []
+        same: dict[int, int] | None = want  # a map found equal to the policy's (ports often share one)
         for port, iface in ports:
             got = iface.dscp_to_tc
+            if got is same:
+                continue
             if got is None:
                 bad.append((port.name, "does not classify by DSCP (no DSCP trust)"))
             elif got != want:
                 diff = [f"DSCP {d} -> TC {got.get(d, 'none')} (policy {t})" for d, t in want.items() if got.get(d) != t]
                 bad.append((port.name, ", ".join(diff[:4]) + (f" and {len(diff) - 4} more" if len(diff) > 4 else "")))
+            else:
+                same = got
         yield from grouped(dev, bad, len(ports))
 
 
