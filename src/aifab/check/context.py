@@ -154,10 +154,7 @@ class CheckContext:
     def foreign(self, fabric: str, prefix: str) -> bool:
         """True when ``prefix`` overlaps a pool of the fabric other than ``fabric``."""
         n = self.net(prefix)
-        for p in self._foreign_pools[fabric]:
-            if n.first <= p.last and p.first <= n.last:
-                return True
-        return False
+        return any(n.first <= p.last and p.first <= n.last for p in self._foreign_pools[fabric])
 
     def unparsed_owner(self, address: str) -> bool:
         """True when the Design gives ``address`` to a switch whose files were not parsed (CFG001 reports it)."""
