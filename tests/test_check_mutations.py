@@ -308,3 +308,15 @@ def test_intent_without_watchdog_warns_qos007_and_still_builds(tmp_path: Path) -
     design = build(intent, tmp_path / "build").design  # checks run: warnings do not fail the build
     findings = run_checks(design, tmp_path / "build")
     assert [(f.rule, f.severity.value, f.fabric, f.device) for f in findings] == [("QOS007", "warning", "backend", "")]
+
+
+def test_rules_give_the_same_findings_in_one_process_and_in_two(cluster: Built, tmp_path: Path) -> None:
+    """The forked rule process (BGP, ISO families) and this one together report what one process does."""
+    out = copy_configs(cluster, tmp_path)
+    for rule_id in ("BGP002", "ISO003", "ADDR002", "QOS001"):
+        file, pattern, replacement, _ = eos_case(cluster, rule_id)
+        path = out / "configs" / file
+        path.write_text(re.sub(pattern, replacement, path.read_text(), count=1, flags=re.M))
+    serial, forked = run_checks(cluster.design, out, jobs=1), run_checks(cluster.design, out, jobs=2)
+    assert {f.rule for f in serial} == {"BGP002", "ISO003", "ADDR002", "QOS001"}
+    assert forked == serial

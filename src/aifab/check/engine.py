@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from aifab.check.context import CheckContext
 from aifab.check.findings import Finding, Severity, has_errors, sort_findings
-from aifab.check.parse import parse_build
-from aifab.check.registry import Rule, all_rules
+from aifab.check.parse import POOL_THRESHOLD, parse_build
+from aifab.check.registry import RULES, Rule, all_rules
 from aifab.design.model import Design
 from aifab.errors import AifabError
 
 SHOWN = 20  # error findings quoted in a failed build's message
+# Rule families run in a second process on large builds: BGP and ISO resolve every session
+# (the costliest shared indexes); the other families share the cable and port indexes.
+FORKED_FAMILIES = frozenset({"BGP", "ISO"})
+_forked_ctx: CheckContext | None = None  # the context a forked rule process inherits
 
 
 class CheckFailed(AifabError):
@@ -47,10 +54,23 @@ class Report:
         return out
 
 
-def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool) -> tuple[list[Finding], dict[str, str]]:
+def _run(ctx: CheckContext, rules: list[Rule]) -> list[Finding]:
+    return [Finding(r.id, r.severity, h.fabric, h.device, h.subject, h.message) for r in rules for h in r.func(ctx)]
+
+
+def _run_forked(rule_ids: list[str]) -> list[Finding]:
+    assert _forked_ctx is not None
+    return _run(_forked_ctx, [RULES[i] for i in rule_ids])
+
+
+def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int = 1) -> tuple[list[Finding], dict[str, str]]:
     """Findings of ``rules`` over one context, and the rules skipped (``configs`` rules without configs,
-    ``batfish`` rules, which :func:`aifab.check.batfish.batfish_report` runs)."""
-    out: list[Finding] = []
+    ``batfish`` rules, which :func:`aifab.check.batfish.batfish_report` runs).
+
+    With ``jobs`` > 1 and at least ``POOL_THRESHOLD`` parsed devices, the :data:`FORKED_FAMILIES`
+    run in a forked process (it inherits the context) while this process runs the others."""
+    global _forked_ctx
+    run: list[Rule] = []
     skipped: dict[str, str] = {}
     for r in rules:
         if r.scope == "batfish":
@@ -58,7 +78,18 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool) -> tuple[
         elif r.scope == "configs" and not with_configs:
             skipped[r.id] = "no rendered configs to check"
         else:
-            out += [Finding(r.id, r.severity, h.fabric, h.device, h.subject, h.message) for h in r.func(ctx)]
+            run.append(r)
+    forked = [r for r in run if r.family in FORKED_FAMILIES]
+    if jobs < 2 or len(ctx.facts) < POOL_THRESHOLD or not forked:
+        return sort_findings(_run(ctx, run)), skipped
+    _forked_ctx = ctx
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+            future = pool.submit(_run_forked, [r.id for r in forked])
+            out = _run(ctx, [r for r in run if r.family not in FORKED_FAMILIES])
+            out += future.result()
+    finally:
+        _forked_ctx = None
     return sort_findings(out), skipped
 
 
@@ -78,14 +109,15 @@ def _no_gc() -> Iterator[None]:
 def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None) -> Report:
     """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.
 
-    ``jobs`` bounds the parser processes (default: the CPUs available).
+    ``jobs`` bounds the parser and rule processes (default: the CPUs available).
     """
     configs = Path(build_dir) / "configs" if build_dir is not None else None
     with_configs = configs is not None and configs.is_dir()
     rules = all_rules()
+    jobs = jobs or len(os.sched_getaffinity(0))
     with _no_gc():
         facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
-        findings, skipped = evaluate(CheckContext(design, facts, unreadable), rules, with_configs)
+        findings, skipped = evaluate(CheckContext(design, facts, unreadable), rules, with_configs, jobs)
     return Report(design.cluster, len(design.devices()), len(facts), tuple(rules), skipped, tuple(findings))
 
 
