@@ -91,9 +91,12 @@ interface {{ name }}
 # The first words of the blocks DEVICE reads; no rule reads any other block.
 READ = ("hostname ", "interface ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
         "priority-flow-control pause watchdog ", "platform trident mmu ")
+# Patterns start with a newline (a literal the regex engine searches fast) and match one line.
 _BLOCK = re.compile(r"\n(?=\S)")  # a line at column 0 starts a block
-_NAMING = re.compile(r"^   (?:description|ip address) .*\n", re.M)  # an interface's own lines
-_NEIGHBOR_NOTE = re.compile(r"^   neighbor \S+ description .*\n", re.M)  # no rule reads these
+_HEADER = re.compile(r"\ninterface [^\n]*")
+_NAMING = re.compile(r"\n   (?:description|ip address) [^\n]*")  # an interface's own lines
+_NAMED = re.compile(r"\n(?:interface |   (?:description|ip address) )[^\n]*")  # headers and naming lines
+_NEIGHBOR_NOTE = re.compile(r"\n   neighbor \S+ description [^\n]*")  # no rule reads these
 
 _SPEED = re.compile(r"(?:forced )?(\d+)(g|full)")
 _UNIT = {"bytes": 1, "kbytes": 1000, "mbytes": 1000 * 1000}  # EOS writes decimal units
@@ -161,28 +164,18 @@ def _port_qos(raw: dict[str, Any], dscp_map: dict[int, int], watchdog: bool,
 
 def _split(text: str) -> tuple[str, list[str]]:
     """The text DEVICE reads, and each interface's body without its naming lines (in file order)."""
-    device: list[str] = []
-    bodies: list[str] = []
-    for block in _BLOCK.split(text if text.endswith("\n") else text + "\n"):
-        if not block.startswith(READ):
-            continue
-        if not block.endswith("\n"):
-            block += "\n"
-        if block.startswith("interface "):
-            head, _, body = block.partition("\n")
-            device.append(head + "\n" + "".join(_NAMING.findall(body)))
-            bodies.append(_NAMING.sub("", body))
-        elif block.startswith("router bgp "):
-            device.append(_NEIGHBOR_NOTE.sub("", block))
-        else:
-            device.append(block)
-    return "".join(device), bodies
+    blocks = _BLOCK.split(text.rstrip("\n"))  # blocks without their last newline
+    device = [(_NEIGHBOR_NOTE.sub("", b) if b.startswith("router bgp ") else b) + "\n"
+              for b in blocks if b.startswith(READ) and not b.startswith("interface ")]
+    interfaces = "".join("\n" + b for b in blocks if b.startswith("interface "))
+    device.append("".join(_NAMED.findall(interfaces))[1:] + "\n")
+    return "".join(device), _HEADER.split(_NAMING.sub("", interfaces))[1:]
 
 
 def _bodies(texts: set[str]) -> dict[str, dict[str, Any]]:
     """PORT's result for each distinct interface body (the name excluded)."""
     order = list(texts)
-    parsed = run_ttp(PORT, ["".join(f"interface {i}\n{body}" for i, body in enumerate(order))])[0]
+    parsed = run_ttp(PORT, ["".join(f"interface {i}{body}\n" for i, body in enumerate(order))])[0]
     by_index = {r["name"]: r for r in as_list(parsed.get("interfaces"))}
     out = {}
     for i, body in enumerate(order):
