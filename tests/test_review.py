@@ -34,7 +34,7 @@ def test_unchanged_intent_changes_nothing(repo: Path, tmp_path: Path) -> None:
     assert "0 devices change" in to_review_markdown(r)
 
 
-def test_backend_cable_length_touches_only_backend_leaves(repo: Path, tmp_path: Path) -> None:
+def test_backend_mtu_touches_every_backend_switch_and_no_frontend_one(repo: Path, tmp_path: Path) -> None:
     path = repo / "intent" / "lab.yaml"
     path.write_text(path.read_text().replace("cables: {server_leaf: 3, leaf_spine: 20}", "cables: {server_leaf: 3, leaf_spine: 20, spine_core: 100}\n  mtu: 9000"))
     r = review(path, "main", tmp_path / "out")
