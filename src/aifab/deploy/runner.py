@@ -119,20 +119,22 @@ class Deployer:
         self.carrying: dict[str, bool] = {}
 
     def _run(self, names: list[str], task: Callable[..., object], what: str) -> dict[str, str]:
-        """Run ``task`` on ``names`` in parallel; returns failures (host -> reason)."""
+        """Run ``task`` on ``names`` in parallel; returns failures (host -> reason), each audited."""
+        return self._run_results(names, task, what)[1]
+
+    def _run_results(self, names: list[str], task: Callable[..., object], what: str
+                     ) -> tuple[AggregatedResult, dict[str, str]]:
         res = self.nr.filter(filter_func=lambda h: h.name in names).run(task=task, name=what)
         failures = _errors(res)
         for host, reason in failures.items():
             self.audit.write(f"{what}-failed", host, reason=reason)
-        return failures
+        return res, failures
 
     def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
         """Load every candidate; returns (diffs, failures) and notes which devices carry traffic."""
         diffs: dict[str, str] = {}
-        failures: dict[str, str] = {}
-        res = self.nr.filter(filter_func=lambda h: h.name in names).run(
-            task=lambda task: load_candidate(task, self.rendered.configs[task.host.name]), name="load")
-        failures.update(_errors(res))
+        res, failures = self._run_results(
+            names, lambda task: load_candidate(task, self.rendered.configs[task.host.name]), "load")
         for host, multi in res.items():
             if not multi.failed:
                 diffs[host] = multi[0].diff or ""
