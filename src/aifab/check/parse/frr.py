@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import as_list, device_facts, run_ttp
+from aifab.check.parse.text import as_list, device_facts, interfaces, run_ttp
 
 FRR_CONF = """
 <group name="system">
@@ -160,7 +160,7 @@ def _no_mtu(_: str) -> int | None:
 def parse_texts(items: list[tuple[str, str, tuple[str, ...], str]]) -> list[DeviceFacts]:
     """Facts from frr.conf text alone, for each ``(device, platform, file names, frr.conf text)``."""
     parsed = run_ttp(FRR_CONF, [text for _, _, _, text in items])
-    return [device_facts(dev, platform, files, p, _no_speed, _no_mtu, "peer-group")
+    return [device_facts(dev, platform, files, p, interfaces(as_list(p.get("interfaces")), _no_speed, _no_mtu), "peer-group")
             for (dev, platform, files, _), p in zip(items, parsed, strict=True)]
 
 

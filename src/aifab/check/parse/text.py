@@ -7,6 +7,7 @@ lines joined by ttp (``joinmatches``) and split here.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -43,6 +44,26 @@ def run_ttp(template: str, texts: list[str]) -> list[dict[str, Any]]:
     return [r if isinstance(r, dict) else {} for r in results]
 
 
+def run_ttp_shared(template: str, devices: list[list[str]]) -> list[dict[str, Any]]:
+    """Parse each device's text, given as chunks (each the blocks of one kind, in file order), with one
+    ttp template; a chunk found in several devices of the batch is parsed once and its result shared.
+
+    A device's other chunks are parsed together as one text. The results are read-only."""
+    seen = Counter(chunk for chunks in devices for chunk in chunks)
+    own = ["".join(c for c in chunks if seen[c] == 1) for chunks in devices]
+    distinct = list(dict.fromkeys([*own, *(c for c, n in seen.items() if n > 1)]))
+    results = dict(zip(distinct, run_ttp(template, distinct), strict=True))
+    out = []
+    for chunks, text in zip(devices, own, strict=True):
+        merged = dict(results[text])
+        for chunk in chunks:
+            if seen[chunk] > 1:
+                for key, value in results[chunk].items():
+                    merged[key] = as_list(merged[key]) + as_list(value) if key in merged else value
+        out.append(merged)
+    return out
+
+
 def as_list(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
@@ -54,47 +75,57 @@ def _lines(value: Any) -> list[str]:
     return str(value).splitlines() if value else []
 
 
-def neighbors(lines: list[str], group_word: str) -> tuple[dict[str, Neighbor], dict[str, int | None]]:
+def neighbors(lines: list[str], group_word: str, remote: dict[str, str] | None = None,
+              member: dict[str, str] | None = None) -> tuple[dict[str, Neighbor], dict[str, int | None]]:
     """``neighbor X ...`` lines (without the keyword) -> neighbors by address, and peer groups' remote-as.
 
     ``X`` is an address or a peer group name; a neighbor without remote-as takes its group's.
     ``group_word`` is how the platform spells membership: ``peer group`` (EOS) or ``peer-group`` (FRR).
+    ``remote`` (name -> remote-as word) and ``member`` (name -> peer group) hold lines a parser read
+    before; ``lines`` add to them.
     """
-    remote: dict[str, int] = {}
-    member: dict[str, str] = {}
+    remote = dict(remote or {})
+    member = dict(member or {})
     groups: dict[str, int | None] = {}
     for line in lines:
         name, _, rest = line.partition(" ")
         if rest == group_word:
-            groups.setdefault(name, None)
+            groups[name] = None
         elif rest.startswith("remote-as "):
-            value = rest.split()[1]
-            remote[name] = int(value) if value.isdigit() else -1  # ``external``/``internal``: no number to compare
+            remote[name] = rest.split()[1]
         elif rest.startswith(group_word + " "):
             member[name] = rest[len(group_word) + 1:].strip()
+    asn = {name: int(value) if value.isdigit() else -1 for name, value in remote.items()}  # ``external``: no number
     for g in groups:
-        groups[g] = remote.get(g)
+        groups[g] = asn.get(g)
     out = {}
-    for name in [*remote, *member]:
+    for name in (*remote, *member):
         if name in groups or name in out or not name[:1].isdigit():
             continue
         group = member.get(name)
-        out[name] = Neighbor(name, remote.get(name, groups.get(group) if group else None), group)
+        out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group)
     return out, groups
 
 
-def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dict[str, Any],
-                 speed: Callable[[str], int | None], default_mtu: Callable[[str], int | None],
-                 group_word: str) -> DeviceFacts:
-    """Typed facts from a text parser's result."""
-    facts = DeviceFacts(device, platform, files, hostname=(parsed.get("system") or {}).get("hostname"))
-    for raw in as_list(parsed.get("interfaces")):
+def interfaces(raws: list[dict[str, Any]], speed: Callable[[str], int | None],
+               default_mtu: Callable[[str], int | None]) -> dict[str, Interface]:
+    """Interfaces from a text parser's ``interfaces[]`` result (name, address, mtu, description, speed, shutdown)."""
+    out = {}
+    for raw in raws:
         name = raw["name"]
-        facts.interfaces[name] = Interface(
+        out[name] = Interface(
             name=name, address=raw.get("address"), mtu=raw.get("mtu", default_mtu(name)),
             description=raw.get("description"), speed=speed(raw["speed"]) if raw.get("speed") else None,
             shutdown=bool(raw.get("shutdown")))
-    lo = facts.interfaces.get(PLATFORMS[platform].loopback)
+    return out
+
+
+def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dict[str, Any],
+                 ifaces: dict[str, Interface], group_word: str,
+                 remote: dict[str, str] | None = None, member: dict[str, str] | None = None) -> DeviceFacts:
+    """Typed facts from a text parser's result, its interfaces, and neighbor lines read outside ttp."""
+    facts = DeviceFacts(device, platform, files, hostname=(parsed.get("system") or {}).get("hostname"), interfaces=ifaces)
+    lo = ifaces.get(PLATFORMS[platform].loopback)
     facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
     for raw in as_list(parsed.get("prefix_lists")):
         entries = facts.prefix_lists.setdefault(raw["name"], [])
@@ -110,7 +141,7 @@ def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dic
     if isinstance(bgp, list):
         bgp = bgp[0] if bgp else None
     if bgp and "asn" in bgp:
-        nbrs, groups = neighbors(_lines(bgp.get("neighbor_lines")), group_word)
+        nbrs, groups = neighbors(_lines(bgp.get("neighbor_lines")), group_word, remote, member)
         redistribute = []
         for line in _lines(bgp.get("redistribute_lines")):
             words = line.split()  # "connected route-map RM"

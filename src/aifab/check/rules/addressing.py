@@ -26,9 +26,7 @@ def unique_loopbacks(ctx: CheckContext) -> Iterator[Hit]:
 @rule("ADDR002", Severity.ERROR, "interface addresses are unique",
       "an address on two interfaces makes the /31 ambiguous: ARP, BGP next hops and sessions land on the wrong switch")
 def unique_addresses(ctx: CheckContext) -> Iterator[Hit]:
-    for holders in ctx.owners.values():
-        if len(holders) < 2:
-            continue  # unique
+    for holders in ctx.addresses.shared.values():
         routed = [(d, i) for d, i in holders if not is_loopback(i)]
         if not routed:
             continue  # loopbacks only (ADDR001)
@@ -47,6 +45,7 @@ def is_loopback(interface: str) -> bool:
 @rule("ADDR003", Severity.ERROR, "both ends of a cable share one /31",
       "a point-to-point link needs its two addresses on the same /31 (RFC 3021) or the link carries nothing")
 def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
+    nets = ctx.addresses.nets
     for c, a, b in ctx.cable_ends:
         if a is None or b is None:
             missing = [f"{d.name} {p.name}" for d, p, i in ((c.a, c.a_port, a), (c.b, c.b_port, b))
@@ -60,7 +59,7 @@ def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
                 if not i.address:
                     yield Hit(dev.fabric, dev.name, i.name, f"cabled port {i.name} has no address")
             continue
-        na, nb = ctx.net(a.address), ctx.net(b.address)
-        if na.plen != 31 or nb.plen != 31 or na.first != nb.first or na.addr == nb.addr:
+        (na, la), (nb, lb) = nets[a.address], nets[b.address]
+        if la != 31 or lb != 31 or na >> 1 != nb >> 1 or na == nb:
             yield Hit(c.a.fabric, c.a.name, a.name,
                       f"{a.address} and {c.b.name} {b.name} {b.address} are not the two ends of one /31")

@@ -43,9 +43,8 @@ def design_isolated(ctx: CheckContext) -> Iterator[Hit]:
 def no_foreign_prefix(ctx: CheckContext) -> Iterator[Hit]:
     for dev, facts in ctx.checked():
         other = _other(ctx, dev.fabric)
-        for iface in facts.interfaces.values():
-            if iface.address and ctx.foreign(dev.fabric, iface.address):
-                yield Hit(dev.fabric, dev.name, iface.name, f"address {iface.address} is in the {other.name} fabric's pools")
+        for iface in ctx.foreign_interfaces(dev.name, dev.fabric):
+            yield Hit(dev.fabric, dev.name, iface.name, f"address {iface.address} is in the {other.name} fabric's pools")
         for prefix in facts.advertised():
             if ctx.foreign(dev.fabric, prefix):
                 yield Hit(dev.fabric, dev.name, prefix, f"{other.name} prefix {prefix} advertised into the {dev.fabric} fabric")
@@ -54,13 +53,14 @@ def no_foreign_prefix(ctx: CheckContext) -> Iterator[Hit]:
 @rule("ISO003", Severity.ERROR, "no BGP session crosses the fabrics",
       "a session between the fabrics exchanges routes between them, which isolation forbids")
 def no_cross_session(ctx: CheckContext) -> Iterator[Hit]:
-    for dev, facts in ctx.checked():
-        if facts.bgp is None:
-            continue
+    devices = ctx.devices
+    for dev, n, peer in ctx.foreign_neighbors:
         other = _other(ctx, dev.fabric)
-        for n in facts.bgp.neighbors.values():
-            peer = ctx.peer_of(dev.name, n.address)
-            if peer in ctx.devices and ctx.devices[peer].fabric != dev.fabric:
-                yield Hit(dev.fabric, dev.name, n.address, f"session to {peer} of the {other.name} fabric")
-            elif ctx.foreign(dev.fabric, n.address):
-                yield Hit(dev.fabric, dev.name, n.address, f"neighbor {n.address} is in the {other.name} fabric's pools")
+        if peer in devices and devices[peer].fabric != dev.fabric:
+            yield Hit(dev.fabric, dev.name, n.address, f"session to {peer} of the {other.name} fabric")
+        else:
+            yield Hit(dev.fabric, dev.name, n.address, f"neighbor {n.address} is in the {other.name} fabric's pools")
+    for s in ctx.sessions:
+        dev = s.device
+        if s.peer in devices and devices[s.peer].fabric != dev.fabric:
+            yield Hit(dev.fabric, dev.name, s.neighbor.address, f"session to {s.peer} of the {_other(ctx, dev.fabric).name} fabric")
