@@ -78,6 +78,7 @@ class Addresses(NamedTuple):
     owner: dict[int, tuple[str, str]]  # address -> the first (device, interface) holding it
     shared: dict[int, list[tuple[str, str]]]  # address held more than once -> every holder
     subnets: dict[str, dict[int, dict[int, Interface]]]  # device -> prefix length -> network -> interface
+    foreign: dict[str, list[Interface]]  # device -> its interfaces whose subnet overlaps the other fabric's pools
 
 
 @dataclass
@@ -116,13 +117,17 @@ class CheckContext:
 
     @cached_property
     def addresses(self) -> Addresses:
-        """Owners and connected subnets of every configured interface address, in one pass."""
+        """Owners, connected subnets and foreign subnets of every configured interface address, in one pass."""
         nets: dict[str, tuple[int, int]] = {}
         owner: dict[int, tuple[str, str]] = {}
         shared: dict[int, list[tuple[str, str]]] = {}
         subnets: dict[str, dict[int, dict[int, Interface]]] = {}
+        foreign: dict[str, list[Interface]] = {}
+        pools = self._foreign_pools
+        devices = self.devices
         for name, facts in self.facts.items():
             by_len: dict[int, dict[int, Interface]] = {}
+            other = pools[devices[name].fabric] if name in devices else []
             for iface in facts.interfaces.values():
                 cidr = iface.address
                 if not cidr:
@@ -138,9 +143,16 @@ class CheckContext:
                 on_len = by_len.get(plen)
                 if on_len is None:
                     on_len = by_len[plen] = {}
-                on_len[addr & _MASKS[plen]] = iface
+                mask = _MASKS[plen]
+                lo = addr & mask
+                on_len[lo] = iface
+                hi = lo | (~mask & MASK)
+                for first, last in other:
+                    if lo <= last and first <= hi:
+                        foreign.setdefault(name, []).append(iface)
+                        break
             subnets[name] = by_len
-        return Addresses(nets, owner, shared, subnets)
+        return Addresses(nets, owner, shared, subnets, foreign)
 
     @cached_property
     def designed_owner(self) -> dict[int, str]:
@@ -164,20 +176,6 @@ class CheckContext:
         n = to_net(prefix)
         return any(n.first <= last and first <= n.last for first, last in self._foreign_pools[fabric])
 
-    def foreign_interfaces(self, device: str, fabric: str) -> list[Interface]:
-        """The device's interfaces whose address overlaps a pool of the fabric other than ``fabric``."""
-        nets, other, out = self.addresses.nets, self._foreign_pools[fabric], []
-        for iface in self.facts[device].interfaces.values():
-            if iface.address:
-                addr, plen = nets[iface.address]
-                mask = _MASKS[plen]
-                lo, hi = addr & mask, addr | (~mask & MASK)
-                for first, last in other:
-                    if lo <= last and first <= hi:
-                        out.append(iface)
-                        break
-        return out
-
     def unparsed_owner(self, address: str) -> bool:
         """True when the Design gives ``address`` to a switch whose files were not parsed (CFG001 reports it)."""
         if len(self.facts) == len(self.devices):
@@ -200,21 +198,30 @@ class CheckContext:
         sessions: list[Session] = []
         foreign: list[tuple[Device, Neighbor, str | None]] = []
         index = self.addresses
-        subnets = index.subnets
+        owner = index.owner
         pools = self._foreign_pools
         partial = len(self.facts) != len(self.devices)
         for dev, facts in self.checked():
             if facts.bgp is None:
                 continue
-            other = pools[dev.fabric]
-            mine = subnets.get(dev.name, {})
+            name, other = dev.name, pools[dev.fabric]
+            mine = list(index.subnets.get(name, {}).items())
             for n in facts.bgp.neighbors.values():
                 addr = int.from_bytes(inet_aton(n.address), "big")
-                peer = _peer(index, dev.name, addr)
-                if any(first <= addr <= last for first, last in other):
-                    foreign.append((dev, n, peer))
-                elif not (partial and self.unparsed_owner(n.address)):
-                    sessions.append(Session(dev, facts, n, _connected(mine, addr), peer))
+                held = owner.get(addr)
+                peer = held[0] if held is not None and held[0] != name else _peer(index, name, addr)
+                local = None
+                for plen, on_len in mine:
+                    local = on_len.get(addr & _MASKS[plen])
+                    if local is not None:
+                        break
+                for first, last in other:
+                    if first <= addr <= last:
+                        foreign.append((dev, n, peer))
+                        break
+                else:
+                    if not (partial and self.unparsed_owner(n.address)):
+                        sessions.append(Session(dev, facts, n, local, peer))
         return sessions, foreign
 
     @property

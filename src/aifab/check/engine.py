@@ -5,24 +5,23 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
+from aifab.check import forked
 from aifab.check.context import CheckContext
 from aifab.check.findings import Finding, Severity, has_errors, sort_findings
 from aifab.check.parse import POOL_THRESHOLD, parse_build
-from aifab.check.registry import RULES, Rule, all_rules
+from aifab.check.registry import Rule, all_rules
 from aifab.design.model import Design
 from aifab.errors import AifabError
 
 SHOWN = 20  # error findings quoted in a failed build's message
-# Rule families run in a second process on large builds: BGP and ISO resolve every session
-# (the costliest shared indexes); the other families share the cable and port indexes.
-FORKED_FAMILIES = frozenset({"BGP", "ISO"})
-_forked_ctx: CheckContext | None = None  # the context a forked rule process inherits
+# Rule families run in a second process on large builds: BGP, ISO and ADDR read the address and
+# session indexes (the costliest); the others read the port indexes. Both halves read the cables,
+# which are built before the fork.
+FORKED_FAMILIES = frozenset({"BGP", "ISO", "ADDR"})
 
 
 class CheckFailed(AifabError):
@@ -58,18 +57,12 @@ def _run(ctx: CheckContext, rules: list[Rule]) -> list[Finding]:
     return [Finding(r.id, r.severity, h.fabric, h.device, h.subject, h.message) for r in rules for h in r.func(ctx)]
 
 
-def _run_forked(rule_ids: list[str]) -> list[Finding]:
-    assert _forked_ctx is not None
-    return _run(_forked_ctx, [RULES[i] for i in rule_ids])
-
-
 def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int = 1) -> tuple[list[Finding], dict[str, str]]:
     """Findings of ``rules`` over one context, and the rules skipped (``configs`` rules without configs,
     ``batfish`` rules, which :func:`aifab.check.batfish.batfish_report` runs).
 
     With ``jobs`` > 1 and at least ``POOL_THRESHOLD`` parsed devices, the :data:`FORKED_FAMILIES`
     run in a forked process (it inherits the context) while this process runs the others."""
-    global _forked_ctx
     run: list[Rule] = []
     skipped: dict[str, str] = {}
     for r in rules:
@@ -79,17 +72,13 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
             skipped[r.id] = "no rendered configs to check"
         else:
             run.append(r)
-    forked = [r for r in run if r.family in FORKED_FAMILIES]
-    if jobs < 2 or len(ctx.facts) < POOL_THRESHOLD or not forked:
+    beside = [r for r in run if r.family in FORKED_FAMILIES]
+    if jobs < 2 or not forked.AVAILABLE or len(ctx.facts) < POOL_THRESHOLD or not beside:
         return sort_findings(_run(ctx, run)), skipped
-    _forked_ctx = ctx
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
-            future = pool.submit(_run_forked, [r.id for r in forked])
-            out = _run(ctx, [r for r in run if r.family not in FORKED_FAMILIES])
-            out += future.result()
-    finally:
-        _forked_ctx = None
+    ctx.cable_ends  # noqa: B018 (built once, inherited by the child)
+    with forked.children([(_run, (ctx, beside))]) as (child,):
+        out = _run(ctx, [r for r in run if r.family not in FORKED_FAMILIES])
+        out += child.result()
     return sort_findings(out), skipped
 
 

@@ -7,21 +7,24 @@ platform in ``aifab.render.OUTPUTS``). Large builds are parsed in one process pe
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields
+from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
+from aifab.check import forked
 from aifab.check.parse import eos, frr, sonic
-from aifab.check.parse.facts import DeviceFacts
+from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
 from aifab.check.parse.text import ParseError
 from aifab.design.model import Design
 from aifab.render import OUTPUTS
 
 # A parser takes ``(device, file names, {suffix: text})`` items of one platform.
 Item = tuple[str, tuple[str, ...], dict[str, str]]
-PARSERS: dict[str, Callable[[list[Item]], list[DeviceFacts]]] = {"eos": eos.parse, "frr": frr.parse, "sonic": sonic.parse}
-POOL_THRESHOLD = 64  # below this many devices a process pool costs more than it saves
+PARSERS: dict[str, Callable[[Iterable[Item]], list[DeviceFacts]]] = {"eos": eos.parse, "frr": frr.parse, "sonic": sonic.parse}
+POOL_THRESHOLD = 64  # below this many devices a parser process costs more than it saves
+OWN_WEIGHT = 1.35  # this process's share of devices against a parser process's (measured at 32k GPUs)
 
 __all__ = ["PARSERS", "DeviceFacts", "ParseError", "device_files", "parse_build", "parse_files"]
 
@@ -31,22 +34,27 @@ def device_files(configs: Path, device: str, platform: str) -> list[Path]:
     return [configs / f"{device}.{suffix}" for suffix in OUTPUTS[platform]]
 
 
-def parse_files(platform: str, devices: list[tuple[str, list[Path]]]) -> tuple[list[DeviceFacts], dict[str, str]]:
-    """Read and parse the files of ``devices`` (all of ``platform``); unreadable devices are reported, not raised."""
-    items: list[Item] = []
-    unreadable: dict[str, str] = {}
+def _items(devices: list[tuple[str, list[Path]]], unreadable: dict[str, str]) -> Iterator[Item]:
+    """Each device's files read as it is parsed (a large build is never in memory at once);
+    a device whose files cannot be read is noted in ``unreadable``."""
     for device, paths in devices:
         try:
             texts = {p.name[len(device) + 1:]: p.read_text(encoding="utf-8") for p in paths}
         except (OSError, UnicodeDecodeError) as exc:
             unreadable[device] = f"cannot read {getattr(exc, 'filename', None) or 'file'}: {getattr(exc, 'strerror', None) or exc}"
             continue
-        items.append((device, tuple(p.name for p in paths), texts))
+        yield device, tuple(p.name for p in paths), texts
+
+
+def parse_files(platform: str, devices: list[tuple[str, list[Path]]]) -> tuple[list[DeviceFacts], dict[str, str]]:
+    """Read and parse the files of ``devices`` (all of ``platform``); unreadable devices are reported, not raised."""
+    unreadable: dict[str, str] = {}
     facts: list[DeviceFacts] = []
     try:
-        facts = PARSERS[platform](items)
+        facts = PARSERS[platform](_items(devices, unreadable))
     except ParseError:  # one bad file: parse one by one to name it
-        for item in items:
+        facts, unreadable = [], {}
+        for item in _items(devices, unreadable):
             try:
                 facts += PARSERS[platform]([item])
             except ParseError as exc:
@@ -54,12 +62,64 @@ def parse_files(platform: str, devices: list[tuple[str, list[Path]]]) -> tuple[l
     return facts, unreadable
 
 
-def _work(args: tuple[str, list[tuple[str, list[Path]]]]) -> tuple[list[DeviceFacts], dict[str, str]]:
-    return parse_files(*args)
+# Results cross from a parser process as plain tuples (fields in declaration order): pickling
+# ~180k dataclass objects one by one costs several times more than their fields.
+_INTERFACE = attrgetter(*(f.name for f in fields(Interface)))
+_NEIGHBOR = attrgetter(*(f.name for f in fields(Neighbor)))
+Packed = tuple[Any, ...]
+
+
+def _pack(f: DeviceFacts) -> Packed:
+    bgp = f.bgp and (f.bgp.asn, f.bgp.router_id, f.bgp.maximum_paths, [_NEIGHBOR(n) for n in f.bgp.neighbors.values()],
+                     f.bgp.groups, f.bgp.networks, f.bgp.redistribute)
+    return (f.device, f.platform, f.files, f.hostname, f.loopback, [_INTERFACE(i) for i in f.interfaces.values()],
+            f.prefix_lists, f.route_maps, bgp, f.headroom_pool)
+
+
+def _unpack(p: Packed) -> DeviceFacts:
+    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool = p
+    if bgp is not None:
+        asn, router_id, paths, nbrs, groups, networks, redistribute = bgp
+        bgp = Bgp(asn, router_id, paths, {n[0]: Neighbor(*n) for n in nbrs}, groups, networks, redistribute)
+    return DeviceFacts(device, platform, files, hostname, loopback, {i[0]: Interface(*i) for i in ifaces},
+                       prefix_lists, route_maps, bgp, pool)
+
+
+def _work(share: list[tuple[str, list[tuple[str, list[Path]]]]]) -> tuple[list[DeviceFacts], dict[str, str]]:
+    facts: list[DeviceFacts] = []
+    unreadable: dict[str, str] = {}
+    for platform, devices in share:
+        found, bad = parse_files(platform, devices)
+        facts += found
+        unreadable.update(bad)
+    return facts, unreadable
+
+
+def _work_packed(share: list[tuple[str, list[tuple[str, list[Path]]]]]) -> tuple[list[Packed], dict[str, str]]:
+    facts, unreadable = _work(share)
+    return [_pack(f) for f in facts], unreadable
+
+
+def _shares(by_platform: dict[str, list[Any]], jobs: int) -> list[list[tuple[str, list[Any]]]]:
+    """Every platform's devices dealt to ``jobs`` shares, round-robin by weight (this process's
+    share first, :data:`OWN_WEIGHT` times the others', as it does not pack and send its results)."""
+    weights = [OWN_WEIGHT] + [1.0] * (jobs - 1)
+    shares: list[list[tuple[str, list[Any]]]] = [[] for _ in range(jobs)]
+    for platform, devs in by_platform.items():
+        dealt: list[list[Any]] = [[] for _ in range(jobs)]
+        for dev in devs:
+            min(zip(dealt, weights, strict=True), key=lambda dw: len(dw[0]) / dw[1])[0].append(dev)
+        for share, devices in zip(shares, dealt, strict=True):
+            if devices:
+                share.append((platform, devices))
+    return shares
 
 
 def parse_build(design: Design, configs: Path, jobs: int | None = None) -> tuple[dict[str, DeviceFacts], dict[str, str]]:
-    """Facts of every Design device whose files exist under ``configs``, and why others could not be read."""
+    """Facts of every Design device whose files exist under ``configs``, and why others could not be read.
+
+    With ``jobs`` > 1 and at least ``POOL_THRESHOLD`` devices, ``jobs - 1`` forked processes each parse
+    a share of every platform's devices while this process parses the first share."""
     by_platform: dict[str, list[tuple[str, list[Path]]]] = {}
     unreadable: dict[str, str] = {}
     for dev in design.devices():
@@ -70,15 +130,16 @@ def parse_build(design: Design, configs: Path, jobs: int | None = None) -> tuple
             continue
         by_platform.setdefault(dev.platform, []).append((dev.name, paths))
     jobs = jobs or len(os.sched_getaffinity(0))
-    total = sum(len(v) for v in by_platform.values())
-    work = [(platform, devs[i::jobs]) for platform, devs in by_platform.items() for i in range(jobs) if devs[i::jobs]]
-    if jobs > 1 and total >= POOL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            results = list(pool.map(_work, work))
-    else:
-        results = [_work(w) for w in work]
-    facts: dict[str, DeviceFacts] = {}
-    for found, bad in results:
-        facts.update((f.device, f) for f in found)
+    if jobs < 2 or not forked.AVAILABLE or sum(len(v) for v in by_platform.values()) < POOL_THRESHOLD:
+        jobs = 1
+    shares = _shares(by_platform, jobs)
+    found: dict[str, DeviceFacts] = {}
+    with forked.children([(_work_packed, (share,)) for share in shares[1:]]) as others:
+        facts, bad = _work(shares[0])
+        found.update((f.device, f) for f in facts)
         unreadable.update(bad)
-    return facts, unreadable
+        for child in others:
+            packed, bad = child.result()
+            found.update((p[0], _unpack(p)) for p in packed)
+            unreadable.update(bad)
+    return {d.name: found[d.name] for d in design.devices() if d.name in found}, unreadable

@@ -17,6 +17,7 @@ ttp matches indentation literally: EOS indents each level by three spaces (four 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
@@ -167,23 +168,26 @@ def _port(raw: dict[str, Any], g: _Globals) -> tuple[Any, ...]:
             raw.get("description"), raw.get("address"), *_port_qos(raw, g))
 
 
-Split = tuple[list[str], list[str], list[str | None], list[str | None], list[str], dict[str, str], dict[str, str]]
+Body = tuple[str, str]  # an interface's body before and after its address line (a key: not joined per port)
+Split = tuple[list[str], list[str], list[str | None], list[str | None], list[Body], dict[str, str], dict[str, str]]
 
 
-def _split(text: str) -> Split:
+def _split(text: str, canon: dict[Body, Body]) -> Split:
     """The text DEVICE reads, as one chunk per kind of block (:data:`READ`); each interface's name,
     description, address and body (the rest of its block), in file order; and the address
-    neighbors' remote-as and peer group."""
-    parts = _INTERFACE.split("\n" + text)
+    neighbors' remote-as and peer group. Equal bodies become one object, the first in ``canon``."""
+    if text.startswith("interface "):  # _INTERFACE finds a block after a newline
+        text = "\n" + text
+    parts = _INTERFACE.split(text)
     step = _GROUPS + 1
-    bodies = [pre + post for pre, post in zip(parts[3::step], parts[5::step], strict=True)]
+    bodies = [canon.setdefault(body, body) for body in zip(parts[3::step], parts[5::step], strict=True)]
     chunks: dict[str, str] = {}
     remote: dict[str, str] = {}
     member: dict[str, str] = {}
     for block in _BLOCK.split("".join(parts[::step])):
-        kind = next((k for k in READ if block.startswith(k)), None)
-        if kind is None:
+        if not block.startswith(READ):
             continue
+        kind = next(k for k in READ if block.startswith(k))
         if kind == "router bgp ":
             remote.update(_REMOTE_AS.findall(block))
             member.update(_MEMBER.findall(block))
@@ -192,10 +196,10 @@ def _split(text: str) -> Split:
     return list(chunks.values()), parts[1::step], parts[2::step], parts[4::step], bodies, remote, member
 
 
-def _bodies(texts: set[str]) -> dict[str, dict[str, Any]]:
+def _bodies(texts: set[Body]) -> dict[Body, dict[str, Any]]:
     """PORT's result for each distinct interface body (the name excluded)."""
     order = list(texts)
-    parsed = run_ttp(PORT, ["".join(f"interface {i}{body}\n" for i, body in enumerate(order))])[0]
+    parsed = run_ttp(PORT, ["".join(f"interface {i}{pre}{post}\n" for i, (pre, post) in enumerate(order))])[0]
     by_index = {r["name"]: r for r in as_list(parsed.get("interfaces"))}
     if len(by_index) != len(order):
         raise ParseError(f"ttp read {len(by_index)} of {len(order)} distinct interface bodies")
@@ -207,15 +211,19 @@ def _bodies(texts: set[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def parse(items: list[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
+def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
-    split = [_split(texts["cfg"]) for _, _, texts in items]
+    canon: dict[Body, Body] = {}
+    heads, split = [], []
+    for dev, files, texts in items:  # each file's text is dropped once split
+        heads.append((dev, files))
+        split.append(_split(texts["cfg"], canon))
     parsed = run_ttp_shared(DEVICE, [s[0] for s in split])
-    bodies = _bodies({body for s in split for body in s[4]}) if items else {}
+    bodies = _bodies(set(canon)) if canon else {}
     out = []
-    for (dev, files, _), p, (_, names, descriptions, addresses, device_bodies, remote, member) in zip(items, parsed, split, strict=True):
+    for (dev, files), p, (_, names, descriptions, addresses, device_bodies, remote, member) in zip(heads, parsed, split, strict=True):
         g = _Globals(p)
-        ports: dict[str, tuple[Any, ...]] = {}
+        ports: dict[Body, tuple[Any, ...]] = {}
         ifaces = {}
         for name, description, address, body in zip(names, descriptions, addresses, device_bodies, strict=True):
             v = ports.get(body)

@@ -7,6 +7,7 @@ literally. Linux has no PFC watchdog command, so frr ports state none (``watchdo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
@@ -164,8 +165,9 @@ def parse_texts(items: list[tuple[str, str, tuple[str, ...], str]]) -> list[Devi
             for (dev, platform, files, _), p in zip(items, parsed, strict=True)]
 
 
-def parse(items: list[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
+def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})`` of the frr platform."""
+    items = list(devices)
     out = parse_texts([(dev, "frr", files, texts["frr.conf"]) for dev, files, texts in items])
     shell = run_ttp(SHELL, [texts.get("links.sh", "") + texts.get("qos.sh", "") for _, _, texts in items])
     for facts, parsed in zip(out, shell, strict=True):

@@ -4,6 +4,7 @@ schedulers, WRED, buffers) and frr.conf (ttp, as on the frr platform) for BGP.""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from aifab.check.parse import frr
@@ -82,8 +83,9 @@ def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
             iface.watchdog = iface.name in watchdog
 
 
-def parse(items: list[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
+def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})`` of the sonic platform."""
+    items = list(devices)
     out = frr.parse_texts([(dev, "sonic", files, texts["frr.conf"]) for dev, files, texts in items])
     for facts, (dev, _, texts) in zip(out, items, strict=True):
         try:

@@ -43,7 +43,7 @@ def design_isolated(ctx: CheckContext) -> Iterator[Hit]:
 def no_foreign_prefix(ctx: CheckContext) -> Iterator[Hit]:
     for dev, facts in ctx.checked():
         other = _other(ctx, dev.fabric)
-        for iface in ctx.foreign_interfaces(dev.name, dev.fabric):
+        for iface in ctx.addresses.foreign.get(dev.name, ()):
             yield Hit(dev.fabric, dev.name, iface.name, f"address {iface.address} is in the {other.name} fabric's pools")
         for prefix in facts.advertised():
             if ctx.foreign(dev.fabric, prefix):
