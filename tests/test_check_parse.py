@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from aifab.check.parse import parse_build
+from aifab.check.parse import OWN_WEIGHT, POOL_THRESHOLD, _shares, parse_build
+from aifab.check.parse.eos import DEVICE, speed
 from aifab.check.parse.eos import parse as parse_eos
-from aifab.check.parse.eos import speed
+from aifab.check.parse.text import as_list, run_ttp, run_ttp_shared
 from aifab.check.parse.facts import DeviceFacts
 from aifab.design.model import Design
 from aifab.pipeline import build
@@ -126,3 +127,81 @@ def test_eos_parser_on_handwritten_text() -> None:
                                                ("forced 10000full", 10), ("auto", None)])
 def test_eos_speed_keywords(setting: str, gbps: int | None) -> None:
     assert speed(setting) == gbps
+
+
+EOS_UNUSUAL = """interface Ethernet1
+   mtu 9000
+   ip address 10.0.0.0/31
+   description after the address
+interface Ethernet2
+   description two
+   ipv6 enable
+   ip address 10.0.0.2/31
+interface Ethernet3
+   ip address 10.9.9.9/31 secondary
+   ip address 10.0.0.4/31
+interface Ethernet4
+   ip address dhcp
+!
+router bgp 65001
+   neighbor 10.0.0.1 remote-as external
+   neighbor 10.0.0.1 description some peer
+   neighbor 10.0.0.3 remote-as 65100
+hostname sw2
+"""
+
+
+def test_eos_lines_in_unusual_places_are_still_read() -> None:
+    """What the naming expressions do not take stays in the interface body, where ttp reads it."""
+    (f,) = parse_eos([("sw2", ("sw2.cfg",), {"cfg": EOS_UNUSUAL})])
+    got = {i.name: (i.address, i.mtu, i.description) for i in f.interfaces.values()}
+    assert got == {
+        "Ethernet1": ("10.0.0.0/31", 9000, "after the address"),
+        "Ethernet2": ("10.0.0.2/31", 1500, "two"),
+        "Ethernet3": ("10.0.0.4/31", 1500, None),  # the primary, not the secondary
+        "Ethernet4": (None, 1500, None),  # no IPv4 prefix configured
+    }
+    assert f.hostname == "sw2"
+    assert f.bgp is not None and {a: n.remote_as for a, n in f.bgp.neighbors.items()} == {"10.0.0.1": -1, "10.0.0.3": 65100}
+
+
+@pytest.mark.parametrize("platforms", [("eos", "eos"), ("frr", "sonic")])
+def test_parser_processes_give_the_same_facts_as_one(tmp_path: Path, platforms: tuple[str, str]) -> None:
+    """intent/cluster.yaml (64 switches: parser processes start) with its backend and frontend on
+    ``platforms``: facts parsed in a forked process cross back as tuples and come out equal."""
+    backend, frontend = platforms
+    text = (ROOT / "intent" / "cluster.yaml").read_text()
+    head, _, tail = text.partition("frontend:")
+    intent = tmp_path / "cluster.yaml"
+    intent.write_text(head.replace("platform: eos}", f"platform: {backend}}}") + "frontend:"
+                      + tail.replace("platform: eos}", f"platform: {frontend}}}"))
+    design = build(intent, tmp_path / "build", check=False).design
+    assert len(design.devices()) >= POOL_THRESHOLD
+    one, bad_one = parse_build(design, tmp_path / "build" / "configs", jobs=1)
+    two, bad_two = parse_build(design, tmp_path / "build" / "configs", jobs=2)
+    assert bad_one == bad_two == {}
+    assert list(two) == list(one) == [d.name for d in design.devices()]
+    assert {f.platform for f in two.values()} == set(platforms)
+    assert two == one
+
+
+def test_shared_chunks_parse_as_the_whole_text() -> None:
+    """run_ttp_shared's per-chunk cache gives what ttp gives for each device's whole text."""
+    devices = [[f"hostname sw{i}\n", "qos map dscp 26 to traffic-class 3\nqos map dscp 48 to traffic-class 6\n",
+                f"router bgp {65000 + i}\n   router-id 10.0.0.{i}\n"] for i in range(3)]
+    devices[2][1] = "qos map dscp 26 to traffic-class 4\n"  # this device's map is its own
+    shared = run_ttp_shared(DEVICE, devices)
+    whole = run_ttp(DEVICE, ["".join(chunks) for chunks in devices])
+    assert shared == whole
+    assert [len(as_list(r["dscp_maps"])) for r in shared] == [2, 2, 1]
+
+
+def test_devices_are_dealt_once_with_the_larger_share_here() -> None:
+    by_platform = {"eos": [f"e{i}" for i in range(100)], "frr": [f"f{i}" for i in range(3)]}
+    shares = _shares(by_platform, 2)
+    for platform, devices in by_platform.items():
+        dealt = [d for share in shares for p, devs in share if p == platform for d in devs]
+        assert sorted(dealt) == sorted(devices)
+    own, other = (sum(len(devs) for _, devs in share) for share in shares)
+    assert own > other
+    assert own / other == pytest.approx(OWN_WEIGHT, rel=0.1)
