@@ -9,8 +9,8 @@ import pytest
 from aifab.check.parse import OWN_WEIGHT, POOL_THRESHOLD, _shares, parse_build
 from aifab.check.parse.eos import DEVICE, speed
 from aifab.check.parse.eos import parse as parse_eos
-from aifab.check.parse.text import as_list, run_ttp, run_ttp_shared
 from aifab.check.parse.facts import DeviceFacts
+from aifab.check.parse.text import as_list, run_ttp, run_ttp_shared
 from aifab.design.model import Design
 from aifab.pipeline import build
 
