@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).parents[1]
+BUILD_STAGES = ("design", "write design.json", "render configs")
+BUILD_TARGET_S, BUILD_TARGET_MB = 10.0, 1024.0  # 32k GPUs on 2 cores (issue 3)
+CHECK_TARGET_S = 5.0  # every check on the 32k-GPU build on 2 cores (issue 4)
 
 
 def peak_rss_mb() -> float:
@@ -98,6 +101,19 @@ def main() -> None:
     print(f"{'stage':<20}{'seconds':>10}{'peak RSS MB':>14}")
     for label, secs, rss in rows:
         print(f"{label:<20}{secs:>10.2f}{rss:>14.0f}")
+    print(targets(rows))
+
+
+def targets(rows: list[tuple[str, float, float]]) -> str:
+    """The offline targets, each with its figure and whether this run met it."""
+    secs = {label: s for label, s, _ in rows}
+    build_s = sum(secs[s] for s in BUILD_STAGES)
+    build_mb = max(rss for label, _, rss in rows if label in BUILD_STAGES)
+    check_s = secs["check"]
+    verdict = {True: "met", False: "NOT MET"}
+    return (f"target: design + design.json + render <= {BUILD_TARGET_S:g} s and <= {BUILD_TARGET_MB:g} MB: "
+            f"{build_s:.2f} s, {build_mb:.0f} MB: {verdict[build_s <= BUILD_TARGET_S and build_mb <= BUILD_TARGET_MB]}\n"
+            f"target: check <= {CHECK_TARGET_S:g} s: {check_s:.2f} s: {verdict[check_s <= CHECK_TARGET_S]}")
 
 
 if __name__ == "__main__":
