@@ -2,7 +2,8 @@
 
 The EOS and FRR ttp templates produce the same shape: ``system.hostname``, ``interfaces[]``,
 ``prefix_lists[]``, ``route_maps[]`` and ``bgp`` with neighbor/aggregate/network/redistribute
-lines joined by ttp (``joinmatches``) and split here.
+lines joined by ttp (``joinmatches``) and split here. ``run_ttp_shared`` parses a chunk of text that
+recurs on many devices once; neighbor lines a parser read without ttp join the ones ttp read.
 """
 
 from __future__ import annotations
