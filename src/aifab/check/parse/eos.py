@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import ParseError, as_list, device_facts, run_ttp, run_ttp_shared
+from aifab.check.parse.text import Body, as_list, device_facts, parse_bodies, run_ttp_shared, split, syntax
 
 DEVICE = """
 <group name="system">
@@ -91,19 +91,9 @@ interface {{ name }}
 </group>
 """
 
-# The first words of the blocks DEVICE reads; no rule reads any other block.
-READ = ("hostname ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
-        "priority-flow-control pause watchdog ", "platform trident mmu ")
-_BLOCK = re.compile(r"\n(?=\S)")  # a line at column 0 starts a block
-# An interface block: header, description (EOS writes it first), the body up to an ``ip`` line, the
-# address, the rest of the body. Splitting ``"\n" + text`` by it alternates other text with these 5 groups.
-_INTERFACE = re.compile(r"\ninterface ([^\n]+)(?:\n   description ([^\n]*))?((?:\n   (?!ip)[^\n]*)*)"
-                        r"(?:\n   ip address (\d+\.\d+\.\d+\.\d+/\d+)(?![^\n]))?((?:\n   [^\n]*)*)")
-_GROUPS = 5
-# In ``router bgp``: an address neighbor's ``remote-as`` and ``peer group``; its other lines are unread.
-_REMOTE_AS = re.compile(r"\n   neighbor (\d\S*) remote-as (\S+)(?![^\n])")
-_MEMBER = re.compile(r"\n   neighbor (\d\S*) peer group (\S+)(?![^\n])")
-_ADDRESS_NEIGHBOR = re.compile(r"\n   neighbor \d[^\n]*")
+# The first words of the blocks DEVICE reads (no rule reads any other block); EOS indents by three spaces.
+SYNTAX = syntax("   ", "peer group", ("hostname ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
+                                      "priority-flow-control pause watchdog ", "platform trident mmu "))
 
 _SPEED = re.compile(r"(?:forced )?(\d+)(g|full)")
 _UNIT = {"bytes": 1, "kbytes": 1000, "mbytes": 1000 * 1000}  # EOS writes decimal units
@@ -168,70 +158,27 @@ def _port(raw: dict[str, Any], g: _Globals) -> tuple[Any, ...]:
             raw.get("description"), raw.get("address"), *_port_qos(raw, g))
 
 
-Body = tuple[str, str]  # an interface's body before and after its address line (a key: not joined per port)
-Split = tuple[list[str], list[str], list[str | None], list[str | None], list[Body], dict[str, str], dict[str, str]]
-
-
-def _split(text: str, canon: dict[Body, Body]) -> Split:
-    """The text DEVICE reads, as one chunk per kind of block (:data:`READ`); each interface's name,
-    description, address and body (the rest of its block), in file order; and the address
-    neighbors' remote-as and peer group. Equal bodies become one object, the first in ``canon``."""
-    if text.startswith("interface "):  # _INTERFACE finds a block after a newline
-        text = "\n" + text
-    parts = _INTERFACE.split(text)
-    step = _GROUPS + 1
-    bodies = [canon.setdefault(body, body) for body in zip(parts[3::step], parts[5::step], strict=True)]
-    chunks: dict[str, str] = {}
-    remote: dict[str, str] = {}
-    member: dict[str, str] = {}
-    for block in _BLOCK.split("".join(parts[::step])):
-        if not block.startswith(READ):
-            continue
-        kind = next(k for k in READ if block.startswith(k))
-        if kind == "router bgp ":
-            remote.update(_REMOTE_AS.findall(block))
-            member.update(_MEMBER.findall(block))
-            block = _ADDRESS_NEIGHBOR.sub("", block)
-        chunks[kind] = chunks.get(kind, "") + (block if block.endswith("\n") else block + "\n")
-    return list(chunks.values()), parts[1::step], parts[2::step], parts[4::step], bodies, remote, member
-
-
-def _bodies(texts: set[Body]) -> dict[Body, dict[str, Any]]:
-    """PORT's result for each distinct interface body (the name excluded)."""
-    order = list(texts)
-    parsed = run_ttp(PORT, ["".join(f"interface {i}{pre}{post}\n" for i, (pre, post) in enumerate(order))])[0]
-    by_index = {r["name"]: r for r in as_list(parsed.get("interfaces"))}
-    if len(by_index) != len(order):
-        raise ParseError(f"ttp read {len(by_index)} of {len(order)} distinct interface bodies")
-    out = {}
-    for i, body in enumerate(order):
-        raw = dict(by_index[str(i)])
-        raw.pop("name", None)
-        out[body] = raw
-    return out
-
-
 def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
     canon: dict[Body, Body] = {}
-    heads, split = [], []
+    heads, cut = [], []
     for dev, files, texts in items:  # each file's text is dropped once split
         heads.append((dev, files))
-        split.append(_split(texts["cfg"], canon))
-    parsed = run_ttp_shared(DEVICE, [s[0] for s in split])
-    bodies = _bodies(set(canon)) if canon else {}
+        cut.append(split(texts["cfg"], SYNTAX, canon))
+    parsed = run_ttp_shared(DEVICE, [c.chunks for c in cut])
+    bodies = parse_bodies(PORT, set(canon))
     out = []
-    for (dev, files), p, (_, names, descriptions, addresses, device_bodies, remote, member) in zip(heads, parsed, split, strict=True):
+    for (dev, files), p, c in zip(heads, parsed, cut, strict=True):
         g = _Globals(p)
         ports: dict[Body, tuple[Any, ...]] = {}
         ifaces = {}
-        for name, description, address, body in zip(names, descriptions, addresses, device_bodies, strict=True):
+        for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
             v = ports.get(body)
             if v is None:
                 v = ports[body] = _port(bodies[body], g)
             mtu = v[0] if v[0] is not None else default_mtu(name)
             ifaces[name] = Interface(name, address or v[4], mtu, description or v[3], v[1], v[2], *v[5:])
-        facts = device_facts(dev, "eos", files, p, ifaces, "peer group", remote, member)
+        facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
         out.append(facts)
     return out

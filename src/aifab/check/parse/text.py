@@ -8,10 +8,12 @@ recurs on many devices once; neighbor lines a parser read without ttp join the o
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ttp import ttp
 
@@ -62,6 +64,90 @@ def run_ttp_shared(template: str, devices: list[list[str]]) -> list[dict[str, An
                 for key, value in results[chunk].items():
                     merged[key] = as_list(merged[key]) + as_list(value) if key in merged else value
         out.append(merged)
+    return out
+
+
+Body = tuple[str, str]  # an interface's body before and after its address line (a key: not joined per port)
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """The lines of a platform's text that only name one port or one session, read by anchored
+    regular expressions over the whole text instead of ttp (docs/checks.md, Speed). A line they do
+    not take (an address in an unusual place, a secondary) stays in the text ttp reads."""
+
+    interface: re.Pattern[str]  # splits text into other text and (name, description, before, address, after)
+    remote_as: re.Pattern[str]  # an address neighbor's remote-as: (address, value)
+    member: re.Pattern[str]  # an address neighbor's peer group: (address, group)
+    address_neighbor: re.Pattern[str]  # any line of an address neighbor
+    read: tuple[str, ...]  # first words of the top-level blocks ttp reads
+
+
+def syntax(indent: str, group_word: str, read: tuple[str, ...]) -> Syntax:
+    """The expressions for a platform that indents one level by ``indent`` and spells peer group
+    membership ``group_word``. An interface's ``description`` is taken where the platform writes it
+    (first), its address from the first ``ip`` line."""
+    i = re.escape(indent)
+    end = r"(?![^\n])"  # at the end of its line
+    return Syntax(
+        interface=re.compile(rf"\ninterface ([^\n]+)(?:\n{i}description ([^\n]*))?((?:\n{i}(?!ip)[^\n]*)*)"
+                             rf"(?:\n{i}ip address (\d+\.\d+\.\d+\.\d+/\d+){end})?((?:\n{i}[^\n]*)*)"),
+        remote_as=re.compile(rf"\n{i}neighbor (\d\S*) remote-as (\S+){end}"),
+        member=re.compile(rf"\n{i}neighbor (\d\S*) {re.escape(group_word)} (\S+){end}"),
+        address_neighbor=re.compile(rf"\n{i}neighbor \d[^\n]*"),
+        read=read)
+
+
+class Split(NamedTuple):
+    """One file cut by a :class:`Syntax`."""
+
+    chunks: list[str]  # the blocks ttp reads, one chunk per kind (``Syntax.read``), address neighbors removed
+    names: list[str]  # each interface, in file order, with its
+    descriptions: list[str | None]
+    addresses: list[str | None]
+    bodies: list[Body]  # the rest of its block (equal bodies are one object)
+    remote: dict[str, str]  # address neighbor -> remote-as
+    member: dict[str, str]  # address neighbor -> peer group
+
+
+_BLOCK = re.compile(r"\n(?=\S)")  # a line at column 0 starts a block
+_GROUPS = 5  # of Syntax.interface
+
+
+def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
+    """Cut one file's text; equal interface bodies become one object, the first in ``canon``."""
+    if text.startswith("interface "):  # the expression finds a block after a newline
+        text = "\n" + text
+    parts = how.interface.split(text)
+    step = _GROUPS + 1
+    bodies = [canon.setdefault(body, body) for body in zip(parts[3::step], parts[5::step], strict=True)]
+    chunks: dict[str, str] = {}
+    remote: dict[str, str] = {}
+    member: dict[str, str] = {}
+    for block in _BLOCK.split("".join(parts[::step])):
+        if not block.startswith(how.read):
+            continue
+        kind = next(k for k in how.read if block.startswith(k))
+        if kind == "router bgp ":
+            remote.update(how.remote_as.findall(block))
+            member.update(how.member.findall(block))
+            block = how.address_neighbor.sub("", block)
+        chunks[kind] = chunks.get(kind, "") + (block if block.endswith("\n") else block + "\n")
+    return Split(list(chunks.values()), parts[1::step], parts[2::step], parts[4::step], bodies, remote, member)
+
+
+def parse_bodies(template: str, bodies: set[Body]) -> dict[Body, dict[str, Any]]:
+    """``template``'s ``interfaces`` result for each distinct interface body (the name excluded)."""
+    order = list(bodies)
+    parsed = run_ttp(template, ["".join(f"interface {i}{pre}{post}\n" for i, (pre, post) in enumerate(order))])[0] if order else {}
+    by_index = {r["name"]: r for r in as_list(parsed.get("interfaces"))}
+    if len(by_index) != len(order):
+        raise ParseError(f"ttp read {len(by_index)} of {len(order)} distinct interface bodies")
+    out = {}
+    for i, body in enumerate(order):
+        raw = dict(by_index[str(i)])
+        raw.pop("name", None)
+        out[body] = raw
     return out
 
 
