@@ -10,6 +10,7 @@ from aifab.check.parse import OWN_WEIGHT, POOL_THRESHOLD, _shares, parse_build
 from aifab.check.parse.eos import DEVICE, speed
 from aifab.check.parse.eos import parse as parse_eos
 from aifab.check.parse.facts import DeviceFacts
+from aifab.check.parse.frr import parse as parse_frr
 from aifab.check.parse.text import as_list, run_ttp, run_ttp_shared
 from aifab.design.model import Design
 from aifab.pipeline import build
@@ -205,3 +206,47 @@ def test_devices_are_dealt_once_with_the_larger_share_here() -> None:
     own, other = (sum(len(devs) for _, devs in share) for share in shares)
     assert own > other
     assert own / other == pytest.approx(OWN_WEIGHT, rel=0.1)
+
+
+FRR_CONF_TEXT = """hostname r1
+interface swp1
+ ip address 10.0.0.0/31
+ description after the address
+exit
+interface swp2
+ shutdown
+ ip address 10.0.0.2/31
+exit
+router bgp 65001
+ neighbor SPINES peer-group
+ neighbor SPINES remote-as 65000
+ neighbor 10.0.0.1 peer-group SPINES
+ neighbor 10.0.0.3 remote-as 65100
+ neighbor 10.0.0.3 description spine2
+exit
+"""
+LINKS_SH = """#!/bin/sh
+ip link set dev swp1 mtu 9216
+ip link set dev swp2 mtu 9000
+ip link set dev swp3 up
+"""
+QOS_SH = """# swp1: a comment that says dev nothing
+dcb pfc set dev swp2 prio-pfc all:off 3:on
+dcb pfc set dev swp1 prio-pfc all:off 3:on
+dcb pfc set dev swp9 prio-pfc all:off 4:on
+"""
+
+
+def test_frr_files_read_per_port_whatever_their_order() -> None:
+    """A port's shell lines may be spread over links.sh and qos.sh in any order; a port named only in
+    a line SHELL does not read (``up``) gets no interface; a port only in qos.sh gets one."""
+    (f,) = parse_frr([("r1", ("r1.frr.conf", "r1.links.sh", "r1.qos.sh"),
+                       {"frr.conf": FRR_CONF_TEXT, "links.sh": LINKS_SH, "qos.sh": QOS_SH})])
+    got = {i.name: (i.address, i.description, i.shutdown, i.mtu, i.pfc) for i in f.interfaces.values()}
+    assert got == {
+        "swp1": ("10.0.0.0/31", "after the address", False, 9216, frozenset({3})),
+        "swp2": ("10.0.0.2/31", None, True, 9000, frozenset({3})),
+        "swp9": (None, None, False, None, frozenset({4})),
+    }
+    assert f.bgp is not None and {a: (n.remote_as, n.group) for a, n in f.bgp.neighbors.items()} == {
+        "10.0.0.1": (65000, "SPINES"), "10.0.0.3": (65100, None)}

@@ -1,17 +1,23 @@
 """Parse the frr platform's files with ttp: frr.conf (interfaces, BGP), links.sh (MTU, speed) and
 qos.sh (iproute2 ``dcb``/``tc``: DSCP map, PFC, ETS, buffers, RED/ECN). SONiC's frr.conf too.
 
+As on EOS (``parse/eos.py``), the frr.conf lines that only name a port or a session are read by
+the expressions of ``SYNTAX`` and ttp reads the rest, each distinct interface body once. In
+links.sh and qos.sh every command names its port; a port's commands with the name masked are
+the same on most ports, so SHELL parses each distinct set once (``_shell``).
+
 FRR indents by one space per level (two inside ``address-family``); ttp matches indentation
 literally. Linux has no PFC watchdog command, so frr ports state none (``watchdog`` None).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import as_list, device_facts, interfaces, run_ttp
+from aifab.check.parse.text import Body, as_list, device_facts, parse_bodies, run_ttp, run_ttp_shared, split, syntax
 
 FRR_CONF = """
 <group name="system">
@@ -44,6 +50,9 @@ router bgp {{ asn | to_int }}
   redistribute {{ redistribute_lines | re(".+") | joinmatches }}
 </group>
 """
+
+# FRR indents by one space; ttp reads the hostname, prefix lists, route maps and BGP.
+SYNTAX = syntax(" ", "peer-group", ("hostname ", "ip prefix-list ", "route-map ", "router bgp "))
 
 SHELL = """
 <group name="mtu*">
@@ -78,6 +87,11 @@ tc qdisc replace dev {{ name }} root handle 1: ets {{ ets | re(".+") }}
 tc qdisc replace dev {{ name }} parent 1:{{ band | to_int }} handle {{ handle }} red {{ red | re(".+") }}
 </group>
 """
+
+
+# A links.sh/qos.sh command that names a port (iproute2 ``dev NAME``, ``ethtool -s NAME``): before, name, after.
+_PORT_LINE = re.compile(r"^(?!#)([^\n]*?(?: dev |ethtool -s ))(\S+)([^\n]*)", re.M)
+_STAND_IN = "aifabport"  # the name SHELL sees for the ports of one distinct set of lines (suffixed by its index)
 
 
 def _pairs(text: str) -> tuple[str | None, dict[int, str]]:
@@ -150,26 +164,66 @@ def _links_and_qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
                 iface.ecn[to_tc.get(prio, prio)] = ecn
 
 
-def _no_speed(_: str) -> int | None:
-    return None
-
-
-def _no_mtu(_: str) -> int | None:
-    return None
-
-
-def parse_texts(items: list[tuple[str, str, tuple[str, ...], str]]) -> list[DeviceFacts]:
+def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[DeviceFacts]:
     """Facts from frr.conf text alone, for each ``(device, platform, file names, frr.conf text)``."""
-    parsed = run_ttp(FRR_CONF, [text for _, _, _, text in items])
-    return [device_facts(dev, platform, files, p, interfaces(as_list(p.get("interfaces")), _no_speed, _no_mtu), "peer-group")
-            for (dev, platform, files, _), p in zip(items, parsed, strict=True)]
+    canon: dict[Body, Body] = {}
+    heads, cut = [], []
+    for dev, platform, files, text in items:
+        heads.append((dev, platform, files))
+        cut.append(split(text, SYNTAX, canon))
+    parsed = run_ttp_shared(FRR_CONF, [c.chunks for c in cut])
+    bodies = parse_bodies(FRR_CONF, set(canon))
+    out = []
+    for (dev, platform, files), p, c in zip(heads, parsed, cut, strict=True):
+        ifaces = {}
+        for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
+            raw = bodies[body]
+            ifaces[name] = Interface(name, address or raw.get("address"), description=description or raw.get("description"),
+                                     shutdown=bool(raw.get("shutdown")))
+        out.append(device_facts(dev, platform, files, p, ifaces, "peer-group", c.remote, c.member))
+    return out
+
+
+# What links.sh and qos.sh set on a port, copied from the port parsed for its lines.
+_SET = ("mtu", "speed", "strict", "dscp_to_tc", "pfc", "headroom", "ecn")
+
+
+def _shell(facts: list[DeviceFacts], texts: list[str]) -> None:
+    """MTU, speed and QoS from each device's links.sh + qos.sh text. Every line names its port, and
+    most ports' lines differ only in that name, so SHELL parses each distinct set of lines (the name
+    masked) once, for a stand-in port, and each port takes the stand-in's values."""
+    keys: dict[tuple[tuple[str, str], ...], int] = {}
+    ports: list[dict[str, int]] = []  # per device: port -> its key's index
+    for text in texts:
+        lines: dict[str, list[tuple[str, str]]] = {}
+        for before, name, after in _PORT_LINE.findall(text):
+            lines.setdefault(name, []).append((before, after))
+        ports.append({name: keys.setdefault(tuple(key), len(keys)) for name, key in lines.items()})
+    scratch = DeviceFacts("", "frr", ())
+    text = "".join(f"{before}{_STAND_IN}{k}{after}\n" for key, k in keys.items() for before, after in key)
+    _links_and_qos(scratch, run_ttp(SHELL, [text])[0] if keys else {})
+    stand_ins = {int(name[len(_STAND_IN):]): iface for name, iface in scratch.interfaces.items()}
+    for f, device_ports in zip(facts, ports, strict=True):
+        for name, k in device_ports.items():
+            values = stand_ins.get(k)
+            if values is None:
+                continue  # no line SHELL reads
+            iface = f.interfaces.get(name)
+            if iface is None:
+                iface = f.interfaces[name] = Interface(name)
+            for attr in _SET:
+                setattr(iface, attr, getattr(values, attr))
 
 
 def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})`` of the frr platform."""
-    items = list(devices)
-    out = parse_texts([(dev, "frr", files, texts["frr.conf"]) for dev, files, texts in items])
-    shell = run_ttp(SHELL, [texts.get("links.sh", "") + texts.get("qos.sh", "") for _, _, texts in items])
-    for facts, parsed in zip(out, shell, strict=True):
-        _links_and_qos(facts, parsed)
+    shell: list[str] = []
+
+    def conf() -> Iterator[tuple[str, str, tuple[str, ...], str]]:
+        for dev, files, texts in devices:
+            shell.append(texts.get("links.sh", "") + texts.get("qos.sh", ""))
+            yield dev, "frr", files, texts["frr.conf"]
+
+    out = parse_texts(conf())
+    _shell(out, shell)
     return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
@@ -192,19 +191,6 @@ def neighbors(lines: list[str], group_word: str, remote: dict[str, str] | None =
         group = member.get(name)
         out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group)
     return out, groups
-
-
-def interfaces(raws: list[dict[str, Any]], speed: Callable[[str], int | None],
-               default_mtu: Callable[[str], int | None]) -> dict[str, Interface]:
-    """Interfaces from a text parser's ``interfaces[]`` result (name, address, mtu, description, speed, shutdown)."""
-    out = {}
-    for raw in raws:
-        name = raw["name"]
-        out[name] = Interface(
-            name=name, address=raw.get("address"), mtu=raw.get("mtu", default_mtu(name)),
-            description=raw.get("description"), speed=speed(raw["speed"]) if raw.get("speed") else None,
-            shutdown=bool(raw.get("shutdown")))
-    return out
 
 
 def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dict[str, Any],
