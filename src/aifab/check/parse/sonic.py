@@ -54,30 +54,49 @@ def _per_queue(db: dict[str, Any], table: str) -> dict[str, dict[int, dict[str, 
 
 
 def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
+    """Per port: DSCP map, PFC priorities, watchdog, strict queues, ECN and headroom. Values that come
+    from a named map or profile are built once per name and shared (read-only) by the ports using it."""
     maps = {name: {int(d): int(t) for d, t in m.items()} for name, m in db.get("DSCP_TO_TC_MAP", {}).items()}
+    pfc_of: dict[str, frozenset[int]] = {}
     for name, qos in db.get("PORT_QOS_MAP", {}).items():
         iface = _iface(facts, name)
         if qos.get("dscp_to_tc_map") in maps:
             iface.dscp_to_tc = maps[qos["dscp_to_tc_map"]]
-        iface.pfc = frozenset(int(p) for p in str(qos.get("pfc_enable", "")).split(",") if p.strip().isdigit())
+        enable = str(qos.get("pfc_enable", ""))
+        if enable not in pfc_of:
+            pfc_of[enable] = frozenset(int(p) for p in enable.split(",") if p.strip().isdigit())
+        iface.pfc = pfc_of[enable]
     watchdog = db.get("PFC_WD", {})
     schedulers, wred = db.get("SCHEDULER", {}), db.get("WRED_PROFILE", {})
+    strict = {name for name, s in schedulers.items() if s.get("type") == "STRICT"}
+    ecn_of: dict[str, Ecn | None] = {}
     for name, queues in _per_queue(db, "QUEUE").items():
         iface = _iface(facts, name)
+        strict_queues = []
         for q, entry in queues.items():
-            if schedulers.get(entry.get("scheduler"), {}).get("type") == "STRICT":
-                iface.strict |= {q}
-            profile = wred.get(entry.get("wred_profile"), {})
-            if profile and profile.get("ecn", "ecn_none") != "ecn_none":
-                iface.ecn[q] = Ecn(_int(profile.get("green_min_threshold")), _int(profile.get("green_max_threshold")),
-                                   _int(profile.get("green_drop_probability")))
+            if entry.get("scheduler") in strict:
+                strict_queues.append(q)
+            profile = entry.get("wred_profile")
+            if profile not in ecn_of:
+                wp = wred.get(profile, {})
+                ecn_of[profile] = Ecn(_int(wp.get("green_min_threshold")), _int(wp.get("green_max_threshold")),
+                                      _int(wp.get("green_drop_probability"))) if wp.get("ecn", "ecn_none") != "ecn_none" else None
+            if ecn_of[profile] is not None:
+                iface.ecn[q] = ecn_of[profile]
+        if strict_queues:
+            iface.strict = iface.strict | frozenset(strict_queues)
     profiles = db.get("BUFFER_PROFILE", {})
+    headroom_of: dict[str, Headroom | None] = {}
     for name, pgs in _per_queue(db, "BUFFER_PG").items():
         iface = _iface(facts, name)
         for pg, entry in pgs.items():
-            p = profiles.get(entry.get("profile"), {})
-            if "xoff" in p:
-                iface.headroom[pg] = Headroom(_int(p.get("size")) or 0, _int(p.get("xoff")), _int(p.get("xon")), p.get("pool"))
+            profile = entry.get("profile")
+            if profile not in headroom_of:
+                bp = profiles.get(profile, {})
+                headroom_of[profile] = Headroom(_int(bp.get("size")) or 0, _int(bp.get("xoff")), _int(bp.get("xon")),
+                                                bp.get("pool")) if "xoff" in bp else None
+            if headroom_of[profile] is not None:
+                iface.headroom[pg] = headroom_of[profile]
     for iface in facts.interfaces.values():
         if iface.pfc:
             iface.watchdog = iface.name in watchdog
