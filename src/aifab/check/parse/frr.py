@@ -90,7 +90,7 @@ tc qdisc replace dev {{ name }} parent 1:{{ band | to_int }} handle {{ handle }}
 
 
 # A links.sh/qos.sh command that names a port (iproute2 ``dev NAME``, ``ethtool -s NAME``): before, name, after.
-_PORT_LINE = re.compile(r"^(?!#)([^\n]*?(?: dev |ethtool -s ))(\S+)([^\n]*)", re.M)
+_PORT_LINE = re.compile(r"^(?!#)([^\n]*?(?: dev |ethtool -s ))(\S++)([^\n]*+)", re.M)
 _STAND_IN = "aifabport"  # the name SHELL sees for the ports of one distinct set of lines (suffixed by its index)
 
 
