@@ -50,7 +50,9 @@ def sessions_both_sides(ctx: CheckContext) -> Iterator[Hit]:
             continue
         theirs = ctx.facts[s.peer].bgp
         back = s.local.address.partition("/")[0]
-        if (s.peer, back) not in seen and (theirs is None or back not in theirs.neighbors):
+        if theirs is not None and back in theirs.neighbors:
+            continue  # the other side has it (the common case: decided before building a key)
+        if (s.peer, back) not in seen:
             seen.add((s.peer, back))
             yield Hit(ctx.devices[s.peer].fabric, s.peer, back,
                       f"{s.device.name} peers with {s.neighbor.address} but {s.peer} has no neighbor {back}")
