@@ -34,16 +34,16 @@ def timed(label: str, fn: Callable[[], Any], rows: list[tuple[str, float, float]
     return value
 
 
-def offline(intent: Path) -> list[tuple[str, float, float]]:
+def offline(intent: Path, out: Path) -> list[tuple[str, float, float]]:
     from aifab.check import run_checks
     from aifab.design import build_design, design_json
     from aifab.intent import load_intent
     from aifab.render import write_configs
 
+    out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, float, float]] = []
     loaded = timed("load intent", lambda: load_intent(intent), rows)
     design = timed("design", lambda: build_design(loaded.intent), rows)
-    out = Path(tempfile.mkdtemp(prefix="aifab-bench-"))
     timed("write design.json", lambda: (out / "design.json").write_bytes(design_json(design)), rows)
     files = timed("render configs", lambda: write_configs(design, out), rows)
     lines = sum(p.read_text().count("\n") for p in files)
@@ -57,7 +57,7 @@ def offline(intent: Path) -> list[tuple[str, float, float]]:
     return rows
 
 
-def lab() -> list[tuple[str, float, float]]:
+def lab(work: Path) -> list[tuple[str, float, float]]:
     """intent/lab.yaml as cluster ``benchlab``: lab up to BGP Established, then a full deploy."""
     from rich.console import Console
 
@@ -73,7 +73,6 @@ def lab() -> list[tuple[str, float, float]]:
     if missing:
         print("lab benchmark skipped: needs " + "; ".join(missing))
         return []
-    work = Path(tempfile.mkdtemp(prefix="aifab-bench-lab-"))
     intent = work / "lab.yaml"
     intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", "cluster: benchlab"))
     design = build(intent, work / "build").design
@@ -91,8 +90,8 @@ def lab() -> list[tuple[str, float, float]]:
     return rows
 
 
-def on_platform(intent: Path, platform: str) -> Path:
-    """A copy of ``intent`` with every switch tier on ``platform``."""
+def on_platform(intent: Path, platform: str, out: Path) -> Path:
+    """A copy of ``intent`` in ``out`` with every switch tier on ``platform``."""
     from ruamel.yaml import YAML
 
     yaml = YAML()
@@ -100,10 +99,10 @@ def on_platform(intent: Path, platform: str) -> Path:
     for fabric in ("backend", "frontend"):
         for tier in data[fabric].get("switches", {}).values():
             tier["platform"] = platform
-    out = Path(tempfile.mkdtemp(prefix="aifab-bench-intent-")) / intent.name
-    with out.open("w") as f:
+    copy = out / intent.name
+    with copy.open("w") as f:
         yaml.dump(data, f)
-    return out
+    return copy
 
 
 def main() -> None:
@@ -115,9 +114,13 @@ def main() -> None:
     args = ap.parse_args()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{len(__import__('os').sched_getaffinity(0))} cores")
-    rows = offline(on_platform(args.intent, args.platform) if args.platform else args.intent)
-    if not args.no_lab:
-        rows += lab()
+    with tempfile.TemporaryDirectory(prefix="aifab-bench-") as tmp:  # everything the bench writes, removed at the end
+        work = Path(tmp)
+        intent = on_platform(args.intent, args.platform, work) if args.platform else args.intent
+        rows = offline(intent, work / "build")
+        if not args.no_lab:
+            (work / "lab").mkdir()
+            rows += lab(work / "lab")
     print(f"{'stage':<20}{'seconds':>10}{'peak RSS MB':>14}")
     for label, secs, rss in rows:
         print(f"{label:<20}{secs:>10.2f}{rss:>14.0f}")
