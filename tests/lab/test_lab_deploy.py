@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 from napalm import get_network_driver
@@ -34,13 +35,29 @@ def test_push_changed_every_switch_and_saved_it(deployed: AggregatedResult, lab:
         assert f"router bgp {lab_design.devices()[0].asn}" in fh.read()
 
 
-def test_every_designed_session_established_as_napalm_sees_it(deployed: AggregatedResult, lab: Lab, lab_design: Design) -> None:
+def _bgp_and_facts(lab: Lab) -> AggregatedResult:
     nr = _nornir(lab)
     try:
-        result = nr.run(task=napalm_get, getters=["bgp_neighbors", "facts"])
+        return nr.run(task=napalm_get, getters=["bgp_neighbors", "facts"])
     finally:
         nr.close_connections()
-    assert not result.failed
+
+
+def _without_prefixes(result: AggregatedResult, design: Design) -> list[str]:
+    return [f"{dev.name} <- {n.peer}" for dev in design.devices() for n in dev.neighbors
+            if result[dev.name][0].result["bgp_neighbors"]["global"]["peers"][n.peer_address]
+            ["address_family"]["ipv4"]["received_prefixes"] <= 0]
+
+
+def test_every_designed_session_established_as_napalm_sees_it(deployed: AggregatedResult, lab: Lab, lab_design: Design) -> None:
+    # A session is Established (what the fixture waits for) a moment before its first UPDATE
+    # arrives: ask again, at most 20 times over ~10 s, until every session has received prefixes.
+    for _ in range(20):
+        result = _bgp_and_facts(lab)
+        assert not result.failed
+        if not _without_prefixes(result, lab_design):
+            break
+        time.sleep(0.5)
     for dev in lab_design.devices():
         got = result[dev.name][0].result
         assert got["facts"]["hostname"] == dev.name
@@ -49,7 +66,7 @@ def test_every_designed_session_established_as_napalm_sees_it(deployed: Aggregat
         for n in dev.neighbors:
             assert peers[n.peer_address]["is_up"], f"{dev.name} -> {n.peer}"
             assert peers[n.peer_address]["remote_as"] == n.peer_asn
-            assert peers[n.peer_address]["address_family"]["ipv4"]["received_prefixes"] > 0
+    assert _without_prefixes(result, lab_design) == []
 
 
 def test_leaves_reach_other_leaves_server_blocks_over_every_uplink(deployed: AggregatedResult, lab: Lab, lab_design: Design) -> None:
