@@ -74,7 +74,6 @@ class Session(NamedTuple):
 class Addresses(NamedTuple):
     """Every configured interface address, indexed once."""
 
-    nets: dict[str, tuple[int, int]]  # configured CIDR -> (address, prefix length)
     owner: dict[int, tuple[str, str]]  # address -> the first (device, interface) holding it
     shared: dict[int, list[tuple[str, str]]]  # address held more than once -> every holder
     subnets: dict[str, dict[int, dict[int, Interface]]]  # device -> prefix length -> network -> interface
@@ -118,7 +117,6 @@ class CheckContext:
     @cached_property
     def addresses(self) -> Addresses:
         """Owners, connected subnets and foreign subnets of every configured interface address, in one pass."""
-        nets: dict[str, tuple[int, int]] = {}
         owner: dict[int, tuple[str, str]] = {}
         shared: dict[int, list[tuple[str, str]]] = {}
         subnets: dict[str, dict[int, dict[int, Interface]]] = {}
@@ -135,7 +133,6 @@ class CheckContext:
                 ip, _, plen_s = cidr.partition("/")
                 addr = int.from_bytes(inet_aton(ip), "big")
                 plen = int(plen_s) if plen_s else 32
-                nets[cidr] = (addr, plen)
                 holder = (name, iface.name)
                 first = owner.setdefault(addr, holder)
                 if first is not holder:
@@ -152,7 +149,7 @@ class CheckContext:
                         foreign.setdefault(name, []).append(iface)
                         break
             subnets[name] = by_len
-        return Addresses(nets, owner, shared, subnets, foreign)
+        return Addresses(owner, shared, subnets, foreign)
 
     @cached_property
     def designed_owner(self) -> dict[int, str]:

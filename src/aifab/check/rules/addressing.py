@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from aifab.check.context import CheckContext
+from aifab.check.context import CheckContext, to_net
 from aifab.check.findings import Hit, Severity
 from aifab.check.registry import rule
 
@@ -45,7 +45,6 @@ def is_loopback(interface: str) -> bool:
 @rule("ADDR003", Severity.ERROR, "both ends of a cable share one /31",
       "a point-to-point link needs its two addresses on the same /31 (RFC 3021) or the link carries nothing")
 def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
-    nets = ctx.addresses.nets
     for c, a, b in ctx.cable_ends:
         if a is None or b is None:
             missing = [f"{d.name} {p.name}" for d, p, i in ((c.a, c.a_port, a), (c.b, c.b_port, b))
@@ -59,7 +58,7 @@ def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
                 if not i.address:
                     yield Hit(dev.fabric, dev.name, i.name, f"cabled port {i.name} has no address")
             continue
-        (na, la), (nb, lb) = nets[a.address], nets[b.address]
-        if la != 31 or lb != 31 or na >> 1 != nb >> 1 or na == nb:
+        na, nb = to_net(a.address), to_net(b.address)
+        if na.plen != 31 or nb.plen != 31 or na.first != nb.first or na.addr == nb.addr:
             yield Hit(c.a.fabric, c.a.name, a.name,
                       f"{a.address} and {c.b.name} {b.name} {b.address} are not the two ends of one /31")
