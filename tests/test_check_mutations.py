@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from aifab.check import check, run_checks
+from aifab.check.engine import BESIDE
 from aifab.design.model import Design, Device, Port
 from aifab.pipeline import build
 
@@ -311,12 +312,14 @@ def test_intent_without_watchdog_warns_qos007_and_still_builds(tmp_path: Path) -
 
 
 def test_rules_give_the_same_findings_in_one_process_and_in_two(cluster: Built, tmp_path: Path) -> None:
-    """The forked rule process (BGP, ISO families) and this one together report what one process does."""
+    """The forked rule process (engine.BESIDE) and this one together report what one process does."""
     out = copy_configs(cluster, tmp_path)
-    for rule_id in ("BGP002", "ISO003", "ADDR002", "QOS001"):
+    mutated = ("BGP002", "ISO003", "ADDR002", "TOPO001", "ADDR003", "QOS001")  # both halves
+    assert {r for r in mutated if r in BESIDE} and {r for r in mutated if r not in BESIDE}
+    for rule_id in mutated:
         file, pattern, replacement, _ = eos_case(cluster, rule_id)
         path = out / "configs" / file
         path.write_text(re.sub(pattern, replacement, path.read_text(), count=1, flags=re.M))
     serial, forked = run_checks(cluster.design, out, jobs=1), run_checks(cluster.design, out, jobs=2)
-    assert {f.rule for f in serial} == {"BGP002", "ISO003", "ADDR002", "QOS001"}
+    assert {f.rule for f in serial} == set(mutated)
     assert forked == serial
