@@ -167,6 +167,19 @@ def test_eos_mutation_fires_exactly_its_rule(cluster: Built, tmp_path: Path, rul
     assert where in named
 
 
+def test_what_is_not_an_ipv4_address_is_a_finding_not_a_crash(cluster: Built, tmp_path: Path) -> None:
+    """An address out of range is no address (ADDR003 names the port); an IPv6 neighbor and a prefix
+    longer than /32 are not IPv4 facts and are not read (the fabrics are IPv4)."""
+    up = cluster.port(LEAF, "uplink")
+    out = mutate(cluster, tmp_path, f"{LEAF}.cfg", rf"^   ip address {up.address}$", "   ip address 10.0.0.300/31")
+    path = out / "configs" / f"{LEAF2}.cfg"
+    text = re.sub(r"^(router bgp .*\n)", r"\g<1>   neighbor 2001:db8::1 remote-as 4200000000\n", path.read_text(), count=1, flags=re.M)
+    path.write_text(re.sub(r"^(   seq 10 permit \S+ le 31\n)", r"\g<1>   seq 20 permit 10.0.0.0/40\n", text, count=1, flags=re.M))
+    findings = run_checks(cluster.design, out)
+    assert (LEAF, up.name) in {(f.device, f.subject) for f in findings if f.rule == "ADDR003"}
+    assert [f for f in findings if f.device == LEAF2] == []
+
+
 def test_missing_config_fires_only_cfg001(cluster: Built, tmp_path: Path) -> None:
     out = copy_configs(cluster, tmp_path)
     (out / "configs" / "be-spine1.cfg").unlink()

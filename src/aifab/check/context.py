@@ -180,14 +180,6 @@ class CheckContext:
         owner = self.designed_owner.get(ip_int(address.partition("/")[0]))
         return owner is not None and owner not in self.facts
 
-    def connected(self, device: str, address: str) -> Interface | None:
-        """The device's interface whose subnet holds ``address`` (None when none does)."""
-        return _connected(self.addresses.subnets.get(device, {}), ip_int(address.partition("/")[0]))
-
-    def peer_of(self, device: str, address: str) -> str | None:
-        """The other device holding ``address`` (None when no other device does)."""
-        return _peer(self.addresses, device, ip_int(address.partition("/")[0]))
-
     @cached_property
     def _neighbors(self) -> tuple[list[Session], list[tuple[Device, Neighbor, str | None]]]:
         """Every configured neighbor of every parsed device, resolved once: sessions, and neighbors
@@ -250,14 +242,6 @@ class CheckContext:
         """The parsed interface, or None when the device or interface is not in the facts."""
         facts = self.facts.get(device)
         return facts.interfaces.get(name) if facts else None
-
-
-def _connected(by_len: dict[int, dict[int, Interface]], addr: int) -> Interface | None:
-    for plen, nets in by_len.items():
-        iface = nets.get(addr & _MASKS[plen])
-        if iface is not None:
-            return iface
-    return None
 
 
 def _peer(index: Addresses, device: str, addr: int) -> str | None:

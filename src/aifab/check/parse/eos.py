@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import Body, as_list, device_facts, parse_bodies, run_ttp_shared, split, syntax
+from aifab.check.parse.text import Body, as_list, cidr, device_facts, parse_bodies, run_ttp_shared, split, syntax
 
 DEVICE = """
 <group name="system">
@@ -155,7 +155,7 @@ def _port(raw: dict[str, Any], g: _Globals) -> tuple[Any, ...]:
     """An interface body's values, shared by every port with that body: mtu, speed, shutdown,
     description and address (when the body holds them), then :data:`Qos`."""
     return (raw.get("mtu"), speed(raw["speed"]) if raw.get("speed") else None, bool(raw.get("shutdown")),
-            raw.get("description"), raw.get("address"), *_port_qos(raw, g))
+            raw.get("description"), cidr(raw.get("address")), *_port_qos(raw, g))
 
 
 def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import Body, as_list, device_facts, parse_bodies, run_ttp, run_ttp_shared, split, syntax
+from aifab.check.parse.text import Body, as_list, cidr, device_facts, parse_bodies, run_ttp, run_ttp_shared, split, syntax
 
 FRR_CONF = """
 <group name="system">
@@ -178,7 +178,7 @@ def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[
         ifaces = {}
         for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
             raw = bodies[body]
-            ifaces[name] = Interface(name, address or raw.get("address"), description=description or raw.get("description"),
+            ifaces[name] = Interface(name, address or cidr(raw.get("address")), description=description or raw.get("description"),
                                      shutdown=bool(raw.get("shutdown")))
         out.append(device_facts(dev, platform, files, p, ifaces, "peer-group", c.remote, c.member))
     return out

@@ -9,7 +9,7 @@ from typing import Any
 
 from aifab.check.parse import frr
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import ParseError
+from aifab.check.parse.text import ParseError, cidr
 from aifab.platforms import PLATFORMS
 
 
@@ -30,9 +30,9 @@ def _int(value: Any) -> int | None:
 def _addresses(facts: DeviceFacts, db: dict[str, Any]) -> None:
     for table in ("INTERFACE", "LOOPBACK_INTERFACE", "MGMT_INTERFACE"):
         for key in db.get(table, {}):
-            name, _, cidr = key.partition("|")
-            if cidr:
-                _iface(facts, name).address = cidr
+            name, _, address = key.partition("|")
+            if cidr(address):
+                _iface(facts, name).address = address
     for name, port in db.get("PORT", {}).items():
         iface = _iface(facts, name)
         iface.mtu, iface.description = _int(port.get("mtu")), port.get("description")

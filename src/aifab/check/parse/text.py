@@ -67,13 +67,23 @@ def run_ttp_shared(template: str, devices: list[list[str]]) -> list[dict[str, An
 
 
 Body = tuple[str, str]  # an interface's body before and after its address line (a key: not joined per port)
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"  # a dotted quad, each part 0-255
+_CIDR = re.compile(rf"{IPV4}/(?:3[0-2]|[12]?\d)")
+
+
+def cidr(value: Any) -> str | None:
+    """``value`` when it is an IPv4 address with a prefix length (0-32), else None: the rules read
+    addresses as integers, and a port whose address is not one has none (a finding, not a crash)."""
+    return value if isinstance(value, str) and _CIDR.fullmatch(value) else None
 
 
 @dataclass(frozen=True)
 class Syntax:
     """The lines of a platform's text that only name one port or one session, read by anchored
     regular expressions over the whole text instead of ttp (docs/checks.md, Speed). A line they do
-    not take (an address in an unusual place, a secondary) stays in the text ttp reads."""
+    not take (an address in an unusual place, a secondary) stays in the text ttp reads. Only IPv4
+    neighbors are read (the fabrics are IPv4); other address neighbor lines are dropped."""
 
     interface: re.Pattern[str]  # splits text into other text and (name, description, before, address, after)
     remote_as: re.Pattern[str]  # an address neighbor's remote-as: (address, value)
@@ -92,9 +102,9 @@ def syntax(indent: str, group_word: str, read: tuple[str, ...]) -> Syntax:
     # the engine then keeps no backtracking state per line (~30 % less time at 32k GPUs).
     return Syntax(
         interface=re.compile(rf"\ninterface ([^\n]++)(?:\n{i}description ([^\n]*+))?+((?:\n{i}(?!ip)[^\n]*+)*+)"
-                             rf"(?:\n{i}ip address (\d+\.\d+\.\d+\.\d+/\d+){end})?+((?:\n{i}[^\n]*+)*+)"),
-        remote_as=re.compile(rf"\n{i}neighbor (\d\S*+) remote-as (\S++){end}"),
-        member=re.compile(rf"\n{i}neighbor (\d\S*+) {re.escape(group_word)} (\S++){end}"),
+                             rf"(?:\n{i}ip address ({_CIDR.pattern}){end})?+((?:\n{i}[^\n]*+)*+)"),
+        remote_as=re.compile(rf"\n{i}neighbor ({IPV4}) remote-as (\S++){end}"),
+        member=re.compile(rf"\n{i}neighbor ({IPV4}) {re.escape(group_word)} (\S++){end}"),
         address_neighbor=re.compile(rf"\n{i}neighbor \d[^\n]*+"),
         read=read)
 
@@ -206,7 +216,7 @@ def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dic
         entries = facts.prefix_lists.setdefault(raw["name"], [])
         for line in _lines(raw.get("entries")):
             words = line.split()  # "10 permit 10.0.0.0/24 ge 32"
-            if len(words) >= 3 and words[1] == "permit":
+            if len(words) >= 3 and words[1] == "permit" and cidr(words[2]):
                 entries.append(words[2])
     for raw in as_list(parsed.get("route_maps")):
         lists = facts.route_maps.setdefault(raw["name"], [])
@@ -225,6 +235,7 @@ def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dic
             asn=int(bgp["asn"]), router_id=bgp.get("router_id"),
             maximum_paths=int(bgp["maximum_paths"]) if bgp.get("maximum_paths") else None,
             neighbors=nbrs, groups=groups,
-            networks=[line.split()[0] for line in _lines(bgp.get("network_lines")) + _lines(bgp.get("aggregate_lines"))],
+            networks=[p for p in (line.split()[0] for line in _lines(bgp.get("network_lines")) + _lines(bgp.get("aggregate_lines")))
+                      if cidr(p)],
             redistribute=redistribute)
     return facts
