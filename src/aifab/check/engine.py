@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +13,7 @@ from aifab.check.parse import POOL_THRESHOLD, parse_build
 from aifab.check.registry import Rule, all_rules
 from aifab.design.model import Design
 from aifab.errors import AifabError
+from aifab.gcpause import paused_gc
 
 SHOWN = 20  # error findings quoted in a failed build's message
 # Rules run in a second process on large builds: those that read the address and session indexes
@@ -81,19 +79,6 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
     return sort_findings(out), skipped
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing and indexing allocate millions of small,
-    acyclic objects, and at 32k GPUs repeated full collections cost more than the work itself."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None) -> Report:
     """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.
 
@@ -103,7 +88,7 @@ def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | No
     with_configs = configs is not None and configs.is_dir()
     rules = all_rules()
     jobs = jobs or len(os.sched_getaffinity(0))
-    with _no_gc():
+    with paused_gc():
         facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
         findings, skipped = evaluate(CheckContext(design, facts, unreadable), rules, with_configs, jobs)
     return Report(design.cluster, len(design.devices()), len(facts), tuple(rules), skipped, tuple(findings))

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import TypeAdapter
 
+from aifab.gcpause import paused_gc
+
 Fabric = Literal["backend", "frontend"]
 Role = Literal["leaf", "spine", "core"]
 CableClass = Literal["server_leaf", "leaf_spine", "spine_core"]
@@ -295,4 +297,5 @@ def design_json(design: Design) -> bytes:
 
 def design_from_json(data: bytes | str) -> Design:
     """Read a Design back from ``design.json``."""
-    return _ADAPTER.validate_json(data)
+    with paused_gc():
+        return _ADAPTER.validate_json(data)
