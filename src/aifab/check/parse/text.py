@@ -1,9 +1,11 @@
-"""Shared step of the text parsers: ttp's nested dicts -> typed DeviceFacts.
+"""Shared steps of the text parsers (EOS, FRR): cut a file, run ttp, build typed DeviceFacts.
 
-The EOS and FRR ttp templates produce the same shape: ``system.hostname``, ``interfaces[]``,
-``prefix_lists[]``, ``route_maps[]`` and ``bgp`` with neighbor/aggregate/network/redistribute
-lines joined by ttp (``joinmatches``) and split here. ``run_ttp_shared`` parses a chunk of text that
-recurs on many devices once; neighbor lines a parser read without ttp join the ones ttp read.
+``split`` cuts a file with a platform's :class:`Syntax`: the lines that only name a port or a
+session are read by expressions; the rest goes to ttp, each distinct interface body once
+(``parse_bodies``) and each chunk of blocks that recurs on many devices once (``run_ttp_shared``).
+The EOS and FRR templates produce the same shape: ``system.hostname``, ``interfaces[]``,
+``prefix_lists[]``, ``route_maps[]`` and ``bgp`` with neighbor/aggregate/network/redistribute lines
+joined by ttp (``joinmatches``) and split here, with the neighbor lines the expressions read.
 """
 
 from __future__ import annotations
