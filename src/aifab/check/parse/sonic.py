@@ -4,7 +4,7 @@ schedulers, WRED, buffers) and frr.conf (ttp, as on the frr platform) for BGP.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aifab.check.parse import frr
@@ -41,16 +41,13 @@ def _addresses(facts: DeviceFacts, db: dict[str, Any]) -> None:
         iface.shutdown = port.get("admin_status", "up") != "up"
 
 
-def _per_queue(db: dict[str, Any], table: str) -> dict[str, dict[int, dict[str, Any]]]:
-    """``TABLE["Ethernet0|3"]`` (or ``"Ethernet0|3-4"``) -> {port: {3: entry, 4: entry}}."""
-    out: dict[str, dict[int, dict[str, Any]]] = {}
+def _per_queue(db: dict[str, Any], table: str) -> Iterator[tuple[str, range, dict[str, Any]]]:
+    """``TABLE["Ethernet0|3"]`` (or ``"Ethernet0|3-4"``) -> (port, queues or priority groups, entry)."""
     for key, entry in db.get(table, {}).items():
         port, _, ids = key.partition("|")
         first, _, last = ids.partition("-")
-        if first.isdigit():
-            for i in range(int(first), int(last or first) + 1):
-                out.setdefault(port, {})[i] = entry
-    return out
+        if first.isdigit() and (not last or last.isdigit()):
+            yield port, range(int(first), int(last or first) + 1), entry
 
 
 def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
@@ -66,37 +63,42 @@ def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
         if enable not in pfc_of:
             pfc_of[enable] = frozenset(int(p) for p in enable.split(",") if p.strip().isdigit())
         iface.pfc = pfc_of[enable]
-    watchdog = db.get("PFC_WD", {})
-    schedulers, wred = db.get("SCHEDULER", {}), db.get("WRED_PROFILE", {})
-    strict = {name for name, s in schedulers.items() if s.get("type") == "STRICT"}
+    wred, profiles = db.get("WRED_PROFILE", {}), db.get("BUFFER_PROFILE", {})
+    strict_schedulers = {name for name, s in db.get("SCHEDULER", {}).items() if s.get("type") == "STRICT"}
     ecn_of: dict[str, Ecn | None] = {}
-    for name, queues in _per_queue(db, "QUEUE").items():
-        iface = _iface(facts, name)
-        strict_queues = []
-        for q, entry in queues.items():
-            if entry.get("scheduler") in strict:
-                strict_queues.append(q)
-            profile = entry.get("wred_profile")
-            if profile not in ecn_of:
-                wp = wred.get(profile, {})
-                ecn_of[profile] = Ecn(_int(wp.get("green_min_threshold")), _int(wp.get("green_max_threshold")),
-                                      _int(wp.get("green_drop_probability"))) if wp.get("ecn", "ecn_none") != "ecn_none" else None
-            if ecn_of[profile] is not None:
-                iface.ecn[q] = ecn_of[profile]
-        if strict_queues:
-            iface.strict = iface.strict | frozenset(strict_queues)
-    profiles = db.get("BUFFER_PROFILE", {})
+    strict: dict[str, list[int]] = {}
+    iface = None
+    for port, queues, entry in _per_queue(db, "QUEUE"):
+        if iface is None or iface.name != port:  # a port's queues come together
+            iface = _iface(facts, port)
+        if entry.get("scheduler") in strict_schedulers:
+            strict.setdefault(port, []).extend(queues)
+        profile = entry.get("wred_profile")
+        if profile not in ecn_of:
+            wp = wred.get(profile, {})
+            ecn_of[profile] = Ecn(_int(wp.get("green_min_threshold")), _int(wp.get("green_max_threshold")),
+                                  _int(wp.get("green_drop_probability"))) if wp.get("ecn", "ecn_none") != "ecn_none" else None
+        ecn = ecn_of[profile]
+        if ecn is not None:
+            for q in queues:
+                iface.ecn[q] = ecn
+    for port, queues in strict.items():
+        facts.interfaces[port].strict = frozenset(queues)
     headroom_of: dict[str, Headroom | None] = {}
-    for name, pgs in _per_queue(db, "BUFFER_PG").items():
-        iface = _iface(facts, name)
-        for pg, entry in pgs.items():
-            profile = entry.get("profile")
-            if profile not in headroom_of:
-                bp = profiles.get(profile, {})
-                headroom_of[profile] = Headroom(_int(bp.get("size")) or 0, _int(bp.get("xoff")), _int(bp.get("xon")),
-                                                bp.get("pool")) if "xoff" in bp else None
-            if headroom_of[profile] is not None:
-                iface.headroom[pg] = headroom_of[profile]
+    iface = None
+    for port, pgs, entry in _per_queue(db, "BUFFER_PG"):
+        if iface is None or iface.name != port:
+            iface = _iface(facts, port)
+        profile = entry.get("profile")
+        if profile not in headroom_of:
+            bp = profiles.get(profile, {})
+            headroom_of[profile] = Headroom(_int(bp.get("size")) or 0, _int(bp.get("xoff")), _int(bp.get("xon")),
+                                            bp.get("pool")) if "xoff" in bp else None
+        headroom = headroom_of[profile]
+        if headroom is not None:
+            for pg in pgs:
+                iface.headroom[pg] = headroom
+    watchdog = db.get("PFC_WD", {})
     for iface in facts.interfaces.values():
         if iface.pfc:
             iface.watchdog = iface.name in watchdog
