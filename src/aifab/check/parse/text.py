@@ -70,8 +70,9 @@ def run_ttp_shared(template: str, devices: list[list[str]]) -> list[dict[str, An
 
 Body = tuple[str, str]  # an interface's body before and after its address line (a key: not joined per port)
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"  # a dotted quad, each part 0-255
-_CIDR = re.compile(rf"{IPV4}/(?:3[0-2]|[12]?\d)")
+_DOTTED = rf"{_OCTET}(?:\.{_OCTET}){{3}}"  # an IPv4 address: a dotted quad, each part 0-255
+_CIDR = re.compile(rf"{_DOTTED}/(?:3[0-2]|[12]?\d)")
+_IPV4 = re.compile(_DOTTED)
 
 
 def cidr(value: Any) -> str | None:
@@ -105,8 +106,8 @@ def syntax(indent: str, group_word: str, read: tuple[str, ...]) -> Syntax:
     return Syntax(
         interface=re.compile(rf"\ninterface ([^\n]++)(?:\n{i}description ([^\n]*+))?+((?:\n{i}(?!ip)[^\n]*+)*+)"
                              rf"(?:\n{i}ip address ({_CIDR.pattern}){end})?+((?:\n{i}[^\n]*+)*+)"),
-        remote_as=re.compile(rf"\n{i}neighbor ({IPV4}) remote-as (\S++){end}"),
-        member=re.compile(rf"\n{i}neighbor ({IPV4}) {re.escape(group_word)} (\S++){end}"),
+        remote_as=re.compile(rf"\n{i}neighbor (\d\S*+) remote-as (\S++){end}"),  # the address is checked
+        member=re.compile(rf"\n{i}neighbor (\d\S*+) {re.escape(group_word)} (\S++){end}"),  # by neighbors()
         address_neighbor=re.compile(rf"\n{i}neighbor \d[^\n]*+"),
         read=read)
 
@@ -200,8 +201,8 @@ def neighbors(lines: list[str], group_word: str, remote: dict[str, str] | None =
         groups[g] = asn.get(g)
     out = {}
     for name in (*remote, *member):
-        if name in groups or name in out or not name[:1].isdigit():
-            continue
+        if name in groups or name in out or not _IPV4.fullmatch(name):
+            continue  # a peer group, seen, or not an IPv4 address (the fabrics are IPv4)
         group = member.get(name)
         out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group)
     return out, groups
