@@ -187,7 +187,6 @@ class CheckContext:
         sessions: list[Session] = []
         foreign: list[tuple[Device, Neighbor, str | None]] = []
         index = self.addresses
-        owner = index.owner
         pools = self._foreign_pools
         partial = len(self.facts) != len(self.devices)
         for dev, facts in self.checked():
@@ -197,8 +196,7 @@ class CheckContext:
             mine = list(index.subnets.get(name, {}).items())
             for n in facts.bgp.neighbors.values():
                 addr = int.from_bytes(inet_aton(n.address), "big")
-                held = owner.get(addr)
-                peer = held[0] if held is not None and held[0] != name else _peer(index, name, addr)
+                peer = _peer(index, name, addr)
                 local = None
                 for plen, on_len in mine:
                     local = on_len.get(addr & _MASKS[plen])

@@ -57,8 +57,9 @@ def parse_files(platform: str, devices: list[tuple[str, list[Path]]]) -> tuple[l
         for item in _items(devices, unreadable):
             try:
                 facts += PARSERS[platform]([item])
-            except ParseError as exc:
-                unreadable[item[0]] = str(exc)
+            except ParseError as exc:  # named by its file (a batch-level message names none)
+                msg = str(exc)
+                unreadable[item[0]] = msg if msg.startswith(item[1]) else f"{', '.join(item[1])}: {msg}"
     return facts, unreadable
 
 

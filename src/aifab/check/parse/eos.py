@@ -17,11 +17,11 @@ ttp matches indentation literally: EOS indents each level by three spaces (four 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import Body, as_list, cidr, device_facts, parse_bodies, run_ttp_shared, split, syntax
+from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, syntax
 
 DEVICE = """
 <group name="system">
@@ -160,15 +160,16 @@ def _port(raw: dict[str, Any], g: _Globals) -> tuple[Any, ...]:
 
 def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
-    canon: dict[Body, Body] = {}
-    heads, cut = [], []
-    for dev, files, texts in items:  # each file's text is dropped once split
-        heads.append((dev, files))
-        cut.append(split(texts["cfg"], SYNTAX, canon))
-    parsed = run_ttp_shared(DEVICE, [c.chunks for c in cut])
-    bodies = parse_bodies(PORT, set(canon))
+    heads: list[tuple[str, tuple[str, ...]]] = []
+
+    def configs() -> Iterator[str]:  # each file's text is dropped once cut
+        for dev, files, texts in items:
+            heads.append((dev, files))
+            yield texts["cfg"]
+
+    read, bodies = cut_and_parse(configs(), SYNTAX, DEVICE, PORT)
     out = []
-    for (dev, files), p, c in zip(heads, parsed, cut, strict=True):
+    for (dev, files), (c, p) in zip(heads, read, strict=True):
         g = _Globals(p)
         ports: dict[Body, tuple[Any, ...]] = {}
         ifaces = {}

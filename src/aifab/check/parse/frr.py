@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import Body, as_list, cidr, device_facts, parse_bodies, run_ttp, run_ttp_shared, split, syntax
+from aifab.check.parse.text import as_list, cidr, cut_and_parse, device_facts, run_ttp, syntax
 
 FRR_CONF = """
 <group name="system">
@@ -166,15 +166,16 @@ def _links_and_qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
 
 def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[DeviceFacts]:
     """Facts from frr.conf text alone, for each ``(device, platform, file names, frr.conf text)``."""
-    canon: dict[Body, Body] = {}
-    heads, cut = [], []
-    for dev, platform, files, text in items:
-        heads.append((dev, platform, files))
-        cut.append(split(text, SYNTAX, canon))
-    parsed = run_ttp_shared(FRR_CONF, [c.chunks for c in cut])
-    bodies = parse_bodies(FRR_CONF, set(canon))
+    heads: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def confs() -> Iterator[str]:
+        for dev, platform, files, text in items:
+            heads.append((dev, platform, files))
+            yield text
+
+    read, bodies = cut_and_parse(confs(), SYNTAX, FRR_CONF, FRR_CONF)
     out = []
-    for (dev, platform, files), p, c in zip(heads, parsed, cut, strict=True):
+    for (dev, platform, files), (c, p) in zip(heads, read, strict=True):
         ifaces = {}
         for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
             raw = bodies[body]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
@@ -163,6 +164,16 @@ def parse_bodies(template: str, bodies: set[Body]) -> dict[Body, dict[str, Any]]
         raw.pop("name", None)
         out[body] = raw
     return out
+
+
+def cut_and_parse(texts: Iterable[str], how: Syntax, device_template: str,
+                  body_template: str) -> tuple[list[tuple[Split, dict[str, Any]]], dict[Body, dict[str, Any]]]:
+    """Each text cut by ``how`` with ``device_template``'s result for its chunks, and
+    ``body_template``'s result for each distinct interface body (texts are consumed one by one)."""
+    canon: dict[Body, Body] = {}
+    cut = [split(text, how, canon) for text in texts]
+    parsed = run_ttp_shared(device_template, [c.chunks for c in cut])
+    return list(zip(cut, parsed, strict=True)), parse_bodies(body_template, set(canon))
 
 
 def as_list(value: Any) -> list[dict[str, Any]]:
