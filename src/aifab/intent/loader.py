@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from aifab.errors import IntentError, Loc, Problem
 from aifab.intent.schema import Intent
+from aifab.intent.yaml_bounds import Refusal, decode, position, round_trip, scan
 
 
 class LoadedIntent:
@@ -39,14 +40,28 @@ def line_of(tree: Any, loc: Loc) -> int:
     node, line = tree, 1
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-            node = node[part]
+            owner = _owner(node, part)
+            if owner is None:
+                break
+            line = owner.lc.key(part)[0] + 1
+            node = owner[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
             line = node.lc.item(part)[0] + 1
             node = node[part]
         else:
             break
     return line
+
+
+def _owner(node: CommentedMap, key: object) -> CommentedMap | None:
+    """The mapping that holds ``key`` as written: ``node`` itself, or a map merged in by ``<<``."""
+    if key in (node.lc.data or {}):
+        return node
+    for merged in getattr(node, "merge", None) or ():
+        source = merged[1] if isinstance(merged, tuple) else merged  # older ruamel: (position, map)
+        if isinstance(source, CommentedMap) and key in source:
+            return _owner(source, key)
+    return None
 
 
 def _short(value: object) -> str:
@@ -95,6 +110,11 @@ def _plain(node: Any) -> Any:
     return node
 
 
+def _refused(path: Path, what: str, refusal: Refusal) -> str:
+    got = "" if refusal.got is None else f" (got {refusal.got})"
+    return f"{path}:{refusal.line}: {what}: {refusal.message} at column {refusal.column}{got}"
+
+
 def load_intent(path: str | Path) -> LoadedIntent:
     """Read, parse and validate an intent file (schema and semantics).
 
@@ -104,18 +124,27 @@ def load_intent(path: str | Path) -> LoadedIntent:
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode(path.read_bytes())
     except FileNotFoundError:
         raise IntentError([], [f"{path}:0: (file): no such file"]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise IntentError([], [f"{path}:0: (file): cannot read ({exc.__class__.__name__})"]) from None
+    except OSError as exc:
+        raise IntentError([], [f"{path}:0: (file): cannot read ({exc.strerror or exc.__class__.__name__})"]) from None
+    if isinstance(text, Refusal):
+        raise IntentError([], [_refused(path, "(file)", text)])
     try:
-        tree = YAML(typ="rt").load(text)
+        refusal = scan(text)
+        if refusal is not None:
+            raise IntentError([], [_refused(path, "(yaml)", refusal)])
+        tree = round_trip().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         what = exc.problem or exc.context or "malformed YAML"
         raise IntentError([], [f"{path}:{line}: (yaml): malformed YAML: {what}"]) from None
+    except ReaderError as exc:  # a character YAML does not allow, e.g. a control character
+        line, column = position(text, exc.position)
+        raise IntentError([], [f"{path}:{line}: (yaml): malformed YAML: {exc.reason} at column {column} "
+                               f"(got {chr(exc.character)!r})"]) from None
     except YAMLError as exc:
         raise IntentError([], [f"{path}:0: (yaml): malformed YAML: {exc}"]) from None
     if not isinstance(tree, CommentedMap):
