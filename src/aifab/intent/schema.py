@@ -70,9 +70,10 @@ Ratio = Annotated[float, BeforeValidator(_ratio)]
 
 
 class Model(BaseModel):
-    """Strict base: unknown keys are errors, values are immutable once loaded."""
+    """Strict base: unknown keys are errors, values are immutable once loaded, and every value has
+    its field's own type (a count is an integer, not ``true`` or ``"4"``; a float is finite)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Switch(Model):
