@@ -63,3 +63,16 @@ def test_floats_are_finite(tmp_path: Path, capsys: pytest.CaptureFixture[str], o
                            expected: str) -> None:
     path, lines = build_bad(tmp_path, capsys, old, new)
     assert lines == [f"{path}:{expected}"]
+
+
+@pytest.mark.parametrize(("gateway", "message"), [
+    ("172.31.255.0", "is the network address of 172.31.255.0/24; use a host address (got '172.31.255.0')"),
+    ("172.31.255.255", "is the broadcast address of 172.31.255.0/24; use a host address (got '172.31.255.255')"),
+    ("172.31.254.1", "must be an address inside 172.31.255.0/24 (got '172.31.254.1')"),
+    ("172.31.255.1/24", "must be an address inside 172.31.255.0/24 (got '172.31.255.1/24')"),
+])
+def test_management_gateway_is_a_host_of_the_network(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     gateway: str, message: str) -> None:
+    path, lines = build_bad(tmp_path, capsys, "network: 172.31.255.0/24",
+                            f"network: 172.31.255.0/24\n  gateway: {gateway}")
+    assert lines == [f"{path}:32: management.gateway: {message}"]

@@ -102,9 +102,13 @@ def intent_problems(intent: Intent) -> list[Problem]:
         problems.append(Problem(("management", "network"), f"pool too small: {switches} switches need {switches + 3} addresses, it has {mgmt.size}", str(mgmt)))
     if intent.management.gateway is not None:
         try:
-            gw_ok = IPAddress(intent.management.gateway, version=4) in mgmt
+            gw: IPAddress | None = IPAddress(intent.management.gateway, version=4)
         except (AddrFormatError, ValueError):
-            gw_ok = False
-        if not gw_ok:
+            gw = None
+        if gw is None or gw not in mgmt:
             problems.append(Problem(("management", "gateway"), f"must be an address inside {mgmt}", intent.management.gateway))
+        elif gw in (mgmt.network, mgmt.broadcast):
+            what = "network" if gw == mgmt.network else "broadcast"
+            problems.append(Problem(("management", "gateway"), f"is the {what} address of {mgmt}; "
+                                    "use a host address", intent.management.gateway))
     return problems
