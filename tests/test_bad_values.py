@@ -76,3 +76,32 @@ def test_management_gateway_is_a_host_of_the_network(tmp_path: Path, capsys: pyt
     path, lines = build_bad(tmp_path, capsys, "network: 172.31.255.0/24",
                             f"network: 172.31.255.0/24\n  gateway: {gateway}")
     assert lines == [f"{path}:32: management.gateway: {message}"]
+
+
+CLUSTER = Path(__file__).parents[1] / "intent" / "cluster.yaml"
+
+
+def test_headroom_that_cannot_fit_is_one_error_on_the_cable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 10 km leaf-spine cables at 400G: each port reserves ~5 MB, a 64-port spine needs 325 MB of
+    # headroom where its buffer's pool holds 56.5 MB
+    path, lines = build_bad(tmp_path, capsys, "leaf_spine: 30", "leaf_spine: 10000", base=CLUSTER)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{path}:20: backend.cables.leaf_spine: PFC headroom cannot fit: be-spine1 reserves ")
+    assert "tomahawk-4 headroom pool holds 56500000" in lines[0]
+    assert lines[0].endswith("(got 10000.0)")
+
+
+def test_ecn_max_above_the_buffer_is_one_error_on_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, lines = build_bad(tmp_path, capsys, "  cables: {server_leaf: 3, leaf_spine: 20}",
+                            "  cables: {server_leaf: 3, leaf_spine: 20}\n  qos: {ecn: {max_kb: 100000}}")
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{path}:18: backend.qos.ecn.max_kb: ECN max 100000000 bytes is not below the ")
+    assert lines[0].endswith("so ECN would never mark (got 100000)")
+
+
+def test_long_cables_that_fit_still_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the lab's four-port switches have room for 10 km of headroom: not every long cable is an error
+    text = LAB.read_text().replace("cables: {server_leaf: 3, leaf_spine: 20}", "cables: {server_leaf: 3, leaf_spine: 10000}")
+    path = tmp_path / "long.yaml"
+    path.write_text(text)
+    assert main(["build", str(path), "-o", str(tmp_path / "out")]) == 0, capsys.readouterr().err

@@ -122,7 +122,7 @@ def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], upli
 
 def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_FabricBuild, int]:
     pools = {k: IPNetwork(getattr(b.pools, k)) for k in ("p2p", "servers")}
-    fb = _FabricBuild("backend", b.mtu, b.cables.model_dump(), pools["p2p"].first, FabricQos(b.qos, b.mtu))
+    fb = _FabricBuild("backend", b.mtu, b.cables.model_dump(), pools["p2p"].first, FabricQos(b.qos, b.mtu, "backend"))
     sw, base = b.switches, b.asn.base
     leaf_asn0 = base + (1 if s.tiers == 2 else s.pods + 1)
     cores: list[list[_Dev]] = []
@@ -163,7 +163,7 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
 
 def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
-    fb = _FabricBuild("frontend", f.mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, f.mtu))
+    fb = _FabricBuild("frontend", f.mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, f.mtu, "frontend"))
     sw, base = f.switches, f.asn.base
     spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
     leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
@@ -193,7 +193,7 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
             _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
             tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets),
-            fb.qos.policy(d.switch.platform), fb.qos.device_buffers(d.switch, d.ports)))
+            fb.qos.policy(d.switch.platform), fb.qos.device_buffers(d.switch, d.ports, d.name)))
     return tuple(out)
 
 
@@ -232,6 +232,9 @@ def build_design(intent: Intent) -> Design:
                            _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb]))
     frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), f.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
                             _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:]))
+    unworkable = list(bfb.qos.problems.values()) + list(ffb.qos.problems.values())
+    if unworkable:
+        raise DesignError(unworkable)
     hosts = tuple(
         Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))
         for i, name in enumerate(servers)

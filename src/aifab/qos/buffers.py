@@ -19,6 +19,7 @@ from aifab.design.model import (
     PortBuffer,
     QosPolicy,
 )
+from aifab.errors import Problem
 from aifab.intent.schema import BackendQos, FrontendQos, Switch
 from aifab.platforms import _SONIC_LANES
 from aifab.qos.defaults import (
@@ -120,12 +121,42 @@ def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[Port
                          shared, queue, tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH, eos)
 
 
-class FabricQos:
-    """QoS and buffers of one fabric, computed once per distinct input and shared."""
+def fit_problems(fabric: str, device: str, ports: list[Port], buffers: DeviceBuffers,
+                 policy: QosPolicy) -> list[Problem]:
+    """What cannot work on a switch whose buffer plan is ``buffers``, located at the intent key that
+    causes it: headroom larger than the headroom pool (blamed on the cable class that reserves the
+    most), else an ECN max that a lossless queue never reaches before PAUSE. The check rules
+    BUF002 and QOS005 find the same in a build edited by hand."""
+    if buffers.headroom_bytes > buffers.headroom_pool_bytes:
+        by_cable: Counter[tuple[str, float]] = Counter()
+        for p in ports:
+            if p.buffer is not None:
+                by_cable[(p.cable, p.length_m)] += p.buffer.size * len(p.buffer.pgs)
+        (cable, length), _ = by_cable.most_common(1)[0]
+        return [Problem((fabric, "cables", cable), f"PFC headroom cannot fit: {device} reserves "
+                        f"{buffers.headroom_bytes} bytes over {buffers.lossless_ports} lossless ports, its "
+                        f"{buffers.buffer_model} headroom pool holds {buffers.headroom_pool_bytes}; "
+                        "use shorter cables or a switch with more buffer", length)]
+    ecn = policy.ecn
+    if ecn is not None and policy.lossless and ecn.max_bytes >= buffers.lossless_queue_bytes:
+        loc = (fabric, "qos", "ecn", "max_kb") if fabric == "backend" else (fabric, "qos", "lossless")
+        return [Problem(loc, f"ECN max {ecn.max_bytes} bytes is not below the {buffers.lossless_queue_bytes} "
+                        f"bytes a lossless queue of {device} ({buffers.buffer_model} buffer) holds before PAUSE, "
+                        "so ECN would never mark", ecn.max_bytes // KB)]
+    return []
 
-    def __init__(self, qos: BackendQos | FrontendQos, mtu: int) -> None:
+
+class FabricQos:
+    """QoS and buffers of one fabric, computed once per distinct input and shared.
+
+    ``problems`` collects what cannot work (:func:`fit_problems`), one per intent key.
+    """
+
+    def __init__(self, qos: BackendQos | FrontendQos, mtu: int, fabric: str = "") -> None:
         self._qos = qos
         self._mtu = mtu
+        self._fabric = fabric
+        self.problems: dict[tuple[str | int, ...], Problem] = {}
         self._small = qos.small_packet_pct if isinstance(qos, BackendQos) else 100
         self._policies: dict[str, QosPolicy] = {}
         self._ports: dict[tuple[str, str, int, float], PortBuffer | None] = {}
@@ -151,14 +182,16 @@ class FabricQos:
             self._ports[key] = b
             return b
 
-    def device_buffers(self, switch: Switch, ports: Iterable[Port]) -> DeviceBuffers:
+    def device_buffers(self, switch: Switch, ports: Iterable[Port], device: str = "") -> DeviceBuffers:
         """The pool plan of a switch with these ports (shared between switches with equal ports)."""
         ports = list(ports)
         counts = Counter(id(p.buffer) for p in ports)
         key = (switch.platform, switch.model, len(ports), tuple(sorted(counts.items())))
         d = self._devices.get(key)
         if d is None:
-            d = device_buffers(self.policy(switch.platform), buffer_model(switch.platform, switch.model),
-                               (p.buffer for p in ports), len(ports))
+            policy = self.policy(switch.platform)
+            d = device_buffers(policy, buffer_model(switch.platform, switch.model), (p.buffer for p in ports), len(ports))
             self._devices[key] = d
+            for problem in fit_problems(self._fabric, device, ports, d, policy):
+                self.problems.setdefault(problem.loc, problem)
         return d
