@@ -17,6 +17,7 @@ from aifab.check import Report, check
 from aifab.check.report import to_markdown
 from aifab.design.model import Design
 from aifab.errors import AifabError
+from aifab.paths import PathError
 from aifab.pipeline import design_for
 from aifab.plan import Change, PlanError, Wave, classify, plan_waves
 from aifab.render import render_device, write_configs
@@ -98,7 +99,10 @@ def _diff(name: str, old: str, new: str) -> str:
 def review(intent: Path, base_ref: str, out: Path) -> Review:
     """Build both sides, diff, classify, plan and check. Raises only for a bad head intent."""
     _, design = design_for(intent)
-    write_configs(design, out)
+    try:
+        write_configs(design, out)
+    except OSError as exc:
+        raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
     report = check(design, out)
     base, note = _base_design(base_ref, intent)
     old = {d.name: (d, render_device(base, d)) for d in base.devices()} if base else {}

@@ -56,11 +56,16 @@ def rendered_from(design: Design, out: Path) -> Rendered:
 
 
 def run(args: argparse.Namespace) -> int:
+    from aifab.deploy.inventory_files import check_inventory
     from aifab.deploy.runner import deploy, summary_table
     from aifab.deploy.secrets import load_credentials
+    from aifab.paths import writable_file
     from aifab.pipeline import build
 
     console = Console()
+    if args.inventory is not None:  # bad paths fail before the build is written
+        check_inventory(args.inventory)
+    writable_file(args.audit or (args.clab or args.out) / "audit.jsonl", "the audit log")
     if args.clab is not None:
         from aifab.clab import export_clab
 

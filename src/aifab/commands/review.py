@@ -17,13 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from aifab.paths import PathError, writable_dir, writable_file
     from aifab.review import review, to_review_markdown
 
+    path = args.report or args.out / "review.md"
+    writable_dir(args.out, "the review build")
+    writable_file(path, "the review report")
     result = review(args.intent, args.base, args.out)
     text = to_review_markdown(result)
-    path = args.report or args.out / "review.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        raise PathError(f"{path}: cannot write the review report ({exc.strerror or exc})") from None
     sys.stdout.write(text)
     print(f"\nreview written to {path}", file=sys.stderr)
     return 1 if result.failed else 0

@@ -19,11 +19,18 @@ class LockedError(AifabError):
     """Another deploy of the same inventory is running."""
 
 
+class GuardPathError(AifabError):
+    """The deploy lock or the audit log cannot be written."""
+
+
 @contextmanager
 def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
     """Hold ``<inventory>/.aifab-deploy.lock`` for the whole deploy (released even on a crash)."""
     path = inventory_dir / ".aifab-deploy.lock"
-    fh = path.open("a+")
+    try:
+        fh = path.open("a+")
+    except OSError as exc:
+        raise GuardPathError(f"{path}: cannot create the deploy lock ({exc.strerror or exc})") from None
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -49,7 +56,11 @@ class AuditLog:
     def __init__(self, path: Path, run_id: str) -> None:
         self.path = path
         self.run_id = run_id
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.open("a", encoding="utf-8").close()
+        except OSError as exc:
+            raise GuardPathError(f"{path}: cannot write the audit log ({exc.strerror or exc})") from None
 
     def write(self, event: str, device: str | None = None, **fields: Any) -> None:
         """Append one event."""

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from aifab.deploy.expect import expectations
 from aifab.deploy.guard import AuditLog, deploy_lock
+from aifab.deploy.inventory_files import InventoryError, check_inventory
 from aifab.deploy.secrets import Credentials
 from aifab.design.model import Design
 from aifab.errors import AifabError
@@ -71,17 +72,19 @@ class DeployReport:
 def open_nornir(inventory: Path, creds: Credentials, workers: int = 20) -> Nornir:
     """Nornir over a SimpleInventory directory (hosts.yaml, groups.yaml, defaults.yaml)."""
     files = {k: inventory / f"{k}.yaml" for k in ("hosts", "groups", "defaults")}
-    if not files["hosts"].is_file():
-        raise DeployError(f"{inventory}: no hosts.yaml (build the intent, or bring the lab up)")
-    nr = InitNornir(
-        runner={"plugin": "threaded", "options": {"num_workers": workers}},
-        inventory={"plugin": "SimpleInventory", "options": {
-            "host_file": str(files["hosts"]),
-            **({"group_file": str(files["groups"])} if files["groups"].is_file() else {}),
-            **({"defaults_file": str(files["defaults"])} if files["defaults"].is_file() else {}),
-        }},
-        logging={"enabled": False},
-    )
+    check_inventory(inventory)
+    try:
+        nr = InitNornir(
+            runner={"plugin": "threaded", "options": {"num_workers": workers}},
+            inventory={"plugin": "SimpleInventory", "options": {
+                "host_file": str(files["hosts"]),
+                **({"group_file": str(files["groups"])} if files["groups"].is_file() else {}),
+                **({"defaults_file": str(files["defaults"])} if files["defaults"].is_file() else {}),
+            }},
+            logging={"enabled": False},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # what check_inventory did not foresee
+        raise InventoryError(f"{inventory}: Nornir cannot read the inventory ({type(exc).__name__}: {exc})") from None
     if creds.username:
         nr.inventory.defaults.username = creds.username
     if creds.password:
@@ -222,7 +225,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         nr = open_nornir(inventory, creds)
         missing = sorted(set(names) - set(nr.inventory.hosts))
         if missing:
-            raise DeployError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
+            raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
         audit = AuditLog(audit_path, uuid.uuid4().hex[:12])
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory))
         d = Deployer(design, rendered, nr, audit, console, verify_timeout_s)
