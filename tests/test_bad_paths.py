@@ -139,3 +139,8 @@ def test_deploy_output_under_a_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     # the audit log defaults into the output directory: its parent is the file
     line = fails(capsys, "deploy", str(LAB), "-o", str(a_file / "out"))
     assert line == f"{a_file / 'out' / 'audit.jsonl'}: cannot write the audit log: {a_file} is not a directory"
+
+
+def test_clab_export_under_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], a_file: Path) -> None:
+    line = fails(capsys, "lab", "export", str(LAB), "--clab", "-o", str(a_file / "clab"))
+    assert line == f"{a_file / 'clab'}: cannot write the containerlab export: {a_file} is not a directory"

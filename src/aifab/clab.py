@@ -14,6 +14,7 @@ from aifab.check.engine import require_clean
 from aifab.design import Design, build_design
 from aifab.errors import DesignError
 from aifab.intent import load_intent
+from aifab.paths import PathError, writable_dir
 from aifab.render import render_device
 
 
@@ -31,15 +32,19 @@ def export_clab(intent_path: str | Path, out: Path, image: str = CEOS_IMAGE) -> 
     ``out/inventory/`` (NAPALM eos, credentials from the environment), then check the configs
     (CheckFailed on an error finding); returns the EOS design and the paths."""
     design = clab_design(intent_path)
+    writable_dir(out, "the containerlab export")
     configs = out / "configs"
-    configs.mkdir(parents=True, exist_ok=True)
     written = []
-    for dev in design.devices():
-        for name, text in render_device(design, dev, container=True).items():
-            (configs / name).write_text(text, encoding="utf-8")
-            written.append(configs / name)
-    topology = write_clab(design, out, image)
+    try:
+        configs.mkdir(parents=True, exist_ok=True)
+        for dev in design.devices():
+            for name, text in render_device(design, dev, container=True).items():
+                (configs / name).write_text(text, encoding="utf-8")
+                written.append(configs / name)
+        topology = write_clab(design, out, image)
+        files = [*written, topology, *write_inventory(design, out)]
+    except OSError as exc:
+        raise PathError(f"{out}: cannot write the containerlab export ({exc.strerror or exc})") from None
     assert topology is not None  # every switch is EOS here
-    files = [*written, topology, *write_inventory(design, out)]
     require_clean(design, out)
     return design, files
