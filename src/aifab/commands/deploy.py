@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,4 +84,7 @@ def run(args: argparse.Namespace) -> int:
     changed = sum(1 for d in report.diffs.values() if d.strip())
     console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
+    for o in report.outcomes.values():  # one line per device at fault (the audit log holds the tracebacks)
+        if o.detail and o.status != "skipped":
+            print(f"{o.device}: {o.status}: {o.detail}", file=sys.stderr)
     return 0 if report.ok else 1

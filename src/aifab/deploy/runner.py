@@ -7,7 +7,9 @@ device stops the deploy before the first change.
 
 from __future__ import annotations
 
+import logging
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from nornir import InitNornir
 from nornir.core import Nornir
-from nornir.core.task import AggregatedResult
+from nornir.core.task import AggregatedResult, MultiResult
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
@@ -69,8 +71,19 @@ class DeployReport:
     ok: bool = True
 
 
+def _quiet_nornir() -> None:
+    """Nornir logs a failed task's traceback at ERROR; with its logging disabled nothing handles
+    the record, so Python's last-resort handler printed it on stderr. A handler of our own keeps
+    stderr clean (an application that configures logging still gets the records); the reason
+    and the traceback go to the audit log instead."""
+    logger = logging.getLogger("nornir")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 def open_nornir(inventory: Path, creds: Credentials, workers: int = 20) -> Nornir:
     """Nornir over a SimpleInventory directory (hosts.yaml, groups.yaml, defaults.yaml)."""
+    _quiet_nornir()
     files = {k: inventory / f"{k}.yaml" for k in ("hosts", "groups", "defaults")}
     check_inventory(inventory)
     try:
@@ -90,6 +103,12 @@ def open_nornir(inventory: Path, creds: Credentials, workers: int = 20) -> Norni
     if creds.password:
         nr.inventory.defaults.password = creds.password
     return nr
+
+
+def _traceback(multi: MultiResult) -> str:
+    """The traceback of a host's first failed task ("" when it failed without an exception)."""
+    r = next((r for r in multi if r.failed and r.exception is not None), None)
+    return "" if r is None else "".join(traceback.format_exception(r.exception)).strip()
 
 
 def _errors(result: AggregatedResult) -> dict[str, str]:
@@ -130,7 +149,7 @@ class Deployer:
         res = self.nr.filter(filter_func=lambda h: h.name in names).run(task=task, name=what)
         failures = _errors(res)
         for host, reason in failures.items():
-            self.audit.write(f"{what}-failed", host, reason=reason)
+            self.audit.write(f"{what}-failed", host, reason=reason, traceback=_traceback(res[host]))
         return res, failures
 
     def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
