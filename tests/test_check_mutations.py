@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netaddr.strategy.ipv4 import int_to_str
 
 from aifab.check import check, run_checks
+from aifab.check.context import ip_int
 from aifab.check.engine import BESIDE
 from aifab.design.model import Design, Device, Port
 from aifab.pipeline import build
@@ -168,15 +170,17 @@ def test_eos_mutation_fires_exactly_its_rule(cluster: Built, tmp_path: Path, rul
 
 
 def test_what_is_not_an_ipv4_address_is_a_finding_not_a_crash(cluster: Built, tmp_path: Path) -> None:
-    """An address out of range is no address (ADDR003 names the port); an IPv6 neighbor and a prefix
-    longer than /32 are not IPv4 facts and are not read (the fabrics are IPv4)."""
+    """An address out of range is no address (ADDR004 names the port, no other ADDR rule); an IPv6 neighbor
+    and a prefix longer than /32 are not IPv4 facts and are not read (the fabrics are IPv4)."""
     up = cluster.port(LEAF, "uplink")
     out = mutate(cluster, tmp_path, f"{LEAF}.cfg", rf"^   ip address {up.address}$", "   ip address 10.0.0.300/31")
     path = out / "configs" / f"{LEAF2}.cfg"
     text = re.sub(r"^(router bgp .*\n)", r"\g<1>   neighbor 2001:db8::1 remote-as 4200000000\n", path.read_text(), count=1, flags=re.M)
     path.write_text(re.sub(r"^(   seq 10 permit \S+ le 31\n)", r"\g<1>   seq 20 permit 10.0.0.0/40\n", text, count=1, flags=re.M))
     findings = run_checks(cluster.design, out)
-    assert (LEAF, up.name) in {(f.device, f.subject) for f in findings if f.rule == "ADDR003"}
+    on_leaf = {(f.rule, f.subject) for f in findings if f.device == LEAF}
+    assert ("ADDR004", up.name) in on_leaf
+    assert not {r for r, _ in on_leaf} & {"ADDR003", "ADDR005"}, on_leaf  # one rule names the address
     assert [f for f in findings if f.device == LEAF2] == []
 
 
@@ -336,3 +340,96 @@ def test_rules_give_the_same_findings_in_one_process_and_in_two(cluster: Built, 
     serial, forked = run_checks(cluster.design, out, jobs=1), run_checks(cluster.design, out, jobs=2)
     assert {f.rule for f in serial} == set(mutated)
     assert forked == serial
+
+
+# ---------------------------------------------------------------- addresses on every platform (ADDR004, ADDR005)
+
+
+def address_mutation(b: Built, platform: str, kind: str, value: str) -> tuple[str, str, str, str]:
+    """(file, pattern, replacement, subject) that puts ``value`` as the address of LEAF's ``kind``
+    interface (server port, uplink, loopback or management) in its text config."""
+    dev = b.device(LEAF)
+    naming = {"eos": ("Loopback0", "Management1", "   ", "cfg"), "frr": ("lo", "eth0", " ", "frr.conf")}[platform]
+    name, old = {
+        "server": (b.port(LEAF, "server").name, b.port(LEAF, "server").address),
+        "uplink": (b.port(LEAF, "uplink").name, b.port(LEAF, "uplink").address),
+        "loopback": (naming[0], f"{dev.loopback}/32"),
+        "management": (naming[1], dev.management),
+    }[kind]
+    return (f"{LEAF}.{naming[3]}", block(name) + rf"{naming[2]}ip address {re.escape(old)}$",
+            rf"\g<1>{naming[2]}ip address {value}", name)
+
+
+ADDRESS_CASES = [
+    # (kind, value, rule): unreadable addresses are ADDR004's, readable ones off the plan ADDR005's
+    ("server", "{s}.999/31", "ADDR004"),
+    ("server", "{s}.0/99", "ADDR004"),
+    ("server", "{s}.x/31", "ADDR004"),
+    ("server", "{free}/31", "ADDR005"),  # in the pool, held by no one (10.0.2.254/31 on the lab)
+    ("loopback", "{lo}.250/32", "ADDR005"),
+    ("loopback", "{lo}.250/33", "ADDR004"),
+    ("management", "{m}.250/22", "ADDR005"),
+]
+
+
+def _fill(b: Built, value: str) -> str:
+    srv, dev = b.port(LEAF, "server").address, b.device(LEAF)
+    pool = b.design.backend.servers
+    free = int_to_str(ip_int(pool.split("/")[0]) + 2 ** (32 - int(pool.split("/")[1])) - 2)
+    return value.format(s=srv.rsplit(".", 1)[0], lo=dev.loopback.rsplit(".", 1)[0],
+                        m=dev.management.rsplit(".", 1)[0], free=free)
+
+
+@pytest.mark.parametrize(("kind", "value", "rule_id"), ADDRESS_CASES)
+@pytest.mark.parametrize("platform", ["eos", "frr"])
+def test_address_off_the_design_fires_exactly_its_rule(cluster: Built, lab: Built, tmp_path: Path, platform: str,
+                                                       kind: str, value: str, rule_id: str) -> None:
+    b = cluster if platform == "eos" else lab
+    if kind == "management":  # the management network's own length
+        value = value.replace("/22", "/" + b.device(LEAF).management.split("/")[1])
+    file, pattern, replacement, subject = address_mutation(b, platform, kind, _fill(b, value))
+    rules, named = fired(b.design, mutate(b, tmp_path, file, pattern, replacement))
+    assert rules == {rule_id}
+    assert named == {(LEAF, subject)}
+
+
+def test_an_interface_the_design_does_not_address(lab: Built, tmp_path: Path) -> None:
+    out = mutate(lab, tmp_path, f"{LEAF}.frr.conf", r"^(interface lo\n)", r"interface dummy9\n ip address 10.0.99.1/24\nexit\n!\n\g<1>")
+    assert fired(lab.design, out) == ({"ADDR005"}, {(LEAF, "dummy9")})
+
+
+def test_loopback_without_address(lab: Built, tmp_path: Path) -> None:
+    dev = lab.device(LEAF)
+    out = mutate(lab, tmp_path, f"{LEAF}.frr.conf", rf"^ ip address {dev.loopback}/32\n", "")
+    rules, named = fired(lab.design, out)
+    assert "ADDR005" in rules and (LEAF, "lo") in named
+
+
+@pytest.mark.parametrize(("value", "rule_id"), [("999", "ADDR004"), ("100", "ADDR005")])
+def test_sonic_server_address_off_the_design(sonic: Built, tmp_path: Path, value: str, rule_id: str) -> None:
+    srv = sonic.port(LEAF, "server")
+
+    def edit(db: dict[str, Any]) -> None:
+        db["INTERFACE"].pop(f"{srv.name}|{srv.address}")
+        db["INTERFACE"][f"{srv.name}|{srv.address.rsplit('.', 1)[0]}.{value}/31"] = {}
+
+    rules, named = fired(sonic.design, mutate_json(sonic, tmp_path, SONIC_DB, edit))
+    assert rules == {rule_id}
+    assert named == {(LEAF, srv.name)}
+
+
+def test_aifab_check_fails_a_build_with_addresses_off_the_design(lab: Built, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the CLI: the three edits of one file are three errors, exit 1."""
+    from aifab.cli import main
+
+    shutil.copy(lab.path / "design.json", tmp_path / "design.json")
+    srv = [p for p in lab.device(LEAF).ports if p.role == "server"]
+    base = srv[0].address.rsplit(".", 1)[0]
+    out = mutate(lab, tmp_path, f"{LEAF}.frr.conf", rf"^ ip address {srv[0].address}$", f" ip address {base}.999/31")
+    conf = out / "configs" / f"{LEAF}.frr.conf"
+    conf.write_text(conf.read_text().replace(f" ip address {srv[1].address}\n", f" ip address {base}.100/31\n"))
+    assert main(["check", str(out), "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert {(f["rule"], f["device"], f["subject"]) for f in findings} == {
+        ("ADDR004", LEAF, srv[0].name), ("ADDR005", LEAF, srv[1].name)}

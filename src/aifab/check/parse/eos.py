@@ -79,7 +79,7 @@ interface {{ name }}
    shutdown {{ shutdown | set(True) }}
    mtu {{ mtu | to_int }}
    speed {{ speed | re(".+") }}
-   ip address {{ address | PREFIX }}
+   ip address {{ address }}
    qos trust {{ trust }}
    priority-flow-control {{ pfc_mode }}
    priority-flow-control priority {{ pfc_lines | joinmatches }} no-drop
@@ -178,7 +178,9 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
             if v is None:
                 v = ports[body] = _port(bodies[body], g)
             mtu = v[0] if v[0] is not None else default_mtu(name)
-            ifaces[name] = Interface(name, address or v[4], mtu, description or v[3], v[1], v[2], *v[5:])
+            iface = ifaces[name] = Interface(name, address or v[4], mtu, description or v[3], v[1], v[2], *v[5:])
+            if iface.address is None:
+                iface.bad_address = bodies[body].get("address")
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
         out.append(facts)

@@ -44,6 +44,7 @@ class Interface:
     strict: frozenset[int] = frozenset()  # strict-priority egress queues
     ecn: dict[int, Ecn] = field(default_factory=dict)  # ECN marking per egress queue
     headroom: dict[int, Headroom] = field(default_factory=dict)  # PFC headroom per ingress priority group
+    bad_address: str | None = None  # an address line's value that is not an IPv4 address/length (then ``address`` is None)
 
 
 @dataclass(slots=True)

@@ -181,6 +181,8 @@ def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[
             raw = bodies[body]
             ifaces[name] = Interface(name, address or cidr(raw.get("address")), description=description or raw.get("description"),
                                      shutdown=bool(raw.get("shutdown")))
+            if ifaces[name].address is None:
+                ifaces[name].bad_address = raw.get("address")
         out.append(device_facts(dev, platform, files, p, ifaces, "peer-group", c.remote, c.member))
     return out
 

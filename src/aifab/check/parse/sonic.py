@@ -33,6 +33,8 @@ def _addresses(facts: DeviceFacts, db: dict[str, Any]) -> None:
             name, _, address = key.partition("|")
             if cidr(address):
                 _iface(facts, name).address = address
+            elif address:
+                _iface(facts, name).bad_address = address
     for name, port in db.get("PORT", {}).items():
         iface = _iface(facts, name)
         iface.mtu, iface.description = _int(port.get("mtu")), port.get("description")

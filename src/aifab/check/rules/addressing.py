@@ -1,13 +1,16 @@
-"""ADDR: unique loopbacks and interface addresses; both ends of a cable on one /31 (RFC 3021)."""
+"""ADDR: unique loopbacks and interface addresses; both ends of a cable on one /31 (RFC 3021);
+every address readable as IPv4 and the one the Design planned."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
 
-from aifab.check.context import CheckContext, to_net
+from aifab.check.context import CheckContext, ip_int, to_net
 from aifab.check.findings import Hit, Severity
+from aifab.check.parse.facts import Interface
 from aifab.check.registry import rule
+from aifab.platforms import PLATFORMS
 
 
 @rule("ADDR001", Severity.ERROR, "loopbacks are unique",
@@ -55,10 +58,59 @@ def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if not a.address or not b.address:
             for dev, i in ((c.a, a), (c.b, b)):
-                if not i.address:
+                if not i.address and not i.bad_address:  # an unreadable address is ADDR004's
                     yield Hit(dev.fabric, dev.name, i.name, f"cabled port {i.name} has no address")
             continue
-        na, nb = to_net(a.address), to_net(b.address)
-        if na.plen != 31 or nb.plen != 31 or na.first != nb.first or na.addr == nb.addr:
+        if not one_p2p(a.address, b.address):
             yield Hit(c.a.fabric, c.a.name, a.name,
                       f"{a.address} and {c.b.name} {b.name} {b.address} are not the two ends of one /31")
+
+
+def one_p2p(a: str, b: str) -> bool:
+    """True when the addresses ``a`` and ``b`` (CIDR) are the two ends of one /31."""
+    na, nb = to_net(a), to_net(b)
+    return na.plen == 31 and nb.plen == 31 and na.first == nb.first and na.addr != nb.addr
+
+
+@rule("ADDR004", Severity.ERROR, "every configured address is an IPv4 address and prefix length",
+      "a device rejects an address such as 10.0.2.999/31 or 10.0.2.0/99: the interface comes up without one")
+def readable_addresses(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, facts in ctx.checked():
+        for iface in facts.interfaces.values():
+            if iface.bad_address is not None:
+                yield Hit(dev.fabric, dev.name, iface.name,
+                          f"address {iface.bad_address!r} is not an IPv4 address with a prefix length (0-32)")
+
+
+@rule("ADDR005", Severity.ERROR, "interface, loopback and management addresses are the Design's",
+      "an address the Design did not plan may be valid yet unique and still break a host's gateway, a "
+      "router ID or the IP plan operators rely on")
+def planned_addresses(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, facts in ctx.checked():
+        naming = PLATFORMS[dev.platform]
+        plan = {p.name: p.address for p in dev.ports}
+        plan[naming.loopback] = f"{dev.loopback}/32"
+        plan[naming.management] = plan[naming.container_management] = dev.management
+        for iface in facts.interfaces.values():
+            want = plan.get(iface.name)
+            if iface.address == want or iface.bad_address is not None:  # ADDR004's
+                continue
+            if iface.address is None:
+                if iface.name == naming.loopback:
+                    yield Hit(dev.fabric, dev.name, iface.name, f"loopback has no address, the Design's is {want}")
+            elif not _named_elsewhere(ctx, dev.name, iface):
+                yield Hit(dev.fabric, dev.name, iface.name, f"address {iface.address}, the Design's is {want}" if want
+                          else f"address {iface.address} on an interface the Design does not address")
+
+
+def _named_elsewhere(ctx: CheckContext, device: str, iface: Interface) -> bool:
+    """True when ADDR001/ADDR002 (a shared address) or ADDR003 (a cable's ends not on one /31)
+    already name this interface's address (looked up only for the rare address off the plan)."""
+    assert iface.address is not None
+    if ip_int(iface.address.partition("/")[0]) in ctx.addresses.shared:
+        return True
+    port = next((p for p in ctx.devices[device].ports if p.name == iface.name), None)
+    if port is None or port.role == "server":
+        return False
+    peer = ctx.interface(port.peer, port.peer_port)
+    return peer is not None and peer.address is not None and not one_p2p(iface.address, peer.address)
