@@ -105,3 +105,10 @@ def test_long_cables_that_fit_still_build(tmp_path: Path, capsys: pytest.Capture
     path = tmp_path / "long.yaml"
     path.write_text(text)
     assert main(["build", str(path), "-o", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_crossed_ecn_thresholds_are_one_line_for_every_platform(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, lines = build_bad(tmp_path, capsys, "  cables: {server_leaf: 3, leaf_spine: 20}",
+                            "  cables: {server_leaf: 3, leaf_spine: 20}\n  qos: {ecn: {min_kb: 2000}}")
+    assert lines == [f"{path}:18: backend.qos.ecn: min must be below max (on eos 2000000 >= 1500000 bytes; "
+                     "on frr 2000000 >= 1500000 bytes) (got {'min_kb': 2000})"]

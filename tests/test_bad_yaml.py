@@ -119,3 +119,13 @@ def test_unreadable_characters_and_values_are_located(tmp_path: Path, capsys: py
     assert code == 2
     assert lines == [f"{path}:{expected}"]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("text", "what"), [("- a\n- b\n", "a list"), ("", "an empty file"), ("# nothing\n", "an empty file"),
+                                            ("just words\n", "a single value")])
+def test_top_level_must_be_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, what: str) -> None:
+    path = tmp_path / "top.yaml"
+    path.write_text(text)
+    code, lines = build(path, tmp_path / "out", capsys)
+    assert code == 2
+    assert lines == [f"{path}:1: (top): expected a mapping of keys, not {what}"]

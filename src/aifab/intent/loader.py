@@ -148,7 +148,8 @@ def load_intent(path: str | Path) -> LoadedIntent:
     except YAMLError as exc:
         raise IntentError([], [f"{path}:0: (yaml): malformed YAML: {exc}"]) from None
     if not isinstance(tree, CommentedMap):
-        raise IntentError([], [f"{path}:1: (top): expected a mapping of keys, not {type(tree).__name__}"])
+        what = "a list" if isinstance(tree, list) else "an empty file" if tree is None else "a single value"
+        raise IntentError([], [f"{path}:1: (top): expected a mapping of keys, not {what}"])
     try:
         intent = Intent.model_validate(_plain(tree))
     except ValidationError as exc:

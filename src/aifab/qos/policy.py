@@ -106,11 +106,11 @@ def qos_problems(intent: Intent) -> list[Problem]:
             out.append(Problem((*where, key), f"TC {BEST_EFFORT_TC} is the best-effort class", BEST_EFFORT_TC))
     platforms = {s.platform for s in (intent.backend.switches.leaf, intent.backend.switches.spine,
                                       intent.backend.switches.core)}
-    for platform in sorted(platforms):
-        ecn = resolve_ecn(b.ecn, platform)
-        if ecn.min_bytes >= ecn.max_bytes:
-            out.append(Problem((*where, "ecn"), f"min must be below max on {platform} "
-                               f"({ecn.min_bytes} >= {ecn.max_bytes} bytes)", b.ecn.model_dump()))
+    crossed = [(p, e) for p in sorted(platforms) if (e := resolve_ecn(b.ecn, p)).min_bytes >= e.max_bytes]
+    if crossed:  # one problem for the key, naming each platform where it bites
+        on = "; ".join(f"on {p} {e.min_bytes} >= {e.max_bytes} bytes" for p, e in crossed)
+        out.append(Problem((*where, "ecn"), f"min must be below max ({on})",
+                           {k: v for k, v in b.ecn.model_dump().items() if v is not None}))
     out += _cell_model_problems(intent)
     fw = ("frontend", "qos")
     if f.storage_tc in (BEST_EFFORT_TC, CONTROL_TC):
