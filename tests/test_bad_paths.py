@@ -91,7 +91,7 @@ HOST = "be-spine1:\n  hostname: 127.0.0.1\n  groups: [frr]\n"
 
 
 @pytest.mark.parametrize(("files", "expected"), [
-    ({"hosts.yaml": "{bad: [\n"}, "hosts.yaml:2: malformed YAML: expected the node content, but found '<stream end>'"),
+    ({"hosts.yaml": "{bad: [\n"}, "hosts.yaml:2: malformed YAML: "),  # the rest is libyaml's or PyYAML's wording
     ({"hosts.yaml": "- a\n- b\n"}, "hosts.yaml:1: expected a mapping of names to their settings, not a list"),
     ({"hosts.yaml": ""}, "hosts.yaml: no hosts (build the intent, or bring the lab up)"),
     ({"hosts.yaml": "be-spine1: 5\n"}, "hosts.yaml:1: be-spine1: expected a mapping, not an integer"),
@@ -100,13 +100,13 @@ HOST = "be-spine1:\n  hostname: 127.0.0.1\n  groups: [frr]\n"
      "hosts.yaml:2: be-spine1.hostnam: unknown key (one of hostname, port, username, password, platform, groups, "
      "data, connection_options)"),
     ({"hosts.yaml": HOST.replace("[frr]", "[junos]")}, "hosts.yaml:3: be-spine1.groups: no such group 'junos' in groups.yaml"),
-    ({"groups.yaml": "frr: [\n"}, "groups.yaml:2: malformed YAML: expected the node content, but found '<stream end>'"),
+    ({"groups.yaml": "frr: [\n"}, "groups.yaml:2: malformed YAML: "),
     ({"groups.yaml": GROUPS + "  connection_options: {napalm: 5}\n"},
      "groups.yaml:3: frr.connection_options.napalm: expected a mapping, not an integer"),
     ({"defaults.yaml": "data: 5\n"}, "defaults.yaml:1: data: expected a mapping, not an integer"),
     ({"defaults.yaml": "[1]\n"}, "defaults.yaml:1: expected a mapping, not a list"),
     ({"hosts.yaml": b"be-spine1: {hostname: 127.0.0.1}\n# \xff\n"},
-     "hosts.yaml: cannot read ('utf-8' codec can't decode byte 0xff in position 35: invalid start byte)"),
+     "hosts.yaml:2: not UTF-8 at column 3 (got byte 0xff)"),
     # well-formed, but the design's other nine switches have no entry
     ({}, "hosts.yaml: no inventory entry for be-leaf-su1-r1, be-leaf-su1-r2, be-leaf-su2-r1, be-leaf-su2-r2, "
          "be-spine2, fe-leaf1a, fe-leaf1b, fe-spine1, fe-spine2"),
@@ -121,7 +121,8 @@ def test_deploy_malformed_inventory(tmp_path: Path, capsys: pytest.CaptureFixtur
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     assert code == 2
-    assert captured.err.splitlines() == [f"{inv}/{expected}"]
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{inv}/{expected}"), lines
     if files:  # a malformed file is found before the build is written
         assert not (tmp_path / "out").exists()
 
