@@ -129,3 +129,21 @@ def test_top_level_must_be_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, lines = build(path, tmp_path / "out", capsys)
     assert code == 2
     assert lines == [f"{path}:1: (top): expected a mapping of keys, not {what}"]
+
+
+def test_a_huge_file_is_refused_unread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text(LAB.read_text() + "# " + "x" * 2_000_000 + "\n")
+    code, lines = build(path, tmp_path / "out", capsys)
+    assert code == 2
+    assert lines == [f"{path}:0: (file): larger than 1000000 bytes; an intent is a few KB"]
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    code, lines = build(path, tmp_path / "out", capsys)
+    assert code == 2
+    assert lines == [f"{path}:0: (file): not a regular file"]

@@ -15,7 +15,7 @@ from ruamel.yaml.reader import ReaderError
 
 from aifab.errors import IntentError, Loc, Problem
 from aifab.intent.schema import Intent
-from aifab.intent.yaml_bounds import Refusal, decode, position, round_trip, scan
+from aifab.intent.yaml_bounds import MAX_BYTES, Refusal, decode, position, round_trip, scan
 
 
 class LoadedIntent:
@@ -124,6 +124,10 @@ def load_intent(path: str | Path) -> LoadedIntent:
 
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise IntentError([], [f"{path}:0: (file): larger than {MAX_BYTES} bytes; an intent is a few KB"])
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise IntentError([], [f"{path}:0: (file): not a regular file"])  # a FIFO or a device would block or never end
         text = decode(path.read_bytes())
     except FileNotFoundError:
         raise IntentError([], [f"{path}:0: (file): no such file"]) from None

@@ -1,4 +1,4 @@
-"""Limits on an intent file before it is parsed into objects: UTF-8, nesting depth, alias expansion.
+"""Limits on an intent file before it is parsed into objects: size, UTF-8, nesting depth, alias expansion.
 
 An intent is a few hundred values nested a few levels deep. YAML aliases let 1 KB expand to
 billions of values ("billion laughs") and deep flow collections exhaust Python's recursion
@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
 
+MAX_BYTES = 1_000_000  # an intent file is a few KB
 MAX_DEPTH = 32  # nested collections; an intent uses five
 MAX_NODES = 100_000  # values after expanding every alias; an intent has a few hundred
 MAX_SCALAR = 1000  # characters of one value; the longest an intent needs is a model name
