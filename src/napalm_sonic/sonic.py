@@ -387,7 +387,10 @@ def _fpm_deleted(reload_diff: str) -> list[str]:
 
 
 def _errors(out: Output, lines: int = 3) -> str:
-    """The device's error lines (``Error``, ``Failed``, ``%``, ``ERROR``), else the last lines of its output."""
-    text = (out.stdout + "\n" + out.stderr).splitlines()
-    errors = [ln.strip() for ln in text if re.search(r"error|failed|%", ln, re.IGNORECASE)]
-    return " | ".join(errors[-lines:]) or " | ".join(t.strip() for t in text if t.strip())[-300:] or "no output"
+    """The device's error lines: from the first line naming an error (``Error``, ``Failed``, ``%``),
+    CLI usage hints left out; else the last lines of its output."""
+    text = [ln.strip() for ln in (out.stderr or out.stdout).splitlines()
+            if ln.strip() and not ln.startswith(("Usage:", "Try ", "** DRY RUN"))]
+    first = next((i for i, ln in enumerate(text) if re.search(r"error|failed|%", ln, re.IGNORECASE)), None)
+    chosen = text[first:first + lines] if first is not None else text[-lines:]
+    return " | ".join(chosen) or "no output"
