@@ -31,6 +31,7 @@ WORK, FRR = "/etc/sonic/aifab", "/etc/frr/aifab"
 PENDING = f"sh -c 'test -s \"$1\" && kill -0 \"$(cat \"$1\")\" 2>/dev/null' sh {WORK}/pending"
 CANCEL = f"sh -c 'kill -- -\"$(cat \"$1\")\" 2>/dev/null; rm -f \"$1\"' sh {WORK}/pending"
 SHOW_ALL = "show runningconfiguration all"
+WAIT_FRR = "timeout 300 sh -c 'until docker exec -i bgp vtysh -c '\"'\"'show version'\"'\"' >/dev/null 2>&1; do sleep 2; done'"
 
 
 def ok(stdout: str = "") -> Output:
@@ -168,6 +169,7 @@ def test_recorded_sonic_commit_applies_patch_then_frr_then_saves() -> None:
 def test_recorded_sonic_first_install_uses_config_reload_with_the_unmanaged_tables_kept() -> None:
     s = RecordedSession(base("show_runningconfiguration_all.factory.json") | {
         f"config reload -y {WORK}/target.config_db.json": ok("Running command: /usr/local/bin/sonic-cfggen ...\n"),
+        WAIT_FRR: ok(),
         f"{RELOAD} --reload {FRR}/candidate.conf": ok(),
         "config save -y": ok(),
     })
@@ -177,6 +179,8 @@ def test_recorded_sonic_first_install_uses_config_reload_with_the_unmanaged_tabl
     assert dev.compare_config().startswith("CONFIG_DB (config reload (first install))")
     dev.commit_config()
     assert dev.commit_method == "reload"
+    assert s.calls[-4:] == [f"config reload -y {WORK}/target.config_db.json", WAIT_FRR,
+                            f"{RELOAD} --reload {FRR}/candidate.conf", "config save -y"]
     target = json.loads(s.files[f"{WORK}/target.config_db.json"])
     golden = json.loads((GOLDEN / "be-leaf-su1-r1.config_db.json").read_text())
     assert target["FEATURE"]["lldp"]["state"] == "enabled" and "SSH_SERVER" in target
@@ -218,34 +222,49 @@ def test_recorded_sonic_frr_candidate_without_fpm_lines_is_refused() -> None:
         driver(s).load_replace_candidate(config=candidate())
 
 
-def test_recorded_sonic_rollback_restores_and_verifies() -> None:
+def rollback_session(after: list[str], **extra: Output) -> RecordedSession:
+    """A switch whose last commit saved the recorded running config as its snapshot; ``after`` are
+    the CONFIG_DB recordings ``show runningconfiguration all`` answers in turn."""
     s = RecordedSession(base() | {
+        SHOW_ALL: [ok(data(name)) for name in after],
         CANCEL: ok(),
         f"config replace {WORK}/rollback.config_db.json": ok("Config replaced successfully.\n"),
         f"{RELOAD} --reload {FRR}/rollback.conf": ok(),
         "config save -y": ok(),
         f"{RELOAD} --test {FRR}/rollback.conf": ok("\nLines To Delete\n===============\n\nLines To Add\n============\n"),
-    })
+    } | extra)
     snapshot = json.loads(data("show_runningconfiguration_all.json"))
     snapshot.pop("bgpraw")
     s.files[f"{WORK}/rollback.config_db.json"] = json.dumps(snapshot)
+    return s
+
+
+def test_recorded_sonic_rollback_restores_and_verifies() -> None:
+    s = rollback_session(["show_runningconfiguration_all.after.json", "show_runningconfiguration_all.json"])
     driver(s).rollback()
-    assert s.calls[1:] == [CANCEL, f"config replace {WORK}/rollback.config_db.json", f"{RELOAD} --reload {FRR}/rollback.conf",
-                           "config save -y", SHOW_ALL, f"{RELOAD} --test {FRR}/rollback.conf"]
+    assert s.calls[1:] == [CANCEL, SHOW_ALL, f"config replace {WORK}/rollback.config_db.json",
+                           f"{RELOAD} --reload {FRR}/rollback.conf", "config save -y", SHOW_ALL,
+                           f"{RELOAD} --test {FRR}/rollback.conf"]
+
+
+def test_recorded_sonic_rollback_of_an_frr_only_change_leaves_config_db_alone() -> None:
+    s = rollback_session(["show_runningconfiguration_all.json", "show_runningconfiguration_all.json"])
+    driver(s).rollback()
+    assert not s.sent("config ")
+    assert s.sent(RELOAD) == [f"{RELOAD} --reload {FRR}/rollback.conf", f"{RELOAD} --test {FRR}/rollback.conf"]
 
 
 def test_recorded_sonic_rollback_that_does_not_match_raises() -> None:
-    s = RecordedSession(base() | {
-        CANCEL: ok(),
-        f"config replace {WORK}/rollback.config_db.json": ok("Config replaced successfully.\n"),
-        f"{RELOAD} --reload {FRR}/rollback.conf": ok(),
-        "config save -y": ok(),
-    })
-    snapshot = json.loads(data("show_runningconfiguration_all.json"))
-    snapshot.pop("bgpraw")
-    snapshot["PORT"]["Ethernet0"]["mtu"] = "1500"  # what runs afterwards still has 9100
-    s.files[f"{WORK}/rollback.config_db.json"] = json.dumps(snapshot)
-    with pytest.raises(ReplaceConfigException, match="rollback failed: CONFIG_DB differs from the snapshot: replace /PORT/Ethernet0/mtu"):
+    s = rollback_session(["show_runningconfiguration_all.after.json", "show_runningconfiguration_all.after.json"])
+    with pytest.raises(ReplaceConfigException, match=r"rollback failed: CONFIG_DB differs from the snapshot: .*"
+                                                     r"replace /PORT/Ethernet0/mtu"):
+        driver(s).rollback()
+
+
+def test_recorded_sonic_rollback_whose_frr_does_not_match_raises() -> None:
+    s = rollback_session(["show_runningconfiguration_all.json", "show_runningconfiguration_all.json"],
+                         **{f"{RELOAD} --test {FRR}/rollback.conf": ok(data("frr_reload_test.txt"))})
+    with pytest.raises(ReplaceConfigException, match="FRR differs from the snapshot:\nLines To Delete"):
         driver(s).rollback()
 
 
@@ -276,14 +295,14 @@ def test_recorded_sonic_merge_of_a_drain_snippet_runs_vtysh_and_keeps_config_db(
     s = RecordedSession(base() | {
         f"{BGP}vtysh -f {FRR}/candidate.conf": ok(),
         f"{BGP}vtysh -c 'write memory'": ok(),
-        "config save -y": ok(),
     })
     dev = driver(s)
     dev.load_merge_candidate(config="router bgp 4200000001\n bgp graceful-shutdown\n!\n")
     assert dev.compare_config() == "FRR Lines To Merge\n==================\nrouter bgp 4200000001\n bgp graceful-shutdown\n"
     dev.commit_config()
     assert dev.commit_method == "none" and not s.sent("config apply-patch") and not s.sent("config reload")
-    assert s.calls[-3:] == [f"{BGP}vtysh -f {FRR}/candidate.conf", f"{BGP}vtysh -c 'write memory'", "config save -y"]
+    assert s.calls[-2:] == [f"{BGP}vtysh -f {FRR}/candidate.conf", f"{BGP}vtysh -c 'write memory'"]
+    assert not s.sent("config save")  # CONFIG_DB unchanged: its saved file is not rewritten
 
 
 def test_recorded_sonic_merge_of_a_config_db_fragment_never_removes() -> None:

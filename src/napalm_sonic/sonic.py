@@ -230,23 +230,24 @@ class SONiCDriver(NetworkDriver):
             raise CommitError(f"{self.hostname}: a commit is pending confirmation; confirm or roll back first")
         error = ReplaceConfigException if self._kind == "replace" else MergeConfigException
         running = self._running()
-        snapshot = self._write(self._path("rollback.config_db.json"), json.dumps(running, indent=4, sort_keys=True))
-        frr_snapshot = self._write(f"{FRR_DIR}/rollback.conf", self._frr_running(), in_bgp=True)
+        self._write(self._path("rollback.config_db.json"), json.dumps(running, indent=4, sort_keys=True))
+        self._write(f"{FRR_DIR}/rollback.conf", self._frr_running(), in_bgp=True)
         target, patch, method = self._plan(running)
-        restore = self._restore_steps(snapshot, frr_snapshot, method)
         steps: list[list[str]] = []
         if method == "apply-patch":
             steps.append(["config", "apply-patch", self._write(self._path("candidate.patch.json"), json.dumps(patch, indent=1))])
         elif method == "reload":
-            steps.append(["config", "reload", "-y", self._write(self._path("target.config_db.json"),
-                                                                json.dumps(target, indent=4, sort_keys=True))])
+            path = self._write(self._path("target.config_db.json"), json.dumps(target, indent=4, sort_keys=True))
+            steps += [["config", "reload", "-y", path], self._wait_frr()]
         if self._candidate.frr is not None:
             candidate = f"{FRR_DIR}/candidate.conf"
             if self._kind == "replace":
                 steps.append(self._bgp(self.frr_reload, "--reload", candidate))
             else:
                 steps += [self._bgp("vtysh", "-f", candidate), self._bgp("vtysh", "-c", "write memory")]
-        steps.append(["config", "save", "-y"])
+        if method != "none":
+            steps.append(["config", "save", "-y"])
+        restore = self._restore_steps({"apply-patch": "replace", "reload": "reload"}.get(method, "none"))
         for argv in steps:
             out = self._run(argv)
             if out.rc != 0:
@@ -261,10 +262,19 @@ class SONiCDriver(NetworkDriver):
             self._check(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
                          timer, self._path("pending")])
 
-    def _restore_steps(self, snapshot: str, frr_snapshot: str, method: str) -> list[list[str]]:
-        """Commands that put the snapshot back: CONFIG_DB, FRR, then save."""
-        db = ["config", "reload", "-y", snapshot] if method == "reload" else ["config", "replace", snapshot]
-        return [db, self._bgp(self.frr_reload, "--reload", frr_snapshot), ["config", "save", "-y"]]
+    def _wait_frr(self) -> list[str]:
+        """Wait (up to 5 minutes) until FRR answers in its container again (``config reload`` restarts it)."""
+        probe = shlex.join(self._bgp("vtysh", "-c", "show version"))
+        return ["timeout", "300", "sh", "-c", f"until {probe} >/dev/null 2>&1; do sleep 2; done"]
+
+    def _restore_steps(self, config_db: Literal["replace", "reload", "none"]) -> list[list[str]]:
+        """Commands that put the snapshot back: CONFIG_DB (``config replace``, ``config reload`` after a
+        first install, nothing when it was not changed), FRR, then ``config save``."""
+        snapshot = self._path("rollback.config_db.json")
+        steps = {"replace": [["config", "replace", snapshot]],
+                 "reload": [["config", "reload", "-y", snapshot], self._wait_frr()], "none": []}[config_db]
+        steps.append(self._bgp(self.frr_reload, "--reload", f"{FRR_DIR}/rollback.conf"))
+        return steps + ([["config", "save", "-y"]] if config_db != "none" else [])
 
     def has_pending_commit(self) -> bool:
         """True while a commit made with ``revert_in`` waits for ``confirm_commit``."""
@@ -289,20 +299,21 @@ class SONiCDriver(NetworkDriver):
 
         Raises ReplaceConfigException when a restore step fails or what runs differs from the snapshot.
         """
-        snapshot, frr_snapshot = self._path("rollback.config_db.json"), f"{FRR_DIR}/rollback.conf"
+        snapshot = self._path("rollback.config_db.json")
         saved = self._run(["cat", snapshot])
         if saved.rc != 0 or not saved.stdout.strip():
             raise CommandErrorException(f"{self.hostname}: nothing to roll back to ({snapshot} missing)")
+        want = json.loads(saved.stdout)
         self._cancel_timer()
-        for argv in self._restore_steps(snapshot, frr_snapshot, "apply-patch"):
+        for argv in self._restore_steps("replace" if configdb.diff(self._running(), want) else "none"):
             out = self._run(argv)
             if out.rc != 0:
                 raise ReplaceConfigException(f"{self.hostname}: rollback failed at {shlex.join(argv)}: {_errors(out)}")
-        left = configdb.diff(self._running(), json.loads(saved.stdout))
+        left = configdb.diff(self._running(), want)
         if left:
             raise ReplaceConfigException(f"{self.hostname}: rollback failed: CONFIG_DB differs from the snapshot: "
                                          + "; ".join(f"{op['op']} {op['path']}" for op in left[:5]))
-        frr_left = self._frr_test(frr_snapshot)
+        frr_left = self._frr_test(f"{FRR_DIR}/rollback.conf")
         if frr_left:
             raise ReplaceConfigException(f"{self.hostname}: rollback failed: FRR differs from the snapshot:\n{frr_left}")
 
