@@ -83,11 +83,13 @@ class RecordedSession:
         self.alive = False
 
 
-def candidate(frr: bool = True, db: bool = True) -> str:
-    """What the deploy hands over: the golden be-leaf-su1-r1 config_db.json and frr.conf in one JSON object."""
+def candidate(frr: bool = True, db: bool = True, mode: str = "split-unified") -> str:
+    """What the deploy hands over: the golden be-leaf-su1-r1 config_db.json (in FRR config ``mode``) and
+    frr.conf in one JSON object."""
     out: dict[str, Any] = {}
     if db:
         out["config_db"] = json.loads((GOLDEN / "be-leaf-su1-r1.config_db.json").read_text())
+        out["config_db"]["DEVICE_METADATA"]["localhost"]["docker_routing_config_mode"] = mode
     if frr:
         out["frr"] = (GOLDEN / "be-leaf-su1-r1.frr.conf").read_text()
     return json.dumps(out)
@@ -185,7 +187,7 @@ def test_recorded_sonic_first_install_uses_config_reload_with_the_unmanaged_tabl
     golden = json.loads((GOLDEN / "be-leaf-su1-r1.config_db.json").read_text())
     assert target["FEATURE"]["lldp"]["state"] == "enabled" and "SSH_SERVER" in target
     assert target["DEVICE_METADATA"]["localhost"]["mac"] == "0c:42:a1:00:00:01"
-    assert target["DEVICE_METADATA"]["localhost"]["docker_routing_config_mode"] == "split"
+    assert target["DEVICE_METADATA"]["localhost"]["docker_routing_config_mode"] == "split-unified"
     assert target["BUFFER_PG"] == golden["BUFFER_PG"] and target["WRED_PROFILE"] == golden["WRED_PROFILE"]
     assert not s.sent("config apply-patch")
 
@@ -214,6 +216,14 @@ def test_recorded_sonic_dry_run_refusal_fails_the_load() -> None:
     with pytest.raises(ReplaceConfigException, match=r"dry-run refused the patch: .*Must condition"):
         dev.load_replace_candidate(config=candidate())
     assert dev.compare_config() == ""
+
+
+def test_recorded_sonic_frr_part_in_a_mode_where_sonic_owns_frr_conf_is_refused() -> None:
+    s = RecordedSession({})
+    for mode in ("split", "unified"):
+        with pytest.raises(ReplaceConfigException, match=f"docker_routing_config_mode '{mode}', but its FRR part needs 'split-unified'"):
+            driver(s).load_replace_candidate(config=candidate(mode=mode))
+    assert s.calls == []  # refused before touching the device
 
 
 def test_recorded_sonic_frr_candidate_without_fpm_lines_is_refused() -> None:

@@ -40,6 +40,7 @@ from napalm_sonic import configdb, show
 from napalm_sonic.configdb import Candidate, ConfigDb
 
 FRR_DIR = "/etc/frr/aifab"  # inside the bgp container (/etc/sonic/frr on the host)
+FRR_MODE = "split-unified"  # DEVICE_METADATA docker_routing_config_mode the FRR part needs (docs/sonic.md)
 _FPM = re.compile(r"^\s*(no )?fpm\b")
 
 
@@ -161,6 +162,11 @@ class SONiCDriver(NetworkDriver):
             cand = configdb.parse(config)
         except ValueError as exc:
             raise error(f"{self.hostname}: {exc}") from None
+        mode = (cand.config_db or {}).get("DEVICE_METADATA", {}).get("localhost", {}).get("docker_routing_config_mode")
+        if cand.frr is not None and mode not in (None, FRR_MODE):
+            raise error(f"{self.hostname}: the candidate sets docker_routing_config_mode {mode!r}, but its FRR part needs "
+                        f"{FRR_MODE!r}: the only mode in which SONiC keeps the operator's integrated frr.conf, "
+                        "which frr-reload.py requires")
         self.discard_config()
         self._kind, self._candidate = kind, cand
         try:
