@@ -310,6 +310,7 @@ def test_recorded_sonic_merge_of_a_drain_snippet_runs_vtysh_and_keeps_config_db(
     dev.load_merge_candidate(config="router bgp 4200000001\n bgp graceful-shutdown\n!\n")
     assert dev.compare_config() == "FRR Lines To Merge\n==================\nrouter bgp 4200000001\n bgp graceful-shutdown\n"
     dev.commit_config()
+    assert s.sent(SHOW_ALL) == [SHOW_ALL]  # only for the snapshot
     assert dev.commit_method == "none" and not s.sent("config apply-patch") and not s.sent("config reload")
     assert s.calls[-2:] == [f"{BGP}vtysh -f {FRR}/candidate.conf", f"{BGP}vtysh -c 'write memory'"]
     assert not s.sent("config save")  # CONFIG_DB unchanged: its saved file is not rewritten
@@ -338,6 +339,8 @@ def test_recorded_sonic_getters() -> None:
         f"{BGP}vtysh -c 'show bgp vrf all summary json'": ok(data("vtysh_show_bgp_vrf_all_summary.json")),
         f"{BGP}vtysh -c 'show bgp vrf all neighbors json'": ok(data("vtysh_show_bgp_vrf_all_neighbors.json")),
         f"{BGP}vtysh -c 'show ip route 10.0.0.4 json'": ok(data("vtysh_show_ip_route.json")),
+        "cat /etc/sonic/config_db.json": ok(data("show_runningconfiguration_all.factory.json")),
+        f"{BGP}cat /etc/frr/frr.conf": ok("frr defaults datacenter\n"),
     })
     dev = driver(s)
     facts = dev.get_facts()
@@ -364,6 +367,9 @@ def test_recorded_sonic_getters() -> None:
     assert qos["config_db"]["PORT_QOS_MAP"]["Ethernet0"]["pfc_enable"] == "3"
     assert qos["lossless_priorities"] == {"Ethernet0": [3], "Ethernet8": [3], "Ethernet16": [3], "Ethernet24": [3]}
 
-    running = json.loads(dev.get_config(retrieve="running")["running"])
+    configs = dev.get_config()
+    running, startup = json.loads(configs["running"]), json.loads(configs["startup"])
     assert set(running) == {"config_db", "frr"} and "bgpraw" not in running["config_db"]
+    assert running["config_db"]["PORT"]["Ethernet0"]["mtu"] == "9100" and running["frr"].startswith("frr defaults")
+    assert startup["config_db"]["DEVICE_METADATA"]["localhost"]["hostname"] == "sonic" and configs["candidate"] == ""
     assert dev.cli(["show version"])["show version"].startswith("\nSONiC Software Version")

@@ -180,7 +180,7 @@ class SONiCDriver(NetworkDriver):
                     if doomed:
                         raise error(f"{self.hostname}: FRR candidate lacks SONiC's FPM lines, frr-reload.py would run: "
                                     + " | ".join(doomed))
-            _, patch, method = self._plan(self._running()) if cand.config_db is not None else ({}, [], "none")
+            patch, method = self._plan(self._running())[1:] if cand.config_db is not None else ([], "none")
             if method == "apply-patch":
                 out = self._run(["config", "apply-patch", "--dry-run", self._write(self._path("candidate.patch.json"),
                                                                                    json.dumps(patch, indent=1))])
@@ -208,7 +208,7 @@ class SONiCDriver(NetworkDriver):
         if self._kind is None:
             return ""
         out = []
-        _, patch, method = self._plan(self._running())
+        patch, method = self._plan(self._running())[1:] if self._candidate.config_db is not None else ([], "none")
         if patch:
             how = "config apply-patch" if method == "apply-patch" else "config reload (first install)"
             out += [f"CONFIG_DB ({how})", "[", ",\n".join(" " + json.dumps(op, sort_keys=True) for op in patch), "]", ""]
@@ -328,8 +328,8 @@ class SONiCDriver(NetworkDriver):
     def get_config(self, retrieve: str = "all", full: bool = False, sanitized: bool = False,
                    format: str = "text") -> dict[str, str]:
         """Running and startup configs as a candidate: ``{"config_db": ..., "frr": ...}`` JSON text."""
-        if format != "text":
-            raise NotImplementedError("configs are returned as text (JSON)")
+        if format != "text" or sanitized:
+            raise NotImplementedError("configs are returned as text (JSON), unsanitized")
         out = {"running": "", "startup": "", "candidate": ""}
         if retrieve in ("all", "running"):
             out["running"] = _candidate_text(self._running(), self._frr_running())
@@ -339,8 +339,6 @@ class SONiCDriver(NetworkDriver):
         if retrieve in ("all", "candidate") and self._kind is not None:
             out["candidate"] = json.dumps({k: v for k, v in vars(self._candidate).items() if v is not None},
                                           indent=4, sort_keys=True)
-        if sanitized:
-            raise NotImplementedError("sanitized configs are not supported")
         return out
 
     def get_facts(self) -> dict[str, Any]:
