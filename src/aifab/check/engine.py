@@ -10,7 +10,8 @@ from aifab.check import forked
 from aifab.check.context import CheckContext
 from aifab.check.findings import Finding, Severity, has_errors, sort_findings
 from aifab.check.parse import POOL_THRESHOLD, parse_build
-from aifab.check.registry import Rule, all_rules
+from aifab.check.registry import Rule
+from aifab.check.rules import all_rules
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc

@@ -3,7 +3,8 @@
 A rule has an id (``BGP001``), a severity, a title, a one-line rationale and a scope:
 ``design`` rules read only the Design; ``configs`` rules read the facts parsed back from the
 rendered files (and the Design for cabling and policy); both take a ``CheckContext``.
-``batfish`` rules read a Batfish service's answers (``aifab.check.batfish.Answers``). ``docs/checks.md`` lists every rule;
+``batfish`` rules read a Batfish service's answers (``aifab.check.rules.batfish.Answers``).
+``aifab.check.rules.all_rules()`` imports every rule module; ``docs/checks.md`` lists every rule;
 ``tests/test_check_docs.py`` fails when that table is stale. A ``costly`` rule (one that reads the
 address and session indexes) runs in a second process on large builds (``aifab.check.engine``).
 """
@@ -54,10 +55,3 @@ def rule(rule_id: str, severity: Severity, title: str, rationale: str, scope: Sc
 
     return register
 
-
-def all_rules() -> list[Rule]:
-    """Every rule, importing the rule modules first, sorted by id."""
-    import aifab.check.batfish
-    import aifab.check.rules  # noqa: F401  (importing the modules registers their rules)
-
-    return [RULES[k] for k in sorted(RULES)]
