@@ -193,7 +193,7 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
             _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
             tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets),
-            fb.qos.policy(d.switch.platform), fb.qos.device_buffers(d.switch, d.ports)))
+            fb.qos.policy(d.switch.platform), fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports])))
     return tuple(out)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from aifab.design.model import HeadroomModel
 from aifab.qos.headroom import SPECTRUM, CellAsic
+from aifab.qos.types import HeadroomModel
 
 KB = 1000  # the intent's ``min_kb``/``max_kb`` and the vendors' "KB" (Cumulus writes 150 KB as 150000 bytes)
 MIB = 1024 * 1024

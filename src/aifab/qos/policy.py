@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aifab.design.model import EcnPolicy, QosPolicy, WatchdogPolicy
 from aifab.errors import Problem
 from aifab.intent.schema import BackendQos, Ecn, FrontendQos, Intent, Watchdog
 from aifab.qos.defaults import (
@@ -16,6 +15,7 @@ from aifab.qos.defaults import (
     WATCHDOG_RESTORATION_MS,
     buffer_model,
 )
+from aifab.qos.types import EcnPolicy, QosPolicy, WatchdogPolicy
 
 TCS = 8
 IDENTITY = tuple(range(TCS))

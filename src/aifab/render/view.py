@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from aifab.design.model import Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
 from aifab.platforms import PLATFORMS
 
+KB = 1000  # EOS kbytes: the unit of the intent's min_kb/max_kb (aifab.qos.defaults.KB)
+
 # EOS speed settings per port speed (Gb/s); the lane count follows the port's form factor.
 EOS_SPEED = {10: "forced 10000full", 25: "forced 25gfull", 40: "forced 40gfull", 50: "50g-2", 100: "100g-4",
              200: "200g-4", 400: "400g-8", 800: "800g-8"}
@@ -160,7 +162,7 @@ class TxQueue:
 
 @dataclass(frozen=True, slots=True)
 class EcnView:
-    """ECN/WRED thresholds (EOS's kbytes are in ``DeviceBuffers.eos``)."""
+    """ECN/WRED thresholds (EOS's kbytes are in ``EosMmuView``)."""
 
     min_bytes: int
     max_bytes: int
@@ -172,7 +174,7 @@ class EcnView:
 
 @dataclass(frozen=True, slots=True)
 class WatchdogView:
-    """PFC watchdog (facts section 5); EOS's seconds are in ``DeviceBuffers.eos``."""
+    """PFC watchdog (facts section 5); EOS's seconds are in ``EosMmuView``."""
 
     detection_ms: int
     restoration_ms: int
@@ -243,6 +245,11 @@ class EosMmuView:
     priority_groups: tuple[MmuThreshold, ...]
     unicast_queues: tuple[MmuThreshold, ...]
     headroom_pool_limit: int  # bytes
+    ecn_min_kbytes: int | None  # the policy's ECN thresholds in EOS's kbytes; None without ECN
+    ecn_max_kbytes: int | None
+    watchdog_timeout_s: str | None  # the watchdog's times in seconds as EOS writes them ("0.2"); None without PFC
+    watchdog_recovery_s: str | None
+    watchdog_polling_s: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,22 +349,33 @@ def _eos_threshold(dynamic_th: int) -> str:
     return EOS_THRESHOLDS[max(min(dynamic_th, 3), -7)]
 
 
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:g}"
+
+
 def _mmu(dev: Device, qos: QosView) -> EosMmuView | None:
-    """The EOS queue profile: lossless PG headroom, resume (xon), and the dynamic thresholds."""
-    b = dev.buffers
-    if b is None or b.eos is None:
+    """The EOS queue profile (lossless PG headroom, resume (xon), the dynamic thresholds) and the
+    policy's numbers in EOS units (kbytes, seconds)."""
+    b, policy = dev.buffers, dev.qos
+    if b is None or policy is None or dev.platform != "eos":
         return None
+    ecn, wd = policy.ecn, policy.watchdog
     xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
     pgs = sorted(set(qos.tc_to_pg))
     return EosMmuView(
         profile=MMU_PROFILE,
-        headroom=b.eos.headroom_bytes,
+        headroom=b.pg_headroom_bytes,
         resume=xon,
         priority_groups=tuple(MmuThreshold(pg, _eos_threshold(b.lossless_dynamic_th if pg in qos.pfc_priorities
                                                               else b.lossy_dynamic_th)) for pg in pgs),
         unicast_queues=tuple(MmuThreshold(t.id, _eos_threshold(b.lossy_dynamic_th)) for t in qos.tx_queues
                              if not t.lossless),
         headroom_pool_limit=b.headroom_pool_bytes,
+        ecn_min_kbytes=ecn.min_bytes // KB if ecn else None,
+        ecn_max_kbytes=ecn.max_bytes // KB if ecn else None,
+        watchdog_timeout_s=_seconds(wd.detection_ms) if wd else None,
+        watchdog_recovery_s=_seconds(wd.restoration_ms) if wd else None,
+        watchdog_polling_s=_seconds(wd.polling_ms) if wd else None,
     )
 
 
