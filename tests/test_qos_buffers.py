@@ -10,7 +10,7 @@ import pytest
 from aifab.design import Design, build_design, design_from_json, design_json
 from aifab.design.model import Device
 from aifab.intent import load_intent
-from aifab.platforms import _SONIC_LANES
+from aifab.platforms.sonic import SONIC_LANES
 from aifab.qos.buffers import profile_name
 from aifab.qos.defaults import BUFFER_MODELS, EGRESS_LOSSY_RESERVED, buffer_model
 from aifab.qos.headroom import headroom_cell, headroom_ieee
@@ -113,7 +113,7 @@ def test_sonic_ports_use_the_cell_model_with_their_lanes() -> None:
         assert dev.qos is not None and dev.qos.headroom_model == "cell" and dev.buffers is not None
         assert dev.buffers.buffer_model == "spectrum-3"
         for port in dev.ports:
-            h = headroom_cell(port.speed, port.length_m, port.mtu, lanes=_SONIC_LANES[port.speed])
+            h = headroom_cell(port.speed, port.length_m, port.mtu, lanes=SONIC_LANES[port.speed])
             assert port.buffer is not None and (port.buffer.xoff, port.buffer.xon, port.buffer.size) == (h.xoff, h.xon, h.size)
             assert port.buffer.model == "cell"
         _check_pools(dev)

@@ -32,7 +32,7 @@ def test_eos_backend_ports_are_lossless_with_ecn() -> None:
     files = lab_files("eos")
     design = lab_design("eos")
     for dev in _devices("eos", "backend"):
-        eos = device_view(design, dev).mmu
+        eos = device_view(design, dev).native
         assert dev.qos is not None and dev.buffers is not None and eos is not None
         text = files[f"{dev.name}.cfg"]
         blocks = _eos_blocks(text)
@@ -56,7 +56,7 @@ def test_eos_units_are_made_by_the_eos_view() -> None:
     """The Design holds bytes and milliseconds; the EOS view writes kbytes and seconds."""
     design = build_design(load_intent(ROOT / "intent" / "cluster.yaml").intent)
     leaf = next(d for d in design.backend.devices if d.role == "leaf")
-    eos = device_view(design, leaf).mmu
+    eos = device_view(design, leaf).native
     assert eos is not None and leaf.buffers is not None
     assert (eos.ecn_min_kbytes, eos.ecn_max_kbytes) == (500, 1500)
     # cluster.yaml sets only detection_ms: 200 -> restoration 400 (facts section 5)
@@ -151,7 +151,7 @@ def test_linux_ets_bands_follow_the_policy() -> None:
     from aifab.render.view import device_view
 
     dev = _devices("frr", "backend")[0]
-    x = device_view(lab_design("frr"), dev).qos.linux  # type: ignore[union-attr]
+    x = device_view(lab_design("frr"), dev).native
     assert [(b.tc, b.strict) for b in x.bands] == [(6, True), (0, False), (3, False)]
     assert x.priomap.split() == ["1", "1", "1", "2", "1", "1", "0", "1"]
     assert x.red_parent == "1:3" and x.quanta == "50000 50000"

@@ -5,7 +5,8 @@ Run a service beside aifab with ``docker run -p 9996:9996 batfish/allinone`` and
 data"): EOS files in ``configs/`` with the explicit ``!RANCID-CONTENT-TYPE: arista`` header;
 FRR routers in ``configs/`` as Cumulus-style concatenated files (hostname, interfaces,
 ports.conf, frr.conf); SONiC in ``sonic_configs/<device>/`` (``config_db.json`` + ``frr.conf``);
-the Design's cabling as ``batfish/layer1_topology.json``.
+the Design's cabling as ``batfish/layer1_topology.json``. Each platform's record names its layout
+(``batfish``); a platform without one is left out of the snapshot.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from aifab.check.registry import RULES
 from aifab.check.rules.batfish import Answers, Frames, findings_from_answers
 from aifab.design.model import Design
 from aifab.errors import AifabError
+from aifab.platforms import platform
 
 
 class BatfishError(AifabError):
@@ -40,13 +42,14 @@ def write_snapshot(design: Design, build_dir: Path, dest: Path) -> Path:
         shutil.rmtree(dest)
     (dest / "configs").mkdir(parents=True)
     for dev in design.devices():
+        layout = platform(dev.platform).batfish
         files = device_files(build_dir / "configs", dev.name, dev.platform)
-        if not files or not all(f.is_file() for f in files):
+        if layout is None or not files or not all(f.is_file() for f in files):
             continue
-        if dev.platform == "eos":
+        if layout == "arista":
             text = files[0].read_text(encoding="utf-8")
             (dest / "configs" / f"{dev.name}.cfg").write_text(f"!RANCID-CONTENT-TYPE: arista\n{text}", encoding="utf-8")
-        elif dev.platform == "frr":
+        elif layout == "cumulus":
             frr = files[0].read_text(encoding="utf-8")
             text = (f"{dev.name}\n# This file describes the network interfaces\n\n# ports.conf --\n\n"
                     f"frr version\n{frr}\n")

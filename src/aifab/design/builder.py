@@ -29,7 +29,7 @@ from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, fron
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
 from aifab.intent.schema import Backend, Frontend, Intent, Switch
-from aifab.platforms import PLATFORMS
+from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
 
@@ -63,7 +63,7 @@ class _Dev:
     subnets: list[str] = field(default_factory=list)
 
     def port_name(self, index: int, speed: int) -> str:
-        return PLATFORMS[self.switch.platform].port(index, speed)
+        return platform(self.switch.platform).port(index, speed)
 
 
 @dataclass

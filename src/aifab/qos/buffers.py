@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from aifab.intent.schema import BackendQos, FrontendQos, Switch
-from aifab.platforms import _SONIC_LANES
+from aifab.platforms import platform as platform_record
 from aifab.qos.defaults import (
     EGRESS_LOSSLESS_DYNAMIC_TH,
     EGRESS_LOSSY_RESERVED,
@@ -50,7 +50,7 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
         asic = model.cell
         if asic is None:
             raise ValueError(f"buffer model {model.name} has no cell parameters")
-        h = headroom_cell(speed_gbps, cable_m, mtu, lanes=_SONIC_LANES[speed_gbps],
+        h = headroom_cell(speed_gbps, cable_m, mtu, lanes=platform_record(policy.platform).lanes[speed_gbps],
                           small_packet_pct=small_packet_pct, asic=asic)
         xoff, xon, size = h.xoff, h.xon, h.size
     else:
