@@ -14,6 +14,7 @@ EOS = Platform(
     pushed="cfg",
     templates="eos",
     parser="aifab.check.parse.eos:parse",
+    view="aifab.render.eos:eos_view",
     qos=QosDefaults("ieee", 500 * KB, 1500 * KB, 20, "tomahawk-4",
                     "Arista AI reference design as reported by secondary write-ups (facts section 4)"),
     loopback="Loopback0",

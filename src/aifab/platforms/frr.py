@@ -16,6 +16,7 @@ FRR = Platform(
     pushed="frr.conf",
     templates="frr",
     parser="aifab.check.parse.frr:parse",
+    view="aifab.render.linux:linux_view",
     qos=QosDefaults("ieee", 150 * KB, 1500 * KB, 100, "tomahawk-3", "NVIDIA Cumulus `nv set qos roce` (facts section 4)"),
     loopback="lo",
     management="eth0",

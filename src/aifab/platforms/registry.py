@@ -41,7 +41,7 @@ class Platform:
 
     ``outputs`` maps a file suffix (``configs/<device>.<suffix>``) to a Jinja2 template path under
     ``template_root`` (``"eos/running-config.j2"``) or to a producer ``"module:function"`` taking
-    the device view. Dotted references (``parser`` and producers) are resolved by the
+    the device view. Dotted references (``parser``, ``view`` and producers) are resolved by the
     stage that uses them, never imported here.
     """
 
@@ -56,6 +56,7 @@ class Platform:
     port_name: str  # front-panel port name, formatted with ``index`` (1-based) and ``lane`` (its first lane)
     snippets: str = ""  # folder of drain.j2 / undrain.j2 under ``template_root`` ("" = ``templates``)
     template_root: str | None = None  # a directory of template folders; None = the package's aifab/templates
+    view: str | None = None  # "module:function": (Device, QosView | None) -> the platform's own view (``d.native``)
     container_management: str = ""  # management interface in a container lab ("" = ``management``)
     lanes: Mapping[int, int] = field(default_factory=_frozen)  # SerDes lanes per port speed (Gb/s), where names use them
     speed_names: Mapping[int, str] = field(default_factory=_frozen)  # speed setting per Gb/s; empty: Mb/s as a number

@@ -16,6 +16,7 @@ SONIC = replace(
     name="sonic",
     outputs={"config_db.json": "aifab.render.sonic:config_db_json", "frr.conf": "frr/frr.conf.j2"},
     parser="aifab.check.parse.sonic:parse",
+    view=None,  # config_db.json is built from the neutral view; no tc/dcb script
     qos=QosDefaults("cell", 1 * MIB, 2 * MIB, 5, "spectrum-3", "SONiC AZURE_LOSSLESS WRED profile (facts section 4)"),
     loopback="Loopback0",
     port_name="Ethernet{lane}",

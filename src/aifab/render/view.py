@@ -2,7 +2,9 @@
 
 Templates only loop and place these values (no arithmetic, no lookups). One view per device,
 shaped AVD-like as "structured config": interfaces, prefix lists, route maps, BGP, QoS, buffers.
-What only one platform writes (EOS MMU and units, Linux tc/dcb) is in ``DeviceView.native``.
+This module holds the platform-neutral part; what only one platform writes (EOS MMU and units,
+Linux tc/dcb) is its record's ``view`` builder (``aifab.render.eos``, ``aifab.render.linux``),
+placed in ``DeviceView.native``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aifab.design.model import Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
-from aifab.platforms import KB, Platform, platform
+from aifab.platforms import Platform, platform, resolve
 
 RM_CONNECTED = "RM-CONN-2-BGP"
 PL_LOOPBACKS = "PL-LOOPBACKS"
@@ -20,16 +22,6 @@ PL_SERVERS = "PL-SERVER-SUBNETS"
 RM_GSHUT = "RM-GSHUT"
 DRAIN_PROFILE = "AIFAB-DRAIN"
 FRR_MULTIPATH_NUM = 256  # Debian's FRR 8.4 build: maximum-paths range and default (FRR omits the line at it)
-MMU_PROFILE = "AIFAB"  # name of the EOS MMU queue profile
-DSCPS_PER_LINE = 8  # EOS `qos map dscp` takes up to 8 values per command
-# EOS MMU dynamic thresholds are powers of two written as fractions (AVD's platform.trident.mmu).
-EOS_THRESHOLDS = {-7: "1/128", -6: "1/64", -5: "1/32", -4: "1/16", -3: "1/8", -2: "1/4", -1: "1/2",
-                  0: "1", 1: "2", 2: "4", 3: "8"}
-# EOS watchdog actions; EOS has no "forward": it can only drop or notify.
-EOS_WATCHDOG_ACTION = {"drop": "drop", "forward": "notify-only"}
-QUANTUM_PER_PCT = 1000  # Linux ETS qdisc: DWRR quantum bytes per % of weight (only the ratio matters)
-RED_AVPKT = 1000  # Linux RED average packet size, bytes
-RED_LIMIT_FACTOR = 4  # Linux RED queue limit as a multiple of the max threshold (must exceed it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,151 +192,7 @@ class DeviceView:
     maintenance: Maintenance | None
     qos: QosView | None
     buffers: DeviceBuffers | None
-    native: Any  # the platform's own view: EOS MMU and units, Linux tc/dcb; None without one
-
-
-@dataclass(frozen=True, slots=True)
-class DscpGroup:
-    """DSCP values sharing a traffic class (one EOS ``qos map dscp`` line)."""
-
-    dscps: str  # space-separated
-    tc: int
-
-
-@dataclass(frozen=True, slots=True)
-class MmuThreshold:
-    id: int
-    threshold: str
-
-
-@dataclass(frozen=True, slots=True)
-class EosView:
-    """EOS ``platform trident mmu`` queue profile and headroom pool (AVD's platform.trident.mmu), the
-    DSCP map as EOS lines, and the policy's numbers in EOS units."""
-
-    profile: str
-    headroom: int  # bytes, per port (largest lossless PG headroom of the device)
-    resume: int  # bytes (xon)
-    priority_groups: tuple[MmuThreshold, ...]
-    unicast_queues: tuple[MmuThreshold, ...]
-    headroom_pool_limit: int  # bytes
-    dscp_groups: tuple[DscpGroup, ...]
-    ecn_min_kbytes: int | None  # the policy's ECN thresholds in EOS's kbytes; None without ECN
-    ecn_max_kbytes: int | None
-    watchdog_timeout_s: str | None  # the watchdog's times in seconds as EOS writes them ("0.2"); None without PFC
-    watchdog_recovery_s: str | None
-    watchdog_polling_s: str | None
-    watchdog_action: str | None
-
-
-def _dscp_groups(dscp_to_tc: tuple[int, ...]) -> tuple[DscpGroup, ...]:
-    by_tc: dict[int, list[int]] = {}
-    for dscp, tc in enumerate(dscp_to_tc):
-        by_tc.setdefault(tc, []).append(dscp)
-    return tuple(DscpGroup(" ".join(map(str, dscps[i:i + DSCPS_PER_LINE])), tc)
-                 for tc, dscps in sorted(by_tc.items()) for i in range(0, len(dscps), DSCPS_PER_LINE))
-
-
-def _eos_threshold(dynamic_th: int) -> str:
-    return EOS_THRESHOLDS[max(min(dynamic_th, 3), -7)]
-
-
-def _seconds(ms: int) -> str:
-    return f"{ms / 1000:g}"
-
-
-def eos_view(dev: Device, qos: QosView | None) -> EosView | None:
-    """The EOS queue profile (lossless PG headroom, resume (xon), the dynamic thresholds) and the
-    policy's numbers in EOS units; None for a device without QoS or buffers."""
-    b = dev.buffers
-    if b is None or qos is None:
-        return None
-    ecn, wd = qos.ecn, qos.watchdog
-    xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
-    pgs = sorted(set(qos.tc_to_pg))
-    return EosView(
-        profile=MMU_PROFILE,
-        headroom=b.pg_headroom_bytes,
-        resume=xon,
-        priority_groups=tuple(MmuThreshold(pg, _eos_threshold(b.lossless_dynamic_th if pg in qos.pfc_priorities
-                                                              else b.lossy_dynamic_th)) for pg in pgs),
-        unicast_queues=tuple(MmuThreshold(t.id, _eos_threshold(b.lossy_dynamic_th)) for t in qos.tx_queues
-                             if not t.lossless),
-        headroom_pool_limit=b.headroom_pool_bytes,
-        dscp_groups=_dscp_groups(qos.dscp_to_tc),
-        ecn_min_kbytes=ecn.min_bytes // KB if ecn else None,
-        ecn_max_kbytes=ecn.max_bytes // KB if ecn else None,
-        watchdog_timeout_s=_seconds(wd.detection_ms) if wd else None,
-        watchdog_recovery_s=_seconds(wd.restoration_ms) if wd else None,
-        watchdog_polling_s=_seconds(wd.polling_ms) if wd else None,
-        watchdog_action=EOS_WATCHDOG_ACTION[wd.action] if wd else None,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class EtsBand:
-    """A band of the Linux ``ets`` root qdisc (class ``1:<band>``): strict, or DWRR with a quantum."""
-
-    band: int
-    tc: int
-    strict: bool
-    quantum: int
-
-
-@dataclass(frozen=True, slots=True)
-class LinuxQos:
-    """The policy as iproute2 ``dcb`` maps and ``tc`` qdisc parameters (frr platform)."""
-
-    dscp_prio: str  # dcb app dscp-prio, every DSCP
-    prio_pfc: str  # dcb pfc prio-pfc
-    prio_tc: str  # dcb ets prio-tc
-    tc_tsa: str  # dcb ets tc-tsa
-    tc_bw: str  # dcb ets tc-bw
-    prio_buffer: str  # dcb buffer prio-buffer: priority (= TC) -> priority group
-    bands: tuple[EtsBand, ...]
-    band_count: int
-    strict_bands: int
-    quanta: str  # ets qdisc quanta of the DWRR bands
-    priomap: str  # ets qdisc priomap, priority -> band index (0-based)
-    red_parent: str  # class of the ECN (lossless) band, e.g. "1:3"; empty without ECN
-    red_handle: str
-    red_limit: int  # RED queue limit, bytes (0 without ECN)
-    red_avpkt: int
-    red_probability: str  # RED marking probability as a fraction, 0.0-1.0 ("" without ECN)
-
-
-def linux_view(dev: Device, qos: QosView | None) -> LinuxQos | None:
-    """dcb maps and an ets root qdisc: strict TCs first (highest first), then the DWRR TCs; None without QoS."""
-    q = dev.qos
-    if q is None or qos is None:
-        return None
-    queues = qos.tx_queues
-    strict = sorted((t for t in queues if t.strict), key=lambda t: -t.id)
-    dwrr = [t for t in queues if not t.strict]
-    bands = [EtsBand(i + 1, t.id, t.strict, 0 if t.strict else t.weight * QUANTUM_PER_PCT)
-             for i, t in enumerate([*strict, *dwrr])]
-    band_of_tc = {b.tc: b.band - 1 for b in bands}
-    default_band = band_of_tc.get(0, len(bands) - 1)
-    priomap = [band_of_tc.get(q.tc_to_queue[prio], default_band) for prio in range(8)]
-    ecn_band = next((b for b in bands if b.tc in q.ecn_queues), None) if q.ecn else None
-    return LinuxQos(
-        dscp_prio=" ".join(f"{dscp}:{tc}" for dscp, tc in enumerate(q.dscp_to_tc)),
-        prio_pfc=" ".join(["all:off", *(f"{p}:on" for p in q.lossless_priorities)]),
-        prio_tc=" ".join(f"{prio}:{tc}" for prio, tc in enumerate(q.tc_to_queue)),
-        tc_tsa=" ".join(["all:ets", *(f"{tc}:strict" for tc in q.strict_tcs)]),
-        tc_bw=" ".join(["all:0", *(f"{tc}:{w}" for tc, w in enumerate(q.dwrr_weights) if w)]),
-        prio_buffer=" ".join(f"{prio}:{pg}" for prio, pg in enumerate(q.tc_to_pg)),
-        bands=tuple(bands),
-        band_count=len(bands),
-        strict_bands=len(strict),
-        quanta=" ".join(str(b.quantum) for b in bands if not b.strict),
-        priomap=" ".join(map(str, priomap)),
-        red_parent=f"1:{ecn_band.band}" if ecn_band else "",
-        red_handle=f"{ecn_band.band + 10}:" if ecn_band else "",
-        red_limit=q.ecn.max_bytes * RED_LIMIT_FACTOR if q.ecn else 0,
-        red_avpkt=RED_AVPKT,
-        red_probability=f"{q.ecn.probability / 100:g}" if q.ecn else "",
-    )
+    native: Any  # the platform's own view (its record's ``view`` builder), e.g. EOS MMU and units; None without one
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -458,5 +306,5 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         maintenance=Maintenance(DRAIN_PROFILE, RM_GSHUT) if info.maintenance else None,
         qos=qos,
         buffers=dev.buffers,
-        native=eos_view(dev, qos) if dev.platform == "eos" else linux_view(dev, qos) if dev.platform == "frr" else None,
+        native=resolve(info.view)(dev, qos) if info.view else None,
     )
