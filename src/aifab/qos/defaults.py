@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from aifab.platforms import KB, MIB, platform  # noqa: F401  (KB, MIB: the units, named here for qos readers)
+from aifab.platforms import platform
 from aifab.qos.headroom import SPECTRUM, CellAsic
 
 BEST_EFFORT_TC = 0  # every DSCP not named by the policy

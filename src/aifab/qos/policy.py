@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from aifab.errors import Problem
 from aifab.intent.schema import BackendQos, Ecn, FrontendQos, Intent, Watchdog
+from aifab.platforms import KB
 from aifab.platforms import platform as platform_record
 from aifab.qos.defaults import (
     BEST_EFFORT_TC,
     BUFFER_MODELS,
     CONTROL_DSCP,
     CONTROL_TC,
-    KB,
     WATCHDOG_POLLING_MS,
     WATCHDOG_RESTORATION_MS,
     buffer_model,
