@@ -10,21 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from aifab.design.model import (
-    BufferPool,
-    BufferProfile,
-    DeviceBuffers,
-    EosMmu,
-    Port,
-    PortBuffer,
-    QosPolicy,
-)
 from aifab.intent.schema import BackendQos, FrontendQos, Switch
-from aifab.platforms import _SONIC_LANES
+from aifab.platforms import platform as platform_record
 from aifab.qos.defaults import (
     EGRESS_LOSSLESS_DYNAMIC_TH,
     EGRESS_LOSSY_RESERVED,
-    KB,
     LOSSLESS_PG_DYNAMIC_TH,
     LOSSY_DYNAMIC_TH,
     BufferModel,
@@ -32,6 +22,7 @@ from aifab.qos.defaults import (
 )
 from aifab.qos.headroom import headroom_cell, headroom_ieee
 from aifab.qos.policy import backend_policy, frontend_policy
+from aifab.qos.types import BufferPool, BufferProfile, DeviceBuffers, PortBuffer, QosPolicy
 
 DEFAULT_MTU = 9216  # profile names carry ``_mtu<N>`` only for other MTUs
 
@@ -59,7 +50,7 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
         asic = model.cell
         if asic is None:
             raise ValueError(f"buffer model {model.name} has no cell parameters")
-        h = headroom_cell(speed_gbps, cable_m, mtu, lanes=_SONIC_LANES[speed_gbps],
+        h = headroom_cell(speed_gbps, cable_m, mtu, lanes=platform_record(policy.platform).lanes[speed_gbps],
                           small_packet_pct=small_packet_pct, asic=asic)
         xoff, xon, size = h.xoff, h.xon, h.size
     else:
@@ -67,23 +58,6 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
         xon = 2 * mtu
     return PortBuffer(profile_name(speed_gbps, cable_m, mtu), speed_gbps, cable_m, mtu, xoff, xon, size,
                       LOSSLESS_PG_DYNAMIC_TH, policy.lossless_priorities, policy.headroom_model, small_packet_pct)
-
-
-def _seconds(ms: int) -> str:
-    return f"{ms / 1000:g}"
-
-
-def eos_mmu(policy: QosPolicy, headroom_bytes: int) -> EosMmu:
-    """EOS units of the policy's numbers (kbytes, seconds) for the eos templates."""
-    ecn, wd = policy.ecn, policy.watchdog
-    return EosMmu(
-        ecn_min_kbytes=ecn.min_bytes // KB if ecn else None,
-        ecn_max_kbytes=ecn.max_bytes // KB if ecn else None,
-        watchdog_timeout_s=_seconds(wd.detection_ms) if wd else None,
-        watchdog_recovery_s=_seconds(wd.restoration_ms) if wd else None,
-        watchdog_polling_s=_seconds(wd.polling_ms) if wd else None,
-        headroom_bytes=headroom_bytes,
-    )
 
 
 def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[PortBuffer | None],
@@ -115,9 +89,9 @@ def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[Port
     profiles += [BufferProfile("ingress_lossy_profile", "ingress_lossy_pool", 0, LOSSY_DYNAMIC_TH),
                  BufferProfile("egress_lossy_profile", "egress_lossy_pool", EGRESS_LOSSY_RESERVED, LOSSY_DYNAMIC_TH),
                  BufferProfile("q_lossy_profile", "egress_lossy_pool", 0, LOSSY_DYNAMIC_TH)]
-    eos = eos_mmu(policy, max((b.size for b in lossless), default=0)) if policy.platform == "eos" else None
     return DeviceBuffers(model.name, model.total_bytes, model.headroom_pool_bytes, headroom, len(lossless),
-                         shared, queue, tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH, eos)
+                         shared, queue, tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH,
+                         max((b.size for b in lossless), default=0))
 
 
 class FabricQos:
@@ -151,14 +125,15 @@ class FabricQos:
             self._ports[key] = b
             return b
 
-    def device_buffers(self, switch: Switch, ports: Iterable[Port]) -> DeviceBuffers:
-        """The pool plan of a switch with these ports (shared between switches with equal ports)."""
-        ports = list(ports)
-        counts = Counter(id(p.buffer) for p in ports)
-        key = (switch.platform, switch.model, len(ports), tuple(sorted(counts.items())))
+    def device_buffers(self, switch: Switch, buffers: Iterable[PortBuffer | None]) -> DeviceBuffers:
+        """The pool plan of a switch whose ports have these buffers, one per port (shared between
+        switches with equal ports)."""
+        buffers = list(buffers)
+        counts = Counter(id(b) for b in buffers)
+        key = (switch.platform, switch.model, len(buffers), tuple(sorted(counts.items())))
         d = self._devices.get(key)
         if d is None:
             d = device_buffers(self.policy(switch.platform), buffer_model(switch.platform, switch.model),
-                               (p.buffer for p in ports), len(ports))
+                               buffers, len(buffers))
             self._devices[key] = d
         return d

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aifab.platforms import _SONIC_LANES as SONIC_LANES
-from aifab.render.view import QOS_MAP, DeviceView
+from aifab.platforms.sonic import SONIC_LANES
+from aifab.render.view import DeviceView
 
+QOS_MAP = "AIFAB"  # name of the SONiC QoS maps
 CABLE_KEY = "AZURE"  # SONiC's buffer manager reads CABLE_LENGTH|AZURE
 WRED_PROFILE = "AIFAB_LOSSLESS"
 DEVICE_TYPE = {1: "ToRRouter", 2: "LeafRouter", 3: "SpineRouter"}  # SONiC's T0/T1/T2 roles by tier

@@ -11,7 +11,7 @@ from aifab.check.registry import rule
 
 
 @rule("ADDR001", Severity.ERROR, "loopbacks are unique",
-      "loopbacks are router IDs and the addresses operators and BGP next hops rely on; a duplicate blackholes one switch")
+      "loopbacks are router IDs and the addresses operators and BGP next hops rely on; a duplicate blackholes one switch", costly=True)
 def unique_loopbacks(ctx: CheckContext) -> Iterator[Hit]:
     holders: dict[str, list[str]] = defaultdict(list)
     for dev, facts in ctx.checked():
@@ -24,7 +24,7 @@ def unique_loopbacks(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("ADDR002", Severity.ERROR, "interface addresses are unique",
-      "an address on two interfaces makes the /31 ambiguous: ARP, BGP next hops and sessions land on the wrong switch")
+      "an address on two interfaces makes the /31 ambiguous: ARP, BGP next hops and sessions land on the wrong switch", costly=True)
 def unique_addresses(ctx: CheckContext) -> Iterator[Hit]:
     for holders in ctx.addresses.shared.values():
         routed = [(d, i) for d, i in holders if not is_loopback(i)]
