@@ -1,4 +1,4 @@
-"""Per-port headroom and per-device buffer plans in the Design (facts section 6)."""
+"""Per-port headroom and per-device buffer plans in the Design (docs/sources.md#headroom, #buffer-sizes)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_every_backend_port_has_the_headroom_of_its_cable(name: str) -> None:
 
 
 def test_cluster_headroom_numbers() -> None:
-    """cluster.yaml: 400G, MTU 9216; 5 m server and 30 m leaf-spine cables (facts section 6 formula)."""
+    """cluster.yaml: 400G, MTU 9216; 5 m server and 30 m leaf-spine cables (docs/sources.md#headroom)."""
     leaf = next(x for x in example("cluster").backend.devices if x.role == "leaf")
     by_cable = {p.cable: p.buffer for p in leaf.ports}
     assert by_cable["server_leaf"] is not None and by_cable["server_leaf"].size == 78_936
@@ -74,7 +74,7 @@ def _check_pools(dev: Device) -> None:
     lossless = [p.buffer for p in dev.ports if p.buffer is not None]
     assert b.lossless_ports == len(lossless)
     assert b.headroom_bytes == sum(x.size * len(x.pgs) for x in lossless)
-    assert b.headroom_bytes <= b.headroom_pool_bytes, dev.name  # facts section 6: headroom fits its pool
+    assert b.headroom_bytes <= b.headroom_pool_bytes, dev.name  # docs/sources.md#headroom: headroom fits its pool
     assert b.headroom_bytes + len(dev.ports) * EGRESS_LOSSY_RESERVED + b.shared_bytes == b.total_bytes
     pools = {p.name: p.size for p in b.pools}
     assert pools["ingress_lossy_pool"] == pools["egress_lossy_pool"] == b.shared_bytes

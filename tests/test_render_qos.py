@@ -1,7 +1,7 @@
 """RoCEv2 QoS and buffers reach every backend port on every platform, with the Design's numbers.
 
-The backend is lossless (facts section 4: DSCP 26 -> TC 3 no-drop, CNP 48 strict, ECN on queue 3,
-PFC watchdog per facts section 5); the frontend is lossy by default. Each test reads what was
+The backend is lossless (docs/sources.md#qos-common: DSCP 26 -> TC 3 no-drop, CNP 48 strict, ECN on queue 3,
+PFC watchdog per docs/sources.md#pfc-watchdog); the frontend is lossy by default. Each test reads what was
 rendered and compares it with the Design, so a template that drops a port or a number fails.
 """
 
