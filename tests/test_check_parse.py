@@ -83,7 +83,7 @@ def test_qos_matches_the_policy(platform_build: tuple[str, Design, dict[str, Dev
                     {k: (q.ecn.min_bytes, q.ecn.max_bytes) for k in q.ecn_queues}
             if p.buffer is not None:
                 checked += 1
-                size = dev.buffers.eos.headroom_bytes if platform == "eos" and dev.buffers and dev.buffers.eos else p.buffer.size
+                size = dev.buffers.pg_headroom_bytes if platform == "eos" and dev.buffers else p.buffer.size
                 assert {pg: h.size for pg, h in i.headroom.items()} == dict.fromkeys(p.buffer.pgs, size)
                 assert i.watchdog is (None if platform == "frr" else True)
     assert checked > 0

@@ -27,7 +27,7 @@ def test_lab_shape_matches_the_issue() -> None:
 
 
 def test_rail_optimized_wiring() -> None:
-    """NIC n of every server lands on leaf n of its SU (facts section 2)."""
+    """NIC n of every server lands on leaf n of its SU (docs/sources.md#superpod)."""
     d = lab()
     for host in d.hosts:
         for nic in host.nics:

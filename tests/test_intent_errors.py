@@ -47,6 +47,9 @@ CASES = {
     "wrong_type": ("gpus_per_server: 2", "gpus_per_server: two", "gpus_per_server: two", "backend.gpus_per_server",
                    "valid integer"),
     "bad_speed": ("nic_speed: 400G", "nic_speed: 300G", "nic_speed: 300G", "backend.nic_speed", "speed must be one of"),
+    "unknown_platform": ("leaf:  {model: lab-4x400G, ports: 4, speed: 400G, platform: frr}",
+                         "leaf:  {model: lab-4x400G, ports: 4, speed: 400G, platform: junos}", "platform: junos",
+                         "backend.switches.leaf.platform", "Input should be 'eos', 'frr' or 'sonic' (got 'junos')"),
     "bad_prefix": ("servers: 10.0.2.0/24", "servers: 10.0.2.1/24", "servers: 10.0.2.1/24", "backend.pools.servers",
                    "host bits set"),
 }

@@ -1,4 +1,4 @@
-"""ISSU-safe waves (facts section 7) on real designs."""
+"""ISSU-safe waves (docs/sources.md#upgrade-rules) on real designs."""
 
 from __future__ import annotations
 

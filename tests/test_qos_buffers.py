@@ -1,4 +1,4 @@
-"""Per-port headroom and per-device buffer plans in the Design (facts section 6)."""
+"""Per-port headroom and per-device buffer plans in the Design (docs/sources.md#headroom, #buffer-sizes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from aifab.design import Design, build_design, design_from_json, design_json
 from aifab.design.model import Device
 from aifab.intent import load_intent
-from aifab.platforms import _SONIC_LANES
+from aifab.platforms.sonic import SONIC_LANES
 from aifab.qos.buffers import profile_name
 from aifab.qos.defaults import BUFFER_MODELS, EGRESS_LOSSY_RESERVED, buffer_model
 from aifab.qos.headroom import headroom_cell, headroom_ieee
@@ -49,7 +49,7 @@ def test_every_backend_port_has_the_headroom_of_its_cable(name: str) -> None:
 
 
 def test_cluster_headroom_numbers() -> None:
-    """cluster.yaml: 400G, MTU 9216; 5 m server and 30 m leaf-spine cables (facts section 6 formula)."""
+    """cluster.yaml: 400G, MTU 9216; 5 m server and 30 m leaf-spine cables (docs/sources.md#headroom)."""
     leaf = next(x for x in example("cluster").backend.devices if x.role == "leaf")
     by_cable = {p.cable: p.buffer for p in leaf.ports}
     assert by_cable["server_leaf"] is not None and by_cable["server_leaf"].size == 78_936
@@ -74,7 +74,7 @@ def _check_pools(dev: Device) -> None:
     lossless = [p.buffer for p in dev.ports if p.buffer is not None]
     assert b.lossless_ports == len(lossless)
     assert b.headroom_bytes == sum(x.size * len(x.pgs) for x in lossless)
-    assert b.headroom_bytes <= b.headroom_pool_bytes, dev.name  # facts section 6: headroom fits its pool
+    assert b.headroom_bytes <= b.headroom_pool_bytes, dev.name  # docs/sources.md#headroom: headroom fits its pool
     assert b.headroom_bytes + len(dev.ports) * EGRESS_LOSSY_RESERVED + b.shared_bytes == b.total_bytes
     pools = {p.name: p.size for p in b.pools}
     assert pools["ingress_lossy_pool"] == pools["egress_lossy_pool"] == b.shared_bytes
@@ -104,20 +104,16 @@ def test_cluster_leaf_pool_numbers() -> None:
     assert b.headroom_bytes == 32 * 78_936 + 32 * 91_436
     assert b.total_bytes == BUFFER_MODELS["tomahawk-4"].total_bytes
     assert b.shared_bytes == b.total_bytes - b.headroom_bytes - 64 * 4096
-    assert b.eos is not None
-    assert (b.eos.ecn_min_kbytes, b.eos.ecn_max_kbytes) == (500, 1500)
-    # cluster.yaml sets only detection_ms: 200 -> restoration 400 (facts section 5)
-    assert (b.eos.watchdog_timeout_s, b.eos.watchdog_recovery_s, b.eos.watchdog_polling_s) == ("0.2", "0.4", "0.2")
-    assert b.eos.headroom_bytes == 91_436
+    assert b.pg_headroom_bytes == 91_436
 
 
 def test_sonic_ports_use_the_cell_model_with_their_lanes() -> None:
     d = sonic_design()
     for dev in d.backend.devices:
         assert dev.qos is not None and dev.qos.headroom_model == "cell" and dev.buffers is not None
-        assert dev.buffers.eos is None and dev.buffers.buffer_model == "spectrum-3"
+        assert dev.buffers.buffer_model == "spectrum-3"
         for port in dev.ports:
-            h = headroom_cell(port.speed, port.length_m, port.mtu, lanes=_SONIC_LANES[port.speed])
+            h = headroom_cell(port.speed, port.length_m, port.mtu, lanes=SONIC_LANES[port.speed])
             assert port.buffer is not None and (port.buffer.xoff, port.buffer.xon, port.buffer.size) == (h.xoff, h.xon, h.size)
             assert port.buffer.model == "cell"
         _check_pools(dev)

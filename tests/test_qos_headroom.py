@@ -1,4 +1,4 @@
-"""PFC headroom arithmetic against the worked values of facts section 6."""
+"""PFC headroom arithmetic against the worked values of docs/sources.md#headroom and #sonic-cell-model."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from aifab.intent.schema import SPEEDS_GBPS
 from aifab.qos.headroom import PAUSE_QUANTA, CellAsic, cell_occupancy, headroom_cell, headroom_ieee
 
-# facts section 6, "Worked values, MTU 9216"
+# docs/sources.md#headroom, worked values
 IEEE_9216 = {
     (400, 5): 78_936, (400, 100): 126_436, (400, 300): 226_436,
     (800, 5): 81_436, (800, 100): 176_436, (800, 300): 376_436,
 }
 IEEE_400G_4096 = {5: 68_696, 100: 116_196, 300: 216_196}
-# facts section 6, Spectrum-2/3 parameters, 400G / MTU 9216 on a 4-lane port
+# docs/sources.md#sonic-cell-model, Spectrum-2/3 parameters, 400G / MTU 9216 on a 4-lane port
 CELL_400G = {5: (159_744, 178_176), 100: (265_216, 283_648), 300: (487_424, 505_856)}
 
 

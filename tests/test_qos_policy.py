@@ -1,4 +1,4 @@
-"""Resolved QoS policies: platform defaults (facts sections 4 and 5) and intent overrides."""
+"""Resolved QoS policies: platform defaults (docs/sources.md#qos-common, #pfc-watchdog) and intent overrides."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from aifab.intent.schema import BackendQos, FrontendQos
 from aifab.qos.policy import backend_policy, frontend_policy
 from tests.helpers import make_intent
 
-# facts section 4: min / max bytes and probability per platform
+# docs/sources.md#qos-defaults-eos, #qos-defaults-sonic, #qos-defaults-cumulus: min / max bytes and probability per platform
 ECN = {"eos": (500_000, 1_500_000, 20), "sonic": (1_048_576, 2_097_152, 5), "frr": (150_000, 1_500_000, 100)}
 MODEL = {"eos": "ieee", "frr": "ieee", "sonic": "cell"}
 
@@ -36,7 +36,7 @@ def test_backend_defaults_per_platform(platform: str) -> None:
 
 
 def test_only_detection_given_restores_after_twice_detection() -> None:
-    """facts section 5: restoration is twice detection when only detection is set."""
+    """docs/sources.md#pfc-watchdog: restoration is twice detection when only detection is set."""
     wd = backend_policy(BackendQos.model_validate({"watchdog": {"detection_ms": 150}}), "sonic").watchdog
     assert wd is not None and (wd.detection_ms, wd.restoration_ms) == (150, 300)
     wd = backend_policy(BackendQos.model_validate({"watchdog": {"detection_ms": 150, "restoration_ms": 170}}), "sonic").watchdog

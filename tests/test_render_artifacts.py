@@ -19,7 +19,8 @@ from aifab.artifacts import clab_topology, write_clab, write_inventory
 from aifab.render import drain_snippet, undrain_snippet
 from tests.test_render_helpers import LAB, ROOT, lab_design
 
-# containerlab's own schema lives in shared/ beside the repository (CI clones it there).
+# containerlab's own schema (third-party data, not committed): AIFAB_CLAB_SCHEMA, else shared/ beside the
+# checkout; the schema tests skip, naming the path, where it is absent.
 SCHEMA = Path(os.environ.get("AIFAB_CLAB_SCHEMA", ROOT.parent / "shared" / "reference" / "containerlab" / "clab.schema.json"))
 regex = pytest.importorskip("regex", reason="containerlab's schema uses \\p{L} classes that need the regex module")
 

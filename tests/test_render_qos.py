@@ -1,7 +1,7 @@
 """RoCEv2 QoS and buffers reach every backend port on every platform, with the Design's numbers.
 
-The backend is lossless (facts section 4: DSCP 26 -> TC 3 no-drop, CNP 48 strict, ECN on queue 3,
-PFC watchdog per facts section 5); the frontend is lossy by default. Each test reads what was
+The backend is lossless (docs/sources.md#qos-common: DSCP 26 -> TC 3 no-drop, CNP 48 strict, ECN on queue 3,
+PFC watchdog per docs/sources.md#pfc-watchdog); the frontend is lossy by default. Each test reads what was
 rendered and compares it with the Design, so a template that drops a port or a number fails.
 """
 
@@ -15,8 +15,8 @@ import pytest
 from aifab.design import build_design
 from aifab.design.model import Device
 from aifab.intent import load_intent
-from aifab.render import render_device
-from tests.test_render_helpers import LAB, lab_design, lab_files, with_platform
+from aifab.render import device_view, render_device
+from tests.test_render_helpers import LAB, ROOT, lab_design, lab_files, with_platform
 
 
 def _devices(platform: str, fabric: str) -> list[Device]:
@@ -30,11 +30,12 @@ def _eos_blocks(text: str) -> dict[str, str]:
 
 def test_eos_backend_ports_are_lossless_with_ecn() -> None:
     files = lab_files("eos")
+    design = lab_design("eos")
     for dev in _devices("eos", "backend"):
-        assert dev.qos is not None and dev.buffers is not None and dev.buffers.eos is not None
+        eos = device_view(design, dev).native
+        assert dev.qos is not None and dev.buffers is not None and eos is not None
         text = files[f"{dev.name}.cfg"]
         blocks = _eos_blocks(text)
-        eos = dev.buffers.eos
         ecn = (f"      random-detect ecn minimum-threshold {eos.ecn_min_kbytes} kbytes maximum-threshold "
                f"{eos.ecn_max_kbytes} kbytes max-mark-probability {dev.qos.ecn.probability}\n")
         for port in dev.ports:
@@ -47,8 +48,20 @@ def test_eos_backend_ports_are_lossless_with_ecn() -> None:
         assert f"qos map dscp 26 to traffic-class {dev.qos.roce_tc}\n" in text
         assert f"qos map dscp 48 to traffic-class {dev.qos.cnp_tc}\n" in text
         assert f"priority-flow-control pause watchdog default timeout {eos.watchdog_timeout_s}\n" in text
-        assert f"    ingress headroom {eos.headroom_bytes}\n" in text
+        assert f"    ingress headroom {eos.headroom}\n" in text
         assert f"platform trident mmu headroom-pool limit {dev.buffers.headroom_pool_bytes}\n" in text
+
+
+def test_eos_units_are_made_by_the_eos_view() -> None:
+    """The Design holds bytes and milliseconds; the EOS view writes kbytes and seconds."""
+    design = build_design(load_intent(ROOT / "intent" / "cluster.yaml").intent)
+    leaf = next(d for d in design.backend.devices if d.role == "leaf")
+    eos = device_view(design, leaf).native
+    assert eos is not None and leaf.buffers is not None
+    assert (eos.ecn_min_kbytes, eos.ecn_max_kbytes) == (500, 1500)
+    # cluster.yaml sets only detection_ms: 200 -> restoration 400 (facts section 5)
+    assert (eos.watchdog_timeout_s, eos.watchdog_recovery_s, eos.watchdog_polling_s) == ("0.2", "0.4", "0.2")
+    assert eos.headroom == leaf.buffers.pg_headroom_bytes == 91_436
 
 
 def test_eos_frontend_is_lossy() -> None:
@@ -138,7 +151,7 @@ def test_linux_ets_bands_follow_the_policy() -> None:
     from aifab.render.view import device_view
 
     dev = _devices("frr", "backend")[0]
-    x = device_view(lab_design("frr"), dev).qos.linux  # type: ignore[union-attr]
+    x = device_view(lab_design("frr"), dev).native
     assert [(b.tc, b.strict) for b in x.bands] == [(6, True), (0, False), (3, False)]
     assert x.priomap.split() == ["1", "1", "1", "2", "1", "1", "0", "1"]
     assert x.red_parent == "1:3" and x.quanta == "50000 50000"

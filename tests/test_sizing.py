@@ -1,4 +1,4 @@
-"""Fabric sizing against the NVIDIA DGX SuperPOD published switch counts (facts section 2)."""
+"""Fabric sizing against the NVIDIA DGX SuperPOD published switch counts (docs/sources.md#superpod)."""
 
 from __future__ import annotations
 

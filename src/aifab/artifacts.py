@@ -1,7 +1,8 @@
 """Build artifacts beside the configs: the Nornir inventory's hosts file and the containerlab topology.
 
-``inventory/hosts.yaml`` is a Nornir SimpleInventory hosts file (the hand-kept groups.yaml and
-defaults.yaml in the repository's ``inventory/`` hold the connection options). The containerlab
+``inventory/hosts.yaml`` is a Nornir SimpleInventory hosts file; groups.yaml holds one group per
+platform with its record's connection options, plus the hand-kept groups and defaults.yaml of the
+repository's ``inventory/``. The containerlab
 topology runs the EOS devices as cEOS (facts section 8) with the rendered configs as startup configs.
 """
 
@@ -14,9 +15,9 @@ import yaml
 from netaddr import IPNetwork
 
 from aifab.design.model import Design
+from aifab.platforms import names as platform_names
+from aifab.platforms import platform
 
-# NAPALM driver per platform: SONiC's BGP is its frr.conf, pushed with the frr driver.
-NAPALM_PLATFORM = {"eos": "eos", "frr": "frr", "sonic": "frr"}
 CEOS_KIND = "arista_ceos"  # containerlab's kind name ("ceos" is an alias its schema does not list)
 CEOS_IMAGE = "ceos:latest"
 HAND_KEPT = Path("inventory")  # the repository's hand-kept groups.yaml and defaults.yaml (relative to the cwd)
@@ -41,7 +42,7 @@ def inventory_hosts(design: Design) -> dict[str, dict[str, Any]]:
     for dev in design.devices():
         hosts[dev.name] = {
             "hostname": _bare(dev.management),
-            "platform": NAPALM_PLATFORM[dev.platform],
+            "platform": platform(dev.platform).napalm_driver,  # SONiC's BGP is its frr.conf: the frr driver
             "groups": [dev.platform, dev.fabric, dev.role],  # platform first: its connection options win
             "data": {"fabric": dev.fabric, "role": dev.role, "tier": dev.tier, "su": dev.su, "rail": dev.rail,
                      "pod": dev.pod, "pair": dev.pair, "asn": dev.asn, "os": dev.platform},
@@ -55,7 +56,7 @@ def write_inventory(design: Design, out: Path, hand_kept: Path = HAND_KEPT) -> l
     inv = out / "inventory"
     inv.mkdir(parents=True, exist_ok=True)
     hosts = inventory_hosts(design)
-    kept = _read_yaml(hand_kept / "groups.yaml")
+    kept = _platform_groups() | _read_yaml(hand_kept / "groups.yaml")
     groups = {g: kept.get(g) or {} for g in sorted({g for h in hosts.values() for g in h["groups"]} | set(kept))}
     written = [inv / "hosts.yaml", inv / "groups.yaml"]
     written[0].write_text(_GENERATED + _yaml_text(hosts), encoding="utf-8")
@@ -65,6 +66,23 @@ def write_inventory(design: Design, out: Path, hand_kept: Path = HAND_KEPT) -> l
         written.append(inv / "defaults.yaml")
         written[2].write_text(_GENERATED + _yaml_text(defaults), encoding="utf-8")
     return written
+
+
+def _platform_groups() -> dict[str, Any]:
+    """One Nornir group per platform with its record's NAPALM driver and connection options (a
+    hand-kept group of the same name replaces it)."""
+    groups = {}
+    for name in platform_names():
+        record = platform(name)
+        if record.napalm_driver:
+            napalm = {"platform": record.napalm_driver, "extras": _plain(record.napalm_extras)}
+            groups[name] = {"platform": record.napalm_driver, "connection_options": {"napalm": napalm}}
+    return groups
+
+
+def _plain(value: Any) -> Any:
+    """Read-only mappings as dicts (the YAML dumper writes dicts only)."""
+    return {k: _plain(v) for k, v in value.items()} if hasattr(value, "items") else value
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from aifab.artifacts import CEOS_IMAGE, write_clab, write_inventory
 from aifab.check.engine import require_clean
 from aifab.check.findings import Finding
+from aifab.check.inputs import CheckInputError, Target, load_build_dir
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
 from aifab.intent import LoadedIntent, load_intent
@@ -58,3 +63,18 @@ def build(intent_path: str | Path, out: Path, check: bool = True, ceos_image: st
     # last: the checks read every file written above
     findings = require_clean(design, out) if check else None
     return BuildResult(loaded, design, files, findings)
+
+
+@contextmanager
+def open_target(path: Path) -> Iterator[Target]:
+    """A build directory as is, or an intent file built (without its own checks) into a temporary directory."""
+    if path.is_dir():
+        yield load_build_dir(path)
+        return
+    if not path.is_file():
+        raise CheckInputError(f"{path}: no such build directory or intent file")
+    tmp = Path(tempfile.mkdtemp(prefix="aifab-check-"))
+    try:
+        yield Target(build(path, tmp, check=False).design, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from aifab.design.model import Design
-from aifab.platforms import PLATFORMS
+from aifab.platforms import platform
 
 CABLING_HEADER = ("fabric", "device", "port", "peer_device", "peer_port", "cable_class", "length_m", "speed")
 IPPLAN_HEADER = ("fabric", "device", "interface", "address", "purpose", "peer_device", "peer_interface")
@@ -23,7 +23,7 @@ def cabling_rows(design: Design) -> Iterator[tuple[str, ...]]:
 def ipplan_rows(design: Design) -> Iterator[tuple[str, ...]]:
     """Every assigned address: switch loopbacks, management, ports, and host NICs."""
     for dev in design.devices():
-        info = PLATFORMS[dev.platform]
+        info = platform(dev.platform)
         yield (dev.fabric, dev.name, info.loopback, f"{dev.loopback}/32", "loopback", "", "")
         yield (dev.fabric, dev.name, info.management, dev.management, "management", "", "")
         for p in dev.ports:

@@ -21,7 +21,8 @@ from aifab.design.model import Design
 from aifab.lab import Lab, down, missing_requirements, up, wait_established
 from aifab.lab.system import alive, namespaces, netns_pids
 from aifab.pipeline import design_for
-from aifab.render import PUSHED, render_device
+from aifab.platforms import platform
+from aifab.render import render_device
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = "labtest"
@@ -57,7 +58,7 @@ def lab(lab_design: Design) -> Iterator[Lab]:
 @pytest.fixture(scope="session")
 def rendered(lab_design: Design) -> dict[str, str]:
     """Each switch's frr.conf as ``aifab build`` renders it."""
-    return {dev.name: render_device(lab_design, dev)[f"{dev.name}.{PUSHED[dev.platform]}"] for dev in lab_design.devices()}
+    return {dev.name: render_device(lab_design, dev)[f"{dev.name}.{platform(dev.platform).pushed}"] for dev in lab_design.devices()}
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,16 +36,58 @@ management:
 """
 
 
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+PROBE = "import json; from aifab.lab import missing_requirements; print(json.dumps(missing_requirements()))"
+# FRR_DIR moved away, then the CLI: a machine without Debian's frr and frr-pythontools
+WITHOUT_FRR = "import pathlib, sys; import aifab.lab.system as s; s.FRR_DIR = pathlib.Path(sys.argv[1]); " \
+              "from aifab.cli import main; sys.exit(main(sys.argv[2:]))"
+
+
+def run(argv: list[str], path: str = SYSTEM_PATH) -> subprocess.CompletedProcess:
+    env = {"PATH": path, "COLUMNS": "120"}
+    if "PYTHONPATH" in os.environ:  # a checkout run with PYTHONPATH=src tests its own code
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+
+
 def aifab(*args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "COLUMNS": "120"})
+    return run([*prefix, sys.executable, "-m", "aifab", *args])
 
 
-def test_without_root_says_what_is_missing() -> None:
-    # as root: in an unprivileged user namespace (euid 65534, no capabilities on the host)
-    res = aifab("lab", "up", "intent/lab.yaml", prefix=("unshare", "--user") if os.geteuid() == 0 else ())
+def unprivileged() -> tuple[str, ...]:
+    """As root: an unprivileged user namespace (euid 65534, no capabilities on the host); else nothing."""
+    return (shutil.which("unshare") or "/usr/bin/unshare", "--user") if os.geteuid() == 0 else ()
+
+
+def probe(path: str) -> list[str]:
+    """What the lab's requirements probe finds missing, unprivileged, with this PATH."""
+    res = run([*unprivileged(), sys.executable, "-c", PROBE], path)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize("tools", ["system", "none"])
+def test_without_root_says_what_is_missing(tools: str, tmp_path: Path) -> None:
+    # "none": an empty PATH stands for a machine without iproute2, util-linux, openssh and vtysh
+    path = SYSTEM_PATH if tools == "system" else str(tmp_path)
+    missing = probe(path)
+    assert missing[0] == "root (network namespaces, FRR and sshd need it)"
+    if tools == "none":
+        assert {"ip in PATH", "unshare in PATH", "nsenter in PATH", "ssh-keygen in PATH", "vtysh in PATH"} <= set(missing)
+    res = run([*unprivileged(), sys.executable, "-m", "aifab", "lab", "up", "intent/lab.yaml"], path)
     assert res.returncode == 2
-    assert res.stderr.strip() == "aifab lab needs: root (network namespaces, FRR and sshd need it)"
+    assert res.stderr.strip() == "aifab lab needs: " + "; ".join(missing)
+    assert "Traceback" not in res.stderr
+
+
+def test_without_frr_says_which_packages(tmp_path: Path) -> None:
+    res = run([*unprivileged(), sys.executable, "-c", WITHOUT_FRR, str(tmp_path), "lab", "up", "intent/lab.yaml"])
+    assert res.returncode == 2, res.stderr
+    line = res.stderr.strip()
+    assert line.startswith("aifab lab needs: root (") and "\n" not in line
+    for daemon in ("zebra", "bgpd", "bfdd", "staticd"):
+        assert f"{tmp_path / daemon} (Debian package frr)" in line
+    assert f"{tmp_path / 'frr-reload.py'} (Debian package frr-pythontools)" in line
     assert "Traceback" not in res.stderr
 
 

@@ -6,6 +6,7 @@ point), ``check(...) -> Report`` (findings plus what ran), ``all_rules()`` and t
 
 from aifab.check.engine import Report, check, run_checks
 from aifab.check.findings import Finding, Severity
-from aifab.check.registry import RULES, Rule, all_rules
+from aifab.check.registry import RULES, Rule
+from aifab.check.rules import all_rules
 
 __all__ = ["RULES", "Finding", "Report", "Rule", "Severity", "all_rules", "check", "run_checks"]

@@ -10,16 +10,13 @@ from aifab.check import forked
 from aifab.check.context import CheckContext
 from aifab.check.findings import Finding, Severity, has_errors, sort_findings
 from aifab.check.parse import POOL_THRESHOLD, parse_build
-from aifab.check.registry import Rule, all_rules
+from aifab.check.registry import Rule
+from aifab.check.rules import all_rules
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
 
 SHOWN = 20  # error findings quoted in a failed build's message
-# Rules run in a second process on large builds: those that read the address and session indexes
-# (the costliest); this process runs the others, which read the cable and port indexes. The two
-# halves cost about the same at 32k GPUs; a rule not named here runs in this process.
-BESIDE = frozenset({"ADDR001", "ADDR002", "BGP001", "BGP002", "BGP003", "BGP004", "BGP005", "ISO001", "ISO002", "ISO003", "TOPO001"})
 
 
 class CheckFailed(AifabError):
@@ -59,8 +56,10 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
     """Findings of ``rules`` over one context, and the rules skipped (``configs`` rules without configs,
     ``batfish`` rules, which :func:`aifab.check.batfish.batfish_report` runs).
 
-    With ``jobs`` > 1 and at least ``POOL_THRESHOLD`` parsed devices, the rules in :data:`BESIDE`
-    run in a forked process (it inherits the context) while this process runs the others."""
+    With ``jobs`` > 1 and at least ``POOL_THRESHOLD`` parsed devices, the ``costly`` rules (those that
+    read the address and session indexes) run in a forked process (it inherits the context) while this
+    process runs the others, which read the cable and port indexes; the halves cost about the same at
+    32k GPUs."""
     run: list[Rule] = []
     skipped: dict[str, str] = {}
     for r in rules:
@@ -70,11 +69,11 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
             skipped[r.id] = "no rendered configs to check"
         else:
             run.append(r)
-    beside = [r for r in run if r.id in BESIDE]
+    beside = [r for r in run if r.costly]
     if jobs < 2 or not forked.AVAILABLE or len(ctx.facts) < POOL_THRESHOLD or not beside:
         return sort_findings(_run(ctx, run)), skipped
     with forked.children([(_run, (ctx, beside))]) as (child,):
-        out = _run(ctx, [r for r in run if r.id not in BESIDE])
+        out = _run(ctx, [r for r in run if not r.costly])
         out += child.result()
     return sort_findings(out), skipped
 

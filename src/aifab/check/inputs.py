@@ -1,11 +1,7 @@
-"""What ``aifab check`` is pointed at: a build directory, or an intent built into a temporary one."""
+"""What ``aifab check`` is pointed at: a build directory (``aifab.pipeline.open_target`` also takes an intent)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,19 +42,3 @@ def load_build_dir(path: Path) -> Target:
         raise CheckInputError(f"{design_file}: cannot read ({exc.strerror or exc})") from None
     return Target(design, path)
 
-
-@contextmanager
-def open_target(path: Path) -> Iterator[Target]:
-    """A build directory as is, or an intent file built (without its own checks) into a temporary directory."""
-    if path.is_dir():
-        yield load_build_dir(path)
-        return
-    if not path.is_file():
-        raise CheckInputError(f"{path}: no such build directory or intent file")
-    from aifab.pipeline import build  # the pipeline imports the checks; import it only when needed
-
-    tmp = Path(tempfile.mkdtemp(prefix="aifab-check-"))
-    try:
-        yield Target(build(path, tmp, check=False).design, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -3,8 +3,10 @@
 A rule has an id (``BGP001``), a severity, a title, a one-line rationale and a scope:
 ``design`` rules read only the Design; ``configs`` rules read the facts parsed back from the
 rendered files (and the Design for cabling and policy); both take a ``CheckContext``.
-``batfish`` rules read a Batfish service's answers (``aifab.check.batfish.Answers``). ``docs/checks.md`` lists every rule;
-``tests/test_check_docs.py`` fails when that table is stale.
+``batfish`` rules read a Batfish service's answers (``aifab.check.rules.batfish.Answers``).
+``aifab.check.rules.all_rules()`` imports every rule module; ``docs/checks.md`` lists every rule;
+``tests/test_check_docs.py`` fails when that table is stale. A ``costly`` rule (one that reads the
+address and session indexes) runs in a second process on large builds (``aifab.check.engine``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Rule:
     rationale: str
     scope: Scope
     func: RuleFunc
+    costly: bool = False  # run beside the others in a forked process on large builds
 
     @property
     def family(self) -> str:
@@ -39,21 +42,16 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, title: str, rationale: str, scope: Scope = "configs") -> Callable[[RuleFunc], RuleFunc]:
-    """Register ``func`` as the check ``rule_id`` (ids are unique; a duplicate is a programming error)."""
+def rule(rule_id: str, severity: Severity, title: str, rationale: str, scope: Scope = "configs",
+         costly: bool = False) -> Callable[[RuleFunc], RuleFunc]:
+    """Register ``func`` as the check ``rule_id`` (ids are unique; a duplicate is a programming error).
+    ``costly``: the rule may run in a second process beside the others on large builds."""
 
     def register(func: RuleFunc) -> RuleFunc:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} registered twice ({RULES[rule_id].func.__qualname__}, {func.__qualname__})")
-        RULES[rule_id] = Rule(rule_id, Severity(severity), title, rationale, scope, func)
+        RULES[rule_id] = Rule(rule_id, Severity(severity), title, rationale, scope, func, costly)
         return func
 
     return register
 
-
-def all_rules() -> list[Rule]:
-    """Every rule, importing the rule modules first, sorted by id."""
-    import aifab.check.batfish
-    import aifab.check.rules  # noqa: F401  (importing the modules registers their rules)
-
-    return [RULES[k] for k in sorted(RULES)]

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from aifab.check.engine import Report, check
-from aifab.check.inputs import CheckInputError, open_target
-from aifab.check.registry import all_rules
+from aifab.check.inputs import CheckInputError
 from aifab.check.report import FORMATS, print_table, render, rules_markdown
+from aifab.check.rules import all_rules
+from aifab.pipeline import open_target
 
 
 def register(sub: argparse._SubParsersAction) -> None:

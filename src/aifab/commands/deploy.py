@@ -45,12 +45,13 @@ def pick_inventory(design: Design, out: Path, given: Path | None, console: Conso
 
 def rendered_from(design: Design, out: Path) -> Rendered:
     """What ships is what was checked: the pushed file of each device, read back from ``out/configs``."""
-    from aifab.deploy.runner import DEPLOYABLE, Rendered
-    from aifab.render import PUSHED, drain_snippet, undrain_snippet
+    from aifab.deploy.runner import Rendered
+    from aifab.platforms import platform
+    from aifab.render import drain_snippet, undrain_snippet
 
-    devices = [d for d in design.devices() if d.platform in DEPLOYABLE]
+    devices = [d for d in design.devices() if platform(d.platform).deploys]
     return Rendered(
-        configs={d.name: (out / "configs" / f"{d.name}.{PUSHED[d.platform]}").read_text() for d in devices},
+        configs={d.name: (out / "configs" / f"{d.name}.{platform(d.platform).pushed}").read_text() for d in devices},
         drain={d.name: drain_snippet(design, d) for d in devices},
         undrain={d.name: undrain_snippet(design, d) for d in devices},
     )

@@ -29,10 +29,9 @@ from aifab.deploy.secrets import Credentials
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan import Wave, classify, plan_waves
+from aifab.platforms import platform
 from aifab.tasks.config import commit, confirm, discard, load_candidate, merge, rollback
 from aifab.tasks.verify import verify
-
-DEPLOYABLE = ("eos", "frr")
 
 
 class DeployError(AifabError):
@@ -238,8 +237,8 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
     device failure: the report says what happened (``report.ok``)."""
     console = console or Console()
-    names = [d.name for d in design.devices() if d.platform in DEPLOYABLE]
-    skipped = [d.name for d in design.devices() if d.platform not in DEPLOYABLE]
+    names = [d.name for d in design.devices() if platform(d.platform).deploys]
+    skipped = [d.name for d in design.devices() if not platform(d.platform).deploys]
     with deploy_lock(inventory):
         nr = open_nornir(inventory, creds)
         missing = sorted(set(names) - set(nr.inventory.hosts))

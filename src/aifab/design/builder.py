@@ -29,7 +29,7 @@ from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, fron
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
 from aifab.intent.schema import Backend, Frontend, Intent, Switch
-from aifab.platforms import PLATFORMS
+from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
 
@@ -63,7 +63,7 @@ class _Dev:
     subnets: list[str] = field(default_factory=list)
 
     def port_name(self, index: int, speed: int) -> str:
-        return PLATFORMS[self.switch.platform].port(index, speed)
+        return platform(self.switch.platform).port(index, speed)
 
 
 @dataclass
@@ -193,7 +193,8 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
             _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
             tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets),
-            fb.qos.policy(d.switch.platform), fb.qos.device_buffers(d.switch, d.ports, d.name)))
+            fb.qos.policy(d.switch.platform),
+            fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports])))
     return tuple(out)
 
 

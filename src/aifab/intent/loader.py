@@ -1,4 +1,4 @@
-"""Load an intent file: YAML with line numbers, pydantic validation, semantic checks.
+"""Load an intent file: YAML with line numbers, pydantic validation (the semantic checks run once, in the design).
 
 Every problem is reported as ``FILE:LINE: dotted.key: what is wrong (got X)``.
 """
@@ -116,12 +116,12 @@ def _refused(path: Path, what: str, refusal: Refusal) -> str:
 
 
 def load_intent(path: str | Path) -> LoadedIntent:
-    """Read, parse and validate an intent file (schema and semantics).
+    """Read, parse and validate an intent file against its schema.
 
-    Raises IntentError listing every problem with file, line and key.
+    Raises IntentError listing every problem with file, line and key. What only the design can
+    judge (pools that fit, a fabric that can be built) is checked once, by ``build_design``, whose
+    problems ``LoadedIntent.error`` locates the same way (``aifab.pipeline.design_for``).
     """
-    from aifab.design.validate import intent_problems
-
     path = Path(path)
     try:
         if path.is_file() and path.stat().st_size > MAX_BYTES:
@@ -159,9 +159,5 @@ def load_intent(path: str | Path) -> LoadedIntent:
     except ValidationError as exc:
         problems = _pydantic_problems(tree, exc)
         raise IntentError(problems, [format_problem(path, tree, p) for p in problems]) from None
-    loaded = LoadedIntent(path, intent, tree)
-    problems = intent_problems(intent)
-    if problems:
-        raise loaded.error(problems)
-    return loaded
+    return LoadedIntent(path, intent, tree)
 

@@ -13,6 +13,7 @@ from pydantic.fields import FieldInfo
 
 from aifab.intent import schema
 from aifab.intent.schema import Intent
+from aifab.platforms import names as platform_names
 
 START, END = "<!-- intent-reference:start -->", "<!-- intent-reference:end -->"
 _KINDS = {schema._speed: "speed", schema._prefix: "IPv4 prefix", schema._ratio: "ratio"}
@@ -20,6 +21,8 @@ _KINDS = {schema._speed: "speed", schema._prefix: "IPv4 prefix", schema._ratio: 
 
 def _type(field: FieldInfo) -> str:
     for meta in field.metadata:
+        if getattr(meta, "func", None) is schema._platform:
+            return " / ".join(platform_names())
         if getattr(meta, "func", None) in _KINDS:
             return _KINDS[meta.func]
     ann = field.annotation

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from netaddr import AddrFormatError, IPNetwork
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-Platform = Literal["eos", "frr", "sonic"]
+from aifab.platforms import names as platform_names
 
 _SPEED = re.compile(r"^\s*(\d+)\s*[gG](?:bps|b/s)?\s*$")
 SPEEDS_GBPS = (10, 25, 40, 50, 100, 200, 400, 800)
@@ -31,6 +31,15 @@ def _speed(value: object) -> int:
     if gbps not in SPEEDS_GBPS:
         raise ValueError(f"speed must be one of {', '.join(f'{s}G' for s in SPEEDS_GBPS)}")
     return gbps
+
+
+def _platform(value: object) -> str:
+    """A registered platform's name (``aifab.platforms``): eos, frr, sonic, or one a user registered."""
+    known = platform_names()
+    if isinstance(value, str) and value in known:
+        return value
+    listed = ", ".join(repr(n) for n in known[:-1]) + (f" or {known[-1]!r}" if len(known) > 1 else repr(known[0]))
+    raise ValueError(f"Input should be {listed}")
 
 
 def _prefix(value: object) -> str:
@@ -66,6 +75,7 @@ def _ratio(value: object) -> float:
 
 Speed = Annotated[int, BeforeValidator(_speed), PlainSerializer(lambda v: f"{v}G", return_type=str)]
 Prefix = Annotated[str, BeforeValidator(_prefix)]
+Platform = Annotated[str, BeforeValidator(_platform)]
 Ratio = Annotated[float, BeforeValidator(_ratio)]
 
 
@@ -225,7 +235,7 @@ class Intent(Model):
     management: Management = Field(default_factory=Management, description="Management network.")
     upgrade: Upgrade = Field(default_factory=Upgrade, description="Change and upgrade policy.")
 
-    def on_platform(self, platform: Platform) -> Intent:
+    def on_platform(self, platform: str) -> Intent:
         """The same intent with every switch role on ``platform`` (the one-word change, everywhere)."""
         def switches(sw: BackendSwitches | FrontendSwitches) -> BackendSwitches | FrontendSwitches:
             return sw.model_copy(update={role: getattr(sw, role).model_copy(update={"platform": platform})

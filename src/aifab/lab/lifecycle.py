@@ -13,10 +13,8 @@ from typing import Any
 from aifab.design.model import Design
 from aifab.lab import access, state, switch, system
 from aifab.lab.topology import BRIDGE, LabError, Topology, topology
-from aifab.render import PUSHED
+from aifab.platforms import platform as platform_record
 from napalm_frr.netns import connect
-
-FRR_PLATFORMS = ("frr", "sonic")  # platforms whose rendered frr.conf the lab can boot
 
 
 @dataclass(frozen=True)
@@ -188,9 +186,10 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
 
 
 def _boot_config(name: str, platform: str, configs: Path | None) -> str:
-    if configs is None or platform not in FRR_PLATFORMS:
+    record = platform_record(platform)
+    if configs is None or not record.lab_boots:  # the lab boots the platforms whose pushed file FRR reads
         return switch.minimal_config(name)
-    path = configs / f"{name}.{PUSHED[platform]}"  # as ``aifab build`` writes it
+    path = configs / f"{name}.{record.pushed}"  # as ``aifab build`` writes it
     try:
         return path.read_text()
     except OSError as exc:

@@ -1,8 +1,5 @@
-"""QoS and buffer arithmetic: RoCEv2 policy per platform, PFC headroom, buffer pool plans."""
+"""QoS and buffer arithmetic: RoCEv2 policy per platform, PFC headroom, buffer pool plans (types in ``qos.types``)."""
 
-# The Design's types live in aifab.design.model, whose package imports the builder, which imports
-# this package's modules: load the Design first so either import order works.
-import aifab.design  # noqa: F401
 from aifab.qos.buffers import FabricQos, device_buffers, port_buffer, profile_name
 from aifab.qos.headroom import CellAsic, CellHeadroom, headroom_cell, headroom_ieee
 from aifab.qos.policy import backend_policy, frontend_policy, qos_problems

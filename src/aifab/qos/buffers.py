@@ -10,22 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from aifab.design.model import (
-    BufferPool,
-    BufferProfile,
-    DeviceBuffers,
-    EosMmu,
-    Port,
-    PortBuffer,
-    QosPolicy,
-)
 from aifab.errors import Problem
 from aifab.intent.schema import BackendQos, FrontendQos, Switch
-from aifab.platforms import _SONIC_LANES
+from aifab.platforms import KB
+from aifab.platforms import platform as platform_record
 from aifab.qos.defaults import (
     EGRESS_LOSSLESS_DYNAMIC_TH,
     EGRESS_LOSSY_RESERVED,
-    KB,
     LOSSLESS_PG_DYNAMIC_TH,
     LOSSY_DYNAMIC_TH,
     BufferModel,
@@ -33,6 +24,7 @@ from aifab.qos.defaults import (
 )
 from aifab.qos.headroom import headroom_cell, headroom_ieee
 from aifab.qos.policy import backend_policy, frontend_policy
+from aifab.qos.types import BufferPool, BufferProfile, DeviceBuffers, PortBuffer, QosPolicy
 
 DEFAULT_MTU = 9216  # profile names carry ``_mtu<N>`` only for other MTUs
 
@@ -60,7 +52,7 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
         asic = model.cell
         if asic is None:
             raise ValueError(f"buffer model {model.name} has no cell parameters")
-        h = headroom_cell(speed_gbps, cable_m, mtu, lanes=_SONIC_LANES[speed_gbps],
+        h = headroom_cell(speed_gbps, cable_m, mtu, lanes=platform_record(policy.platform).lanes[speed_gbps],
                           small_packet_pct=small_packet_pct, asic=asic)
         xoff, xon, size = h.xoff, h.xon, h.size
     else:
@@ -68,23 +60,6 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
         xon = 2 * mtu
     return PortBuffer(profile_name(speed_gbps, cable_m, mtu), speed_gbps, cable_m, mtu, xoff, xon, size,
                       LOSSLESS_PG_DYNAMIC_TH, policy.lossless_priorities, policy.headroom_model, small_packet_pct)
-
-
-def _seconds(ms: int) -> str:
-    return f"{ms / 1000:g}"
-
-
-def eos_mmu(policy: QosPolicy, headroom_bytes: int) -> EosMmu:
-    """EOS units of the policy's numbers (kbytes, seconds) for the eos templates."""
-    ecn, wd = policy.ecn, policy.watchdog
-    return EosMmu(
-        ecn_min_kbytes=ecn.min_bytes // KB if ecn else None,
-        ecn_max_kbytes=ecn.max_bytes // KB if ecn else None,
-        watchdog_timeout_s=_seconds(wd.detection_ms) if wd else None,
-        watchdog_recovery_s=_seconds(wd.restoration_ms) if wd else None,
-        watchdog_polling_s=_seconds(wd.polling_ms) if wd else None,
-        headroom_bytes=headroom_bytes,
-    )
 
 
 def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[PortBuffer | None],
@@ -116,32 +91,33 @@ def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[Port
     profiles += [BufferProfile("ingress_lossy_profile", "ingress_lossy_pool", 0, LOSSY_DYNAMIC_TH),
                  BufferProfile("egress_lossy_profile", "egress_lossy_pool", EGRESS_LOSSY_RESERVED, LOSSY_DYNAMIC_TH),
                  BufferProfile("q_lossy_profile", "egress_lossy_pool", 0, LOSSY_DYNAMIC_TH)]
-    eos = eos_mmu(policy, max((b.size for b in lossless), default=0)) if policy.platform == "eos" else None
     return DeviceBuffers(model.name, model.total_bytes, model.headroom_pool_bytes, headroom, len(lossless),
-                         shared, queue, tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH, eos)
+                         shared, queue, tuple(pools), tuple(profiles), LOSSLESS_PG_DYNAMIC_TH, LOSSY_DYNAMIC_TH,
+                         max((b.size for b in lossless), default=0))
 
 
-def fit_problems(fabric: str, device: str, ports: list[Port], buffers: DeviceBuffers,
-                 policy: QosPolicy) -> list[Problem]:
-    """What cannot work on a switch whose buffer plan is ``buffers``, located at the intent key that
-    causes it: headroom larger than the headroom pool (blamed on the cable class that reserves the
-    most), else an ECN max that a lossless queue never reaches before PAUSE. The check rules
-    BUF002 and QOS005 find the same in a build edited by hand."""
-    if buffers.headroom_bytes > buffers.headroom_pool_bytes:
+def fit_problems(fabric: str, device: str, buffers: list[PortBuffer | None], cables: list[str],
+                 plan: DeviceBuffers, policy: QosPolicy) -> list[Problem]:
+    """What cannot work on a switch whose ports have ``buffers`` on ``cables`` (their cable classes)
+    and whose pool plan is ``plan``, located at the intent key that causes it: headroom larger than
+    the headroom pool (blamed on the cable class that reserves the most), else an ECN max that a
+    lossless queue never reaches before PAUSE. The check rules BUF002 and QOS005 find the same in a
+    build edited by hand."""
+    if plan.headroom_bytes > plan.headroom_pool_bytes:
         by_cable: Counter[tuple[str, float]] = Counter()
-        for p in ports:
-            if p.buffer is not None:
-                by_cable[(p.cable, p.length_m)] += p.buffer.size * len(p.buffer.pgs)
+        for b, cable in zip(buffers, cables, strict=True):
+            if b is not None:
+                by_cable[(cable, b.cable_m)] += b.size * len(b.pgs)
         (cable, length), _ = by_cable.most_common(1)[0]
         return [Problem((fabric, "cables", cable), f"PFC headroom cannot fit: {device} reserves "
-                        f"{buffers.headroom_bytes} bytes over {buffers.lossless_ports} lossless ports, its "
-                        f"{buffers.buffer_model} headroom pool holds {buffers.headroom_pool_bytes}; "
+                        f"{plan.headroom_bytes} bytes over {plan.lossless_ports} lossless ports, its "
+                        f"{plan.buffer_model} headroom pool holds {plan.headroom_pool_bytes}; "
                         "use shorter cables or a switch with more buffer", length)]
     ecn = policy.ecn
-    if ecn is not None and policy.lossless and ecn.max_bytes >= buffers.lossless_queue_bytes:
+    if ecn is not None and policy.lossless and ecn.max_bytes >= plan.lossless_queue_bytes:
         loc = (fabric, "qos", "ecn", "max_kb") if fabric == "backend" else (fabric, "qos", "lossless")
-        return [Problem(loc, f"ECN max {ecn.max_bytes} bytes is not below the {buffers.lossless_queue_bytes} "
-                        f"bytes a lossless queue of {device} ({buffers.buffer_model} buffer) holds before PAUSE, "
+        return [Problem(loc, f"ECN max {ecn.max_bytes} bytes is not below the {plan.lossless_queue_bytes} "
+                        f"bytes a lossless queue of {device} ({plan.buffer_model} buffer) holds before PAUSE, "
                         "so ECN would never mark", ecn.max_bytes // KB)]
     return []
 
@@ -182,16 +158,21 @@ class FabricQos:
             self._ports[key] = b
             return b
 
-    def device_buffers(self, switch: Switch, ports: Iterable[Port], device: str = "") -> DeviceBuffers:
-        """The pool plan of a switch with these ports (shared between switches with equal ports)."""
-        ports = list(ports)
-        counts = Counter(id(p.buffer) for p in ports)
-        key = (switch.platform, switch.model, len(ports), tuple(sorted(counts.items())))
+    def device_buffers(self, switch: Switch, buffers: Iterable[PortBuffer | None], device: str = "",
+                       cables: Iterable[str] = ()) -> DeviceBuffers:
+        """The pool plan of a switch whose ports have these buffers, one per port (shared between
+        switches with equal ports). With the ports' ``cables`` (cable classes), a plan that cannot
+        work is noted in ``problems`` under the name ``device``."""
+        buffers = list(buffers)
+        counts = Counter(id(b) for b in buffers)
+        key = (switch.platform, switch.model, len(buffers), tuple(sorted(counts.items())))
         d = self._devices.get(key)
         if d is None:
             policy = self.policy(switch.platform)
-            d = device_buffers(policy, buffer_model(switch.platform, switch.model), (p.buffer for p in ports), len(ports))
+            d = device_buffers(policy, buffer_model(switch.platform, switch.model), buffers, len(buffers))
             self._devices[key] = d
-            for problem in fit_problems(self._fabric, device, ports, d, policy):
-                self.problems.setdefault(problem.loc, problem)
+            cables = list(cables)
+            if cables:
+                for problem in fit_problems(self._fabric, device, buffers, cables, d, policy):
+                    self.problems.setdefault(problem.loc, problem)
         return d

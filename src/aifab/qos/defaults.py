@@ -1,4 +1,5 @@
-"""Per-platform QoS and buffer defaults: every number in one place, each with its source.
+"""QoS and buffer defaults: every number in one place, each with its source (a platform's own
+RoCEv2 defaults and default buffer model are in its record, ``aifab.platforms``).
 
 Sources are the facts file (``shared/reference/ai-fabric-facts.md``), sections 4 (RoCEv2 QoS),
 5 (PFC watchdog) and 6 (headroom and SONiC buffer tables). ``docs/qos.md`` tables them.
@@ -9,40 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from aifab.design.model import HeadroomModel
+from aifab.platforms import platform
 from aifab.qos.headroom import SPECTRUM, CellAsic
-
-KB = 1000  # the intent's ``min_kb``/``max_kb`` and the vendors' "KB" (Cumulus writes 150 KB as 150000 bytes)
-MIB = 1024 * 1024
 
 BEST_EFFORT_TC = 0  # every DSCP not named by the policy
 CONTROL_DSCP = 48  # CS6 network control (BGP); on the frontend it gets the strict class below
 CONTROL_TC = 6
 
-
-@dataclass(frozen=True, slots=True)
-class PlatformQos:
-    """RoCEv2 defaults of one platform (facts sections 4 and 5)."""
-
-    platform: str
-    headroom_model: HeadroomModel
-    ecn_min_bytes: int
-    ecn_max_bytes: int
-    ecn_probability: int  # %
-    source: str
-
-
-# Facts section 4. frr (Linux/whitebox) takes NVIDIA Cumulus's `nv set qos roce` numbers: Cumulus
-# is the Linux switch OS whose RoCE profile is published, and its low min threshold (150 KB)
-# marks early, which suits a generic whitebox whose buffer we do not know.
-PLATFORM_QOS = MappingProxyType({
-    "eos": PlatformQos("eos", "ieee", 500 * KB, 1500 * KB, 20,
-                       "Arista AI reference design as reported by secondary write-ups (facts section 4)"),
-    "sonic": PlatformQos("sonic", "cell", 1 * MIB, 2 * MIB, 5,
-                         "SONiC AZURE_LOSSLESS WRED profile (facts section 4)"),
-    "frr": PlatformQos("frr", "ieee", 150 * KB, 1500 * KB, 100,
-                       "NVIDIA Cumulus `nv set qos roce` (facts section 4)"),
-})
 
 # PFC watchdog, SONiC defaults (facts section 5); the same on every platform. Detection (200 ms)
 # and the action (drop) are the intent's own defaults (aifab.intent.schema.Watchdog).
@@ -87,11 +61,9 @@ BUFFER_MODELS = MappingProxyType({
                               "Broadcom Tomahawk 3 nominal 64 MB on-chip buffer (datasheet figure)"),
 })
 
-# The buffer model of a platform unless the switch model is listed in SWITCH_BUFFER_MODEL.
-PLATFORM_BUFFER_MODEL = MappingProxyType({"sonic": "spectrum-3", "eos": "tomahawk-4", "frr": "tomahawk-3"})
 SWITCH_BUFFER_MODEL = MappingProxyType({"7060X5-64PE": "tomahawk-4", "SN4700": "spectrum-3", "SN3700": "spectrum-2"})
 
 
-def buffer_model(platform: str, switch_model: str) -> BufferModel:
-    """The buffer model of a switch: by its model name if known, else its platform's default."""
-    return BUFFER_MODELS[SWITCH_BUFFER_MODEL.get(switch_model, PLATFORM_BUFFER_MODEL[platform])]
+def buffer_model(platform_name: str, switch_model: str) -> BufferModel:
+    """The buffer model of a switch: by its model name if known, else its platform record's default."""
+    return BUFFER_MODELS[SWITCH_BUFFER_MODEL.get(switch_model, platform(platform_name).qos.buffer_model)]

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from aifab.design.model import EcnPolicy, QosPolicy, WatchdogPolicy
 from aifab.errors import Problem
 from aifab.intent.schema import BackendQos, Ecn, FrontendQos, Intent, Watchdog
+from aifab.platforms import KB
+from aifab.platforms import platform as platform_record
 from aifab.qos.defaults import (
     BEST_EFFORT_TC,
     BUFFER_MODELS,
     CONTROL_DSCP,
     CONTROL_TC,
-    KB,
-    PLATFORM_QOS,
     WATCHDOG_POLLING_MS,
     WATCHDOG_RESTORATION_MS,
     buffer_model,
 )
+from aifab.qos.types import EcnPolicy, QosPolicy, WatchdogPolicy
 
 TCS = 8
 IDENTITY = tuple(range(TCS))
@@ -23,7 +23,7 @@ IDENTITY = tuple(range(TCS))
 
 def resolve_ecn(ecn: Ecn, platform: str) -> EcnPolicy:
     """ECN thresholds: each intent value (KB, %) overrides its platform default."""
-    d = PLATFORM_QOS[platform]
+    d = platform_record(platform).qos
     return EcnPolicy(
         d.ecn_min_bytes if ecn.min_kb is None else ecn.min_kb * KB,
         d.ecn_max_bytes if ecn.max_kb is None else ecn.max_kb * KB,
@@ -61,7 +61,7 @@ def backend_policy(qos: BackendQos, platform: str) -> QosPolicy:
     lossless = (qos.roce_tc,)
     return QosPolicy(
         platform=platform, fabric="backend", lossless=True,
-        headroom_model=PLATFORM_QOS[platform].headroom_model,
+        headroom_model=platform_record(platform).qos.headroom_model,
         dscp_to_tc=_dscp_map({qos.roce_dscp: qos.roce_tc, qos.cnp_dscp: qos.cnp_tc}),
         tc_to_queue=IDENTITY, tc_to_pg=_pg_map(lossless),
         lossless_priorities=lossless, strict_tcs=(qos.cnp_tc,),
@@ -80,7 +80,7 @@ def frontend_policy(qos: FrontendQos, platform: str) -> QosPolicy:
     lossless = (qos.storage_tc,) if qos.lossless else ()
     return QosPolicy(
         platform=platform, fabric="frontend", lossless=qos.lossless,
-        headroom_model=PLATFORM_QOS[platform].headroom_model,
+        headroom_model=platform_record(platform).qos.headroom_model,
         dscp_to_tc=_dscp_map({qos.storage_dscp: qos.storage_tc, CONTROL_DSCP: CONTROL_TC}),
         tc_to_queue=IDENTITY, tc_to_pg=_pg_map(lossless),
         lossless_priorities=lossless, strict_tcs=(CONTROL_TC,),
@@ -129,7 +129,7 @@ def _cell_model_problems(intent: Intent) -> list[Problem]:
         tiers += [("frontend", t, getattr(intent.frontend.switches, t)) for t in ("leaf", "spine")]
     for fabric, tier, switch in tiers:
         model = buffer_model(switch.platform, switch.model)
-        if PLATFORM_QOS[switch.platform].headroom_model == "cell" and model.cell is None:
+        if platform_record(switch.platform).qos.headroom_model == "cell" and model.cell is None:
             cell_models = ", ".join(n for n, m in BUFFER_MODELS.items() if m.cell is not None)
             out.append(Problem((fabric, "switches", tier, "model"), f"{switch.platform} computes headroom in cells, "
                                f"but this model's buffer ({model.name}) has no cell parameters; use a switch with "

@@ -1,4 +1,5 @@
-"""Device files per platform: which outputs exist, how each is produced, where it is written."""
+"""Device files per platform: which outputs exist (the platform record's ``outputs``), how each is
+produced, where it is written."""
 
 from __future__ import annotations
 
@@ -6,42 +7,42 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aifab.design.model import Design, Device
+from aifab.platforms import Platform, platform, resolve
 from aifab.render.env import template
-from aifab.render.sonic import config_db_json
 from aifab.render.view import DeviceView, device_view
 
 Producer = Callable[[DeviceView], str]
 
 
-def _tpl(name: str) -> Producer:
-    return lambda view: template(name).render(d=view)
-
-
-# Per platform: file suffix -> producer. ``configs/<device>.<suffix>``.
-OUTPUTS: dict[str, dict[str, Producer]] = {
-    "eos": {"cfg": _tpl("eos/running-config.j2")},
-    "frr": {"frr.conf": _tpl("frr/frr.conf.j2"), "links.sh": _tpl("frr/links.sh.j2"), "qos.sh": _tpl("frr/qos.sh.j2")},
-    "sonic": {"config_db.json": config_db_json, "frr.conf": _tpl("frr/frr.conf.j2")},
-}
-# The file Nornir pushes to each platform (SONiC: the BGP part; config_db.json is loaded with `config load`).
-PUSHED = {"eos": "cfg", "frr": "frr.conf", "sonic": "frr.conf"}
-_SNIPPET_DIR = {"eos": "eos", "frr": "frr", "sonic": "frr"}
+def producer(record: Platform, output: str) -> Producer:
+    """How ``record`` produces its output ``output`` (an output suffix): a template or a function."""
+    ref = record.outputs[output]
+    if ":" in ref:
+        return resolve(ref)
+    tpl = template(ref, record.template_root)
+    return lambda view: tpl.render(d=view)
 
 
 def render_device(design: Design, dev: Device, container: bool = False) -> dict[str, str]:
     """The files of one device (file name -> text)."""
     view = device_view(design, dev, container)
-    return {f"{dev.name}.{suffix}": produce(view) for suffix, produce in OUTPUTS[view.platform].items()}
+    record = platform(dev.platform)
+    return {f"{dev.name}.{suffix}": producer(record, suffix)(view) for suffix in record.outputs}
+
+
+def _snippet(design: Design, dev: Device, name: str) -> str:
+    record = platform(dev.platform)
+    return template(f"{record.snippet_folder}/{name}", record.template_root).render(d=device_view(design, dev))
 
 
 def drain_snippet(design: Design, dev: Device) -> str:
     """Config to merge to drain ``dev`` (facts section 7): EOS quiesce, FRR bgp graceful-shutdown."""
-    return template(f"{_SNIPPET_DIR[dev.platform]}/drain.j2").render(d=device_view(design, dev))
+    return _snippet(design, dev, "drain.j2")
 
 
 def undrain_snippet(design: Design, dev: Device) -> str:
     """Config to merge to undo ``drain_snippet``."""
-    return template(f"{_SNIPPET_DIR[dev.platform]}/undrain.j2").render(d=device_view(design, dev))
+    return _snippet(design, dev, "undrain.j2")
 
 
 def write_configs(design: Design, out: Path) -> list[Path]:

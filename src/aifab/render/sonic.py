@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aifab.platforms import _SONIC_LANES as SONIC_LANES
-from aifab.render.view import QOS_MAP, DeviceView
+from aifab.platforms.sonic import SONIC_LANES
+from aifab.render.view import DeviceView
 
+QOS_MAP = "AIFAB"  # name of the SONiC QoS maps
 CABLE_KEY = "AZURE"  # SONiC's buffer manager reads CABLE_LENGTH|AZURE
 WRED_PROFILE = "AIFAB_LOSSLESS"
+# The bgp container keeps the operator's integrated frr.conf in this mode (docs/sonic.md; "split" writes
+# `no service integrated-vtysh-config`, which frr-reload.py refuses).
+ROUTING_CONFIG_MODE = "split-unified"
 DEVICE_TYPE = {1: "ToRRouter", 2: "LeafRouter", 3: "SpineRouter"}  # SONiC's T0/T1/T2 roles by tier
 
 Table = dict[str, dict[str, str]]
@@ -119,7 +123,7 @@ def config_db(v: DeviceView) -> dict[str, Any]:
     db: dict[str, Any] = {
         "DEVICE_METADATA": {"localhost": {
             "hostname": v.hostname, "bgp_asn": str(v.bgp.asn), "type": DEVICE_TYPE[v.tier],
-            "docker_routing_config_mode": "split", "buffer_model": "traditional"}},
+            "docker_routing_config_mode": ROUTING_CONFIG_MODE, "buffer_model": "traditional"}},
         "PORT": _ports(v),
         **_addresses(v),
     }

@@ -2,38 +2,26 @@
 
 Templates only loop and place these values (no arithmetic, no lookups). One view per device,
 shaped AVD-like as "structured config": interfaces, prefix lists, route maps, BGP, QoS, buffers.
+This module holds the platform-neutral part; what only one platform writes (EOS MMU and units,
+Linux tc/dcb) is its record's ``view`` builder (``aifab.render.eos``, ``aifab.render.linux``),
+placed in ``DeviceView.native``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from aifab.design.model import Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
-from aifab.platforms import PLATFORMS
+from aifab.platforms import Platform, platform, resolve
 
-# EOS speed settings per port speed (Gb/s); the lane count follows the port's form factor.
-EOS_SPEED = {10: "forced 10000full", 25: "forced 25gfull", 40: "forced 40gfull", 50: "50g-2", 100: "100g-4",
-             200: "200g-4", 400: "400g-8", 800: "800g-8"}
-MGMT_VRF = "MGMT"
 RM_CONNECTED = "RM-CONN-2-BGP"
 PL_LOOPBACKS = "PL-LOOPBACKS"
 PL_SERVERS = "PL-SERVER-SUBNETS"
 RM_GSHUT = "RM-GSHUT"
 DRAIN_PROFILE = "AIFAB-DRAIN"
-QOS_MAP = "AIFAB"  # name of the SONiC QoS maps
-MMU_PROFILE = "AIFAB"  # name of the EOS MMU queue profile
-DSCPS_PER_LINE = 8  # EOS `qos map dscp` takes up to 8 values per command
-QUANTUM_PER_PCT = 1000  # Linux ETS qdisc: DWRR quantum bytes per % of weight (only the ratio matters)
-RED_AVPKT = 1000  # Linux RED average packet size, bytes
-FRR_DATACENTER_TIMERS = (3, 9)  # `frr defaults datacenter`: keepalive, hold (FRR omits them at these values)
 FRR_MULTIPATH_NUM = 256  # Debian's FRR 8.4 build: maximum-paths range and default (FRR omits the line at it)
-RED_LIMIT_FACTOR = 4  # Linux RED queue limit as a multiple of the max threshold (must exceed it)
-# EOS MMU dynamic thresholds are powers of two written as fractions (AVD's platform.trident.mmu).
-EOS_THRESHOLDS = {-7: "1/128", -6: "1/64", -5: "1/32", -4: "1/16", -3: "1/8", -2: "1/4", -1: "1/2",
-                  0: "1", 1: "2", 2: "4", 3: "8"}
-# EOS watchdog actions; EOS has no "forward": it can only drop or notify.
-EOS_WATCHDOG_ACTION = {"drop": "drop", "forward": "notify-only"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,18 +121,10 @@ class Bgp:
 
 @dataclass(frozen=True, slots=True)
 class Maintenance:
-    """EOS drain hook: the BGP maintenance profile applied when ``unit System`` is quiesced."""
+    """Drain hook (EOS): the BGP maintenance profile applied when ``unit System`` is quiesced."""
 
     profile: str
     route_map: str
-
-
-@dataclass(frozen=True, slots=True)
-class DscpGroup:
-    """DSCP values sharing a traffic class (one EOS ``qos map dscp`` line)."""
-
-    dscps: str  # space-separated
-    tc: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,54 +140,21 @@ class TxQueue:
 
 @dataclass(frozen=True, slots=True)
 class EcnView:
-    """ECN/WRED thresholds (EOS's kbytes are in ``DeviceBuffers.eos``)."""
+    """ECN/WRED thresholds (EOS's kbytes and Linux RED's parameters are in their platform's view)."""
 
     min_bytes: int
     max_bytes: int
     probability: int  # %
-    probability_fraction: str  # Linux RED: 0.0-1.0
-    red_limit: int  # Linux RED queue limit, bytes
-    red_avpkt: int
 
 
 @dataclass(frozen=True, slots=True)
 class WatchdogView:
-    """PFC watchdog (facts section 5); EOS's seconds are in ``DeviceBuffers.eos``."""
+    """PFC watchdog (facts section 5); EOS's seconds and action are in the EOS view."""
 
     detection_ms: int
     restoration_ms: int
     polling_ms: int
     action: str
-    eos_action: str
-
-
-@dataclass(frozen=True, slots=True)
-class EtsBand:
-    """A band of the Linux ``ets`` root qdisc (class ``1:<band>``): strict, or DWRR with a quantum."""
-
-    band: int
-    tc: int
-    strict: bool
-    quantum: int
-
-
-@dataclass(frozen=True, slots=True)
-class LinuxQos:
-    """The policy as iproute2 ``dcb`` maps and ``tc`` qdisc parameters (frr platform)."""
-
-    dscp_prio: str  # dcb app dscp-prio, every DSCP
-    prio_pfc: str  # dcb pfc prio-pfc
-    prio_tc: str  # dcb ets prio-tc
-    tc_tsa: str  # dcb ets tc-tsa
-    tc_bw: str  # dcb ets tc-bw
-    prio_buffer: str  # dcb buffer prio-buffer: priority (= TC) -> priority group
-    bands: tuple[EtsBand, ...]
-    band_count: int
-    strict_bands: int
-    quanta: str  # ets qdisc quanta of the DWRR bands
-    priomap: str  # ets qdisc priomap, priority -> band index (0-based)
-    red_parent: str  # class of the ECN (lossless) band, e.g. "1:3"; empty without ECN
-    red_handle: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +163,6 @@ class QosView:
 
     lossless: bool
     dscp_to_tc: tuple[int, ...]  # 64 entries
-    dscp_groups: tuple[DscpGroup, ...]
     tc_to_queue: tuple[int, ...]
     tc_to_pg: tuple[int, ...]
     pfc_priorities: tuple[int, ...]
@@ -224,25 +170,6 @@ class QosView:
     tx_queues: tuple[TxQueue, ...]  # queues with a strict or DWRR setting
     ecn: EcnView | None
     watchdog: WatchdogView | None
-    linux: LinuxQos
-
-
-@dataclass(frozen=True, slots=True)
-class MmuThreshold:
-    id: int
-    threshold: str
-
-
-@dataclass(frozen=True, slots=True)
-class EosMmuView:
-    """EOS ``platform trident mmu`` queue profile and headroom pool (AVD's platform.trident.mmu)."""
-
-    profile: str
-    headroom: int  # bytes, per port (largest lossless PG headroom of the device)
-    resume: int  # bytes (xon)
-    priority_groups: tuple[MmuThreshold, ...]
-    unicast_queues: tuple[MmuThreshold, ...]
-    headroom_pool_limit: int  # bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +192,7 @@ class DeviceView:
     maintenance: Maintenance | None
     qos: QosView | None
     buffers: DeviceBuffers | None
-    mmu: EosMmuView | None
+    native: Any  # the platform's own view (its record's ``view`` builder), e.g. EOS MMU and units; None without one
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -273,43 +200,9 @@ def natural_key(name: str) -> tuple[str | int, ...]:
     return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", name)))
 
 
-def _speed(platform: str, gbps: int) -> str:
-    return EOS_SPEED[gbps] if platform == "eos" else str(gbps * 1000)
-
-
-def _dscp_groups(dscp_to_tc: tuple[int, ...]) -> tuple[DscpGroup, ...]:
-    by_tc: dict[int, list[int]] = {}
-    for dscp, tc in enumerate(dscp_to_tc):
-        by_tc.setdefault(tc, []).append(dscp)
-    return tuple(DscpGroup(" ".join(map(str, dscps[i:i + DSCPS_PER_LINE])), tc)
-                 for tc, dscps in sorted(by_tc.items()) for i in range(0, len(dscps), DSCPS_PER_LINE))
-
-
-def _linux(q: QosPolicy, queues: tuple[TxQueue, ...]) -> LinuxQos:
-    """dcb maps and an ets root qdisc: strict TCs first (highest first), then the DWRR TCs."""
-    strict = sorted((t for t in queues if t.strict), key=lambda t: -t.id)
-    dwrr = [t for t in queues if not t.strict]
-    bands = [EtsBand(i + 1, t.id, t.strict, 0 if t.strict else t.weight * QUANTUM_PER_PCT)
-             for i, t in enumerate([*strict, *dwrr])]
-    band_of_tc = {b.tc: b.band - 1 for b in bands}
-    default_band = band_of_tc.get(0, len(bands) - 1)
-    priomap = [band_of_tc.get(q.tc_to_queue[prio], default_band) for prio in range(8)]
-    ecn_band = next((b for b in bands if b.tc in q.ecn_queues), None) if q.ecn else None
-    return LinuxQos(
-        dscp_prio=" ".join(f"{dscp}:{tc}" for dscp, tc in enumerate(q.dscp_to_tc)),
-        prio_pfc=" ".join(["all:off", *(f"{p}:on" for p in q.lossless_priorities)]),
-        prio_tc=" ".join(f"{prio}:{tc}" for prio, tc in enumerate(q.tc_to_queue)),
-        tc_tsa=" ".join(["all:ets", *(f"{tc}:strict" for tc in q.strict_tcs)]),
-        tc_bw=" ".join(["all:0", *(f"{tc}:{w}" for tc, w in enumerate(q.dwrr_weights) if w)]),
-        prio_buffer=" ".join(f"{prio}:{pg}" for prio, pg in enumerate(q.tc_to_pg)),
-        bands=tuple(bands),
-        band_count=len(bands),
-        strict_bands=len(strict),
-        quanta=" ".join(str(b.quantum) for b in bands if not b.strict),
-        priomap=" ".join(map(str, priomap)),
-        red_parent=f"1:{ecn_band.band}" if ecn_band else "",
-        red_handle=f"{ecn_band.band + 10}:" if ecn_band else "",
-    )
+def _speed(info: Platform, gbps: int) -> str:
+    """The platform's speed setting (a keyword where it names them, else Mb/s)."""
+    return info.speed_names[gbps] if info.speed_names else str(gbps * 1000)
 
 
 def _qos(q: QosPolicy) -> QosView:
@@ -317,16 +210,13 @@ def _qos(q: QosPolicy) -> QosView:
                    for tc in range(8) if tc in q.strict_tcs or q.dwrr_weights[tc])
     ecn = wd = None
     if q.ecn:
-        e = q.ecn
-        ecn = EcnView(e.min_bytes, e.max_bytes, e.probability, f"{e.probability / 100:g}",
-                      e.max_bytes * RED_LIMIT_FACTOR, RED_AVPKT)
+        ecn = EcnView(q.ecn.min_bytes, q.ecn.max_bytes, q.ecn.probability)
     if q.watchdog and q.watchdog.enabled:
         w = q.watchdog
-        wd = WatchdogView(w.detection_ms, w.restoration_ms, w.polling_ms, w.action, EOS_WATCHDOG_ACTION[w.action])
+        wd = WatchdogView(w.detection_ms, w.restoration_ms, w.polling_ms, w.action)
     return QosView(
         lossless=q.lossless,
         dscp_to_tc=q.dscp_to_tc,
-        dscp_groups=_dscp_groups(q.dscp_to_tc),
         tc_to_queue=q.tc_to_queue,
         tc_to_pg=q.tc_to_pg,
         pfc_priorities=q.lossless_priorities,
@@ -334,30 +224,6 @@ def _qos(q: QosPolicy) -> QosView:
         tx_queues=queues,
         ecn=ecn,
         watchdog=wd,
-        linux=_linux(q, queues),
-    )
-
-
-def _eos_threshold(dynamic_th: int) -> str:
-    return EOS_THRESHOLDS[max(min(dynamic_th, 3), -7)]
-
-
-def _mmu(dev: Device, qos: QosView) -> EosMmuView | None:
-    """The EOS queue profile: lossless PG headroom, resume (xon), and the dynamic thresholds."""
-    b = dev.buffers
-    if b is None or b.eos is None:
-        return None
-    xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
-    pgs = sorted(set(qos.tc_to_pg))
-    return EosMmuView(
-        profile=MMU_PROFILE,
-        headroom=b.eos.headroom_bytes,
-        resume=xon,
-        priority_groups=tuple(MmuThreshold(pg, _eos_threshold(b.lossless_dynamic_th if pg in qos.pfc_priorities
-                                                              else b.lossy_dynamic_th)) for pg in pgs),
-        unicast_queues=tuple(MmuThreshold(t.id, _eos_threshold(b.lossy_dynamic_th)) for t in qos.tx_queues
-                             if not t.lossless),
-        headroom_pool_limit=b.headroom_pool_bytes,
     )
 
 
@@ -370,16 +236,16 @@ def _prefix_lists(fabric: FabricDesign, dev: Device) -> tuple[PrefixList, ...]:
     return tuple(lists)
 
 
-def _route_maps(lists: tuple[PrefixList, ...], platform: str) -> tuple[RouteMap, ...]:
+def _route_maps(lists: tuple[PrefixList, ...], info: Platform) -> tuple[RouteMap, ...]:
     maps = [RouteMap(RM_CONNECTED, tuple(RouteMapEntry(10 * (i + 1), "permit", match_prefix_list=pl.name)
                                          for i, pl in enumerate(lists)))]
-    if platform == "eos":
+    if info.maintenance:
         # Maintenance profile: outbound GSHUT community (RFC 8326), inbound local-preference 0.
         maps.append(RouteMap(RM_GSHUT, (RouteMapEntry(10, "permit", set_local_preference=0, set_community="GSHUT"),)))
     return tuple(maps)
 
 
-def _bgp(design: Design, dev: Device) -> Bgp:
+def _bgp(design: Design, dev: Device, info: Platform) -> Bgp:
     groups = sorted({n.group for n in dev.neighbors})
     policy = (design.backend if dev.fabric == "backend" else design.frontend).bgp
     timers = (policy.keepalive_s, policy.hold_s)
@@ -391,7 +257,7 @@ def _bgp(design: Design, dev: Device) -> Bgp:
         max_paths=dev.max_paths,
         frr_max_paths=dev.max_paths if dev.max_paths < FRR_MULTIPATH_NUM else None,
         restart_time=design.upgrade.graceful_restart_s,
-        timers=None if dev.platform != "eos" and timers == FRR_DATACENTER_TIMERS else timers,
+        timers=None if timers == info.bgp_default_timers else timers,
         bfd=policy.bfd,
         peer_groups=tuple(PeerGroup(g) for g in groups),
         neighbors=tuple(BgpNeighbor(n.peer_address, n.peer_asn, n.group, n.peer) for n in neighbors),
@@ -400,32 +266,32 @@ def _bgp(design: Design, dev: Device) -> Bgp:
     )
 
 
-def _zebra_interfaces(platform: str, loopback: str, dev: Device, mgmt: Management,
+def _zebra_interfaces(info: Platform, dev: Device, mgmt: Management,
                       ports: list[Interface]) -> tuple[ZebraInterface, ...]:
-    """frr.conf interfaces on the frr platform; SONiC keeps addresses in config_db.json instead."""
-    if platform != "frr":
+    """frr.conf interfaces where the platform writes addresses there (frr; SONiC keeps them in config_db.json)."""
+    if not info.zebra_interfaces:
         return ()
     out = [ZebraInterface(p.name, p.description, p.address) for p in ports]
-    out.append(ZebraInterface(loopback, "", f"{dev.loopback}/32"))
+    out.append(ZebraInterface(info.loopback, "", f"{dev.loopback}/32"))
     out.append(ZebraInterface(mgmt.name, "oob_management", mgmt.address))
     return tuple(sorted(out, key=lambda i: natural_key(i.name)))
 
 
 def device_view(design: Design, dev: Device, container: bool = False) -> DeviceView:
     """The view of ``dev`` for its platform (``container``: as a containerlab node, e.g. cEOS)."""
-    platform = dev.platform
-    info = PLATFORMS[platform]
+    info = platform(dev.platform)
     fabric = design.backend if dev.fabric == "backend" else design.frontend
-    ports = [Interface(p.name, p.description, p.address, p.mtu, _speed(platform, p.speed), p.speed, p.peer, p.index,
+    ports = [Interface(p.name, p.description, p.address, p.mtu, _speed(info, p.speed), p.speed, p.peer, p.index,
                        f"{p.length_m:g}m", p.buffer) for p in dev.ports]
-    if platform != "eos":
+    if info.sorted_interfaces:
         ports.sort(key=lambda i: natural_key(i.name))
     lists = _prefix_lists(fabric, dev)
-    mgmt = Management(info.container_management if container else info.management, dev.management, design.management_gateway, MGMT_VRF if platform == "eos" else "")
+    mgmt = Management(info.container_management_name if container else info.management, dev.management,
+                      design.management_gateway, info.management_vrf)
     qos = _qos(dev.qos) if dev.qos else None
     return DeviceView(
         hostname=dev.name,
-        platform=platform,
+        platform=dev.platform,
         fabric=dev.fabric,
         role=dev.role,
         tier=dev.tier,
@@ -433,12 +299,12 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         loopback=f"{dev.loopback}/32",
         management=mgmt,
         interfaces=tuple(ports),
-        zebra_interfaces=_zebra_interfaces(platform, info.loopback, dev, mgmt, ports),
+        zebra_interfaces=_zebra_interfaces(info, dev, mgmt, ports),
         prefix_lists=lists,
-        route_maps=_route_maps(lists, platform),
-        bgp=_bgp(design, dev),
-        maintenance=Maintenance(DRAIN_PROFILE, RM_GSHUT) if platform == "eos" else None,
+        route_maps=_route_maps(lists, info),
+        bgp=_bgp(design, dev, info),
+        maintenance=Maintenance(DRAIN_PROFILE, RM_GSHUT) if info.maintenance else None,
         qos=qos,
         buffers=dev.buffers,
-        mmu=_mmu(dev, qos) if qos else None,
+        native=resolve(info.view)(dev, qos) if info.view else None,
     )

@@ -1,7 +1,7 @@
 """Parse every rendered file back into typed facts, once, sharing them between all rules.
 
 Files are found by the renderer's own naming (``configs/<device>.<suffix>``, suffixes per
-platform in ``aifab.render.OUTPUTS``). Large builds are parsed in one process per CPU.
+platform in its record's ``outputs``, ``aifab.platforms``; its ``parser`` reads them). Large builds are parsed in one process per CPU.
 """
 
 from __future__ import annotations
@@ -14,24 +14,29 @@ from pathlib import Path
 from typing import Any
 
 from aifab.check import forked
-from aifab.check.parse import eos, frr, sonic
 from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
 from aifab.check.parse.text import ParseError
 from aifab.design.model import Design
-from aifab.render import OUTPUTS
+from aifab.platforms import platform as platform_record
+from aifab.platforms import resolve
 
 # A parser takes ``(device, file names, {suffix: text})`` items of one platform.
 Item = tuple[str, tuple[str, ...], dict[str, str]]
-PARSERS: dict[str, Callable[[Iterable[Item]], list[DeviceFacts]]] = {"eos": eos.parse, "frr": frr.parse, "sonic": sonic.parse}
+Parser = Callable[[Iterable[Item]], list[DeviceFacts]]
 POOL_THRESHOLD = 64  # below this many devices a parser process costs more than it saves
 OWN_WEIGHT = 1.35  # this process's share of devices against a parser process's (measured at 32k GPUs)
 
-__all__ = ["PARSERS", "DeviceFacts", "ParseError", "device_files", "parse_build", "parse_files"]
+__all__ = ["DeviceFacts", "ParseError", "device_files", "parse_build", "parse_files", "parser"]
 
 
 def device_files(configs: Path, device: str, platform: str) -> list[Path]:
     """The rendered files of one device, as the renderer names them."""
-    return [configs / f"{device}.{suffix}" for suffix in OUTPUTS[platform]]
+    return [configs / f"{device}.{suffix}" for suffix in platform_record(platform).outputs]
+
+
+def parser(platform: str) -> Parser:
+    """The parser of ``platform``'s files (its record's ``parser``, imported on first use)."""
+    return resolve(platform_record(platform).parser)
 
 
 def _items(devices: list[tuple[str, list[Path]]], unreadable: dict[str, str]) -> Iterator[Item]:
@@ -51,12 +56,12 @@ def parse_files(platform: str, devices: list[tuple[str, list[Path]]]) -> tuple[l
     unreadable: dict[str, str] = {}
     facts: list[DeviceFacts] = []
     try:
-        facts = PARSERS[platform](_items(devices, unreadable))
+        facts = parser(platform)(_items(devices, unreadable))
     except ParseError:  # one bad file: parse one by one to name it
         facts, unreadable = [], {}
         for item in _items(devices, unreadable):
             try:
-                facts += PARSERS[platform]([item])
+                facts += parser(platform)([item])
             except ParseError as exc:  # named by its file (a batch-level message names none)
                 msg = str(exc)
                 unreadable[item[0]] = msg if msg.startswith(item[1]) else f"{', '.join(item[1])}: {msg}"

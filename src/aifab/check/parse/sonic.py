@@ -10,7 +10,7 @@ from typing import Any
 from aifab.check.parse import frr
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import ParseError, cidr
-from aifab.platforms import PLATFORMS
+from aifab.platforms import SONIC
 
 
 def _iface(facts: DeviceFacts, name: str) -> Interface:
@@ -121,6 +121,6 @@ def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> lis
         facts.hostname = next((h for h in names if h != dev), names[0] if names else None)  # a wrong name wins
         _addresses(facts, db)
         _qos(facts, db)
-        lo = facts.interfaces.get(PLATFORMS["sonic"].loopback)
+        lo = facts.interfaces.get(SONIC.loopback)
         facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
     return out

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from ttp import ttp
 
 from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
-from aifab.platforms import PLATFORMS
+from aifab.platforms import platform as platform_record
 
 
 class ParseError(Exception):
@@ -224,7 +224,7 @@ def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dic
                  remote: dict[str, str] | None = None, member: dict[str, str] | None = None) -> DeviceFacts:
     """Typed facts from a text parser's result, its interfaces, and neighbor lines read outside ttp."""
     facts = DeviceFacts(device, platform, files, hostname=(parsed.get("system") or {}).get("hostname"), interfaces=ifaces)
-    lo = ifaces.get(PLATFORMS[platform].loopback)
+    lo = ifaces.get(platform_record(platform).loopback)
     facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
     for raw in as_list(parsed.get("prefix_lists")):
         entries = facts.prefix_lists.setdefault(raw["name"], [])

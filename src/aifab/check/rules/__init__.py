@@ -1,3 +1,9 @@
 """Rule modules, one per family; importing this package registers every rule."""
 
-from aifab.check.rules import addressing, bgp, buffers, configs, isolation, mtu, qos, topology  # noqa: F401
+from aifab.check.registry import RULES, Rule
+from aifab.check.rules import addressing, batfish, bgp, buffers, configs, isolation, mtu, qos, topology  # noqa: F401
+
+
+def all_rules() -> list[Rule]:
+    """Every rule (the rule modules above registered them on import), sorted by id."""
+    return [RULES[k] for k in sorted(RULES)]

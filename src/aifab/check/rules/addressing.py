@@ -10,11 +10,11 @@ from aifab.check.context import CheckContext, ip_int, to_net
 from aifab.check.findings import Hit, Severity
 from aifab.check.parse.facts import Interface
 from aifab.check.registry import rule
-from aifab.platforms import PLATFORMS
+from aifab.platforms import platform as platform_record
 
 
 @rule("ADDR001", Severity.ERROR, "loopbacks are unique",
-      "loopbacks are router IDs and the addresses operators and BGP next hops rely on; a duplicate blackholes one switch")
+      "loopbacks are router IDs and the addresses operators and BGP next hops rely on; a duplicate blackholes one switch", costly=True)
 def unique_loopbacks(ctx: CheckContext) -> Iterator[Hit]:
     holders: dict[str, list[str]] = defaultdict(list)
     for dev, facts in ctx.checked():
@@ -27,7 +27,7 @@ def unique_loopbacks(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("ADDR002", Severity.ERROR, "interface addresses are unique",
-      "an address on two interfaces makes the /31 ambiguous: ARP, BGP next hops and sessions land on the wrong switch")
+      "an address on two interfaces makes the /31 ambiguous: ARP, BGP next hops and sessions land on the wrong switch", costly=True)
 def unique_addresses(ctx: CheckContext) -> Iterator[Hit]:
     for holders in ctx.addresses.shared.values():
         routed = [(d, i) for d, i in holders if not is_loopback(i)]
@@ -87,10 +87,10 @@ def readable_addresses(ctx: CheckContext) -> Iterator[Hit]:
       "router ID or the IP plan operators rely on")
 def planned_addresses(ctx: CheckContext) -> Iterator[Hit]:
     for dev, facts in ctx.checked():
-        naming = PLATFORMS[dev.platform]
+        naming = platform_record(dev.platform)
         plan = {p.name: p.address for p in dev.ports}
         plan[naming.loopback] = f"{dev.loopback}/32"
-        plan[naming.management] = plan[naming.container_management] = dev.management
+        plan[naming.management] = plan[naming.container_management_name] = dev.management
         for iface in facts.interfaces.values():
             want = plan.get(iface.name)
             if iface.address == want or iface.bad_address is not None:  # ADDR004's

@@ -15,7 +15,7 @@ from aifab.check.registry import rule
 
 @rule("BGP001", Severity.ERROR, "BGP neighbors are on a connected subnet",
       "a single-hop eBGP session only comes up when the neighbor's address is on a connected subnet "
-      "of this device and another switch holds it (RFC 7938)")
+      "of this device and another switch holds it (RFC 7938)", costly=True)
 def neighbor_on_link(ctx: CheckContext) -> Iterator[Hit]:
     for s in ctx.sessions:
         dev, n = s.device, s.neighbor
@@ -26,7 +26,7 @@ def neighbor_on_link(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("BGP002", Severity.ERROR, "remote-as equals the peer's ASN",
-      "eBGP refuses an OPEN whose ASN is not the configured remote-as; the session never establishes")
+      "eBGP refuses an OPEN whose ASN is not the configured remote-as; the session never establishes", costly=True)
 def remote_as_matches(ctx: CheckContext) -> Iterator[Hit]:
     for s in ctx.sessions:
         peer_bgp = ctx.facts[s.peer].bgp if s.peer else None
@@ -36,7 +36,7 @@ def remote_as_matches(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("BGP003", Severity.ERROR, "both sides of every session are configured",
-      "a session configured on one side only never comes up; every designed session must exist on both ends")
+      "a session configured on one side only never comes up; every designed session must exist on both ends", costly=True)
 def sessions_both_sides(ctx: CheckContext) -> Iterator[Hit]:
     seen: set[tuple[str, str]] = set()
     for dev, facts in ctx.checked():
@@ -59,7 +59,7 @@ def sessions_both_sides(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("BGP004", Severity.ERROR, "router IDs are unique",
-      "two speakers with one router ID drop each other's routes as loops and break best-path tie-breaks")
+      "two speakers with one router ID drop each other's routes as loops and break best-path tie-breaks", costly=True)
 def unique_router_ids(ctx: CheckContext) -> Iterator[Hit]:
     holders: dict[str, list[str]] = defaultdict(list)
     for dev, facts in ctx.checked():
@@ -73,7 +73,7 @@ def unique_router_ids(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("BGP005", Severity.ERROR, "ECMP width equals the number of uplinks",
-      "with maximum-paths below the uplink count some uplinks carry no traffic and the tier is oversubscribed")
+      "with maximum-paths below the uplink count some uplinks carry no traffic and the tier is oversubscribed", costly=True)
 def ecmp_width(ctx: CheckContext) -> Iterator[Hit]:
     for dev, facts in ctx.checked():
         if facts.bgp is None:

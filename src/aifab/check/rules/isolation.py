@@ -16,7 +16,7 @@ def _other(ctx: CheckContext, fabric: str) -> FabricDesign:
 
 @rule("ISO001", Severity.ERROR, "fabrics share no device, cable or pool", scope="design",
       rationale="the GPU backend must never carry or learn frontend traffic; one shared switch, cable or "
-      "address pool joins the two fabrics")
+      "address pool joins the two fabrics", costly=True)
 def design_isolated(ctx: CheckContext) -> Iterator[Hit]:
     be, fe = ctx.design.backend, ctx.design.frontend
     fabric_of = {d.name: d.fabric for d in be.devices}
@@ -39,7 +39,7 @@ def design_isolated(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("ISO002", Severity.ERROR, "no prefix of the other fabric is configured or advertised",
-      "a frontend prefix on a backend switch (or advertised into the backend) routes between the fabrics")
+      "a frontend prefix on a backend switch (or advertised into the backend) routes between the fabrics", costly=True)
 def no_foreign_prefix(ctx: CheckContext) -> Iterator[Hit]:
     for dev, facts in ctx.checked():
         other = _other(ctx, dev.fabric)
@@ -51,7 +51,7 @@ def no_foreign_prefix(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("ISO003", Severity.ERROR, "no BGP session crosses the fabrics",
-      "a session between the fabrics exchanges routes between them, which isolation forbids")
+      "a session between the fabrics exchanges routes between them, which isolation forbids", costly=True)
 def no_cross_session(ctx: CheckContext) -> Iterator[Hit]:
     devices = ctx.devices
     for dev, n, peer in ctx.foreign_neighbors:

@@ -19,7 +19,7 @@ def target_ratio(ctx: CheckContext, fabric: str, role: str) -> float:
 
 
 @rule("TOPO001", Severity.ERROR, "bandwidth ratio per tier as the intent asks",
-      "more downlink than uplink bandwidth than intended oversubscribes the tier; the backend must stay 1:1")
+      "more downlink than uplink bandwidth than intended oversubscribes the tier; the backend must stay 1:1", costly=True)
 def bandwidth_ratio(ctx: CheckContext) -> Iterator[Hit]:
     for dev, facts in ctx.checked():
         down = up = 0

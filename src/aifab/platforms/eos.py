@@ -1,0 +1,32 @@
+"""Arista EOS: full running-configs, pushed with NAPALM's eos driver (config sessions)."""
+
+from __future__ import annotations
+
+from aifab.platforms.registry import KB, Platform, QosDefaults
+
+# EOS speed settings per port speed (Gb/s); the lane count follows the port's form factor.
+EOS_SPEED = {10: "forced 10000full", 25: "forced 25gfull", 40: "forced 40gfull", 50: "50g-2", 100: "100g-4",
+             200: "200g-4", 400: "400g-8", 800: "800g-8"}
+
+EOS = Platform(
+    name="eos",
+    outputs={"cfg": "eos/running-config.j2"},
+    pushed="cfg",
+    templates="eos",
+    parser="aifab.check.parse.eos:parse",
+    view="aifab.render.eos:eos_view",
+    qos=QosDefaults("ieee", 500 * KB, 1500 * KB, 20, "tomahawk-4",
+                    "Arista AI reference design as reported by secondary write-ups (facts section 4)"),
+    loopback="Loopback0",
+    management="Management1",
+    container_management="Management0",  # in a container lab: cEOS calls it Management0 (facts section 8)
+    port_name="Ethernet{index}",
+    speed_names=EOS_SPEED,
+    sorted_interfaces=False,
+    management_vrf="MGMT",
+    maintenance=True,
+    napalm_driver="eos",
+    napalm_extras={"timeout": 60, "optional_args": {"transport": "https"}},
+    deploys=True,
+    batfish="arista",
+)

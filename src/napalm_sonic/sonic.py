@@ -1,0 +1,411 @@
+"""NAPALM driver for SONiC over SSH: CONFIG_DB through the Generic Config Updater, BGP through FRR.
+
+Device side (every command is SONiC's documented CLI; docs/sonic.md cites each):
+- CONFIG_DB: read with ``show runningconfiguration all``; changed with ``config apply-patch``
+  (validated first with ``--dry-run``), or ``config reload -y`` for a first install; restored with
+  ``config replace`` (or ``config reload -y`` after a first install); saved with ``config save -y``.
+- FRR runs in the ``bgp`` container: ``docker exec -i bgp vtysh`` and ``frr-reload.py`` there,
+  exactly as the frr driver runs them on a Linux host; FRR files live in ``/etc/frr/aifab`` inside
+  the container, CONFIG_DB files in ``workdir`` on the host.
+
+Candidate format (``load_replace_candidate``/``load_merge_candidate``): see napalm_sonic.configdb.
+
+``optional_args``: those of the frr driver (port, key_file, known_hosts, netns; ``sudo`` defaults to
+True here, since SONiC's ``config`` needs root) and
+    workdir       host directory for snapshot and patch files (/etc/sonic/aifab)
+    container     the container FRR runs in (bgp)
+    frr_reload    path of frr-reload.py inside the container (/usr/lib/frr/frr-reload.py)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Literal
+
+from napalm.base import NetworkDriver
+from napalm.base.exceptions import (
+    CommandErrorException,
+    CommitConfirmException,
+    CommitError,
+    MergeConfigException,
+    ReplaceConfigException,
+)
+
+from napalm_frr import parse
+from napalm_frr.ssh import Output, Session
+from napalm_sonic import configdb, show
+from napalm_sonic.configdb import Candidate, ConfigDb
+
+FRR_DIR = "/etc/frr/aifab"  # inside the bgp container (/etc/sonic/frr on the host)
+FRR_MODE = "split-unified"  # DEVICE_METADATA docker_routing_config_mode the FRR part needs (docs/sonic.md)
+_FPM = re.compile(r"^\s*(no )?fpm\b")
+
+
+class SONiCDriver(NetworkDriver):
+    """SONiC (config_db.json through the Generic Config Updater, frr.conf through frr-reload.py) over SSH."""
+
+    platform = "sonic"
+
+    def __init__(self, hostname: str, username: str, password: str, timeout: int = 60,
+                 optional_args: dict[str, Any] | None = None) -> None:
+        opts = optional_args or {}
+        self.hostname, self.username, self.password, self.timeout = hostname, username, password, timeout
+        self.port = int(opts.get("port", 22))
+        self.key_file: str | None = opts.get("key_file")
+        self.known_hosts: str | None = opts.get("known_hosts")
+        self.netns: str | None = opts.get("netns")
+        self.sudo = bool(opts.get("sudo", True))
+        self.workdir = opts.get("workdir", "/etc/sonic/aifab")
+        self.container = opts.get("container", "bgp")
+        self.frr_reload = opts.get("frr_reload", "/usr/lib/frr/frr-reload.py")
+        self._session: Session | None = None
+        self._kind: Literal["replace", "merge"] | None = None
+        self._candidate = Candidate(None, None)
+        self.commit_method = ""  # what the last commit did to CONFIG_DB: "apply-patch", "reload" or "none"
+
+    def __repr__(self) -> str:  # never shows the password
+        return f"SONiCDriver({self.username}@{self.hostname}:{self.port})"
+
+    # -- connection -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Connect and log in; raises ConnectionException (ConnectAuthError for bad credentials)."""
+        self._session = Session(self.hostname, self.port, self.username, self.password, self.key_file,
+                                self.known_hosts, self.netns, float(self.timeout), self.sudo)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def is_alive(self) -> dict[str, bool]:
+        return {"is_alive": self._session is not None and self._session.alive}
+
+    # -- device commands ----------------------------------------------------------------------
+
+    def _path(self, name: str) -> str:
+        return f"{self.workdir}/{name}"
+
+    def _run(self, argv: list[str], stdin: str | None = None) -> Output:
+        if self._session is None:
+            raise CommandErrorException(f"{self.hostname}: not connected (call open() first)")
+        return self._session.run(argv, stdin)
+
+    def _check(self, argv: list[str], stdin: str | None = None) -> str:
+        out = self._run(argv, stdin)
+        if out.rc != 0:
+            raise CommandErrorException(f"{self.hostname}: {shlex.join(argv)} exited {out.rc}: {_errors(out)}")
+        return out.stdout
+
+    def _bgp(self, *argv: str) -> list[str]:
+        """``argv`` run inside the FRR container."""
+        return ["docker", "exec", "-i", self.container, *argv]
+
+    def _vtysh(self, command: str) -> str:
+        return self._check(self._bgp("vtysh", "-c", command))
+
+    def _json(self, command: str) -> Any:
+        text = self._vtysh(command)
+        try:
+            return json.loads(text or "{}")
+        except ValueError:
+            raise CommandErrorException(f"{self.hostname}: {command!r} returned no JSON: {text[:200]!r}") from None
+
+    def _write(self, path: str, text: str, in_bgp: bool = False) -> str:
+        """Write ``text`` to ``path`` (mode 600) on the host or inside the FRR container."""
+        argv = ["sh", "-c", 'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1"', "sh", path]
+        self._check(self._bgp(*argv) if in_bgp else argv, text)
+        return path
+
+    def _running(self) -> ConfigDb:
+        text = self._check(["show", "runningconfiguration", "all"])
+        try:
+            return configdb.running(text)
+        except ValueError as exc:
+            raise CommandErrorException(f"{self.hostname}: show runningconfiguration all: {exc}") from None
+
+    def _frr_running(self) -> str:
+        return self._vtysh("show running-config no-header")
+
+    def _frr_test(self, path: str) -> str:
+        out = self._run(self._bgp(self.frr_reload, "--test", path))
+        if out.rc != 0:
+            raise CommandErrorException(f"{self.hostname}: frr-reload.py --test failed: {_errors(out)}")
+        return parse.reload_diff(out.stdout)
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def _plan(self, running: ConfigDb) -> tuple[ConfigDb, list[dict[str, Any]], str]:
+        """The target CONFIG_DB, the patch to it and how commit applies it ("apply-patch", "reload", "none")."""
+        cand = self._candidate.config_db
+        if cand is None:
+            return running, [], "none"
+        target = configdb.target(running, cand, merge=self._kind == "merge")
+        patch = configdb.diff(running, target)
+        if not patch:
+            return target, patch, "none"
+        return target, patch, "reload" if configdb.needs_reload(running, cand) else "apply-patch"
+
+    def _load(self, kind: Literal["replace", "merge"], filename: str | None, config: str | None) -> None:
+        error = ReplaceConfigException if kind == "replace" else MergeConfigException
+        if config is None:
+            if filename is None:
+                raise error(f"{self.hostname}: give a filename or a config")
+            try:
+                config = Path(filename).read_text()
+            except OSError as exc:
+                raise error(f"{self.hostname}: cannot read {filename}: {exc.strerror or exc}") from None
+        try:
+            cand = configdb.parse(config)
+        except ValueError as exc:
+            raise error(f"{self.hostname}: {exc}") from None
+        mode = (cand.config_db or {}).get("DEVICE_METADATA", {}).get("localhost", {}).get("docker_routing_config_mode")
+        if cand.frr is not None and mode not in (None, FRR_MODE):
+            raise error(f"{self.hostname}: the candidate sets docker_routing_config_mode {mode!r}, but its FRR part needs "
+                        f"{FRR_MODE!r}: the only mode in which SONiC keeps the operator's integrated frr.conf, "
+                        "which frr-reload.py requires")
+        self.discard_config()
+        self._kind, self._candidate = kind, cand
+        try:
+            if cand.frr is not None:
+                path = self._write(f"{FRR_DIR}/candidate.conf", cand.frr, in_bgp=True)
+                check = self._run(self._bgp("vtysh", "-C", "-f", path))  # vtysh's own parser, no daemon touched
+                if check.rc != 0:
+                    raise error(f"{self.hostname}: FRR candidate rejected by vtysh: {_errors(check)}")
+                if kind == "replace":
+                    doomed = _fpm_deleted(self._frr_test(path))
+                    if doomed:
+                        raise error(f"{self.hostname}: FRR candidate lacks SONiC's FPM lines, frr-reload.py would run: "
+                                    + " | ".join(doomed))
+            patch, method = self._plan(self._running())[1:] if cand.config_db is not None else ([], "none")
+            if method == "apply-patch":
+                out = self._run(["config", "apply-patch", "--dry-run", self._write(self._path("candidate.patch.json"),
+                                                                                   json.dumps(patch, indent=1))])
+                if out.rc != 0:
+                    raise error(f"{self.hostname}: config apply-patch --dry-run refused the patch: {_errors(out)}")
+        except CommandErrorException as exc:
+            self.discard_config()
+            raise error(str(exc)) from None
+        except error:
+            self.discard_config()
+            raise
+
+    def load_replace_candidate(self, filename: str | None = None, config: str | None = None) -> None:
+        """Load a candidate (``{"config_db": ..., "frr": ...}``, a config_db.json or a frr.conf) to replace
+        the managed config; raises ReplaceConfigException if vtysh or the Generic Config Updater's dry run refuses it."""
+        self._load("replace", filename, config)
+
+    def load_merge_candidate(self, filename: str | None = None, config: str | None = None) -> None:
+        """Load a snippet to apply on top of the running config: FRR lines (``vtysh -f`` on commit)
+        and/or CONFIG_DB fields (set, never removed)."""
+        self._load("merge", filename, config)
+
+    def compare_config(self) -> str:
+        """What commit would do: the CONFIG_DB JSON Patch (and how it is applied), then the FRR changes."""
+        if self._kind is None:
+            return ""
+        out = []
+        patch, method = self._plan(self._running())[1:] if self._candidate.config_db is not None else ([], "none")
+        if patch:
+            how = "config apply-patch" if method == "apply-patch" else "config reload (first install)"
+            out += [f"CONFIG_DB ({how})", "[", ",\n".join(" " + json.dumps(op, sort_keys=True) for op in patch), "]", ""]
+        if self._candidate.frr is not None:
+            if self._kind == "merge":
+                lines = [ln for ln in self._candidate.frr.splitlines() if ln.strip() and ln.strip() != "!"]
+                out += ["FRR Lines To Merge", "==================", *lines, ""]
+            else:
+                out += [self._frr_test(f"{FRR_DIR}/candidate.conf")]
+        return "\n".join(out).strip() + "\n" if any(o.strip() for o in out) else ""
+
+    def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
+        """Apply the candidate, saving a snapshot of the running config first for ``rollback``.
+
+        CONFIG_DB: ``config apply-patch`` (``config reload`` for a first install, see
+        ``configdb.needs_reload``; ``commit_method`` says which); FRR: frr-reload.py (replace) or
+        ``vtysh -f`` (merge); then ``config save -y``. If a step fails, the snapshot is restored and
+        ReplaceConfigException/MergeConfigException raised with the device's error lines.
+        ``revert_in``: seconds after which the device itself restores the snapshot unless
+        ``confirm_commit`` is called.
+        """
+        if self._kind is None:
+            raise CommitError(f"{self.hostname}: no candidate loaded")
+        if self.has_pending_commit():
+            raise CommitError(f"{self.hostname}: a commit is pending confirmation; confirm or roll back first")
+        error = ReplaceConfigException if self._kind == "replace" else MergeConfigException
+        running = self._running()
+        self._write(self._path("rollback.config_db.json"), json.dumps(running, indent=4, sort_keys=True))
+        self._write(f"{FRR_DIR}/rollback.conf", self._frr_running(), in_bgp=True)
+        target, patch, method = self._plan(running)
+        steps: list[list[str]] = []
+        if method == "apply-patch":
+            steps.append(["config", "apply-patch", self._write(self._path("candidate.patch.json"), json.dumps(patch, indent=1))])
+        elif method == "reload":
+            path = self._write(self._path("target.config_db.json"), json.dumps(target, indent=4, sort_keys=True))
+            steps += [["config", "reload", "-y", path], self._wait_frr()]
+        if self._candidate.frr is not None:
+            candidate = f"{FRR_DIR}/candidate.conf"
+            if self._kind == "replace":
+                steps.append(self._bgp(self.frr_reload, "--reload", candidate))
+            else:
+                steps += [self._bgp("vtysh", "-f", candidate), self._bgp("vtysh", "-c", "write memory")]
+        if method != "none":
+            steps.append(["config", "save", "-y"])
+        restore = self._restore_steps({"apply-patch": "replace", "reload": "reload"}.get(method, "none"))
+        for argv in steps:
+            out = self._run(argv)
+            if out.rc != 0:
+                restored = all(self._run(step).rc == 0 for step in restore)
+                raise error(f"{self.hostname}: {shlex.join(argv)} failed ({_errors(out)}); "
+                            + ("previous config restored" if restored else "restoring the previous config FAILED too"))
+        self.commit_method = method
+        self.discard_config()
+        if revert_in is not None:
+            timer = f"sleep {int(revert_in)} && " + " && ".join(shlex.join(s) for s in restore)
+            timer += f"; rm -f {shlex.quote(self._path('pending'))}"
+            self._check(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
+                         timer, self._path("pending")])
+
+    def _wait_frr(self) -> list[str]:
+        """Wait (up to 5 minutes) until FRR answers in its container again (``config reload`` restarts it)."""
+        probe = shlex.join(self._bgp("vtysh", "-c", "show version"))
+        return ["timeout", "300", "sh", "-c", f"until {probe} >/dev/null 2>&1; do sleep 2; done"]
+
+    def _restore_steps(self, config_db: Literal["replace", "reload", "none"]) -> list[list[str]]:
+        """Commands that put the snapshot back: CONFIG_DB (``config replace``, ``config reload`` after a
+        first install, nothing when it was not changed), FRR, then ``config save``."""
+        snapshot = self._path("rollback.config_db.json")
+        steps = {"replace": [["config", "replace", snapshot]],
+                 "reload": [["config", "reload", "-y", snapshot], self._wait_frr()], "none": []}[config_db]
+        steps.append(self._bgp(self.frr_reload, "--reload", f"{FRR_DIR}/rollback.conf"))
+        return steps + ([["config", "save", "-y"]] if config_db != "none" else [])
+
+    def has_pending_commit(self) -> bool:
+        """True while a commit made with ``revert_in`` waits for ``confirm_commit``."""
+        return self._run(["sh", "-c", 'test -s "$1" && kill -0 "$(cat "$1")" 2>/dev/null', "sh",
+                          self._path("pending")]).rc == 0
+
+    def _cancel_timer(self) -> None:
+        self._run(["sh", "-c", 'kill -- -"$(cat "$1")" 2>/dev/null; rm -f "$1"', "sh", self._path("pending")])
+
+    def confirm_commit(self) -> None:
+        """Keep the pending commit (stop the revert timer)."""
+        if not self.has_pending_commit():
+            raise CommitConfirmException(f"{self.hostname}: no commit is pending confirmation")
+        self._cancel_timer()
+
+    def discard_config(self) -> None:
+        """Drop the loaded candidate (in memory; the files it left are overwritten by the next load)."""
+        self._kind, self._candidate = None, Candidate(None, None)
+
+    def rollback(self) -> None:
+        """Restore the snapshot of the last commit, read the running config back and compare.
+
+        Raises ReplaceConfigException when a restore step fails or what runs differs from the snapshot.
+        """
+        snapshot = self._path("rollback.config_db.json")
+        saved = self._run(["cat", snapshot])
+        if saved.rc != 0 or not saved.stdout.strip():
+            raise CommandErrorException(f"{self.hostname}: nothing to roll back to ({snapshot} missing)")
+        want = json.loads(saved.stdout)
+        self._cancel_timer()
+        for argv in self._restore_steps("replace" if configdb.diff(self._running(), want) else "none"):
+            out = self._run(argv)
+            if out.rc != 0:
+                raise ReplaceConfigException(f"{self.hostname}: rollback failed at {shlex.join(argv)}: {_errors(out)}")
+        left = configdb.diff(self._running(), want)
+        if left:
+            raise ReplaceConfigException(f"{self.hostname}: rollback failed: CONFIG_DB differs from the snapshot: "
+                                         + "; ".join(f"{op['op']} {op['path']}" for op in left[:5]))
+        frr_left = self._frr_test(f"{FRR_DIR}/rollback.conf")
+        if frr_left:
+            raise ReplaceConfigException(f"{self.hostname}: rollback failed: FRR differs from the snapshot:\n{frr_left}")
+
+    # -- getters --------------------------------------------------------------------------------
+
+    def get_config(self, retrieve: str = "all", full: bool = False, sanitized: bool = False,
+                   format: str = "text") -> dict[str, str]:
+        """Running and startup configs as a candidate: ``{"config_db": ..., "frr": ...}`` JSON text."""
+        if format != "text" or sanitized:
+            raise NotImplementedError("configs are returned as text (JSON), unsanitized")
+        out = {"running": "", "startup": "", "candidate": ""}
+        if retrieve in ("all", "running"):
+            out["running"] = _candidate_text(self._running(), self._frr_running())
+        if retrieve in ("all", "startup"):
+            saved = json.loads(self._check(["cat", "/etc/sonic/config_db.json"]))
+            out["startup"] = _candidate_text(saved, self._check(self._bgp("cat", "/etc/frr/frr.conf")))
+        if retrieve in ("all", "candidate") and self._kind is not None:
+            out["candidate"] = json.dumps({k: v for k, v in vars(self._candidate).items() if v is not None},
+                                          indent=4, sort_keys=True)
+        return out
+
+    def get_facts(self) -> dict[str, Any]:
+        version = show.key_values(self._check(["show", "version"]))
+        host = self._check(["sh", "-c", "hostname; cat /proc/uptime"]).splitlines()
+        return {
+            "hostname": host[0].strip(),
+            "fqdn": host[0].strip(),
+            "vendor": "SONiC",
+            "model": version.get("HwSKU", ""),
+            "os_version": version.get("SONiC Software Version", ""),
+            "serial_number": version.get("Serial Number", ""),
+            "uptime": float(host[1].split()[0]),
+            "interface_list": sorted(self.get_interfaces()),
+        }
+
+    def get_interfaces(self) -> dict[str, dict[str, Any]]:
+        descriptions = {r["Interface"]: r.get("Description", "")
+                        for r in show.table(self._check(["show", "interfaces", "description"]))}
+        return show.interfaces(self._check(["show", "interfaces", "status"]), descriptions)
+
+    def get_interfaces_ip(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+        return parse.interfaces_ip(self._json("show interface json"))
+
+    def get_bgp_neighbors(self) -> dict[str, dict[str, Any]]:
+        return parse.bgp_neighbors(self._json("show bgp vrf all summary json"),
+                                   self._json("show bgp vrf all neighbors json"))
+
+    def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False) -> dict[str, list[dict[str, Any]]]:
+        """Routes to ``destination`` (longest match for an address, the exact prefix for a CIDR)."""
+        if not destination:
+            raise CommandErrorException(f"{self.hostname}: get_route_to needs a destination")
+        family = "ipv6" if ":" in destination else "ip"
+        command = f"show {family} route {destination}" + (" longer-prefixes" if longer else "") + " json"
+        return parse.routes(self._json(command), protocol)
+
+    def get_qos(self) -> dict[str, Any]:
+        """QoS as the switch holds it: the QoS, PFC, ECN and buffer tables of the running CONFIG_DB
+        (``configdb.QOS_TABLES``) and the lossless priorities per port of ``show pfc priority``."""
+        running = self._running()
+        return {
+            "config_db": {t: running[t] for t in configdb.QOS_TABLES if t in running},
+            "lossless_priorities": show.lossless_priorities(self._check(["show", "pfc", "priority"])),
+        }
+
+    def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str]:
+        """Run SONiC CLI commands (``show ...``) on the host; raises CommandErrorException on a failure."""
+        if encoding != "text":
+            raise NotImplementedError("only text output")
+        return {c: self._check(shlex.split(c)) for c in commands}
+
+
+def _candidate_text(db: ConfigDb, frr: str) -> str:
+    return json.dumps({"config_db": db, "frr": frr}, indent=4, sort_keys=True)
+
+
+def _fpm_deleted(reload_diff: str) -> list[str]:
+    """Commands of frr-reload.py's "Lines To Delete" that would remove SONiC's FPM lines (zebra -> fpmsyncd)."""
+    section = reload_diff.split("Lines To Add")[0]
+    return [ln.strip() for ln in section.splitlines() if _FPM.match(ln)]
+
+
+def _errors(out: Output, lines: int = 3) -> str:
+    """The device's error lines: from the first line naming an error (``Error``, ``Failed``, ``%``),
+    CLI usage hints left out; else the last lines of its output."""
+    text = [ln.strip() for ln in (out.stderr or out.stdout).splitlines()
+            if ln.strip() and not ln.startswith(("Usage:", "Try ", "** DRY RUN"))]
+    first = next((i for i, ln in enumerate(text) if re.search(r"error|failed|%", ln, re.IGNORECASE)), None)
+    chosen = text[first:first + lines] if first is not None else text[-lines:]
+    return " | ".join(chosen) or "no output"
