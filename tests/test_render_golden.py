@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from aifab.artifacts import _yaml_text, clab_topology, inventory_hosts
+from aifab.artifacts.inventory import _yaml_text, clab_topology, inventory_hosts
 from aifab.render import render_device
 from tests.test_render_helpers import PLATFORMS, ROOT, lab_design, lab_files
 

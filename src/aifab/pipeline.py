@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aifab.artifacts import CEOS_IMAGE, write_clab, write_inventory
+from aifab.artifacts.inventory import CEOS_IMAGE, write_clab, write_inventory
+from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
 from aifab.check.engine import require_clean
 from aifab.check.findings import Finding
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
 from aifab.intent import LoadedIntent, load_intent
-from aifab.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
 from aifab.render import write_configs
 
 

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     if args.clab is not None:
-        from aifab.clab import export_clab
+        from aifab.lab.ceos import export_clab
 
         args.out = args.clab
         design, _ = export_clab(args.intent, args.clab)

@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """``aifab lab export --clab``: no root or Docker needed to write the files."""
-    from aifab.clab import export_clab
     from aifab.errors import AifabError
+    from aifab.lab.ceos import export_clab
 
     if not args.clab:
         raise AifabError("aifab lab export: say what to export: --clab")
