@@ -15,7 +15,8 @@ import pytest
 from nornir import InitNornir
 from ruamel.yaml import YAML
 
-from aifab.artifacts.inventory import clab_topology, write_clab, write_inventory
+from aifab.artifacts.clab import clab_topology, write_clab
+from aifab.artifacts.inventory import write_inventory
 from aifab.render import drain_snippet, undrain_snippet
 from tests.test_render_helpers import LAB, ROOT, lab_design
 

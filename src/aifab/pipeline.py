@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aifab.artifacts.inventory import CEOS_IMAGE, write_clab, write_inventory
+from aifab.artifacts.clab import CEOS_IMAGE, write_clab
+from aifab.artifacts.inventory import write_inventory
 from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
 from aifab.check.engine import require_clean
 from aifab.check.findings import Finding

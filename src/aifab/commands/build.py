@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from aifab.artifacts.inventory import CEOS_IMAGE
+from aifab.artifacts.clab import CEOS_IMAGE
 from aifab.pipeline import build
 from aifab.summary import print_summary
 

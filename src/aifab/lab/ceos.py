@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aifab.artifacts.inventory import CEOS_IMAGE, write_clab, write_inventory
+from aifab.artifacts.clab import CEOS_IMAGE, write_clab
+from aifab.artifacts.inventory import write_inventory
 from aifab.check.engine import require_clean
 from aifab.design import Design, build_design
 from aifab.errors import DesignError
