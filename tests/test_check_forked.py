@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from aifab.check.forked import AVAILABLE, Child, ChildFailed, children
+from aifab.forked import AVAILABLE, Child, ChildFailed, children
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs os.fork (Linux, macOS)")
 
