@@ -128,11 +128,12 @@ def test_build_writes_the_layout_and_is_reproducible(tmp_path: Path) -> None:
 
 def test_switching_platform_is_one_word_in_the_intent(tmp_path: Path) -> None:
     """``platform: frr`` -> ``platform: eos`` in the intent text, built with the real CLI: EOS configs and a
-    containerlab topology with the chosen cEOS image; the frr files of the earlier build are gone."""
+    containerlab topology (asked with --clab) with the chosen cEOS image; the frr files of the earlier build
+    are gone, and so is the topology when a later build does not ask for it."""
     out = tmp_path / "build"
     intent = tmp_path / "lab-eos.yaml"
     intent.write_text(LAB.read_text().replace("platform: frr", "platform: eos"))
-    for path, extra in ((LAB, []), (intent, ["--ceos-image", "ceos:4.33.1F"])):
+    for path, extra in ((LAB, []), (intent, ["--clab", "--ceos-image", "ceos:4.33.1F"])):
         run = subprocess.run([sys.executable, "-m", "aifab", "build", str(path), "-o", str(out), *extra],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert run.returncode == 0, run.stdout + run.stderr
@@ -140,3 +141,9 @@ def test_switching_platform_is_one_word_in_the_intent(tmp_path: Path) -> None:
     assert {p.name for p in (out / "configs").iterdir()} == {f"{n}.cfg" for n in devices}
     topo = YAML(typ="safe").load((out / "clab" / "lab.clab.yml").read_text())
     assert topo["topology"]["kinds"]["arista_ceos"]["image"] == "ceos:4.33.1F"
+    for extra, code in ((["--ceos-image", "ceos:4.33.1F"], 2), ([], 0)):  # the image alone is a mistake
+        run = subprocess.run([sys.executable, "-m", "aifab", "build", str(intent), "-o", str(out), *extra],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert run.returncode == code and "Traceback" not in run.stderr, run.stdout + run.stderr
+        assert ("add --clab" in run.stderr) == (code == 2)
+    assert not (out / "clab" / "lab.clab.yml").exists() and (out / "configs").is_dir()

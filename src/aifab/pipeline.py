@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aifab.artifacts.clab import CEOS_IMAGE, write_clab
+from aifab.artifacts.clab import CEOS_IMAGE, clab_path, write_clab
 from aifab.artifacts.inventory import write_inventory
 from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
 from aifab.check.engine import require_clean
@@ -37,9 +37,11 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
         raise loaded.error(exc.problems) from None
 
 
-def build(intent_path: str | Path, out: Path, check: bool = True, ceos_image: str = CEOS_IMAGE) -> BuildResult:
-    """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs, the Nornir
-    inventory and (with EOS devices) the containerlab topology, cEOS image ``ceos_image``, into ``out``.
+def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = False,
+          ceos_image: str = CEOS_IMAGE) -> BuildResult:
+    """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs and the Nornir
+    inventory into ``out``; with ``clab`` (and EOS devices) also the containerlab topology, cEOS
+    image ``ceos_image`` (else a topology an earlier build left is removed).
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1).
@@ -52,8 +54,10 @@ def build(intent_path: str | Path, out: Path, check: bool = True, ceos_image: st
         write_csv(files[1], CABLING_HEADER, cabling_rows(design))
         write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
         files += write_configs(design, out) + write_inventory(design, out)
-        clab = write_clab(design, out, ceos_image)
-        files += [clab] if clab else []
+        if clab:
+            files += [p for p in [write_clab(design, out, ceos_image)] if p]
+        else:  # a topology an earlier build wrote
+            clab_path(design, out).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None
     # last: the checks read every file written above

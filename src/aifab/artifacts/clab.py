@@ -47,10 +47,15 @@ def clab_topology(design: Design, image: str = CEOS_IMAGE) -> dict[str, Any] | N
     }
 
 
+def clab_path(design: Design, out: Path) -> Path:
+    """Where ``write_clab`` writes the topology: ``out/clab/<cluster>.clab.yml``."""
+    return out / "clab" / f"{design.cluster}.clab.yml"
+
+
 def write_clab(design: Design, out: Path, image: str = CEOS_IMAGE) -> Path | None:
     """Write ``out/clab/<cluster>.clab.yml`` when the design has EOS devices (else remove a stale one)."""
     topo = clab_topology(design, image)
-    path = out / "clab" / f"{design.cluster}.clab.yml"
+    path = clab_path(design, out)
     if topo is None:
         path.unlink(missing_ok=True)
         return None

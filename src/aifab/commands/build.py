@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from aifab.artifacts.clab import CEOS_IMAGE
+from aifab.errors import AifabError
 from aifab.pipeline import build
 from aifab.summary import print_summary
 
@@ -14,13 +15,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="derive the design and write configs and plans")
     p.add_argument("intent", type=Path, help="intent YAML file")
     p.add_argument("-o", "--out", type=Path, default=Path("build"), help="output directory (default: build)")
-    p.add_argument("--ceos-image", default=CEOS_IMAGE,
-                   help=f"cEOS image for the containerlab topology (default: {CEOS_IMAGE})")
+    p.add_argument("--clab", action="store_true",
+                   help="also write the containerlab cEOS topology of the EOS switches (OUT/clab/<cluster>.clab.yml)")
+    p.add_argument("--ceos-image", help=f"with --clab: the topology's cEOS image (default: {CEOS_IMAGE})")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = build(args.intent, args.out, ceos_image=args.ceos_image)
+    if args.ceos_image and not args.clab:
+        raise AifabError("aifab build: --ceos-image is the image of the containerlab topology: add --clab")
+    result = build(args.intent, args.out, clab=args.clab, ceos_image=args.ceos_image or CEOS_IMAGE)
     print_summary(result.design)
     print(f"wrote {len(result.files)} files to {args.out}")
     findings = result.findings or []
