@@ -16,7 +16,7 @@ from nornir import InitNornir
 from ruamel.yaml import YAML
 
 from aifab.artifacts.clab import clab_topology, write_clab
-from aifab.artifacts.inventory import write_inventory
+from aifab.artifacts.inventory import HandKept, write_inventory
 from aifab.render import drain_snippet, undrain_snippet
 from tests.test_render_helpers import LAB, ROOT, lab_design
 
@@ -75,7 +75,7 @@ def test_no_clab_topology_without_eos_devices(tmp_path: Path) -> None:
 @pytest.mark.parametrize("platform", ["frr", "eos", "sonic"])
 def test_nornir_loads_the_built_inventory(platform: str, tmp_path: Path) -> None:
     design = lab_design(platform)
-    write_inventory(design, tmp_path, hand_kept=ROOT / "inventory")
+    write_inventory(design, tmp_path, HandKept.read(ROOT / "inventory"))
     inv = tmp_path / "inventory"
     nr = InitNornir(inventory={"plugin": "SimpleInventory", "options": {
         "host_file": str(inv / "hosts.yaml"), "group_file": str(inv / "groups.yaml"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aifab import forked
 from aifab.artifacts.clab import CEOS_IMAGE, clab_path, write_clab
-from aifab.artifacts.inventory import write_inventory
+from aifab.artifacts.inventory import HandKept, hand_kept_for, write_inventory
 from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
 from aifab.check.engine import require_clean
 from aifab.check.findings import Finding
@@ -32,6 +32,7 @@ class BuildResult:
     design: Design
     files: list[Path]
     findings: list[Finding] | None  # warnings and info of the checks (None: not checked)
+    hand_kept: Path | None  # the hand-kept inventory folder copied into OUT/inventory (None: none found)
 
 
 def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
@@ -43,19 +44,20 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
         raise loaded.error(exc.problems) from None
 
 
-def write_tables(design: Design, out: Path) -> list[Path]:
+def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
     """Write design.json, cabling.csv, ipplan.csv and the Nornir inventory into ``out``."""
     files = [out / "design.json", out / "cabling.csv", out / "ipplan.csv"]
     files[0].write_bytes(design_json(design))
     write_csv(files[1], CABLING_HEADER, cabling_rows(design))
     write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
-    return files + write_inventory(design, out)
+    return files + write_inventory(design, out, hand_kept)
 
 
 def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = False,
-          ceos_image: str = CEOS_IMAGE, jobs: int | None = None) -> BuildResult:
+          ceos_image: str = CEOS_IMAGE, jobs: int | None = None, hand_kept: Path | None = None) -> BuildResult:
     """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs and the Nornir
-    inventory into ``out``; with ``clab`` (and EOS devices) also the containerlab topology, cEOS
+    inventory (its connection options from the ``hand_kept`` folder, by default the one
+    :func:`~aifab.artifacts.inventory.find_hand_kept` finds above the intent) into ``out``; with ``clab`` (and EOS devices) also the containerlab topology, cEOS
     image ``ceos_image`` (else a topology an earlier build left is removed).
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
@@ -66,9 +68,10 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
     jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():  # millions of short-lived acyclic objects: collections cost more than they free
         loaded, design = design_for(intent_path)
+        kept = hand_kept_for(intent_path, hand_kept)  # before anything is written
         beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
-        with _writing(out), forked.children([(write_tables, (design, out))] if beside else []) as tables:
-            files = [] if beside else write_tables(design, out)
+        with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
+            files = [] if beside else write_tables(design, out, kept)
             files += write_configs(design, out, jobs)
             if clab:
                 files += [p for p in [write_clab(design, out, ceos_image)] if p]
@@ -78,7 +81,7 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
                 findings = require_clean(design, out) if check else None
             finally:  # every file is written before the build ends, checked or not
                 files = [path for child in tables for path in child.result()] + files
-    return BuildResult(loaded, design, files, findings)
+    return BuildResult(loaded, design, files, findings, kept.folder)
 
 
 @contextmanager

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "configs, Nornir inventory); see docs/clab.md")
     p.add_argument("-o", "--out", type=Path, default=Path("build/clab"), help="export: output directory (default build/clab)")
     p.add_argument("--ceos-image", default="ceos:latest", help="export: cEOS image (default ceos:latest)")
+    p.add_argument("--hand-kept", type=Path, metavar="DIR", help="export: hand-kept Nornir inventory folder "
+                   "(default: as aifab build finds it)")
     p.set_defaults(handler=run)
 
 
@@ -64,7 +66,7 @@ def export(args: argparse.Namespace) -> int:
 
     if not args.clab:
         raise AifabError("aifab lab export: say what to export: --clab")
-    _, files = export_clab(args.intent, args.out, args.ceos_image)
+    _, files = export_clab(args.intent, args.out, args.ceos_image, args.hand_kept)
     topo = next(f for f in files if f.suffix == ".yml" and f.parent.name == "clab")
     print(f"wrote {len(files)} files to {args.out}: sudo containerlab deploy -t {topo}; then "
           f"AIFAB_USERNAME=admin AIFAB_PASSWORD=admin aifab deploy {args.intent} --clab {args.out}")
