@@ -61,7 +61,7 @@ def lab(work: Path) -> list[tuple[str, float, float]]:
     """intent/lab.yaml as cluster ``benchlab``: lab up to BGP Established, then a full deploy."""
     from rich.console import Console
 
-    from aifab.commands.deploy import rendered_from
+    from aifab.deploy.inputs import rendered_from
     from aifab.deploy.runner import deploy
     from aifab.deploy.secrets import Credentials
     from aifab.lab import down, missing_requirements, up

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
-
-if TYPE_CHECKING:  # heavy imports (napalm, nornir) wait until the command runs
-    from aifab.deploy.runner import Rendered
-    from aifab.design.model import Design
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,34 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def pick_inventory(design: Design, out: Path, given: Path | None, console: Console) -> Path:
-    """The given inventory, else the lab's when a lab of this cluster is up, else the build's."""
-    from aifab.lab.access import inventory_dir
-    from aifab.lab.state import default_state_dir
-
-    if given is not None:
-        return given
-    lab = inventory_dir(default_state_dir(design.cluster))
-    if (lab / "hosts.yaml").is_file():
-        console.print(f"using the lab inventory {lab}")
-        return lab
-    return out / "inventory"
-
-
-def rendered_from(design: Design, out: Path) -> Rendered:
-    """What ships is what was checked: the pushed file of each device, read back from ``out/configs``."""
-    from aifab.deploy.runner import DEPLOYABLE, Rendered
-    from aifab.render import PUSHED, drain_snippet, undrain_snippet
-
-    devices = [d for d in design.devices() if d.platform in DEPLOYABLE]
-    return Rendered(
-        configs={d.name: (out / "configs" / f"{d.name}.{PUSHED[d.platform]}").read_text() for d in devices},
-        drain={d.name: drain_snippet(design, d) for d in devices},
-        undrain={d.name: undrain_snippet(design, d) for d in devices},
-    )
-
-
 def run(args: argparse.Namespace) -> int:
+    from aifab.deploy.inputs import pick_inventory, rendered_from
     from aifab.deploy.runner import deploy, summary_table
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import build
@@ -69,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
         inventory = args.inventory or args.clab / "inventory"
     else:
         design = build(args.intent, args.out).design
-        inventory = pick_inventory(design, args.out, args.inventory, console)
+        inventory = pick_inventory(design, args.out, args.inventory)
+        if args.inventory is None and inventory != args.out / "inventory":
+            console.print(f"using the lab inventory {inventory}")
     report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout)
     for wave in report.waves:
