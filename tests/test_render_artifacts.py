@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 
 from aifab.artifacts.clab import clab_topology, write_clab
 from aifab.artifacts.inventory import HandKept, write_inventory
+from aifab.artifacts.plans import write_csv
 from aifab.render import drain_snippet, undrain_snippet
 from tests.test_render_helpers import LAB, ROOT, lab_design
 
@@ -147,3 +148,18 @@ def test_switching_platform_is_one_word_in_the_intent(tmp_path: Path) -> None:
         assert run.returncode == code and "Traceback" not in run.stderr, run.stdout + run.stderr
         assert ("add --clab" in run.stderr) == (code == 2)
     assert not (out / "clab" / "lab.clab.yml").exists() and (out / "configs").is_dir()
+
+
+@pytest.mark.parametrize("rows", [
+    [("a", "b", "1"), ("x", "", "2.5")],  # plain: joined directly
+    [("a", "b,c", "1")], [("a", 'say "hi"', "1")], [("a", "two\nlines", "1")], [("a", "cr\r", "1")],  # quoted
+    [("a", None, 3)], [("",)], [("only",)],  # not strings, one field
+])
+def test_write_csv_writes_what_the_csv_module_writes(tmp_path: Path, rows: list[tuple]) -> None:
+    import csv
+
+    header = ("h1", "h2", "h3")[:len(rows[0])] if len(rows[0]) > 1 else ("h",)
+    write_csv(tmp_path / "fast.csv", header, iter(rows))
+    with (tmp_path / "ref.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
