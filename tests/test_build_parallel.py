@@ -4,6 +4,7 @@ give the same bytes as one process."""
 from __future__ import annotations
 
 import filecmp
+import os
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,18 @@ def test_a_write_error_in_a_child_is_one_output_error(tmp_path: Path, blocked: s
     path.mkdir(parents=True)  # a directory where a file goes
     with pytest.raises(OutputError, match=rf"^{tmp_path / 'out'}: cannot write output \(Is a directory\)"):
         build(CLUSTER, tmp_path / "out", jobs=2)
+
+
+def test_rebuild_rewrites_only_files_that_differ(tmp_path: Path) -> None:
+    from aifab.render import write_configs
+
+    design = build(CLUSTER, tmp_path, check=False, jobs=1).design
+    paths = sorted((tmp_path / "configs").iterdir())
+    kept, longer, same_size = paths[0], paths[1], paths[2]
+    os.utime(kept, ns=(1_000_000_000, 1_000_000_000))
+    good = {p: p.read_bytes() for p in (longer, same_size)}
+    longer.write_bytes(good[longer].replace(b"\n", b"\r\n", 1))
+    same_size.write_bytes(good[same_size].replace(b"\n", b"#", 1))
+    write_configs(design, tmp_path, jobs=2)
+    assert kept.stat().st_mtime_ns == 1_000_000_000  # unchanged: not rewritten
+    assert longer.read_bytes() == good[longer] and same_size.read_bytes() == good[same_size]

@@ -47,13 +47,24 @@ def undrain_snippet(design: Design, dev: Device) -> str:
 
 
 def _write_devices(design: Design, configs: Path, devices: list[Device]) -> list[str]:
-    """Render and write ``devices``; the names of the files written."""
+    """Render and write ``devices``; the names of their files."""
     written = []
     for dev in devices:
         for name, text in render_device(design, dev).items():
-            (configs / name).write_text(text, encoding="utf-8")
+            _write_changed(configs / name, text.encode())
             written.append(name)
     return written
+
+
+def _write_changed(path: Path, data: bytes) -> None:
+    """Write ``data`` unless ``path`` holds it already: a rebuild leaves unchanged files alone (their
+    times too), and reading a file back costs less than truncating and rewriting it."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        pass
+    path.write_bytes(data)
 
 
 def write_configs(design: Design, out: Path, jobs: int = 1) -> list[Path]:
