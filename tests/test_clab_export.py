@@ -11,7 +11,7 @@ import pytest
 import yaml
 from nornir import InitNornir
 
-from aifab.clab import export_clab
+from aifab.lab.ceos import export_clab
 from aifab.pipeline import design_for
 from tests.test_render_artifacts import SCHEMA, clab_validator
 

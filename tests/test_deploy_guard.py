@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from aifab.deploy.expect import expectations
 from aifab.deploy.guard import AuditLog, LockedError, deploy_lock
 from aifab.deploy.secrets import SecretsError, load_credentials
+from aifab.deploy.tasks.expect import expectations
 from aifab.design import build_design
 from aifab.intent import load_intent
 

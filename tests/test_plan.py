@@ -8,7 +8,7 @@ import pytest
 
 from aifab.design import build_design
 from aifab.intent import load_intent
-from aifab.plan import Change, PlanError, classify, plan_waves
+from aifab.plan.waves import Change, PlanError, classify, plan_waves
 from tests.helpers import make_intent
 
 ROOT = Path(__file__).parents[1]
@@ -106,7 +106,7 @@ router bgp 4200000001
 
 
 def test_frr_reload_diff_is_read_without_its_context_lines(cluster) -> None:
-    from aifab.plan import changed_lines
+    from aifab.plan.waves import changed_lines
 
     assert changed_lines(FRR_DIFF) == ["neighbor 10.0.1.0 remote-as 4200000000", "description P2P_be-spine1_swp1",
                                        "neighbor 10.0.1.0 remote-as 4200000009"]

@@ -15,7 +15,9 @@ import pytest
 from nornir import InitNornir
 from ruamel.yaml import YAML
 
-from aifab.artifacts import clab_topology, write_clab, write_inventory
+from aifab.artifacts.clab import clab_topology, write_clab
+from aifab.artifacts.inventory import HandKept, write_inventory
+from aifab.artifacts.plans import write_csv
 from aifab.render import drain_snippet, undrain_snippet
 from tests.test_render_helpers import LAB, ROOT, lab_design
 
@@ -75,7 +77,7 @@ def test_no_clab_topology_without_eos_devices(tmp_path: Path) -> None:
 @pytest.mark.parametrize("platform", ["frr", "eos", "sonic"])
 def test_nornir_loads_the_built_inventory(platform: str, tmp_path: Path) -> None:
     design = lab_design(platform)
-    write_inventory(design, tmp_path, hand_kept=ROOT / "inventory")
+    write_inventory(design, tmp_path, HandKept.read(ROOT / "inventory"))
     inv = tmp_path / "inventory"
     nr = InitNornir(inventory={"plugin": "SimpleInventory", "options": {
         "host_file": str(inv / "hosts.yaml"), "group_file": str(inv / "groups.yaml"),
@@ -128,11 +130,12 @@ def test_build_writes_the_layout_and_is_reproducible(tmp_path: Path) -> None:
 
 def test_switching_platform_is_one_word_in_the_intent(tmp_path: Path) -> None:
     """``platform: frr`` -> ``platform: eos`` in the intent text, built with the real CLI: EOS configs and a
-    containerlab topology with the chosen cEOS image; the frr files of the earlier build are gone."""
+    containerlab topology (asked with --clab) with the chosen cEOS image; the frr files of the earlier build
+    are gone, and so is the topology when a later build does not ask for it."""
     out = tmp_path / "build"
     intent = tmp_path / "lab-eos.yaml"
     intent.write_text(LAB.read_text().replace("platform: frr", "platform: eos"))
-    for path, extra in ((LAB, []), (intent, ["--ceos-image", "ceos:4.33.1F"])):
+    for path, extra in ((LAB, []), (intent, ["--clab", "--ceos-image", "ceos:4.33.1F"])):
         run = subprocess.run([sys.executable, "-m", "aifab", "build", str(path), "-o", str(out), *extra],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert run.returncode == 0, run.stdout + run.stderr
@@ -140,3 +143,24 @@ def test_switching_platform_is_one_word_in_the_intent(tmp_path: Path) -> None:
     assert {p.name for p in (out / "configs").iterdir()} == {f"{n}.cfg" for n in devices}
     topo = YAML(typ="safe").load((out / "clab" / "lab.clab.yml").read_text())
     assert topo["topology"]["kinds"]["arista_ceos"]["image"] == "ceos:4.33.1F"
+    for extra, code in ((["--ceos-image", "ceos:4.33.1F"], 2), ([], 0)):  # the image alone is a mistake
+        run = subprocess.run([sys.executable, "-m", "aifab", "build", str(intent), "-o", str(out), *extra],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert run.returncode == code and "Traceback" not in run.stderr, run.stdout + run.stderr
+        assert ("add --clab" in run.stderr) == (code == 2)
+    assert not (out / "clab" / "lab.clab.yml").exists() and (out / "configs").is_dir()
+
+
+@pytest.mark.parametrize("rows", [
+    [("a", "b", "1"), ("x", "", "2.5")],  # plain: joined directly
+    [("a", "b,c", "1")], [("a", 'say "hi"', "1")], [("a", "two\nlines", "1")], [("a", "cr\r", "1")],  # quoted
+    [("a", None, 3)], [("",)], [("only",)],  # not strings, one field
+])
+def test_write_csv_writes_what_the_csv_module_writes(tmp_path: Path, rows: list[tuple]) -> None:
+    import csv
+
+    header = ("h1", "h2", "h3")[:len(rows[0])] if len(rows[0]) > 1 else ("h",)
+    write_csv(tmp_path / "fast.csv", header, iter(rows))
+    with (tmp_path / "ref.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()

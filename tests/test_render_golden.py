@@ -11,7 +11,9 @@ import shutil
 
 import pytest
 
-from aifab.artifacts import _yaml_text, clab_topology, inventory_hosts
+from aifab.artifacts.clab import clab_topology
+from aifab.artifacts.inventory import inventory_hosts
+from aifab.artifacts.yamlfile import yaml_text
 from aifab.render import render_device
 from tests.test_render_helpers import PLATFORMS, ROOT, lab_design, lab_files
 
@@ -23,10 +25,10 @@ def expected_files(platform: str) -> dict[str, str]:
     """Every file the golden directory of ``platform`` should hold."""
     design = lab_design(platform)
     files = {f"configs/{name}": text for name, text in lab_files(platform).items()}
-    files["inventory/hosts.yaml"] = _yaml_text(inventory_hosts(design))
+    files["inventory/hosts.yaml"] = yaml_text(inventory_hosts(design))
     topo = clab_topology(design)
     if topo is not None:
-        files[f"clab/{design.cluster}.clab.yml"] = _yaml_text(topo)
+        files[f"clab/{design.cluster}.clab.yml"] = yaml_text(topo)
     return files
 
 

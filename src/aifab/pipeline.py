@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -9,15 +10,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aifab.artifacts import CEOS_IMAGE, write_clab, write_inventory
+from aifab import forked
+from aifab.artifacts.clab import CEOS_IMAGE, clab_path, write_clab
+from aifab.artifacts.inventory import HandKept, hand_kept_for, write_inventory
+from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
 from aifab.check.engine import require_clean
 from aifab.check.findings import Finding
 from aifab.check.inputs import CheckInputError, Target, load_build_dir
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
+from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
-from aifab.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
 from aifab.render import write_configs
+from aifab.render.configs import FORK_THRESHOLD
 
 
 class OutputError(AifabError):
@@ -30,6 +35,7 @@ class BuildResult:
     design: Design
     files: list[Path]
     findings: list[Finding] | None  # warnings and info of the checks (None: not checked)
+    hand_kept: Path | None  # the hand-kept inventory folder copied into OUT/inventory (None: none found)
 
 
 def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
@@ -41,28 +47,54 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
         raise loaded.error(exc.problems) from None
 
 
-def build(intent_path: str | Path, out: Path, check: bool = True, ceos_image: str = CEOS_IMAGE) -> BuildResult:
-    """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs, the Nornir
-    inventory and (with EOS devices) the containerlab topology, cEOS image ``ceos_image``, into ``out``.
+def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
+    """Write design.json, cabling.csv, ipplan.csv and the Nornir inventory into ``out``."""
+    files = [out / "design.json", out / "cabling.csv", out / "ipplan.csv"]
+    files[0].write_bytes(design_json(design))
+    write_csv(files[1], CABLING_HEADER, cabling_rows(design))
+    write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
+    return files + write_inventory(design, out, hand_kept)
+
+
+def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = False,
+          ceos_image: str = CEOS_IMAGE, jobs: int | None = None, hand_kept: Path | None = None) -> BuildResult:
+    """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs and the Nornir
+    inventory (its connection options from the ``hand_kept`` folder, by default the one
+    :func:`~aifab.artifacts.inventory.find_hand_kept` finds above the intent) into ``out``; with ``clab`` (and EOS devices) also the containerlab topology, cEOS
+    image ``ceos_image`` (else a topology an earlier build left is removed).
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
-    raises ``CheckFailed`` (exit 1).
+    raises ``CheckFailed`` (exit 1), after every file is written. ``jobs`` bounds the processes
+    (default: the CPUs available): on a large design a forked child writes the tables (which the
+    checks do not read) while this process and ``jobs - 1`` others render, then the checks run.
     """
-    loaded, design = design_for(intent_path)
+    jobs = jobs or len(os.sched_getaffinity(0))
+    with paused_gc():  # millions of short-lived acyclic objects: collections cost more than they free
+        loaded, design = design_for(intent_path)
+        kept = hand_kept_for(intent_path, hand_kept)  # before anything is written
+        beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
+        with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
+            files = [] if beside else write_tables(design, out, kept)
+            files += write_configs(design, out, jobs)
+            if clab:
+                files += [p for p in [write_clab(design, out, ceos_image)] if p]
+            else:  # a topology an earlier build wrote
+                clab_path(design, out).unlink(missing_ok=True)
+            try:  # the checks read the configs just written
+                findings = require_clean(design, out) if check else None
+            finally:  # every file is written before the build ends, checked or not
+                files = [path for child in tables for path in child.result()] + files
+    return BuildResult(loaded, design, files, findings, kept.folder)
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Create ``out``; a file-system error in the block is an OutputError naming it."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        files = [out / "design.json", out / "cabling.csv", out / "ipplan.csv"]
-        files[0].write_bytes(design_json(design))
-        write_csv(files[1], CABLING_HEADER, cabling_rows(design))
-        write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
-        files += write_configs(design, out) + write_inventory(design, out)
-        clab = write_clab(design, out, ceos_image)
-        files += [clab] if clab else []
+        yield
     except OSError as exc:
         raise OutputError(f"{out}: cannot write output ({exc.strerror or exc})") from None
-    # last: the checks read every file written above
-    findings = require_clean(design, out) if check else None
-    return BuildResult(loaded, design, files, findings)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.paths import PathError
 from aifab.pipeline import design_for
-from aifab.plan import Change, PlanError, Wave, classify, plan_waves
+from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves
 from aifab.render import render_device, write_configs
 
 

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from aifab.check import forked
+from aifab import forked
 from aifab.check.context import CheckContext
 from aifab.check.findings import Finding, Severity, has_errors, sort_findings
 from aifab.check.parse import POOL_THRESHOLD, parse_build

@@ -5,13 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
-
-if TYPE_CHECKING:  # heavy imports (napalm, nornir) wait until the command runs
-    from aifab.deploy.runner import Rendered
-    from aifab.design.model import Design
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,35 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def pick_inventory(design: Design, out: Path, given: Path | None, console: Console) -> Path:
-    """The given inventory, else the lab's when a lab of this cluster is up, else the build's."""
-    from aifab.lab.access import inventory_dir
-    from aifab.lab.state import default_state_dir
-
-    if given is not None:
-        return given
-    lab = inventory_dir(default_state_dir(design.cluster))
-    if (lab / "hosts.yaml").is_file():
-        console.print(f"using the lab inventory {lab}")
-        return lab
-    return out / "inventory"
-
-
-def rendered_from(design: Design, out: Path) -> Rendered:
-    """What ships is what was checked: the pushed file of each device, read back from ``out/configs``."""
-    from aifab.deploy.runner import Rendered
-    from aifab.platforms import platform
-    from aifab.render import drain_snippet, undrain_snippet
-
-    devices = [d for d in design.devices() if platform(d.platform).deploys]
-    return Rendered(
-        configs={d.name: (out / "configs" / f"{d.name}.{platform(d.platform).pushed}").read_text() for d in devices},
-        drain={d.name: drain_snippet(design, d) for d in devices},
-        undrain={d.name: undrain_snippet(design, d) for d in devices},
-    )
-
-
 def run(args: argparse.Namespace) -> int:
+    from aifab.deploy.inputs import pick_inventory, rendered_from
     from aifab.deploy.inventory_files import check_inventory
     from aifab.deploy.runner import deploy, summary_table
     from aifab.deploy.secrets import load_credentials
@@ -69,14 +37,19 @@ def run(args: argparse.Namespace) -> int:
         check_inventory(args.inventory)
     writable_file(args.audit or (args.clab or args.out) / "audit.jsonl", "the audit log")
     if args.clab is not None:
-        from aifab.clab import export_clab
+        from aifab.lab.ceos import export_clab
 
         args.out = args.clab
         design, _ = export_clab(args.intent, args.clab)
         inventory = args.inventory or args.clab / "inventory"
     else:
         design = build(args.intent, args.out).design
-        inventory = pick_inventory(design, args.out, args.inventory, console)
+        from aifab.lab.access import inventory_dir
+        from aifab.lab.state import default_state_dir
+
+        inventory = pick_inventory(args.out, args.inventory, inventory_dir(default_state_dir(design.cluster)))
+        if args.inventory is None and inventory != args.out / "inventory":
+            console.print(f"using the lab inventory {inventory}")
     report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout)
     for wave in report.waves:

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "configs, Nornir inventory); see docs/clab.md")
     p.add_argument("-o", "--out", type=Path, default=Path("build/clab"), help="export: output directory (default build/clab)")
     p.add_argument("--ceos-image", default="ceos:latest", help="export: cEOS image (default ceos:latest)")
+    p.add_argument("--hand-kept", type=Path, metavar="DIR", help="export: hand-kept Nornir inventory folder "
+                   "(default: as aifab build finds it)")
     p.set_defaults(handler=run)
 
 
@@ -53,19 +55,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
     current = lab.status(design, args.state_dir)
     console.print(status_table(current))
-    healthy = current.up and all(len(s.processes) == len(PROCESSES) and s.established == len(s.sessions) for s in current.switches)
-    return 0 if healthy else 1
+    return 0 if current.healthy else 1
 
 
 def export(args: argparse.Namespace) -> int:
     """``aifab lab export --clab``: no root or Docker needed to write the files."""
-    from aifab.clab import export_clab
+    from aifab.artifacts.clab import clab_path
     from aifab.errors import AifabError
+    from aifab.lab.ceos import export_clab
 
     if not args.clab:
         raise AifabError("aifab lab export: say what to export: --clab")
-    _, files = export_clab(args.intent, args.out, args.ceos_image)
-    topo = next(f for f in files if f.suffix == ".yml" and f.parent.name == "clab")
+    design, files = export_clab(args.intent, args.out, args.ceos_image, args.hand_kept)
+    topo = clab_path(design, args.out)
     print(f"wrote {len(files)} files to {args.out}: sudo containerlab deploy -t {topo}; then "
           f"AIFAB_USERNAME=admin AIFAB_PASSWORD=admin aifab deploy {args.intent} --clab {args.out}")
     return 0

@@ -22,16 +22,16 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from aifab.deploy.expect import expectations
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inventory_files import InventoryError, check_inventory
 from aifab.deploy.secrets import Credentials
+from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate, merge, rollback
+from aifab.deploy.tasks.expect import expectations
+from aifab.deploy.tasks.verify import verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
-from aifab.plan import Wave, classify, plan_waves
+from aifab.plan.waves import Wave, classify, plan_waves
 from aifab.platforms import platform
-from aifab.tasks.config import commit, confirm, discard, load_candidate, merge, rollback
-from aifab.tasks.verify import verify
 
 
 class DeployError(AifabError):

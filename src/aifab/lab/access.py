@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
+from aifab.artifacts.inventory import HandKept
+from aifab.artifacts.inventory import write_inventory as write_inventory_files
 from aifab.design.model import Design
 from aifab.lab.switch import node_dir
 from aifab.lab.topology import Topology
@@ -71,38 +71,14 @@ def inventory_dir(state_dir: Path) -> Path:
 
 
 def write_inventory(design: Design, topo: Topology, state_dir: Path) -> Path:
-    """Write a Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml) for the lab; returns its directory.
-
-    Hosts carry the same data keys as the inventory ``aifab build`` writes; every lab switch is
-    platform ``frr`` (``designed_platform`` keeps the Design's).
-    """
-    out = inventory_dir(state_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    hosts = {}
-    for dev in design.devices():
-        hosts[dev.name] = {
-            "hostname": topo.switch(dev.name).address,
-            "platform": "frr",
-            "groups": [dev.fabric, dev.role],
-            "data": {"fabric": dev.fabric, "role": dev.role, "tier": dev.tier, "su": dev.su, "rail": dev.rail,
-                     "pod": dev.pod, "pair": dev.pair, "asn": dev.asn, "loopback": dev.loopback, "os": "frr",
-                     "designed_platform": dev.platform},
-        }
-    groups = {name: {} for name in sorted({g for h in hosts.values() for g in h["groups"]})}
-    defaults = {
-        "username": USERNAME,
-        "platform": "frr",
-        "connection_options": {"napalm": {"platform": "frr", "extras": {"optional_args": optional_args(topo, state_dir)}}},
-    }
-    yaml = YAML()
-    yaml.default_flow_style = False
-    with (out / "hosts.yaml").open("w") as fh:
-        yaml.dump(hosts, fh)
-    with (out / "defaults.yaml").open("w") as fh:
-        yaml.dump(defaults, fh)
-    with (out / "groups.yaml").open("w") as fh:
-        yaml.dump(groups, fh)
-    return out
+    """Write the lab's Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml) with the
+    writer ``aifab build`` uses: every switch at its lab address on platform ``frr`` (``os`` keeps
+    the Design's platform), the driver's lab options and user in defaults.yaml; returns its directory."""
+    addresses = {sw.name: sw.address for sw in topo.switches}
+    defaults = {"username": USERNAME, "platform": "frr", "connection_options": {
+        "napalm": {"platform": "frr", "extras": {"optional_args": optional_args(topo, state_dir)}}}}
+    write_inventory_files(design, state_dir, HandKept(), addresses=addresses, platform="frr", defaults=defaults)
+    return inventory_dir(state_dir)
 
 
 def nornir_inventory(state_dir: Path) -> dict[str, Any]:

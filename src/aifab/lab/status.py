@@ -42,6 +42,12 @@ class LabStatus:
     switches: tuple[SwitchStatus, ...]
     hosts: tuple[HostStatus, ...]
 
+    @property
+    def healthy(self) -> bool:
+        """Up, every lab process alive on every switch, every configured BGP session Established."""
+        return self.up and all(len(s.processes) == len(switch.PROCESSES) and s.established == len(s.sessions)
+                               for s in self.switches)
+
 
 def sessions(topo: Topology, name: str) -> dict[str, str]:
     """BGP state per configured peer of a switch (default VRF, IPv4 unicast)."""

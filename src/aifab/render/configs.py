@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from aifab import forked
 from aifab.design.model import Design, Device
 from aifab.platforms import Platform, platform, resolve
 from aifab.render.env import template
 from aifab.render.view import DeviceView, device_view
 
 Producer = Callable[[DeviceView], str]
+FORK_THRESHOLD = 64  # below this many devices a render process costs more than it saves
 
 
 def producer(record: Platform, output: str) -> Producer:
@@ -45,17 +47,36 @@ def undrain_snippet(design: Design, dev: Device) -> str:
     return _snippet(design, dev, "undrain.j2")
 
 
-def write_configs(design: Design, out: Path) -> list[Path]:
+def _write_devices(design: Design, configs: Path, devices: list[Device]) -> list[str]:
+    """Render and write ``devices``; the names of their files."""
+    written = []
+    for dev in devices:
+        for name, text in render_device(design, dev).items():
+            _write_changed(configs / name, text.encode())
+            written.append(name)
+    return written
+
+
+def _write_changed(path: Path, data: bytes) -> None:
+    """Write ``data`` unless ``path`` holds it already: a rebuild leaves unchanged files alone (their
+    times too), and reading a file back costs less than truncating and rewriting it."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        pass
+    path.write_bytes(data)
+
+
+def write_configs(design: Design, out: Path, jobs: int = 1) -> list[Path]:
     """Render every device into ``out/configs/`` (removing files a previous build left there that
-    this Design does not produce) and return the paths written."""
+    this Design does not produce) and return the paths written. With ``jobs`` > 1 and at least
+    ``FORK_THRESHOLD`` devices, ``jobs - 1`` forked processes render and write a share each."""
     configs = out / "configs"
     configs.mkdir(parents=True, exist_ok=True)
-    written = []
-    for dev in design.devices():
-        for name, text in render_device(design, dev).items():
-            path = configs / name
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
+    devices = design.devices()
+    parts = forked.fan_out(_write_devices, (design, configs), devices, jobs if len(devices) >= FORK_THRESHOLD else 1)
+    written = [configs / name for part in parts for name in part]
     keep = {p.name for p in written}
     for stale in configs.iterdir():
         if stale.is_file() and stale.name not in keep:

@@ -13,7 +13,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from aifab.check import forked
+from aifab import forked
 from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
 from aifab.check.parse.text import ParseError
 from aifab.design.model import Design

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 AVAILABLE = hasattr(os, "fork")
 
@@ -87,3 +90,15 @@ def children(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> Iterato
     finally:
         for child in started:
             child.stop()
+
+
+def fan_out(func: Callable[..., R], args: tuple[Any, ...], items: Sequence[T], jobs: int) -> list[R]:
+    """``func(*args, part)`` over ``jobs`` contiguous parts of ``items``: the first part in this process,
+    each other in a forked child, all at once; the results in the order of the parts."""
+    if jobs < 2 or not AVAILABLE or len(items) < 2:
+        return [func(*args, items)]
+    size = -(-len(items) // jobs)
+    parts = [items[i:i + size] for i in range(0, len(items), size)]
+    with children([(func, (*args, part)) for part in parts[1:]]) as others:
+        first = func(*args, parts[0])
+        return [first, *(child.result() for child in others)]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aifab.artifacts import CEOS_IMAGE, write_clab, write_inventory
+from aifab.artifacts.clab import CEOS_IMAGE, write_clab
+from aifab.artifacts.inventory import hand_kept_for, write_inventory
 from aifab.check.engine import require_clean
 from aifab.design import Design, build_design
 from aifab.errors import DesignError
@@ -27,12 +28,15 @@ def clab_design(intent_path: str | Path) -> Design:
         raise loaded.error(exc.problems) from None
 
 
-def export_clab(intent_path: str | Path, out: Path, image: str = CEOS_IMAGE) -> tuple[Design, list[Path]]:
+def export_clab(intent_path: str | Path, out: Path, image: str = CEOS_IMAGE,
+                hand_kept: Path | None = None) -> tuple[Design, list[Path]]:
     """Write ``out/configs/<device>.cfg`` (cEOS startup configs), ``out/clab/<cluster>.clab.yml`` and
-    ``out/inventory/`` (NAPALM eos, credentials from the environment), then check the configs
-    (CheckFailed on an error finding); returns the EOS design and the paths."""
+    ``out/inventory/`` (NAPALM eos, connection options from the ``hand_kept`` folder as ``aifab build``
+    finds it, credentials from the environment), then check the configs (CheckFailed on an error
+    finding); returns the EOS design and the paths."""
     design = clab_design(intent_path)
     writable_dir(out, "the containerlab export")
+    kept = hand_kept_for(intent_path, hand_kept)
     configs = out / "configs"
     written = []
     try:
@@ -42,7 +46,7 @@ def export_clab(intent_path: str | Path, out: Path, image: str = CEOS_IMAGE) -> 
                 (configs / name).write_text(text, encoding="utf-8")
                 written.append(configs / name)
         topology = write_clab(design, out, image)
-        files = [*written, topology, *write_inventory(design, out)]
+        files = [*written, topology, *write_inventory(design, out, kept)]
     except OSError as exc:
         raise PathError(f"{out}: cannot write the containerlab export ({exc.strerror or exc})") from None
     assert topology is not None  # every switch is EOS here

@@ -7,7 +7,7 @@ import time
 from napalm.base import NetworkDriver
 from nornir.core.task import Result, Task
 
-from aifab.deploy.expect import Expectation
+from aifab.deploy.tasks.expect import Expectation
 
 
 def _problems(dev: NetworkDriver, expect: Expectation) -> list[str]:

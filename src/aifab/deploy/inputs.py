@@ -1,0 +1,30 @@
+"""What a deploy pushes and with which inventory: the rendered files read back from a build, the
+drain snippets, and the inventory (given, the running lab's, or the build's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aifab.deploy.runner import Rendered
+from aifab.design.model import Design
+from aifab.platforms import platform
+from aifab.render import drain_snippet, undrain_snippet
+
+
+def pick_inventory(out: Path, given: Path | None, lab: Path | None = None) -> Path:
+    """The given inventory, else ``lab`` (the running lab's inventory of this cluster, if any), else the build's."""
+    if given is not None:
+        return given
+    if lab is not None and (lab / "hosts.yaml").is_file():
+        return lab
+    return out / "inventory"
+
+
+def rendered_from(design: Design, out: Path) -> Rendered:
+    """What ships is what was checked: the pushed file of each device, read back from ``out/configs``."""
+    devices = [d for d in design.devices() if platform(d.platform).deploys]
+    return Rendered(
+        configs={d.name: (out / "configs" / f"{d.name}.{platform(d.platform).pushed}").read_text() for d in devices},
+        drain={d.name: drain_snippet(design, d) for d in devices},
+        undrain={d.name: undrain_snippet(design, d) for d in devices},
+    )

@@ -1,0 +1,60 @@
+"""The build's processes: configs rendered in forked children and the tables written beside them
+give the same bytes as one process."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+from pathlib import Path
+
+import pytest
+
+from aifab.forked import AVAILABLE
+from aifab.pipeline import OutputError, build
+from aifab.render.configs import FORK_THRESHOLD
+from tests.test_render_helpers import ROOT
+
+CLUSTER = ROOT / "intent" / "cluster.yaml"
+pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs os.fork (Linux, macOS)")
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_forked_build_writes_the_same_bytes_as_one_process(tmp_path: Path) -> None:
+    one = build(CLUSTER, tmp_path / "one", jobs=1)
+    assert len(one.design.devices()) >= FORK_THRESHOLD, "the intent must be large enough to fork"
+    files = _files(tmp_path / "one")
+    assert sorted(p.relative_to(tmp_path / "one").as_posix() for p in one.files) == files
+    for jobs in (2, 3):
+        many = build(CLUSTER, tmp_path / f"j{jobs}", jobs=jobs)
+        assert sorted(p.relative_to(tmp_path / f"j{jobs}").as_posix() for p in many.files) == files
+        assert _files(tmp_path / f"j{jobs}") == files and many.findings == one.findings
+        _same, mismatch, errors = filecmp.cmpfiles(tmp_path / "one", tmp_path / f"j{jobs}", files, shallow=False)
+        assert not mismatch and not errors
+
+
+@pytest.mark.parametrize("blocked", ["configs/LAST", "cabling.csv"])  # written by a render child, the tables child
+def test_a_write_error_in_a_child_is_one_output_error(tmp_path: Path, blocked: str) -> None:
+    one = build(CLUSTER, tmp_path / "one", check=False, jobs=1)
+    last = one.design.devices()[-1]
+    path = tmp_path / "out" / blocked.replace("LAST", next(p.name for p in one.files if p.name.startswith(last.name + ".")))
+    path.mkdir(parents=True)  # a directory where a file goes
+    with pytest.raises(OutputError, match=rf"^{tmp_path / 'out'}: cannot write output \(Is a directory\)"):
+        build(CLUSTER, tmp_path / "out", jobs=2)
+
+
+def test_rebuild_rewrites_only_files_that_differ(tmp_path: Path) -> None:
+    from aifab.render import write_configs
+
+    design = build(CLUSTER, tmp_path, check=False, jobs=1).design
+    paths = sorted((tmp_path / "configs").iterdir())
+    kept, longer, same_size = paths[0], paths[1], paths[2]
+    os.utime(kept, ns=(1_000_000_000, 1_000_000_000))
+    good = {p: p.read_bytes() for p in (longer, same_size)}
+    longer.write_bytes(good[longer].replace(b"\n", b"\r\n", 1))
+    same_size.write_bytes(good[same_size].replace(b"\n", b"#", 1))
+    write_configs(design, tmp_path, jobs=2)
+    assert kept.stat().st_mtime_ns == 1_000_000_000  # unchanged: not rewritten
+    assert longer.read_bytes() == good[longer] and same_size.read_bytes() == good[same_size]
