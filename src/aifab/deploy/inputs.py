@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aifab.deploy.runner import Rendered
+from aifab.deploy.secrets import inject_payload
 from aifab.design.model import Design
 from aifab.platforms import platform
 from aifab.render import drain_snippet, undrain_snippet
@@ -21,10 +22,15 @@ def pick_inventory(out: Path, given: Path | None, lab: Path | None = None) -> Pa
 
 
 def rendered_from(design: Design, out: Path) -> Rendered:
-    """What ships is what was checked: the pushed file of each device, read back from ``out/configs``."""
+    """What ships is what was checked: the pushed file of each device, read back from ``out/configs``,
+    with its secret placeholders filled in (``aifab.deploy.secrets``; a missing secret is an error
+    naming the device and the secret, before anything is touched)."""
     devices = [d for d in design.devices() if platform(d.platform).deploys]
+    files = {d.name: {"pushed": (out / "configs" / f"{d.name}.{platform(d.platform).pushed}").read_text()} for d in devices}
+    payload, secrets = inject_payload(files)
     return Rendered(
-        configs={d.name: (out / "configs" / f"{d.name}.{platform(d.platform).pushed}").read_text() for d in devices},
+        configs={name: f["pushed"] for name, f in payload.items()},
         drain={d.name: drain_snippet(design, d) for d in devices},
         undrain={d.name: undrain_snippet(design, d) for d in devices},
+        secrets=secrets,
     )
