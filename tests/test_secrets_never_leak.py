@@ -16,10 +16,11 @@ import pytest
 
 from aifab.deploy.guard import AuditLog
 from aifab.deploy.inputs import rendered_from
-from aifab.deploy.secrets import SecretsError, SecretValues, env_name, inject, load_secrets
+from aifab.deploy.secrets import SecretsError, SecretValues, env_name, inject, inject_payload, load_secrets
 from aifab.design import build_design
 from aifab.intent import load_intent
 from aifab.placeholders import PATTERN
+from aifab.render import render_device
 
 LAB = Path(__file__).parents[1] / "intent" / "lab.yaml"
 MANAGEMENT = """  network: 172.31.255.0/24
@@ -141,3 +142,20 @@ def test_mask_turns_echoed_values_back_into_placeholders(tmp_path: Path) -> None
     log = AuditLog(tmp_path / "audit.jsonl", "run", secrets.mask)
     log.write("load-failed", "be-spine1", reason=line)
     assert "Tac-Known" not in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_sonic_config_db_stays_json_with_its_secrets_filled_in(tmp_path: Path) -> None:
+    """Several files per device (H2's whole-config payload): every placeholder of every file is filled,
+    and the filled config_db.json is still the JSON the switch is given."""
+    intent, env = setup(tmp_path)
+    intent.write_text(intent.read_text().replace("platform: eos", "platform: sonic"))
+    design = build_design(load_intent(intent).intent)
+    dev = next(d for d in design.devices() if d.name == "be-spine1")
+    files = {k.removeprefix("be-spine1."): v for k, v in render_device(design, dev).items()}
+    payload, secrets = inject_payload({"be-spine1": files}, env)
+    db = json.loads(payload["be-spine1"]["config_db.json"])
+    assert db["TACPLUS"]["global"]["passkey"] == FILE_SECRETS["aaa"]["tacacs_key"]
+    assert ENV_SECRETS["snmp.community"] in db["SNMP_COMMUNITY"]
+    assert set(secrets.values) == {"aaa.tacacs_key", "aaa.radius_key", "snmp.community", "snmp.users.nms.auth",
+                                   "snmp.users.nms.priv"}  # SONiC's accounts are Linux accounts: no user secret
+    assert payload["be-spine1"]["frr.conf"] == files["frr.conf"]
