@@ -28,6 +28,7 @@ class SecretsError(AifabError):
     """The secrets file is missing, malformed, too open, or inside a repository; or a config needs a
     secret nobody gave, or a value that cannot be placed (exit 2, before anything is touched)."""
 
+
 MIN_LENGTH = 8  # shorter values are not secrets worth the name, and masking them would mangle diffs
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\"'\\]")  # placed in EOS lines, JSON strings and shell quotes
 _FORMS = {  # what a secret of this kind must look like (a clear-text password is refused)
@@ -135,12 +136,13 @@ def load_secrets(needed: Mapping[str, Iterable[str]], environ: Mapping[str, str]
     gave, or a value that cannot be placed, is one SecretsError naming a device and the secret."""
     env = os.environ if environ is None else environ
     path, data = _secrets_file(env) if needed else (None, {})
-    given = _flatten(data.get("secrets") or {}) if isinstance(data.get("secrets") or {}, dict) else None
-    if given is None:
+    raw = data.get("secrets") or {}
+    if not isinstance(raw, dict):
         raise SecretsError(f"{path}: secrets: expected a mapping of names to values")
+    given = _flatten(raw)
     values: dict[str, str] = {}
-    for name, devices in needed.items():
-        devices = sorted(devices)
+    for name, users in needed.items():
+        devices = sorted(users)
         where = devices[0] + (f" (and {len(devices) - 1} more devices)" if len(devices) > 1 else "")
         value = env.get(env_name(name), given.get(name))
         if value is None:
