@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aifab.design.model import Design
-from aifab.lab import access, state, switch, system
+from aifab.lab import access, configdb, state, switch, system
 from aifab.lab.topology import BRIDGE, LabError, Topology, topology
 from aifab.platforms import platform as platform_record
 from napalm_frr.netns import connect
@@ -157,7 +157,8 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
                 ports[ns].append(name)
     for sw in topo.switches:
         lines = ["link set lo up", "link set eth0 up", f"addr add {sw.management} dev eth0"]
-        system.ip_batch(lines + [f"link set {p} up" for p in ports[sw.netns]], sw.name, sw.netns)
+        lines += [f"link set {p} up" for p in ports[sw.netns]]
+        system.ip_batch(lines + _kernel_config(sw.name, sw.platform, configs), sw.name, sw.netns)
 
     for host in topo.hosts:
         lines = ["link set lo up"]
@@ -173,10 +174,10 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
                        host.name)
 
     pubkey = access.client_key(state_dir)
-    devices = {d.name: d for d in design.devices()}
     booting = []
     for sw in topo.switches:
-        boot = switch.prepare(sw, state_dir, _boot_config(sw.name, devices[sw.name].platform, configs), pubkey)
+        boot = switch.prepare(sw, state_dir, _boot_config(sw.name, sw.platform, configs), pubkey,
+                              platform_record(sw.platform).zebra_modules)
         booting.append((sw, boot, switch.start(sw, boot)))
     for sw, boot, proc in booting:
         switch.check_boot(sw, proc, boot)
@@ -194,6 +195,15 @@ def _boot_config(name: str, platform: str, configs: Path | None) -> str:
         return path.read_text()
     except OSError as exc:
         raise LabError(f"{name}: cannot read rendered config {path}: {exc.strerror or exc}") from None
+
+
+def _kernel_config(name: str, platform: str, configs: Path | None) -> list[str]:
+    """``ip`` lines for the addresses a platform keeps outside frr.conf: SONiC's CONFIG_DB ports and
+    loopbacks (its ``config_db.json``, as ``aifab build`` writes it), set on the kernel as SONiC does."""
+    record = platform_record(platform)
+    if configs is None or record.zebra_interfaces or not record.lab_boots or configdb.FILE not in record.outputs:
+        return []
+    return configdb.ip_lines(configdb.read(name, configs / f"{name}.{configdb.FILE}"))
 
 
 def _wait_ssh(topo: Topology, timeout: float = 20.0) -> None:

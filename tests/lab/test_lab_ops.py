@@ -1,0 +1,94 @@
+"""A lab with its backend on platform ``sonic`` (its frr.conf with SONiC's FPM lines, on FRR with
+dplane_fpm_nl; its CONFIG_DB addresses on the kernel), brought up through the real CLI.
+
+The lab runs under cluster name ``labops``; every assertion reads the routers themselves
+(vtysh through the switch's namespaces, process ids, namespaces), not aifab's report alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from aifab.design.model import Design
+from aifab.lab import Lab, missing_requirements, up
+from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.pipeline import design_for
+
+pytestmark = pytest.mark.lab
+
+ROOT = Path(__file__).resolve().parents[2]
+CLUSTER = "labops"
+PREFIX = f"aifab-{CLUSTER}."
+
+
+@dataclass(frozen=True)
+class Ops:
+    intent: Path
+    configs: Path
+    design: Design
+    lab: Lab
+
+
+def aifab(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, env=env)
+
+
+@pytest.fixture(scope="module")
+def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
+    """intent/lab.yaml with its backend on sonic, built and booted with its rendered configs."""
+    missing = missing_requirements()
+    if missing:
+        pytest.skip("lab needs: " + "; ".join(missing))
+    work = tmp_path_factory.mktemp("labops")
+    intent = work / "lab.yaml"
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab\n", f"cluster: {CLUSTER}\n")
+    head, _, tail = text.partition("frontend:")
+    intent.write_text(head.replace("platform: frr}", "platform: sonic}") + "frontend:" + tail)
+    built = aifab("build", str(intent), "-o", str(work / "build"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    _, design = design_for(intent)
+    assert {d.platform for d in design.backend.devices} == {"sonic"}
+    try:
+        res = aifab("lab", "up", str(intent), "--configs", str(work / "build" / "configs"), "--wait", "60")
+        assert res.returncode == 0, res.stdout + res.stderr
+        yield Ops(intent, work / "build" / "configs", design, up(design))
+    finally:
+        pids = [p for ns in namespaces() if ns.startswith(PREFIX) for p in netns_pids(ns)]
+        aifab("lab", "down", str(intent))
+        assert not [ns for ns in namespaces() if ns.startswith(PREFIX)], "lab namespaces left after down"
+        assert not [p for p in pids if alive(p)], "lab processes left after down"
+
+
+def _running_config(ops: Ops, device: str) -> str:
+    out = ops.lab.vtysh(device, "show running-config")
+    return out[out.index("frr defaults"):]  # from the line after the version banner
+
+
+def _established(ops: Ops, device: str) -> dict[str, bool]:
+    peers = json.loads(ops.lab.vtysh(device, "show bgp vrf default summary json"))["ipv4Unicast"]["peers"]
+    return {addr: p["state"] == "Established" for addr, p in peers.items()}
+
+
+def test_sonic_switches_run_their_rendered_frr_conf_with_fpm_and_converge(ops: Ops) -> None:
+    for dev in ops.design.devices():
+        rendered = (ops.configs / f"{dev.name}.frr.conf").read_text()
+        assert _running_config(ops, dev.name) == rendered, f"{dev.name}: FRR runs something else than was rendered"
+        assert ("fpm address 127.0.0.1\nno fpm use-next-hop-groups\n" in rendered) == (dev.platform == "sonic")
+        assert _established(ops, dev.name) == {n.peer_address: True for n in dev.neighbors}, dev.name
+    # the addresses SONiC keeps in config_db.json are on the kernel, loopback included
+    leaf = next(d for d in ops.design.backend.devices if d.role == "leaf")
+    addrs = subprocess.run(["ip", "-n", PREFIX + leaf.name, "-j", "addr", "show"], capture_output=True, text=True,
+                           check=True, timeout=30).stdout
+    have = {(i["ifname"], f"{a['local']}/{a['prefixlen']}") for i in json.loads(addrs) for a in i["addr_info"]}
+    assert ("Loopback0", f"{leaf.loopback}/32") in have
+    assert {(p.name, p.address) for p in leaf.ports} <= have
