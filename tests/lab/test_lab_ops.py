@@ -1,5 +1,6 @@
-"""A lab with its backend on platform ``sonic`` (its frr.conf with SONiC's FPM lines, on FRR with
-dplane_fpm_nl; its CONFIG_DB addresses on the kernel), brought up through the real CLI.
+"""Operating a running lab through the real CLI: ``up`` on a running or degraded lab, and a backend
+on platform ``sonic`` (its frr.conf with SONiC's FPM lines, on FRR with dplane_fpm_nl; its CONFIG_DB
+addresses on the kernel).
 
 The lab runs under cluster name ``labops``; every assertion reads the routers themselves
 (vtysh through the switch's namespaces, process ids, namespaces), not aifab's report alone.
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ import pytest
 
 from aifab.design.model import Design
 from aifab.lab import Lab, missing_requirements, up
+from aifab.lab.switch import running
 from aifab.lab.system import alive, namespaces, netns_pids
 from aifab.pipeline import design_for
 
@@ -79,6 +83,10 @@ def _established(ops: Ops, device: str) -> dict[str, bool]:
     return {addr: p["state"] == "Established" for addr, p in peers.items()}
 
 
+def _zebras(ops: Ops) -> dict[str, int]:
+    return {sw.name: running(sw).get("zebra", -1) for sw in ops.lab.topology.switches}
+
+
 def test_sonic_switches_run_their_rendered_frr_conf_with_fpm_and_converge(ops: Ops) -> None:
     for dev in ops.design.devices():
         rendered = (ops.configs / f"{dev.name}.frr.conf").read_text()
@@ -92,3 +100,42 @@ def test_sonic_switches_run_their_rendered_frr_conf_with_fpm_and_converge(ops: O
     have = {(i["ifname"], f"{a['local']}/{a['prefixlen']}") for i in json.loads(addrs) for a in i["addr_info"]}
     assert ("Loopback0", f"{leaf.loopback}/32") in have
     assert {(p.name, p.address) for p in leaf.ports} <= have
+
+
+def test_up_on_a_running_lab_reports_it_and_changes_nothing(ops: Ops) -> None:
+    before = _zebras(ops)
+    res = aifab("lab", "up", str(ops.intent))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert f"lab {CLUSTER} is already up: nothing changed" in res.stdout
+    assert f"aifab lab {CLUSTER}: up" in res.stdout and "be-spine1" in res.stdout and "4/4" in res.stdout
+    assert _zebras(ops) == before  # nothing restarted
+    spine = ops.design.backend.devices[0]
+    assert _running_config(ops, spine.name) == (ops.configs / f"{spine.name}.frr.conf").read_text()  # not wiped
+
+
+def test_degraded_lab_is_reported_and_left_alone_until_force(ops: Ops) -> None:
+    leaf = next(d for d in ops.design.backend.devices if d.role == "leaf")
+    host = ops.design.hosts[-1]
+    os.kill(running(ops.lab.topology.switch(leaf.name))["bgpd"], signal.SIGKILL)
+    subprocess.run(["ip", "netns", "delete", PREFIX + host.name], check=True, timeout=30)
+    deadline = time.monotonic() + 10
+    while "bgpd" in running(ops.lab.topology.switch(leaf.name)):
+        assert time.monotonic() < deadline, "bgpd survived SIGKILL"
+        time.sleep(0.1)
+    before = _zebras(ops)
+    res = aifab("lab", "up", str(ops.intent), "--configs", str(ops.configs))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert f"lab {CLUSTER} is degraded, nothing was changed" in res.stdout
+    assert f"{leaf.name}: not running: bgpd" in res.stdout
+    assert f"{PREFIX}{host.name}: namespace missing" in res.stdout
+    assert "--force" in res.stdout
+    assert _zebras(ops) == before and PREFIX + host.name not in namespaces()  # nothing rebuilt
+    assert "bgpd" not in running(ops.lab.topology.switch(leaf.name))
+
+    res = aifab("lab", "up", str(ops.intent), "--force", "--configs", str(ops.configs), "--wait", "60")
+    assert res.returncode == 0, res.stdout + res.stderr
+    after = _zebras(ops)
+    assert all(after[n] != before[n] and after[n] > 0 for n in before), "--force rebuilds every switch"
+    assert PREFIX + host.name in namespaces()
+    assert _established(ops, leaf.name) == {n.peer_address: True for n in leaf.neighbors}
+    assert aifab("lab", "status", str(ops.intent)).returncode == 0

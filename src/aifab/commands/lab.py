@@ -1,4 +1,5 @@
-"""``aifab lab up|down|status INTENT``: the FRR network-namespace lab of a design."""
+"""``aifab lab up|down|status INTENT``, ``aifab lab export --clab INTENT``: the FRR network-namespace
+lab of a design."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aifab import lab
+from aifab.errors import AifabError
 from aifab.lab.status import LabStatus
 from aifab.lab.switch import PROCESSES
 from aifab.lab.system import require
@@ -19,19 +21,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lab", help="run the design as FRR routers in network namespaces (needs root)",
                        description="One network namespace per switch (FRR + sshd) and per host, a veth per "
                        "cable, a management bridge; see docs/lab.md.")
-    p.add_argument("action", choices=("up", "down", "status", "export"))
-    p.add_argument("intent", type=Path, help="intent YAML file")
-    p.add_argument("--state-dir", type=Path, help="lab state directory (default /run/aifab-lab/<cluster>)")
-    p.add_argument("--configs", type=Path, help="up: boot switches with the rendered configs in DIR "
-                   "(<device>.frr.conf, e.g. build/configs); default a minimal config")
-    p.add_argument("--wait", type=float, metavar="SECONDS", help="up: wait until every designed BGP session is Established")
-    p.add_argument("--clab", action="store_true", help="export: a containerlab cEOS lab (topology, startup "
-                   "configs, Nornir inventory); see docs/clab.md")
-    p.add_argument("-o", "--out", type=Path, default=Path("build/clab"), help="export: output directory (default build/clab)")
-    p.add_argument("--ceos-image", default="ceos:latest", help="export: cEOS image (default ceos:latest)")
-    p.add_argument("--hand-kept", type=Path, metavar="DIR", help="export: hand-kept Nornir inventory folder "
-                   "(default: as aifab build finds it)")
-    p.set_defaults(handler=run)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, text: str) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, help=text)
+        a.set_defaults(handler=run)
+        return a
+
+    def intent_and_state(a: argparse.ArgumentParser) -> None:
+        a.add_argument("intent", type=Path, help="intent YAML file")
+        a.add_argument("--state-dir", type=Path, help="lab state directory (default /run/aifab-lab/<cluster>)")
+
+    up = action("up", "build the lab; on a running lab report its state and change nothing")
+    intent_and_state(up)
+    up.add_argument("--configs", type=Path, help="boot switches with the rendered configs in DIR "
+                    "(<device>.frr.conf, e.g. build/configs); default a minimal config")
+    up.add_argument("--wait", type=float, metavar="SECONDS", help="wait until every designed BGP session is Established")
+    up.add_argument("--force", action="store_true", help="tear down a running or degraded lab and rebuild it "
+                    "(what was deployed is lost)")
+    intent_and_state(action("down", "remove everything the lab made"))
+    intent_and_state(action("status", "nodes, daemons, BGP sessions and routes; exit 1 unless healthy"))
+
+    export = action("export", "a containerlab cEOS lab of the same fabric (see docs/clab.md)")
+    export.add_argument("intent", type=Path, help="intent YAML file")
+    export.add_argument("--clab", action="store_true", help="a containerlab cEOS lab (topology, startup "
+                        "configs, Nornir inventory); see docs/clab.md")
+    export.add_argument("-o", "--out", type=Path, default=Path("build/clab"), help="output directory (default build/clab)")
+    export.add_argument("--ceos-image", default="ceos:latest", help="cEOS image (default ceos:latest)")
+    export.add_argument("--hand-kept", type=Path, metavar="DIR", help="hand-kept Nornir inventory folder "
+                        "(default: as aifab build finds it)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,10 +59,24 @@ def run(args: argparse.Namespace) -> int:
     _, design = design_for(args.intent)
     console = Console()
     if args.action == "up":
-        running = lab.up(design, args.state_dir, configs=args.configs)
-        console.print(f"lab {design.cluster} up: {len(running.topology.switches)} switches, "
-                      f"{len(running.topology.hosts)} hosts; state {running.state_dir}; "
-                      f"Nornir inventory {running.inventory}")
+        try:
+            running = lab.up(design, args.state_dir, configs=args.configs, force=args.force)
+        except lab.LabDegraded as exc:
+            console.print(status_table(lab.status(design, args.state_dir)))
+            console.print(f"[red]lab {design.cluster} is degraded, nothing was changed:[/]")
+            for problem in exc.problems:
+                console.print(f"  {problem}")
+            console.print(f"aifab lab up --force {args.intent} tears it down and rebuilds it (what was deployed is lost)")
+            return exc.exit_code
+        if running.existing:
+            current = lab.status(design, args.state_dir)
+            console.print(status_table(current))
+            console.print(f"lab {design.cluster} is already up: nothing changed ({'' if args.configs is None else '--configs ignored; '}"
+                          f"--force rebuilds it); Nornir inventory {running.inventory}")
+        else:
+            console.print(f"lab {design.cluster} up: {len(running.topology.switches)} switches, "
+                          f"{len(running.topology.hosts)} hosts; state {running.state_dir}; "
+                          f"Nornir inventory {running.inventory}")
         if args.wait is not None:
             took = lab.wait_established(running, design, timeout=args.wait)
             console.print(f"every BGP session Established after {took:.1f} s")
@@ -61,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     """``aifab lab export --clab``: no root or Docker needed to write the files."""
     from aifab.artifacts.clab import clab_path
-    from aifab.errors import AifabError
     from aifab.lab.ceos import export_clab
 
     if not args.clab:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ class Lab:
 
     topology: Topology
     state_dir: Path
+    existing: bool = False  # ``up`` found it already up and healthy, and changed nothing
 
     @property
     def inventory(self) -> Path:
@@ -57,25 +58,43 @@ class Lab:
         return name
 
 
+class LabDegraded(LabError):
+    """A lab of the cluster exists but is not whole: ``up`` leaves it alone unless forced."""
+
+    exit_code = 1
+
+    def __init__(self, lab: Lab, found: list[str]) -> None:
+        self.lab, self.problems = lab, found
+        super().__init__(f"lab {lab.topology.cluster} is degraded: {'; '.join(found)}; nothing was changed "
+                         "(aifab lab up --force tears it down and rebuilds it, wiping what was deployed)")
+
+
 def _fingerprint(topo: Topology) -> str:
     return hashlib.sha256(json.dumps(asdict(topo), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def up(design: Design, state_dir: Path | None = None, configs: Path | None = None) -> Lab:
-    """Build the lab of ``design`` and return it; a no-op when that lab is already up and healthy.
+def up(design: Design, state_dir: Path | None = None, configs: Path | None = None, force: bool = False) -> Lab:
+    """Build the lab of ``design`` and return it; when that lab is already up and healthy, change
+    nothing and return it with ``existing`` set.
 
     ``configs``: a directory of rendered configs (``<device>.frr.conf``, from ``aifab build``) the
     switches boot with; without it each switch boots with a minimal config (hostname, datacenter
-    defaults). A partial or stale lab of the same cluster is torn down first. On any failure
-    everything made so far is removed and ``LabError`` names the node.
+    defaults). A lab of the cluster that is there but not whole (a daemon or sshd dead, a
+    namespace missing, a crash half-way, another Design) raises ``LabDegraded`` listing what is
+    wrong and is left as it is: only ``force`` tears it down and rebuilds it (``force`` rebuilds a
+    healthy lab too). On any failure while building, everything made so far is removed and
+    ``LabError`` names the node.
     """
     system.require()
     topo = topology(design)
     state_dir = state_dir or state.default_state_dir(design.cluster)
     lab = Lab(topo, state_dir)
     with state.locked(state_dir):
-        if not problems(lab):
-            return lab
+        if not force and exists(lab):
+            found = problems(lab)
+            if found:
+                raise LabDegraded(lab, found)
+            return replace(lab, existing=True)
         _teardown(topo, state_dir)
         state.write(state_dir, {"cluster": topo.cluster, "prefix": topo.prefix, "namespaces": topo.namespaces,
                                 "fingerprint": _fingerprint(topo), "ready": False, "started": time.time()})
@@ -99,6 +118,11 @@ def down(design: Design, state_dir: Path | None = None) -> list[str]:
     state_dir = state_dir or state.default_state_dir(design.cluster)
     with state.locked(state_dir):
         return _teardown(topo, state_dir)
+
+
+def exists(lab: Lab) -> bool:
+    """Anything of the lab's cluster is there: its state record or a namespace with its prefix."""
+    return bool(state.read(lab.state_dir)) or any(ns.startswith(lab.topology.prefix) for ns in system.namespaces())
 
 
 def problems(lab: Lab) -> list[str]:
