@@ -1,6 +1,5 @@
-"""Operating a running lab through the real CLI: ``up`` on a running or degraded lab, and a backend
-on platform ``sonic`` (its frr.conf with SONiC's FPM lines, on FRR with dplane_fpm_nl; its CONFIG_DB
-addresses on the kernel).
+"""Operating a running lab through the real CLI: ``up`` on a running or degraded lab, ``exec``, and a
+backend on platform ``sonic`` (its frr.conf with SONiC's FPM lines, on FRR with dplane_fpm_nl).
 
 The lab runs under cluster name ``labops``; every assertion reads the routers themselves
 (vtysh through the switch's namespaces, process ids, namespaces), not aifab's report alone.
@@ -74,12 +73,14 @@ def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
 
 
 def _running_config(ops: Ops, device: str) -> str:
-    out = ops.lab.vtysh(device, "show running-config")
-    return out[out.index("frr defaults"):]  # from the line after the version banner
+    res = ops.lab.run(device, ["vtysh", "-c", "show running-config"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout[res.stdout.index("frr defaults"):]  # from the line after the version banner
 
 
 def _established(ops: Ops, device: str) -> dict[str, bool]:
-    peers = json.loads(ops.lab.vtysh(device, "show bgp vrf default summary json"))["ipv4Unicast"]["peers"]
+    res = ops.lab.run(device, ["vtysh", "-c", "show bgp vrf default summary json"])
+    peers = json.loads(res.stdout)["ipv4Unicast"]["peers"]
     return {addr: p["state"] == "Established" for addr, p in peers.items()}
 
 
@@ -95,11 +96,36 @@ def test_sonic_switches_run_their_rendered_frr_conf_with_fpm_and_converge(ops: O
         assert _established(ops, dev.name) == {n.peer_address: True for n in dev.neighbors}, dev.name
     # the addresses SONiC keeps in config_db.json are on the kernel, loopback included
     leaf = next(d for d in ops.design.backend.devices if d.role == "leaf")
-    addrs = subprocess.run(["ip", "-n", PREFIX + leaf.name, "-j", "addr", "show"], capture_output=True, text=True,
-                           check=True, timeout=30).stdout
-    have = {(i["ifname"], f"{a['local']}/{a['prefixlen']}") for i in json.loads(addrs) for a in i["addr_info"]}
+    addrs = ops.lab.run(leaf.name, ["ip", "-j", "addr", "show"])
+    have = {(i["ifname"], f"{a['local']}/{a['prefixlen']}") for i in json.loads(addrs.stdout) for a in i["addr_info"]}
     assert ("Loopback0", f"{leaf.loopback}/32") in have
     assert {(p.name, p.address) for p in leaf.ports} <= have
+
+
+def test_exec_runs_vtysh_in_the_switch_namespaces_and_returns_its_exit_code(ops: Ops) -> None:
+    spine = next(d for d in ops.design.backend.devices if d.role == "spine")
+    res = aifab("lab", "exec", "--cluster", CLUSTER, spine.name, "--", "vtysh", "-c", "show bgp summary")
+    assert res.returncode == 0, res.stderr
+    assert all(n.peer_address in res.stdout for n in spine.neighbors)
+    res = aifab("lab", "exec", spine.name, "--cluster", CLUSTER, "--", "sh", "-c", "hostname; exit 7")
+    assert (res.returncode, res.stdout) == (7, f"{spine.name}\n")
+    # ip netns exec alone shares the host's mount namespace: vtysh there does not reach the switch's FRR
+    bare = subprocess.run(["ip", "netns", "exec", PREFIX + spine.name, "vtysh", "-c", "show bgp summary"],
+                          capture_output=True, text=True, timeout=30)
+    assert spine.neighbors[0].peer_address not in bare.stdout
+    host = ops.design.hosts[0]
+    res = aifab("lab", "exec", "--cluster", CLUSTER, host.name, "--", "ip", "-br", "addr")
+    assert res.returncode == 0 and host.nics[0].address in res.stdout
+
+
+def test_exec_unknown_device_or_lab_is_one_line_exit_2(ops: Ops) -> None:
+    res = aifab("lab", "exec", "--cluster", CLUSTER, "be-spine9", "--", "true")
+    assert res.returncode == 2 and res.stdout == ""
+    line = res.stderr.strip()
+    assert "\n" not in line and line.startswith("be-spine9: no such node")
+    assert all(d.name in line for d in ops.design.devices())
+    res = aifab("lab", "exec", "--cluster", "labops-none", "be-spine1", "--", "true")
+    assert (res.returncode, res.stderr) == (2, "no lab of cluster labops-none is up (aifab lab up INTENT)\n")
 
 
 def test_up_on_a_running_lab_reports_it_and_changes_nothing(ops: Ops) -> None:

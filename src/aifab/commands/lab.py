@@ -1,9 +1,10 @@
-"""``aifab lab up|down|status INTENT``, ``aifab lab export --clab INTENT``: the FRR network-namespace
-lab of a design."""
+"""``aifab lab up|down|status INTENT``, ``aifab lab exec DEVICE -- CMD...``, ``aifab lab export --clab
+INTENT``: the FRR network-namespace lab of a design."""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 from pathlib import Path
 
 from rich.console import Console
@@ -42,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     intent_and_state(action("down", "remove everything the lab made"))
     intent_and_state(action("status", "nodes, daemons, BGP sessions and routes; exit 1 unless healthy"))
 
+    ex = action("exec", "run a command in a switch's (or host's) namespaces: aifab lab exec DEVICE -- CMD...")
+    ex.add_argument("device", help="switch or host of a running lab")
+    ex.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD...", help="the command and its arguments")
+    ex.add_argument("--cluster", help="the lab of this cluster (needed when several running labs have DEVICE)")
+    ex.add_argument("--state-dir", type=Path, help="the lab whose state is in DIR")
+
     export = action("export", "a containerlab cEOS lab of the same fabric (see docs/clab.md)")
     export.add_argument("intent", type=Path, help="intent YAML file")
     export.add_argument("--clab", action="store_true", help="a containerlab cEOS lab (topology, startup "
@@ -56,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "export":
         return export(args)
     require()
+    if args.action == "exec":
+        return exec_in(args)
     _, design = design_for(args.intent)
     console = Console()
     if args.action == "up":
@@ -88,6 +97,25 @@ def run(args: argparse.Namespace) -> int:
     current = lab.status(design, args.state_dir)
     console.print(status_table(current))
     return 0 if current.healthy else 1
+
+
+def exec_in(args: argparse.Namespace) -> int:
+    """``aifab lab exec DEVICE -- CMD...``: the command's own exit code (128+N when killed by signal N)."""
+    from aifab.lab.shell import enter, find
+
+    argv = list(args.argv)
+    while len(argv) > 1 and argv[0] in ("--cluster", "--state-dir"):  # options written after DEVICE
+        setattr(args, argv[0][2:].replace("-", "_"), argv[1] if argv[0] == "--cluster" else Path(argv[1]))
+        argv = argv[2:]
+    argv = argv[1:] if argv[:1] == ["--"] else argv
+    if not argv:
+        raise AifabError("aifab lab exec: give the command after --, e.g. aifab lab exec be-spine1 -- vtysh -c 'show bgp summary'")
+    prefix = enter(find(args.device, args.cluster, args.state_dir))
+    try:
+        code = subprocess.run([*prefix, *argv], check=False).returncode
+    except OSError as exc:
+        raise AifabError(f"aifab lab exec: {prefix[0]}: {exc.strerror or exc}") from None
+    return code if code >= 0 else 128 - code
 
 
 def export(args: argparse.Namespace) -> int:

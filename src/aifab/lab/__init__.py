@@ -1,7 +1,8 @@
 """The network-namespace lab: every switch of a Design as FRR + sshd in its own namespaces.
 
 Plain functions: ``up(design)`` (``LabDegraded`` when a lab is there but not whole; ``force``
-rebuilds), ``down(design)``, ``status(design)``, ``wait_established``;
+rebuilds), ``down(design)``, ``status(design)``, ``wait_established``; ``Lab.run(node, argv)``
+runs a command in a node's namespaces (``aifab lab exec``);
 ``missing_requirements()`` says what this machine lacks (root, Debian's frr and openssh-server);
 ``time_to_established`` is the convergence benchmark.
 """

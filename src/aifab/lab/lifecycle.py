@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from aifab.design.model import Design
-from aifab.lab import access, configdb, state, switch, system
+from aifab.lab import access, configdb, shell, state, switch, system
 from aifab.lab.topology import BRIDGE, LabError, Topology, topology
 from aifab.platforms import platform as platform_record
 from napalm_frr.netns import connect
@@ -49,6 +51,12 @@ class Lab:
     def vtysh(self, device: str, command: str) -> str:
         """Run a vtysh command on a switch from the host (not over SSH)."""
         return switch.vtysh(self.topology.switch(device), command)
+
+    def run(self, node: str, argv: Sequence[str], timeout: float = 30.0) -> subprocess.CompletedProcess:
+        """Run ``argv`` inside ``node``'s namespaces (a switch's network, mount and UTS; a host's network),
+        as ``aifab lab exec`` does; output captured as text, the exit code not checked."""
+        prefix = shell.enter(shell.Node(node, self.netns(node), node in {s.name for s in self.topology.switches}))
+        return subprocess.run([*prefix, *argv], capture_output=True, text=True, timeout=timeout, check=False)
 
     def netns(self, node: str) -> str:
         """The network namespace of a switch, host or ``mgmt``."""
