@@ -69,6 +69,7 @@ class Platform:
     napalm_extras: Mapping[str, Any] = field(default_factory=_frozen)  # Nornir connection_options.napalm.extras
     deploys: bool = False  # ``aifab deploy`` pushes it
     lab_boots: bool = False  # the FRR network-namespace lab can boot its pushed file
+    zebra_modules: tuple[str, ...] = ()  # zebra modules (``-M``) FRR needs to accept the pushed frr.conf
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
 
     def __post_init__(self) -> None:
