@@ -56,6 +56,11 @@ class ChangeSet:
     links: tuple[str, ...] = field(default=())  # re-cabled links, "dev:port -> old peer (now new peer)"
 
     @property
+    def cables_moved(self) -> int:
+        """How many cables ``links`` names (each seen from one or both of its ends)."""
+        return len({frozenset((ln.split(" -> ")[0], ln.split(" -> ")[1].split(" (")[0])) for ln in self.links})
+
+    @property
     def recabling(self) -> bool:
         """True when the topology changes (links move or go away): never an in-place rollout."""
         return any(f.kind in _TOPOLOGY for f in self.facts)
@@ -311,12 +316,11 @@ def _topology(old: Design, new: Design, added: tuple[str, ...], removed: tuple[s
         ot = {t.role: t.count for t in of.tiers}
         nt = {t.role: t.count for t in nf.tiers}
         gone = [d for d in of.devices if d.name in removed]
-        for role in ("leaf", "spine", "core"):
-            a, b = ot.get(role, 0), nt.get(role, 0)
-            if a != b and (role != "leaf" or moved or gone):
-                tail = f": {_num(moved)} links re-cabled" if moved else ""
-                out.append(Fact("link-moved" if moved or gone else "device-added",
-                                f"{nf.name} {_PLURAL[role]} {a} -> {b}{tail}", ()))
+        counts = [f"{_PLURAL[r]} {ot.get(r, 0)} -> {nt.get(r, 0)}" for r in ("leaf", "spine", "core") if ot.get(r, 0) != nt.get(r, 0)]
+        if counts and (moved or gone):
+            out.append(Fact("link-moved", f"{nf.name} {', '.join(counts)}: {_num(moved)} links re-cabled", ()))
+        elif any(not c.startswith("leaves") for c in counts):  # new leaves alone: the SU fact says them
+            out.append(Fact("device-added", f"{nf.name} {', '.join(counts)}", ()))
     osu = {h.su for h in old.hosts if h.su is not None}
     nsu = {h.su for h in new.hosts if h.su is not None}
     if len(nsu) > len(osu):

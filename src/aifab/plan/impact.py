@@ -34,7 +34,7 @@ class Row:
 
 
 TABLE: tuple[Row, ...] = (
-    Row("description", "descriptions, aliases, comments", "hitless", "impact-qos"),
+    Row("description", "descriptions, aliases, comments", "hitless", "impact-ports"),
     Row("ecn", "ECN/WRED thresholds and marking probability", "hitless", "impact-qos"),
     Row("pfc-watchdog", "PFC watchdog detection, restoration, polling, action", "hitless", "impact-qos"),
     Row("qos-scheduling", "DSCP and traffic-class maps, DWRR weights, strict queues", "hitless", "impact-qos",
@@ -123,6 +123,8 @@ def line_kinds(signed: list[tuple[str, str]]) -> set[str]:
         if not line:
             continue
         kind = next((k for k, p in _LINE_KINDS if p.search(line)), None)
+        if sign == "-" and line.startswith("interface "):
+            kind = "unknown"  # a whole interface deconfigured: its link goes away
         if kind not in ("description", "bfd") and (m := _NEIGHBOR.match(line)):
             neighbors.setdefault(m.group(1), set()).add(sign)
             continue
@@ -134,3 +136,16 @@ def line_kinds(signed: list[tuple[str, str]]) -> set[str]:
     for signs in neighbors.values():
         kinds.add("peer-asn" if len(signs) == 2 else "neighbor-added" if signs == {"+"} else "neighbor-removed")
     return kinds
+
+
+PLATFORMS = ("eos", "frr", "sonic")
+START, END = "<!-- impact-table:start -->", "<!-- impact-table:end -->"
+
+
+def table_markdown() -> str:
+    """The impact table as docs/impact.md shows it (kept equal by a test)."""
+    out = ["| change kind | what | " + " | ".join(PLATFORMS) + " | source |", "|---|---|" + "---|" * len(PLATFORMS) + "---|"]
+    for r in TABLE:
+        cells = " | ".join(r.on(p) for p in PLATFORMS)
+        out.append(f"| `{r.kind}` | {r.what} | {cells} | [{r.source}](sources.md#{r.source}) |")
+    return "\n".join(out) + "\n"
