@@ -190,7 +190,8 @@ def _units(design: Design, graph: FabricGraph, changes: list[Change]) -> list[_U
     for su, group in by_su.items():
         units.append(_Unit(group, {c.device for c in group if c.drain}, {s for c in group for s in c.cordon},
                            _duration(design, group), 1, f"su{su}"))
-    return sorted(units, key=lambda u: (-u.tier, natural_key(u.name)))
+    # cordons first (a wave whose leaves are all cordoned can take more spines), then top tier first
+    return sorted(units, key=lambda u: (not u.cordon, -u.tier, natural_key(u.name)))
 
 
 def _fits(graph: FabricGraph, draft: _Draft, unit: _Unit, min_pct: float) -> bool:
@@ -292,8 +293,11 @@ def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool =
             wave_changes += [c for u in draft.units for c in u.changes]
             cordon |= draft.cordon
             paths = "" if sim.min_paths is None else f", >= {sim.min_paths} paths between serving leaves"
-            capacity.append(f"{graph.fabric}: {len(draft.out)} out, every switch in service keeps >= "
-                            f"{sim.min_capacity_pct:.1f} % of its uplink bandwidth{paths}")
+            if len(draft.out) == len(graph.devices):
+                capacity.append(f"{graph.fabric}: all {len(draft.out)} switches out, every server behind them cordoned")
+            else:
+                capacity.append(f"{graph.fabric}: {len(draft.out)} out, every switch in service keeps >= "
+                                f"{sim.min_capacity_pct:.1f} % of its uplink bandwidth{paths}")
         gpus = sum(sum(1 for n in hosts[s].nics if n.fabric == "backend") for s in cordon if s in hosts)
         if cordon:
             capacity.append(f"{len(cordon):,} servers ({gpus:,} GPUs) cordoned")
