@@ -209,3 +209,10 @@ def test_every_wave_passes_its_own_simulation(cluster: Design) -> None:
         assert graph.simulate(out, set(w.cordon), 75).problems == ()
         assert not cordoned & set(w.cordon)
         cordoned |= set(w.cordon)
+
+
+def test_waves_list_devices_in_natural_order(cluster: Design) -> None:
+    by = {d.name: d for d in cluster.devices()}
+    names = ["be-spine10", "be-spine2", "be-spine1"]
+    waves = plan_waves(cluster, [classify(by[n], "+   timers bgp 5 15\n") for n in names])
+    assert waves[0].devices == ("be-spine1", "be-spine2", "be-spine10")

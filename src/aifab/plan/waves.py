@@ -268,6 +268,7 @@ def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool =
     min_pct = float(design.upgrade.min_capacity_pct)
     hosts = {h.name: h for h in design.hosts}
     waves: list[Wave] = []
+    changes = sorted(changes, key=lambda c: natural_key(c.device))
     initial = tuple(c for c in changes if c.kind == "initial")
     if initial:
         waves.append(Wave(0, initial, ("no drain: these devices carry no traffic yet",)))
