@@ -43,8 +43,8 @@ def test_backend_mtu_touches_every_backend_switch_and_no_frontend_one(repo: Path
     kinds = {d.device: d.change.kind for d in r.deltas if d.change}
     assert {k for n, k in kinds.items() if "leaf" in n} == {"cordon"}
     assert {k for n, k in kinds.items() if "spine" in n} == {"drain"}
-    # spines one at a time, then one rail leaf per SU at a time
-    assert [len(w.changes) for w in r.waves] == [1, 1, 2, 2]
+    # every server cordoned once, all rail leaves in one wave; no leaf left in service, so both spines join it (plan.waves)
+    assert [len(w.changes) for w in r.waves] == [6]
     md = to_review_markdown(r)
     assert "| `be-leaf-su1-r1` | changed | cordon |" in md and "srv-su1-01, srv-su1-02" in md
     assert "fe-leaf1a" not in md.split("### Checks")[0]
