@@ -14,7 +14,7 @@ import sys
 from aifab import __version__
 from aifab.errors import AifabError
 
-COMMANDS = ("build", "check", "review", "deploy", "lab")
+COMMANDS = ("build", "check", "review", "deploy", "drain", "undrain", "lab")
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -95,6 +95,21 @@ def _group(dev: Device) -> tuple[object, ...]:
     return (dev.fabric, "spine", dev.pod)
 
 
+def redundancy_group(dev: Device) -> tuple[object, ...]:
+    """The redundancy group of ``dev``: (fabric, kind, which), e.g. the spines of a pod, a frontend
+    leaf pair, the rail leaves of an SU."""
+    return _group(dev)
+
+
+def group_limit(design: Design, dev: Device, kind: Kind, members: int) -> int:
+    """How many of the ``members`` of ``dev``'s redundancy group may be out at once for a change
+    of ``kind`` (a cordoned rail leaf's servers are out anyway; a drain keeps one member up)."""
+    limits = {"leaf-su": design.upgrade.rail_leaves_per_su, "leaf": 1,
+              "spine": design.upgrade.spines_per_wave, "core": design.upgrade.spines_per_wave}
+    most = limits[str(_group(dev)[1])]
+    return most if kind == "cordon" else min(most, members - 1)
+
+
 def plan_waves(design: Design, changes: list[Change]) -> list[Wave]:
     """Group changes into waves that keep every safety rule, top tier first.
 
@@ -105,8 +120,6 @@ def plan_waves(design: Design, changes: list[Change]) -> list[Wave]:
     members: dict[tuple[object, ...], int] = defaultdict(int)
     for dev in by_name.values():
         members[_group(dev)] += 1
-    limits = {"leaf-su": design.upgrade.rail_leaves_per_su, "leaf": 1,
-              "spine": design.upgrade.spines_per_wave, "core": design.upgrade.spines_per_wave}
 
     waves: list[Wave] = []
     initial = tuple(c for c in changes if c.kind == "initial")
@@ -118,9 +131,8 @@ def plan_waves(design: Design, changes: list[Change]) -> list[Wave]:
     disruptive = [c for c in changes if c.kind in ("drain", "cordon")]
 
     def limit(c: Change) -> int:
-        group = _group(by_name[c.device])
-        most = limits[str(group[1])]
-        return most if c.kind == "cordon" else min(most, members[group] - 1)
+        dev = by_name[c.device]
+        return group_limit(design, dev, c.kind, members[_group(dev)])
 
     for c in disruptive:
         if limit(c) < 1:
