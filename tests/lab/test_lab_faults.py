@@ -183,7 +183,7 @@ def test_sigint_after_commit_ends_in_a_safe_state(world: LabRun, before: dict[st
     assert all(states[n] == "old" for n in ("fe-spine2", "fe-leaf1a", "fe-leaf1b")), states
 
 
-def test_sigint_during_verify_of_a_later_wave(world: LabRun, before: dict[str, str]) -> None:
+def test_sigterm_during_verify_of_a_later_wave_then_resume(world: LabRun, before: dict[str, str]) -> None:
     bg = world.start_deploy("--commit")
     bg.wait_for("waiting for the designed sessions and routes of fe-spine2")
     bg.signal(signal.SIGTERM)
@@ -193,6 +193,12 @@ def test_sigint_during_verify_of_a_later_wave(world: LabRun, before: dict[str, s
     assert states["fe-spine1"] == "new", "wave 1 was done before the interrupt"
     assert states["fe-leaf1a"] == states["fe-leaf1b"] == "old"
     assert "still drained by this deploy: none" in out
+    res = world.cli(*world.deploy_args("--resume"))  # continues the halted plan from its journal
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "fe-spine1" not in {r["device"] for r in events(world, "commit")}, "wave 1 is not redone"
+    assert {r["wave"] for r in events(world, "commit")} <= {2, 3, 4}
+    for name in ("fe-spine1", "fe-spine2", "fe-leaf1a", "fe-leaf1b"):
+        assert config_state(before[name], world.running(name), {NEW}) == "new", name
 
 
 def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, before: dict[str, str]) -> None:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         design = build(args.intent, args.out).design
         inventory, how = target(args, design.cluster)
-    console.print(f"inventory: {inventory} ({how})", highlight=False)
+    console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
                     out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume)

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     deployable = {d.name: d for d in design.devices() if platform(d.platform).deploys}
     names = select(sorted(deployable), args.devices, None)
     inventory, how = target(args, design.cluster)
-    console.print(f"inventory: {inventory} ({how})", highlight=False)
+    console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     markers = {n: drain.marker(drain_snippet(design, deployable[n])) for n in names}
     snippet = {n: (drain_snippet if args.drain else undrain_snippet)(design, deployable[n]) for n in names}
     with deploy_lock(inventory):

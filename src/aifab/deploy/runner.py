@@ -168,7 +168,7 @@ class Deployer:
 
     def say(self, message: str) -> None:
         """One progress line with the elapsed time."""
-        self.console.print(f"[{time.monotonic() - self.started:6.1f}s] {message}", highlight=False)
+        self.console.print(f"[{time.monotonic() - self.started:6.1f}s] {message}", highlight=False, soft_wrap=True)
 
     @staticmethod
     def clock(seconds: float) -> str:
@@ -309,7 +309,9 @@ class Deployer:
         failures = self._verify(wave, names)
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
-        self._run(names, confirm, "confirm")
+        failures = self._run(names, confirm, "confirm")  # the revert timer stopped: the change is kept
+        if failures:
+            return self._fail(wave, failures, report, names)
         for n in names:
             self.audit.write("verified", n, wave=wave.index)
         self._state(report, names, "committed")
