@@ -169,3 +169,14 @@ def test_limit_only_touches_matching_devices(tmp_path: Path) -> None:
     assert sorted(line.split(":")[0] for line in res.stderr.splitlines()) == ["fe-spine1", "fe-spine2"]
     start = next(json.loads(x) for x in (tmp_path / "build" / "audit.jsonl").read_text().splitlines())
     assert start["devices"] == ["fe-spine1", "fe-spine2"]
+
+
+def test_resume_keeps_the_halted_plan_and_refuses_a_new_change(tmp_path: Path) -> None:
+    from aifab.deploy.runner import _resumed_waves
+
+    j = Journal(journal_path(tmp_path), "run1", "lab", "/inv", "", [["fe-spine1"], ["fe-spine2"], ["fe-leaf1a", "fe-leaf1b"]])
+    left = [Change("fe-leaf1b", "drain", ""), Change("fe-spine2", "drain", "")]  # fe-spine1 done: no diff now
+    waves = _resumed_waves(j, left)
+    assert [(w.index, w.devices) for w in waves] == [(2, ("fe-spine2",)), (3, ("fe-leaf1b",))]
+    with pytest.raises(JournalError, match="be-spine1 differ from the build but are not in the halted plan"):
+        _resumed_waves(j, [*left, Change("be-spine1", "drain", "")])

@@ -232,3 +232,20 @@ def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
     assert res.returncode == 0, res.stdout + res.stderr
     assert GSHUT not in world.running("be-spine1")
     assert Path(world.lab.inventory, "hosts.yaml").is_file()
+
+
+def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, before: dict[str, str]) -> None:
+    # SIGKILL: no handler runs; the device's own revert timer must bring back the config from
+    # before the drain (not the drained one, which would keep graceful-shutdown).
+    bg = world.start_deploy("--commit", "--revert-timer", "4")
+    _wait_audit(world, "commit", "fe-spine1")
+    bg.signal(signal.SIGKILL)
+    code, _, _ = bg.finish(timeout=30)
+    assert code == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while world.running("fe-spine1") != before["fe-spine1"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert world.running("fe-spine1") == before["fe-spine1"], "the revert timer restored the pre-drain snapshot"
+    assert GSHUT not in world.saved("fe-spine1") and NEW not in world.saved("fe-spine1")
+    for name, old in before.items():
+        assert world.running(name) == old, name

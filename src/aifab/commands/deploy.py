@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exclude", action="append", metavar="GLOB", default=None,
                    help="leave out devices matching this glob (repeatable)")
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds to wait for sessions and routes (default 60)")
+    p.add_argument("--revert-timer", type=int, default=300, metavar="SECONDS",
+                   help="device-side revert timer of each commit: restores the snapshot unless confirmed (default 300)")
     p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
     p.add_argument("--clab", type=Path, default=None, metavar="DIR",
                    help="deploy to the containerlab cEOS lab exported into DIR (aifab lab export --clab): "
@@ -81,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
-                    out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume)
+                    out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume,
+                    revert_in_s=args.revert_timer)
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
     console.print(summary_table(report))

@@ -445,12 +445,14 @@ def _resumed_waves(journal: Journal, changes: list[Change]) -> list[Wave]:
 def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentials, do_commit: bool,
            audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0, *,
            out: Path | None = None, limit: list[str] | None = None, exclude: list[str] | None = None,
-           resume: bool = False) -> DeployReport:
+           resume: bool = False, revert_in_s: int = 300) -> DeployReport:
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
     device failure: the report says what happened (``report.ok``, ``report.interrupted``).
 
     ``out``: where the journal and the snapshots go (default: the audit log's directory);
-    ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal.
+    ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal;
+    ``revert_in_s``: the device-side revert timer of each commit (restores the snapshot if this
+    process dies before confirming).
     """
     console = console or Console()
     out = out or audit_path.parent
@@ -466,7 +468,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
         audit = AuditLog(audit_path, uuid.uuid4().hex[:12])
         report = DeployReport({n: Outcome(n) for n in names}, {})
-        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s)
+        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s)
         d.interrupts = Interrupts(lambda sig: _abort(d, report, sig), lambda sig: _notice(sig))
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
                     devices=names, resume=halted.run if halted else None)
