@@ -128,7 +128,7 @@ def lab(session: nox.Session) -> None:
         session.run("aifab", "lab", *session.posargs, *([] if len(session.posargs) > 1 else ["intent/lab.yaml"]))
         return
     session.run("aifab", "lab", "up", "intent/lab.yaml")
-    session.run("aifab", "deploy", "intent/lab.yaml", "-o", "build/lab", "--commit")
+    session.run("aifab", "deploy", "intent/lab.yaml", "-o", "build/lab", "--lab", "--commit")
 
 
 @nox.session

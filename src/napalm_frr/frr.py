@@ -3,8 +3,10 @@
 Device side: ``vtysh`` and ``/usr/lib/frr/frr-reload.py`` (Debian's frr-pythontools) run through
 the SSH session, as root or with ``sudo``. The driver keeps its files in a work directory on
 the device (default ``/etc/frr/napalm``): ``candidate.conf`` (the loaded candidate),
-``rollback.conf`` (the running config saved by the last commit), ``pending`` (the pid of a
-commit-confirm timer).
+``rollback.conf`` (the running config saved by the last commit), ``revert.conf`` (what a
+commit-confirm timer restores when ``set_revert_config`` named it), ``pending`` (the pid of that
+timer). A commit or rollback is refused, writing nothing, while a daemon its config configures
+is down (``down_daemons``).
 
 ``optional_args``:
     port          SSH port (22)
@@ -39,6 +41,8 @@ from napalm_frr import parse
 from napalm_frr.ssh import Output, Session
 
 STARTUP = "/etc/frr/frr.conf"
+# The daemon that takes a top-level frr.conf statement (zebra takes the rest: interfaces, hostname, ...).
+_DAEMON_OF = (("router bgp", "bgpd"), ("bfd", "bfdd"), ("ip route ", "staticd"), ("ipv6 route ", "staticd"))
 _SECRET = re.compile(r"^(\s*.*\b(?:password|authentication-key|message-digest-key \d+ md5)\s+)\S+.*$", re.MULTILINE)
 
 
@@ -60,6 +64,7 @@ class FRRDriver(NetworkDriver):
         self.frr_reload = opts.get("frr_reload", "/usr/lib/frr/frr-reload.py")
         self._session: Session | None = None
         self._candidate: Literal["replace", "merge"] | None = None
+        self._revert_config: str | None = None
 
     def __repr__(self) -> str:  # never shows the password
         return f"FRRDriver({self.username}@{self.hostname}:{self.port})"
@@ -169,6 +174,7 @@ class FRRDriver(NetworkDriver):
             raise CommitError(f"{self.hostname}: no candidate loaded")
         if self.has_pending_commit():
             raise CommitError(f"{self.hostname}: a commit is pending confirmation; confirm or roll back first")
+        self._require_daemons(self._check(["cat", self._path("candidate.conf")]))
         kind, error = self._candidate, (ReplaceConfigException if self._candidate == "replace" else MergeConfigException)
         rollback = self._write("rollback.conf", self._running())
         candidate = self._path("candidate.conf")
@@ -185,10 +191,39 @@ class FRRDriver(NetworkDriver):
         self._run(["rm", "-f", candidate])
         self._candidate = None
         if revert_in is not None:
-            timer = (f"sleep {int(revert_in)} && {shlex.quote(self.frr_reload)} --reload {shlex.quote(rollback)}; "
-                     f"rm -f {shlex.quote(self._path('pending'))}")
-            self._check(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
-                         timer, self._path("pending")])
+            self._arm_timer(revert_in, self._revert_target(rollback))
+
+    def _arm_timer(self, revert_in: int, target: str) -> None:
+        """Start the device-side timer that reloads ``target`` after ``revert_in`` seconds."""
+        timer = (f"sleep {int(revert_in)} && {shlex.quote(self.frr_reload)} --reload {shlex.quote(target)}; "
+                 f"rm -f {shlex.quote(self._path('pending'))}")
+        self._check(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
+                     timer, self._path("pending")])
+
+    def set_revert_config(self, config: str | None) -> None:
+        """The config a revert timer restores (the deploy's snapshot from before its drain); None:
+        the running config saved by the commit (``rollback.conf``)."""
+        self._revert_config = config
+
+    def _revert_target(self, rollback: str) -> str:
+        if self._revert_config is None:
+            return rollback
+        return self._write("revert.conf", self._revert_config)
+
+    def down_daemons(self, config: str | None = None) -> list[str]:
+        """The daemons ``config`` (default: the running config) configures that are not running."""
+        text = self._running() if config is None else config
+        need = {"zebra"} | {daemon for line in text.splitlines() for start, daemon in _DAEMON_OF
+                            if line.startswith(start) or (daemon == "bfdd" and " bfd" in line)}
+        running = set(self._vtysh("show daemons").split())
+        return sorted(need - running)
+
+    def _require_daemons(self, config: str) -> None:
+        """Refuse (CommitError, nothing written) while a daemon ``config`` configures is down:
+        frr-reload.py would save a frr.conf without that daemon's section."""
+        down = self.down_daemons(config)
+        if down:
+            raise CommitError(f"{self.hostname}: {', '.join(down)} is not running; nothing applied or saved")
 
     def has_pending_commit(self) -> bool:
         """True while a commit made with ``revert_in`` waits for ``confirm_commit``."""
@@ -214,6 +249,7 @@ class FRRDriver(NetworkDriver):
         rollback = self._path("rollback.conf")
         if self._run(["test", "-s", rollback]).rc != 0:
             raise CommandErrorException(f"{self.hostname}: nothing to roll back to ({rollback} missing)")
+        self._require_daemons(self._check(["cat", rollback]))
         self._cancel_timer()
         out = self._reload(rollback)
         if out.rc != 0:

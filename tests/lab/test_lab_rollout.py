@@ -2,8 +2,9 @@
 
 Covers issue 5's lab list: every designed session Established, ECMP over every spine, rail pings,
 a second deploy that changes nothing, one knob that changes only its fabric's devices (rolled out
-in drained waves), and a device that fails to apply: the deploy halts, the wave is rolled back and
-every other device keeps its config. The lab runs as cluster ``labroll`` and is always torn down.
+in drained waves), and a device whose bgpd is down: the health gate stops the rollout before
+anything is touched and every other device keeps its config (tests/lab/test_lab_faults.py has the
+faults during a wave). The lab runs as cluster ``labroll`` and is always torn down.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Rollout:
         return subprocess.run([sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=timeout, env=env)
 
     def deploy(self, *extra: str) -> subprocess.CompletedProcess[str]:
-        return self.cli("deploy", str(self.intent), "-o", str(self.build), "--verify-timeout", "45", *extra)
+        return self.cli("deploy", str(self.intent), "-o", str(self.build), "--lab", "--verify-timeout", "45", *extra)
 
     def audit(self) -> list[dict]:
         return [json.loads(line) for line in (self.build / "audit.jsonl").read_text().splitlines()]
@@ -159,7 +160,7 @@ def test_one_knob_changes_only_its_fabric_in_drained_waves(first: subprocess.Com
     assert {n: t for n, t in after.items() if n.startswith("be-")} == backend_before
 
 
-def test_failed_apply_halts_rolls_back_and_leaves_others_alone(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+def test_unhealthy_device_stops_the_rollout_before_anything_is_touched(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
     rollout.set_knob("bgp: {keepalive_s: 5, hold_s: 15}", "bgp: {keepalive_s: 7, hold_s: 21}")
     before = rollout.running(skip="fe-spine1")
     spine = rollout.lab.topology.switch("fe-spine1")
@@ -169,11 +170,12 @@ def test_failed_apply_halts_rolls_back_and_leaves_others_alone(first: subprocess
     res = rollout.deploy("--commit")
     assert res.returncode == 1, res.stdout + res.stderr
     row = next(line for line in res.stdout.splitlines() if "│ fe-spine1 " in line)
-    assert "failed, rolled back" in row and "bgpd is not running" in row
+    assert "not started" in row and "bgpd is not running" in row
     run = rollout.last_run()
-    assert {r["device"] for r in run if r["event"] == "commit"} <= {"fe-spine1"}, "only wave 1 was touched"
-    assert [r["device"] for r in run if r["event"] == "rolled-back"] == ["fe-spine1"]
-    assert not [r for r in run if r["event"] == "verified"]
+    assert [r["wave"] for r in run if r["event"] == "gate-refused"] == [1], "the health gate refuses wave 1"
+    assert not [r for r in run if r["event"] in ("drained", "commit", "verified")], "nothing touched"
+    saved = (rollout.lab.state_dir / "nodes" / "fe-spine1" / "frr" / "frr.conf").read_text()
+    assert "router bgp" in saved, "fe-spine1's saved config keeps its BGP"
     after = rollout.running(skip="fe-spine1")
     for name, text in after.items():
         assert text == before[name], f"{name} changed although the deploy halted"

@@ -1,4 +1,8 @@
-"""``aifab deploy INTENT [--commit]``: build, check, diff every device; with --commit, roll out in waves."""
+"""``aifab deploy INTENT [--commit]``: build, check, diff every device; with --commit, roll out in waves.
+
+Exit codes: 0 done, 1 stopped by a failure (safe state reached), 2 bad input, 3 locked or busy,
+130 interrupted (safe state reached).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,31 @@ from pathlib import Path
 
 from rich.console import Console
 
+EXIT_INTERRUPTED = 130
+
+
+def add_target(p: argparse.ArgumentParser) -> None:
+    """The inventory options shared by deploy, drain and undrain."""
+    p.add_argument("-o", "--out", type=Path, default=Path("build"), help="build directory (default: build)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--inventory", type=Path, default=None, help="Nornir inventory directory (default: OUT/inventory)")
+    which.add_argument("--lab", action="store_true",
+                       help="the running lab's inventory of the intent's cluster (aifab lab up)")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("deploy", help="diff every device against its build; --commit rolls the change out in waves")
     p.add_argument("intent", type=Path, help="intent YAML file")
-    p.add_argument("-o", "--out", type=Path, default=Path("build"), help="build directory (default: build)")
+    add_target(p)
     p.add_argument("--commit", action="store_true", help="commit (default: show the diff only)")
-    p.add_argument("--inventory", type=Path, default=None,
-                   help="Nornir inventory directory (default: the running lab's, else OUT/inventory)")
+    p.add_argument("--resume", action="store_true", help="continue the halted rollout recorded in OUT/deploy-journal.json")
+    p.add_argument("--limit", action="append", metavar="GLOB", default=None,
+                   help="only devices matching this glob (repeatable, e.g. 'fe-*')")
+    p.add_argument("--exclude", action="append", metavar="GLOB", default=None,
+                   help="leave out devices matching this glob (repeatable)")
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds to wait for sessions and routes (default 60)")
+    p.add_argument("--revert-timer", type=int, default=300, metavar="SECONDS",
+                   help="device-side revert timer of each commit: restores the snapshot unless confirmed (default 300)")
     p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
     p.add_argument("--clab", type=Path, default=None, metavar="DIR",
                    help="deploy to the containerlab cEOS lab exported into DIR (aifab lab export --clab): "
@@ -24,8 +44,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+def target(args: argparse.Namespace, cluster: str) -> tuple[Path, str]:
+    """The inventory the options name and how it was chosen."""
+    from aifab.deploy.inputs import pick_inventory
+
+    if args.lab:
+        from aifab.lab.access import inventory_dir
+        from aifab.lab.state import default_state_dir
+
+        return pick_inventory(args.out, None, inventory_dir(default_state_dir(cluster))), f"the running lab of cluster {cluster}"
+    inventory = pick_inventory(args.out, args.inventory)
+    return inventory, "given" if args.inventory is not None else "the build's"
+
+
 def run(args: argparse.Namespace) -> int:
-    from aifab.deploy.inputs import pick_inventory, rendered_from
+    from aifab.deploy.inputs import rendered_from
     from aifab.deploy.inventory_files import check_inventory
     from aifab.deploy.runner import deploy, summary_table
     from aifab.deploy.secrets import load_credentials
@@ -35,30 +68,36 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     if args.inventory is not None:  # bad paths fail before the build is written
         check_inventory(args.inventory)
+    if args.resume:
+        args.commit = True
     writable_file(args.audit or (args.clab or args.out) / "audit.jsonl", "the audit log")
     if args.clab is not None:
         from aifab.lab.ceos import export_clab
 
         args.out = args.clab
         design, _ = export_clab(args.intent, args.clab)
-        inventory = args.inventory or args.clab / "inventory"
+        inventory, how = (args.inventory, "given") if args.inventory else (args.clab / "inventory", "the containerlab export's")
     else:
         design = build(args.intent, args.out).design
-        from aifab.lab.access import inventory_dir
-        from aifab.lab.state import default_state_dir
-
-        inventory = pick_inventory(args.out, args.inventory, inventory_dir(default_state_dir(design.cluster)))
-        if args.inventory is None and inventory != args.out / "inventory":
-            console.print(f"using the lab inventory {inventory}")
+        inventory, how = target(args, design.cluster)
+    console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
-                    args.audit or args.out / "audit.jsonl", console, args.verify_timeout)
+                    args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
+                    out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume,
+                    revert_in_s=args.revert_timer)
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
     console.print(summary_table(report))
     changed = sum(1 for d in report.diffs.values() if d.strip())
     console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
+    if report.stopped:
+        console.print(f"stopped: {report.stopped}" + (" (interrupted)" if report.interrupted else ""), highlight=False)
+    console.print("still drained by this deploy: " + (", ".join(report.drained) if report.drained else "none")
+                  + (f"  (aifab undrain {args.intent} {' '.join(report.drained)})" if report.drained else ""), highlight=False)
     for o in report.outcomes.values():  # one line per device at fault (the audit log holds the tracebacks)
         if o.detail and o.status != "skipped":
             print(f"{o.device}: {o.status}: {o.detail}", file=sys.stderr)
+    if report.interrupted:
+        return EXIT_INTERRUPTED
     return 0 if report.ok else 1

@@ -16,7 +16,9 @@ from aifab.errors import AifabError
 
 
 class LockedError(AifabError):
-    """Another deploy of the same inventory is running."""
+    """Another deploy of the same inventory is running (exit 3: busy, not bad input)."""
+
+    exit_code = 3
 
 
 class GuardPathError(AifabError):

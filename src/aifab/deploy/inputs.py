@@ -1,10 +1,11 @@
 """What a deploy pushes and with which inventory: the rendered files read back from a build, the
-drain snippets, and the inventory (given, the running lab's, or the build's)."""
+drain snippets, and the inventory (given, the running lab's when asked, or the build's)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from aifab.deploy.inventory_files import InventoryError
 from aifab.deploy.runner import Rendered
 from aifab.deploy.secrets import inject_payload
 from aifab.design.model import Design
@@ -13,10 +14,14 @@ from aifab.render import drain_snippet, undrain_snippet
 
 
 def pick_inventory(out: Path, given: Path | None, lab: Path | None = None) -> Path:
-    """The given inventory, else ``lab`` (the running lab's inventory of this cluster, if any), else the build's."""
+    """The inventory chosen explicitly: ``given`` (``--inventory``), else ``lab`` (``--lab``: the
+    running lab's of the intent's cluster; InventoryError when that lab is not up), else the
+    build's own ``out/inventory``. Never a lab's unless asked for."""
     if given is not None:
         return given
-    if lab is not None and (lab / "hosts.yaml").is_file():
+    if lab is not None:
+        if not (lab / "hosts.yaml").is_file():
+            raise InventoryError(f"{lab}: no running lab inventory (aifab lab up INTENT first)")
         return lab
     return out / "inventory"
 

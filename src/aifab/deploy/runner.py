@@ -1,36 +1,44 @@
-"""Run a deploy with Nornir: load and diff everywhere, then wave by wave drain, commit, verify,
-undrain and soak; stop and roll the wave back on any failure (facts section 7).
+"""Run a deploy with Nornir: load and diff everywhere, snapshot every device to change, then wave
+by wave: health gate, drain, commit, verify, confirm, undrain, soak; on a failure or an
+interrupt, restore the wave's devices to their snapshots, read them back, and stop.
 
 Nothing is committed anywhere until every device has loaded its candidate: an unreachable
-device stops the deploy before the first change.
+device stops the deploy before the first change. Every step prints a progress line with the
+elapsed time; the journal (deploy/journal.py) records the plan and each device's state.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from nornir import InitNornir
 from nornir.core import Nornir
-from nornir.core.task import AggregatedResult, MultiResult
+from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
+from aifab.deploy import drain, health, snapshot
+from aifab.deploy.drain import marker
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inventory_files import InventoryError, check_inventory
+from aifab.deploy.journal import Journal, JournalError, journal_path, read_journal
 from aifab.deploy.secrets import Credentials, SecretValues
-from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate, merge, rollback
+from aifab.deploy.signals import Interrupts
+from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate
 from aifab.deploy.tasks.expect import expectations
 from aifab.deploy.tasks.verify import verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
-from aifab.plan.waves import Wave, classify, plan_waves
+from aifab.plan.waves import Change, Wave, classify, plan_waves
 from aifab.platforms import platform
 
 
@@ -38,6 +46,10 @@ class DeployError(AifabError):
     """The deploy stopped: a device could not be reached, loaded, committed or verified."""
 
     exit_code = 1
+
+
+class SelectionError(AifabError):
+    """``--limit``/``--exclude`` leave no device to deploy."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +76,17 @@ class Outcome:
 
 @dataclass
 class DeployReport:
-    """Per-device outcomes, the diffs and the waves; ``ok`` is False when the deploy stopped."""
+    """Per-device outcomes, the diffs and the waves; ``ok`` is False when the deploy stopped
+    (``stopped`` says why, ``interrupted`` when a signal stopped it); ``drained``: devices this
+    deploy may have left drained (empty when it reached its safe state)."""
 
     outcomes: dict[str, Outcome]
     diffs: dict[str, str]
     waves: list[Wave] = field(default_factory=list)
     ok: bool = True
+    stopped: str = ""
+    interrupted: bool = False
+    drained: list[str] = field(default_factory=list)
 
 
 def _quiet_nornir() -> None:
@@ -112,7 +129,7 @@ def _traceback(multi: MultiResult) -> str:
     return "" if r is None else "".join(traceback.format_exception(r.exception)).strip()
 
 
-def _errors(result: AggregatedResult) -> dict[str, str]:
+def device_errors(result: AggregatedResult) -> dict[str, str]:
     """Failed hosts and a one-line reason each (the exception's type and message, never a traceback)."""
     out = {}
     for host, multi in result.items():
@@ -126,10 +143,10 @@ def _errors(result: AggregatedResult) -> dict[str, str]:
 
 
 class Deployer:
-    """One deploy run over one inventory."""
+    """One deploy run over one inventory: progress lines, snapshots, the journal, the waves."""
 
     def __init__(self, design: Design, rendered: Rendered, nr: Nornir, audit: AuditLog, console: Console,
-                 verify_timeout_s: float = 60.0, revert_in_s: int = 300) -> None:
+                 verify_timeout_s: float = 60.0, revert_in_s: int = 300, interrupts: Interrupts | None = None) -> None:
         self.design = design
         self.rendered = rendered
         self.nr = nr
@@ -137,21 +154,63 @@ class Deployer:
         self.console = console
         self.verify_timeout_s = verify_timeout_s
         self.revert_in_s = revert_in_s
+        self.interrupts = interrupts or Interrupts(lambda _: None, lambda _: None)
         self.by_name = {d.name: d for d in design.devices()}
         self.expect = expectations(design)
+        self.markers = {n: marker(s) for n, s in rendered.drain.items()}
         self.carrying: dict[str, bool] = {}
+        self.snapshots: dict[str, str] = {}
+        self.drained: set[str] = set()  # drained by this deploy and not yet undrained or restored
+        self.in_hand: set[str] = set()  # devices of the running step
+        self.touched: set[str] = set()  # devices this deploy drained or committed on
+        self.journal: Journal | None = None
+        self.started = time.monotonic()
 
-    def _run(self, names: list[str], task: Callable[..., object], what: str) -> dict[str, str]:
+    # -- output -----------------------------------------------------------------------------
+
+    def say(self, message: str) -> None:
+        """One progress line with the elapsed time."""
+        self.console.print(f"[{time.monotonic() - self.started:6.1f}s] {message}", highlight=False, soft_wrap=True)
+
+    @staticmethod
+    def clock(seconds: float) -> str:
+        """The wall-clock time ``seconds`` from now (a wait's deadline)."""
+        return time.strftime("%H:%M:%S", time.localtime(time.time() + seconds))
+
+    @property
+    def stopping(self) -> bool:
+        return self.interrupts.requested.is_set()
+
+    def _state(self, report: DeployReport, names: list[str] | set[str], status: str, detail: str | None = None) -> None:
+        for n in names:
+            report.outcomes[n].status = status
+            if detail is not None:
+                report.outcomes[n].detail = detail
+            if self.journal is not None:
+                self.journal.states[n] = status
+        if self.journal is not None:
+            self.journal.drained = sorted(self.drained)
+            self.journal.write()
+
+    # -- Nornir -----------------------------------------------------------------------------
+
+    def _run(self, names: list[str], task: Callable[..., object], what: str, audit: bool = True) -> dict[str, str]:
         """Run ``task`` on ``names`` in parallel; returns failures (host -> reason), each audited."""
-        return self._run_results(names, task, what)[1]
+        return self._run_results(names, task, what, audit)[1]
 
-    def _run_results(self, names: list[str], task: Callable[..., object], what: str
+    def _run_results(self, names: list[str], task: Callable[..., object], what: str, audit: bool = True
                      ) -> tuple[AggregatedResult, dict[str, str]]:
-        res = self.nr.filter(filter_func=lambda h: h.name in names).run(task=task, name=what)
-        mask = self.rendered.secrets.mask
-        failures = {host: mask(reason) for host, reason in _errors(res).items()}
-        for host, reason in failures.items():
-            self.audit.write(f"{what}-failed", host, reason=reason, traceback=mask(_traceback(res[host])))
+        """Every run reaches hosts that failed before (``on_failed``): a rollback must."""
+        wanted = set(names)
+        self.in_hand = wanted
+        try:
+            res = self.nr.filter(filter_func=lambda h: h.name in wanted).run(task=task, name=what, on_failed=True)
+        finally:
+            self.in_hand = set()
+        failures = {host: self.rendered.secrets.mask(reason) for host, reason in device_errors(res).items()}
+        if audit:
+            for host, reason in failures.items():
+                self.audit.write(f"{what}-failed", host, reason=reason, traceback=self.rendered.secrets.mask(_traceback(res[host])))
         return res, failures
 
     def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -169,132 +228,346 @@ class Deployer:
     def discard(self, names: list[str]) -> None:
         self._run(names, discard, "discard")
 
-    def _commit_wave(self, wave: Wave, drained: set[str]) -> dict[str, str]:
+    def take_snapshots(self, names: list[str], directory: Path) -> dict[str, str]:
+        """Read every device's running config before anything touches it; returns failures."""
+        self.say(f"snapshot of the running config of {len(names)} devices")
+        res, failures = self._run_results(names, snapshot.take, "snapshot")
+        for host, multi in res.items():
+            if not multi.failed:
+                self.snapshots[host] = multi[0].result
+        mask = self.rendered.secrets.mask  # on disk with placeholders: secrets never land in an artifact
+        snapshot.save(directory, {n: mask(self.snapshots[n]) for n in names if n in self.snapshots})
+        for n in names:
+            if n in self.snapshots:
+                self.audit.write("snapshot", n, path=str(directory / f"{n}.conf"), lines=len(self.snapshots[n].splitlines()))
+        return failures
+
+    # -- one wave ---------------------------------------------------------------------------
+
+    def gate(self, wave: Wave) -> list[str]:
+        """The pre-wave health gate: reasons not to start ``wave`` (empty: start)."""
+        names = [n for n in health.gate_devices(self.design, wave) if n in self.nr.inventory.hosts]
+        missing = {n: "not in the inventory" for n in health.gate_devices(self.design, wave) if n not in self.nr.inventory.hosts}
+        kinds = {c.device: c.kind for c in wave.changes}
+        initial = all(c.kind == "initial" for c in wave.changes)
+        self.say(f"wave {wave.index}: health of {', '.join(names)} (reachable, daemons up, every configured session Established)")
+
+        def task(t: Task) -> Result:
+            n = t.host.name
+            sessions = not initial and kinds.get(n) != "initial"
+            return health.check(t, self.rendered.configs.get(n, ""), sessions)
+
+        unhealthy = {**missing, **self._run(names, task, "health", audit=False)}
+        reasons = health.blockers(self.design, wave, unhealthy)
+        for n, why in unhealthy.items():
+            self.audit.write("unhealthy", n, wave=wave.index, reason=why)
+        if reasons:
+            self.audit.write("gate-refused", None, wave=wave.index, reasons=reasons)
+        return reasons
+
+    def run_wave(self, wave: Wave, report: DeployReport) -> bool:
+        """Gate -> drain -> commit -> verify -> confirm -> undrain -> soak. False when the deploy
+        must stop (a failure or an interrupt); the wave is then finished or restored to its snapshots."""
+        up = self.design.upgrade
+        names = list(wave.devices)
+        to_drain = sorted(c.device for c in wave.changes if c.drain)
+        self.say(f"[bold]wave {wave.index}[/]: {', '.join(names)}" + (f"  ({'; '.join(wave.capacity)})" if wave.capacity else ""))
+        for c in wave.changes:
+            report.outcomes[c.device].wave = wave.index
+        if self.stopping:
+            return False
+        reasons = self.gate(wave)
+        if reasons:
+            for r in reasons:
+                self.console.print(f"  [red]gate: {r}[/]")
+            for n in names:
+                report.outcomes[n].detail = "; ".join(r for r in reasons if r.startswith(f"{n}: ")) or "health gate refused the wave"
+            report.ok = False
+            report.stopped = f"wave {wave.index}: health gate refused ({'; '.join(reasons)})"
+            return False
+        for c in wave.changes:
+            if c.cordon:
+                self.say(f"cordon before {c.device}: {', '.join(c.cordon)}")
+                self.audit.write("cordon", c.device, servers=list(c.cordon))
+        if to_drain:
+            self.say(f"wave {wave.index}: drain {', '.join(to_drain)}")
+            self.drained |= set(to_drain)  # possibly drained from here on, until read back otherwise
+            self.touched |= set(to_drain)
+            failures = self._run(to_drain, lambda task: drain.set_drain(
+                task, self.rendered.drain[task.host.name], self.markers[task.host.name], True), "drain")
+            if failures:
+                return self._fail(wave, failures, report, names)
+            for n in to_drain:
+                self.audit.write("drained", n, wave=wave.index)
+            self._state(report, to_drain, "drained")
+            if self.stopping:
+                return self._fail(wave, {}, report, names)
+            self.say(f"wave {wave.index}: waiting {up.drain_wait_s}s for traffic to move off {', '.join(to_drain)} "
+                     f"(until {self.clock(up.drain_wait_s)})")
+            if not self.interrupts.sleep(up.drain_wait_s):
+                return self._fail(wave, {}, report, names)
+        failures = self._commit_wave(wave, set(to_drain), report)
+        if failures or self.stopping:
+            return self._fail(wave, failures, report, names)
+        failures = self._verify(wave, names)
+        if failures or self.stopping:
+            return self._fail(wave, failures, report, names)
+        failures = self._run(names, confirm, "confirm")  # the revert timer stopped: the change is kept
+        if failures:
+            return self._fail(wave, failures, report, names)
+        for n in names:
+            self.audit.write("verified", n, wave=wave.index)
+        self._state(report, names, "committed")
+        if to_drain:
+            self.say(f"wave {wave.index}: undrain {', '.join(to_drain)}")
+            failures = self._run(to_drain, lambda task: drain.set_drain(
+                task, self.rendered.undrain[task.host.name], self.markers[task.host.name], False), "undrain")
+            self.drained -= set(to_drain) - set(failures)
+            for n in to_drain:
+                if n not in failures:
+                    self.audit.write("undrained", n, wave=wave.index)
+            self._state(report, [], "")
+            if failures:
+                for n, reason in failures.items():
+                    report.outcomes[n].status = "committed, still drained"
+                    report.outcomes[n].detail = f"undrain: {reason}"
+                report.ok = False
+                report.stopped = f"wave {wave.index}: undrain failed on {', '.join(sorted(failures))}"
+                return False
+        if self.stopping:
+            return False
+        if up.soak_s:
+            self.say(f"wave {wave.index}: verified; soaking {up.soak_s}s (until {self.clock(up.soak_s)})")
+            if not self.interrupts.sleep(up.soak_s):
+                return False
+        return True
+
+    def _commit_wave(self, wave: Wave, drained: set[str], report: DeployReport) -> dict[str, str]:
         names = list(wave.devices)
         extra = self.rendered.drain
         configs = {n: self.rendered.configs[n] + (extra[n] if n in drained else "") for n in names}
+        self.say(f"wave {wave.index}: commit {', '.join(names)} (device revert timer {self.revert_in_s}s)")
+        failures = self._run(names, lambda task: snapshot.set_revert(task, self.snapshots[task.host.name]), "revert-target")
+        if failures:
+            return failures
         failures = self._run(names, lambda task: load_candidate(task, configs[task.host.name]), "load")
         if failures:
             return failures
+        self.touched |= set(names)
         failures = self._run(names, lambda task: commit(task, self.revert_in_s), "commit")
         for n in names:
             if n not in failures:
                 self.audit.write("commit", n, wave=wave.index, drained=n in drained)
+        self._state(report, [n for n in names if n not in failures], "committed, not verified")
         return failures
 
-    def run_wave(self, wave: Wave, report: DeployReport) -> bool:
-        """Drain -> commit -> verify -> confirm -> undrain -> soak. False (and rolled back) on failure."""
-        up = self.design.upgrade
-        names = list(wave.devices)
-        drained = {c.device for c in wave.changes if c.kind in ("drain", "cordon")}
-        self.console.print(f"[bold]wave {wave.index}[/]: {', '.join(names)}" + (f"  ({'; '.join(wave.capacity)})" if wave.capacity else ""))
-        for c in wave.changes:
-            report.outcomes[c.device].wave = wave.index
-            if c.cordon:
-                self.console.print(f"  cordon before {c.device}: {', '.join(c.cordon)}")
-                self.audit.write("cordon", c.device, servers=list(c.cordon))
-        if drained:
-            failures = self._run(sorted(drained), lambda task: merge(task, self.rendered.drain[task.host.name]), "drain")
-            if failures:
-                return self._fail(wave, failures, report, rollback_devices=sorted(drained))
-            self.console.print(f"  drained {', '.join(sorted(drained))}; waiting {up.drain_wait_s}s for traffic to move")
-            time.sleep(up.drain_wait_s)
-        failures = self._commit_wave(wave, drained)
-        if failures:
-            return self._fail(wave, failures, report, rollback_devices=names)
-        failures = self._run(names, lambda task: verify(task, self.expect[task.host.name], self.verify_timeout_s), "verify")
-        if failures:
-            return self._fail(wave, failures, report, rollback_devices=names)
-        self._run(names, confirm, "confirm")
-        if drained:
-            failures = self._run(sorted(drained), lambda task: merge(task, self.rendered.undrain[task.host.name]), "undrain")
-            if failures:
-                return self._fail(wave, failures, report, rollback_devices=[])
-        for n in names:
-            report.outcomes[n].status = "committed"
-            self.audit.write("verified", n, wave=wave.index)
-        if up.soak_s:
-            self.console.print(f"  verified; soaking {up.soak_s}s")
-            time.sleep(up.soak_s)
-        return True
+    def _verify(self, wave: Wave, names: list[str]) -> dict[str, str]:
+        """Poll ``verify`` until every device passes, the deadline passes, or an interrupt."""
+        self.say(f"wave {wave.index}: waiting for the designed sessions and routes of {', '.join(names)} "
+                 f"(deadline {self.clock(self.verify_timeout_s)}, {self.verify_timeout_s:.0f}s)")
+        deadline = time.monotonic() + self.verify_timeout_s
+        pending = list(names)
+        while True:
+            failures = self._run(pending, lambda task: verify(task, self.expect[task.host.name], 0.0), "verify", audit=False)
+            pending = [n for n in pending if n in failures]
+            if not pending or self.stopping:
+                return {}
+            if time.monotonic() >= deadline:
+                for n, reason in failures.items():
+                    self.audit.write("verify-failed", n, wave=wave.index, reason=reason)
+                return failures
+            if not self.interrupts.sleep(1.0):
+                return {}
 
-    def _fail(self, wave: Wave, failures: dict[str, str], report: DeployReport, rollback_devices: list[str]) -> bool:
+    def _fail(self, wave: Wave, failures: dict[str, str], report: DeployReport, names: list[str]) -> bool:
+        """Stop: restore every device of the wave to its snapshot and read it back."""
+        report.ok = False
         for n, reason in failures.items():
-            report.outcomes[n].status = "failed"
             report.outcomes[n].detail = reason
             self.console.print(f"  [red]{n}: {reason}[/]")
-        if rollback_devices:
-            rb_fail = self._run(rollback_devices, rollback, "rollback")
-            for n in rollback_devices:
-                o = report.outcomes[n]
-                o.status = "failed, rollback failed" if n in rb_fail else ("failed, rolled back" if n in failures else "rolled back")
-                if n in rb_fail:
-                    o.detail = (o.detail + "; " if o.detail else "") + f"rollback: {rb_fail[n]}"
-                self.audit.write("rolled-back" if n not in rb_fail else "rollback-failed", n, wave=wave.index)
-        report.ok = False
+        why = "interrupted" if self.stopping and not failures else "failed"
+        report.stopped = report.stopped or f"wave {wave.index}: {why}" + (f" on {', '.join(sorted(failures))}" if failures else "")
+        touched = [n for n in names if n in self.touched]
+        for n in names:
+            if n not in self.touched:
+                report.outcomes[n].status = "failed, not started" if n in failures else "not started"
+        if touched:
+            self.say(f"wave {wave.index}: {why}; restoring {', '.join(touched)} to their snapshots")
+        res, rb_fail = self._run_results(touched, lambda task: snapshot.restore(task, self.snapshots[task.host.name]),
+                                         "rollback", audit=False)
+        for n in touched:
+            o = report.outcomes[n]
+            prefix = "failed, " if n in failures else ""
+            if n in rb_fail:
+                diff = self.rendered.secrets.mask(res[n][0].diff if n in res and res[n] and res[n][0].diff else "")
+                o.status = prefix + "rollback failed"
+                o.detail = "; ".join(x for x in (o.detail, f"rollback: {rb_fail[n]}") if x)
+                self.audit.write("rollback-failed", n, wave=wave.index, reason=rb_fail[n], difference=diff,
+                                 traceback=self.rendered.secrets.mask(_traceback(res[n])) if n in res else "")
+                self.console.print(f"  [red]{n}: rollback failed: {rb_fail[n]}[/]")
+                if diff:
+                    self.console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
+            else:
+                o.status = prefix + "rolled back"
+                self.drained.discard(n)
+                self.audit.write("rolled-back", n, wave=wave.index, read_back=True)
+        self._state(report, [], "")
+        if self.journal is not None:
+            for n in names:
+                self.journal.states[n] = report.outcomes[n].status
+            self.journal.write()
         return False
 
 
+def select(names: list[str], limit: list[str] | None, exclude: list[str] | None) -> list[str]:
+    """The devices matching any ``limit`` glob (all when none) and no ``exclude`` glob (fnmatch)."""
+    chosen = [n for n in names if not limit or any(fnmatchcase(n, g) for g in limit)]
+    chosen = [n for n in chosen if not any(fnmatchcase(n, g) for g in exclude or [])]
+    if not chosen:
+        raise SelectionError(f"no device matches --limit {' '.join(limit or ['*'])}"
+                             + (f" --exclude {' '.join(exclude or [])}" if exclude else ""))
+    return chosen
+
+
+def _resumed_waves(journal: Journal, changes: list[Change]) -> list[Wave]:
+    """The halted plan's waves, keeping only the devices that still differ from their build."""
+    by_device = {c.device: c for c in changes}
+    planned = {n for wave in journal.waves for n in wave}
+    extra = sorted(set(by_device) - planned)
+    if extra:
+        raise JournalError(f"{journal.path}: {', '.join(extra)} differ from the build but are not in the halted plan; "
+                           "deploy without --resume")
+    waves = []
+    for i, devices in enumerate(journal.waves, start=1):
+        kept = tuple(by_device[n] for n in devices if n in by_device)
+        if kept:
+            waves.append(Wave(i, kept, ("resumed from the journal",)))
+    return waves
+
+
 def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentials, do_commit: bool,
-           audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0) -> DeployReport:
+           audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0, *,
+           out: Path | None = None, limit: list[str] | None = None, exclude: list[str] | None = None,
+           resume: bool = False, revert_in_s: int = 300) -> DeployReport:
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
-    device failure: the report says what happened (``report.ok``)."""
+    device failure: the report says what happened (``report.ok``, ``report.interrupted``).
+
+    ``out``: where the journal and the snapshots go (default: the audit log's directory);
+    ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal;
+    ``revert_in_s``: the device-side revert timer of each commit (restores the snapshot if this
+    process dies before confirming).
+    """
     console = console or Console()
-    names = [d.name for d in design.devices() if platform(d.platform).deploys]
+    out = out or audit_path.parent
+    names = select([d.name for d in design.devices() if platform(d.platform).deploys], limit, exclude)
     skipped = [d.name for d in design.devices() if not platform(d.platform).deploys]
+    halted = read_journal(out) if resume else None
+    if halted is not None and Path(halted.inventory) != inventory:
+        raise JournalError(f"{halted.path}: the halted rollout used the inventory {halted.inventory}, not {inventory}")
     with deploy_lock(inventory):
         nr = open_nornir(inventory, creds)
         missing = sorted(set(names) - set(nr.inventory.hosts))
         if missing:
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
         audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
-        audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory))
-        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s)
         report = DeployReport({n: Outcome(n) for n in names}, {})
+        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s)
+        d.interrupts = Interrupts(lambda sig: _abort(d, report, sig), lambda sig: _notice(sig))
+        audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
+                    devices=names, resume=halted.run if halted else None)
         for n in skipped:
             report.outcomes[n] = Outcome(n, "skipped", detail=f"platform {d.by_name[n].platform} has no deploy driver")
         try:
-            console.print(f"loading candidates on {len(names)} devices")
-            diffs, failures = d.diff(names)
-            report.diffs = diffs
-            if failures:
-                for n, reason in failures.items():
-                    report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
-                d.discard([n for n in names if n not in failures])
-                report.ok = False
-                for n in names:
-                    if n not in failures:
-                        report.outcomes[n].status = "untouched"
-                audit.write("end", None, ok=False, reason="load failed")
-                return report
-            changed = [n for n in names if diffs[n].strip()]
-            for n in changed:  # shown before anything is committed
-                console.rule(n)
-                console.print(Syntax(diffs[n], "diff", theme="ansi_dark", word_wrap=True))
-            for n in names:
-                if n not in changed:
-                    report.outcomes[n].status = "unchanged"
-            if not do_commit or not changed:
-                d.discard(names)
-                for n in changed:
-                    report.outcomes[n].status = "diff only"
-                audit.write("end", None, ok=True, committed=False)
-                return report
-            changes = [classify(d.by_name[n], diffs[n], d.carrying[n]) for n in changed]
-            for c in changes:
-                report.outcomes[c.device].kind = c.kind
-            report.waves = plan_waves(design, changes)
-            d.discard(names)
-            for wave in report.waves:
-                if not d.run_wave(wave, report):
-                    for n in changed:
-                        if report.outcomes[n].status == "pending":
-                            report.outcomes[n].status = "not started"
-                    break
-            audit.write("end", None, ok=report.ok, committed=True)
-            return report
+            with d.interrupts:
+                _rollout(d, report, names, do_commit, out, halted, inventory)
         finally:
+            report.interrupted = d.stopping
+            report.drained = sorted(d.drained)
+            if d.journal is not None:
+                d.journal.status = "done" if report.ok else ("interrupted" if report.interrupted else "halted")
+                d.journal.drained = report.drained
+                d.journal.write()
+            audit.write("end", None, ok=report.ok, committed=do_commit, interrupted=report.interrupted,
+                        stopped=report.stopped, still_drained=report.drained,
+                        states={n: o.status for n, o in report.outcomes.items()})
             nr.close_connections()
+    return report
+
+
+def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: bool, out: Path,
+             halted: Journal | None, inventory: Path) -> None:
+    d.say(f"loading candidates on {len(names)} devices")
+    diffs, failures = d.diff(names)
+    report.diffs = diffs
+    if failures:
+        for n, reason in failures.items():
+            report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
+        d.discard([n for n in names if n not in failures])
+        report.ok = False
+        report.stopped = "load failed"
+        for n in names:
+            if n not in failures:
+                report.outcomes[n].status = "untouched"
+        return
+    changed = [n for n in names if diffs[n].strip()]
+    for n in changed:  # shown before anything is committed
+        d.console.rule(n)
+        d.console.print(Syntax(diffs[n], "diff", theme="ansi_dark", word_wrap=True))
+    for n in names:
+        if n not in changed:
+            report.outcomes[n].status = "unchanged"
+    if not do_commit or not changed or d.stopping:
+        d.discard(names)
+        for n in changed:
+            report.outcomes[n].status = "diff only"
+        if d.stopping:
+            report.ok = False
+        return
+    changes = [classify(d.by_name[n], diffs[n], d.carrying[n]) for n in changed]
+    for c in changes:
+        report.outcomes[c.device].kind = c.kind
+    report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes)
+    d.discard(names)
+    snapdir = out / "snapshots" / d.audit.run_id
+    failures = d.take_snapshots(changed, snapdir)
+    if failures:
+        for n, reason in failures.items():
+            report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", f"snapshot: {reason}"
+        report.ok = False
+        report.stopped = "snapshot failed"
+        return
+    d.journal = Journal(journal_path(out), d.audit.run_id, d.design.cluster, str(inventory),
+                        str(snapdir), [list(w.devices) for w in report.waves], {c.device: c.kind for c in changes},
+                        {n: "pending" for n in changed})
+    d.journal.write()
+    for wave in report.waves:
+        if not d.run_wave(wave, report):
+            if d.stopping:
+                report.ok = False
+                report.stopped = report.stopped or f"interrupted after wave {wave.index}"
+            break
+    for n in changed:
+        if report.outcomes[n].status == "pending":
+            report.outcomes[n].status = "not started"
+    if d.journal is not None:
+        d.journal.states.update({n: report.outcomes[n].status for n in changed})
+
+
+def _notice(sig: str) -> None:
+    print(f"\naifab: {sig}: stopping safely (finishing or rolling back the devices in hand, undraining what this deploy "
+          "drained); send it again to abort at once", file=sys.stderr, flush=True)
+
+
+def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
+    """A second signal: say what is left (devices that may be drained, devices mid-step) and record it."""
+    left = sorted(d.drained | d.in_hand)
+    print(f"\naifab: {sig} again: aborted at once. May be left drained or mid-change: {', '.join(left) or 'none'}. "
+          f"Check with: aifab drain INTENT --status; undrain with: aifab undrain INTENT DEVICE...", file=sys.stderr, flush=True)
+    d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand))
+    if d.journal is not None:
+        d.journal.status = "aborted"
+        d.journal.drained = left
+        d.journal.write()
 
 
 def summary_table(report: DeployReport) -> Table:

@@ -326,3 +326,26 @@ def require_in_place(changes: ChangeSet, allow_recabling: bool = False) -> None:
     facts = "; ".join(f.text for f in changes.facts if ROWS.get(f.kind) and ROWS[f.kind].impact == "re-cabling")
     raise PlanError(f"re-cabling: {facts}; {changes.cables_moved:,} links move, never an in-place rollout "
                     f"(allow re-cabling explicitly to plan it anyway):\n  " + "\n  ".join(shown) + more)
+
+
+def redundancy_group(dev: Device) -> tuple[object, ...]:
+    """The redundancy group of ``dev``: (fabric, kind, which), e.g. the spines of a pod, a frontend
+    leaf pair, the rail leaves of an SU: the devices whose health a wave touching ``dev`` depends on."""
+    if dev.role == "leaf":
+        return (dev.fabric, "leaf", dev.pair) if dev.fabric == "frontend" else (dev.fabric, "leaf-su", dev.su)
+    if dev.role == "core":
+        return (dev.fabric, "core", dev.plane)
+    return (dev.fabric, "spine", dev.pod)
+
+
+def wave_problems(design: Design, wave: Wave, down: set[str]) -> list[str]:
+    """The rollout rules ``wave`` would break if it ran now, with ``down`` (devices found unhealthy)
+    out of service too: capacity is counted from what is actually up (``plan.simulate``)."""
+    out = {c.device for c in wave.changes if c.kind in ("drain", "cordon")} | down
+    problems: list[str] = []
+    for fabric in design.fabrics:
+        names = {d.name for d in fabric.devices}
+        if out & names:
+            sim = FabricGraph(fabric, design).simulate(out & names, set(wave.cordon), float(design.upgrade.min_capacity_pct))
+            problems += list(sim.problems)
+    return problems

@@ -1,0 +1,69 @@
+"""The rollout journal (``OUT/deploy-journal.json``): the plan, where the snapshots are, each
+device's state; rewritten atomically after every step, read by ``aifab deploy --resume``."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aifab.errors import AifabError
+
+NAME = "deploy-journal.json"
+
+
+class JournalError(AifabError):
+    """No journal to resume from, or one that does not fit this deploy."""
+
+
+@dataclass
+class Journal:
+    """A rollout's plan and progress. ``waves``: device names per wave in order; ``kinds``: each
+    device's change kind; ``states``: each device's last known state; ``status``: running,
+    done, halted or interrupted."""
+
+    path: Path
+    run: str
+    cluster: str
+    inventory: str
+    snapshots: str
+    waves: list[list[str]] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)
+    drained: list[str] = field(default_factory=list)
+    status: str = "running"
+
+    def write(self) -> None:
+        """Replace the journal file atomically."""
+        data = {k: v for k, v in asdict(self).items() if k != "path"}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def state(self, device: str, state: str) -> None:
+        self.states[device] = state
+        self.write()
+
+
+def journal_path(out: Path) -> Path:
+    return out / NAME
+
+
+def read_journal(out: Path) -> Journal:
+    """The journal of a halted rollout in ``out``; JournalError when there is none to resume."""
+    path = journal_path(out)
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise JournalError(f"{path}: no rollout journal to resume (run aifab deploy --commit first)") from None
+    except (OSError, ValueError) as exc:
+        raise JournalError(f"{path}: unreadable rollout journal ({exc})") from None
+    try:
+        journal = Journal(path=path, **data)
+    except TypeError as exc:
+        raise JournalError(f"{path}: not a rollout journal ({exc})") from None
+    if journal.status == "done":
+        raise JournalError(f"{path}: the rollout {journal.run} finished; nothing to resume")
+    return journal

@@ -1,0 +1,166 @@
+"""Shared helpers for lab tests that drive the real CLI: an intent under a test's own cluster
+name, ``aifab deploy --lab`` (waited for or started in the background), the audit log, and the
+routers' own state read through their namespaces (never aifab's report)."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aifab.design.model import Design
+from aifab.lab import Lab, wait_established
+from aifab.lab.switch import node_dir, running
+from aifab.lab.system import netns_pids
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lab_intent(path: Path, cluster: str, replace: tuple[tuple[str, str], ...] = ()) -> Path:
+    """intent/lab.yaml under ``cluster`` (and any further ``(old, new)`` text replacements) at ``path``."""
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {cluster}")
+    for old, new in replace:
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text)
+    return path
+
+
+@dataclass
+class LabRun:
+    """One lab and the CLI driven against it."""
+
+    intent: Path
+    build: Path
+    design: Design
+    lab: Lab
+    env: dict[str, str] = field(default_factory=lambda: {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"})
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=timeout,
+                              env=self.env)
+
+    def deploy_args(self, *extra: str) -> list[str]:
+        return ["deploy", str(self.intent), "-o", str(self.build), "--lab", "--verify-timeout", "30", *extra]
+
+    def deploy(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        return self.cli(*self.deploy_args(*extra))
+
+    def start_deploy(self, *extra: str) -> Background:
+        """``aifab deploy`` in the background, its output read line by line."""
+        proc = subprocess.Popen([sys.executable, "-m", "aifab", *self.deploy_args(*extra)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=self.env)
+        return Background(proc)
+
+    def audit(self) -> list[dict]:
+        path = self.build / "audit.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def last_run(self) -> list[dict]:
+        records = self.audit()
+        return [r for r in records if r["run"] == records[-1]["run"]] if records else []
+
+    def running(self, device: str) -> str:
+        return self.lab.vtysh(device, "show running-config")
+
+    def configs(self) -> dict[str, str]:
+        return {d.name: self.running(d.name) for d in self.design.devices()}
+
+    def saved(self, device: str) -> str:
+        """The switch's saved /etc/frr/frr.conf (its directory is bind-mounted there)."""
+        return (node_dir(self.lab.state_dir, device) / "frr" / "frr.conf").read_text()
+
+    def pid(self, device: str, process: str) -> int:
+        pid = running(self.lab.topology.switch(device)).get(process)
+        assert pid, f"{device} runs {process}"
+        return pid
+
+    def kill(self, device: str, process: str) -> None:
+        """Kill every ``process`` (bgpd, sshd, ...) of the switch and wait until none is left."""
+        sw = self.lab.topology.switch(device)
+        pids = [p for p in netns_pids(sw.netns) if Path(f"/proc/{p}/comm").read_text().strip() == process]
+        assert pids, f"{device} runs {process}"
+        for p in pids:
+            os.kill(p, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while process in running(sw) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process not in running(sw), f"{device}: {process} survives SIGKILL"
+
+    def ip(self, device: str, *args: str) -> None:
+        subprocess.run(["ip", "-n", self.lab.topology.switch(device).netns, *args], check=True, timeout=10)
+
+    def converge(self, timeout: float = 60) -> None:
+        wait_established(self.lab, self.design, timeout=timeout)
+
+
+class Background:
+    """A running CLI process whose stdout is read line by line (by a thread), every wait bounded."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        """Read stdout until a line holds ``text``; returns it (fails after ``timeout`` or at EOF)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.lines.append(line)
+            if text in line:
+                return line
+        self.proc.kill()
+        _, err = self.proc.communicate(timeout=30)
+        raise AssertionError(f"no line with {text!r} in {timeout}s:\n{''.join(self.lines)}\n{err}")
+
+    def signal(self, sig: int = signal.SIGINT) -> None:
+        self.proc.send_signal(sig)
+
+    def finish(self, timeout: float = 180) -> tuple[int, str, str]:
+        """Wait for the exit; (exit code, all stdout, stderr)."""
+        assert self.proc.stderr is not None
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+            raise AssertionError(f"deploy still running after {timeout}s:\n{''.join(self.lines)}") from None
+        self._reader.join(30)
+        while True:
+            line = self._queue.get_nowait() if not self._queue.empty() else None
+            if line is None:
+                break
+            self.lines.append(line)
+        return self.proc.returncode, "".join(self.lines), self.proc.stderr.read()
+
+
+def config_state(before: str, after: str, added: set[str]) -> str:
+    """``old`` when ``after`` equals ``before``; ``new`` when it differs exactly by the ``added``
+    lines; else ``other``."""
+    b, a = before.splitlines(), after.splitlines()
+    if a == b:
+        return "old"
+    if [ln for ln in a if ln not in added] == b and added <= set(a):
+        return "new"
+    return "other"

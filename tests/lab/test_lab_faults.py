@@ -1,0 +1,251 @@
+"""Faults during ``aifab deploy --commit --lab``, judged from the routers themselves (issue 10).
+
+One lab (cluster ``labfault``) booted with the old configs of intent/lab.yaml and rebuilt from
+them before each test; the change is a frontend BGP timer knob (four frontend devices in four
+drained waves: fe-spine1, fe-spine2, fe-leaf1a, fe-leaf1b). For each fault the test reads every
+router's running config through its namespaces afterwards: each is exactly its old config or the
+old one plus the knob's line, as the audit log says; ``bgp graceful-shutdown`` is left only where
+the deploy's report says so; the saved frr.conf still has its ``router bgp``; the exit code is the
+documented one (1 stopped by a failure, 130 interrupted).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aifab.lab import down, missing_requirements, up
+from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.pipeline import design_for
+from tests.lab.helpers import LabRun, config_state, lab_intent
+
+pytestmark = pytest.mark.lab
+CLUSTER = "labfault"
+WAIT = ("drain_wait_s: 1", "drain_wait_s: 2")  # a window to act in while a device is drained
+TIMERS = ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  bgp: {keepalive_s: 5, hold_s: 15}\n')
+NEW = " timers bgp 5 15"
+GSHUT = " bgp graceful-shutdown"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
+    missing = missing_requirements()
+    if missing:
+        pytest.skip("lab needs: " + "; ".join(missing))
+    work = tmp_path_factory.mktemp("faults")
+    base = lab_intent(work / "base.yaml", CLUSTER, (WAIT,))
+    _, design = design_for(base)
+    run = LabRun(lab_intent(work / "lab.yaml", CLUSTER, (WAIT, TIMERS)), work / "build", design, None)  # type: ignore[arg-type]
+    res = run.cli("build", str(base), "-o", str(work / "old"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    prefix = f"aifab-{CLUSTER}."
+    try:
+        run.lab = up(design, configs=work / "old" / "configs")
+        yield run
+    finally:
+        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
+        down(design)
+        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
+        assert not [p for p in pids if alive(p)], "lab processes left after down"
+
+
+@pytest.fixture
+def before(world: LabRun) -> dict[str, str]:
+    """The lab rebuilt from the old configs and converged; every router's running config."""
+    down(world.design)
+    world.lab = up(world.design, configs=world.build.parent / "old" / "configs")
+    lab_intent(world.intent, CLUSTER, (WAIT, TIMERS))
+    world.converge()
+    return world.configs()
+
+
+def events(world: LabRun, event: str) -> list[dict]:
+    return [r for r in world.last_run() if r["event"] == event]
+
+
+def judge(world: LabRun, before: dict[str, str], out: str, broken: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every router (but ``broken`` ones) runs its old config, or its new one where the audit log
+    says verified and not rolled back; graceful-shutdown only where the report says it is left;
+    every saved frr.conf has its router bgp. Returns device -> old/new."""
+    run = world.last_run()
+    end = [r for r in run if r["event"] == "end"][-1]
+    still = set(end["still_drained"])
+    verified = {r["device"] for r in run if r["event"] == "verified"}
+    rolled = {r["device"] for r in run if r["event"] == "rolled-back"}
+    states = {}
+    for name, old in before.items():
+        assert "router bgp" in world.saved(name), f"{name}: saved frr.conf lost its router bgp"
+        if name in broken:
+            continue
+        now = world.running(name)
+        if GSHUT in now:
+            assert name in still and name in out.split("still drained by this deploy:")[1], f"{name} left drained silently"
+            now = now.replace(GSHUT + "\n", "")
+        states[name] = config_state(old, now, {NEW})
+        want = "new" if name in verified and name not in rolled else "old"
+        assert states[name] == want, f"{name}: runs {states[name]} config, the audit log says {want}"
+    return states
+
+
+def test_bgpd_killed_on_the_device_being_changed(world: LabRun, before: dict[str, str]) -> None:
+    bg = world.start_deploy("--commit")
+    bg.wait_for("for traffic to move off fe-spine1")
+    world.kill("fe-spine1", "bgpd")
+    code, out, err = bg.finish()
+    assert code == 1, out + err
+    failed = {r["device"]: r["reason"] for r in events(world, "commit-failed")}
+    assert "bgpd is not running" in failed["fe-spine1"], failed
+    assert [r["device"] for r in events(world, "rollback-failed")] == ["fe-spine1"], "bgpd's config cannot come back"
+    assert not events(world, "rolled-back")
+    assert {r["device"] for r in events(world, "commit")} == set(), "nothing committed anywhere"
+    saved = world.saved("fe-spine1")
+    assert "router bgp" in saved and NEW not in saved, "no saved config written while bgpd was down"
+    assert "fe-spine1: failed, rollback failed" in err
+    assert "still drained by this deploy: fe-spine1" in out, "the report says the drain may be left"
+    assert judge(world, before, out, broken=("fe-spine1",)) == {n: "old" for n in before if n != "fe-spine1"}
+
+
+def test_bgpd_killed_on_a_device_of_a_later_wave(world: LabRun, before: dict[str, str]) -> None:
+    world.kill("fe-spine2", "bgpd")
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 1, out + err
+    assert "gate: fe-spine2 " in out or "gate: frontend spine" in out, out
+    refused = events(world, "gate-refused")
+    assert refused and refused[0]["wave"] == 1
+    assert not events(world, "drained") and not events(world, "commit"), "the gate stops before anything is touched"
+    assert "bgpd is not running" in {r["device"]: r["reason"] for r in events(world, "unhealthy")}["fe-spine2"]
+    assert judge(world, before, out, broken=("fe-spine2",)) == {n: "old" for n in before if n != "fe-spine2"}
+
+
+def test_sshd_stopped_on_a_device_of_a_later_wave(world: LabRun, before: dict[str, str]) -> None:
+    bg = world.start_deploy("--commit")
+    bg.wait_for("wave 2: commit fe-spine2")
+    world.kill("fe-leaf1b", "sshd")
+    code, out, err = bg.finish()
+    assert code == 1, out + err
+    assert [r["wave"] for r in events(world, "gate-refused")] == [3], "waves 1 and 2 done, wave 3 refused"
+    assert "fe-leaf1b" in {r["device"] for r in events(world, "unhealthy")}
+    states = judge(world, before, out)
+    assert states["fe-spine1"] == states["fe-spine2"] == "new"
+    assert states["fe-leaf1a"] == states["fe-leaf1b"] == "old"
+
+
+def test_a_commit_the_daemon_refuses_is_rolled_back_and_read_back(world: LabRun, before: dict[str, str]) -> None:
+    # The new frontend p2p pool gives fe-leaf1a 10.1.9.1: an address fe-spine1 already holds on
+    # lo, so its bgpd refuses the neighbor ("local system") although vtysh -C accepts the candidate.
+    lab_intent(world.intent, CLUSTER, (WAIT, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24")))
+    world.ip("fe-spine1", "addr", "add", "10.1.9.1/32", "dev", "lo")
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 1, out + err
+    assert "fe-spine1" in {r["device"] for r in events(world, "commit-failed")}, out + err
+    assert [r["device"] for r in events(world, "rolled-back")] == ["fe-spine1"]
+    assert all(r["read_back"] for r in events(world, "rolled-back"))
+    assert not events(world, "verified")
+    assert "10.1.9." not in world.saved("fe-spine1")
+    for name, old in before.items():
+        assert world.running(name) == old, f"{name} does not run its old config"
+
+
+def test_sigint_at_drain_rolls_back_and_exits_130(world: LabRun, before: dict[str, str]) -> None:
+    bg = world.start_deploy("--commit")
+    bg.wait_for("wave 1: drain fe-spine1")
+    bg.signal(signal.SIGINT)
+    code, out, err = bg.finish()
+    assert code == 130, out + err
+    assert "stopping safely" in err
+    assert [r["device"] for r in events(world, "rolled-back")] == ["fe-spine1"]
+    assert events(world, "end")[-1]["interrupted"] is True
+    assert "still drained by this deploy: none" in out
+    assert set(judge(world, before, out).values()) == {"old"}
+
+
+def _wait_audit(world: LabRun, event: str, device: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(r["event"] == event and r["device"] == device for r in world.last_run()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no {event} of {device} in the audit log within {timeout}s")
+
+
+def test_sigint_after_commit_ends_in_a_safe_state(world: LabRun, before: dict[str, str]) -> None:
+    bg = world.start_deploy("--commit")
+    _wait_audit(world, "commit", "fe-spine1")
+    bg.signal(signal.SIGINT)
+    code, out, err = bg.finish()
+    assert code == 130, out + err
+    states = judge(world, before, out)
+    assert "still drained by this deploy: none" in out
+    assert all(states[n] == "old" for n in ("fe-spine2", "fe-leaf1a", "fe-leaf1b")), states
+
+
+def test_sigterm_during_verify_of_a_later_wave_then_resume(world: LabRun, before: dict[str, str]) -> None:
+    bg = world.start_deploy("--commit")
+    bg.wait_for("waiting for the designed sessions and routes of fe-spine2")
+    bg.signal(signal.SIGTERM)
+    code, out, err = bg.finish()
+    assert code == 130, out + err
+    states = judge(world, before, out)
+    assert states["fe-spine1"] == "new", "wave 1 was done before the interrupt"
+    assert states["fe-leaf1a"] == states["fe-leaf1b"] == "old"
+    assert "still drained by this deploy: none" in out
+    res = world.cli(*world.deploy_args("--resume"))  # continues the halted plan from its journal
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "fe-spine1" not in {r["device"] for r in events(world, "commit")}, "wave 1 is not redone"
+    assert {r["wave"] for r in events(world, "commit")} <= {2, 3, 4}
+    for name in ("fe-spine1", "fe-spine2", "fe-leaf1a", "fe-leaf1b"):
+        assert config_state(before[name], world.running(name), {NEW}) == "new", name
+
+
+def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, before: dict[str, str]) -> None:
+    bg = world.start_deploy("--commit")
+    bg.wait_for("for traffic to move off fe-spine1")
+    bg.signal(signal.SIGINT)
+    time.sleep(0.05)
+    bg.signal(signal.SIGINT)
+    code, out, err = bg.finish(timeout=30)
+    assert code == 130, out + err
+    assert "aborted at once" in err and "fe-spine1" in err.split("aborted at once")[1]
+    assert events(world, "aborted")[-1]["may_be_drained"] == ["fe-spine1"]
+    status = world.cli("drain", str(world.intent), "--lab", "--status", "fe-*")
+    assert status.returncode == 0, status.stdout + status.stderr
+    drained = GSHUT in world.running("fe-spine1")
+    assert f"fe-spine1: {'drained' if drained else 'not drained'}" in status.stdout
+    undrain = world.cli("undrain", str(world.intent), "--lab", "fe-spine1")
+    assert undrain.returncode == 0, undrain.stdout + undrain.stderr
+    assert "fe-spine1: undrained (read back)" in undrain.stdout
+    assert GSHUT not in world.running("fe-spine1")
+
+
+def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
+    res = world.cli("drain", str(world.intent), "--lab", "be-spine1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "be-spine1: drained (read back)" in res.stdout
+    assert GSHUT in world.running("be-spine1") and GSHUT in world.saved("be-spine1")
+    status = world.cli("drain", str(world.intent), "--lab", "--status", "*")
+    assert "be-spine1: drained" in status.stdout and "be-spine2: not drained" in status.stdout
+    res = world.cli("undrain", str(world.intent), "--lab", "be-spine1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert GSHUT not in world.running("be-spine1")
+    assert Path(world.lab.inventory, "hosts.yaml").is_file()
+
+
+def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, before: dict[str, str]) -> None:
+    # SIGKILL: no handler runs; the device's own revert timer must bring back the config from
+    # before the drain (not the drained one, which would keep graceful-shutdown).
+    bg = world.start_deploy("--commit", "--revert-timer", "4")
+    _wait_audit(world, "commit", "fe-spine1")
+    bg.signal(signal.SIGKILL)
+    code, _, _ = bg.finish(timeout=30)
+    assert code == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while world.running("fe-spine1") != before["fe-spine1"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert world.running("fe-spine1") == before["fe-spine1"], "the revert timer restored the pre-drain snapshot"
+    assert GSHUT not in world.saved("fe-spine1") and NEW not in world.saved("fe-spine1")
+    for name, old in before.items():
+        assert world.running(name) == old, name

@@ -1,0 +1,183 @@
+"""Deploy safety parts that need no device: snapshot comparison, drain markers, the pre-wave
+gate's capacity rule, device selection, the journal, signals, the inventory choice, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from aifab.deploy.drain import is_drained, marker
+from aifab.deploy.guard import LockedError, deploy_lock
+from aifab.deploy.health import blockers, gate_devices
+from aifab.deploy.inputs import pick_inventory
+from aifab.deploy.inventory_files import InventoryError
+from aifab.deploy.journal import Journal, JournalError, journal_path, read_journal
+from aifab.deploy.runner import SelectionError, select
+from aifab.deploy.snapshot import difference, normalise
+from aifab.design import build_design
+from aifab.intent import load_intent
+from aifab.plan.waves import Change, Wave
+from aifab.render import drain_snippet, undrain_snippet
+
+ROOT = Path(__file__).parents[1]
+LAB = ROOT / "intent" / "lab.yaml"
+DESIGN = build_design(load_intent(LAB).intent)
+NAMES = [d.name for d in DESIGN.devices()]
+
+
+def test_normalise_keeps_what_the_device_means() -> None:
+    running = "Building configuration...\n\nCurrent configuration:\n!\nhostname a  \n!\nrouter bgp 1\n bgp graceful-shutdown\nexit\n"
+    assert normalise(running) == ["Building configuration...", "Current configuration:", "hostname a", "router bgp 1",
+                                  " bgp graceful-shutdown", "exit"]
+    assert difference(running, running.replace("!\n", "! a comment\n")) == ""
+    diff = difference(running, running.replace(" bgp graceful-shutdown\n", ""))
+    assert "- bgp graceful-shutdown" in diff and diff.startswith("--- snapshot")
+
+
+@pytest.mark.parametrize(("device", "want"), [("fe-spine1", "bgp graceful-shutdown")])
+def test_drain_marker_is_read_from_the_snippet(device: str, want: str) -> None:
+    dev = next(d for d in DESIGN.devices() if d.name == device)
+    m = marker(drain_snippet(DESIGN, dev))
+    assert m == want
+    assert marker(undrain_snippet(DESIGN, dev)) == f"no {want}"
+    assert is_drained("router bgp 1\n bgp graceful-shutdown\nexit\n", m)
+    assert not is_drained("router bgp 1\nexit\n", m)
+    assert marker("maintenance\n   unit System\n      quiesce\n") == "quiesce"
+
+
+def _wave(*devices: str, kind: str = "drain") -> Wave:
+    return Wave(1, tuple(Change(d, kind, "") for d in devices), ())  # type: ignore[arg-type]
+
+
+def test_gate_covers_the_wave_and_its_redundancy_group() -> None:
+    assert gate_devices(DESIGN, _wave("fe-spine1")) == ["fe-spine1", "fe-spine2"]
+    assert gate_devices(DESIGN, _wave("fe-leaf1a")) == ["fe-leaf1a", "fe-leaf1b"]
+
+
+def test_gate_counts_capacity_from_what_is_up() -> None:
+    wave = _wave("fe-spine1")
+    assert blockers(DESIGN, wave, {}) == []
+    down = blockers(DESIGN, wave, {"fe-spine2": "bgpd is not running"})
+    assert down and all(d.startswith("with fe-spine2 down: ") for d in down)  # simulated as the planner does
+    assert "fe-leaf1a keeps 0.0 % of its uplink bandwidth" in down[0]
+    sick = blockers(DESIGN, wave, {"fe-spine1": "BGP session to 10.1.1.1 not Established"})
+    assert sick == ["fe-spine1: not healthy (BGP session to 10.1.1.1 not Established)"]
+    assert blockers(DESIGN, _wave("fe-spine1", kind="initial"), {"fe-spine2": "down"}) == [], "no drain, no capacity rule"
+    # a rail leaf is cordoned (its servers are out anyway): another SU's broken leaf does not count
+    assert blockers(DESIGN, _wave("be-leaf-su1-r1", kind="cordon"), {"be-leaf-su2-r1": "down"}) == []
+
+
+def test_select_by_globs() -> None:
+    assert select(NAMES, ["fe-*"], None) == [n for n in NAMES if n.startswith("fe-")]
+    assert select(NAMES, None, ["be-*", "fe-leaf*"]) == ["fe-spine1", "fe-spine2"]
+    with pytest.raises(SelectionError, match="no device matches") as err:
+        select(NAMES, ["nope*"], None)
+    assert err.value.exit_code == 2
+
+
+def test_journal_round_trip_and_refusals(tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="no rollout journal"):
+        read_journal(tmp_path)
+    j = Journal(journal_path(tmp_path), "run1", "lab", "/inv", str(tmp_path / "snapshots" / "run1"),
+                [["fe-spine1"], ["fe-spine2"]], {"fe-spine1": "drain"}, {"fe-spine1": "pending"})
+    j.write()
+    j.state("fe-spine1", "committed")
+    j.status = "halted"
+    j.write()
+    back = read_journal(tmp_path)
+    assert back.states == {"fe-spine1": "committed"} and back.waves == [["fe-spine1"], ["fe-spine2"]]
+    j.status = "done"
+    j.write()
+    with pytest.raises(JournalError, match="finished"):
+        read_journal(tmp_path)
+    journal_path(tmp_path).write_text("{not json")
+    with pytest.raises(JournalError, match="unreadable") as err:
+        read_journal(tmp_path)
+    assert err.value.exit_code == 2
+
+
+def test_inventory_is_chosen_explicitly(tmp_path: Path) -> None:
+    lab = tmp_path / "lab"
+    lab.mkdir()
+    (lab / "hosts.yaml").write_text("{}\n")
+    out = tmp_path / "build"
+    assert pick_inventory(out, None) == out / "inventory", "never the lab's unless asked"
+    assert pick_inventory(out, None, lab) == lab
+    assert pick_inventory(out, tmp_path / "given", lab) == tmp_path / "given"
+    with pytest.raises(InventoryError, match="no running lab"):
+        pick_inventory(out, None, tmp_path / "no-lab")
+
+
+def test_first_signal_asks_to_stop_second_aborts_with_130() -> None:
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from aifab.deploy.signals import Interrupts
+        i = Interrupts(lambda s: print("abort", s, flush=True), lambda s: print("notice", s, flush=True))
+        with i:
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert i.requested.is_set() and i.sleep(5) is False
+            print("still running", flush=True)
+            os.kill(os.getpid(), signal.SIGINT)
+            print("not reached", flush=True)
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 130, res.stdout + res.stderr
+    assert res.stdout.splitlines() == ["notice SIGTERM", "still running", "abort SIGINT"]
+
+
+def _inventory(tmp_path: Path) -> Path:
+    inv = tmp_path / "inv"
+    inv.mkdir()
+    (inv / "hosts.yaml").write_text("".join(f"{n}:\n  hostname: 127.0.0.1\n  port: 1\n  platform: frr\n" for n in NAMES))
+    return inv
+
+
+def _deploy(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AIFAB_USERNAME": "nobody", "AIFAB_PASSWORD": "nothing", "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run([sys.executable, "-m", "aifab", "deploy", str(LAB), "-o", str(tmp_path / "build"), *args],
+                          capture_output=True, text=True, timeout=180, env=env)
+
+
+def test_a_locked_inventory_exits_3(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path)
+    with deploy_lock(inv):
+        res = _deploy(tmp_path, "--inventory", str(inv))
+    assert res.returncode == 3 == LockedError.exit_code, res.stdout + res.stderr
+    assert "another deploy of this inventory is running" in res.stderr
+    assert f"inventory: {inv} (given)" in res.stdout
+
+
+def test_limit_matching_nothing_and_resume_without_journal_exit_2(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path)
+    res = _deploy(tmp_path, "--inventory", str(inv), "--limit", "nope-*")
+    assert res.returncode == 2 and "no device matches --limit nope-*" in res.stderr, res.stderr
+    res = _deploy(tmp_path, "--inventory", str(inv), "--resume")
+    assert res.returncode == 2 and "no rollout journal to resume" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_limit_only_touches_matching_devices(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path)
+    res = _deploy(tmp_path, "--inventory", str(inv), "--limit", "fe-spine*")
+    assert res.returncode == 1, res.stdout + res.stderr  # nothing listens: unreachable, one line each
+    assert sorted(line.split(":")[0] for line in res.stderr.splitlines()) == ["fe-spine1", "fe-spine2"]
+    start = next(json.loads(x) for x in (tmp_path / "build" / "audit.jsonl").read_text().splitlines())
+    assert start["devices"] == ["fe-spine1", "fe-spine2"]
+
+
+def test_resume_keeps_the_halted_plan_and_refuses_a_new_change(tmp_path: Path) -> None:
+    from aifab.deploy.runner import _resumed_waves
+
+    j = Journal(journal_path(tmp_path), "run1", "lab", "/inv", "", [["fe-spine1"], ["fe-spine2"], ["fe-leaf1a", "fe-leaf1b"]])
+    left = [Change("fe-leaf1b", "drain", ""), Change("fe-spine2", "drain", "")]  # fe-spine1 done: no diff now
+    waves = _resumed_waves(j, left)
+    assert [(w.index, w.devices) for w in waves] == [(2, ("fe-spine2",)), (3, ("fe-leaf1b",))]
+    with pytest.raises(JournalError, match="be-spine1 differ from the build but are not in the halted plan"):
+        _resumed_waves(j, [*left, Change("be-spine1", "drain", "")])
