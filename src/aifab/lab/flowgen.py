@@ -10,6 +10,7 @@ number (``PACKET``) and padding. Run by path, so it starts without importing aif
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import signal
@@ -23,12 +24,12 @@ PACKET = struct.Struct("!IQ")  # flow id, sequence number
 PAD = 64  # payload bytes beyond the header
 
 
-class _Stop(Exception):
-    pass
+_stopping = False  # set by SIGTERM; the loops check it between packets, so no count is torn
 
 
 def _on_term(*_: object) -> None:
-    raise _Stop
+    global _stopping
+    _stopping = True
 
 
 def _receive(spec: dict) -> dict[str, list[int]]:
@@ -43,28 +44,32 @@ def _receive(spec: dict) -> dict[str, list[int]]:
     stats: dict[int, list[int]] = {}  # flow -> [received, reordered, max gap, highest seq]
     print("ready", flush=True)
     deadline = time.monotonic() + spec["seconds"]
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select(socks, [], [], 0.2)
-            for s in ready:
-                while True:
-                    try:
-                        data = s.recv(2048)
-                    except BlockingIOError:
-                        break
-                    if len(data) < PACKET.size:
-                        continue
-                    fid, seq = PACKET.unpack_from(data)
-                    st = stats.setdefault(fid, [0, 0, 0, -1])
-                    st[0] += 1
-                    if seq < st[3]:
-                        st[1] += 1
-                    else:
-                        st[2] = max(st[2], seq - st[3] - 1)
-                        st[3] = seq
-    except _Stop:
-        pass
+    while time.monotonic() < deadline and not _stopping:
+        ready, _, _ = select.select(socks, [], [], 0.2)
+        for s in ready:
+            _read(s, stats)
+    for s in socks:  # what arrived before the stop
+        _read(s, stats)
     return {str(fid): st[:3] for fid, st in stats.items()}
+
+
+def _read(s: socket.socket, stats: dict[int, list[int]]) -> None:
+    """Count every packet queued on ``s``."""
+    while True:
+        try:
+            data = s.recv(2048)
+        except BlockingIOError:
+            return
+        if len(data) < PACKET.size:
+            continue
+        fid, seq = PACKET.unpack_from(data)
+        st = stats.setdefault(fid, [0, 0, 0, -1])
+        st[0] += 1
+        if seq < st[3]:
+            st[1] += 1
+        else:
+            st[2] = max(st[2], seq - st[3] - 1)
+            st[3] = seq
 
 
 def _send(spec: dict) -> dict[str, int]:
@@ -80,22 +85,17 @@ def _send(spec: dict) -> dict[str, int]:
     sent = dict.fromkeys((f[0] for f in flows_), 0)
     pad = bytes(PAD)
     start = time.monotonic()
-    try:
-        for seq in range(count):
-            due = start + seq / rate
-            now = time.monotonic()
-            if now - start > seconds:
-                break
-            if due > now:
-                time.sleep(due - now)
-            for fid, s, to in flows_:
-                try:
-                    s.sendto(PACKET.pack(fid, seq) + pad, to)
-                    sent[fid] = seq + 1  # packets up to seq were offered; a refused send is a loss
-                except OSError:
-                    sent[fid] = seq + 1
-    except _Stop:
-        pass
+    for seq in range(count):
+        due = start + seq / rate
+        now = time.monotonic()
+        if now - start > seconds or _stopping:
+            break
+        if due > now:
+            time.sleep(due - now)
+        for fid, s, to in flows_:
+            with contextlib.suppress(OSError):  # a refused send is a lost packet
+                s.sendto(PACKET.pack(fid, seq) + pad, to)
+            sent[fid] = seq + 1
     return {str(fid): n for fid, n in sent.items()}
 
 
