@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,12 @@ def test_report_sums_per_path_per_group_and_in_total() -> None:
     assert (total.flows, total.sent, total.received, total.lost, total.max_gap) == (3, 600, 550, 50, 50)
     assert "lost 50" in report.summary() and "s1 50/400" in report.summary()
     assert report.to_json()["paths"]["s1"]["lost"] == 50
+
+
+def test_traffic_without_a_running_lab_is_one_line_exit_2(tmp_path: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "aifab", "lab", "traffic", str(ROOT / "intent" / "lab.yaml"),
+                          "--state-dir", str(tmp_path / "none"), "--seconds", "1"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "none").exists()
