@@ -11,7 +11,7 @@ import pytest
 
 from aifab.lab import flowgen
 from aifab.lab.topology import LabError
-from aifab.lab.traffic import Flow, FlowResult, Report, flows
+from aifab.lab.traffic import Flow, FlowResult, Report, _flow_result, flows
 from aifab.pipeline import design_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,3 +77,10 @@ def test_traffic_without_a_running_lab_is_one_line_exit_2(tmp_path: Path) -> Non
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "none").exists()
+
+
+def test_a_loss_at_the_end_of_a_flow_counts_as_its_longest_gap() -> None:
+    flow = Flow(0, "a", "b", "rail1", "10.0.0.1", 49152, "10.0.0.2", "s1")
+    assert _flow_result(flow, 100, 60, 0, 5, 59).max_gap == 40  # 60..99 never arrived
+    assert _flow_result(flow, 100, 95, 0, 5, 99).max_gap == 5
+    assert _flow_result(flow, 10, 0, 0, 0, -1).max_gap == 10  # nothing arrived

@@ -2,7 +2,7 @@
 
 ``python flowgen.py recv SPEC_JSON``: bind UDP ``PORT`` on every address of ``bind``, print
 ``ready``, count packets per flow until SIGTERM or ``seconds``, print ``{flow: [received,
-reordered, max_gap]}``. ``python flowgen.py send SPEC_JSON``: for each ``[flow, src, sport, dst]``
+reordered, max_gap, highest]}``. ``python flowgen.py send SPEC_JSON``: for each ``[flow, src, sport, dst]``
 send one packet per tick at ``rate`` ticks per second, at most ``rate * seconds`` packets or
 ``seconds`` (or until SIGTERM), print ``{flow: sent}``. A packet is the flow id and its sequence
 number (``PACKET``) and padding. Run by path, so it starts without importing aifab.
@@ -33,7 +33,8 @@ def _on_term(*_: object) -> None:
 
 
 def _receive(spec: dict) -> dict[str, list[int]]:
-    """Read packets on every address until SIGTERM or ``seconds``: flow -> [received, reordered, max gap]."""
+    """Read packets on every address until SIGTERM or ``seconds``: flow -> [received, reordered, max gap,
+    highest sequence number]."""
     socks = []
     for addr in spec["bind"]:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -50,7 +51,7 @@ def _receive(spec: dict) -> dict[str, list[int]]:
             _read(s, stats)
     for s in socks:  # what arrived before the stop
         _read(s, stats)
-    return {str(fid): st[:3] for fid, st in stats.items()}
+    return {str(fid): st for fid, st in stats.items()}
 
 
 def _read(s: socket.socket, stats: dict[int, list[int]]) -> None:

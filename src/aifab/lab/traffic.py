@@ -263,7 +263,7 @@ class Probe:
                 got.update(_result(host, proc, timeout=10))
         finally:
             self._kill()
-        results = tuple(FlowResult(f, sent.get(str(f.id), 0), *got.get(str(f.id), (0, 0, 0))) for f in self.flows)
+        results = tuple(_flow_result(f, sent.get(str(f.id), 0), *got.get(str(f.id), (0, 0, 0, -1))) for f in self.flows)
         return Report(self.rate, ran, results)
 
     def wait(self, timeout: float | None = None) -> None:
@@ -286,6 +286,11 @@ class Probe:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=5)
+
+
+def _flow_result(flow: Flow, sent: int, received: int, reordered: int, gap: int, highest: int) -> FlowResult:
+    """A flow's counts; a loss at the end (after the highest sequence number that arrived) is a gap too."""
+    return FlowResult(flow, sent, received, reordered, max(gap, sent - 1 - highest))
 
 
 def _stderr(proc: subprocess.Popen) -> str:
