@@ -17,7 +17,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aifab.design.model import Design
+    from aifab.lab import Lab
 
 ROOT = Path(__file__).parents[1]
 BENCH_INTENT = ROOT / "bench" / "cluster-32k.yaml"
@@ -107,8 +111,29 @@ def lab(work: Path) -> list[tuple[str, float, float]]:
                                                           inventory_dir(running.state_dir), Credentials(), True,
                                                           work / "audit.jsonl", Console(quiet=True)), rows)
         print(f"lab: {res.switches} switches, {res.sessions} session ends; deploy ok={report.ok}")
+        rows += spine_restart(running, design)
     finally:
         down(design)
+    return rows
+
+
+def spine_restart(running: Lab, design: Design, spine: str = "be-spine1") -> list[tuple[str, float, float]]:
+    """The traffic outage of one spine's FRR restart under the probe: without drain, then graceful."""
+    from aifab.lab.traffic import Probe
+    from aifab.lab.upgrade import upgrade_frr
+
+    rows = []
+    for graceful in (False, True):
+        probe = Probe(running, design, seconds=40, rate=100).start()
+        try:
+            timings = upgrade_frr(running, design, spine, graceful=graceful)
+            time.sleep(1)
+        finally:
+            report = probe.stop()
+        worst = max(r.max_gap for r in report.results) / report.rate
+        kind = "graceful" if graceful else "plain"
+        print(f"{spine} {kind} restart: {report.summary()}")
+        rows += [(f"restart ({kind})", timings.total_s, peak_rss_mb()), (f"outage ({kind})", worst, peak_rss_mb())]
     return rows
 
 

@@ -1,4 +1,4 @@
-"""``aifab lab up|down|status INTENT``, ``aifab lab exec DEVICE -- CMD...``, ``aifab lab export --clab
+"""``aifab lab up|down|status|traffic INTENT``, ``aifab lab exec DEVICE -- CMD...``, ``aifab lab export --clab
 INTENT``: the FRR network-namespace lab of a design."""
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from aifab import lab
+from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.lab.status import LabStatus
 from aifab.lab.switch import PROCESSES
 from aifab.lab.system import require
+from aifab.lab.traffic import Counts, Probe, Report
 from aifab.pipeline import design_for
 
 
@@ -42,6 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "(what was deployed is lost)")
     intent_and_state(action("down", "remove everything the lab made"))
     intent_and_state(action("status", "nodes, daemons, BGP sessions and routes; exit 1 unless healthy"))
+    traffic = action("traffic", "UDP flows between the servers on every rail and the frontend; loss per path")
+    intent_and_state(traffic)
+    traffic.add_argument("--seconds", type=float, default=10.0, help="how long the senders run (default 10)")
+    traffic.add_argument("--rate", type=float, default=50.0, metavar="PPS", help="packets per second per flow (default 50)")
+    traffic.add_argument("--flows", type=int, default=4, metavar="N", help="flows (source ports) per server pair "
+                         "and rail (default 4)")
+    traffic.add_argument("--format", choices=("table", "json"), default="table", help="output (default table)")
 
     ex = action("exec", "run a command in a switch's (or host's) namespaces: aifab lab exec DEVICE -- CMD...")
     ex.add_argument("device", help="switch or host of a running lab")
@@ -90,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
             took = lab.wait_established(running, design, timeout=args.wait)
             console.print(f"every BGP session Established after {took:.1f} s")
         return 0
+    if args.action == "traffic":
+        return traffic(args, design, console)
     if args.action == "down":
         removed = lab.down(design, args.state_dir)
         console.print(f"lab {design.cluster} down: removed {len(removed)} namespaces")
@@ -130,6 +141,45 @@ def export(args: argparse.Namespace) -> int:
     print(f"wrote {len(files)} files to {args.out}: sudo containerlab deploy -t {topo}; then "
           f"AIFAB_USERNAME=admin AIFAB_PASSWORD=admin aifab deploy {args.intent} --clab {args.out}")
     return 0
+
+
+def traffic(args: argparse.Namespace, design: Design, console: Console) -> int:
+    """``aifab lab traffic``: run the probe on the running lab; exit 1 when a packet was lost."""
+    import json
+
+    from aifab.lab.state import default_state_dir
+
+    running = lab.Lab(lab.topology(design), args.state_dir or default_state_dir(design.cluster))
+    found = lab.problems(running)
+    if found:
+        raise lab.LabError(f"lab {design.cluster} is not up: {'; '.join(found)} (aifab lab up {args.intent})")
+    report = Probe(running, design, seconds=args.seconds, rate=args.rate, flows_per_pair=args.flows).run()
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        console.print(traffic_table(report, design.cluster))
+    return 1 if report.totals().lost else 0
+
+
+def traffic_table(report: Report, cluster: str) -> Table:
+    """Per path (spine, or leaf for flows under one leaf), per rail / frontend, then the totals."""
+    table = Table(title=f"aifab lab traffic {cluster}: {report.rate:g} pps per flow for {report.seconds:.1f} s",
+                  title_justify="left")
+    for col in ("path", "flows", "sent", "received", "lost", "reordered", "flows with loss", "longest gap ms"):
+        table.add_column(col, justify="left" if col == "path" else "right")
+
+    def row(name: str, c: Counts) -> None:
+        lost = f"[red]{c.lost}[/]" if c.lost else "0"
+        table.add_row(name, str(c.flows), str(c.sent), str(c.received), lost, str(c.reordered), str(c.flows_with_loss),
+                      f"{1000 * c.max_gap / report.rate:.0f}")
+    for name, c in report.by_path().items():
+        row(name, c)
+    table.add_section()
+    for name, c in report.by_group().items():
+        row(name, c)
+    table.add_section()
+    row("total", report.totals())
+    return table
 
 
 def status_table(st: LabStatus) -> Table:
