@@ -1,6 +1,6 @@
 #!/bin/sh
 # be-spine1: lossless RoCEv2 QoS with iproute2 dcb and tc (FRR has no QoS).
-# Run as root after links.sh. The aifab lab pushes only frr.conf and does not run this file.
+# Applied by the deploy after frr.conf (napalm_frr), one setting per line; it reports each line the kernel cannot hold.
 # DSCP entries in the dcb app table make the port trust DSCP (switchdev drivers such as mlxsw).
 # PFC watchdog (not expressible with iproute2; set it in the switch's NOS or SDK):
 #   detection 200 ms, restoration 200 ms, polling 200 ms, action drop
