@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
         inventory = pick_inventory(args.out, args.inventory, inventory_dir(default_state_dir(design.cluster)))
         if args.inventory is None and inventory != args.out / "inventory":
             console.print(f"using the lab inventory {inventory}")
-    report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
+    from aifab.deploy.inputs import inventory_drivers
+
+    rendered = rendered_from(design, args.out, inventory_drivers(inventory))  # refuses before anything is touched
+    report = deploy(design, rendered, inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout)
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
@@ -58,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
     changed = sum(1 for d in report.diffs.values() if d.strip())
     console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
+    for device, lines in report.not_applied.items():  # per device, what the switch does not run, and why
+        for line in lines:
+            console.print(f"{device}: not applied: {line}", markup=False, soft_wrap=True)
     for o in report.outcomes.values():  # one line per device at fault (the audit log holds the tracebacks)
         if o.detail and o.status != "skipped":
             print(f"{o.device}: {o.status}: {o.detail}", file=sys.stderr)

@@ -31,7 +31,6 @@ from aifab.deploy.tasks.verify import verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan.waves import Wave, classify, plan_waves
-from aifab.platforms import platform
 
 
 class DeployError(AifabError):
@@ -47,6 +46,8 @@ class Rendered:
     configs: dict[str, str]
     drain: dict[str, str]
     undrain: dict[str, str]
+    drained: dict[str, str] = field(default_factory=dict)  # the candidate with the drain snippet in it
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per device: files not applied and why
 
 
 @dataclass
@@ -68,6 +69,7 @@ class DeployReport:
     diffs: dict[str, str]
     waves: list[Wave] = field(default_factory=list)
     ok: bool = True
+    not_applied: dict[str, list[str]] = field(default_factory=dict)  # device -> "what: why", never silent
 
 
 def _quiet_nornir() -> None:
@@ -138,6 +140,7 @@ class Deployer:
         self.by_name = {d.name: d for d in design.devices()}
         self.expect = expectations(design)
         self.carrying: dict[str, bool] = {}
+        self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
 
     def _run(self, names: list[str], task: Callable[..., object], what: str) -> dict[str, str]:
         """Run ``task`` on ``names`` in parallel; returns failures (host -> reason), each audited."""
@@ -160,6 +163,7 @@ class Deployer:
             if not multi.failed:
                 diffs[host] = multi[0].diff or ""
                 self.carrying[host] = multi[0].result["carrying"]
+                self.not_applied[host] = dict(multi[0].result.get("not_applicable", {}))
                 self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
         return diffs, failures
 
@@ -168,15 +172,17 @@ class Deployer:
 
     def _commit_wave(self, wave: Wave, drained: set[str]) -> dict[str, str]:
         names = list(wave.devices)
-        extra = self.rendered.drain
-        configs = {n: self.rendered.configs[n] + (extra[n] if n in drained else "") for n in names}
+        configs = {n: self.rendered.drained[n] if n in drained else self.rendered.configs[n] for n in names}
         failures = self._run(names, lambda task: load_candidate(task, configs[task.host.name]), "load")
         if failures:
             return failures
-        failures = self._run(names, lambda task: commit(task, self.revert_in_s), "commit")
+        res, failures = self._run_results(names, lambda task: commit(task, self.revert_in_s), "commit")
         for n in names:
             if n not in failures:
                 self.audit.write("commit", n, wave=wave.index, drained=n in drained)
+                for setting, reason in res[n][0].result.get("not_applied", {}).items():
+                    self.audit.write("not-applied", n, setting=setting, reason=reason)
+                    self.not_applied.setdefault(n, {})[setting] = reason
         return failures
 
     def run_wave(self, wave: Wave, report: DeployReport) -> bool:
@@ -237,8 +243,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
     device failure: the report says what happened (``report.ok``)."""
     console = console or Console()
-    names = [d.name for d in design.devices() if platform(d.platform).deploys]
-    skipped = [d.name for d in design.devices() if not platform(d.platform).deploys]
+    names = [d.name for d in design.devices()]  # rendered_from refused any device that cannot deploy
     with deploy_lock(inventory):
         nr = open_nornir(inventory, creds)
         missing = sorted(set(names) - set(nr.inventory.hosts))
@@ -248,8 +253,9 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory))
         d = Deployer(design, rendered, nr, audit, console, verify_timeout_s)
         report = DeployReport({n: Outcome(n) for n in names}, {})
-        for n in skipped:
-            report.outcomes[n] = Outcome(n, "skipped", detail=f"platform {d.by_name[n].platform} has no deploy driver")
+        for n, notes in rendered.notes.items():
+            for note in notes:
+                audit.write("not-applied", n, file=note.split(" ", 1)[0], reason=note)
         try:
             console.print(f"loading candidates on {len(names)} devices")
             diffs, failures = d.diff(names)
@@ -291,6 +297,10 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             audit.write("end", None, ok=report.ok, committed=True)
             return report
         finally:
+            for n in names:
+                lines = [*rendered.notes.get(n, ()), *(f"{k}: {v}" for k, v in d.not_applied.get(n, {}).items())]
+                if lines:
+                    report.not_applied[n] = lines
             nr.close_connections()
 
 

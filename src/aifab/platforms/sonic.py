@@ -22,8 +22,11 @@ SONIC = replace(
     port_name="Ethernet{lane}",
     lanes=SONIC_LANES,
     zebra_interfaces=False,  # addresses live in config_db.json
-    # SONiC's BGP is its frr.conf, pushed with the frr driver; vtysh needs sudo for SONiC's admin user.
-    napalm_extras={"timeout": 60, "optional_args": {"port": 22, "sudo": True}},
-    deploys=False,
+    # napalm_sonic (docs/sonic.md) pushes both files: config_db.json as a JSON Patch, frr.conf through
+    # frr-reload.py in the bgp container; every command runs with sudo for SONiC's admin user.
+    napalm_driver="sonic",
+    napalm_extras={"timeout": 120, "optional_args": {"port": 22, "sudo": True}},
+    deploys=True,
+    bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
 )
