@@ -114,3 +114,15 @@ def test_frr_reload_diff_is_read_without_its_context_lines(cluster) -> None:
     assert classify(by["be-spine1"], FRR_DIFF).kind == "drain"
     cosmetic = "Lines To Add\n============\ninterface swp3\n description new\n"
     assert classify(by["be-spine1"], cosmetic).kind == "hitless"
+
+
+def test_changed_lines_reads_every_drivers_compare_output() -> None:
+    from aifab.plan.waves import changed_lines
+
+    frr = ("Lines To Add\n============\nrouter bgp 65001\n neighbor 10.0.0.1 description x\n\n"
+           "Kernel Settings To Apply\n========================\nqos.sh: dcb pfc set dev swp1 prio-pfc all:off 3:on\n")
+    assert changed_lines(frr) == ["neighbor 10.0.0.1 description x", "dcb pfc set dev swp1 prio-pfc all:off 3:on"]
+    sonic = ('CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/PORT/Ethernet0/description", "value": "x"},\n'
+             ' {"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "2097152"}\n]\n')
+    assert changed_lines(sonic) == ["description",
+                                    'replace /WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold "2097152"']

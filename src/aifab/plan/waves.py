@@ -8,6 +8,8 @@ single-homed, facts section 2). Pure functions: the deploy stage runs the waves.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -48,28 +50,64 @@ class Wave:
         return tuple(c.device for c in self.changes)
 
 
-_FRR_SECTIONS = ("Lines To Delete", "Lines To Add")
+# Section titles of the drivers' compare_config: frr-reload.py's, a merge's, napalm_frr's kernel
+# settings ("file: command" lines) and napalm_sonic's CONFIG_DB JSON Patch (one operation a line).
+_FRR_SECTIONS = ("Lines To Delete", "Lines To Add", "Lines To Merge", "FRR Lines To Merge")
+_KERNEL = "Kernel Settings To Apply"
+_CONFIG_DB = re.compile(r"^CONFIG_DB \(.*\)$")
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if line in _FRR_SECTIONS or line == _KERNEL or _CONFIG_DB.match(line):
+            out.append((line, []))
+        elif out and line.strip() and set(line.strip()) != {"="}:
+            out[-1][1].append(line)
+    return out
+
+
+def _patch_line(line: str) -> str | None:
+    """A JSON Patch operation as ``op path`` ("description" when it sets only a description)."""
+    text = line.strip().rstrip(",")
+    if text in ("[", "]"):
+        return None
+    try:
+        op = json.loads(text)
+    except ValueError:
+        return text
+    path = str(op.get("path", ""))
+    return "description" if path.endswith("/description") else f"{op.get('op')} {path} {json.dumps(op.get('value'))}"
+
+
 def changed_lines(diff: str) -> list[str]:
-    """The changed lines of a diff, without context: a unified diff's ``+``/``-`` lines, or the
-    commands of frr-reload's "Lines To Delete"/"Lines To Add" (a line followed by a deeper one is
-    only the context of that one)."""
+    """The changed lines of a diff, without context: one function for the review's unified diffs of
+    the rendered files and the deploy's compare_config output (frr-reload's "Lines To Delete"/"Lines
+    To Add", where a line followed by a deeper one is only its context; napalm_frr's kernel
+    settings; napalm_sonic's CONFIG_DB patch operations)."""
     lines = diff.splitlines()
-    if any(line in _FRR_SECTIONS for line in lines):
-        body = [ln for ln in lines if ln.strip() and ln not in _FRR_SECTIONS and set(ln.strip()) != {"="}]
-        out = [ln.strip() for ln, nxt in zip(body, [*body[1:], ""], strict=True) if _indent(nxt) <= _indent(ln)]
-        return [ln.removeprefix("no ").strip() for ln in out]
+    sections = _sections(lines)
+    if sections:
+        out = []
+        for title, body in sections:
+            if title == _KERNEL:
+                out += [ln.split(": ", 1)[-1].strip() for ln in body]
+            elif _CONFIG_DB.match(title):
+                out += [p for p in map(_patch_line, body) if p]
+            else:
+                ctx = [ln.strip() for ln, nxt in zip(body, [*body[1:], ""], strict=True) if _indent(nxt) <= _indent(ln)]
+                out += [ln.removeprefix("no ").strip() for ln in ctx]
+        return out
     out = []
     for line in lines:
         if line.startswith(("+++", "---", "@@")):
             continue
         if line[:1] in "+-" and line[1:].strip():
-            out.append(line[1:].strip())
+            out.append(line[1:].strip().lstrip('"'))  # a JSON file's key: "description": ...
     return out
 
 
