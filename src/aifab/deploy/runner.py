@@ -27,7 +27,7 @@ from aifab.deploy.inventory_files import InventoryError, check_inventory
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate, merge, rollback
 from aifab.deploy.tasks.expect import expectations
-from aifab.deploy.tasks.verify import verify
+from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan.waves import Wave, classify, plan_waves
@@ -205,7 +205,13 @@ class Deployer:
         failures = self._commit_wave(wave, drained)
         if failures:
             return self._fail(wave, failures, report, rollback_devices=names)
-        failures = self._run(names, lambda task: verify(task, self.expect[task.host.name], self.verify_timeout_s), "verify")
+        if drained:  # a change that takes effect only on new sessions (timers): reset them while drained
+            diffs = {c.device: c.diff for c in wave.changes}
+            failures = self._run(sorted(drained), lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
+            if failures:
+                return self._fail(wave, failures, report, rollback_devices=names)
+        failures = self._run(names, lambda task: verify(task, self.expect[task.host.name], self.verify_timeout_s,
+                                                        candidate=self.rendered.configs[task.host.name]), "verify")
         if failures:
             return self._fail(wave, failures, report, rollback_devices=names)
         self._run(names, confirm, "confirm")
