@@ -7,7 +7,20 @@ import json
 
 import pytest
 
-from napalm_frr.kernel import BundleError, KernelState, Setting, bundle, cannot_hold, in_effect, parse_state, settings
+from napalm_frr.kernel import (
+    BundleError,
+    KernelState,
+    Setting,
+    bundle,
+    cannot_hold,
+    in_effect,
+    parse_state,
+    reason,
+    settings,
+    summarize,
+    tc_handle,
+    tc_parent,
+)
 
 QOS = """#!/bin/sh
 # swp1: a comment
@@ -62,4 +75,22 @@ def test_settings_compared_with_the_kernel_state() -> None:
 def test_capability_errors_are_told_from_wrong_settings() -> None:
     assert cannot_hold("Error: Specified qdisc kind is unknown.")
     assert cannot_hold("Attribute read: Operation not supported")
-    assert not cannot_hold('Illegal "bandwidth"')
+    assert cannot_hold("sh: 1: ethtool: not found") and cannot_hold("bash: line 1: ethtool: command not found")
+    assert not cannot_hold('Illegal "bandwidth"') and not cannot_hold('Cannot find device "swp9"')
+
+
+def test_a_child_qdisc_names_its_parent() -> None:
+    _, _, _, ets, red = settings({"qos.sh": QOS, "links.sh": LINKS})
+    assert tc_handle(ets) == ("swp1", "1:") and tc_parent(ets) is None
+    assert tc_parent(red) == tc_handle(ets) and tc_handle(red) == ("swp1", "13:")
+
+
+def test_reasons_drop_the_shell_prefix_and_summaries_group_interfaces() -> None:
+    assert reason("sh: 12: ethtool: not found\n") == "ethtool: not found"
+    assert reason("RED: WARNING. Burst 600 seems to be too large.\nError: Failed to find specified qdisc.\n") == \
+        "Error: Failed to find specified qdisc."
+    items = {"qos.sh: dcb pfc set dev swp1 prio-pfc all:off": "Operation not supported",
+             "qos.sh: dcb app replace dev swp2 dscp-prio 0:0": "Operation not supported",
+             "config_db.json not applied: no SONiC": ""}
+    assert summarize(items) == ["config_db.json not applied: no SONiC",
+                                "qos.sh: dcb pfc, dcb app on swp1 swp2: Operation not supported"]

@@ -287,19 +287,26 @@ class FRRDriver(NetworkDriver):
     def _apply(self, wanted: list[kernel.Setting], record: dict[str, Any]) -> tuple[list[str], dict[str, str], dict[str, str]]:
         """Run every setting not in effect; returns (applied commands, not applicable, failures)."""
         applied, unapplied, failed = [], {}, {}
+        missing: dict[tuple[str, str], str] = {}  # (dev, qdisc handle) not applied -> why
         for s, ok, _why in self._kernel_status(wanted, record):
             if ok is True:
                 applied.append(s.command)
+                continue
+            parent = kernel.tc_parent(s)
+            if parent in missing:  # a child qdisc of one the kernel refused cannot be placed either
+                unapplied[s.command] = f"its parent qdisc {parent[1]} was not applied ({missing[parent]})"
                 continue
             out = self._run(s.argv)
             if out.rc == 0:
                 applied.append(s.command)
                 continue
-            error = _tail(out, 1)
+            error = kernel.reason(out.stderr or out.stdout) or f"exit {out.rc}"
             if s.required or not kernel.cannot_hold(error):
                 failed[s.label] = error
             else:
                 unapplied[s.command] = error
+                if kernel.tc_handle(s):
+                    missing[kernel.tc_handle(s)] = error
         return applied, unapplied, failed
 
     def _commit_kernel(self, rollback: str, error: type[Exception]) -> None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 SCRIPTS = ("links.sh", "addresses.sh", "qos.sh")  # applied in this order: links before FRR, QoS after
 FILES = ("frr.conf", *SCRIPTS)
 # Errors that mean "this kernel or NIC cannot hold the setting" rather than "the setting is wrong".
-CAPABILITY = re.compile(r"Operation not supported|qdisc kind is unknown|command not found|No such file or directory"
-                        r"|not supported", re.IGNORECASE)
+CAPABILITY = re.compile(r"Operation not supported|qdisc kind is unknown|command not found|: not found$"
+                        r"|No such file or directory|not supported", re.IGNORECASE | re.MULTILINE)
 _MARK = "@@aifab"
 
 
@@ -148,8 +148,7 @@ def parse_state(stdout: str) -> KernelState:
             state.outputs[probe] = text
         elif head.startswith("rc ") and probe:
             if head != "rc 0":
-                state.errors[probe] = state.outputs.get(probe, "").strip().splitlines()[-1:][0] \
-                    if state.outputs.get(probe, "").strip() else f"exit {head[3:]}"
+                state.errors[probe] = reason(state.outputs.get(probe, "")) or f"exit {head[3:]}"
             probe = ""
     return state
 
@@ -203,6 +202,45 @@ def in_effect(s: Setting, state: KernelState, applied: set[str]) -> tuple[bool |
     return (s.command in applied), "not applied by aifab"
 
 
+def tc_handle(s: Setting) -> tuple[str, str] | None:
+    """(dev, "1:") for a tc qdisc setting with a handle, else None."""
+    argv = s.argv
+    return (s.dev, argv[argv.index("handle") + 1]) if argv[:2] == ["tc", "qdisc"] and "handle" in argv else None
+
+
+def tc_parent(s: Setting) -> tuple[str, str] | None:
+    """(dev, "1:") of the qdisc a tc setting's ``parent 1:3`` class belongs to, else None."""
+    argv = s.argv
+    if argv[:2] != ["tc", "qdisc"] or "parent" not in argv:
+        return None
+    return s.dev, argv[argv.index("parent") + 1].split(":")[0] + ":"
+
+
+def reason(text: str) -> str:
+    """An error's last line without the shell's prefix (``sh: 12: ethtool: not found`` -> ``ethtool: not found``)."""
+    lines = text.strip().splitlines()
+    return re.sub(r"^(?:ba)?sh: (?:line )?\d+: ", "", lines[-1].strip()) if lines else ""
+
+
 def cannot_hold(error: str) -> bool:
     """True when a command's error says the kernel or NIC cannot hold the setting (not that it is wrong)."""
     return bool(CAPABILITY.search(error))
+
+
+def summarize(items: Mapping[str, str]) -> list[str]:
+    """Not-applied settings (label -> why) in a few lines: one per script, tool and reason, naming the
+    interfaces (``qos.sh: dcb app, dcb ets on swp1 swp2: Operation not supported``); other items as they are."""
+    groups: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    out = []
+    for label, why in items.items():
+        file, sep, command = label.partition(": ")
+        if not sep or file not in SCRIPTS:
+            out.append(f"{label}: {why}" if why else label)
+            continue
+        s = Setting(file, command)
+        tools, devs = groups.setdefault((file, why), ([], []))
+        for seq, value in ((tools, s.tool), (devs, s.dev)):
+            if value not in seq:
+                seq.append(value)
+    out += [f"{file}: {', '.join(tools)} on {' '.join(devs)}: {why}" for (file, why), (tools, devs) in groups.items()]
+    return out

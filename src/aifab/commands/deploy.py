@@ -61,8 +61,10 @@ def run(args: argparse.Namespace) -> int:
     changed = sum(1 for d in report.diffs.values() if d.strip())
     console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
-    for device, lines in report.not_applied.items():  # per device, what the switch does not run, and why
-        for line in lines:
+    from napalm_frr.kernel import summarize
+
+    for device, items in report.not_applied.items():  # per device, what the switch does not run and why (each in the audit)
+        for line in summarize(items):
             console.print(f"{device}: not applied: {line}", markup=False, soft_wrap=True)
     for o in report.outcomes.values():  # one line per device at fault (the audit log holds the tracebacks)
         if o.detail and o.status != "skipped":

@@ -69,7 +69,7 @@ class DeployReport:
     diffs: dict[str, str]
     waves: list[Wave] = field(default_factory=list)
     ok: bool = True
-    not_applied: dict[str, list[str]] = field(default_factory=dict)  # device -> "what: why", never silent
+    not_applied: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> what -> why ("" for a note)
 
 
 def _quiet_nornir() -> None:
@@ -141,6 +141,7 @@ class Deployer:
         self.expect = expectations(design)
         self.carrying: dict[str, bool] = {}
         self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
+        self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
 
     def _run(self, names: list[str], task: Callable[..., object], what: str) -> dict[str, str]:
         """Run ``task`` on ``names`` in parallel; returns failures (host -> reason), each audited."""
@@ -205,13 +206,15 @@ class Deployer:
         failures = self._commit_wave(wave, drained)
         if failures:
             return self._fail(wave, failures, report, rollback_devices=names)
+        self.pending -= set(names)
         if drained:  # a change that takes effect only on new sessions (timers): reset them while drained
             diffs = {c.device: c.diff for c in wave.changes}
             failures = self._run(sorted(drained), lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
             if failures:
                 return self._fail(wave, failures, report, rollback_devices=names)
         failures = self._run(names, lambda task: verify(task, self.expect[task.host.name], self.verify_timeout_s,
-                                                        candidate=self.rendered.configs[task.host.name]), "verify")
+                                                        candidate=self.rendered.configs[task.host.name],
+                                                        pending=frozenset(self.pending)), "verify")
         if failures:
             return self._fail(wave, failures, report, rollback_devices=names)
         self._run(names, confirm, "confirm")
@@ -293,6 +296,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             for c in changes:
                 report.outcomes[c.device].kind = c.kind
             report.waves = plan_waves(design, changes)
+            d.pending = set(changed)
             d.discard(names)
             for wave in report.waves:
                 if not d.run_wave(wave, report):
@@ -304,9 +308,9 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             return report
         finally:
             for n in names:
-                lines = [*rendered.notes.get(n, ()), *(f"{k}: {v}" for k, v in d.not_applied.get(n, {}).items())]
-                if lines:
-                    report.not_applied[n] = lines
+                items = {**dict.fromkeys(rendered.notes.get(n, ()), ""), **d.not_applied.get(n, {})}
+                if items:
+                    report.not_applied[n] = items
             nr.close_connections()
 
 

@@ -29,6 +29,7 @@ class Expectation:
     hold_s: int = 0  # the fabric's hold time, negotiated on every session (0: not checked)
     keepalive_s: int = 0
     bfd: bool = False  # every session has an up BFD peer
+    peer_names: tuple[str, ...] = ()  # the device at the other end of each of ``peers``
 
 
 def expectations(design: Design) -> dict[str, Expectation]:
@@ -43,7 +44,8 @@ def expectations(design: Design) -> dict[str, Expectation]:
                     RouteExpectation(block, str(IPNetwork(block).network + 1), _uplinks(dev))
                     for other in leaves if other.name != dev.name for block in other.server_subnets)
             out[dev.name] = Expectation(dev.name, tuple(n.peer_address for n in dev.neighbors), routes,
-                                        fabric.bgp.hold_s, fabric.bgp.keepalive_s, fabric.bgp.bfd)
+                                        fabric.bgp.hold_s, fabric.bgp.keepalive_s, fabric.bgp.bfd,
+                                        tuple(n.peer for n in dev.neighbors))
     return out
 
 

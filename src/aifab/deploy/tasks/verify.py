@@ -43,18 +43,22 @@ def reset_sessions(task: Task, diff: str) -> Result:
     return Result(host=task.host, result="BGP sessions reset (hard): timers or capabilities changed", changed=True)
 
 
-def _session_problems(dev: NetworkDriver, expect: Expectation) -> list[str]:
+def _session_problems(dev: NetworkDriver, expect: Expectation, pending: frozenset[str]) -> list[str]:
     problems = []
     detail = {p["remote_address"]: p for by_as in dev.get_bgp_neighbors_detail().get("global", {}).values() for p in by_as}
+    peer_names = dict(zip(expect.peers, expect.peer_names, strict=False))
     for addr in expect.peers:
         p = detail.get(addr)
         if p is None or not p["up"]:
             problems.append(f"BGP session to {addr} not Established")
             continue
-        if expect.hold_s and p["holdtime"] != expect.hold_s:
+        if expect.hold_s and p["configured_holdtime"] and p["configured_holdtime"] != expect.hold_s:
+            problems.append(f"BGP session to {addr}: hold time {p['configured_holdtime']}s configured, {expect.hold_s}s designed")
+        # negotiated = the lower of both ends' hold times: the designed one once the peer has its config too
+        if expect.hold_s and peer_names.get(addr) not in pending and p["holdtime"] != expect.hold_s:
             problems.append(f"BGP session to {addr}: hold time {p['holdtime']}s negotiated, {expect.hold_s}s configured")
-        if expect.keepalive_s and p["keepalive"] != expect.keepalive_s:
-            problems.append(f"BGP session to {addr}: keepalive {p['keepalive']}s, {expect.keepalive_s}s configured")
+        if expect.keepalive_s and peer_names.get(addr) not in pending and p["keepalive"] != expect.keepalive_s:
+            problems.append(f"BGP session to {addr}: keepalive {p['keepalive']}s negotiated, {expect.keepalive_s}s configured")
         if p["received_prefix_count"] < 1 or p["advertised_prefix_count"] < 1:
             problems.append(f"BGP session to {addr}: {p['received_prefix_count']} prefixes received, "
                             f"{p['advertised_prefix_count']} sent")
@@ -75,8 +79,8 @@ def _qos_problems(dev: NetworkDriver, candidate: str | None) -> list[str]:
     return []
 
 
-def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None) -> list[str]:
-    problems = _session_problems(dev, expect)
+def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pending: frozenset[str]) -> list[str]:
+    problems = _session_problems(dev, expect, pending)
     if problems:
         return problems
     for route in expect.routes:
@@ -88,13 +92,14 @@ def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None) ->
 
 
 def verify(task: Task, expect: Expectation, timeout_s: float = 60.0, interval_s: float = 1.0,
-           candidate: str | None = None) -> Result:
+           candidate: str | None = None, pending: frozenset[str] = frozenset()) -> Result:
     """Poll until the device meets its expectation or ``timeout_s`` passes (then fail with the reasons).
-    ``candidate``: the committed candidate, whose QoS tables a SONiC switch must hold."""
+    ``candidate``: the committed candidate, whose QoS tables a SONiC switch must hold. ``pending``:
+    devices of this rollout not committed yet; a session to one negotiates its old, lower timers."""
     dev = task.host.get_connection("napalm", task.nornir.config)
     deadline = time.monotonic() + timeout_s
     while True:
-        problems = _problems(dev, expect, candidate)
+        problems = _problems(dev, expect, candidate, pending)
         if not problems or time.monotonic() >= deadline:
             break
         time.sleep(interval_s)
