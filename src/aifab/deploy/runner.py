@@ -181,9 +181,7 @@ class Deployer:
         for n in names:
             if n not in failures:
                 self.audit.write("commit", n, wave=wave.index, drained=n in drained)
-                for setting, reason in res[n][0].result.get("not_applied", {}).items():
-                    self.audit.write("not-applied", n, setting=setting, reason=reason)
-                    self.not_applied.setdefault(n, {})[setting] = reason
+                self.not_applied.setdefault(n, {}).update(res[n][0].result.get("not_applied", {}))
         return failures
 
     def run_wave(self, wave: Wave, report: DeployReport) -> bool:
@@ -262,9 +260,6 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory))
         d = Deployer(design, rendered, nr, audit, console, verify_timeout_s)
         report = DeployReport({n: Outcome(n) for n in names}, {})
-        for n, notes in rendered.notes.items():
-            for note in notes:
-                audit.write("not-applied", n, file=note.split(" ", 1)[0], reason=note)
         try:
             console.print(f"loading candidates on {len(names)} devices")
             diffs, failures = d.diff(names)
@@ -311,6 +306,8 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                 items = {**dict.fromkeys(rendered.notes.get(n, ()), ""), **d.not_applied.get(n, {})}
                 if items:
                     report.not_applied[n] = items
+                for what, why in items.items():  # each one, exactly: the console groups them
+                    audit.write("not-applied", n, setting=what, reason=why)
             nr.close_connections()
 
 
