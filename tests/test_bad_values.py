@@ -112,3 +112,27 @@ def test_crossed_ecn_thresholds_are_one_line_for_every_platform(tmp_path: Path, 
                             "  cables: {server_leaf: 3, leaf_spine: 20}\n  qos: {ecn: {min_kb: 2000}}")
     assert lines == [f"{path}:18: backend.qos.ecn: min must be below max (on eos 2000000 >= 1500000 bytes; "
                      "on frr 2000000 >= 1500000 bytes) (got {'min_kb': 2000})"]
+
+
+MGMT = "  network: 172.31.255.0/24"
+
+
+@pytest.mark.parametrize(("new", "expected"), [
+    ("  ntp: [10.0.0.300]", "32: management.ntp.0: expected an IPv4 address such as 10.0.0.1 (got '10.0.0.300')"),
+    ("  syslog: [10.0.0.0/24]", "32: management.syslog.0: expected an IPv4 address such as 10.0.0.1 (got '10.0.0.0/24')"),
+    ("  aaa: {tacacs: [tacacs.example]}",
+     "32: management.aaa.tacacs.0: expected an IPv4 address such as 10.0.0.1 (got 'tacacs.example')"),
+    ("  users: [{name: Admin}]", "32: management.users.0.name: String should match pattern '^[a-z_][a-z0-9_-]{0,31}$' (got 'Admin')"),
+    ("  users: [{name: ops, role: root}]",
+     "32: management.users.0.role: Input should be 'network-admin' or 'network-operator' (got 'root')"),
+    ("  users: [{name: ops, password: false, ssh_key: false}]",
+     "32: management.users.0: this user can log in with neither a password nor an SSH key (set password or ssh_key to true) (got 'ops')"),
+    ("  users: [{name: ops}, {name: ops}]", "32: management.users.1.name: duplicate user (got 'ops')"),
+    ("  users: []", "32: management.users: nobody could log in: no local user and no TACACS+ or RADIUS server (got [])"),
+    ('  snmp: {location: "a \\"b\\""}',
+     "32: management.snmp.location: expected one line of text without quotes or backslashes (got 'a \"b\"')"),
+    ("  ssh: false", "32: management.ssh: unknown key"),
+])
+def test_management_values_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str], new: str, expected: str) -> None:
+    path, lines = build_bad(tmp_path, capsys, MGMT, f"{MGMT}\n{new}")
+    assert lines == [f"{path}:{expected}"]

@@ -250,3 +250,19 @@ def test_frr_files_read_per_port_whatever_their_order() -> None:
     }
     assert f.bgp is not None and {a: (n.remote_as, n.group) for a, n in f.bgp.neighbors.items()} == {
         "10.0.0.1": (65000, "SPINES"), "10.0.0.3": (65100, None)}
+
+
+def test_sonic_fpm_lines_are_read_past() -> None:
+    """SONiC's frr.conf carries ``fpm address``/``no fpm use-next-hop-groups``: the parser takes
+    the same facts (hostname, BGP) with them as without them."""
+    from aifab.check.parse.sonic import parse as parse_sonic
+
+    golden = ROOT / "tests" / "golden" / "sonic" / "configs"
+    texts = {s: (golden / f"be-spine1.{s}").read_text() for s in ("frr.conf", "config_db.json")}
+    fpm = "fpm address 127.0.0.1\nno fpm use-next-hop-groups\n"
+    assert fpm in texts["frr.conf"]
+    files = ("be-spine1.frr.conf", "be-spine1.config_db.json")
+    (with_fpm,) = parse_sonic([("be-spine1", files, texts)])
+    (without,) = parse_sonic([("be-spine1", files, {**texts, "frr.conf": texts["frr.conf"].replace(fpm, "")})])
+    assert with_fpm == without and with_fpm.hostname == "be-spine1"
+    assert with_fpm.bgp is not None and len(with_fpm.bgp.neighbors) == 4

@@ -51,7 +51,7 @@ def test_sonic_candidate_for_its_own_driver_and_for_the_labs_frr_driver(tmp_path
     bundle = json.loads(lab.configs["be-spine1"])
     assert bundle["frr.conf"] == (configs / "be-spine1.frr.conf").read_text()
     assert "ip addr replace 10.0.1.0/31 dev Ethernet0" in bundle["addresses.sh"]
-    assert "ip addr replace 10.0.0.1/32 dev lo" in bundle["addresses.sh"]
+    assert "ip addr replace 10.0.0.1/32 dev Loopback0" in bundle["addresses.sh"]
     assert "fe-spine1" not in lab.notes  # frr devices lose nothing
     note = " ".join(lab.notes["be-spine1"])
     assert "config_db.json not applied" in note and "PFC" in note and "ECN" in note and "buffers" in note
@@ -59,7 +59,9 @@ def test_sonic_candidate_for_its_own_driver_and_for_the_labs_frr_driver(tmp_path
 
 def test_lab_addresses_from_config_db() -> None:
     db = {"INTERFACE": {"Ethernet8": {}, "Ethernet8|10.0.1.4/31": {}}, "LOOPBACK_INTERFACE": {"Loopback0|10.0.0.1/32": {}}}
-    assert lab_addresses(json.dumps(db)) == "set -eu\nip addr replace 10.0.0.1/32 dev lo\nip addr replace 10.0.1.4/31 dev Ethernet8\n"
+    assert lab_addresses(json.dumps(db)).splitlines() == [
+        "set -eu", "ip link add Loopback0 type bridge", "ip link set dev Loopback0 up",
+        "ip addr replace 10.0.0.1/32 dev Loopback0", "ip addr replace 10.0.1.4/31 dev Ethernet8"]
 
 
 def test_a_platform_without_a_driver_is_refused_naming_every_device(toy: Platform, tmp_path: Path) -> None:  # noqa: F811

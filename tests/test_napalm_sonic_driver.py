@@ -117,6 +117,8 @@ EXPECTED_PATCH = [
     {"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "9216"},
     {"op": "remove", "path": "/INTERFACE/Ethernet8|10.9.9.0~131"},
     {"op": "add", "path": "/PFC_WD", "value": json.loads((GOLDEN / "be-leaf-su1-r1.config_db.json").read_text())["PFC_WD"]},
+    # the recorded switch runs without the management VRF that aifab's config_db.json enables
+    {"op": "add", "path": "/MGMT_VRF_CONFIG", "value": {"vrf_global": {"mgmtVrfEnabled": "true"}}},
     {"op": "replace", "path": "/WRED_PROFILE/AIFAB_LOSSLESS/green_min_threshold", "value": "1048576"},
 ]
 

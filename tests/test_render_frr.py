@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from aifab.platforms import platform as record
 from aifab.render import drain_snippet, undrain_snippet
 from tests.test_render_helpers import lab_design, lab_files
 
@@ -47,6 +48,20 @@ def test_vtysh_dry_run_accepts_every_frr_conf(platform: str, tmp_path: Path) -> 
         path.write_text(text)
         run = subprocess.run([VTYSH, "-C", "-f", str(path)], capture_output=True, text=True, timeout=30)
         assert run.returncode == 0, f"{name}: vtysh -C rejected it:\n{run.stdout}{run.stderr}"
+
+
+SONIC_FPM = "fpm address 127.0.0.1\nno fpm use-next-hop-groups\n"  # as SONiC's docker_init.sh writes them
+
+
+def test_sonic_frr_conf_is_frrs_with_the_fpm_lines_where_frr_writes_them() -> None:
+    """SONiC's bgp container (split-unified) keeps the FPM lines in frr.conf; a replace must carry
+    them. FRR 8.4 with dplane_fpm_nl writes them after ``no zebra nexthop kernel enable``."""
+    frr, sonic = _frr_files("frr"), _frr_files("sonic")
+    assert "fpm" not in "".join(frr.values())
+    for name, text in sonic.items():
+        head = text.split("!\n", 1)[0]
+        assert head.endswith("no zebra nexthop kernel enable\n" + SONIC_FPM + "service integrated-vtysh-config\n"), name
+    assert record("sonic").zebra_modules == ("dplane_fpm_nl",) and record("frr").zebra_modules == ()
 
 
 @needs_vtysh
@@ -91,8 +106,8 @@ class FrrSandbox:
         self.dirs: list[Path] = []
         self.ns_of: dict[Path, str] = {}
 
-    def start(self, tag: str, hostname: str, interfaces: list[str]) -> Path:
-        """One instance with ``interfaces`` (veths); returns its vty socket directory.
+    def start(self, tag: str, hostname: str, interfaces: list[str], modules: tuple[str, ...] = ()) -> Path:
+        """One instance with ``interfaces`` (veths) and zebra's ``modules``; returns its vty socket directory.
 
         The daemons start under their own UTS hostname, as in the lab: FRR takes each daemon's
         hostname from the system, not from the ``hostname`` line that vtysh reads.
@@ -117,7 +132,8 @@ class FrrSandbox:
             subprocess.run(["unshare", "--uts", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "sh", hostname,
                             "ip", "netns", "exec", ns, str(FRR / d), "-d", "-F", "datacenter",
                             "--vty_socket", str(run_dir), "-i", str(run_dir / f"{d}.pid"),
-                            "-z", str(run_dir / "zserv.api"), "-P", "0", "-f", "/dev/null", "-u", "frr", "-g", "frr"],
+                            "-z", str(run_dir / "zserv.api"), "-P", "0", "-f", "/dev/null", "-u", "frr", "-g", "frr",
+                            *(f"-M{m}" for m in (modules if d == "zebra" else ()))],
                            check=True, timeout=20, capture_output=True)
         deadline = time.monotonic() + 10
         while not all((run_dir / f"{d}.vty").exists() for d in DAEMONS):
@@ -172,7 +188,8 @@ def test_frr_writes_every_rendered_file_back_unchanged(platform: str, sandbox: F
         name = f"{dev.name}.frr.conf"
         path = tmp_path / name
         path.write_text(files[name])
-        run_dir = sandbox.start(f"{platform[0]}{i}", dev.name, [p.name for p in dev.ports] + ["eth0"])
+        run_dir = sandbox.start(f"{platform[0]}{i}", dev.name, [p.name for p in dev.ports] + ["eth0"],
+                                record(platform).zebra_modules)
         load = subprocess.run([VTYSH, "--vty_socket", str(run_dir), "-f", str(path)],
                               capture_output=True, text=True, timeout=60)
         assert load.returncode == 0, f"{name}: vtysh -f failed:\n{load.stdout}{load.stderr}"

@@ -164,6 +164,8 @@ def _json_list(text: str) -> list[dict]:
 def in_effect(s: Setting, state: KernelState, applied: set[str]) -> tuple[bool | None, str]:
     """(True, "") in effect; (False, why) to apply; (None, why) the kernel cannot hold it (read fails)."""
     argv = s.argv
+    if argv[:3] == ["ip", "link", "add"]:  # a device (a loopback): there or not
+        return (True, "") if argv[3] in state.links else (False, f"{argv[3]} does not exist")
     if argv[:3] == ["ip", "link", "set"]:
         link = state.links.get(s.dev)
         if link is None:

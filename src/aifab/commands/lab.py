@@ -1,14 +1,17 @@
-"""``aifab lab up|down|status INTENT``: the FRR network-namespace lab of a design."""
+"""``aifab lab up|down|status INTENT``, ``aifab lab exec DEVICE -- CMD...``, ``aifab lab export --clab
+INTENT``: the FRR network-namespace lab of a design."""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from aifab import lab
+from aifab.errors import AifabError
 from aifab.lab.status import LabStatus
 from aifab.lab.switch import PROCESSES
 from aifab.lab.system import require
@@ -19,32 +22,70 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lab", help="run the design as FRR routers in network namespaces (needs root)",
                        description="One network namespace per switch (FRR + sshd) and per host, a veth per "
                        "cable, a management bridge; see docs/lab.md.")
-    p.add_argument("action", choices=("up", "down", "status", "export"))
-    p.add_argument("intent", type=Path, help="intent YAML file")
-    p.add_argument("--state-dir", type=Path, help="lab state directory (default /run/aifab-lab/<cluster>)")
-    p.add_argument("--configs", type=Path, help="up: boot switches with the rendered configs in DIR "
-                   "(<device>.frr.conf, e.g. build/configs); default a minimal config")
-    p.add_argument("--wait", type=float, metavar="SECONDS", help="up: wait until every designed BGP session is Established")
-    p.add_argument("--clab", action="store_true", help="export: a containerlab cEOS lab (topology, startup "
-                   "configs, Nornir inventory); see docs/clab.md")
-    p.add_argument("-o", "--out", type=Path, default=Path("build/clab"), help="export: output directory (default build/clab)")
-    p.add_argument("--ceos-image", default="ceos:latest", help="export: cEOS image (default ceos:latest)")
-    p.add_argument("--hand-kept", type=Path, metavar="DIR", help="export: hand-kept Nornir inventory folder "
-                   "(default: as aifab build finds it)")
-    p.set_defaults(handler=run)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, text: str) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, help=text)
+        a.set_defaults(handler=run)
+        return a
+
+    def intent_and_state(a: argparse.ArgumentParser) -> None:
+        a.add_argument("intent", type=Path, help="intent YAML file")
+        a.add_argument("--state-dir", type=Path, help="lab state directory (default /run/aifab-lab/<cluster>)")
+
+    up = action("up", "build the lab; on a running lab report its state and change nothing")
+    intent_and_state(up)
+    up.add_argument("--configs", type=Path, help="boot switches with the rendered configs in DIR "
+                    "(<device>.frr.conf, e.g. build/configs); default a minimal config")
+    up.add_argument("--wait", type=float, metavar="SECONDS", help="wait until every designed BGP session is Established")
+    up.add_argument("--force", action="store_true", help="tear down a running or degraded lab and rebuild it "
+                    "(what was deployed is lost)")
+    intent_and_state(action("down", "remove everything the lab made"))
+    intent_and_state(action("status", "nodes, daemons, BGP sessions and routes; exit 1 unless healthy"))
+
+    ex = action("exec", "run a command in a switch's (or host's) namespaces: aifab lab exec DEVICE -- CMD...")
+    ex.add_argument("device", help="switch or host of a running lab")
+    ex.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD...", help="the command and its arguments")
+    ex.add_argument("--cluster", help="the lab of this cluster (needed when several running labs have DEVICE)")
+    ex.add_argument("--state-dir", type=Path, help="the lab whose state is in DIR")
+
+    export = action("export", "a containerlab cEOS lab of the same fabric (see docs/clab.md)")
+    export.add_argument("intent", type=Path, help="intent YAML file")
+    export.add_argument("--clab", action="store_true", help="a containerlab cEOS lab (topology, startup "
+                        "configs, Nornir inventory); see docs/clab.md")
+    export.add_argument("-o", "--out", type=Path, default=Path("build/clab"), help="output directory (default build/clab)")
+    export.add_argument("--ceos-image", default="ceos:latest", help="cEOS image (default ceos:latest)")
+    export.add_argument("--hand-kept", type=Path, metavar="DIR", help="hand-kept Nornir inventory folder "
+                        "(default: as aifab build finds it)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "export":
         return export(args)
     require()
+    if args.action == "exec":
+        return exec_in(args)
     _, design = design_for(args.intent)
     console = Console()
     if args.action == "up":
-        running = lab.up(design, args.state_dir, configs=args.configs)
-        console.print(f"lab {design.cluster} up: {len(running.topology.switches)} switches, "
-                      f"{len(running.topology.hosts)} hosts; state {running.state_dir}; "
-                      f"Nornir inventory {running.inventory}")
+        try:
+            running = lab.up(design, args.state_dir, configs=args.configs, force=args.force)
+        except lab.LabDegraded as exc:
+            console.print(status_table(lab.status(design, args.state_dir)))
+            console.print(f"[red]lab {design.cluster} is degraded, nothing was changed:[/]")
+            for problem in exc.problems:
+                console.print(f"  {problem}")
+            console.print(f"aifab lab up --force {args.intent} tears it down and rebuilds it (what was deployed is lost)")
+            return exc.exit_code
+        if running.existing:
+            current = lab.status(design, args.state_dir)
+            console.print(status_table(current))
+            console.print(f"lab {design.cluster} is already up: nothing changed ({'' if args.configs is None else '--configs ignored; '}"
+                          f"--force rebuilds it); Nornir inventory {running.inventory}")
+        else:
+            console.print(f"lab {design.cluster} up: {len(running.topology.switches)} switches, "
+                          f"{len(running.topology.hosts)} hosts; state {running.state_dir}; "
+                          f"Nornir inventory {running.inventory}")
         if args.wait is not None:
             took = lab.wait_established(running, design, timeout=args.wait)
             console.print(f"every BGP session Established after {took:.1f} s")
@@ -58,10 +99,28 @@ def run(args: argparse.Namespace) -> int:
     return 0 if current.healthy else 1
 
 
+def exec_in(args: argparse.Namespace) -> int:
+    """``aifab lab exec DEVICE -- CMD...``: the command's own exit code (128+N when killed by signal N)."""
+    from aifab.lab.shell import enter, find
+
+    argv = list(args.argv)
+    while len(argv) > 1 and argv[0] in ("--cluster", "--state-dir"):  # options written after DEVICE
+        setattr(args, argv[0][2:].replace("-", "_"), argv[1] if argv[0] == "--cluster" else Path(argv[1]))
+        argv = argv[2:]
+    argv = argv[1:] if argv[:1] == ["--"] else argv
+    if not argv:
+        raise AifabError("aifab lab exec: give the command after --, e.g. aifab lab exec be-spine1 -- vtysh -c 'show bgp summary'")
+    prefix = enter(find(args.device, args.cluster, args.state_dir))
+    try:
+        code = subprocess.run([*prefix, *argv], check=False).returncode
+    except OSError as exc:
+        raise AifabError(f"aifab lab exec: {prefix[0]}: {exc.strerror or exc}") from None
+    return code if code >= 0 else 128 - code
+
+
 def export(args: argparse.Namespace) -> int:
     """``aifab lab export --clab``: no root or Docker needed to write the files."""
     from aifab.artifacts.clab import clab_path
-    from aifab.errors import AifabError
     from aifab.lab.ceos import export_clab
 
     if not args.clab:

@@ -7,7 +7,7 @@ import getpass
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,10 @@ def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
 class AuditLog:
     """JSON lines, one per event, appended and flushed as they happen (never rewritten)."""
 
-    def __init__(self, path: Path, run_id: str) -> None:
+    def __init__(self, path: Path, run_id: str, mask: Callable[[str], str] | None = None) -> None:
         self.path = path
         self.run_id = run_id
+        self.mask = mask  # applied to every line: a secret a device echoes back is written as its placeholder
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.open("a", encoding="utf-8").close()
@@ -66,5 +67,6 @@ class AuditLog:
         """Append one event."""
         record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "run": self.run_id, "user": getpass.getuser(),
                   "event": event, "device": device, **fields}
+        line = json.dumps(record, sort_keys=True)
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, sort_keys=True) + "\n")
+            fh.write((self.mask(line) if self.mask else line) + "\n")

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from aifab.deploy.runner import Rendered
+from aifab.deploy.secrets import inject_payload
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.platforms import Platform, names, platform
@@ -74,17 +75,20 @@ def _driver_record(napalm_driver: str, fallback: Platform) -> Platform:
                  and platform(n).deploys), fallback)
 
 
-def lab_addresses(config_db_json: str, loopback: str = "lo") -> str:
-    """A SONiC device's interface addresses (CONFIG_DB INTERFACE and LOOPBACK_INTERFACE keys
-    ``NAME|CIDR``) as ``ip addr replace`` lines, what SONiC's intfmgrd puts in the kernel; the
-    loopback's on ``loopback`` (a lab switch has no Loopback0 device)."""
+def lab_addresses(config_db_json: str) -> str:
+    """A SONiC device's interface addresses (CONFIG_DB ``INTERFACE`` and ``LOOPBACK_INTERFACE`` keys
+    ``NAME|CIDR``) as ip commands, what SONiC's intfmgrd puts on the kernel: each loopback a device
+    of its own (a bridge without ports, as the lab's boot makes it: the dummy module may be missing),
+    then the addresses."""
     db = json.loads(config_db_json)
+    loopbacks = dict.fromkeys(key.partition("|")[0] for key in db.get("LOOPBACK_INTERFACE", {}))
     lines = ["set -eu"]
-    for table, dev in (("LOOPBACK_INTERFACE", loopback), ("INTERFACE", None)):
+    lines += [line for name in loopbacks for line in (f"ip link add {name} type bridge", f"ip link set dev {name} up")]
+    for table in ("LOOPBACK_INTERFACE", "INTERFACE"):
         for key in sorted(db.get(table, {})):
             name, _, cidr = key.partition("|")
             if cidr:
-                lines.append(f"ip addr replace {cidr} dev {dev or name}")
+                lines.append(f"ip addr replace {cidr} dev {name}")
     return "\n".join(lines) + "\n"
 
 
@@ -124,8 +128,9 @@ def rendered_from(design: Design, out: Path, drivers: Mapping[str, str] | None =
     """What ships is what was checked: each device's candidate from its pushed files, read back from
     ``out/configs``. ``drivers``: device -> NAPALM platform the inventory connects it with.
 
-    Raises UndeployableError (exit 2) naming every device whose platform does not deploy or whose
-    pushed file is missing, before anything is touched."""
+    Secret placeholders are filled in (``aifab.deploy.secrets``). Raises UndeployableError (exit 2)
+    naming every device whose platform does not deploy or whose pushed file is missing, or
+    SecretsError naming a missing secret, before anything is touched."""
     drivers = drivers or {}
     bad, files = [], {}
     for dev in design.devices():
@@ -143,6 +148,7 @@ def rendered_from(design: Design, out: Path, drivers: Mapping[str, str] | None =
         files[dev.name] = got
     if bad:
         raise UndeployableError("cannot deploy, nothing touched:\n  " + "\n  ".join(bad))
+    files, secrets = inject_payload(files)
     configs, notes = {}, {}
     for dev in design.devices():
         configs[dev.name], note = device_candidate(dev, files[dev.name], drivers.get(dev.name))
@@ -153,6 +159,7 @@ def rendered_from(design: Design, out: Path, drivers: Mapping[str, str] | None =
         configs=configs,
         drain=drain,
         undrain={d.name: undrain_snippet(design, d) for d in design.devices()},
+        secrets=secrets,
         drained={n: _with_drain(configs[n], drain[n]) for n in configs},
         notes=notes,
     )

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inventory_files import InventoryError, check_inventory
-from aifab.deploy.secrets import Credentials
+from aifab.deploy.secrets import Credentials, SecretValues
 from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate, merge, rollback
 from aifab.deploy.tasks.expect import expectations
 from aifab.deploy.tasks.verify import reset_sessions, verify
@@ -41,12 +41,14 @@ class DeployError(AifabError):
 
 @dataclass(frozen=True)
 class Rendered:
-    """What to push: full configs, and drain/undrain snippets, per device."""
+    """What to push: full configs (secrets filled in), and drain/undrain snippets, per device;
+    ``secrets`` masks whatever a device echoes back before it is printed or audited."""
 
-    configs: dict[str, str]
+    configs: dict[str, str] = field(repr=False)
     drain: dict[str, str]
     undrain: dict[str, str]
-    drained: dict[str, str] = field(default_factory=dict)  # the candidate with the drain snippet in it
+    secrets: SecretValues = field(default_factory=SecretValues)
+    drained: dict[str, str] = field(default_factory=dict, repr=False)  # the candidate with the drain snippet in it
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per device: files not applied and why
 
 
@@ -150,9 +152,10 @@ class Deployer:
     def _run_results(self, names: list[str], task: Callable[..., object], what: str
                      ) -> tuple[AggregatedResult, dict[str, str]]:
         res = self.nr.filter(filter_func=lambda h: h.name in names).run(task=task, name=what)
-        failures = _errors(res)
+        mask = self.rendered.secrets.mask
+        failures = {host: mask(reason) for host, reason in _errors(res).items()}
         for host, reason in failures.items():
-            self.audit.write(f"{what}-failed", host, reason=reason, traceback=_traceback(res[host]))
+            self.audit.write(f"{what}-failed", host, reason=reason, traceback=mask(_traceback(res[host])))
         return res, failures
 
     def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -162,7 +165,7 @@ class Deployer:
             names, lambda task: load_candidate(task, self.rendered.configs[task.host.name]), "load")
         for host, multi in res.items():
             if not multi.failed:
-                diffs[host] = multi[0].diff or ""
+                diffs[host] = self.rendered.secrets.mask(multi[0].diff or "")
                 self.carrying[host] = multi[0].result["carrying"]
                 self.not_applied[host] = dict(multi[0].result.get("not_applicable", {}))
                 self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
@@ -256,7 +259,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         missing = sorted(set(names) - set(nr.inventory.hosts))
         if missing:
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
-        audit = AuditLog(audit_path, uuid.uuid4().hex[:12])
+        audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory))
         d = Deployer(design, rendered, nr, audit, console, verify_timeout_s)
         report = DeployReport({n: Outcome(n) for n in names}, {})

@@ -13,6 +13,8 @@ from netaddr import IPAddress, IPNetwork
 from netaddr.strategy.ipv4 import int_to_str
 
 from aifab.design.model import (
+    AccessPolicy,
+    Account,
     BgpPolicy,
     CableClass,
     Design,
@@ -22,13 +24,14 @@ from aifab.design.model import (
     Neighbor,
     Nic,
     Port,
+    SnmpUser,
     Tier,
     UpgradePolicy,
 )
 from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
-from aifab.intent.schema import Backend, Frontend, Intent, Switch
+from aifab.intent.schema import Backend, Frontend, Intent, Management, Switch
 from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
@@ -240,4 +243,25 @@ def build_design(intent: Intent) -> Design:
         Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))
         for i, name in enumerate(servers)
     ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
-    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump()))
+    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump()),
+                  access_policy(intent.management))
+
+
+PRIVILEGE = {"network-admin": 15, "network-operator": 1}  # EOS's default roles and their privilege levels
+
+
+def access_policy(m: Management) -> AccessPolicy:
+    """The way in from the intent's management section; secrets are named here, never valued."""
+    accounts = tuple(Account(u.name, u.role, PRIVILEGE[u.role], u.role == "network-admin",
+                             f"users.{u.name}.password" if u.password else None,
+                             f"users.{u.name}.ssh_key" if u.ssh_key else None) for u in m.users)
+    return AccessPolicy(
+        accounts=accounts,
+        tacacs=tuple(m.aaa.tacacs), tacacs_key_secret="aaa.tacacs_key" if m.aaa.tacacs else None,
+        radius=tuple(m.aaa.radius), radius_key_secret="aaa.radius_key" if m.aaa.radius else None,
+        local_fallback=m.aaa.local_fallback or not (m.aaa.tacacs or m.aaa.radius),
+        ntp=tuple(m.ntp), syslog=tuple(m.syslog),
+        snmp_community_secret="snmp.community" if m.snmp.community else None,
+        snmp_users=tuple(SnmpUser(n, f"snmp.users.{n}.auth", f"snmp.users.{n}.priv") for n in m.snmp.users),
+        snmp_location=m.snmp.location, snmp_contact=m.snmp.contact,
+        api=m.api, gnmi=m.gnmi)

@@ -156,6 +156,55 @@ class UpgradePolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """A local account; its credentials are named secrets (values only at push time, never in the Design)."""
+
+    name: str
+    role: str  # network-admin | network-operator
+    privilege: int  # EOS privilege level of the role (15 / 1)
+    admin: bool  # may administer the switch (Linux: the sudo group)
+    password_secret: str | None  # secret name of the SHA-512 crypt hash; None: no password login
+    ssh_key_secret: str | None  # secret name of the SSH public key; None: no key login
+
+
+@dataclass(frozen=True, slots=True)
+class SnmpUser:
+    """An SNMPv3 read-only user (authPriv: SHA authentication, AES-128 privacy)."""
+
+    name: str
+    auth_secret: str
+    priv_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    """The way in, the same on every switch: accounts, AAA, time, logging, SNMP and the APIs, all
+    reached in the management VRF (secrets by name, see ``aifab.placeholders``)."""
+
+    accounts: tuple[Account, ...]
+    tacacs: tuple[str, ...]
+    tacacs_key_secret: str | None
+    radius: tuple[str, ...]
+    radius_key_secret: str | None
+    local_fallback: bool  # local accounts when no AAA server answers (always true without AAA servers)
+    ntp: tuple[str, ...]
+    syslog: tuple[str, ...]
+    snmp_community_secret: str | None
+    snmp_users: tuple[SnmpUser, ...]
+    snmp_location: str | None
+    snmp_contact: str | None
+    api: bool  # EOS eAPI
+    gnmi: bool
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret the policy names, in a stable order."""
+        names = [n for a in self.accounts for n in (a.password_secret, a.ssh_key_secret) if n]
+        names += [n for n in (self.tacacs_key_secret, self.radius_key_secret, self.snmp_community_secret) if n]
+        names += [n for u in self.snmp_users for n in (u.auth_secret, u.priv_secret)]
+        return tuple(names)
+
+
+@dataclass(frozen=True, slots=True)
 class Design:
     """The whole cluster: both fabrics and the hosts attached to them."""
 
@@ -165,6 +214,7 @@ class Design:
     hosts: tuple[Host, ...]
     management_gateway: str
     upgrade: UpgradePolicy
+    access: AccessPolicy
 
     @property
     def fabrics(self) -> tuple[FabricDesign, FabricDesign]:

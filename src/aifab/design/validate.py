@@ -111,4 +111,26 @@ def intent_problems(intent: Intent) -> list[Problem]:
             what = "network" if gw == mgmt.network else "broadcast"
             problems.append(Problem(("management", "gateway"), f"is the {what} address of {mgmt}; "
                                     "use a host address", intent.management.gateway))
+    problems += _access_problems(intent)
+    return problems
+
+
+def _access_problems(intent: Intent) -> list[Problem]:
+    """Accounts that cannot work, and an intent that would leave nobody a way in."""
+    m = intent.management
+    problems = []
+    seen: set[str] = set()
+    for i, user in enumerate(m.users):
+        if user.name in seen:
+            problems.append(Problem(("management", "users", i, "name"), "duplicate user", user.name))
+        seen.add(user.name)
+        if not user.password and not user.ssh_key:
+            problems.append(Problem(("management", "users", i), "this user can log in with neither a password nor "
+                                    "an SSH key (set password or ssh_key to true)", user.name))
+    for i, name in enumerate(m.snmp.users):
+        if name in m.snmp.users[:i]:
+            problems.append(Problem(("management", "snmp", "users", i), "duplicate SNMP user", name))
+    if not m.users and not (m.aaa.tacacs or m.aaa.radius):
+        problems.append(Problem(("management", "users"), "nobody could log in: no local user and no TACACS+ or "
+                                "RADIUS server", []))
     return problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from netaddr import AddrFormatError, IPNetwork
+from netaddr import INET_PTON, AddrFormatError, IPAddress, IPNetwork
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from aifab.platforms import names as platform_names
@@ -73,10 +73,30 @@ def _ratio(value: object) -> float:
     return ratio
 
 
+def _address(value: object) -> str:
+    """Accept one IPv4 host address (``10.0.0.1``) and return it normalised."""
+    if not isinstance(value, str) or "/" in value:
+        raise ValueError("expected an IPv4 address such as 10.0.0.1")
+    try:
+        return str(IPAddress(value, version=4, flags=INET_PTON))
+    except (AddrFormatError, ValueError, TypeError):
+        raise ValueError("expected an IPv4 address such as 10.0.0.1") from None
+
+
+def _text(value: object) -> str:
+    """One line of printable text without quotes or backslashes (it is placed in EOS, JSON and shell)."""
+    if not isinstance(value, str) or not value.strip() or not value.isprintable() or set(value) & set("\"'"):
+        raise ValueError("expected one line of text without quotes or backslashes")
+    return value
+
+
 Speed = Annotated[int, BeforeValidator(_speed), PlainSerializer(lambda v: f"{v}G", return_type=str)]
 Prefix = Annotated[str, BeforeValidator(_prefix)]
 Platform = Annotated[str, BeforeValidator(_platform)]
 Ratio = Annotated[float, BeforeValidator(_ratio)]
+Address = Annotated[str, BeforeValidator(_address)]
+Text = Annotated[str, BeforeValidator(_text)]
+Name = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]  # a Linux/EOS account name
 
 
 class Model(BaseModel):
@@ -209,11 +229,49 @@ class Frontend(Model):
     bgp: BgpTimers = Field(default_factory=BgpTimers, description="BGP session timers and BFD.")
 
 
+class User(Model):
+    """A local account on every switch. Its password hash and SSH key are secrets (``AIFAB_SECRETS``),
+    named ``users.<name>.password`` and ``users.<name>.ssh_key``; the intent never holds them."""
+
+    name: Name = Field(description="Account name (lowercase letters, digits, `_`, `-`; at most 32).")
+    role: Literal["network-admin", "network-operator"] = Field(
+        "network-admin", description="EOS role (privilege 15 or 1); on Linux and SONiC network-admin is in the sudo group.")
+    password: bool = Field(True, description="Log in with a password: its SHA-512 crypt hash (`$6$...`) is the secret `users.<name>.password`.")
+    ssh_key: bool = Field(True, description="Log in with an SSH key: the public key is the secret `users.<name>.ssh_key`.")
+
+
+class Aaa(Model):
+    """Central login (facts: every production switch authenticates against AAA with a local fallback)."""
+
+    tacacs: list[Address] = Field(default_factory=list, description="TACACS+ servers, reached in the management VRF; shared key: the secret `aaa.tacacs_key`.")
+    radius: list[Address] = Field(default_factory=list, description="RADIUS servers, reached in the management VRF; shared key: the secret `aaa.radius_key`.")
+    local_fallback: bool = Field(True, description="Fall back to the local users when no AAA server answers (off: AAA only).")
+
+
+class Snmp(Model):
+    """SNMP agent in the management VRF: read-only, v3 users (authPriv, SHA and AES-128) or a v2c community."""
+
+    community: bool = Field(False, description="A v2c read-only community: the secret `snmp.community` (off: v3 only).")
+    users: list[Name] = Field(default_factory=list, description="SNMPv3 read-only users; passphrases: the secrets `snmp.users.<name>.auth` and `snmp.users.<name>.priv`.")
+    location: Text | None = Field(None, description="sysLocation; empty: none.")
+    contact: Text | None = Field(None, description="sysContact; empty: none.")
+
+
 class Management(Model):
-    """Out-of-band management addresses, one per switch, for the Nornir inventory."""
+    """The way in: out-of-band addresses (one per switch, for the Nornir inventory), who may log in
+    and how, and the management services, all in the management VRF. SSH is always on there (it is
+    the way in, and the deploy's transport); there is no switch to turn it off."""
 
     network: Prefix = Field("192.168.0.0/22", description="Management prefix; switches get addresses from its second host up.")
     gateway: str | None = Field(None, description="Management default gateway; default the prefix's first host.")
+    users: list[User] = Field(default_factory=lambda: [User(name="admin")],
+                              description="Local accounts (default one `admin`, network-admin, password and SSH key).")
+    aaa: Aaa = Field(default_factory=Aaa, description="TACACS+ / RADIUS login.")
+    ntp: list[Address] = Field(default_factory=list, description="NTP servers, reached in the management VRF.")
+    syslog: list[Address] = Field(default_factory=list, description="Syslog servers (UDP 514), reached in the management VRF.")
+    snmp: Snmp = Field(default_factory=Snmp, description="SNMP agent; enabled when it has a community or a user.")
+    api: bool = Field(True, description="EOS eAPI (HTTPS) in the management VRF (NAPALM's eos driver needs it).")
+    gnmi: bool = Field(False, description="EOS gNMI (OpenConfig, gRPC) in the management VRF.")
 
 
 class Upgrade(Model):
@@ -232,7 +290,7 @@ class Intent(Model):
     cluster: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$", description="Cluster name (lowercase, digits, dashes).")
     backend: Backend = Field(description="GPU fabric.")
     frontend: Frontend = Field(description="Storage/ordinary fabric.")
-    management: Management = Field(default_factory=Management, description="Management network.")
+    management: Management = Field(default_factory=Management, description="The way in: management network, accounts, AAA and services.")
     upgrade: Upgrade = Field(default_factory=Upgrade, description="Change and upgrade policy.")
 
     def on_platform(self, platform: str) -> Intent:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from aifab.design.model import Design
-from aifab.lab import access, state, switch, system
+from aifab.lab import access, configdb, shell, state, switch, system
 from aifab.lab.topology import BRIDGE, LabError, Topology, topology
 from aifab.platforms import platform as platform_record
 from napalm_frr.netns import connect
@@ -23,6 +25,7 @@ class Lab:
 
     topology: Topology
     state_dir: Path
+    existing: bool = False  # ``up`` found it already up and healthy, and changed nothing
 
     @property
     def inventory(self) -> Path:
@@ -49,6 +52,12 @@ class Lab:
         """Run a vtysh command on a switch from the host (not over SSH)."""
         return switch.vtysh(self.topology.switch(device), command)
 
+    def run(self, node: str, argv: Sequence[str], timeout: float = 30.0) -> subprocess.CompletedProcess:
+        """Run ``argv`` inside ``node``'s namespaces (a switch's network, mount and UTS; a host's network),
+        as ``aifab lab exec`` does; output captured as text, the exit code not checked."""
+        prefix = shell.enter(shell.Node(node, self.netns(node), node in {s.name for s in self.topology.switches}))
+        return subprocess.run([*prefix, *argv], capture_output=True, text=True, timeout=timeout, check=False)
+
     def netns(self, node: str) -> str:
         """The network namespace of a switch, host or ``mgmt``."""
         name = self.topology.prefix + node
@@ -57,25 +66,43 @@ class Lab:
         return name
 
 
+class LabDegraded(LabError):
+    """A lab of the cluster exists but is not whole: ``up`` leaves it alone unless forced."""
+
+    exit_code = 1
+
+    def __init__(self, lab: Lab, found: list[str]) -> None:
+        self.lab, self.problems = lab, found
+        super().__init__(f"lab {lab.topology.cluster} is degraded: {'; '.join(found)}; nothing was changed "
+                         "(aifab lab up --force tears it down and rebuilds it, wiping what was deployed)")
+
+
 def _fingerprint(topo: Topology) -> str:
     return hashlib.sha256(json.dumps(asdict(topo), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def up(design: Design, state_dir: Path | None = None, configs: Path | None = None) -> Lab:
-    """Build the lab of ``design`` and return it; a no-op when that lab is already up and healthy.
+def up(design: Design, state_dir: Path | None = None, configs: Path | None = None, force: bool = False) -> Lab:
+    """Build the lab of ``design`` and return it; when that lab is already up and healthy, change
+    nothing and return it with ``existing`` set.
 
     ``configs``: a directory of rendered configs (``<device>.frr.conf``, from ``aifab build``) the
     switches boot with; without it each switch boots with a minimal config (hostname, datacenter
-    defaults). A partial or stale lab of the same cluster is torn down first. On any failure
-    everything made so far is removed and ``LabError`` names the node.
+    defaults). A lab of the cluster that is there but not whole (a daemon or sshd dead, a
+    namespace missing, a crash half-way, another Design) raises ``LabDegraded`` listing what is
+    wrong and is left as it is: only ``force`` tears it down and rebuilds it (``force`` rebuilds a
+    healthy lab too). On any failure while building, everything made so far is removed and
+    ``LabError`` names the node.
     """
     system.require()
     topo = topology(design)
     state_dir = state_dir or state.default_state_dir(design.cluster)
     lab = Lab(topo, state_dir)
     with state.locked(state_dir):
-        if not problems(lab):
-            return lab
+        if not force and exists(lab):
+            found = problems(lab)
+            if found:
+                raise LabDegraded(lab, found)
+            return replace(lab, existing=True)
         _teardown(topo, state_dir)
         state.write(state_dir, {"cluster": topo.cluster, "prefix": topo.prefix, "namespaces": topo.namespaces,
                                 "fingerprint": _fingerprint(topo), "ready": False, "started": time.time()})
@@ -99,6 +126,11 @@ def down(design: Design, state_dir: Path | None = None) -> list[str]:
     state_dir = state_dir or state.default_state_dir(design.cluster)
     with state.locked(state_dir):
         return _teardown(topo, state_dir)
+
+
+def exists(lab: Lab) -> bool:
+    """Anything of the lab's cluster is there: its state record or a namespace with its prefix."""
+    return bool(state.read(lab.state_dir)) or any(ns.startswith(lab.topology.prefix) for ns in system.namespaces())
 
 
 def problems(lab: Lab) -> list[str]:
@@ -157,7 +189,8 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
                 ports[ns].append(name)
     for sw in topo.switches:
         lines = ["link set lo up", "link set eth0 up", f"addr add {sw.management} dev eth0"]
-        system.ip_batch(lines + [f"link set {p} up" for p in ports[sw.netns]], sw.name, sw.netns)
+        lines += [f"link set {p} up" for p in ports[sw.netns]]
+        system.ip_batch(lines + _kernel_config(sw.name, sw.platform, configs), sw.name, sw.netns)
 
     for host in topo.hosts:
         lines = ["link set lo up"]
@@ -173,10 +206,10 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
                        host.name)
 
     pubkey = access.client_key(state_dir)
-    devices = {d.name: d for d in design.devices()}
     booting = []
     for sw in topo.switches:
-        boot = switch.prepare(sw, state_dir, _boot_config(sw.name, devices[sw.name].platform, configs), pubkey)
+        boot = switch.prepare(sw, state_dir, _boot_config(sw.name, sw.platform, configs), pubkey,
+                              platform_record(sw.platform).zebra_modules)
         booting.append((sw, boot, switch.start(sw, boot)))
     for sw, boot, proc in booting:
         switch.check_boot(sw, proc, boot)
@@ -194,6 +227,15 @@ def _boot_config(name: str, platform: str, configs: Path | None) -> str:
         return path.read_text()
     except OSError as exc:
         raise LabError(f"{name}: cannot read rendered config {path}: {exc.strerror or exc}") from None
+
+
+def _kernel_config(name: str, platform: str, configs: Path | None) -> list[str]:
+    """``ip`` lines for the addresses a platform keeps outside frr.conf: SONiC's CONFIG_DB ports and
+    loopbacks (its ``config_db.json``, as ``aifab build`` writes it), set on the kernel as SONiC does."""
+    record = platform_record(platform)
+    if configs is None or record.zebra_interfaces or not record.lab_boots or configdb.FILE not in record.outputs:
+        return []
+    return configdb.ip_lines(configdb.read(name, configs / f"{name}.{configdb.FILE}"))
 
 
 def _wait_ssh(topo: Topology, timeout: float = 20.0) -> None:

@@ -38,8 +38,10 @@ def node_dir(state_dir: Path, name: str) -> Path:
     return state_dir / "nodes" / name
 
 
-def prepare(switch: Switch, state_dir: Path, config: str, authorized_key: str) -> Path:
-    """Write the switch's files (FRR config, sshd config and keys, boot script); returns the boot script."""
+def prepare(switch: Switch, state_dir: Path, config: str, authorized_key: str, zebra_modules: tuple[str, ...] = ()) -> Path:
+    """Write the switch's files (FRR config, sshd config and keys, boot script); returns the boot script.
+
+    ``zebra_modules``: modules zebra loads (``-M``), those the platform's frr.conf needs."""
     home = node_dir(state_dir, switch.name)
     frr, ssh, log, root = home / "frr", home / "ssh", home / "log", home / "root"
     for d in (frr, ssh, log, root):
@@ -69,7 +71,9 @@ def prepare(switch: Switch, state_dir: Path, config: str, authorized_key: str) -
         "",
     ]))
     q = shlex.quote
-    daemons = "\n".join(f"{FRR_DIR / d} -d -F datacenter -P 0 -f /dev/null -u frr -g frr" for d in DAEMONS)
+    modules = "".join(f" -M {q(m)}" for m in zebra_modules)
+    daemons = "\n".join(f"{FRR_DIR / d} -d -F datacenter -P 0 -f /dev/null -u frr -g frr{modules if d == 'zebra' else ''}"
+                        for d in DAEMONS)
     boot = home / "boot.sh"
     boot.write_text(f"""#!/bin/sh
 # Runs inside: ip netns exec {switch.netns} unshare --uts --mount --propagation private

@@ -73,6 +73,7 @@ class Platform:
     # JSON object the driver loads. Empty: the ``pushed`` file alone, as plain text.
     bundle: Mapping[str, str] = field(default_factory=_frozen)
     lab_boots: bool = False  # the FRR network-namespace lab can boot its pushed file
+    zebra_modules: tuple[str, ...] = ()  # zebra modules (``-M``) FRR needs to accept the pushed frr.conf
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ SONIC_LANES = {10: 1, 25: 1, 40: 4, 50: 2, 100: 4, 200: 4, 400: 8, 800: 8}
 SONIC = replace(
     FRR,
     name="sonic",
-    outputs={"config_db.json": "aifab.render.sonic:config_db_json", "frr.conf": "frr/frr.conf.j2"},
+    outputs={"config_db.json": "aifab.render.sonic:config_db_json", "frr.conf": "sonic/frr.conf.j2"},
     parser="aifab.check.parse.sonic:parse",
     view=None,  # config_db.json is built from the neutral view; no tc/dcb script
     qos=QosDefaults("cell", 1 * MIB, 2 * MIB, 5, "spectrum-3", "SONiC AZURE_LOSSLESS WRED profile (facts section 4)"),
@@ -22,6 +22,8 @@ SONIC = replace(
     port_name="Ethernet{lane}",
     lanes=SONIC_LANES,
     zebra_interfaces=False,  # addresses live in config_db.json
+    # SONiC's zebra loads the FPM module (its frr.conf carries `fpm address`, `no fpm use-next-hop-groups`).
+    zebra_modules=("dplane_fpm_nl",),
     # napalm_sonic (docs/sonic.md) pushes both files: config_db.json as a JSON Patch, frr.conf through
     # frr-reload.py in the bgp container; every command runs with sudo for SONiC's admin user.
     napalm_driver="sonic",

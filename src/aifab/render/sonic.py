@@ -50,6 +50,53 @@ def _addresses(v: DeviceView) -> dict[str, Table]:
     }
 
 
+MGMT_VRF = "mgmt"  # SONiC's management VRF (MGMT_VRF_CONFIG), the one VRF name it accepts
+SNMP_PORT = "161"
+
+
+def _access(v: DeviceView) -> dict[str, Table]:
+    """The way in, in CONFIG_DB (sonic-buildimage yang: sonic-mgmt_vrf, sonic-ntp, sonic-syslog,
+    sonic-system-tacacs, sonic-system-radius, sonic-system-aaa, sonic-snmp). SSH needs no table: sshd
+    runs in the management VRF once it is enabled. Local accounts are Linux accounts, not CONFIG_DB
+    (see docs/render.md). Secrets are placeholders the deploy fills in."""
+    a, m = v.access, v.management
+    tables: dict[str, Table] = {"MGMT_VRF_CONFIG": {"vrf_global": {"mgmtVrfEnabled": "true"}}}
+    if a.ntp:
+        tables["NTP"] = {"global": {"vrf": MGMT_VRF, "src_intf": m.name}}
+        tables["NTP_SERVER"] = {host: {"iburst": "on"} for host in a.ntp}
+    if a.syslog:
+        tables["SYSLOG_SERVER"] = {host: {"vrf": MGMT_VRF} for host in a.syslog}
+    if a.tacacs:
+        tables["TACPLUS"] = {"global": {"auth_type": "pap", "passkey": a.tacacs_key}}
+        tables["TACPLUS_SERVER"] = {host: {"priority": str(len(a.tacacs) - i), "tcp_port": "49", "vrf": MGMT_VRF}
+                                    for i, host in enumerate(a.tacacs)}
+    if a.radius:
+        tables["RADIUS"] = {"global": {"auth_type": "pap", "passkey": a.radius_key}}
+        tables["RADIUS_SERVER"] = {host: {"priority": str(len(a.radius) - i), "vrf": MGMT_VRF}
+                                   for i, host in enumerate(a.radius)}
+    if a.login_groups:
+        login = ",".join([*a.login_groups, *(["local"] if a.local_fallback else [])])
+        tables["AAA"] = {"authentication": {"login": login, "failthrough": "true" if a.local_fallback else "false"}}
+    if a.snmp:
+        address = m.address.partition("/")[0]
+        tables["SNMP_AGENT_ADDRESS_CONFIG"] = {f"{address}|{SNMP_PORT}|{MGMT_VRF}": {}}
+        snmp: Table = {}
+        if a.snmp_location:
+            snmp["LOCATION"] = {"Location": a.snmp_location}
+        if a.snmp_contact:
+            snmp["CONTACT"] = {"Contact": a.snmp_contact}
+        if snmp:
+            tables["SNMP"] = snmp
+        if a.snmp_community:
+            tables["SNMP_COMMUNITY"] = {a.snmp_community: {"TYPE": "RO"}}
+        if a.snmp_users:
+            tables["SNMP_USER"] = {u.name: {
+                "SNMP_USER_TYPE": "Priv", "SNMP_USER_PERMISSION": "RO",
+                "SNMP_USER_AUTH_TYPE": "SHA", "SNMP_USER_AUTH_PASSWORD": u.auth,
+                "SNMP_USER_ENCRYPTION_TYPE": "AES", "SNMP_USER_ENCRYPTION_PASSWORD": u.priv} for u in a.snmp_users}
+    return tables
+
+
 def _indexed(values: tuple[int, ...]) -> dict[str, str]:
     return {str(k): str(val) for k, val in enumerate(values)}
 
@@ -126,6 +173,7 @@ def config_db(v: DeviceView) -> dict[str, Any]:
             "docker_routing_config_mode": ROUTING_CONFIG_MODE, "buffer_model": "traditional"}},
         "PORT": _ports(v),
         **_addresses(v),
+        **_access(v),
     }
     if v.qos is not None:
         db |= _qos(v)

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aifab.design.model import Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
+from aifab.design.model import AccessPolicy, Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
+from aifab.placeholders import placeholder
 from aifab.platforms import Platform, platform, resolve
 
 RM_CONNECTED = "RM-CONN-2-BGP"
@@ -48,6 +49,47 @@ class Management:
     address: str  # CIDR
     gateway: str
     vrf: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A local account; ``password`` and ``ssh_key`` are secret placeholders, "" where the user has none."""
+
+    name: str
+    role: str
+    privilege: int
+    admin: bool
+    password: str
+    ssh_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnmpUserView:
+    name: str
+    auth: str  # placeholder
+    priv: str  # placeholder
+
+
+@dataclass(frozen=True, slots=True)
+class AccessView:
+    """The way in (the Design's AccessPolicy) with every secret as its placeholder, never its value."""
+
+    users: tuple[UserView, ...]
+    tacacs: tuple[str, ...]
+    tacacs_key: str  # placeholder, "" without TACACS+
+    radius: tuple[str, ...]
+    radius_key: str
+    login_groups: tuple[str, ...]  # AAA server groups asked in order: "tacacs+", "radius"
+    local_fallback: bool
+    ntp: tuple[str, ...]
+    syslog: tuple[str, ...]
+    snmp: bool  # the agent runs (a community or a v3 user)
+    snmp_community: str  # placeholder, "" without
+    snmp_users: tuple[SnmpUserView, ...]
+    snmp_location: str
+    snmp_contact: str
+    api: bool
+    gnmi: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +235,7 @@ class DeviceView:
     qos: QosView | None
     buffers: DeviceBuffers | None
     native: Any  # the platform's own view (its record's ``view`` builder), e.g. EOS MMU and units; None without one
+    access: AccessView
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -266,6 +309,27 @@ def _bgp(design: Design, dev: Device, info: Platform) -> Bgp:
     )
 
 
+def _secret(name: str | None) -> str:
+    return placeholder(name) if name else ""
+
+
+def access_view(a: AccessPolicy) -> AccessView:
+    """The way in as templates place it (the same for every device of the Design)."""
+    return AccessView(
+        users=tuple(UserView(u.name, u.role, u.privilege, u.admin, _secret(u.password_secret), _secret(u.ssh_key_secret))
+                    for u in a.accounts),
+        tacacs=a.tacacs, tacacs_key=_secret(a.tacacs_key_secret),
+        radius=a.radius, radius_key=_secret(a.radius_key_secret),
+        login_groups=(("tacacs+",) if a.tacacs else ()) + (("radius",) if a.radius else ()),
+        local_fallback=a.local_fallback,
+        ntp=a.ntp, syslog=a.syslog,
+        snmp=bool(a.snmp_community_secret or a.snmp_users),
+        snmp_community=_secret(a.snmp_community_secret),
+        snmp_users=tuple(SnmpUserView(u.name, placeholder(u.auth_secret), placeholder(u.priv_secret)) for u in a.snmp_users),
+        snmp_location=a.snmp_location or "", snmp_contact=a.snmp_contact or "",
+        api=a.api, gnmi=a.gnmi)
+
+
 def _zebra_interfaces(info: Platform, dev: Device, mgmt: Management,
                       ports: list[Interface]) -> tuple[ZebraInterface, ...]:
     """frr.conf interfaces where the platform writes addresses there (frr; SONiC keeps them in config_db.json)."""
@@ -307,4 +371,5 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         qos=qos,
         buffers=dev.buffers,
         native=resolve(info.view)(dev, qos) if info.view else None,
+        access=access_view(design.access),
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aifab import forked
-from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
+from aifab.check.parse.facts import Access, Bgp, DeviceFacts, Interface, Neighbor
 from aifab.check.parse.text import ParseError
 from aifab.design.model import Design
 from aifab.platforms import platform as platform_record
@@ -72,6 +72,7 @@ def parse_files(platform: str, devices: list[tuple[str, list[Path]]]) -> tuple[l
 # ~180k dataclass objects one by one costs several times more than their fields.
 _INTERFACE = attrgetter(*(f.name for f in fields(Interface)))
 _NEIGHBOR = attrgetter(*(f.name for f in fields(Neighbor)))
+_ACCESS = attrgetter(*(f.name for f in fields(Access)))
 Packed = tuple[Any, ...]
 
 
@@ -79,16 +80,16 @@ def _pack(f: DeviceFacts) -> Packed:
     bgp = f.bgp and (f.bgp.asn, f.bgp.router_id, f.bgp.maximum_paths, [_NEIGHBOR(n) for n in f.bgp.neighbors.values()],
                      f.bgp.groups, f.bgp.networks, f.bgp.redistribute)
     return (f.device, f.platform, f.files, f.hostname, f.loopback, [_INTERFACE(i) for i in f.interfaces.values()],
-            f.prefix_lists, f.route_maps, bgp, f.headroom_pool)
+            f.prefix_lists, f.route_maps, bgp, f.headroom_pool, f.access and _ACCESS(f.access))
 
 
 def _unpack(p: Packed) -> DeviceFacts:
-    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool = p
+    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool, access = p
     if bgp is not None:
         asn, router_id, paths, nbrs, groups, networks, redistribute = bgp
         bgp = Bgp(asn, router_id, paths, {n[0]: Neighbor(*n) for n in nbrs}, groups, networks, redistribute)
     return DeviceFacts(device, platform, files, hostname, loopback, {i[0]: Interface(*i) for i in ifaces},
-                       prefix_lists, route_maps, bgp, pool)
+                       prefix_lists, route_maps, bgp, pool, access and Access(*access))
 
 
 def _work(share: list[tuple[str, list[tuple[str, list[Path]]]]]) -> tuple[list[DeviceFacts], dict[str, str]]:

@@ -20,8 +20,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
+from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, syntax
+from aifab.platforms import EOS
 
 DEVICE = """
 <group name="system">
@@ -158,14 +159,42 @@ def _port(raw: dict[str, Any], g: _Globals) -> tuple[Any, ...]:
             raw.get("description"), cidr(raw.get("address")), *_port_qos(raw, g))
 
 
+_USER = re.compile(r"^username (\S+) (?:privilege \d+ )?(?:role \S+ )?(secret|ssh-key) ", re.MULTILINE)
+_LOGIN = re.compile(r"^aaa authentication login default ([^\n]*)", re.MULTILINE)
+
+
+def access(text: str, management: str, vrf: str = EOS.management_vrf) -> Access:
+    """Who can log in and over what: local users with a secret or SSH key, the login method list,
+    the AAA servers in the management VRF, and ``management ssh``'s management VRF block. Users and AAA
+    come before the first interface, ``management ssh`` is the last block: only those parts are read."""
+    cut = text.find("\ninterface ")
+    head = text if cut < 0 else text[:cut]
+    login = _LOGIN.search(head)
+    methods = login.group(1).split() if login else ["local"]  # EOS's default: the local users
+    groups = {m for m in methods if m in ("tacacs+", "radius")}
+    servers = sum(len(re.findall(rf"^{g}-server host \S+ vrf {re.escape(vrf)} ", head, re.MULTILINE))
+                  for g in ("tacacs", "radius") if f"{g}+" in groups or g in groups)
+    start = text.rfind("\nmanagement ssh\n")
+    end = text.find("\n!", start + 1)
+    ssh_block = text[start:end if end > 0 else None] if start >= 0 else ""
+    ssh = f"\n   vrf {vrf}\n      no shutdown" in ssh_block and "\n   shutdown" not in ssh_block
+    return Access(management, vrf, sorted({user for user, _ in _USER.findall(head)}),
+                  methods[-1:] == ["local"], servers, ssh)
+
+
 def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
     heads: list[tuple[str, tuple[str, ...]]] = []
+    ways: list[Access] = []
 
     def configs() -> Iterator[str]:  # each file's text is dropped once cut
         for dev, files, texts in items:
             heads.append((dev, files))
-            yield texts["cfg"]
+            text = texts["cfg"]
+            name = next((m for m in (EOS.management, EOS.container_management_name) if f"\ninterface {m}\n" in text),
+                        EOS.management)
+            ways.append(access(text, name))
+            yield text
 
     read, bodies = cut_and_parse(configs(), SYNTAX, DEVICE, PORT)
     out = []
@@ -183,5 +212,6 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
                 iface.bad_address = bodies[body].get("address")
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
+        facts.access = ways[len(out)]
         out.append(facts)
     return out

@@ -70,6 +70,18 @@ class Bgp:
 
 
 @dataclass(slots=True)
+class Access:
+    """The way in as a pushed file states it (where a pushed file can take it away: EOS, SONiC)."""
+
+    management: str  # the management interface's name
+    vrf: str  # the management VRF the platform uses
+    users: list[str] | None  # local users with a password or an SSH key; None: accounts live outside the file
+    login_local: bool  # login may use the local users (no AAA login list, or one ending in local)
+    login_servers: int  # AAA servers the login list can ask (TACACS+/RADIUS hosts in its groups)
+    ssh: bool  # SSH enabled in the management VRF
+
+
+@dataclass(slots=True)
 class DeviceFacts:
     """Everything parsed back for one device."""
 
@@ -83,6 +95,7 @@ class DeviceFacts:
     route_maps: dict[str, list[str]] = field(default_factory=dict)  # name -> prefix lists its permit entries match
     bgp: Bgp | None = None
     headroom_pool: int | None = None  # bytes the configured headroom must fit, where the files state it (EOS)
+    access: Access | None = None  # None where the pushed file cannot lock anyone out (frr.conf)
 
     def advertised(self) -> list[str]:
         """Prefixes BGP originates or redistributes: networks, aggregates, and what the

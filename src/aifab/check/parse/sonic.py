@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aifab.check.parse import frr
-from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
+from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import ParseError, cidr
 from aifab.platforms import SONIC
 
@@ -106,6 +106,17 @@ def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
             iface.watchdog = iface.name in watchdog
 
 
+def _access(db: dict[str, Any]) -> Access:
+    """SONiC's way in: sshd always runs (in the management VRF once MGMT_VRF_CONFIG enables it); the
+    local accounts are Linux accounts outside CONFIG_DB; AAA|authentication's login list decides
+    whether they may log in, asking the TACACS+/RADIUS servers it names."""
+    methods = str(db.get("AAA", {}).get("authentication", {}).get("login", "local")).split(",")
+    tables = {"tacacs+": "TACPLUS_SERVER", "radius": "RADIUS_SERVER"}
+    servers = sum(len(db.get(tables[m], {})) for m in methods if m in tables)
+    vrf = "mgmt" if db.get("MGMT_VRF_CONFIG", {}).get("vrf_global", {}).get("mgmtVrfEnabled") == "true" else "default"
+    return Access(SONIC.management, vrf, None, methods[-1:] == ["local"], servers, True)
+
+
 def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})`` of the sonic platform."""
     items = list(devices)
@@ -121,6 +132,7 @@ def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> lis
         facts.hostname = next((h for h in names if h != dev), names[0] if names else None)  # a wrong name wins
         _addresses(facts, db)
         _qos(facts, db)
+        facts.access = _access(db)
         lo = facts.interfaces.get(SONIC.loopback)
         facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
     return out
