@@ -79,13 +79,9 @@ def whole(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Whole]:
         assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
-def _not_applied(stdout: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in stdout.splitlines():
-        device, sep, rest = line.partition(": not applied: ")
-        if sep:
-            out.setdefault(device, []).append(rest)
-    return out
+def _not_applied(run: list[dict]) -> dict[tuple[str, str], str]:
+    """(device, "file: command") -> why, from the audit log (the console groups them)."""
+    return {(r["device"], r["setting"]): r["reason"] for r in run if r["event"] == "not-applied"}
 
 
 def _red(qdiscs: list[dict], dev: str) -> dict | None:
@@ -101,19 +97,18 @@ def first(whole: Whole) -> subprocess.CompletedProcess[str]:
 
 def test_first_deploy_pushes_every_file_and_names_what_the_kernel_cannot_hold(first: subprocess.CompletedProcess[str], whole: Whole) -> None:
     assert "10 of 10 devices differ from their build; committed" in first.stdout
-    reported = _not_applied(first.stdout)
-    audited = {(r["device"], r["setting"]) for r in whole.last_run() if r["event"] == "not-applied" and "setting" in r}
-    qos = {d.name: (whole.build / "configs" / f"{d.name}.qos.sh").read_text().splitlines() for d in whole.design.devices()}
+    reported = _not_applied(whole.last_run())
     for dev in whole.design.devices():
-        lines = {ln.partition(": ")[2].rpartition(": ")[0] for ln in reported.get(dev.name, [])}
-        for cmd in (c for c in qos[dev.name] if c.startswith(("dcb ", "tc "))):
+        qos = (whole.build / "configs" / f"{dev.name}.qos.sh").read_text().splitlines()
+        qdiscs = whole.qdiscs(dev.name)
+        for cmd in (c for c in qos if c.startswith(("dcb ", "tc "))):
             port = cmd.split(" dev ")[1].split()[0]
-            if cmd.startswith("tc ") and " red " in cmd and _red(whole.qdiscs(dev.name), port):
-                continue  # this kernel holds RED: read back below
+            why = reported.get((dev.name, f"qos.sh: {cmd}"))
             if cmd.startswith("dcb "):  # veth has no DCB: always reported, with the kernel's reason
-                assert cmd in lines, f"{dev.name}: {cmd} neither applied nor reported"
-                assert (dev.name, f"qos.sh: {cmd}") in audited
-        assert all("Operation not supported" in ln or "unknown" in ln for ln in reported.get(dev.name, [])), reported[dev.name]
+                assert why and "not supported" in why, f"{dev.name}: {cmd} neither applied nor reported"
+            elif " red " in cmd:  # the kernel holds RED (read back) or the report says why not
+                assert _red(qdiscs, port) or why, f"{dev.name}: {cmd} neither applied nor reported"
+        assert f"{dev.name}: not applied: qos.sh: dcb app, dcb ets, dcb pfc" in first.stdout
     for dev in whole.design.devices():  # links.sh: the MTU is the designed one on every port
         ns = whole.lab.topology.switch(dev.name).netns
         links = json.loads(subprocess.run(["ip", "-n", ns, "-j", "link", "show"], capture_output=True, text=True,
@@ -126,7 +121,7 @@ def test_second_deploy_sees_no_change(first: subprocess.CompletedProcess[str], w
     res = whole.deploy("--commit")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "0 of 10 devices differ from their build; nothing committed" in res.stdout
-    assert _not_applied(res.stdout), "what the kernel cannot hold is said again, not forgotten"
+    assert _not_applied(whole.last_run()) and ": not applied: " in res.stdout, "what the kernel cannot hold is said again"
 
 
 def test_timer_change_is_negotiated_on_every_changed_session(first: subprocess.CompletedProcess[str], whole: Whole) -> None:
@@ -155,7 +150,7 @@ def test_ecn_change_is_seen_applied_where_possible_and_reported_where_not(first:
     assert all("Kernel Settings To Apply" in d and " min 200000 " in d for d in diffs.values())
     res = whole.deploy("--commit")
     assert res.returncode == 0, res.stdout + res.stderr
-    reported = _not_applied(res.stdout)
+    reported = _not_applied(whole.last_run())
     for dev in whole.design.backend.devices:
         qdiscs = whole.qdiscs(dev.name)
         for port in (p.name for p in dev.ports if p.role in ("uplink", "server")):
@@ -163,5 +158,6 @@ def test_ecn_change_is_seen_applied_where_possible_and_reported_where_not(first:
             if red is not None:  # the kernel holds RED: the new threshold is the one read back
                 assert red["options"]["min"] == 200000, f"{dev.name} {port}: {red}"
             else:
-                line = next((ln for ln in reported.get(dev.name, []) if f" dev {port} parent " in ln and " min 200000 " in ln), "")
-                assert line and ("unknown" in line or "not supported" in line), f"{dev.name} {port}: not read back, not reported"
+                why = next((w for (d, what), w in reported.items()
+                            if d == dev.name and f" dev {port} parent " in what and " min 200000 " in what), "")
+                assert "unknown" in why or "not supported" in why or "not applied" in why, f"{dev.name} {port}: {why!r}"
