@@ -199,6 +199,8 @@ class FRRDriver(NetworkDriver):
         self._candidate = None
         if self._settings:
             self._commit_kernel(rollback, error)
+        elif kind == "replace":  # a plain frr.conf replace: the kernel record is no longer the one to roll back to
+            self._run(["rm", "-f", self._path("rollback.kernel.json")])
         if revert_in is not None:
             timer = (f"sleep {int(revert_in)} && {shlex.quote(self.frr_reload)} --reload {shlex.quote(rollback)}; "
                      f"rm -f {shlex.quote(self._path('pending'))}")
@@ -246,7 +248,7 @@ class FRRDriver(NetworkDriver):
             raise error(f"{self.hostname}: {exc}") from None
         if "frr.conf" not in files:
             raise error(f"{self.hostname}: the candidate bundle has no frr.conf")
-        self._settings = kernel.settings(files)
+        self._settings, self.kernel_report = kernel.settings(files), {}
         if kind == "merge" and self._settings:
             raise error(f"{self.hostname}: a merge candidate carries frr.conf lines only, not scripts")
         return files["frr.conf"]
@@ -333,6 +335,19 @@ class FRRDriver(NetworkDriver):
         wanted = [kernel.Setting(*label.split(": ", 1)) for label in record["settings"]]
         self._apply(wanted, {"settings": [], "applied": [], "unapplied": {}})
         self._write("kernel.json", json.dumps(record))
+
+    def get_candidate_snapshot(self) -> str:
+        """The device's state as a replace candidate: a bundle of the running frr.conf and the kernel
+        settings last applied (``kernel.json``), one script per file. Loading and committing it
+        puts back both (settings added since cannot be taken away: a qdisc or DCB map stays)."""
+        scripts: dict[str, list[str]] = {}
+        applied = set(self._kernel_record()["applied"])
+        for label in self._kernel_record()["settings"]:
+            file, _, command = label.partition(": ")
+            if command in applied:
+                scripts.setdefault(file, []).append(command)
+        return json.dumps({"frr.conf": self._running(),
+                           **{f: "\n".join(lines) + "\n" for f, lines in scripts.items()}}, sort_keys=True)
 
     def get_kernel_settings(self) -> dict[str, dict[str, str]]:
         """The last committed bundle's kernel settings read back: label -> {"state": "in effect" |

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from napalm import get_network_driver
 
 from aifab.design.model import Design
 from aifab.lab import Lab, missing_requirements, up
@@ -122,6 +123,16 @@ def test_second_deploy_sees_no_change(first: subprocess.CompletedProcess[str], w
     assert res.returncode == 0, res.stdout + res.stderr
     assert "0 of 10 devices differ from their build; nothing committed" in res.stdout
     assert _not_applied(whole.last_run()) and ": not applied: " in res.stdout, "what the kernel cannot hold is said again"
+
+
+def test_snapshot_candidate_is_what_runs(first: subprocess.CompletedProcess[str], whole: Whole) -> None:
+    """get_candidate_snapshot: running frr.conf plus the applied kernel settings; loading it changes nothing."""
+    with get_network_driver("frr")(**whole.lab.napalm_args("be-spine1")) as dev:
+        snapshot = json.loads(dev.get_candidate_snapshot())
+        assert "router bgp" in snapshot["frr.conf"] and "ip link set dev swp1 mtu 9216" in snapshot["links.sh"]
+        dev.load_replace_candidate(config=json.dumps(snapshot))
+        assert dev.compare_config() == ""
+        dev.discard_config()
 
 
 def test_timer_change_is_negotiated_on_every_changed_session(first: subprocess.CompletedProcess[str], whole: Whole) -> None:

@@ -27,7 +27,7 @@ SONIC = replace(
     # napalm_sonic (docs/sonic.md) pushes both files: config_db.json as a JSON Patch, frr.conf through
     # frr-reload.py in the bgp container; every command runs with sudo for SONiC's admin user.
     napalm_driver="sonic",
-    napalm_extras={"timeout": 120, "optional_args": {"port": 22, "sudo": True}},
+    napalm_extras={"timeout": 60, "optional_args": {"port": 22, "sudo": True}},
     deploys=True,
     bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
