@@ -86,3 +86,17 @@ def test_inventory_drivers_follow_host_groups_and_defaults(tmp_path: Path) -> No
     (tmp_path / "groups.yaml").write_text("g:\n  connection_options: {napalm: {platform: sonic}}\n")
     (tmp_path / "defaults.yaml").write_text("platform: frr\n")
     assert inventory_drivers(tmp_path) == {"a": "sonic", "b": "eos", "c": "frr"}
+
+
+def test_cli_deploy_of_an_undeployable_platform_exits_2_naming_devices_before_any_login(
+        toy: Platform, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    from aifab.cli import main
+
+    intent, out, inventory = _intent(tmp_path, "toy"), tmp_path / "b", tmp_path / "inv"
+    inventory.mkdir()  # addresses nothing answers on: the refusal comes before any connection
+    (inventory / "hosts.yaml").write_text("".join(f"{n}:\n  hostname: 192.0.2.1\n  platform: frr\n" for n in
+                                                  ("be-spine1", "be-spine2", "fe-spine1")))
+    assert main(["deploy", str(intent), "-o", str(out), "--inventory", str(inventory), "--commit"]) == 2
+    err = capsys.readouterr().err
+    assert "be-spine1: platform toy has no deploy driver" in err and "be-leaf-su1-r1" in err
+    assert "Traceback" not in err and not (out / "audit.jsonl").exists() and not (inventory / ".aifab-deploy.lock").exists()
