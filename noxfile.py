@@ -133,6 +133,6 @@ def lab(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: a 32k-GPU cluster through every offline stage."""
+    """Benchmarks: a 32k-GPU cluster through every offline stage, then the aifab build command as a user runs it."""
     install(session, dev=True)
     session.run("python", "bench/bench.py", *session.posargs)

@@ -99,6 +99,7 @@ def test_build_says_which_hand_kept_folder_and_refuses_a_missing_one(tmp_path: P
     run = _aifab("build", LAB, "-o", tmp_path / "found", cwd=tmp_path)  # from elsewhere: the intent's repository
     assert run.returncode == 0, run.stderr
     assert f"hand-kept inventory: {ROOT / 'inventory'}" in run.stdout
+    assert run.stdout.splitlines()[-1].startswith("checks passed: 0 errors")  # all of it, though the CLI leaves quickly
     assert "transport: https" in (tmp_path / "found" / "inventory" / "groups.yaml").read_text()
     run = _aifab("build", LAB, "-o", tmp_path / "out", "--hand-kept", tmp_path / "nowhere")
     assert run.returncode == 2 and "Traceback" not in run.stderr

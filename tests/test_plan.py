@@ -1,77 +1,112 @@
-"""ISSU-safe waves (docs/sources.md#upgrade-rules) on real designs."""
+"""Rollout plans on real designs (docs/impact.md, docs/sources.md#upgrade-rules): classification by
+impact, waves that spare GPUs under the capacity, path, pair and one-cordon rules, and the
+"Done when" cases of issue 11."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from aifab.design import build_design
+from aifab.design.model import Design
 from aifab.intent import load_intent
-from aifab.plan.waves import Change, PlanError, classify, plan_waves
+from aifab.plan.changes import change_set
+from aifab.plan.simulate import FabricGraph
+from aifab.plan.waves import Change, PlanError, Wave, changed_lines, classify, plan_waves, require_in_place
 from tests.helpers import make_intent
+from tests.test_plan_changes import CLUSTER, edited
 
 ROOT = Path(__file__).parents[1]
-ROUTING_DIFF = " router bgp 65000\n+ neighbor 10.0.0.1 remote-as 65001\n"
+UPGRADE = "+boot system flash:/EOS-4.32.1F.swi\n"  # a reload
+REMOVED = " router bgp 65000\n- neighbor 10.0.0.1 remote-as 65001\n"  # a session reset
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster() -> Design:
     return build_design(load_intent(ROOT / "intent" / "cluster.yaml").intent)
 
 
-def test_classify(cluster) -> None:
+def plan(old: Design, new: Design, **kw: bool) -> list[Wave]:
+    """The waves a review of ``old`` -> ``new`` plans: the change set, classified, packed."""
+    cs = change_set(old, new)
+    by = {d.name: d for d in new.devices()}
+    changes = [classify(by[n], "", carrying=n not in cs.added, changes=cs) for n in [*cs.added, *cs.devices]]
+    return plan_waves(new, changes, **kw)
+
+
+def disruptive(waves: list[Wave]) -> list[Change]:
+    return [c for w in waves for c in w.changes if c.drain or c.cordon]
+
+
+def test_classify(cluster: Design) -> None:
     by = {d.name: d for d in cluster.devices()}
-    assert classify(by["be-spine1"], "-interface Ethernet1\n- description old\n+ description new\n").kind != "hitless"
-    assert classify(by["be-spine1"], "--- a\n+++ b\n- description old\n+ description new\n").kind == "hitless"
-    spine = classify(by["be-spine1"], ROUTING_DIFF)
-    assert spine.kind == "drain" and spine.cordon == ()
-    leaf = classify(by["be-leaf-su2-r3"], ROUTING_DIFF)
-    assert leaf.kind == "cordon"
+    assert classify(by["be-spine1"], " interface Ethernet1\n- description old\n+ description new\n").kind == "hitless"
+    gone = classify(by["be-spine1"], "-interface Ethernet1\n-   description old\n")
+    assert gone.kind == "drain" and gone.impact == "reload", "a deconfigured interface is not cosmetic"
+    spine = classify(by["be-spine1"], REMOVED)
+    assert (spine.kind, spine.impact, spine.cordon) == ("drain", "session-reset", ())
+    leaf = classify(by["be-leaf-su2-r3"], REMOVED)
+    assert leaf.kind == "cordon" and leaf.drain
     assert leaf.cordon == tuple(f"srv-su2-{i:02d}" for i in range(1, 33)), "every server of SU 2 on rail 3"
+    assert classify(by["be-spine1"], " router bgp 65000\n+ neighbor 10.0.0.1 remote-as 65001\n").kind == "hitless"
 
 
-def test_spines_one_at_a_time_with_capacity(cluster) -> None:
-    by = {d.name: d for d in cluster.devices()}
+def test_spines_batched_as_far_as_capacity_allows(cluster: Design) -> None:
     spines = [d for d in cluster.backend.devices if d.role == "spine"]
-    waves = plan_waves(cluster, [classify(d, ROUTING_DIFF) for d in spines])
-    assert len(waves) == 16 and all(len(w.changes) == 1 for w in waves)
-    assert "16.00:1" not in waves[0].capacity[0] and "1.07:1" in waves[0].capacity[0]  # 16/15
-    assert [w.index for w in waves] == list(range(1, 17))
-    assert {by[w.devices[0]].role for w in waves} == {"spine"}
+    waves = plan_waves(cluster, [classify(d, UPGRADE) for d in spines])
+    assert [len(w.changes) for w in waves] == [4, 4, 4, 4], "16 spines, 25 % of the uplinks at a time"
+    assert all(w.min_capacity_pct == 75.0 for w in waves) and all(w.min_paths == 12 for w in waves)
+    assert waves[0].devices == ("be-spine1", "be-spine2", "be-spine3", "be-spine4")
+    assert [w.index for w in waves] == [1, 2, 3, 4] and all(w.cordon == () for w in waves)
+    strict = edited(CLUSTER, upgrade__min_capacity_pct=90)
+    assert len(plan_waves(strict, [classify(d, UPGRADE) for d in spines])) == 16
+    loose = edited(CLUSTER, upgrade__min_capacity_pct=50)
+    assert len(plan_waves(loose, [classify(d, UPGRADE) for d in spines])) == 2
 
 
-def test_rail_leaves_one_per_su_and_pairs_never_together(cluster) -> None:
+def test_rail_leaves_of_an_su_together_and_pairs_never_together(cluster: Design) -> None:
     leaves = [d for d in cluster.devices() if d.role == "leaf"]
-    waves = plan_waves(cluster, [classify(d, ROUTING_DIFF) for d in leaves])
+    waves = plan_waves(cluster, [classify(d, REMOVED) for d in leaves])
     by = {d.name: d for d in leaves}
+    cordoned = [s for w in waves for s in w.cordon]
+    assert sorted(cordoned) == sorted(h.name for h in cluster.hosts if h.su is not None), "each server exactly once"
     for w in waves:
-        sus = [by[n].su for n in w.devices if by[n].fabric == "backend"]
         pairs = [by[n].pair for n in w.devices if by[n].fabric == "frontend"]
-        assert len(sus) == len(set(sus)), "at most one rail leaf per SU per wave"
         assert len(pairs) == len(set(pairs)), "never both leaves of a pair"
+        sus = {by[n].su for n in w.devices if by[n].fabric == "backend"}
+        assert all(sum(1 for n in w.devices if by[n].su == su and by[n].fabric == "backend") == 8 for su in sus)
     assert sorted(n for w in waves for n in w.devices) == sorted(by)
-    assert len(waves) == 8, "8 rails -> 8 waves, SUs and frontend pairs in parallel"
+    assert len(waves) == 2, "every SU at once (no leaf in service needs a path), frontend a then b leaves"
+    assert waves[0].gpus == 1024 and "128 servers (1,024 GPUs) cordoned" in waves[0].capacity
 
 
-def test_top_tier_first_and_hitless_first(cluster) -> None:
+def test_initial_then_hitless_then_disruptive(cluster: Design) -> None:
     by = {d.name: d for d in cluster.devices()}
-    changes = [classify(by["be-leaf-su1-r1"], ROUTING_DIFF), classify(by["be-spine2"], ROUTING_DIFF),
-               classify(by["fe-spine1"], "- description a\n+ description b\n")]
+    changes = [classify(by["be-leaf-su1-r1"], REMOVED), classify(by["be-spine2"], REMOVED),
+               classify(by["fe-spine1"], "- description a\n+ description b\n"), classify(by["fe-spine2"], "x", carrying=False)]
     waves = plan_waves(cluster, changes)
-    assert [w.devices for w in waves] == [("fe-spine1",), ("be-spine2",), ("be-leaf-su1-r1",)]
-    assert waves[0].changes[0].kind == "hitless"
+    assert [w.devices for w in waves] == [("fe-spine2",), ("fe-spine1",), ("be-leaf-su1-r1", "be-spine2")]
+    assert [w.changes[0].kind for w in waves] == ["initial", "hitless", "cordon"]
+    assert waves[2].cordon == tuple(f"srv-su1-{i:02d}" for i in range(1, 33))
 
 
-def test_three_tier_planes_drain_in_parallel() -> None:
+def test_three_tier_cores_keep_the_spines_capacity() -> None:
     intent = make_intent(backend={"servers": 512, "gpus_per_server": 8, "servers_per_su": 32,
                                   "switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}, "core": {"ports": 64}},
                                   "pools": {"loopbacks": "10.0.0.0/16", "p2p": "10.64.0.0/12", "servers": "10.128.0.0/12"}},
-                         frontend={"switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}}})
+                         frontend={"switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}}},
+                         upgrade={"min_capacity_pct": 50})
     design = build_design(intent)
     cores = [d for d in design.backend.devices if d.role == "core"]
-    waves = plan_waves(design, [classify(d, ROUTING_DIFF) for d in cores])
-    assert len(waves) == 2 and all(len(w.changes) == 32 for w in waves), "one core per plane per wave"
+    waves = plan_waves(design, [classify(d, UPGRADE) for d in cores])
+    assert len(waves) == 2 and all(len(w.changes) == 32 for w in waves), "one of the two cores per plane per wave"
+    for w in waves:
+        assert len({d.plane for d in cores if d.name in w.devices}) == 32
+    with pytest.raises(PlanError, match=r"keeps 50\.0 % of its uplink bandwidth"):
+        plan_waves(build_design(intent.model_copy(update={"upgrade": intent.upgrade.model_copy(update={"min_capacity_pct": 75})})),
+                   [classify(cores[0], UPGRADE)])
 
 
 def test_single_spine_cannot_drain() -> None:
@@ -79,11 +114,11 @@ def test_single_spine_cannot_drain() -> None:
                                                "switches": {"leaf": {"ports": 2}, "spine": {"ports": 4}}}))
     spines = [d for d in design.backend.devices if d.role == "spine"]
     assert len(spines) == 1
-    with pytest.raises(PlanError, match="only member of its spine group"):
-        plan_waves(design, [Change(spines[0].name, "drain", ROUTING_DIFF)])
+    with pytest.raises(PlanError, match=r"keeps 0\.0 % of its uplink bandwidth.*maintenance window"):
+        plan_waves(design, [Change(spines[0].name, "drain", UPGRADE)])
 
 
-def test_first_configuration_is_one_initial_wave(cluster) -> None:
+def test_first_configuration_is_one_initial_wave(cluster: Design) -> None:
     first = "+frr defaults datacenter\n+router bgp 4200000001\n+ neighbor 10.0.0.0 remote-as 4200000000\n"
     changes = [classify(d, first, carrying=False) for d in cluster.devices()]
     assert {c.kind for c in changes} == {"initial"}
@@ -105,13 +140,12 @@ router bgp 4200000001
 """
 
 
-def test_frr_reload_diff_is_read_without_its_context_lines(cluster) -> None:
-    from aifab.plan.waves import changed_lines
-
+def test_frr_reload_diff_is_read_without_its_context_lines(cluster: Design) -> None:
     assert changed_lines(FRR_DIFF) == ["neighbor 10.0.1.0 remote-as 4200000000", "description P2P_be-spine1_swp1",
                                        "neighbor 10.0.1.0 remote-as 4200000009"]
     by = {d.name: d for d in cluster.devices()}
-    assert classify(by["be-spine1"], FRR_DIFF).kind == "drain"
+    change = classify(by["be-spine1"], FRR_DIFF)
+    assert (change.kind, change.impact) == ("drain", "session-reset"), "the neighbour's ASN changes"
     cosmetic = "Lines To Add\n============\ninterface swp3\n description new\n"
     assert classify(by["be-spine1"], cosmetic).kind == "hitless"
 
@@ -124,5 +158,83 @@ def test_changed_lines_reads_every_drivers_compare_output() -> None:
     assert changed_lines(frr) == ["neighbor 10.0.0.1 description x", "dcb pfc set dev swp1 prio-pfc all:off 3:on"]
     sonic = ('CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/PORT/Ethernet0/description", "value": "x"},\n'
              ' {"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "2097152"}\n]\n')
-    assert changed_lines(sonic) == ["description",
-                                    'replace /WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold "2097152"']
+    assert changed_lines(sonic) == ['"description": "x"', '"green_min_threshold": "2097152"']
+    from aifab.plan.impact import line_kinds
+    from aifab.plan.waves import signed_lines
+
+    assert line_kinds(signed_lines(sonic)) == {"description", "ecn"}
+    assert line_kinds(signed_lines(frr)) == {"description", "pfc-enable"}
+
+
+# --- issue 11, "Done when", at plan level ---------------------------------------------------------
+
+@pytest.mark.parametrize("knob", [{"backend__qos__watchdog__detection_ms": 300}, {"backend__qos__ecn__max_kb": 2000}],
+                         ids=["watchdog", "ecn"])
+def test_hitless_knobs_plan_no_cordon_and_no_drain(cluster: Design, knob: dict[str, int]) -> None:
+    waves = plan(cluster, edited(CLUSTER, **knob))
+    assert len(waves) == 1 and disruptive(waves) == [] and waves[0].gpus == 0
+    assert {c.kind for c in waves[0].changes} == {"hitless"}
+
+
+def test_os_upgrade_of_all_spines_takes_the_fewest_waves_capacity_allows(cluster: Design) -> None:
+    spines = [d for d in cluster.devices() if d.role == "spine"]
+    waves = plan_waves(cluster, [classify(d, UPGRADE) for d in spines])
+    pct = cluster.upgrade.min_capacity_pct
+    per_group = {f.name: sum(1 for d in f.devices if d.role == "spine") for f in cluster.fabrics}
+    fewest = max(math.ceil(n / math.floor(n * (100 - pct) / 100)) for n in per_group.values())
+    assert len(waves) == fewest == 4, "backend 16 spines 4 at a time; frontend 4 spines 1 at a time, side by side"
+
+
+def test_mtu_on_every_rail_leaf_cordons_each_server_once(cluster: Design) -> None:
+    waves = plan(cluster, edited(CLUSTER, backend__mtu=9000))
+    cordoned = [s for w in waves for s in w.cordon]
+    assert sorted(cordoned) == sorted(h.name for h in cluster.hosts if h.kind == "gpu")
+    leaves = {d.name for d in cluster.backend.devices if d.role == "leaf"}
+    assert {c.device for c in disruptive(waves) if c.cordon} == leaves
+    assert len(waves) == 1, "every server cordoned in one wave: no leaf left in service, so the spines join it"
+    assert waves[0].capacity[0] == "backend: all 48 switches out, every server behind them cordoned"
+
+
+def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:
+    old = edited(CLUSTER, backend__servers=96, frontend__storage_nodes=0)
+    new = edited(CLUSTER, backend__servers=128, frontend__storage_nodes=0)
+    waves = plan(old, new)
+    added = {d.name for d in new.devices()} - {d.name for d in old.devices()}
+    assert set(waves[0].devices) == added and {c.kind for c in waves[0].changes} == {"initial"}
+    spines = {d.name for d in new.backend.devices if d.role == "spine"}
+    hitless = {c.device for w in waves for c in w.changes if c.kind == "hitless"}
+    assert spines <= hitless and disruptive(waves) == []
+
+
+def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
+    new = edited(CLUSTER, backend__servers=160)
+    cs = change_set(cluster, new)
+    with pytest.raises(PlanError, match=r"re-cabling: backend leaves 32 -> 40, spines 16 -> 32: .* links move.*\n  be-leaf-su1-r1:Ethernet49 -> be-spine1"):
+        require_in_place(cs)
+    require_in_place(cs, allow_recabling=True)
+    with pytest.raises(PlanError, match="re-cabling"):
+        plan(cluster, new)
+
+
+def test_every_wave_passes_its_own_simulation(cluster: Design) -> None:
+    waves = plan(cluster, edited(CLUSTER, backend__mtu=9000))
+    graph = FabricGraph(cluster.backend, cluster)
+    cordoned: set[str] = set()
+    for w in waves:
+        out = {c.device for c in w.changes if c.drain}
+        assert graph.simulate(out, set(w.cordon), 75).problems == ()
+        assert not cordoned & set(w.cordon)
+        cordoned |= set(w.cordon)
+
+
+def test_waves_list_devices_in_natural_order(cluster: Design) -> None:
+    by = {d.name: d for d in cluster.devices()}
+    names = ["be-spine10", "be-spine2", "be-spine1"]
+    waves = plan_waves(cluster, [classify(by[n], "+   timers bgp 5 15\n") for n in names])
+    assert waves[0].devices == ("be-spine1", "be-spine2", "be-spine10")
+
+
+def test_bgp_timers_drain_to_reset_the_sessions(cluster: Design) -> None:
+    """A hold time is negotiated in OPEN: to be in effect the sessions are reset, while drained (issue 10)."""
+    waves = plan(cluster, edited(CLUSTER, backend__bgp__hold_s=15, frontend__bgp__hold_s=15))
+    assert disruptive(waves) and {c.impact for w in waves for c in w.changes} == {"session-reset"}

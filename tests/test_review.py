@@ -43,8 +43,8 @@ def test_backend_mtu_touches_every_backend_switch_and_no_frontend_one(repo: Path
     kinds = {d.device: d.change.kind for d in r.deltas if d.change}
     assert {k for n, k in kinds.items() if "leaf" in n} == {"cordon"}
     assert {k for n, k in kinds.items() if "spine" in n} == {"drain"}
-    # spines one at a time, then one rail leaf per SU at a time
-    assert [len(w.changes) for w in r.waves] == [1, 1, 2, 2]
+    # every server cordoned once, all rail leaves in one wave; no leaf left in service, so both spines join it (plan.waves)
+    assert [len(w.changes) for w in r.waves] == [6]
     md = to_review_markdown(r)
     assert "| `be-leaf-su1-r1` | changed | cordon |" in md and "srv-su1-01, srv-su1-02" in md
     assert "fe-leaf1a" not in md.split("### Checks")[0]
@@ -79,9 +79,11 @@ def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(repo: Path, tmp_
     r = review(path, "main", tmp_path / "out")
     assert {d.device for d in r.deltas} == {d.name for d in r.design.backend.devices}
     spine = next(d for d in r.deltas if d.device == "be-spine1")
-    assert set(spine.diffs) == {"be-spine1.qos.sh"} and spine.change is not None and spine.change.kind == "drain"
+    assert set(spine.diffs) == {"be-spine1.qos.sh"} and spine.change is not None and spine.change.kind == "hitless"
     red = next(ln[1:] for ln in spine.diffs["be-spine1.qos.sh"].splitlines() if ln.startswith("+tc") and " red " in ln)
     device_diff = f"Kernel Settings To Apply\n========================\nqos.sh: {red}\n"  # napalm_frr's compare_config
     dev = next(d for d in r.design.devices() if d.name == "be-spine1")
     assert changed_lines(device_diff) == [red] and red in changed_lines(spine.diffs["be-spine1.qos.sh"])
-    assert classify(dev, device_diff).kind == spine.change.kind == "drain"
+    same = classify(dev, device_diff)  # ECN is hitless (docs/impact.md): a change, in one hitless wave, in both
+    assert (same.kind, same.reasons) == (spine.change.kind, spine.change.reasons) == ("hitless", ("ecn: hitless",))
+    assert r.waves and "be-spine1" in {n for w in r.waves for n in w.devices}

@@ -1,7 +1,5 @@
 """``python -m aifab`` runs the CLI."""
 
-import sys
+from aifab.cli import run
 
-from aifab.cli import main
-
-sys.exit(main())
+run()

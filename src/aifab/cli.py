@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from aifab import __version__
 from aifab.errors import AifabError
 
 COMMANDS = ("build", "check", "review", "deploy", "lab")
+# Commands that only read and write files, each closed before the command returns: after them the
+# process leaves at once instead of freeing the Design object by object (~0.5 s at 32k GPUs).
+QUICK_EXIT = frozenset({"build", "check"})
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -31,7 +35,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    command = next((a for a in argv if not a.startswith("-")), None)
+    command = _command(argv)
     if command is None and "--version" in argv:
         print(f"aifab {__version__}")
         return 0
@@ -46,5 +50,23 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _command(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def run() -> None:
+    """The console entry point (``aifab``, ``python -m aifab``): :func:`main`, then exit with its code;
+    after a :data:`QUICK_EXIT` command, with ``os._exit`` once the output is flushed."""
+    code = main()
+    if _command(sys.argv[1:]) in QUICK_EXIT:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe: nothing more can be said
+            pass
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

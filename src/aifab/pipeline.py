@@ -60,8 +60,9 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
           ceos_image: str = CEOS_IMAGE, jobs: int | None = None, hand_kept: Path | None = None) -> BuildResult:
     """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs and the Nornir
     inventory (its connection options from the ``hand_kept`` folder, by default the one
-    :func:`~aifab.artifacts.inventory.find_hand_kept` finds above the intent) into ``out``; with ``clab`` (and EOS devices) also the containerlab topology, cEOS
-    image ``ceos_image`` (else a topology an earlier build left is removed).
+    :func:`~aifab.artifacts.inventory.find_hand_kept` finds above the intent) into ``out``; with
+    ``clab`` (and EOS devices) also the containerlab topology, cEOS image ``ceos_image`` (else a
+    topology an earlier build left is removed).
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1), after every file is written. ``jobs`` bounds the processes

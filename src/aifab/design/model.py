@@ -149,10 +149,9 @@ class UpgradePolicy:
     """Change policy carried from the intent (facts section 7)."""
 
     graceful_restart_s: int
-    spines_per_wave: int
-    rail_leaves_per_su: int
     drain_wait_s: int
     soak_s: int
+    min_capacity_pct: int = 75  # residual uplink bandwidth every switch keeps during a wave, %
 
 
 @dataclass(frozen=True, slots=True)

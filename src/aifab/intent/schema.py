@@ -278,10 +278,9 @@ class Upgrade(Model):
     """ISSU-safe change policy (facts section 7)."""
 
     graceful_restart_s: int = Field(600, ge=1, le=3600, description="BGP graceful-restart time; must exceed the upgrade's control-plane outage (EOS ASU needs >= 600 s).")
-    spines_per_wave: int = Field(1, ge=1, description="Spines drained at once (per plane).")
-    rail_leaves_per_su: int = Field(1, ge=1, description="Rail leaves of one SU worked on at once.")
     drain_wait_s: int = Field(30, ge=0, description="Wait after drain before touching a device.")
     soak_s: int = Field(60, ge=0, description="Soak after undrain before the next wave.")
+    min_capacity_pct: int = Field(75, ge=1, le=100, description="Uplink bandwidth every switch keeps during a wave, % (docs/impact.md).")
 
 
 class Intent(Model):

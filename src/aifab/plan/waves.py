@@ -1,9 +1,12 @@
-"""ISSU-safe change plans: classify each device's change and group changes into safe waves.
+"""ISSU-safe change plans: classify each device's change by its impact and group the changes into
+waves that spare GPUs (docs/impact.md, docs/sources.md#upgrade-rules).
 
-Rules (facts section 7): drain before work; one spine per spine group (plane) at a time, which
-leaves N/(N-1) oversubscription for the wave; never both leaves of a dual-homed frontend pair;
-at most ``rail_leaves_per_su`` rail leaves of one SU, naming the servers to cordon (a GPU NIC is
-single-homed, facts section 2). Pure functions: the deploy stage runs the waves.
+``classify`` takes the change kinds of a device (from the semantic change set between two Designs,
+``plan.changes``, else read from the diff text) and the impact table (``plan.impact``): hitless ->
+no drain and no cordon; port-flap on a rail leaf's server ports only -> cordon those servers, no
+drain; anything else disruptive -> drain (and cordon every server of a rail leaf). ``plan_waves``
+packs the changes into the fewest waves that keep every rule (``plan.simulate``) after the least
+cordoned GPU-time. Pure functions: the deploy stage runs the waves.
 """
 
 from __future__ import annotations
@@ -11,16 +14,20 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
+from aifab.plan.changes import ChangeSet, natural_sorted
+from aifab.plan.impact import ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
+from aifab.plan.simulate import FabricGraph, Simulation
+from aifab.render.view import natural_key
 
 Kind = Literal["initial", "hitless", "drain", "cordon"]
 
-# Diff lines that change nothing a packet or a BGP session sees.
-_COSMETIC = ("description", "!", "#", "alias")
+# Work time per impact class, seconds, for the duration estimate (project choice, docs/impact.md).
+WORK_S: dict[Impact, int] = {"hitless": 5, "port-flap": 15, "session-reset": 30, "reload": 600, "re-cabling": 3600}
 
 
 class PlanError(AifabError):
@@ -29,12 +36,27 @@ class PlanError(AifabError):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One device's change and what it takes to make it safely."""
+    """One device's change and what it takes to make it safely.
+
+    ``kind`` is the rollout action; ``impact`` the impact class behind it (default: reload for a
+    drain or cordon, else hitless); ``drain`` whether the device is drained first (default: for a
+    drain or a cordon); ``reasons`` the change kinds and their classes.
+    """
 
     device: str
     kind: Kind
     diff: str
     cordon: tuple[str, ...] = ()  # servers the scheduler must cordon first
+    impact: Impact | None = None
+    reasons: tuple[str, ...] = ()
+    drain: bool | None = None
+
+    def __post_init__(self) -> None:
+        disruptive = self.kind in ("drain", "cordon")
+        if self.impact is None:
+            object.__setattr__(self, "impact", UNKNOWN if disruptive else "hitless")
+        if self.drain is None:
+            object.__setattr__(self, "drain", disruptive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +66,11 @@ class Wave:
     index: int
     changes: tuple[Change, ...]
     capacity: tuple[str, ...]
+    cordon: tuple[str, ...] = ()  # servers cordoned for this wave, natural order
+    gpus: int = 0  # GPUs of those servers
+    min_capacity_pct: float = 100.0  # lowest residual uplink bandwidth of a switch in service
+    min_paths: int | None = None  # fewest paths left between two leaves serving uncordoned servers
+    duration_s: int = 0  # estimate: drain wait + work + soak
 
     @property
     def devices(self) -> tuple[str, ...]:
@@ -71,116 +98,272 @@ def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _patch_line(line: str) -> str | None:
-    """A JSON Patch operation as ``op path`` ("description" when it sets only a description)."""
+def _patch_lines(line: str) -> list[tuple[str, str]]:
+    """A JSON Patch operation as the config_db.json lines it changes (``"field": value``), so one
+    table of line kinds reads the review's file diff and the device's patch alike."""
     text = line.strip().rstrip(",")
-    if text in ("[", "]"):
-        return None
+    if text in ("[", "]", ""):
+        return []
     try:
         op = json.loads(text)
     except ValueError:
-        return text
-    path = str(op.get("path", ""))
-    return "description" if path.endswith("/description") else f"{op.get('op')} {path} {json.dumps(op.get('value'))}"
+        return [("+", text)]
+    sign = "-" if op.get("op") == "remove" else "+"
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in str(op.get("path", "")).split("/")[1:]]
+    value = op.get("value")
+    if isinstance(value, dict) and value:
+        return [(sign, f'"{k}": {json.dumps(v)}') for k, v in value.items()]
+    if len(tokens) >= 3:
+        return [(sign, f'"{tokens[-1]}": {json.dumps(value)}')]
+    return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}')]
 
 
-def changed_lines(diff: str) -> list[str]:
-    """The changed lines of a diff, without context: one function for the review's unified diffs of
-    the rendered files and the deploy's compare_config output (frr-reload's "Lines To Delete"/"Lines
-    To Add", where a line followed by a deeper one is only its context; napalm_frr's kernel
-    settings; napalm_sonic's CONFIG_DB patch operations)."""
+def signed_lines(diff: str) -> list[tuple[str, str]]:
+    """The changed lines of a diff with their sign, without context: a unified diff's ``+``/``-``
+    lines (the review's diff of the rendered files), or a driver's compare_config (the deploy's):
+    frr-reload's "Lines To Delete" (``-``) and "Lines To Add" (``+``), where a line followed by a
+    deeper one is only the context of that one; napalm_frr's kernel settings (``+`` command);
+    napalm_sonic's CONFIG_DB patch operations (the config_db.json lines they change)."""
     lines = diff.splitlines()
     sections = _sections(lines)
     if sections:
-        out = []
+        out: list[tuple[str, str]] = []
         for title, body in sections:
             if title == _KERNEL:
-                out += [ln.split(": ", 1)[-1].strip() for ln in body]
+                out += [("+", ln.split(": ", 1)[-1].strip()) for ln in body]
             elif _CONFIG_DB.match(title):
-                out += [p for p in map(_patch_line, body) if p]
+                out += [p for ln in body for p in _patch_lines(ln)]
             else:
-                ctx = [ln.strip() for ln, nxt in zip(body, [*body[1:], ""], strict=True) if _indent(nxt) <= _indent(ln)]
-                out += [ln.removeprefix("no ").strip() for ln in ctx]
+                sign = "-" if title == "Lines To Delete" else "+"
+                nxt = [*body[1:], ""]
+                out += [(sign, ln.strip().removeprefix("no ").strip()) for ln, after in zip(body, nxt, strict=True)
+                        if _indent(after) <= _indent(ln)]
         return out
+    return [(line[0], line[1:].strip()) for line in lines
+            if not line.startswith(("+++", "---", "@@")) and line[:1] in "+-" and line[1:].strip()]
+
+
+def changed_lines(diff: str) -> list[str]:
+    """The changed lines of a diff, without context and sign (see ``signed_lines``)."""
+    return [line for _, line in signed_lines(diff)]
+
+
+def _servers(device: Device, ports: frozenset[str] | None = None) -> tuple[str, ...]:
+    return tuple(natural_sorted({p.peer for p in device.ports if p.role == "server" and (ports is None or p.name in ports)}))
+
+
+def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSet | None = None) -> Change:
+    """What the device's change takes, from the impact table (``plan.impact``).
+
+    The change kinds come from ``changes`` (the semantic change set between the deployed and the
+    new Design) when it knows the device, else from the diff's changed lines. Initial when the
+    device carries no traffic yet (no BGP session up); hitless -> no drain, no cordon; a port-flap
+    only on a rail leaf's server ports -> cordon those servers, no drain; anything else -> drain,
+    and a rail leaf cordons all its servers. An unknown kind takes the most cautious in-place class
+    and its reason says so.
+    """
+    if not carrying:
+        return Change(device.name, "initial", diff, impact="hitless", drain=False)
+    kinds: dict[str, frozenset[str] | None]
+    if changes is not None and changes.kinds(device.name):
+        kinds = dict(changes.kinds(device.name))
+    else:  # no Design facts: a template change or drift on the device, read from the text
+        kinds = dict.fromkeys(line_kinds(signed_lines(diff)))
+    impacts: dict[str, Impact] = {}
+    reasons = []
+    for kind in natural_sorted(kinds):
+        impacts[kind], known = impact_of(kind, device.platform)
+        reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else " (unknown change: the most cautious class)"))
+    impact = worst(list(impacts.values()))
+    rail_leaf = device.fabric == "backend" and device.role == "leaf"
+    if impact == "hitless":
+        return Change(device.name, "hitless", diff, impact=impact, reasons=tuple(reasons), drain=False)
+    if impact == "port-flap" and rail_leaf:
+        flapped: set[str] = set()
+        for kind, imp in impacts.items():
+            ports = kinds[kind]
+            if imp == "port-flap":
+                flapped |= ports if ports else {p.name for p in device.ports}
+        roles = {p.role for p in device.ports if p.name in flapped}
+        if roles == {"server"}:
+            return Change(device.name, "cordon", diff, _servers(device, frozenset(flapped)), impact, tuple(reasons), drain=False)
+    if rail_leaf:
+        return Change(device.name, "cordon", diff, _servers(device), impact, tuple(reasons), drain=True)
+    return Change(device.name, "drain", diff, impact=impact, reasons=tuple(reasons), drain=True)
+
+
+@dataclass
+class _Unit:
+    """Changes that go in one wave: one device, or every cordoning rail leaf of one SU."""
+
+    changes: list[Change]
+    out: set[str]  # drained devices
+    cordon: set[str]
+    duration: int
+    tier: int
+    name: str
+
+
+@dataclass
+class _Draft:
+    units: list[_Unit] = field(default_factory=list)
+    out: set[str] = field(default_factory=set)
+    cordon: set[str] = field(default_factory=set)
+    lost: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # uplink Gb/s lost per device
+    pairs: set[int | None] = field(default_factory=set)
+    duration: int = 0
+
+
+def _duration(design: Design, changes: list[Change]) -> int:
+    up = design.upgrade
+    work = max((WORK_S[c.impact or UNKNOWN] for c in changes), default=0)
+    return (up.drain_wait_s if any(c.drain for c in changes) else 0) + work + up.soak_s
+
+
+def _units(design: Design, graph: FabricGraph, changes: list[Change]) -> list[_Unit]:
+    by_su: dict[int, list[Change]] = defaultdict(list)
+    singles: list[Change] = []
+    for c in changes:
+        dev = graph.devices[c.device]
+        (by_su[dev.su] if c.cordon and dev.su is not None else singles).append(c)
+    units = [_Unit([c], {c.device} if c.drain else set(), set(c.cordon), _duration(design, [c]), graph.devices[c.device].tier, c.device)
+             for c in singles]
+    for su, group in by_su.items():
+        units.append(_Unit(group, {c.device for c in group if c.drain}, {s for c in group for s in c.cordon},
+                           _duration(design, group), 1, f"su{su}"))
+    # cordons first (a wave whose leaves are all cordoned can take more spines), then top tier first
+    return sorted(units, key=lambda u: (not u.cordon, -u.tier, natural_key(u.name)))
+
+
+def _fits(graph: FabricGraph, draft: _Draft, unit: _Unit, min_pct: float) -> bool:
+    """Whether ``unit`` joins ``draft`` without breaking a rule or adding cordoned GPU-time."""
+    if (draft.cordon and unit.duration > draft.duration) or (unit.cordon and draft.duration > unit.duration):
+        return False
+    pairs = [graph.devices[d].pair for d in unit.out if graph.fabric == "frontend" and graph.devices[d].role == "leaf"]
+    if len(set(pairs)) < len(pairs) or set(pairs) & draft.pairs:
+        return False
+    out = draft.out | unit.out
+    lost = dict(draft.lost)
+    for d in unit.out:
+        for lower, speed in graph.down.get(d, ()):
+            lost[lower] = lost.get(lower, 0) + speed
+    budget = 1 - min_pct / 100
+    for name, gone in lost.items():
+        if name not in out and gone > graph.total_up[name] * budget + 1e-9:
+            return False
+    if min_pct <= 50:  # above half, every pair of leaves keeps a shared tier above them (pigeonhole)
+        return not graph.simulate(out, draft.cordon | unit.cordon, min_pct).problems
+    return True
+
+
+def _add(graph: FabricGraph, draft: _Draft, unit: _Unit) -> None:
+    draft.units.append(unit)
+    draft.out |= unit.out
+    draft.cordon |= unit.cordon
+    draft.duration = max(draft.duration, unit.duration)
+    for d in unit.out:
+        if graph.fabric == "frontend" and graph.devices[d].role == "leaf":
+            draft.pairs.add(graph.devices[d].pair)
+        for lower, speed in graph.down.get(d, ()):
+            draft.lost[lower] += speed
+
+
+def _pack(design: Design, graph: FabricGraph, changes: list[Change], min_pct: float) -> list[tuple[_Draft, Simulation]]:
+    """First fit of the units into waves; each wave is then simulated in full."""
+    drafts: list[_Draft] = []
+    for unit in _units(design, graph, changes):
+        alone = _Draft()
+        if not _fits(graph, alone, unit, min_pct):
+            sim = graph.simulate(unit.out, unit.cordon, min_pct)
+            raise PlanError(f"{unit.name}: cannot be changed without breaking a rollout rule ({'; '.join(sim.problems[:3])}"
+                            f"{'' if sim.problems else 'upgrade.min_capacity_pct'}); schedule a maintenance window")
+        target = next((d for d in drafts if _fits(graph, d, unit, min_pct)), None)
+        if target is None:
+            target = _Draft()
+            drafts.append(target)
+        _add(graph, target, unit)
     out = []
-    for line in lines:
-        if line.startswith(("+++", "---", "@@")):
-            continue
-        if line[:1] in "+-" and line[1:].strip():
-            out.append(line[1:].strip().lstrip('"'))  # a JSON file's key: "description": ...
+    for draft in drafts:
+        sim = graph.simulate(draft.out, draft.cordon, min_pct)
+        if sim.problems:
+            raise PlanError(f"{graph.fabric} wave with {', '.join(natural_sorted(draft.out))}: {'; '.join(sim.problems[:3])}")
+        out.append((draft, sim))
     return out
 
 
-def classify(device: Device, diff: str, carrying: bool = True) -> Change:
-    """Initial when the device carries no traffic yet (no BGP session up); hitless when only
-    cosmetic lines change; else drain, or cordon for a rail leaf."""
-    if not carrying:
-        return Change(device.name, "initial", diff)
-    if all(line.startswith(_COSMETIC) for line in changed_lines(diff)):
-        return Change(device.name, "hitless", diff)
-    if device.fabric == "backend" and device.role == "leaf":
-        servers = tuple(sorted({p.peer for p in device.ports if p.role == "server"}))
-        return Change(device.name, "cordon", diff, servers)
-    return Change(device.name, "drain", diff)
+def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool = False) -> list[Wave]:
+    """Group changes into waves: initial configurations first (no BGP yet), then every hitless
+    change at once, then the disruptive ones packed to cordon each server at most once, spend the
+    least cordoned GPU-time, then take the fewest waves, under the rules of ``plan.simulate``
+    (``upgrade.min_capacity_pct``, a path between every pair of serving leaves, never both leaves
+    of a frontend pair). Backend and frontend are planned independently and run side by side.
 
-
-def _group(dev: Device) -> tuple[object, ...]:
-    """Devices that share a redundancy group: at most ``limit`` of a group per wave."""
-    if dev.role == "leaf":
-        return (dev.fabric, "leaf", dev.pair) if dev.fabric == "frontend" else (dev.fabric, "leaf-su", dev.su)
-    if dev.role == "core":
-        return (dev.fabric, "core", dev.plane)
-    return (dev.fabric, "spine", dev.pod)
-
-
-def plan_waves(design: Design, changes: list[Change]) -> list[Wave]:
-    """Group changes into waves that keep every safety rule, top tier first.
-
-    Initial configurations (no BGP yet) go together first, then hitless changes together. Raises PlanError when a drain would leave
-    a group with no member (a single spine, say): no wave can then keep traffic flowing.
+    Raises PlanError for a re-cabling change (unless ``allow_recabling``) and for a change that no
+    wave can make within the rules (a drain that would empty a spine group, say).
     """
-    by_name = {d.name: d for d in design.devices()}
-    members: dict[tuple[object, ...], int] = defaultdict(int)
-    for dev in by_name.values():
-        members[_group(dev)] += 1
-    limits = {"leaf-su": design.upgrade.rail_leaves_per_su, "leaf": 1,
-              "spine": design.upgrade.spines_per_wave, "core": design.upgrade.spines_per_wave}
-
+    recabling = [c.device for c in changes if c.impact == "re-cabling"]
+    if recabling and not allow_recabling:
+        raise PlanError(f"the topology changes (re-cabling) on {len(recabling)} devices "
+                        f"({', '.join(natural_sorted(recabling)[:8])}{', ...' if len(recabling) > 8 else ''}): "
+                        "never an in-place rollout")
+    min_pct = float(design.upgrade.min_capacity_pct)
+    hosts = {h.name: h for h in design.hosts}
     waves: list[Wave] = []
+    changes = sorted(changes, key=lambda c: natural_key(c.device))
     initial = tuple(c for c in changes if c.kind == "initial")
     if initial:
         waves.append(Wave(0, initial, ("no drain: these devices carry no traffic yet",)))
     hitless = tuple(c for c in changes if c.kind == "hitless")
     if hitless:
-        waves.append(Wave(0, hitless, ("no drain: cosmetic changes only",)))
-    disruptive = [c for c in changes if c.kind in ("drain", "cordon")]
+        waves.append(Wave(0, hitless, ("no drain, no cordon: hitless changes only",), duration_s=_duration(design, list(hitless))))
+    planned: list[list[tuple[FabricGraph, _Draft, Simulation]]] = []
+    for fabric in design.fabrics:
+        names = {d.name for d in fabric.devices}
+        mine = [c for c in changes if c.kind in ("drain", "cordon") and c.device in names]
+        if not mine:
+            continue
+        graph = FabricGraph(fabric, design)
+        for i, (draft, sim) in enumerate(_pack(design, graph, mine, min_pct)):
+            if i == len(planned):
+                planned.append([])
+            planned[i].append((graph, draft, sim))
+    for side_by_side in planned:
+        wave_changes: list[Change] = []
+        capacity: list[str] = []
+        cordon: set[str] = set()
+        for graph, draft, sim in side_by_side:
+            wave_changes += [c for u in draft.units for c in u.changes]
+            cordon |= draft.cordon
+            paths = "" if sim.min_paths is None else f", >= {sim.min_paths} paths between serving leaves"
+            if len(draft.out) == len(graph.devices):
+                capacity.append(f"{graph.fabric}: all {len(draft.out)} switches out, every server behind them cordoned")
+            else:
+                capacity.append(f"{graph.fabric}: {len(draft.out)} out, every switch in service keeps >= "
+                                f"{sim.min_capacity_pct:.1f} % of its uplink bandwidth{paths}")
+        gpus = sum(sum(1 for n in hosts[s].nics if n.fabric == "backend") for s in cordon if s in hosts)
+        if cordon:
+            capacity.append(f"{len(cordon):,} servers ({gpus:,} GPUs) cordoned")
+        wave_changes.sort(key=lambda c: natural_key(c.device))
+        waves.append(Wave(0, tuple(wave_changes), tuple(capacity), tuple(natural_sorted(cordon)), gpus,
+                          min(s.min_capacity_pct for _, _, s in side_by_side),
+                          min((s.min_paths for _, _, s in side_by_side if s.min_paths is not None), default=None),
+                          max(d.duration for _, d, _ in side_by_side)))
+    return [Wave(i, w.changes, w.capacity, w.cordon, w.gpus, w.min_capacity_pct, w.min_paths, w.duration_s)
+            for i, w in enumerate(waves, start=1)]
 
-    def limit(c: Change) -> int:
-        group = _group(by_name[c.device])
-        most = limits[str(group[1])]
-        return most if c.kind == "cordon" else min(most, members[group] - 1)
 
-    for c in disruptive:
-        if limit(c) < 1:
-            dev = by_name[c.device]
-            raise PlanError(f"{c.device}: cannot drain hitlessly, it is the only member of its {_group(dev)[1]} group "
-                            f"({dev.fabric}); schedule a maintenance window")
-    for tier in (3, 2, 1):
-        pending = sorted((c for c in disruptive if by_name[c.device].tier == tier), key=lambda c: c.device)
-        while pending:
-            taken: dict[tuple[object, ...], int] = defaultdict(int)
-            wave, rest = [], []
-            for c in pending:
-                group = _group(by_name[c.device])
-                if taken[group] < limit(c):
-                    taken[group] += 1
-                    wave.append(c)
-                else:
-                    rest.append(c)
-            capacity = tuple(
-                f"{g[0]} {g[1]}{'' if g[2] is None else f' {g[2]}'}: {n} of {members[g]} out"
-                + (f", {members[g] / (members[g] - n):.2f}:1 oversubscription" if g[1] in ("spine", "core") else "")
-                for g, n in sorted(taken.items(), key=str))
-            waves.append(Wave(0, tuple(wave), capacity))
-            pending = rest
-    return [Wave(i, w.changes, w.capacity) for i, w in enumerate(waves, start=1)]
+def cordoned_gpu_seconds(waves: list[Wave]) -> int:
+    """The plan's cost in GPU time: every cordoned GPU for the length of its wave."""
+    return sum(w.gpus * w.duration_s for w in waves)
+
+
+def require_in_place(changes: ChangeSet, allow_recabling: bool = False) -> None:
+    """Raise PlanError naming the links that move when the change set re-cables the fabric (the
+    topology changes: never an in-place rollout), unless ``allow_recabling``."""
+    if not changes.recabling or allow_recabling:
+        return
+    shown = changes.links[:20]
+    more = f"\n  ... and {len(changes.links) - len(shown):,} more" if len(changes.links) > len(shown) else ""
+    facts = "; ".join(f.text for f in changes.facts if ROWS.get(f.kind) and ROWS[f.kind].impact == "re-cabling")
+    raise PlanError(f"re-cabling: {facts}; {changes.cables_moved:,} links move, never an in-place rollout "
+                    f"(allow re-cabling explicitly to plan it anyway):\n  " + "\n  ".join(shown) + more)

@@ -1,0 +1,155 @@
+"""What a change does to traffic: one table of change kinds, their impact class per platform and
+the public source that says so (docs/impact.md; the sources under docs/sources.md#impact-qos,
+#impact-bgp, #impact-ports, #impact-buffers, #impact-upgrade and #impact-topology).
+
+Impact classes, from the mildest: *hitless* (no packet lost), *port-flap* (the changed ports
+bounce), *session-reset* (BGP sessions restart), *reload* (the switch restarts its data plane),
+*re-cabling* (the topology changes: never an in-place rollout). A kind the table does not know takes
+``reload``, the most cautious class an in-place rollout has, and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Impact = Literal["hitless", "port-flap", "session-reset", "reload", "re-cabling"]
+IMPACTS: tuple[Impact, ...] = ("hitless", "port-flap", "session-reset", "reload", "re-cabling")
+UNKNOWN: Impact = "reload"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One change kind: its impact on every platform (``platforms`` overrides), and why."""
+
+    kind: str
+    what: str
+    impact: Impact
+    source: str  # anchor in docs/sources.md
+    platforms: dict[str, Impact] = field(default_factory=dict)
+
+    def on(self, platform: str) -> Impact:
+        return self.platforms.get(platform, self.impact)
+
+
+TABLE: tuple[Row, ...] = (
+    Row("description", "descriptions, aliases, comments", "hitless", "impact-ports"),
+    Row("ecn", "ECN/WRED thresholds and marking probability", "hitless", "impact-qos"),
+    Row("pfc-watchdog", "PFC watchdog detection, restoration, polling, action", "hitless", "impact-qos"),
+    Row("qos-scheduling", "DSCP and traffic-class maps, DWRR weights, strict queues", "hitless", "impact-qos",
+        {"frr": "port-flap"}),  # tc qdisc replace resets the port's queues
+    # Negotiated in OPEN: in effect only once the sessions are established again, which the deploy
+    # does (a hard reset) while the device is drained (docs/sources.md#impact-bgp).
+    Row("bgp-timers", "BGP keepalive and hold time (negotiated in OPEN: sessions reset to take effect)",
+        "session-reset", "impact-bgp"),
+    Row("graceful-restart", "BGP graceful-restart time (a capability in OPEN: sessions reset to take effect)",
+        "session-reset", "impact-bgp"),
+    Row("neighbor-added", "a new BGP neighbour", "hitless", "impact-bgp"),
+    Row("route-policy", "prefix lists, route maps, aggregates, redistribution", "hitless", "impact-bgp"),
+    Row("max-paths", "ECMP width (maximum-paths)", "hitless", "impact-bgp", {"eos": "session-reset"}),
+    Row("port-added", "a port cabled for the first time", "hitless", "impact-ports"),
+    Row("management", "out-of-band management address", "hitless", "impact-ports"),
+    Row("policy", "the intent's upgrade policy (no device changes)", "hitless", "impact-upgrade"),
+    Row("mtu", "interface MTU", "port-flap", "impact-ports"),
+    Row("speed", "port speed", "port-flap", "impact-ports"),
+    Row("fec", "forward error correction mode", "port-flap", "impact-ports"),
+    Row("pfc-enable", "PFC no-drop priorities", "port-flap", "impact-ports"),
+    Row("headroom", "per-port PFC headroom (cable length, xoff/xon)", "port-flap", "impact-buffers",
+        {"eos": "reload"}),
+    Row("bfd", "BFD on the sessions", "session-reset", "impact-bgp"),
+    Row("asn", "the device's own ASN", "session-reset", "impact-bgp"),
+    Row("peer-asn", "a neighbour's ASN", "session-reset", "impact-bgp"),
+    Row("address", "interface addresses", "session-reset", "impact-bgp"),
+    Row("router-id", "loopback and router ID", "session-reset", "impact-bgp"),
+    Row("neighbor-removed", "a BGP neighbour removed", "session-reset", "impact-bgp"),
+    Row("buffers", "buffer profiles, MMU profile, buffer model", "reload", "impact-buffers", {"frr": "port-flap"}),
+    Row("buffer-pools", "shared pool sizes recomputed for more or fewer lossless ports", "hitless", "impact-buffers"),
+    Row("software", "software version", "reload", "impact-upgrade"),
+    Row("platform", "network operating system (eos, frr, sonic)", "reload", "impact-upgrade"),
+    Row("hardware", "switch model", "re-cabling", "impact-topology"),
+    Row("link-moved", "a cable whose far end changes", "re-cabling", "impact-topology"),
+    Row("link-removed", "a cable taken away", "re-cabling", "impact-topology"),
+    Row("device-removed", "a switch taken away", "re-cabling", "impact-topology"),
+    Row("device-added", "a new switch (carries no traffic until its sessions come up)", "hitless", "impact-topology"),
+)
+ROWS: dict[str, Row] = {r.kind: r for r in TABLE}
+
+
+def impact_of(kind: str, platform: str) -> tuple[Impact, bool]:
+    """The impact class of ``kind`` on ``platform`` and whether the table knows the kind (an unknown
+    kind takes ``UNKNOWN``, the most cautious in-place class)."""
+    row = ROWS.get(kind)
+    return (row.on(platform), True) if row else (UNKNOWN, False)
+
+
+def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
+    """The most disruptive of ``impacts`` (hitless when empty)."""
+    return max(impacts, key=IMPACTS.index, default="hitless")
+
+
+# A changed line of a rendered file (EOS, frr.conf, links.sh/qos.sh, SONiC config_db.json) -> its kind.
+# First match wins; the order puts the specific patterns before the general ones.
+_LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
+    ("description", r'^(description\b|!|#|alias\b)|^"(description|alias)":|^neighbor \S+ description\b'),
+    ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":'),
+    ("ecn", r'random-detect|^"(green|yellow|red)_\w+":|^"(wred_\w+|ecn)":| red limit .* ecn'),
+    ("bgp-timers", r"^timers bgp\b"),
+    ("graceful-restart", r"graceful-restart"),
+    ("bfd", r"^neighbor \S+ bfd\b|^bfd\b"),
+    ("max-paths", r"^maximum-paths\b"),
+    ("router-id", r"router-id"),
+    ("asn", r"^router bgp\b|^\"bgp_asn\":"),
+    ("software", r"^version\b|^boot system\b|^frr version\b|\"sonic_version\""),
+    ("route-policy", r"^(ip prefix-list|route-map|match |set |seq \d+|aggregate-address|redistribute|network )"),
+    ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|buffer_model|mode|type)\":"
+                r"|dcb buffer"),
+    ("pfc-enable", r"priority-flow-control|pfc_enable|pfc_to_queue|dcb pfc"),
+    ("qos-scheduling", r"^qos |tx-queue|bandwidth percent|priority strict|^no priority|^\"(weight|scheduler|tc_to_\w+"
+                       r"|dscp_to_tc_map)\":|dcb (app|ets)|tc qdisc replace"),
+    ("mtu", r"\bmtu\b"),
+    ("speed", r'^speed\b|^"speed":|ethtool .* speed'),
+    ("fec", r'error-correction|^"fec":'),
+    ("address", r"address|^\"[\w-]+\|\d+\.\d+\.\d+\.\d+/\d+\": \{\}"),
+))
+_STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$)')
+_NEIGHBOR = re.compile(r"^neighbor (\d+\.\d+\.\d+\.\d+|\S+:\S+) ")
+
+
+def line_kinds(signed: list[tuple[str, str]]) -> set[str]:
+    """The change kinds of a diff's changed lines (``("+" or "-", line)``); a line no pattern
+    knows is ``unknown``. Neighbour lines are judged by neighbour: only added (neighbor-added), only
+    removed (neighbor-removed), both (peer-asn)."""
+    kinds: set[str] = set()
+    neighbors: dict[str, set[str]] = {}
+    for sign, raw in signed:
+        line = raw.strip().rstrip(",")
+        if not line:
+            continue
+        kind = next((k for k, p in _LINE_KINDS if p.search(line)), None)
+        if sign == "-" and line.startswith("interface "):
+            kind = "unknown"  # a whole interface deconfigured: its link goes away
+        if kind not in ("description", "bfd") and (m := _NEIGHBOR.match(line)):
+            neighbors.setdefault(m.group(1), set()).add(sign)
+            continue
+        if kind is None:
+            if _STRUCTURE.search(line):
+                continue
+            kind = "unknown"
+        kinds.add(kind)
+    for signs in neighbors.values():
+        kinds.add("peer-asn" if len(signs) == 2 else "neighbor-added" if signs == {"+"} else "neighbor-removed")
+    return kinds
+
+
+PLATFORMS = ("eos", "frr", "sonic")
+START, END = "<!-- impact-table:start -->", "<!-- impact-table:end -->"
+
+
+def table_markdown() -> str:
+    """The impact table as docs/impact.md shows it (kept equal by a test)."""
+    out = ["| change kind | what | " + " | ".join(PLATFORMS) + " | source |", "|---|---|" + "---|" * len(PLATFORMS) + "---|"]
+    for r in TABLE:
+        cells = " | ".join(r.on(p) for p in PLATFORMS)
+        out.append(f"| `{r.kind}` | {r.what} | {cells} | [{r.source}](sources.md#{r.source}) |")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,117 @@
+"""The semantic change set between two Designs (plan.changes): facts with counts, natural order."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aifab.design import build_design
+from aifab.design.model import Design
+from aifab.intent import load_intent
+from aifab.intent.schema import Intent
+from aifab.plan.changes import change_set, natural_sorted
+
+ROOT = Path(__file__).parents[1]
+CLUSTER = load_intent(ROOT / "intent" / "cluster.yaml").intent
+
+
+def edited(intent: Intent, **paths: Any) -> Design:
+    """The Design of ``intent`` with dotted keys (``backend__qos__ecn__max_kb=2000``) replaced."""
+    data = intent.model_dump(exclude_unset=True)  # defaults that depend on what is set stay so
+    for dotted, value in paths.items():
+        *keys, last = dotted.split("__")
+        node = data
+        for k in keys:
+            node = node.setdefault(k, {})
+        node[last] = value
+    return build_design(Intent.model_validate(data))
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Design:
+    return build_design(CLUSTER)
+
+
+def test_ecn_threshold_is_one_line_with_counts(cluster: Design) -> None:
+    cs = change_set(cluster, edited(CLUSTER, backend__qos__ecn__max_kb=2000))
+    lossless = sum(1 for d in cluster.backend.devices for p in d.ports if p.buffer is not None)
+    assert cs.lines() == [f"ECN max threshold 1,500 -> 2,000 KB on {lossless:,} ports of 32 leaves and 16 spines"]
+    assert set(cs.devices) == {d.name for d in cluster.backend.devices}
+    assert {k for d in cs.devices.values() for k in d.kinds} == {"ecn"}
+    assert not cs.recabling and cs.added == () and cs.removed == ()
+
+
+def test_bgp_hold_time_counts_sessions_once(cluster: Design) -> None:
+    cs = change_set(cluster, edited(CLUSTER, backend__bgp__hold_s=15))
+    sessions = sum(len(d.neighbors) for d in cluster.backend.devices) // 2
+    assert cs.lines() == [f"BGP hold time 9 -> 15 s on {sessions:,} sessions of 32 leaves and 16 spines"]
+    both = change_set(cluster, edited(CLUSTER, backend__bgp__hold_s=15, frontend__bgp__hold_s=15))
+    everywhere = sum(len(d.neighbors) for d in cluster.devices()) // 2
+    assert both.lines() == [f"BGP hold time 9 -> 15 s on {everywhere:,} sessions of 44 leaves and 20 spines"]
+    assert len(both.devices) == len(cluster.devices())
+
+
+def test_watchdog_and_nothing_else(cluster: Design) -> None:
+    cs = change_set(cluster, edited(CLUSTER, backend__qos__watchdog__detection_ms=300,
+                                    backend__qos__watchdog__restoration_ms=400))
+    assert [f.kind for f in cs.facts] == ["pfc-watchdog"]
+    assert cs.facts[0].text.startswith("PFC watchdog detection 200 -> 300 ms on ")
+
+
+def test_unchanged_design_has_no_facts(cluster: Design) -> None:
+    cs = change_set(cluster, build_design(CLUSTER))
+    assert cs.facts == () and cs.devices == {}
+
+
+def test_devices_in_natural_order(cluster: Design) -> None:
+    cs = change_set(cluster, edited(CLUSTER, backend__mtu=9000))
+    mtu = next(f for f in cs.facts if f.kind == "mtu")
+    spines = [n for n in mtu.devices if "spine" in n]
+    assert spines[:3] == ["be-spine1", "be-spine2", "be-spine3"] and spines[-1] == "be-spine16"
+    assert natural_sorted(["be-spine10", "be-spine2", "be-leaf-su10-r1", "be-leaf-su2-r1"]) == \
+        ["be-leaf-su2-r1", "be-leaf-su10-r1", "be-spine2", "be-spine10"]
+    leaf = cs.devices["be-leaf-su1-r1"].kinds["mtu"]
+    assert leaf == {p.name for p in next(d for d in cluster.devices() if d.name == "be-leaf-su1-r1").ports}
+
+
+def test_su_added_without_a_new_tier() -> None:
+    old = edited(CLUSTER, backend__servers=96, frontend__storage_nodes=0)
+    new = edited(CLUSTER, backend__servers=128, frontend__storage_nodes=0)
+    assert [t.count for t in old.backend.tiers] == [24, 16] and [t.count for t in new.backend.tiers] == [32, 16]
+    cs = change_set(old, new)
+    assert not cs.recabling and cs.links == ()
+    assert cs.facts[0].text.startswith("+1 SU: 8 backend leaves, 2 frontend leaves, 32 servers")
+    assert "+16 BGP sessions on each of 16 spines" in cs.lines()
+    assert cs.added[:2] == ("be-leaf-su4-r1", "be-leaf-su4-r2")
+    spine_kinds = {k for n, d in cs.devices.items() if n.startswith("be-spine") for k in d.kinds}
+    assert spine_kinds <= {"neighbor-added", "port-added", "buffer-pools", "management"}
+
+
+def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
+    cs = change_set(cluster, edited(CLUSTER, backend__servers=160))  # 5 SUs: 16 -> 32 spines
+    assert cs.recabling
+    fact = cs.facts[0]
+    assert fact.text.startswith("backend leaves 32 -> 40, spines 16 -> 32: ") and fact.text.endswith(" links re-cabled")
+    moved = int(fact.text.split(": ")[1].split(" ")[0].replace(",", ""))
+    assert moved > 0 and cs.cables_moved >= moved
+    assert all(" -> " in link for link in cs.links)
+    assert cs.links == tuple(natural_sorted(cs.links))
+
+
+def test_one_knob_on_32k_gpus_is_fast() -> None:
+    intent = load_intent(ROOT / "bench" / "cluster-32k.yaml").intent
+    old = build_design(intent)
+    new = edited(intent, backend__qos__ecn__max_kb=2000)
+    best = min(_timed(old, new) for _ in range(2))
+    assert best < 1.0, f"change set of a one-knob change on 2,750 switches took {best:.2f} s"
+
+
+def _timed(old: Design, new: Design) -> float:
+    start = time.perf_counter()
+    cs = change_set(old, new)
+    took = time.perf_counter() - start
+    assert len(cs.facts) == 1 and len(cs.devices) == len(old.backend.devices)
+    return took

@@ -1,0 +1,122 @@
+"""The impact table (plan.impact): every row sourced, documented, detected, and mapped to the rollout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aifab.design import build_design
+from aifab.design.model import Design
+from aifab.intent import load_intent
+from aifab.plan.impact import END, IMPACTS, ROWS, START, TABLE, impact_of, line_kinds, table_markdown
+from aifab.plan.waves import classify, signed_lines
+from tests.test_sources import sections
+
+ROOT = Path(__file__).parents[1]
+
+# One changed line per detectable kind, as the platforms render it (EOS, frr.conf, links.sh/qos.sh, CONFIG_DB).
+EXAMPLES: dict[str, list[str]] = {
+    "description": ["+   description P2P_be-spine1_Ethernet1", '+            "description": "SERVER_srv-su1-01",'],
+    "ecn": ["+      random-detect ecn minimum-threshold 500 kbytes maximum-threshold 2000 kbytes max-mark-probability 20",
+            '+            "green_max_threshold": "2097152",',
+            "+tc qdisc replace dev swp1 parent 1:3 handle 13: red limit 6000000 min 150000 max 2000000 avpkt 1000 ecn"],
+    "pfc-watchdog": ["+priority-flow-control pause watchdog default timeout 0.3", '+            "detection_time": "300",'],
+    "qos-scheduling": ["+qos map dscp 26 to traffic-class 4", "+      bandwidth percent 60", '+            "weight": "60",'],
+    "bgp-timers": ["+   timers bgp 5 15", "+ timers bgp 5 15"],
+    "graceful-restart": ["+   graceful-restart restart-time 300"],
+    "max-paths": ["+   maximum-paths 4"],
+    "route-policy": ["+   seq 10 permit 10.0.0.0/24 ge 32", "+   aggregate-address 10.0.2.0/30 summary-only"],
+    "mtu": ["+   mtu 9000", "+ip link set dev swp1 mtu 9000", '+            "mtu": "9000",'],
+    "speed": ["+   speed 200g-4", '+            "speed": "200000",', "+ethtool -s swp1 speed 200000 duplex full autoneg off"],
+    "fec": ["+   error-correction encoding reed-solomon", '+            "fec": "rs",'],
+    "pfc-enable": ["+   priority-flow-control priority 4 no-drop", '+            "pfc_enable": "3,4",'],
+    "buffers": ["+platform trident mmu queue profile AIFAB2", '+            "xoff": "100000",'],
+    "bfd": ["+   neighbor SPINES bfd"],
+    "asn": ["+router bgp 4200000009"],
+    "router-id": ["+   router-id 10.0.0.9"],
+    "address": ["+   ip address 10.0.2.8/31"],
+    "software": ["+boot system flash:/EOS-4.32.1F.swi"],
+}
+# Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
+FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",
+               "buffer-pools", "platform", "hardware", "link-moved", "link-removed", "device-removed", "device-added"}
+
+
+def test_every_row_is_covered_by_an_example_or_a_design_test() -> None:
+    assert set(EXAMPLES) | FROM_DESIGN == set(ROWS), "each row has a test"
+    assert len(ROWS) == len(TABLE), "one row per kind"
+
+
+@pytest.mark.parametrize("row", TABLE, ids=lambda r: r.kind)
+def test_row_is_sourced_documented_and_known(row) -> None:
+    assert row.source in sections(), f"docs/sources.md#{row.source} missing"
+    assert row.impact in IMPACTS and all(v in IMPACTS for v in row.platforms.values())
+    for platform in ("eos", "frr", "sonic"):
+        assert impact_of(row.kind, platform) == (row.on(platform), True)
+    for kind in EXAMPLES.get(row.kind, []):
+        assert line_kinds(signed_lines(kind)) == {row.kind}, kind
+
+
+def test_docs_table_equals_the_code() -> None:
+    doc = (ROOT / "docs" / "impact.md").read_text()
+    assert doc.split(START)[1].split(END)[0].strip() == table_markdown().strip(), "regenerate docs/impact.md's table"
+
+
+def test_classes_by_the_issue() -> None:
+    cls = {r.kind: r.on("eos") for r in TABLE}
+    assert {cls[k] for k in ("description", "ecn", "pfc-watchdog", "bgp-timers", "neighbor-added")} == {"hitless"}
+    assert {cls[k] for k in ("mtu", "speed", "fec", "pfc-enable")} == {"port-flap"}
+    assert {cls[k] for k in ("asn", "address", "neighbor-removed")} == {"session-reset"}
+    assert {cls[k] for k in ("software", "buffers")} == {"reload"}
+    assert {cls[k] for k in ("link-moved", "link-removed", "device-removed")} == {"re-cabling"}
+    assert ROWS["buffers"].on("sonic") == "reload"
+
+
+def test_unknown_kind_is_most_cautious_in_place_class_and_says_so(cluster: Design) -> None:
+    assert impact_of("frobnicate", "eos") == ("reload", False)
+    assert line_kinds([("+", "hostname other")]) == {"unknown"}
+    by = {d.name: d for d in cluster.devices()}
+    spine = classify(by["be-spine1"], "+hostname other\n")
+    assert spine.kind == "drain" and spine.impact == "reload" and spine.drain
+    assert any("unknown change: the most cautious class" in r for r in spine.reasons)
+
+
+def test_neighbour_lines_judged_per_neighbour() -> None:
+    assert line_kinds([("+", "neighbor 10.0.1.8 peer group SPINES"), ("+", "neighbor 10.0.1.8 remote-as 42")]) == {"neighbor-added"}
+    assert line_kinds([("-", "neighbor 10.0.1.8 remote-as 42")]) == {"neighbor-removed"}
+    assert line_kinds([("-", "neighbor 10.0.1.8 remote-as 42"), ("+", "neighbor 10.0.1.8 remote-as 43")]) == {"peer-asn"}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Design:
+    return build_design(load_intent(ROOT / "intent" / "cluster.yaml").intent)
+
+
+def test_impact_maps_to_the_rollout(cluster: Design) -> None:
+    by = {d.name: d for d in cluster.devices()}
+    leaf, spine, fe = by["be-leaf-su2-r3"], by["be-spine1"], by["fe-leaf1a"]
+    hitless = classify(leaf, "+   timers bgp 5 15\n")
+    assert (hitless.kind, hitless.drain, hitless.cordon) == ("hitless", False, ())
+    reset = classify(spine, "+   router-id 10.0.0.99\n")
+    assert (reset.kind, reset.impact, reset.drain) == ("drain", "session-reset", True)
+    reload = classify(leaf, "+boot system flash:/EOS-4.32.1F.swi\n")
+    assert (reload.kind, reload.impact, reload.drain) == ("cordon", "reload", True)
+    assert reload.cordon == tuple(f"srv-su2-{i:02d}" for i in range(1, 33))
+    assert classify(fe, "+   mtu 9000\n").kind == "drain"
+    assert classify(spine, "x", carrying=False).kind == "initial"
+
+
+def test_port_flap_on_server_ports_cordons_those_servers_only(cluster: Design) -> None:
+    from aifab.plan.changes import ChangeSet, DeviceChanges
+
+    leaf = next(d for d in cluster.devices() if d.name == "be-leaf-su1-r1")
+    server_ports = [p for p in leaf.ports if p.role == "server"][:3]
+    cs = ChangeSet((), {leaf.name: DeviceChanges(leaf.name, {"speed": frozenset(p.name for p in server_ports)})}, (), ())
+    change = classify(leaf, "+   speed 200g-4\n", changes=cs)
+    assert (change.kind, change.impact, change.drain) == ("cordon", "port-flap", False)
+    assert change.cordon == tuple(p.peer for p in server_ports)
+    uplink = next(p for p in leaf.ports if p.role == "uplink")
+    cs = ChangeSet((), {leaf.name: DeviceChanges(leaf.name, {"speed": frozenset({uplink.name, server_ports[0].name})})}, (), ())
+    both = classify(leaf, "", changes=cs)
+    assert (both.kind, both.drain) == ("cordon", True) and len(both.cordon) == 32
