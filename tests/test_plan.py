@@ -150,10 +150,26 @@ def test_frr_reload_diff_is_read_without_its_context_lines(cluster: Design) -> N
     assert classify(by["be-spine1"], cosmetic).kind == "hitless"
 
 
+def test_changed_lines_reads_every_drivers_compare_output() -> None:
+    from aifab.plan.waves import changed_lines
+
+    frr = ("Lines To Add\n============\nrouter bgp 65001\n neighbor 10.0.0.1 description x\n\n"
+           "Kernel Settings To Apply\n========================\nqos.sh: dcb pfc set dev swp1 prio-pfc all:off 3:on\n")
+    assert changed_lines(frr) == ["neighbor 10.0.0.1 description x", "dcb pfc set dev swp1 prio-pfc all:off 3:on"]
+    sonic = ('CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/PORT/Ethernet0/description", "value": "x"},\n'
+             ' {"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "2097152"}\n]\n')
+    assert changed_lines(sonic) == ['"description": "x"', '"green_min_threshold": "2097152"']
+    from aifab.plan.impact import line_kinds
+    from aifab.plan.waves import signed_lines
+
+    assert line_kinds(signed_lines(sonic)) == {"description", "ecn"}
+    assert line_kinds(signed_lines(frr)) == {"description", "pfc-enable"}
+
+
 # --- issue 11, "Done when", at plan level ---------------------------------------------------------
 
-@pytest.mark.parametrize("knob", [{"backend__qos__watchdog__detection_ms": 300}, {"backend__qos__ecn__max_kb": 2000},
-                                  {"backend__bgp__hold_s": 15, "frontend__bgp__hold_s": 15}], ids=["watchdog", "ecn", "bgp"])
+@pytest.mark.parametrize("knob", [{"backend__qos__watchdog__detection_ms": 300}, {"backend__qos__ecn__max_kb": 2000}],
+                         ids=["watchdog", "ecn"])
 def test_hitless_knobs_plan_no_cordon_and_no_drain(cluster: Design, knob: dict[str, int]) -> None:
     waves = plan(cluster, edited(CLUSTER, **knob))
     assert len(waves) == 1 and disruptive(waves) == [] and waves[0].gpus == 0
@@ -216,3 +232,9 @@ def test_waves_list_devices_in_natural_order(cluster: Design) -> None:
     names = ["be-spine10", "be-spine2", "be-spine1"]
     waves = plan_waves(cluster, [classify(by[n], "+   timers bgp 5 15\n") for n in names])
     assert waves[0].devices == ("be-spine1", "be-spine2", "be-spine10")
+
+
+def test_bgp_timers_drain_to_reset_the_sessions(cluster: Design) -> None:
+    """A hold time is negotiated in OPEN: to be in effect the sessions are reset, while drained (issue 10)."""
+    waves = plan(cluster, edited(CLUSTER, backend__bgp__hold_s=15, frontend__bgp__hold_s=15))
+    assert disruptive(waves) and {c.impact for w in waves for c in w.changes} == {"session-reset"}

@@ -65,7 +65,9 @@ def test_docs_table_equals_the_code() -> None:
 
 def test_classes_by_the_issue() -> None:
     cls = {r.kind: r.on("eos") for r in TABLE}
-    assert {cls[k] for k in ("description", "ecn", "pfc-watchdog", "bgp-timers", "neighbor-added")} == {"hitless"}
+    assert {cls[k] for k in ("description", "ecn", "pfc-watchdog", "neighbor-added")} == {"hitless"}
+    # issue 10: a timer in effect after the commit means a session reset, made while drained
+    assert {cls[k] for k in ("bgp-timers", "graceful-restart")} == {"session-reset"}
     assert {cls[k] for k in ("mtu", "speed", "fec", "pfc-enable")} == {"port-flap"}
     assert {cls[k] for k in ("asn", "address", "neighbor-removed")} == {"session-reset"}
     assert {cls[k] for k in ("software", "buffers")} == {"reload"}
@@ -96,8 +98,10 @@ def cluster() -> Design:
 def test_impact_maps_to_the_rollout(cluster: Design) -> None:
     by = {d.name: d for d in cluster.devices()}
     leaf, spine, fe = by["be-leaf-su2-r3"], by["be-spine1"], by["fe-leaf1a"]
-    hitless = classify(leaf, "+   timers bgp 5 15\n")
+    hitless = classify(leaf, "+   description x\n")
     assert (hitless.kind, hitless.drain, hitless.cordon) == ("hitless", False, ())
+    timers = classify(spine, "+   timers bgp 5 15\n")
+    assert (timers.kind, timers.impact, timers.drain) == ("drain", "session-reset", True)
     reset = classify(spine, "+   router-id 10.0.0.99\n")
     assert (reset.kind, reset.impact, reset.drain) == ("drain", "session-reset", True)
     reload = classify(leaf, "+boot system flash:/EOS-4.32.1F.swi\n")

@@ -131,5 +131,6 @@ def test_an_unknown_platform_names_the_known_ones_and_register_refuses_a_taken_n
 def test_sonic_builds_on_frr() -> None:
     frr, sonic = platform("frr"), platform("sonic")
     assert sonic.parser != frr.parser and sonic.port(2, 400) == "Ethernet8" and frr.port(2, 400) == "swp2"
-    assert (sonic.templates, sonic.pushed, sonic.napalm_driver, sonic.lab_boots) == ("frr", "frr.conf", "frr", True)
-    assert not sonic.deploys and frr.deploys
+    assert (sonic.templates, sonic.pushed, sonic.napalm_driver, sonic.lab_boots) == ("frr", "frr.conf", "sonic", True)
+    assert sonic.deploys and frr.deploys
+    assert sonic.pushed_files == ("config_db.json", "frr.conf") and frr.pushed_files == ("frr.conf", "links.sh", "qos.sh")

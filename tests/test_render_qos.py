@@ -155,3 +155,15 @@ def test_linux_ets_bands_follow_the_policy() -> None:
     assert [(b.tc, b.strict) for b in x.bands] == [(6, True), (0, False), (3, False)]
     assert x.priomap.split() == ["1", "1", "1", "2", "1", "1", "0", "1"]
     assert x.red_parent == "1:3" and x.quanta == "50000 50000"
+
+
+def test_frr_red_bandwidth_fits_tc_32_bit_rate() -> None:
+    """tc refuses a RED bandwidth above 2^32-1 bytes/s (iproute2 6.1: 'Illegal "bandwidth"'): 400G ports get the cap."""
+    from aifab.render.linux import TC_RATE_MAX_MBIT
+
+    design = lab_design()
+    dev = next(d for d in design.devices() if d.name == "be-leaf-su1-r1")
+    qos = render_device(design, dev)[f"{dev.name}.qos.sh"]
+    rates = re.findall(r" bandwidth (\d+)mbit ", qos)
+    assert rates and {int(r) for r in rates} == {TC_RATE_MAX_MBIT}
+    assert TC_RATE_MAX_MBIT * 1_000_000 // 8 <= 2**32 - 1 < (TC_RATE_MAX_MBIT + 1) * 1_000_000 // 8

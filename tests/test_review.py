@@ -67,3 +67,23 @@ def test_review_cli_writes_markdown(repo: Path, tmp_path: Path) -> None:
     report = (tmp_path / "o" / "review.md").read_text()
     assert report == res.stdout
     assert "## aifab review" in report and "### Rollout waves" in report
+
+
+def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(repo: Path, tmp_path: Path) -> None:
+    """The review diffs exactly the pushed files (qos.sh is one) and classifies with the function the
+    deploy uses on napalm_frr's compare_config (whose kernel section names the same qos.sh line)."""
+    from aifab.plan.waves import changed_lines, classify
+
+    path = repo / "intent" / "lab.yaml"
+    path.write_text(path.read_text().replace("  servers_per_su: 2\n", "  servers_per_su: 2\n  qos: {ecn: {min_kb: 200}}\n"))
+    r = review(path, "main", tmp_path / "out")
+    assert {d.device for d in r.deltas} == {d.name for d in r.design.backend.devices}
+    spine = next(d for d in r.deltas if d.device == "be-spine1")
+    assert set(spine.diffs) == {"be-spine1.qos.sh"} and spine.change is not None and spine.change.kind == "hitless"
+    red = next(ln[1:] for ln in spine.diffs["be-spine1.qos.sh"].splitlines() if ln.startswith("+tc") and " red " in ln)
+    device_diff = f"Kernel Settings To Apply\n========================\nqos.sh: {red}\n"  # napalm_frr's compare_config
+    dev = next(d for d in r.design.devices() if d.name == "be-spine1")
+    assert changed_lines(device_diff) == [red] and red in changed_lines(spine.diffs["be-spine1.qos.sh"])
+    same = classify(dev, device_diff)  # ECN is hitless (docs/impact.md): a change, in one hitless wave, in both
+    assert (same.kind, same.reasons) == (spine.change.kind, spine.change.reasons) == ("hitless", ("ecn: hitless",))
+    assert r.waves and "be-spine1" in {n for w in r.waves for n in w.devices}

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from aifab.check import Report, check
 from aifab.check.report import to_markdown
-from aifab.design.model import Design
+from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.paths import PathError
 from aifab.pipeline import design_for
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves
+from aifab.platforms import platform
 from aifab.render import render_device, write_configs
 
 
@@ -96,6 +97,14 @@ def _diff(name: str, old: str, new: str) -> str:
                                         f"a/{name}", f"b/{name}"))
 
 
+def _pushed(design: Design, dev: Device) -> dict[str, str]:
+    """The files a deploy pushes to ``dev`` (its platform record's ``pushed_files``): what the deploy
+    compares with the device is what the review diffs."""
+    files = render_device(design, dev)
+    return {name: text for name, text in files.items()
+            if name.removeprefix(f"{dev.name}.") in platform(dev.platform).pushed_files}
+
+
 def review(intent: Path, base_ref: str, out: Path) -> Review:
     """Build both sides, diff, classify, plan and check. Raises only for a bad head intent."""
     _, design = design_for(intent)
@@ -105,10 +114,10 @@ def review(intent: Path, base_ref: str, out: Path) -> Review:
         raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
     report = check(design, out)
     base, note = _base_design(base_ref, intent)
-    old = {d.name: (d, render_device(base, d)) for d in base.devices()} if base else {}
+    old = {d.name: (d, _pushed(base, d)) for d in base.devices()} if base else {}
     deltas: list[DeviceDelta] = []
     for dev in design.devices():
-        files = render_device(design, dev)
+        files = _pushed(design, dev)
         before = old.get(dev.name, (None, {}))[1]
         diffs = {n: d for n in sorted(set(files) | set(before)) if (d := _diff(n, before.get(n, ""), files.get(n, "")))}
         if diffs:

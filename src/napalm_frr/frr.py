@@ -18,6 +18,11 @@ is down (``down_daemons``).
     workdir       device directory for candidate and rollback files (/etc/frr/napalm)
     frr_reload    path of frr-reload.py on the device (/usr/lib/frr/frr-reload.py)
 Unknown keys are ignored (Nornir may pass ``ssh_config_file``).
+
+A candidate is frr.conf text, or a bundle ``{"frr.conf": ..., "links.sh": ..., "qos.sh": ...}``
+whose scripts' commands are kernel settings (``napalm_frr.kernel``): compare_config adds the ones
+not in effect under "Kernel Settings To Apply", commit_config applies them after frr.conf, and
+``kernel.json`` in the work directory records what was applied and what the kernel cannot hold.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from napalm.base.exceptions import (
     ReplaceConfigException,
 )
 
-from napalm_frr import parse
+from napalm_frr import kernel, parse
 from napalm_frr.ssh import Output, Session
 
 STARTUP = "/etc/frr/frr.conf"
@@ -65,6 +70,8 @@ class FRRDriver(NetworkDriver):
         self._session: Session | None = None
         self._candidate: Literal["replace", "merge"] | None = None
         self._revert_config: str | None = None
+        self._settings: list[kernel.Setting] = []  # the loaded candidate's kernel settings
+        self.kernel_report: dict[str, str] = {}  # after commit: settings the kernel could not hold -> why
 
     def __repr__(self) -> str:  # never shows the password
         return f"FRRDriver({self.username}@{self.hostname}:{self.port})"
@@ -134,6 +141,7 @@ class FRRDriver(NetworkDriver):
                 config = Path(filename).read_text()
             except OSError as exc:
                 raise error(f"{self.hostname}: cannot read {filename}: {exc.strerror or exc}") from None
+        config = self._load_bundle(kind, config, error)
         path = self._write("candidate.conf", config)
         check = self._run(["vtysh", "-C", "-f", path])  # vtysh's own parser, no daemon touched
         if check.rc != 0:
@@ -154,6 +162,11 @@ class FRRDriver(NetworkDriver):
         """What commit would do: frr-reload.py --test output (replace), or the lines to apply (merge)."""
         if self._candidate is None:
             return ""
+        if self._settings:
+            return _join(self._compare_frr(), self._kernel_diff())
+        return self._compare_frr()
+
+    def _compare_frr(self) -> str:
         if self._candidate == "merge":
             lines = [ln for ln in self._check(["cat", self._path("candidate.conf")]).splitlines()
                      if ln.strip() and ln.strip() != "!"]
@@ -190,6 +203,10 @@ class FRRDriver(NetworkDriver):
                         + ("previous config restored" if restored else "restoring the previous config FAILED too"))
         self._run(["rm", "-f", candidate])
         self._candidate = None
+        if self._settings:
+            self._commit_kernel(rollback, error)
+        elif kind == "replace":  # a plain frr.conf replace: the kernel record is no longer the one to roll back to
+            self._run(["rm", "-f", self._path("rollback.kernel.json")])
         if revert_in is not None:
             self._arm_timer(revert_in, self._revert_target(rollback))
 
@@ -243,6 +260,7 @@ class FRRDriver(NetworkDriver):
         """Drop the loaded candidate."""
         self._run(["rm", "-f", self._path("candidate.conf")])
         self._candidate = None
+        self._settings = []
 
     def rollback(self) -> None:
         """Restore the running config saved by the last commit (stopping a pending revert timer)."""
@@ -254,6 +272,126 @@ class FRRDriver(NetworkDriver):
         out = self._reload(rollback)
         if out.rc != 0:
             raise ReplaceConfigException(f"{self.hostname}: rollback failed: {_errors(out)}")
+        self._rollback_kernel()
+
+    # -- kernel settings (links.sh, qos.sh): napalm_frr.kernel ---------------------------------
+
+    def _load_bundle(self, kind: str, config: str, error: type[Exception]) -> str:
+        """Split a candidate bundle: keep its kernel settings, return its frr.conf text."""
+        try:
+            files = kernel.bundle(config)
+        except kernel.BundleError as exc:
+            raise error(f"{self.hostname}: {exc}") from None
+        if "frr.conf" not in files:
+            raise error(f"{self.hostname}: the candidate bundle has no frr.conf")
+        self._settings, self.kernel_report = kernel.settings(files), {}
+        if kind == "merge" and self._settings:
+            raise error(f"{self.hostname}: a merge candidate carries frr.conf lines only, not scripts")
+        return files["frr.conf"]
+
+    def _kernel_record(self, name: str = "kernel.json") -> dict[str, Any]:
+        out = self._run(["cat", self._path(name)])
+        try:
+            data = json.loads(out.stdout) if out.rc == 0 and out.stdout.strip() else {}
+        except ValueError:
+            data = {}
+        return {"settings": data.get("settings", []), "applied": data.get("applied", []),
+                "unapplied": data.get("unapplied", {})}
+
+    def _kernel_state(self, wanted: list[kernel.Setting]) -> kernel.KernelState:
+        return kernel.parse_state(self._run(["sh", "-c", kernel.read_script(wanted)]).stdout)
+
+    def _kernel_status(self, wanted: list[kernel.Setting], record: dict[str, Any]
+                       ) -> list[tuple[kernel.Setting, bool | None, str]]:
+        """Each setting: (setting, True in effect / False to apply / None cannot be held, why)."""
+        state, applied, unapplied = self._kernel_state(wanted), set(record["applied"]), record["unapplied"]
+        out = []
+        for s in wanted:
+            ok, why = kernel.in_effect(s, state, applied)
+            if ok is False and s.command in unapplied and not s.required:
+                ok, why = None, unapplied[s.command]  # refused at the last commit, unchanged since
+            out.append((s, ok, why))
+        return out
+
+    def _kernel_diff(self) -> str:
+        todo = [s.label for s, ok, _ in self._kernel_status(self._settings, self._kernel_record()) if ok is False]
+        title = "Kernel Settings To Apply"
+        return "\n".join([title, "=" * len(title), *todo, ""]) if todo else ""
+
+    def kernel_not_applicable(self) -> dict[str, str]:
+        """The loaded candidate's kernel settings this kernel cannot hold: label -> reason."""
+        return {s.label: why for s, ok, why in self._kernel_status(self._settings, self._kernel_record()) if ok is None}
+
+    def _apply(self, wanted: list[kernel.Setting], record: dict[str, Any]) -> tuple[list[str], dict[str, str], dict[str, str]]:
+        """Run every setting not in effect; returns (applied commands, not applicable, failures)."""
+        applied, unapplied, failed = [], {}, {}
+        missing: dict[tuple[str, str], str] = {}  # (dev, qdisc handle) not applied -> why
+        for s, ok, _why in self._kernel_status(wanted, record):
+            if ok is True:
+                applied.append(s.command)
+                continue
+            parent = kernel.tc_parent(s)
+            if parent in missing:  # a child qdisc of one the kernel refused cannot be placed either
+                unapplied[s.command] = f"its parent qdisc {parent[1]} was not applied ({missing[parent]})"
+                continue
+            out = self._run(s.argv)
+            if out.rc == 0:
+                applied.append(s.command)
+                continue
+            error = kernel.reason(out.stderr or out.stdout) or f"exit {out.rc}"
+            if s.required or not kernel.cannot_hold(error):
+                failed[s.label] = error
+            else:
+                unapplied[s.command] = error
+                if kernel.tc_handle(s):
+                    missing[kernel.tc_handle(s)] = error
+        return applied, unapplied, failed
+
+    def _commit_kernel(self, rollback: str, error: type[Exception]) -> None:
+        """Apply the committed candidate's kernel settings; a required one failing restores the old state."""
+        wanted, self._settings, self.kernel_report = self._settings, [], {}
+        previous = self._kernel_record()
+        self._write("rollback.kernel.json", json.dumps(previous))
+        applied, unapplied, failed = self._apply(wanted, previous)
+        if failed:
+            restored = self._reload(rollback).rc == 0
+            self._rollback_kernel()
+            detail = " | ".join(f"{k}: {v}" for k, v in list(failed.items())[:3])
+            raise error(f"{self.hostname}: kernel settings failed ({detail}); "
+                        + ("previous config restored" if restored else "restoring the previous config FAILED too"))
+        self._write("kernel.json", json.dumps({"settings": [s.label for s in wanted], "applied": applied,
+                                               "unapplied": unapplied}))
+        self.kernel_report = {s.label: unapplied[s.command] for s in wanted if s.command in unapplied}
+
+    def _rollback_kernel(self) -> None:
+        """Re-apply the kernel settings recorded before the last commit (when there is such a record)."""
+        if self._run(["test", "-s", self._path("rollback.kernel.json")]).rc != 0:
+            return
+        record = self._kernel_record("rollback.kernel.json")
+        wanted = [kernel.Setting(*label.split(": ", 1)) for label in record["settings"]]
+        self._apply(wanted, {"settings": [], "applied": [], "unapplied": {}})
+        self._write("kernel.json", json.dumps(record))
+
+    def get_candidate_snapshot(self) -> str:
+        """The device's state as a replace candidate: a bundle of the running frr.conf and the kernel
+        settings last applied (``kernel.json``), one script per file. Loading and committing it
+        puts back both (settings added since cannot be taken away: a qdisc or DCB map stays)."""
+        scripts: dict[str, list[str]] = {}
+        applied = set(self._kernel_record()["applied"])
+        for label in self._kernel_record()["settings"]:
+            file, _, command = label.partition(": ")
+            if command in applied:
+                scripts.setdefault(file, []).append(command)
+        return json.dumps({"frr.conf": self._running(),
+                           **{f: "\n".join(lines) + "\n" for f, lines in scripts.items()}}, sort_keys=True)
+
+    def get_kernel_settings(self) -> dict[str, dict[str, str]]:
+        """The last committed bundle's kernel settings read back: label -> {"state": "in effect" |
+        "differs" | "not applicable", "reason": ...}."""
+        record = self._kernel_record()
+        wanted = [kernel.Setting(*label.split(": ", 1)) for label in record["settings"]]
+        names = {True: "in effect", False: "differs", None: "not applicable"}
+        return {s.label: {"state": names[ok], "reason": why} for s, ok, why in self._kernel_status(wanted, record)}
 
     # -- getters --------------------------------------------------------------------------------
 
@@ -299,6 +437,23 @@ class FRRDriver(NetworkDriver):
         return parse.bgp_neighbors(self._json("show bgp vrf all summary json"),
                                    self._json("show bgp vrf all neighbors json"))
 
+    def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, dict[int, list[dict[str, Any]]]]:
+        """Per VRF and remote AS: each session's negotiated and configured timers and prefix counts."""
+        out = parse.bgp_neighbors_detail(self._json("show bgp vrf all neighbors json"))
+        if neighbor_address:
+            out = {vrf: {asn: [p for p in peers if p["remote_address"] == neighbor_address] for asn, peers in by_as.items()}
+                   for vrf, by_as in out.items()}
+        return out
+
+    def get_bfd_peers(self) -> dict[str, str]:
+        """BFD sessions: peer address -> status (``show bfd peers json``)."""
+        return parse.bfd_peers(self._json("show bfd peers json"))
+
+    def clear_bgp_sessions(self, hard: bool = True) -> None:
+        """Reset every BGP session (``clear bgp *``; ``soft`` re-sends and re-asks routes only).
+        A hard reset makes new timers take effect: FRR negotiates the hold time only in OPEN."""
+        self._vtysh("clear bgp *" if hard else "clear bgp * soft")
+
     def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False) -> dict[str, list[dict[str, Any]]]:
         """Routes to ``destination`` (longest match for an address, the exact prefix for a CIDR)."""
         if not destination:
@@ -312,6 +467,10 @@ class FRRDriver(NetworkDriver):
         if encoding != "text":
             raise NotImplementedError("only text output")
         return {c: self._vtysh(c) for c in commands}
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p.rstrip("\n") for p in parts if p.strip()) + ("\n" if any(p.strip() for p in parts) else "")
 
 
 def _tail(out: Output, lines: int = 3) -> str:

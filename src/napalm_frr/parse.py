@@ -103,6 +103,43 @@ def bgp_neighbors(summary: dict[str, Any], neighbors: dict[str, Any]) -> dict[st
     return out
 
 
+def bgp_neighbors_detail(neighbors: dict[str, Any]) -> dict[str, dict[int, list[dict[str, Any]]]]:
+    """``show bgp vrf all neighbors json`` -> NAPALM get_bgp_neighbors_detail (the fields FRR gives):
+    negotiated and configured hold time and keepalive (seconds), prefixes received/accepted/sent."""
+    out: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for vrf, peers in neighbors.items():
+        by_as: dict[int, list[dict[str, Any]]] = {}
+        for addr, n in peers.items():
+            if not isinstance(n, dict):
+                continue
+            afis = [info for afi, info in n.get("addressFamilyInfo", {}).items() if afi in _AFI]
+            received = sum(int(i.get("acceptedPrefixCounter", 0)) for i in afis)
+            by_as.setdefault(int(n.get("remoteAs", 0)), []).append({
+                "up": n.get("bgpState") == "Established",
+                "local_as": int(n.get("localAs", 0)),
+                "remote_as": int(n.get("remoteAs", 0)),
+                "router_id": n.get("remoteRouterId", ""),
+                "remote_address": addr,
+                "local_address": n.get("hostLocal", ""),
+                "connection_state": n.get("bgpState", ""),
+                "holdtime": int(n.get("bgpTimerHoldTimeMsecs", 0)) // 1000,
+                "configured_holdtime": int(n.get("bgpTimerConfiguredHoldTimeMsecs", 0)) // 1000,
+                "keepalive": int(n.get("bgpTimerKeepAliveIntervalMsecs", 0)) // 1000,
+                "configured_keepalive": int(n.get("bgpTimerConfiguredKeepAliveIntervalMsecs", 0)) // 1000,
+                "received_prefix_count": received,
+                "accepted_prefix_count": received,
+                "advertised_prefix_count": sum(int(i.get("sentPrefixCounter", 0)) for i in afis),
+            })
+        out["global" if vrf == "default" else vrf] = by_as
+    return out
+
+
+def bfd_peers(data: Any) -> dict[str, str]:
+    """``show bfd peers json`` -> peer address -> status ("up", "down", "init", ...)."""
+    return {p["peer"]: str(p.get("status", "")) for p in data if isinstance(p, dict) and "peer" in p} \
+        if isinstance(data, list) else {}
+
+
 def routes(data: dict[str, Any], protocol: str = "") -> dict[str, list[dict[str, Any]]]:
     """``show ip route ... json`` -> NAPALM get_route_to: one entry per next hop of each route.
 

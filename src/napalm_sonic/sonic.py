@@ -367,6 +367,23 @@ class SONiCDriver(NetworkDriver):
         return parse.bgp_neighbors(self._json("show bgp vrf all summary json"),
                                    self._json("show bgp vrf all neighbors json"))
 
+    def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, dict[int, list[dict[str, Any]]]]:
+        """Per VRF and remote AS: each session's negotiated and configured timers and prefix counts."""
+        out = parse.bgp_neighbors_detail(self._json("show bgp vrf all neighbors json"))
+        if neighbor_address:
+            out = {vrf: {asn: [p for p in peers if p["remote_address"] == neighbor_address] for asn, peers in by_as.items()}
+                   for vrf, by_as in out.items()}
+        return out
+
+    def get_bfd_peers(self) -> dict[str, str]:
+        """BFD sessions: peer address -> status (``show bfd peers json``)."""
+        return parse.bfd_peers(self._json("show bfd peers json"))
+
+    def clear_bgp_sessions(self, hard: bool = True) -> None:
+        """Reset every BGP session (``clear bgp *``; ``soft`` re-sends and re-asks routes only).
+        A hard reset makes new timers take effect: FRR negotiates the hold time only in OPEN."""
+        self._vtysh("clear bgp *" if hard else "clear bgp * soft")
+
     def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False) -> dict[str, list[dict[str, Any]]]:
         """Routes to ``destination`` (longest match for an address, the exact prefix for a CIDR)."""
         if not destination:

@@ -81,7 +81,10 @@ def run(args: argparse.Namespace) -> int:
         design = build(args.intent, args.out).design
         inventory, how = target(args, design.cluster)
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
-    report = deploy(design, rendered_from(design, args.out), inventory, load_credentials(), args.commit,
+    from aifab.deploy.inputs import inventory_drivers
+
+    rendered = rendered_from(design, args.out, inventory_drivers(inventory))  # refuses before anything is touched
+    report = deploy(design, rendered, inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
                     out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume,
                     revert_in_s=args.revert_timer)
@@ -91,6 +94,11 @@ def run(args: argparse.Namespace) -> int:
     changed = sum(1 for d in report.diffs.values() if d.strip())
     console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
+    from napalm_frr.kernel import summarize
+
+    for device, items in report.not_applied.items():  # per device, what the switch does not run and why (each in the audit)
+        for line in summarize(items):
+            console.print(f"{device}: not applied: {line}", markup=False, soft_wrap=True)
     if report.stopped:
         console.print(f"stopped: {report.stopped}" + (" (interrupted)" if report.interrupted else ""), highlight=False)
     console.print("still drained by this deploy: " + (", ".join(report.drained) if report.drained else "none")

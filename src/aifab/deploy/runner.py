@@ -35,11 +35,10 @@ from aifab.deploy.secrets import Credentials, SecretValues
 from aifab.deploy.signals import Interrupts
 from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate
 from aifab.deploy.tasks.expect import expectations
-from aifab.deploy.tasks.verify import verify
+from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan.waves import Change, Wave, classify, plan_waves
-from aifab.platforms import platform
 
 
 class DeployError(AifabError):
@@ -61,6 +60,8 @@ class Rendered:
     drain: dict[str, str]
     undrain: dict[str, str]
     secrets: SecretValues = field(default_factory=SecretValues)
+    drained: dict[str, str] = field(default_factory=dict, repr=False)  # the candidate with the drain snippet in it
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per device: files not applied and why
 
 
 @dataclass
@@ -87,6 +88,7 @@ class DeployReport:
     stopped: str = ""
     interrupted: bool = False
     drained: list[str] = field(default_factory=list)
+    not_applied: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> what -> why ("" for a note)
 
 
 def _quiet_nornir() -> None:
@@ -165,6 +167,8 @@ class Deployer:
         self.touched: set[str] = set()  # devices this deploy drained or committed on
         self.journal: Journal | None = None
         self.started = time.monotonic()
+        self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
+        self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
 
     # -- output -----------------------------------------------------------------------------
 
@@ -222,6 +226,7 @@ class Deployer:
             if not multi.failed:
                 diffs[host] = self.rendered.secrets.mask(multi[0].diff or "")
                 self.carrying[host] = multi[0].result["carrying"]
+                self.not_applied[host] = dict(multi[0].result.get("not_applicable", {}))
                 self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
         return diffs, failures
 
@@ -309,6 +314,13 @@ class Deployer:
         failures = self._commit_wave(wave, set(to_drain), report)
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
+        self.pending -= set(names)
+        if to_drain:  # a change that takes effect only on new sessions (timers): reset them while drained
+            diffs = {c.device: c.diff for c in wave.changes}
+            self.say(f"wave {wave.index}: reset the BGP sessions of {', '.join(to_drain)} where the change needs it")
+            failures = self._run(to_drain, lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
+            if failures or self.stopping:
+                return self._fail(wave, failures, report, names)
         failures = self._verify(wave, names)
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
@@ -344,8 +356,7 @@ class Deployer:
 
     def _commit_wave(self, wave: Wave, drained: set[str], report: DeployReport) -> dict[str, str]:
         names = list(wave.devices)
-        extra = self.rendered.drain
-        configs = {n: self.rendered.configs[n] + (extra[n] if n in drained else "") for n in names}
+        configs = {n: self.rendered.drained[n] if n in drained else self.rendered.configs[n] for n in names}
         self.say(f"wave {wave.index}: commit {', '.join(names)} (device revert timer {self.revert_in_s}s)")
         failures = self._run(names, lambda task: snapshot.set_revert(task, self.snapshots[task.host.name]), "revert-target")
         if failures:
@@ -354,10 +365,11 @@ class Deployer:
         if failures:
             return failures
         self.touched |= set(names)
-        failures = self._run(names, lambda task: commit(task, self.revert_in_s), "commit")
+        res, failures = self._run_results(names, lambda task: commit(task, self.revert_in_s), "commit")
         for n in names:
             if n not in failures:
                 self.audit.write("commit", n, wave=wave.index, drained=n in drained)
+                self.not_applied.setdefault(n, {}).update(res[n][0].result.get("not_applied", {}))
         self._state(report, [n for n in names if n not in failures], "committed, not verified")
         return failures
 
@@ -368,7 +380,9 @@ class Deployer:
         deadline = time.monotonic() + self.verify_timeout_s
         pending = list(names)
         while True:
-            failures = self._run(pending, lambda task: verify(task, self.expect[task.host.name], 0.0), "verify", audit=False)
+            failures = self._run(pending, lambda task: verify(task, self.expect[task.host.name], 0.0,
+                                                              candidate=self.rendered.configs[task.host.name],
+                                                              pending=frozenset(self.pending)), "verify", audit=False)
             pending = [n for n in pending if n in failures]
             if not pending or self.stopping:
                 return {}
@@ -459,8 +473,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     """
     console = console or Console()
     out = out or audit_path.parent
-    names = select([d.name for d in design.devices() if platform(d.platform).deploys], limit, exclude)
-    skipped = [d.name for d in design.devices() if not platform(d.platform).deploys]
+    names = select([d.name for d in design.devices()], limit, exclude)  # rendered_from refused any device that cannot deploy
     halted = read_journal(out) if resume else None
     if halted is not None and Path(halted.inventory) != inventory:
         raise JournalError(f"{halted.path}: the halted rollout used the inventory {halted.inventory}, not {inventory}")
@@ -475,12 +488,16 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         d.interrupts = Interrupts(lambda sig: _abort(d, report, sig), lambda sig: _notice(sig))
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
                     devices=names, resume=halted.run if halted else None)
-        for n in skipped:
-            report.outcomes[n] = Outcome(n, "skipped", detail=f"platform {d.by_name[n].platform} has no deploy driver")
         try:
             with d.interrupts:
                 _rollout(d, report, names, do_commit, out, halted, inventory)
         finally:
+            for n in names:
+                items = {**dict.fromkeys(rendered.notes.get(n, ()), ""), **d.not_applied.get(n, {})}
+                if items:
+                    report.not_applied[n] = items
+                for what, why in items.items():  # each one, exactly: the console groups them
+                    audit.write("not-applied", n, setting=what, reason=why)
             report.interrupted = d.stopping
             report.drained = sorted(d.drained)
             if d.journal is not None:
@@ -540,6 +557,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                         str(snapdir), [list(w.devices) for w in report.waves], {c.device: c.kind for c in changes},
                         {n: "pending" for n in changed})
     d.journal.write()
+    d.pending = set(changed)
     for wave in report.waves:
         if not d.run_wave(wave, report):
             if d.stopping:

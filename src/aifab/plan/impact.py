@@ -39,8 +39,12 @@ TABLE: tuple[Row, ...] = (
     Row("pfc-watchdog", "PFC watchdog detection, restoration, polling, action", "hitless", "impact-qos"),
     Row("qos-scheduling", "DSCP and traffic-class maps, DWRR weights, strict queues", "hitless", "impact-qos",
         {"frr": "port-flap"}),  # tc qdisc replace resets the port's queues
-    Row("bgp-timers", "BGP keepalive and hold time (negotiated in OPEN: next session reset)", "hitless", "impact-bgp"),
-    Row("graceful-restart", "BGP graceful-restart time (a capability in OPEN)", "hitless", "impact-bgp"),
+    # Negotiated in OPEN: in effect only once the sessions are established again, which the deploy
+    # does (a hard reset) while the device is drained (docs/sources.md#impact-bgp).
+    Row("bgp-timers", "BGP keepalive and hold time (negotiated in OPEN: sessions reset to take effect)",
+        "session-reset", "impact-bgp"),
+    Row("graceful-restart", "BGP graceful-restart time (a capability in OPEN: sessions reset to take effect)",
+        "session-reset", "impact-bgp"),
     Row("neighbor-added", "a new BGP neighbour", "hitless", "impact-bgp"),
     Row("route-policy", "prefix lists, route maps, aggregates, redistribution", "hitless", "impact-bgp"),
     Row("max-paths", "ECMP width (maximum-paths)", "hitless", "impact-bgp", {"eos": "session-reset"}),

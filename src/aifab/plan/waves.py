@@ -11,6 +11,8 @@ cordoned GPU-time. Pure functions: the deploy stage runs the waves.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
@@ -75,29 +77,68 @@ class Wave:
         return tuple(c.device for c in self.changes)
 
 
-_FRR_SECTIONS = ("Lines To Delete", "Lines To Add")
+# Section titles of the drivers' compare_config: frr-reload.py's, a merge's, napalm_frr's kernel
+# settings ("file: command" lines) and napalm_sonic's CONFIG_DB JSON Patch (one operation a line).
+_FRR_SECTIONS = ("Lines To Delete", "Lines To Add", "Lines To Merge", "FRR Lines To Merge")
+_KERNEL = "Kernel Settings To Apply"
+_CONFIG_DB = re.compile(r"^CONFIG_DB \(.*\)$")
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if line in _FRR_SECTIONS or line == _KERNEL or _CONFIG_DB.match(line):
+            out.append((line, []))
+        elif out and line.strip() and set(line.strip()) != {"="}:
+            out[-1][1].append(line)
+    return out
+
+
+def _patch_lines(line: str) -> list[tuple[str, str]]:
+    """A JSON Patch operation as the config_db.json lines it changes (``"field": value``), so one
+    table of line kinds reads the review's file diff and the device's patch alike."""
+    text = line.strip().rstrip(",")
+    if text in ("[", "]", ""):
+        return []
+    try:
+        op = json.loads(text)
+    except ValueError:
+        return [("+", text)]
+    sign = "-" if op.get("op") == "remove" else "+"
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in str(op.get("path", "")).split("/")[1:]]
+    value = op.get("value")
+    if isinstance(value, dict) and value:
+        return [(sign, f'"{k}": {json.dumps(v)}') for k, v in value.items()]
+    if len(tokens) >= 3:
+        return [(sign, f'"{tokens[-1]}": {json.dumps(value)}')]
+    return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}')]
+
+
 def signed_lines(diff: str) -> list[tuple[str, str]]:
     """The changed lines of a diff with their sign, without context: a unified diff's ``+``/``-``
-    lines, or the commands of frr-reload's "Lines To Delete" (``-``) and "Lines To Add" (``+``),
-    where a line followed by a deeper one is only the context of that one."""
+    lines (the review's diff of the rendered files), or a driver's compare_config (the deploy's):
+    frr-reload's "Lines To Delete" (``-``) and "Lines To Add" (``+``), where a line followed by a
+    deeper one is only the context of that one; napalm_frr's kernel settings (``+`` command);
+    napalm_sonic's CONFIG_DB patch operations (the config_db.json lines they change)."""
     lines = diff.splitlines()
-    if any(line in _FRR_SECTIONS for line in lines):
-        body: list[tuple[str, str]] = []
-        sign = "+"
-        for ln in lines:
-            if ln in _FRR_SECTIONS:
-                sign = "-" if ln == "Lines To Delete" else "+"
-            elif ln.strip() and set(ln.strip()) != {"="}:
-                body.append((sign, ln))
-        nxt = [*(ln for _, ln in body[1:]), ""]
-        return [(sg, ln.strip().removeprefix("no ").strip()) for (sg, ln), after in zip(body, nxt, strict=True)
-                if _indent(after) <= _indent(ln)]
+    sections = _sections(lines)
+    if sections:
+        out: list[tuple[str, str]] = []
+        for title, body in sections:
+            if title == _KERNEL:
+                out += [("+", ln.split(": ", 1)[-1].strip()) for ln in body]
+            elif _CONFIG_DB.match(title):
+                out += [p for ln in body for p in _patch_lines(ln)]
+            else:
+                sign = "-" if title == "Lines To Delete" else "+"
+                nxt = [*body[1:], ""]
+                out += [(sign, ln.strip().removeprefix("no ").strip()) for ln, after in zip(body, nxt, strict=True)
+                        if _indent(after) <= _indent(ln)]
+        return out
     return [(line[0], line[1:].strip()) for line in lines
             if not line.startswith(("+++", "---", "@@")) and line[:1] in "+-" and line[1:].strip()]
 

@@ -8,6 +8,7 @@ nothing from the pipeline's stages, so every stage can read it and data flows on
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -68,18 +69,34 @@ class Platform:
     napalm_driver: str | None = None  # NAPALM driver name ``get_network_driver`` finds
     napalm_extras: Mapping[str, Any] = field(default_factory=_frozen)  # Nornir connection_options.napalm.extras
     deploys: bool = False  # ``aifab deploy`` pushes it
+    # The pushed files and how they bundle into the driver's candidate: output suffix -> key of the
+    # JSON object the driver loads. Empty: the ``pushed`` file alone, as plain text.
+    bundle: Mapping[str, str] = field(default_factory=_frozen)
     lab_boots: bool = False  # the FRR network-namespace lab can boot its pushed file
     zebra_modules: tuple[str, ...] = ()  # zebra modules (``-M``) FRR needs to accept the pushed frr.conf
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
 
     def __post_init__(self) -> None:
-        for name in ("outputs", "lanes", "speed_names", "napalm_extras"):  # a record's tables are read-only
+        for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
     def port(self, index: int, speed_gbps: int) -> str:
         """Interface name of front-panel port ``index`` (1-based) at ``speed_gbps``."""
         lane = (index - 1) * self.lanes[speed_gbps] if "{lane" in self.port_name else index - 1
         return self.port_name.format(index=index, lane=lane)
+
+    @property
+    def pushed_files(self) -> tuple[str, ...]:
+        """Suffixes of every file a deploy pushes (the review diffs exactly these)."""
+        return tuple(self.bundle) or (self.pushed,)
+
+    def candidate(self, files: Mapping[str, str]) -> str:
+        """The driver's candidate from the device's rendered files (suffix -> text): the bundle as a
+        JSON object (a ``.json`` file as its object), or the pushed file's text."""
+        if not self.bundle:
+            return files[self.pushed]
+        return json.dumps({key: json.loads(files[suffix]) if suffix.endswith(".json") else files[suffix]
+                           for suffix, key in self.bundle.items()}, sort_keys=True)
 
     @property
     def snippet_folder(self) -> str:
@@ -99,6 +116,9 @@ def register(record: Platform) -> Platform:
         raise ValueError(f"platform {record.name} is already registered")
     if record.pushed not in record.outputs:
         raise ValueError(f"platform {record.name}: pushed file {record.pushed!r} is not one of its outputs")
+    if set(record.bundle) - set(record.outputs):
+        raise ValueError(f"platform {record.name}: bundled files {sorted(set(record.bundle) - set(record.outputs))} "
+                         "are not among its outputs")
     _PLATFORMS[record.name] = record
     return record
 

@@ -24,8 +24,11 @@ SONIC = replace(
     zebra_interfaces=False,  # addresses live in config_db.json
     # SONiC's zebra loads the FPM module (its frr.conf carries `fpm address`, `no fpm use-next-hop-groups`).
     zebra_modules=("dplane_fpm_nl",),
-    # SONiC's BGP is its frr.conf, pushed with the frr driver; vtysh needs sudo for SONiC's admin user.
+    # napalm_sonic (docs/sonic.md) pushes both files: config_db.json as a JSON Patch, frr.conf through
+    # frr-reload.py in the bgp container; every command runs with sudo for SONiC's admin user.
+    napalm_driver="sonic",
     napalm_extras={"timeout": 60, "optional_args": {"port": 22, "sudo": True}},
-    deploys=False,
+    deploys=True,
+    bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
 )

@@ -11,6 +11,10 @@ from aifab.render.view import QosView
 QUANTUM_PER_PCT = 1000  # Linux ETS qdisc: DWRR quantum bytes per % of weight (only the ratio matters)
 RED_AVPKT = 1000  # Linux RED average packet size, bytes
 RED_LIMIT_FACTOR = 4  # Linux RED queue limit as a multiple of the max threshold (must exceed it)
+# tc parses RED's ``bandwidth`` (used only to age the average queue after idle time, tc-red(8)) into
+# 32-bit bytes per second: iproute2 6.1 refuses "400gbit" as 'Illegal "bandwidth"'. Faster ports are
+# given the largest rate it takes, in Mbit/s.
+TC_RATE_MAX_MBIT = (2**32 - 1) * 8 // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class LinuxQos:
     red_limit: int  # RED queue limit, bytes (0 without ECN)
     red_avpkt: int
     red_probability: str  # RED marking probability as a fraction, 0.0-1.0 ("" without ECN)
+    red_bandwidth: dict[str, str]  # RED bandwidth per port name, e.g. "25000mbit" (capped at TC_RATE_MAX_MBIT)
 
 
 def linux_view(dev: Device, qos: QosView | None) -> LinuxQos | None:
@@ -76,4 +81,5 @@ def linux_view(dev: Device, qos: QosView | None) -> LinuxQos | None:
         red_limit=q.ecn.max_bytes * RED_LIMIT_FACTOR if q.ecn else 0,
         red_avpkt=RED_AVPKT,
         red_probability=f"{q.ecn.probability / 100:g}" if q.ecn else "",
+        red_bandwidth={p.name: f"{min(p.speed * 1000, TC_RATE_MAX_MBIT)}mbit" for p in dev.ports},
     )

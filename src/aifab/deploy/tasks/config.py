@@ -15,7 +15,9 @@ def _device(task: Task) -> NetworkDriver:
 
 def load_candidate(task: Task, config: str) -> Result:
     """Load ``config`` as a full replacement candidate; the result says whether the device carries
-    traffic now (any BGP session up) and the diff against running."""
+    traffic now (any BGP session up), which of its settings the device cannot hold
+    (``not_applicable``: setting -> why, from drivers that know, napalm_frr's kernel settings) and
+    the diff against running."""
     dev = _device(task)
     try:
         peers = dev.get_bgp_neighbors().get("global", {}).get("peers", {})
@@ -24,7 +26,10 @@ def load_candidate(task: Task, config: str) -> Result:
         carrying = True
     dev.load_replace_candidate(config=config)
     diff = dev.compare_config()
-    return Result(host=task.host, result={"carrying": carrying}, diff=diff, changed=bool(diff.strip()))
+    probe = getattr(dev, "kernel_not_applicable", None)
+    not_applicable = probe() if callable(probe) else {}
+    return Result(host=task.host, result={"carrying": carrying, "not_applicable": not_applicable}, diff=diff,
+                  changed=bool(diff.strip()))
 
 
 def discard(task: Task) -> Result:
@@ -34,14 +39,18 @@ def discard(task: Task) -> Result:
 
 
 def commit(task: Task, revert_in: int | None = None) -> Result:
-    """Commit the candidate; where the driver can (EOS), with an automatic revert timer."""
+    """Commit the candidate; where the driver can (EOS), with an automatic revert timer. The result:
+    ``{"status": "committed" | "pending confirmation", "not_applied": {setting: why}}`` (settings
+    the device could not hold, napalm_frr's ``kernel_report``)."""
     dev = _device(task)
     timed = revert_in is not None and "revert_in" in inspect.signature(dev.commit_config).parameters
     if timed:
         dev.commit_config(revert_in=revert_in)
     else:
         dev.commit_config()
-    return Result(host=task.host, result="pending confirmation" if timed else "committed", changed=True)
+    return Result(host=task.host, changed=True, result={
+        "status": "pending confirmation" if timed else "committed",
+        "not_applied": dict(getattr(dev, "kernel_report", None) or {})})
 
 
 def confirm(task: Task) -> Result:

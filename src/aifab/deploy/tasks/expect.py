@@ -20,11 +20,16 @@ class RouteExpectation:
 
 @dataclass(frozen=True, slots=True)
 class Expectation:
-    """BGP sessions that must be Established and routes that must be present with their ECMP width."""
+    """BGP sessions that must be Established (with the fabric's timers negotiated, BFD up where the
+    design enables it, prefixes sent and received) and routes present with their ECMP width."""
 
     device: str
     peers: tuple[str, ...]
     routes: tuple[RouteExpectation, ...]
+    hold_s: int = 0  # the fabric's hold time, negotiated on every session (0: not checked)
+    keepalive_s: int = 0
+    bfd: bool = False  # every session has an up BFD peer
+    peer_names: tuple[str, ...] = ()  # the device at the other end of each of ``peers``
 
 
 def expectations(design: Design) -> dict[str, Expectation]:
@@ -38,7 +43,9 @@ def expectations(design: Design) -> dict[str, Expectation]:
                 routes = tuple(
                     RouteExpectation(block, str(IPNetwork(block).network + 1), _uplinks(dev))
                     for other in leaves if other.name != dev.name for block in other.server_subnets)
-            out[dev.name] = Expectation(dev.name, tuple(n.peer_address for n in dev.neighbors), routes)
+            out[dev.name] = Expectation(dev.name, tuple(n.peer_address for n in dev.neighbors), routes,
+                                        fabric.bgp.hold_s, fabric.bgp.keepalive_s, fabric.bgp.bfd,
+                                        tuple(n.peer for n in dev.neighbors))
     return out
 
 

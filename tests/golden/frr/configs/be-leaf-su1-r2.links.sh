@@ -1,6 +1,6 @@
 #!/bin/sh
 # be-leaf-su1-r2: link settings that frr.conf cannot carry (MTU, speed), for the Linux switch.
-# Run as root before FRR starts. The aifab lab builds its own veth links and does not run this file.
+# Applied by the deploy (napalm_frr), one setting per line; it reports each line the kernel cannot hold.
 set -eu
 ip link set dev swp1 mtu 9216
 ethtool -s swp1 speed 400000 duplex full autoneg off

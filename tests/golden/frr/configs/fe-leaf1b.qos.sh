@@ -1,6 +1,6 @@
 #!/bin/sh
 # fe-leaf1b: lossy QoS with iproute2 dcb and tc (FRR has no QoS).
-# Run as root after links.sh. The aifab lab pushes only frr.conf and does not run this file.
+# Applied by the deploy after frr.conf (napalm_frr), one setting per line; it reports each line the kernel cannot hold.
 # DSCP entries in the dcb app table make the port trust DSCP (switchdev drivers such as mlxsw).
 set -eu
 # swp1: SERVER_srv-su1-01_fe2, 5m

@@ -1,6 +1,6 @@
 #!/bin/sh
 # fe-spine2: lossy QoS with iproute2 dcb and tc (FRR has no QoS).
-# Run as root after links.sh. The aifab lab pushes only frr.conf and does not run this file.
+# Applied by the deploy after frr.conf (napalm_frr), one setting per line; it reports each line the kernel cannot hold.
 # DSCP entries in the dcb app table make the port trust DSCP (switchdev drivers such as mlxsw).
 set -eu
 # swp1: P2P_fe-leaf1a_swp8, 30m

@@ -1,0 +1,96 @@
+"""napalm_frr.kernel: candidate bundles, scripts split into settings, and the kernel's state compared
+with them (state from iproute2 6.1 JSON as this machine prints it)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from napalm_frr.kernel import (
+    BundleError,
+    KernelState,
+    Setting,
+    bundle,
+    cannot_hold,
+    in_effect,
+    parse_state,
+    reason,
+    settings,
+    summarize,
+    tc_handle,
+    tc_parent,
+)
+
+QOS = """#!/bin/sh
+# swp1: a comment
+set -eu
+dcb pfc set dev swp1 prio-pfc all:off 3:on
+tc qdisc replace dev swp1 root handle 1: ets bands 3 strict 1 quanta 50000 50000 priomap 1 1 1 2 1 1 0 1
+tc qdisc replace dev swp1 parent 1:3 handle 13: red limit 6000000 min 150000 max 1500000 avpkt 1000 probability 1 ecn
+"""
+LINKS = "set -eu\nip link set dev swp1 mtu 9216\nip link set dev swp1 up\n"
+
+
+def test_plain_text_is_frr_conf_and_a_json_object_is_a_bundle() -> None:
+    assert bundle("hostname x\n") == {"frr.conf": "hostname x\n"}
+    files = {"frr.conf": "hostname x\n", "qos.sh": QOS}
+    assert bundle(json.dumps(files)) == files
+    with pytest.raises(BundleError, match=r"unknown candidate file.*config_db"):
+        bundle(json.dumps({"frr.conf": "", "config_db": {}}))
+
+
+def test_each_command_line_is_one_setting_in_apply_order() -> None:
+    got = settings({"qos.sh": QOS, "links.sh": LINKS})
+    assert [s.file for s in got] == ["links.sh", "links.sh", "qos.sh", "qos.sh", "qos.sh"]
+    assert got[0] == Setting("links.sh", "ip link set dev swp1 mtu 9216") and got[0].required
+    assert got[2].tool == "dcb pfc" and got[2].dev == "swp1" and not got[2].required
+    assert got[2].label == "qos.sh: dcb pfc set dev swp1 prio-pfc all:off 3:on"
+
+
+def _state() -> KernelState:
+    out = "\n".join([
+        "@@aifab link",
+        json.dumps([{"ifname": "swp1", "flags": ["BROADCAST", "UP"], "mtu": 1500}]),
+        "@@aifab addr", json.dumps([{"ifname": "swp1", "addr_info": [{"local": "10.0.1.0", "prefixlen": 31}]}]),
+        "@@aifab qdisc", json.dumps([{"kind": "ets", "handle": "1:", "dev": "swp1", "root": True}]),
+        "@@aifab probe dcb pfc swp1", "Attribute read: Operation not supported", "@@aifab rc 1",
+    ])
+    return parse_state(out)
+
+
+def test_settings_compared_with_the_kernel_state() -> None:
+    state = _state()
+    mtu, up, pfc, ets, red = settings({"qos.sh": QOS, "links.sh": LINKS})
+    assert in_effect(mtu, state, set()) == (False, "mtu is 1500")
+    assert in_effect(up, state, set()) == (True, "")
+    assert in_effect(pfc, state, set()) == (None, "Attribute read: Operation not supported")
+    assert in_effect(ets, state, set()) == (False, "parameters not applied by aifab")
+    assert in_effect(ets, state, {ets.command}) == (True, "")
+    assert in_effect(red, state, {red.command})[0] is False  # no red qdisc: applied record or not
+    addr = Setting("addresses.sh", "ip addr replace 10.0.1.0/31 dev swp1")
+    assert in_effect(addr, state, set()) == (True, "")
+
+
+def test_capability_errors_are_told_from_wrong_settings() -> None:
+    assert cannot_hold("Error: Specified qdisc kind is unknown.")
+    assert cannot_hold("Attribute read: Operation not supported")
+    assert cannot_hold("sh: 1: ethtool: not found") and cannot_hold("bash: line 1: ethtool: command not found")
+    assert not cannot_hold('Illegal "bandwidth"') and not cannot_hold('Cannot find device "swp9"')
+
+
+def test_a_child_qdisc_names_its_parent() -> None:
+    _, _, _, ets, red = settings({"qos.sh": QOS, "links.sh": LINKS})
+    assert tc_handle(ets) == ("swp1", "1:") and tc_parent(ets) is None
+    assert tc_parent(red) == tc_handle(ets) and tc_handle(red) == ("swp1", "13:")
+
+
+def test_reasons_drop_the_shell_prefix_and_summaries_group_interfaces() -> None:
+    assert reason("sh: 12: ethtool: not found\n") == "ethtool: not found"
+    assert reason("RED: WARNING. Burst 600 seems to be too large.\nError: Failed to find specified qdisc.\n") == \
+        "Error: Failed to find specified qdisc."
+    items = {"qos.sh: dcb pfc set dev swp1 prio-pfc all:off": "Operation not supported",
+             "qos.sh: dcb app replace dev swp2 dscp-prio 0:0": "Operation not supported",
+             "config_db.json not applied: no SONiC": ""}
+    assert summarize(items) == ["config_db.json not applied: no SONiC",
+                                "qos.sh: dcb pfc, dcb app on swp1 swp2: Operation not supported"]
