@@ -59,8 +59,11 @@ def _dscp_groups(dscp_to_tc: tuple[int, ...]) -> tuple[DscpGroup, ...]:
     by_tc: dict[int, list[int]] = {}
     for dscp, tc in enumerate(dscp_to_tc):
         by_tc.setdefault(tc, []).append(dscp)
-    return tuple(DscpGroup(" ".join(map(str, dscps[i:i + DSCPS_PER_LINE])), tc)
-                 for tc, dscps in sorted(by_tc.items()) for i in range(0, len(dscps), DSCPS_PER_LINE))
+    groups = [(dscps[i], DscpGroup(" ".join(map(str, dscps[i:i + DSCPS_PER_LINE])), tc))
+              for tc, dscps in by_tc.items() for i in range(0, len(dscps), DSCPS_PER_LINE)]
+    # In DSCP order (by each line's first value), as AVD's qos.j2 natural-sorts its `qos map dscp`
+    # lines (docs/sources.md#avd-order).
+    return tuple(g for _, g in sorted(groups, key=lambda pair: pair[0]))
 
 
 def _eos_threshold(dynamic_th: int) -> str:
