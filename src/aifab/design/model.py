@@ -84,6 +84,8 @@ class Device:
     server_subnets: tuple[str, ...]  # blocks of this leaf's server links, advertised in BGP
     qos: QosPolicy | None = None  # shared by the fabric's devices of one platform
     buffers: DeviceBuffers | None = None
+    asic: str = ""  # catalog ASIC (aifab.catalog.ASICS) or buffer model of a generic switch
+    max_mtu: int = 9216  # the model's largest interface MTU on this platform
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,7 @@ def _cell_model_problems(intent: Intent) -> list[Problem]:
     if intent.frontend.qos.lossless:
         tiers += [("frontend", t, getattr(intent.frontend.switches, t)) for t in ("leaf", "spine")]
     for fabric, tier, switch in tiers:
-        model = buffer_model(switch.platform, switch.model)
+        model = buffer_model(switch.platform, switch.asic)
         if platform_record(switch.platform).qos.headroom_model == "cell" and model.cell is None:
             cell_models = ", ".join(n for n, m in BUFFER_MODELS.items() if m.cell is not None)
             out.append(Problem((fabric, "switches", tier, "model"), f"{switch.platform} computes headroom in cells, "

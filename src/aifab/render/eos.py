@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aifab.catalog import eos_mmu
 from aifab.design.model import Device
 from aifab.platforms import KB
 from aifab.render.view import QosView
@@ -40,6 +41,7 @@ class EosView:
     """EOS ``platform trident mmu`` queue profile and headroom pool (AVD's platform.trident.mmu), the
     DSCP map as EOS lines, and the policy's numbers in EOS units."""
 
+    mmu: bool  # render `platform trident mmu`: a Trident ASIC (docs/sources.md#catalog-asics) on a lossless fabric
     profile: str
     headroom: int  # bytes, per port (largest lossless PG headroom of the device)
     resume: int  # bytes (xon)
@@ -84,6 +86,7 @@ def eos_view(dev: Device, qos: QosView | None) -> EosView | None:
     xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
     pgs = sorted(set(qos.tc_to_pg))
     return EosView(
+        mmu=qos.lossless and eos_mmu(dev.asic),
         profile=MMU_PROFILE,
         headroom=b.pg_headroom_bytes,
         resume=xon,
