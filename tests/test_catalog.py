@@ -3,15 +3,18 @@ unknown model or an incomplete generic switch is a located error), and rendering
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aifab.catalog import ASICS, GENERIC, SwitchModel, eos_mmu, known, lookup, register, unregister
 from aifab.design import build_design
+from aifab.design.model import Design, Device
 from aifab.errors import DesignError
 from aifab.intent import load_intent
 from aifab.render import render_device
@@ -57,9 +60,12 @@ def test_mtu_per_model_and_platform() -> None:
     assert (x5.mtu_on("eos"), x5.mtu_on("sonic"), sn.mtu_on("sonic")) == (9214, 9216, 9216)
 
 
-def _problem_keys(intent_kwargs: dict) -> list[str]:
+BIG_FRONTEND = {"switches": {"leaf": {"ports": 64, "speed": "100G"}, "spine": {"ports": 64, "speed": "100G"}}}
+
+
+def _problem_keys(intent_kwargs: dict[str, Any]) -> list[str]:
     with pytest.raises(DesignError) as err:
-        build_design(make_intent(intent_kwargs))
+        build_design(make_intent(intent_kwargs, BIG_FRONTEND))
     return [p.key for p in err.value.problems]
 
 
@@ -126,3 +132,48 @@ def test_registered_model_is_used_and_removed() -> None:
     finally:
         unregister("LAB-8")
     assert lookup("LAB-8") is None
+
+
+def _sonic_db(design: Design, dev: Device) -> dict[str, Any]:
+    return json.loads(render_device(design, dev)[f"{dev.name}.config_db.json"])
+
+
+def test_sonic_metadata_fec_and_port_profile_lists_follow_the_model() -> None:
+    """SN4700 leaves on SONiC: hwsku/platform from the catalog, no mac (the device's own is kept), RS FEC at
+    400G, and every port's ingress/egress profile lists naming the pools' profiles (lossless backend)."""
+    sn = {"model": "SN4700", "platform": "sonic"}
+    design = build_design(make_intent({"servers": 32, "servers_per_su": 16, "gpus_per_server": 2,
+                                       "switches": {"leaf": sn, "spine": sn}}, BIG_FRONTEND))
+    for dev in design.backend.devices:
+        db = _sonic_db(design, dev)
+        meta = db["DEVICE_METADATA"]["localhost"]
+        assert (meta["hwsku"], meta["platform"]) == ("ACS-MSN4700", "x86_64-mlnx_msn4700-r0") and "mac" not in meta
+        assert {p["fec"] for p in db["PORT"].values()} == {"rs"}
+        assert set(db["BUFFER_PORT_INGRESS_PROFILE_LIST"]) == set(db["PORT"]) == set(db["BUFFER_PORT_EGRESS_PROFILE_LIST"])
+        assert {e["profile_list"] for e in db["BUFFER_PORT_INGRESS_PROFILE_LIST"].values()} == {
+            "ingress_lossless_profile,ingress_lossy_profile"}
+        assert {e["profile_list"] for e in db["BUFFER_PORT_EGRESS_PROFILE_LIST"].values()} == {
+            "egress_lossless_profile,egress_lossy_profile"}
+        for names in (e["profile_list"].split(",") for e in db["BUFFER_PORT_INGRESS_PROFILE_LIST"].values()):
+            assert set(names) <= set(db["BUFFER_PROFILE"])
+        assert dev.buffers is not None and dev.buffers.buffer_model == "spectrum-3"
+
+
+def test_sonic_generic_switch_keeps_the_device_metadata_and_lossy_lists() -> None:
+    design = build_design(make_intent().on_platform("sonic"))
+    leaf = next(d for d in design.frontend.devices if d.role == "leaf")
+    db = _sonic_db(design, leaf)
+    assert "hwsku" not in db["DEVICE_METADATA"]["localhost"] and "platform" not in db["DEVICE_METADATA"]["localhost"]
+    assert {e["profile_list"] for e in db["BUFFER_PORT_INGRESS_PROFILE_LIST"].values()} == {"ingress_lossy_profile"}
+    assert {e["profile_list"] for e in db["BUFFER_PORT_EGRESS_PROFILE_LIST"].values()} == {"egress_lossy_profile"}
+
+
+def test_sonic_800g_headroom_needs_parameters_for_800g() -> None:
+    """No Spectrum-3 parameters for 800G ports: a generic 800G SONiC switch on the default Spectrum-3 and
+    an SN5600 (Spectrum-4, no public cell parameters) are both refused, each at its key."""
+    generic = {"model": GENERIC, "ports": 4, "speed": "800G", "max_mtu": 9216, "platform": "sonic"}
+    keys = _problem_keys({"nic_speed": "800G", "switches": {"leaf": generic, "spine": generic}})
+    assert keys == ["backend.switches.leaf.speed", "backend.switches.spine.speed"]
+    keys = _problem_keys({"servers": 64, "servers_per_su": 32, "nic_speed": "800G",
+                          "switches": {"leaf": {"model": "SN5600", "platform": "sonic"}, "spine": {"model": "SN5600"}}})
+    assert keys == ["backend.switches.leaf.model"]

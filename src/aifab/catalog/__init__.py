@@ -39,6 +39,18 @@ def lookup(name: str) -> SwitchModel | None:
     return _MODELS.get(name)
 
 
+# IEEE 802.3: RS-FEC is mandatory on 100GBASE-CR4/SR4 (clause 91) and on the PAM4 PHYs of 200G and up
+# (clause 119); docs/sources.md#catalog-fec. A catalog entry's own ``fec`` overrides it per speed.
+FEC = MappingProxyType({100: "rs", 200: "rs", 400: "rs", 800: "rs"})
+
+
+def fec(model: SwitchModel | None, speed: int) -> str:
+    """FEC of a port at ``speed`` (Gb/s) on ``model`` (None: a generic switch); "" where none is set."""
+    if model is not None and speed in model.fec:
+        return model.fec[speed]
+    return FEC.get(speed, "")
+
+
 def eos_mmu(asic: str) -> bool:
     """True when EOS configures this ASIC's buffer with ``platform trident mmu`` (docs/sources.md#catalog-asics)."""
     chip = ASICS.get(asic)
@@ -50,4 +62,4 @@ def known() -> tuple[str, ...]:
     return tuple(sorted(_MODELS))
 
 
-__all__ = ["ASICS", "GENERIC", "Asic", "MmuDialect", "SwitchModel", "eos_mmu", "known", "lookup", "register", "unregister"]
+__all__ = ["ASICS", "FEC", "GENERIC", "Asic", "MmuDialect", "SwitchModel", "eos_mmu", "fec", "known", "lookup", "register", "unregister"]

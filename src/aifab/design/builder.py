@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from netaddr import IPAddress, IPNetwork
 from netaddr.strategy.ipv4 import int_to_str
 
-from aifab.catalog import SwitchModel, lookup
+from aifab.catalog import SwitchModel, fec, lookup
 from aifab.design.model import (
     AccessPolicy,
     Account,
@@ -107,10 +107,10 @@ class _FabricBuild:
         ip_a, ip_b = _ip(a), _ip(b)
         upper.ports.append(Port(up_name, up_idx, speed, self.mtu, "downlink", cable, length, f"{ip_a}/31",
                                 lower.name, low_name, ip_b, f"P2P_{lower.name}_{low_name}",
-                                self.qos.port_buffer(upper.switch, speed, length)))
+                                self.qos.port_buffer(upper.switch, speed, length), fec(upper.model, speed)))
         lower.ports.append(Port(low_name, low_idx, speed, self.mtu, "uplink", cable, length, f"{ip_b}/31",
                                 upper.name, up_name, ip_a, f"P2P_{upper.name}_{up_name}",
-                                self.qos.port_buffer(lower.switch, speed, length)))
+                                self.qos.port_buffer(lower.switch, speed, length), fec(lower.model, speed)))
         upper.neighbors.append(Neighbor(lower.name, ip_b, lower.asn, ip_a, up_name, GROUP[lower.role]))
         lower.neighbors.append(Neighbor(upper.name, ip_a, upper.asn, ip_b, low_name, GROUP[upper.role]))
 
@@ -122,7 +122,7 @@ class _FabricBuild:
         length = self.lengths["server_leaf"]
         leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", length,
                                f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}",
-                               self.qos.port_buffer(leaf.switch, speed, length)))
+                               self.qos.port_buffer(leaf.switch, speed, length), fec(leaf.model, speed)))
         self.nics.setdefault(host, []).append(
             Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]
 

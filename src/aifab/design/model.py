@@ -46,6 +46,7 @@ class Port:
     peer_address: str  # the other end, bare IP
     description: str
     buffer: PortBuffer | None = None  # PFC headroom; None on lossy ports
+    fec: str = ""  # forward error correction at this speed ("rs"; aifab.catalog.fec), "" none set
 
 
 @dataclass(frozen=True, slots=True)
