@@ -177,3 +177,50 @@ def test_sonic_800g_headroom_needs_parameters_for_800g() -> None:
     keys = _problem_keys({"servers": 64, "servers_per_su": 32, "nic_speed": "800G",
                           "switches": {"leaf": {"model": "SN5600", "platform": "sonic"}, "spine": {"model": "SN5600"}}})
     assert keys == ["backend.switches.leaf.model"]
+
+
+USER_MODEL = """\
+LAB-X5-4:
+  vendor: Lab
+  asic: tomahawk-4
+  ports: 4
+  speeds: [400G]
+  form_factor: OSFP
+  max_mtu: {eos: 9214, default: 9216}
+  datasheet: https://example.org/lab-x5-4.pdf
+  names: {eos: "Ethernet{index}/1"}
+  breakouts: {400: [2x200G, 4x100G]}
+"""
+
+
+def test_a_catalog_folder_beside_the_intent_adds_models(tmp_path: Path) -> None:
+    """``catalog/*.yaml`` beside the intent registers the user's models; the intent then names them."""
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "lab.yaml").write_text(USER_MODEL)
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace(
+        "{model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}", "{model: LAB-X5-4, platform: eos}")
+    (tmp_path / "intent.yaml").write_text(text)
+    try:
+        design = build_design(load_intent(tmp_path / "intent.yaml").intent)
+        leaf = next(d for d in design.backend.devices if d.role == "leaf")
+        assert (leaf.model, leaf.asic, leaf.max_mtu, leaf.ports[0].name) == ("LAB-X5-4", "tomahawk-4", 9214, "Ethernet1/1")
+        load_intent(tmp_path / "intent.yaml")  # loading again: the same entry, no error
+    finally:
+        if lookup("LAB-X5-4") is not None:
+            unregister("LAB-X5-4")
+
+
+def test_a_bad_catalog_file_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "bad.yaml").write_text(USER_MODEL.replace("ports: 4", "ports: many"))
+    (tmp_path / "intent.yaml").write_text((ROOT / "intent" / "lab.yaml").read_text())
+    res = subprocess.run([sys.executable, "-m", "aifab", "build", str(tmp_path / "intent.yaml"), "-o", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert f"{tmp_path / 'catalog' / 'bad.yaml'}:4: LAB-X5-4.ports:" in res.stderr
+    assert lookup("LAB-X5-4") is None
+    (tmp_path / "catalog" / "bad.yaml").write_text(USER_MODEL.replace("tomahawk-4", "tomahawk-9"))
+    res = subprocess.run([sys.executable, "-m", "aifab", "build", str(tmp_path / "intent.yaml"), "-o", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "unknown ASIC 'tomahawk-9'" in res.stderr
+    assert f"{tmp_path / 'catalog' / 'bad.yaml'}:1: LAB-X5-4:" in res.stderr
