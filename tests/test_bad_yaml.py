@@ -66,9 +66,9 @@ def test_alias_bomb_load_is_well_under_a_second(tmp_path: Path) -> None:
 
 
 def test_modest_aliases_still_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = lab_with(tmp_path, "    leaf:  {model: lab-4x400G, ports: 4, speed: 400G, platform: frr}\n"
-                    "    spine: {model: lab-4x400G, ports: 4, speed: 400G, platform: frr}",
-                    "    leaf: &sw {model: lab-4x400G, ports: 4, speed: 400G, platform: frr}\n    spine: *sw")
+    path = lab_with(tmp_path, "    leaf:  {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}\n"
+                    "    spine: {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}",
+                    "    leaf: &sw {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}\n    spine: *sw")
     code, lines = build(path, tmp_path / "out", capsys)
     assert code == 0, lines
 
@@ -83,9 +83,9 @@ def test_deep_nesting_is_located(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     # the anchored map has an invalid platform: both tiers are wrong, both located at the anchor's line
-    ("    leaf:  {model: lab-4x400G, ports: 4, speed: 400G, platform: frr}\n"
-     "    spine: {model: lab-4x400G, ports: 4, speed: 400G, platform: frr}",
-     "    leaf: &sw {model: lab-4x400G, ports: 4, speed: 400G, platform: junos}\n    spine:\n      <<: *sw",
+    ("    leaf:  {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}\n"
+     "    spine: {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}",
+     "    leaf: &sw {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: junos}\n    spine:\n      <<: *sw",
      ["11: backend.switches.leaf.platform: Input should be 'eos', 'frr' or 'sonic' (got 'junos')",
       "11: backend.switches.spine.platform: Input should be 'eos', 'frr' or 'sonic' (got 'junos')"]),
     ("  servers: 4\n", "  servers: 4\n  <<: {mtu: 100000}\n",

@@ -63,6 +63,17 @@ def sonic(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return _build(intent, tmp / "build")
 
 
+@pytest.fixture(scope="module")
+def trident(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The lab intent on EOS with a Trident 4 backend: the one ASIC family EOS configures with
+    ``platform trident mmu`` (lines the BUF rules read back)."""
+    tmp = tmp_path_factory.mktemp("trident")
+    intent = tmp / "lab-trident.yaml"
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: eos}")
+    intent.write_text(text.replace("max_mtu: 9216, ports: 4, speed: 400G,", "max_mtu: 9216, asic: trident-4, ports: 4, speed: 400G,"))
+    return _build(intent, tmp / "build")
+
+
 def copy_configs(built: Built, tmp_path: Path) -> Path:
     shutil.copytree(built.path / "configs", tmp_path / "configs")
     return tmp_path
@@ -150,14 +161,13 @@ def eos_case(b: Built, rule_id: str) -> tuple[str, str, str, str, tuple[str, str
                    r"\g<1>\g<2> minimum-threshold \g<4> kbytes maximum-threshold \g<3> kbytes", (LEAF, up.name)),
         "QOS006": (f1, r"^priority-flow-control pause watchdog default timeout .*\n", "", (LEAF, "")),
         "BUF001": (f1, r"^    ingress headroom \d+$", "    ingress headroom 50000", (LEAF, up.name)),
-        "BUF002": (f1, r"^platform trident mmu headroom-pool limit \d+$", "platform trident mmu headroom-pool limit 1000000",
+        "BUF002": (f1, r"^platform trident mmu headroom-pool limit \d+$", "platform trident mmu headroom-pool limit 1000",
                    (LEAF, "")),
     }[rule_id]
 
 
 EOS_RULES = ["BGP001", "BGP002", "BGP003", "BGP004", "BGP005", "ADDR001", "ADDR002", "ADDR003", "MTU001", "MTU002",
-             "ISO002", "ISO003", "TOPO001", "CFG002", "QOS001", "QOS002", "QOS003", "QOS004", "QOS005", "QOS006",
-             "BUF001", "BUF002"]
+             "ISO002", "ISO003", "TOPO001", "CFG002", "QOS001", "QOS002", "QOS003", "QOS004", "QOS005", "QOS006"]
 
 
 @pytest.mark.parametrize("rule_id", EOS_RULES)
@@ -166,6 +176,31 @@ def test_eos_mutation_fires_exactly_its_rule(cluster: Built, tmp_path: Path, rul
     rules, named = fired(cluster.design, mutate(cluster, tmp_path, file, pattern, replacement))
     assert rules == {rule_id}
     assert where in named
+
+
+@pytest.mark.parametrize("rule_id", ["BUF001", "BUF002"])
+def test_eos_mmu_mutation_fires_exactly_its_rule(trident: Built, tmp_path: Path, rule_id: str) -> None:
+    """The buffer rules on the lines of EOS's Trident MMU dialect (a Tomahawk EOS switch has none)."""
+    assert trident.design.backend.devices[0].asic == "trident-4"
+    file, pattern, replacement, where = eos_case(trident, rule_id)
+    rules, named = fired(trident.design, mutate(trident, tmp_path, file, pattern, replacement))
+    assert rules == {rule_id}
+    assert where in named
+
+
+def test_clean_trident_build_has_no_findings(trident: Built) -> None:
+    assert run_checks(trident.design, trident.path) == []
+
+
+def test_mtu_above_the_model_maximum_fires_mtu003(cluster: Built, tmp_path: Path) -> None:
+    """intent/cluster.yaml asks MTU 9216 on 7060X5-64PE leaves; EOS takes at most 9214 (the design clamps).
+    A port edited back to 9216 is above the model's maximum: MTU003 names it."""
+    up = cluster.port(LEAF, "uplink")
+    assert (up.mtu, cluster.device(LEAF).max_mtu) == (9214, 9214)
+    out = mutate(cluster, tmp_path, f"{LEAF}.cfg", block(up.name) + r"   mtu \d+", r"\g<1>   mtu 9216")
+    findings = run_checks(cluster.design, out)
+    assert ("MTU003", LEAF, up.name) in {(f.rule, f.device, f.subject) for f in findings}
+    assert all(f.rule.startswith("MTU") for f in findings)
 
 
 def test_what_is_not_an_ipv4_address_is_a_finding_not_a_crash(cluster: Built, tmp_path: Path) -> None:

@@ -120,6 +120,10 @@ EXPECTED_PATCH = [
     # the recorded switch runs without the management VRF that aifab's config_db.json enables
     {"op": "add", "path": "/MGMT_VRF_CONFIG", "value": {"vrf_global": {"mgmtVrfEnabled": "true"}}},
     {"op": "replace", "path": "/WRED_PROFILE/AIFAB_LOSSLESS/green_min_threshold", "value": "1048576"},
+    # the recorded switch predates the port profile lists and per-speed FEC aifab now renders (docs/catalog.md)
+    *({"op": "add", "path": f"/{table}", "value": json.loads((GOLDEN / "be-leaf-su1-r1.config_db.json").read_text())[table]}
+      for table in ("BUFFER_PORT_INGRESS_PROFILE_LIST", "BUFFER_PORT_EGRESS_PROFILE_LIST")),
+    *({"op": "add", "path": f"/PORT/{port}/fec", "value": "rs"} for port in ("Ethernet0", "Ethernet8", "Ethernet16", "Ethernet24")),
 ]
 
 

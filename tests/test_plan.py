@@ -209,7 +209,7 @@ def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:
 def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
     new = edited(CLUSTER, backend__servers=160)
     cs = change_set(cluster, new)
-    with pytest.raises(PlanError, match=r"re-cabling: backend leaves 32 -> 40, spines 16 -> 32: .* links move.*\n  be-leaf-su1-r1:Ethernet49 -> be-spine1"):
+    with pytest.raises(PlanError, match=r"re-cabling: backend leaves 32 -> 40, spines 16 -> 32: .* links move.*\n  be-leaf-su1-r1:Ethernet49/1 -> be-spine1"):
         require_in_place(cs)
     require_in_place(cs, allow_recabling=True)
     with pytest.raises(PlanError, match="re-cabling"):

@@ -49,13 +49,13 @@ def test_every_backend_port_has_the_headroom_of_its_cable(name: str) -> None:
 
 
 def test_cluster_headroom_numbers() -> None:
-    """cluster.yaml: 400G, MTU 9216; 5 m server and 30 m leaf-spine cables (docs/sources.md#headroom)."""
+    """cluster.yaml: 400G, MTU 9216 asked, 9214 on EOS (docs/sources.md#eos-mtu); 5 m server and 30 m leaf-spine cables (docs/sources.md#headroom)."""
     leaf = next(x for x in example("cluster").backend.devices if x.role == "leaf")
     by_cable = {p.cable: p.buffer for p in leaf.ports}
-    assert by_cable["server_leaf"] is not None and by_cable["server_leaf"].size == 78_936
-    assert by_cable["leaf_spine"] is not None and by_cable["leaf_spine"].size == 78_936 + 2 * 25 * 5 * 400 // 8
-    assert by_cable["server_leaf"].profile == "pg_lossless_400000_5m_profile"
-    assert by_cable["leaf_spine"].profile == "pg_lossless_400000_30m_profile"
+    assert by_cable["server_leaf"] is not None and by_cable["server_leaf"].size == 78_932
+    assert by_cable["leaf_spine"] is not None and by_cable["leaf_spine"].size == 78_932 + 2 * 25 * 5 * 400 // 8
+    assert by_cable["server_leaf"].profile == "pg_lossless_400000_5m_mtu9214_profile"
+    assert by_cable["leaf_spine"].profile == "pg_lossless_400000_30m_mtu9214_profile"
 
 
 @pytest.mark.parametrize("name", ["lab", "cluster"])
@@ -83,7 +83,7 @@ def _check_pools(dev: Device) -> None:
         assert b.lossless_queue_bytes == b.shared_bytes // 2  # dynamic_th 0: alpha 1 -> half the free space
         assert dev.qos is not None and dev.qos.ecn is not None
         assert dev.qos.ecn.max_bytes < b.lossless_queue_bytes  # ECN marks before PFC fires
-    model = buffer_model(dev.platform, dev.model)
+    model = buffer_model(dev.platform, dev.asic)
     assert (b.buffer_model, b.total_bytes) == (model.name, model.total_bytes)
     profiles = {p.name: p for p in b.profiles}
     assert {profiles[n].dynamic_th for n in ("ingress_lossy_profile", "egress_lossy_profile", "q_lossy_profile")} == {3}
@@ -101,10 +101,10 @@ def test_cluster_leaf_pool_numbers() -> None:
     leaf = next(x for x in example("cluster").backend.devices if x.role == "leaf")
     b = leaf.buffers
     assert b is not None
-    assert b.headroom_bytes == 32 * 78_936 + 32 * 91_436
+    assert b.headroom_bytes == 32 * 78_932 + 32 * 91_432
     assert b.total_bytes == BUFFER_MODELS["tomahawk-4"].total_bytes
     assert b.shared_bytes == b.total_bytes - b.headroom_bytes - 64 * 4096
-    assert b.pg_headroom_bytes == 91_436
+    assert b.pg_headroom_bytes == 91_432
 
 
 def test_sonic_ports_use_the_cell_model_with_their_lanes() -> None:
@@ -160,5 +160,7 @@ def test_three_tier_core_ports_are_lossless_with_their_cable() -> None:
             assert port.buffer is not None and port.buffer.size == headroom_ieee(port.speed, port.length_m, port.mtu)
             seen.add((port.cable, port.buffer.profile))
         _check_pools(dev)
-    assert seen == {("server_leaf", "pg_lossless_400000_3m_profile"), ("leaf_spine", "pg_lossless_400000_40m_profile"),
-                    ("spine_core", "pg_lossless_400000_250m_profile")}
+    # a generic switch on EOS takes EOS's maximum MTU, 9214 (docs/sources.md#eos-mtu)
+    assert seen == {("server_leaf", "pg_lossless_400000_3m_mtu9214_profile"),
+                    ("leaf_spine", "pg_lossless_400000_40m_mtu9214_profile"),
+                    ("spine_core", "pg_lossless_400000_250m_mtu9214_profile")}

@@ -155,7 +155,7 @@ def test_bad_qos_in_a_file_names_file_line_and_key(tmp_path: Path) -> None:
 def test_sonic_on_a_switch_without_cell_parameters_is_a_located_error() -> None:
     from aifab.design import build_design
 
-    switches = {"leaf": {"ports": 4, "platform": "sonic", "model": "7060X5-64PE"}, "spine": {"ports": 4}}
+    switches = {"leaf": {"platform": "sonic", "model": "7060X5-64PE"}, "spine": {"ports": 4}}
     with pytest.raises(DesignError) as err:
         build_design(make_intent({"switches": switches}))
     assert [p.key for p in err.value.problems] == ["backend.switches.leaf.model"]

@@ -48,8 +48,8 @@ def test_eos_backend_ports_are_lossless_with_ecn() -> None:
         assert f"qos map dscp 26 to traffic-class {dev.qos.roce_tc}\n" in text
         assert f"qos map dscp 48 to traffic-class {dev.qos.cnp_tc}\n" in text
         assert f"priority-flow-control pause watchdog default timeout {eos.watchdog_timeout_s}\n" in text
-        assert f"    ingress headroom {eos.headroom}\n" in text
-        assert f"platform trident mmu headroom-pool limit {dev.buffers.headroom_pool_bytes}\n" in text
+        # the lab's generic EOS switch has EOS's default ASIC, a Tomahawk 4: no Trident MMU lines
+        assert not eos.mmu and "platform trident mmu" not in text
 
 
 def test_eos_units_are_made_by_the_eos_view() -> None:
@@ -61,7 +61,7 @@ def test_eos_units_are_made_by_the_eos_view() -> None:
     assert (eos.ecn_min_kbytes, eos.ecn_max_kbytes) == (500, 1500)
     # cluster.yaml sets only detection_ms: 200 -> restoration 400 (facts section 5)
     assert (eos.watchdog_timeout_s, eos.watchdog_recovery_s, eos.watchdog_polling_s) == ("0.2", "0.4", "0.2")
-    assert eos.headroom == leaf.buffers.pg_headroom_bytes == 91_436
+    assert eos.headroom == leaf.buffers.pg_headroom_bytes == 91_432  # MTU 9214 on EOS
 
 
 def test_eos_frontend_is_lossy() -> None:
@@ -167,3 +167,26 @@ def test_frr_red_bandwidth_fits_tc_32_bit_rate() -> None:
     rates = re.findall(r" bandwidth (\d+)mbit ", qos)
     assert rates and {int(r) for r in rates} == {TC_RATE_MAX_MBIT}
     assert TC_RATE_MAX_MBIT * 1_000_000 // 8 <= 2**32 - 1 < (TC_RATE_MAX_MBIT + 1) * 1_000_000 // 8
+
+
+def test_eos_mmu_dialect_follows_the_asic() -> None:
+    """``platform trident mmu`` on a lossless Trident 4 switch only: not on a Tomahawk 4 (7060X5) nor on
+    a lossy fabric, even of Trident switches (docs/sources.md#catalog-asics)."""
+    intent = load_intent(ROOT / "intent" / "cluster.yaml").intent
+    trident = intent.backend.switches.leaf.model_copy(update={"model": "generic", "asic": "trident-4", "max_mtu": 9214})
+    backend = intent.backend.model_copy(update={"switches": intent.backend.switches.model_copy(
+        update={"leaf": trident, "spine": trident})})
+    design = build_design(intent.model_copy(update={"backend": backend}))
+    for dev in design.devices():
+        text = render_device(design, dev)[f"{dev.name}.cfg"]
+        lossless_trident = dev.fabric == "backend"  # the frontend's 7050DX4-32S is a Trident 4 too, but lossy
+        assert dev.asic == "trident-4"
+        assert ("platform trident mmu queue profile AIFAB apply\n" in text) is lossless_trident, dev.name
+        if lossless_trident:
+            assert dev.buffers is not None
+            assert f"    ingress headroom {dev.buffers.pg_headroom_bytes}\n" in text
+            assert f"platform trident mmu headroom-pool limit {dev.buffers.headroom_pool_bytes}\n" in text
+    tomahawk = build_design(intent)
+    leaf = next(d for d in tomahawk.backend.devices if d.role == "leaf")
+    assert leaf.asic == "tomahawk-4" and leaf.qos is not None and leaf.qos.lossless
+    assert "platform trident mmu" not in render_device(tomahawk, leaf)[f"{leaf.name}.cfg"]

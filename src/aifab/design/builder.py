@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from netaddr import IPAddress, IPNetwork
 from netaddr.strategy.ipv4 import int_to_str
 
+from aifab.catalog import SwitchModel, fec, lookup
 from aifab.design.model import (
     AccessPolicy,
     Account,
@@ -28,6 +29,7 @@ from aifab.design.model import (
     Tier,
     UpgradePolicy,
 )
+from aifab.design.models import resolve_switches
 from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
@@ -64,9 +66,19 @@ class _Dev:
     ports: list[Port] = field(default_factory=list)
     neighbors: list[Neighbor] = field(default_factory=list)
     subnets: list[str] = field(default_factory=list)
+    model: SwitchModel | None = None  # the catalog entry (None: generic)
+
+    def __post_init__(self) -> None:
+        self.model = lookup(self.switch.model)
 
     def port_name(self, index: int, speed: int) -> str:
-        return platform(self.switch.platform).port(index, speed)
+        """Front-panel port ``index``'s name: the catalog model's pattern for this platform, else the platform's."""
+        record = platform(self.switch.platform)
+        if self.model is not None:
+            name = self.model.port_name(record.name, index, (index - 1) * record.lanes.get(speed, 1))
+            if name is not None:
+                return name
+        return record.port(index, speed)
 
 
 @dataclass
@@ -95,10 +107,10 @@ class _FabricBuild:
         ip_a, ip_b = _ip(a), _ip(b)
         upper.ports.append(Port(up_name, up_idx, speed, self.mtu, "downlink", cable, length, f"{ip_a}/31",
                                 lower.name, low_name, ip_b, f"P2P_{lower.name}_{low_name}",
-                                self.qos.port_buffer(upper.switch, speed, length)))
+                                self.qos.port_buffer(upper.switch, speed, length), fec(upper.model, speed)))
         lower.ports.append(Port(low_name, low_idx, speed, self.mtu, "uplink", cable, length, f"{ip_b}/31",
                                 upper.name, up_name, ip_a, f"P2P_{upper.name}_{up_name}",
-                                self.qos.port_buffer(lower.switch, speed, length)))
+                                self.qos.port_buffer(lower.switch, speed, length), fec(lower.model, speed)))
         upper.neighbors.append(Neighbor(lower.name, ip_b, lower.asn, ip_a, up_name, GROUP[lower.role]))
         lower.neighbors.append(Neighbor(upper.name, ip_a, upper.asn, ip_b, low_name, GROUP[upper.role]))
 
@@ -110,7 +122,7 @@ class _FabricBuild:
         length = self.lengths["server_leaf"]
         leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", length,
                                f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}",
-                               self.qos.port_buffer(leaf.switch, speed, length)))
+                               self.qos.port_buffer(leaf.switch, speed, length), fec(leaf.model, speed)))
         self.nics.setdefault(host, []).append(
             Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]
 
@@ -123,9 +135,17 @@ def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], upli
             fb.link(spines[k % len(spines)], j * per_pair + k // len(spines) + 1, leaf, first + k, "leaf_spine")
 
 
+def fabric_mtu(mtu: int, switches: list[Switch]) -> int:
+    """The MTU every port of a fabric carries: the intent's, clamped to the smallest maximum of its
+    switch models (a catalog model's from its datasheet, e.g. 9214 on EOS: docs/sources.md#eos-mtu)."""
+    return min(mtu, *(sw.max_mtu for sw in switches))
+
+
 def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_FabricBuild, int]:
     pools = {k: IPNetwork(getattr(b.pools, k)) for k in ("p2p", "servers")}
-    fb = _FabricBuild("backend", b.mtu, b.cables.model_dump(), pools["p2p"].first, FabricQos(b.qos, b.mtu, "backend"))
+    used = [b.switches.leaf, b.switches.spine, *([b.switches.core] if s.tiers == 3 else [])]
+    mtu = fabric_mtu(b.mtu, used)
+    fb = _FabricBuild("backend", mtu, b.cables.model_dump(), pools["p2p"].first, FabricQos(b.qos, mtu, "backend"))
     sw, base = b.switches, b.asn.base
     leaf_asn0 = base + (1 if s.tiers == 2 else s.pods + 1)
     cores: list[list[_Dev]] = []
@@ -166,7 +186,8 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
 
 def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
-    fb = _FabricBuild("frontend", f.mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, f.mtu, "frontend"))
+    mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine])
+    fb = _FabricBuild("frontend", mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, mtu, "frontend"))
     sw, base = f.switches, f.asn.base
     spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
     leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
@@ -197,12 +218,16 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
             _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
             tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets),
             fb.qos.policy(d.switch.platform),
-            fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports])))
+            fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports]),
+            d.switch.asic or platform(d.switch.platform).qos.buffer_model, d.switch.max_mtu))
     return tuple(out)
 
 
 def build_design(intent: Intent) -> Design:
     """Derive the complete Design. Raises DesignError if the intent cannot be built."""
+    intent, problems = resolve_switches(intent)
+    if problems:
+        raise DesignError(problems)
     problems = intent_problems(intent) + qos_problems(intent)
     if problems:
         raise DesignError(problems)
@@ -232,9 +257,9 @@ def build_design(intent: Intent) -> Design:
     f_tiers = (Tier("leaf", fshape.leaves, fshape.hosts_per_pair * host_speed / (fshape.leaf_uplinks * f.switches.leaf.speed)),
                Tier("spine", fshape.spines, None))
 
-    backend = FabricDesign("backend", tuple(b_tiers), b.oversubscription, BgpPolicy(**b.bgp.model_dump()), b.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
+    backend = FabricDesign("backend", tuple(b_tiers), b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
                            _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb]))
-    frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), f.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
+    frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), ffb.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
                             _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:]))
     unworkable = list(bfb.qos.problems.values()) + list(ffb.qos.problems.values())
     if unworkable:

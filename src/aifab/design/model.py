@@ -46,6 +46,7 @@ class Port:
     peer_address: str  # the other end, bare IP
     description: str
     buffer: PortBuffer | None = None  # PFC headroom; None on lossy ports
+    fec: str = ""  # forward error correction at this speed ("rs"; aifab.catalog.fec), "" none set
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,8 @@ class Device:
     server_subnets: tuple[str, ...]  # blocks of this leaf's server links, advertised in BGP
     qos: QosPolicy | None = None  # shared by the fabric's devices of one platform
     buffers: DeviceBuffers | None = None
+    asic: str = ""  # catalog ASIC (aifab.catalog.ASICS) or buffer model of a generic switch
+    max_mtu: int = 9216  # the model's largest interface MTU on this platform
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,18 @@ def load_intent(path: str | Path) -> LoadedIntent:
     problems ``LoadedIntent.error`` locates the same way (``aifab.pipeline.design_for``).
     """
     path = Path(path)
+    tree = _read_tree(path)
+    try:
+        intent = Intent.model_validate(_plain(tree))
+    except ValidationError as exc:
+        problems = _pydantic_problems(tree, exc)
+        raise IntentError(problems, [format_problem(path, tree, p) for p in problems]) from None
+    load_user_catalog(path.parent / CATALOG_DIR)
+    return LoadedIntent(path, intent, tree)
+
+
+def _read_tree(path: Path) -> CommentedMap:
+    """Read and parse one YAML mapping with line numbers (IntentError, located, if it is not one)."""
     try:
         if path.is_file() and path.stat().st_size > MAX_BYTES:
             raise IntentError([], [f"{path}:0: (file): larger than {MAX_BYTES} bytes; an intent is a few KB"])
@@ -154,10 +166,34 @@ def load_intent(path: str | Path) -> LoadedIntent:
     if not isinstance(tree, CommentedMap):
         what = "a list" if isinstance(tree, list) else "an empty file" if tree is None else "a single value"
         raise IntentError([], [f"{path}:1: (top): expected a mapping of keys, not {what}"])
-    try:
-        intent = Intent.model_validate(_plain(tree))
-    except ValidationError as exc:
-        problems = _pydantic_problems(tree, exc)
-        raise IntentError(problems, [format_problem(path, tree, p) for p in problems]) from None
-    return LoadedIntent(path, intent, tree)
+    return tree
+
+
+CATALOG_DIR = "catalog"  # beside the intent: the user's own switch models, one or more *.yaml files
+
+
+def load_user_catalog(folder: Path) -> list[str]:
+    """Register the switch models of ``folder/*.yaml`` (a mapping of model name to its fields, see
+    ``aifab.intent.catalog_file``) in ``aifab.catalog``; the names registered. IntentError, located at
+    file, line and key, for a bad entry or a name the catalog already holds with other fields."""
+    from aifab.catalog import lookup, register
+    from aifab.intent.catalog_file import CatalogFile
+
+    names: list[str] = []
+    for file in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        tree = _read_tree(file)
+        try:
+            models = CatalogFile.model_validate(_plain(tree)).models()
+        except ValidationError as exc:
+            problems = _pydantic_problems(tree, exc)
+            raise IntentError(problems, [format_problem(file, tree, p) for p in problems]) from None
+        for model in models:
+            known = lookup(model.name)
+            if known is None:
+                register(model)
+            elif known != model:
+                problem = Problem((model.name,), "already in the catalog with other fields; use another name")
+                raise IntentError([problem], [format_problem(file, tree, problem)])
+            names.append(model.name)
+    return names
 

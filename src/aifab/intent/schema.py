@@ -107,23 +107,33 @@ class Model(BaseModel):
 
 
 class Switch(Model):
-    """A switch model used for one tier."""
+    """A switch model used for one tier: a catalog model (``aifab.catalog``, docs/catalog.md), whose
+    ports, speed, maximum MTU and ASIC come from its datasheet, or ``generic``. Written out,
+    ``model: generic`` needs ports, speed and max_mtu given; a tier that names no model is the
+    documented default generic box (64 ports, 400G backend / 100G frontend, MTU 9216)."""
 
-    model: str = Field("generic-64x400G", description="Hardware model name, for documentation.")
-    ports: int = Field(64, ge=2, le=1024, description="Front-panel ports of the model.")
-    speed: Speed = Field(400, description="Port speed of the model (all ports alike).")
+    model: str = Field("generic", description="A catalog model (docs/catalog.md), or `generic` (written out: ports, speed and max_mtu required).")
+    ports: int = Field(64, ge=2, le=1024, description="Front-panel ports; a catalog model's own (must match it if given).")
+    speed: Speed = Field(400, description="Port speed (all ports alike); a catalog model's fastest (must be one of its speeds if given).")
+    max_mtu: int = Field(9216, ge=1500, le=9216, description="Largest interface MTU (generic only; a catalog model's comes from its datasheet).")
+    asic: str | None = Field(None, description="ASIC of a generic switch (a catalog ASIC, docs/catalog.md); empty: the platform's default buffer model.")
     platform: Platform = Field("eos", description="Config platform: eos, frr or sonic.")
 
 
+def _generic(speed: int) -> Switch:
+    """The default switch of a tier: a generic 64-port box at ``speed`` with a 9216 MTU."""
+    return Switch(ports=64, speed=speed, max_mtu=9216)
+
+
 class BackendSwitches(Model):
-    leaf: Switch = Field(default_factory=Switch, description="Rail leaf model.")
-    spine: Switch = Field(default_factory=Switch, description="Spine model.")
-    core: Switch = Field(default_factory=Switch, description="Core (third tier) model, used only when needed.")
+    leaf: Switch = Field(default_factory=lambda: _generic(400), description="Rail leaf model (default a generic 64x400G).")
+    spine: Switch = Field(default_factory=lambda: _generic(400), description="Spine model (default a generic 64x400G).")
+    core: Switch = Field(default_factory=lambda: _generic(400), description="Core (third tier) model, used only when needed (default a generic 64x400G).")
 
 
 class FrontendSwitches(Model):
-    leaf: Switch = Field(default_factory=lambda: Switch(model="generic-64x100G", speed=100), description="Frontend leaf model.")
-    spine: Switch = Field(default_factory=lambda: Switch(model="generic-64x100G", speed=100), description="Frontend spine model.")
+    leaf: Switch = Field(default_factory=lambda: _generic(100), description="Frontend leaf model (default a generic 64x100G).")
+    spine: Switch = Field(default_factory=lambda: _generic(100), description="Frontend spine model (default a generic 64x100G).")
 
 
 class Pools(Model):

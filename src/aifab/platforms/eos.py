@@ -29,4 +29,5 @@ EOS = Platform(
     napalm_extras={"timeout": 60, "optional_args": {"transport": "https"}},
     deploys=True,
     batfish="arista",
+    max_mtu=9214,  # EOS's largest IP MTU on a routed port (docs/sources.md#eos-mtu)
 )

@@ -75,6 +75,7 @@ class Platform:
     lab_boots: bool = False  # the FRR network-namespace lab can boot its pushed file
     zebra_modules: tuple[str, ...] = ()  # zebra modules (``-M``) FRR needs to accept the pushed frr.conf
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
+    max_mtu: int = 9216  # largest interface MTU the OS accepts on a routed port (a switch model may allow less)
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only

@@ -135,8 +135,8 @@ class FabricQos:
         self.problems: dict[tuple[str | int, ...], Problem] = {}
         self._small = qos.small_packet_pct if isinstance(qos, BackendQos) else 100
         self._policies: dict[str, QosPolicy] = {}
-        self._ports: dict[tuple[str, str, int, float], PortBuffer | None] = {}
-        self._devices: dict[tuple[str, str, int, tuple[tuple[int, int], ...]], DeviceBuffers] = {}
+        self._ports: dict[tuple[str, str | None, int, float], PortBuffer | None] = {}
+        self._devices: dict[tuple[str, str | None, int, tuple[tuple[int, int], ...]], DeviceBuffers] = {}
 
     def policy(self, platform: str) -> QosPolicy:
         """The resolved policy of this fabric on ``platform`` (one object per platform)."""
@@ -149,11 +149,11 @@ class FabricQos:
 
     def port_buffer(self, switch: Switch, speed_gbps: int, cable_m: float) -> PortBuffer | None:
         """Headroom of a port of ``switch`` at ``speed_gbps`` on a ``cable_m`` cable (None if lossy)."""
-        key = (switch.platform, switch.model, speed_gbps, cable_m)
+        key = (switch.platform, switch.asic, speed_gbps, cable_m)
         try:
             return self._ports[key]
         except KeyError:
-            b = port_buffer(self.policy(switch.platform), buffer_model(switch.platform, switch.model),
+            b = port_buffer(self.policy(switch.platform), buffer_model(switch.platform, switch.asic),
                             speed_gbps, cable_m, self._mtu, self._small)
             self._ports[key] = b
             return b
@@ -165,11 +165,11 @@ class FabricQos:
         work is noted in ``problems`` under the name ``device``."""
         buffers = list(buffers)
         counts = Counter(id(b) for b in buffers)
-        key = (switch.platform, switch.model, len(buffers), tuple(sorted(counts.items())))
+        key = (switch.platform, switch.asic, len(buffers), tuple(sorted(counts.items())))
         d = self._devices.get(key)
         if d is None:
             policy = self.policy(switch.platform)
-            d = device_buffers(policy, buffer_model(switch.platform, switch.model), buffers, len(buffers))
+            d = device_buffers(policy, buffer_model(switch.platform, switch.asic), buffers, len(buffers))
             self._devices[key] = d
             cables = list(cables)
             if cables:

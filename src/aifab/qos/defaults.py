@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from aifab.catalog import ASICS
 from aifab.platforms import platform
 from aifab.qos.headroom import SPECTRUM, CellAsic
 
@@ -59,11 +60,20 @@ BUFFER_MODELS = MappingProxyType({
                               "Broadcom Tomahawk 4 nominal 113 MB on-chip buffer (datasheet figure)"),
     "tomahawk-3": BufferModel("tomahawk-3", 64 * 1_000_000, HEADROOM_PCT, None,
                               "Broadcom Tomahawk 3 nominal 64 MB on-chip buffer (datasheet figure)"),
+    # docs/sources.md#catalog-asics: Trident 4 X11 132 MB (Juniper QFX5130 datasheet); Spectrum-4 the
+    # SN5600 egress_lossless_pool of sonic-buildimage. No public Spectrum-4 cell parameters: cell None.
+    "trident-4": BufferModel("trident-4", 132 * 1_000_000, HEADROOM_PCT, None,
+                             "Broadcom Trident 4 X11 132 MB packet buffer (Juniper QFX5130 datasheet)"),
+    "spectrum-4": BufferModel("spectrum-4", 158_229_504, HEADROOM_PCT, None,
+                              "SONiC Mellanox egress_lossless_pool (= MMU size) on SN5600, sonic-buildimage"),
 })
 
-SWITCH_BUFFER_MODEL = MappingProxyType({"7060X5-64PE": "tomahawk-4", "SN4700": "spectrum-3", "SN3700": "spectrum-2"})
 
-
-def buffer_model(platform_name: str, switch_model: str) -> BufferModel:
-    """The buffer model of a switch: by its model name if known, else its platform record's default."""
-    return BUFFER_MODELS[SWITCH_BUFFER_MODEL.get(switch_model, platform(platform_name).qos.buffer_model)]
+def buffer_model(platform_name: str, asic: str | None) -> BufferModel:
+    """The buffer model of a switch's ASIC (a catalog ASIC's ``buffer_model``, or a BUFFER_MODELS key);
+    with no ASIC (a ``generic`` switch that names none) the platform record's default.
+    KeyError when the ASIC has no public buffer figure (the design refuses such a switch first)."""
+    if asic is None:
+        return BUFFER_MODELS[platform(platform_name).qos.buffer_model]
+    chip = ASICS.get(asic)
+    return BUFFER_MODELS[chip.buffer_model if chip is not None else asic]

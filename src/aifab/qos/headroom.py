@@ -60,6 +60,7 @@ class CellAsic:
     mac_phy_delay: Fraction = Fraction(8192, 10)  # 0.8 KiB = 819.2 bytes
     lossless_mtu: int = 1024  # LOSSLESS_TRAFFIC_PATTERN mtu
     gearbox_delay_ns: int = 0
+    max_speed_gbps: int = 400  # fastest port of the chips these parameters are for (no Spectrum-3 port is 800G)
 
 
 SPECTRUM = CellAsic()

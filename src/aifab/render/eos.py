@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aifab.catalog import eos_mmu
 from aifab.design.model import Device
 from aifab.platforms import KB
 from aifab.render.view import QosView
@@ -40,6 +41,7 @@ class EosView:
     """EOS ``platform trident mmu`` queue profile and headroom pool (AVD's platform.trident.mmu), the
     DSCP map as EOS lines, and the policy's numbers in EOS units."""
 
+    mmu: bool  # render `platform trident mmu`: a Trident ASIC (docs/sources.md#catalog-asics) on a lossless fabric
     profile: str
     headroom: int  # bytes, per port (largest lossless PG headroom of the device)
     resume: int  # bytes (xon)
@@ -59,8 +61,11 @@ def _dscp_groups(dscp_to_tc: tuple[int, ...]) -> tuple[DscpGroup, ...]:
     by_tc: dict[int, list[int]] = {}
     for dscp, tc in enumerate(dscp_to_tc):
         by_tc.setdefault(tc, []).append(dscp)
-    return tuple(DscpGroup(" ".join(map(str, dscps[i:i + DSCPS_PER_LINE])), tc)
-                 for tc, dscps in sorted(by_tc.items()) for i in range(0, len(dscps), DSCPS_PER_LINE))
+    groups = [(dscps[i], DscpGroup(" ".join(map(str, dscps[i:i + DSCPS_PER_LINE])), tc))
+              for tc, dscps in by_tc.items() for i in range(0, len(dscps), DSCPS_PER_LINE)]
+    # In DSCP order (by each line's first value), as AVD's qos.j2 natural-sorts its `qos map dscp`
+    # lines (docs/sources.md#avd-order).
+    return tuple(g for _, g in sorted(groups, key=lambda pair: pair[0]))
 
 
 def _eos_threshold(dynamic_th: int) -> str:
@@ -81,6 +86,7 @@ def eos_view(dev: Device, qos: QosView | None) -> EosView | None:
     xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
     pgs = sorted(set(qos.tc_to_pg))
     return EosView(
+        mmu=qos.lossless and eos_mmu(dev.asic),
         profile=MMU_PROFILE,
         headroom=b.pg_headroom_bytes,
         resume=xon,

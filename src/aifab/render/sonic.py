@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aifab.catalog import lookup
 from aifab.platforms.sonic import SONIC_LANES
 from aifab.render.view import DeviceView
 
@@ -33,6 +34,8 @@ def _ports(v: DeviceView) -> Table:
         out[i.name] = {"admin_status": "up", "alias": f"etp{i.index}", "description": i.description,
                        "index": str(i.index), "lanes": ",".join(str(n) for n in range(first, first + lanes)),
                        "mtu": str(i.mtu), "speed": i.speed}
+        if i.fec:
+            out[i.name]["fec"] = i.fec
     return out
 
 
@@ -156,7 +159,13 @@ def _buffers(v: DeviceView) -> dict[str, Table]:
         for qid in range(8):
             lossless = qid in q.pfc_priorities
             queue[f"{i.name}|{qid}"] = {"profile": "egress_lossless_profile" if lossless else "q_lossy_profile"}
+    # Port profile lists name every pool's profile the port draws on (sonic-buildimage buffer templates'
+    # BUFFER_PORT_INGRESS_PROFILE_LIST / BUFFER_PORT_EGRESS_PROFILE_LIST, docs/sources.md#sonic-buffer-tables).
+    ingress = ",".join(p.name for p in b.profiles if p.name in ("ingress_lossless_profile", "ingress_lossy_profile"))
+    egress = ",".join(p.name for p in b.profiles if p.name in ("egress_lossless_profile", "egress_lossy_profile"))
     return {
+        "BUFFER_PORT_INGRESS_PROFILE_LIST": {i.name: {"profile_list": ingress} for i in v.interfaces},
+        "BUFFER_PORT_EGRESS_PROFILE_LIST": {i.name: {"profile_list": egress} for i in v.interfaces},
         "BUFFER_POOL": {p.name: {"mode": p.mode, "size": str(p.size), "type": p.type} for p in b.pools},
         "BUFFER_PROFILE": profiles,
         "BUFFER_PG": pg,
@@ -165,12 +174,22 @@ def _buffers(v: DeviceView) -> dict[str, Table]:
     }
 
 
+def _metadata(v: DeviceView) -> dict[str, str]:
+    """``DEVICE_METADATA|localhost``. A catalog model gives its SONiC ``hwsku`` and ``platform``
+    (docs/catalog.md); a generic switch gives none and keeps the device's own. ``mac`` is never written:
+    it is the switch's base MAC from its EEPROM, which the deploy keeps (napalm_sonic merges this table)."""
+    meta = {"hostname": v.hostname, "bgp_asn": str(v.bgp.asn), "type": DEVICE_TYPE[v.tier],
+            "docker_routing_config_mode": ROUTING_CONFIG_MODE, "buffer_model": "traditional"}
+    model = lookup(v.model)
+    if model is not None and model.sonic_hwsku:
+        meta |= {"hwsku": model.sonic_hwsku, "platform": model.sonic_platform}
+    return meta
+
+
 def config_db(v: DeviceView) -> dict[str, Any]:
     """The device's CONFIG_DB tables."""
     db: dict[str, Any] = {
-        "DEVICE_METADATA": {"localhost": {
-            "hostname": v.hostname, "bgp_asn": str(v.bgp.asn), "type": DEVICE_TYPE[v.tier],
-            "docker_routing_config_mode": ROUTING_CONFIG_MODE, "buffer_model": "traditional"}},
+        "DEVICE_METADATA": {"localhost": _metadata(v)},
         "PORT": _ports(v),
         **_addresses(v),
         **_access(v),

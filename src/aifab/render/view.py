@@ -39,6 +39,7 @@ class Interface:
     index: int
     cable: str  # cable length as SONiC writes it, e.g. "5m"
     buffer: PortBuffer | None  # PFC headroom of the lossless PGs; None on lossy ports
+    fec: str = ""  # forward error correction of the port's speed ("rs"), "" where none is set
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +237,7 @@ class DeviceView:
     buffers: DeviceBuffers | None
     native: Any  # the platform's own view (its record's ``view`` builder), e.g. EOS MMU and units; None without one
     access: AccessView
+    model: str = ""  # the switch model (a catalog name or "generic")
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -346,7 +348,7 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
     info = platform(dev.platform)
     fabric = design.backend if dev.fabric == "backend" else design.frontend
     ports = [Interface(p.name, p.description, p.address, p.mtu, _speed(info, p.speed), p.speed, p.peer, p.index,
-                       f"{p.length_m:g}m", p.buffer) for p in dev.ports]
+                       f"{p.length_m:g}m", p.buffer, p.fec) for p in dev.ports]
     if info.sorted_interfaces:
         ports.sort(key=lambda i: natural_key(i.name))
     lists = _prefix_lists(fabric, dev)
@@ -372,4 +374,5 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         buffers=dev.buffers,
         native=resolve(info.view)(dev, qos) if info.view else None,
         access=access_view(design.access),
+        model=dev.model,
     )

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aifab.catalog import eos_mmu
 from aifab.check.context import CheckContext
 from aifab.check.findings import Hit, Severity
 from aifab.check.registry import rule
 from aifab.check.rules.ports import grouped, policed_ports
-from aifab.design.model import PortBuffer
+from aifab.design.model import Device, PortBuffer
 from aifab.qos import port_buffer
 from aifab.qos.defaults import buffer_model
+
+
+def _headroom_stated(dev: Device) -> bool:
+    """Whether the files state PFC headroom: always, except on EOS outside the Trident MMU dialect,
+    where EOS sizes headroom itself and aifab emits no buffer lines (docs/sources.md#catalog-asics)."""
+    return dev.platform != "eos" or eos_mmu(dev.asic)
 
 
 @rule("BUF001", Severity.ERROR, "headroom per port covers its cable",
@@ -18,9 +25,9 @@ from aifab.qos.defaults import buffer_model
 def headroom_per_port(ctx: CheckContext) -> Iterator[Hit]:
     needs: dict[tuple[int, str, int, float, int, int], PortBuffer | None] = {}  # few distinct ports: compute each once
     for dev, _, policy, ports in policed_ports(ctx):
-        if not policy.lossless:
+        if not policy.lossless or not _headroom_stated(dev):
             continue
-        model = buffer_model(dev.platform, dev.model)
+        model = buffer_model(dev.platform, dev.asic or None)
         bad = []
         for port, iface in ports:
             speed, mtu = iface.speed or port.speed, iface.mtu or port.mtu

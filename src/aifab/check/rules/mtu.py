@@ -36,3 +36,15 @@ def fabric_mtu(ctx: CheckContext) -> Iterator[Hit]:
                 continue
             if iface.mtu != fabric_mtu:
                 yield Hit(dev.fabric, dev.name, port.name, f"MTU {iface.mtu}, the {dev.fabric} fabric's MTU is {fabric_mtu}")
+
+
+@rule("MTU003", Severity.ERROR, "port MTU within the switch model's maximum",
+      "a switch refuses (or an EOS routed port caps at 9214) an MTU above its model's; the catalog records it "
+      "per model and platform (docs/sources.md#eos-mtu)")
+def model_mtu(ctx: CheckContext) -> Iterator[Hit]:
+    for dev, facts in ctx.checked():
+        for port in dev.ports:
+            iface = facts.interfaces.get(port.name)
+            if iface is not None and iface.mtu is not None and iface.mtu > dev.max_mtu:
+                yield Hit(dev.fabric, dev.name, port.name, f"MTU {iface.mtu} above the {dev.model} maximum of "
+                                                           f"{dev.max_mtu} on {dev.platform}")
