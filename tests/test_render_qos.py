@@ -59,7 +59,7 @@ def test_eos_units_are_made_by_the_eos_view() -> None:
     eos = device_view(design, leaf).native
     assert eos is not None and leaf.buffers is not None
     assert (eos.ecn_min_kbytes, eos.ecn_max_kbytes) == (500, 1500)
-    # cluster.yaml sets only detection_ms: 200 -> restoration 400 (facts section 5)
+    # cluster.yaml sets only detection_ms: 200 -> restoration 400 (docs/sources.md#pfc-watchdog)
     assert (eos.watchdog_timeout_s, eos.watchdog_recovery_s, eos.watchdog_polling_s) == ("0.2", "0.4", "0.2")
     assert eos.headroom == leaf.buffers.pg_headroom_bytes == 91_432  # MTU 9214 on EOS
 

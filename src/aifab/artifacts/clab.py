@@ -1,4 +1,4 @@
-"""The containerlab topology: the EOS devices as cEOS (facts section 8), the rendered configs as
+"""The containerlab topology: the EOS devices as cEOS (docs/sources.md#clab-ceos), the rendered configs as
 startup configs, one link per cable."""
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
                 for k in range(s.spine_uplinks):
                     core = cores[n][k % s.cores_per_plane]
                     fb.link(core, p * s.spine_core_links + k // s.cores_per_plane + 1, spine, down + 1 + k, "spine_core")
-    # Server links: the pool is split per rail, each rail block per SU leaf (facts section 2).
+    # Server links: the pool is split per rail, each rail block per SU leaf (docs/sources.md#superpod).
     leaf_block = next_pow2(2 * s.servers_per_su)
     rail_block = next_pow2(s.sus * leaf_block)
     for leaf in leaves:

@@ -149,7 +149,7 @@ class FabricDesign:
 
 @dataclass(frozen=True, slots=True)
 class UpgradePolicy:
-    """Change policy carried from the intent (facts section 7)."""
+    """Change policy carried from the intent (docs/sources.md#upgrade-rules)."""
 
     graceful_restart_s: int
     drain_wait_s: int

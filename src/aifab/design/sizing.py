@@ -1,6 +1,6 @@
 """Fabric sizing: how many switches of each tier, and how they are wired (pure arithmetic).
 
-The backend follows the NVIDIA DGX SuperPOD rail-optimized shape (facts section 2): one leaf
+The backend follows the NVIDIA DGX SuperPOD rail-optimized shape (docs/sources.md#superpod): one leaf
 per rail per scalable unit, two tiers while every leaf can reach every spine, a third tier
 (cores, in planes) beyond. The published switch counts are the test oracle.
 """

@@ -1,7 +1,7 @@
 """The intent schema: what a network team writes, validated by pydantic (unknown keys rejected).
 
 Every default is documented in the field's description and in the README's intent reference.
-Numbers that come from public sources cite ``shared/reference/ai-fabric-facts.md`` (the facts).
+Numbers that come from public sources cite ``docs/sources.md``.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class Asn(Model):
 
 
 class Cables(Model):
-    """Cable length in metres per link class: drives PFC headroom (facts section 6)."""
+    """Cable length in metres per link class: drives PFC headroom (docs/sources.md#headroom)."""
 
     server_leaf: float = Field(5.0, gt=0, le=10000, description="Server NIC to leaf, metres.")
     leaf_spine: float = Field(30.0, gt=0, le=10000, description="Leaf to spine, metres.")
@@ -160,7 +160,7 @@ class Cables(Model):
 
 
 class Ecn(Model):
-    """ECN/WRED marking on a queue. Empty values take the platform default (facts section 4)."""
+    """ECN/WRED marking on a queue. Empty values take the platform default (docs/sources.md#ecn-thresholds)."""
 
     min_kb: int | None = Field(None, ge=1, description="Minimum threshold, KB; empty: platform default.")
     max_kb: int | None = Field(None, ge=1, description="Maximum threshold, KB; empty: platform default.")
@@ -168,7 +168,7 @@ class Ecn(Model):
 
 
 class Watchdog(Model):
-    """PFC watchdog (facts section 5: SONiC defaults 200 ms / 200 ms, action drop)."""
+    """PFC watchdog (docs/sources.md#pfc-watchdog: SONiC defaults 200 ms / 200 ms, action drop)."""
 
     enabled: bool = Field(True, description="Arm the watchdog on every PFC port.")
     detection_ms: int = Field(200, ge=10, le=10000, description="Stuck-queue detection time.")
@@ -177,7 +177,7 @@ class Watchdog(Model):
 
 
 class BgpTimers(Model):
-    """eBGP session timers of one fabric (facts section 3: keep it fast; BFD does the rest)."""
+    """eBGP session timers of one fabric (docs/sources.md#bgp-timers: keep it fast; BFD does the rest)."""
 
     keepalive_s: int = Field(3, ge=1, le=21845, description="Keepalive interval, seconds (FRR datacenter default 3).")
     hold_s: int = Field(9, ge=3, le=65535, description="Hold time, seconds; at least three keepalives (FRR datacenter default 9).")
@@ -185,7 +185,7 @@ class BgpTimers(Model):
 
 
 class BackendQos(Model):
-    """Lossless RoCEv2 (facts section 4 common ground: DSCP 26 -> TC 3 no-drop, CNP 48 strict)."""
+    """Lossless RoCEv2 (docs/sources.md#qos-common: DSCP 26 -> TC 3 no-drop, CNP 48 strict)."""
 
     roce_dscp: int = Field(26, ge=0, le=63, description="DSCP of RoCEv2 data.")
     roce_tc: int = Field(3, ge=0, le=7, description="Traffic class (and PFC priority) of RoCEv2 data.")
@@ -207,7 +207,7 @@ class FrontendQos(Model):
 
 
 class Backend(Model):
-    """Rail-optimized GPU fabric (facts section 2)."""
+    """Rail-optimized GPU fabric (docs/sources.md#superpod)."""
 
     servers: int = Field(ge=1, description="GPU servers in the cluster.")
     gpus_per_server: int = Field(8, ge=1, le=16, description="GPUs (= backend NICs = rails) per server.")
@@ -285,7 +285,7 @@ class Management(Model):
 
 
 class Upgrade(Model):
-    """ISSU-safe change policy (facts section 7)."""
+    """ISSU-safe change policy (docs/sources.md#upgrade-rules)."""
 
     graceful_restart_s: int = Field(600, ge=1, le=3600, description="BGP graceful-restart time; must exceed the upgrade's control-plane outage (EOS ASU needs >= 600 s).")
     drain_wait_s: int = Field(30, ge=0, description="Wait after drain before touching a device.")

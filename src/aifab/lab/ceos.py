@@ -1,7 +1,7 @@
 """containerlab export: the Design as a cEOS lab (topology, startup configs, Nornir inventory).
 
 Whatever platforms the intent names, the export renders every switch as EOS, with the cEOS
-management interface (Management0, facts section 8), so the same fabric can be brought up where
+management interface (Management0, docs/sources.md#interface-names), so the same fabric can be brought up where
 Docker, containerlab and a cEOS image exist, and deployed with NAPALM's eos driver.
 """
 

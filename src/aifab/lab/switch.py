@@ -28,7 +28,7 @@ PROCESSES = (*DAEMONS, "sshd")
 
 
 def minimal_config(name: str) -> str:
-    """The config a switch boots with when no rendered config is given (facts section 8)."""
+    """The config a switch boots with when no rendered config is given (docs/sources.md#frr-datacenter)."""
     return (f"frr defaults datacenter\nhostname {name}\nno zebra nexthop kernel enable\n"
             "service integrated-vtysh-config\n!\n")
 

@@ -16,10 +16,10 @@ EOS = Platform(
     parser="aifab.check.parse.eos:parse",
     view="aifab.render.eos:eos_view",
     qos=QosDefaults("ieee", 500 * KB, 1500 * KB, 20, "tomahawk-4",
-                    "Arista AI reference design as reported by secondary write-ups (facts section 4)"),
+                    "Arista AI reference design as reported by secondary write-ups (docs/sources.md#qos-defaults-eos)"),
     loopback="Loopback0",
     management="Management1",
-    container_management="Management0",  # in a container lab: cEOS calls it Management0 (facts section 8)
+    container_management="Management0",  # in a container lab: cEOS calls it Management0 (docs/sources.md#interface-names)
     port_name="Ethernet{index}",
     speed_names=EOS_SPEED,
     sorted_interfaces=False,

@@ -26,7 +26,7 @@ def _frozen(mapping: Mapping[Any, Any] | None = None) -> Mapping[Any, Any]:
 
 @dataclass(frozen=True, slots=True)
 class QosDefaults:
-    """A platform's RoCEv2 defaults (facts sections 4 and 5) and the buffer it assumes (facts section 6)."""
+    """A platform's RoCEv2 defaults (docs/sources.md#qos-common, #pfc-watchdog) and the buffer it assumes (docs/sources.md#buffer-sizes)."""
 
     headroom_model: Literal["ieee", "cell"]  # IEEE 802.1Qbb budget, or SONiC's cell model
     ecn_min_bytes: int

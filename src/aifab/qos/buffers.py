@@ -1,4 +1,4 @@
-"""Per-port PFC headroom and the per-device buffer pool plan (facts section 6).
+"""Per-port PFC headroom and the per-device buffer pool plan (docs/sources.md#headroom, #buffer-sizes).
 
 :class:`FabricQos` is the builder's one entry point for a fabric: it resolves the policy per
 platform and computes each distinct (platform, switch model, speed, cable, MTU) once, handing

@@ -1,8 +1,8 @@
 """QoS and buffer defaults: every number in one place, each with its source (a platform's own
 RoCEv2 defaults and default buffer model are in its record, ``aifab.platforms``).
 
-Sources are the facts file (``shared/reference/ai-fabric-facts.md``), sections 4 (RoCEv2 QoS),
-5 (PFC watchdog) and 6 (headroom and SONiC buffer tables). ``docs/qos.md`` tables them.
+Sources: docs/sources.md#qos-common (RoCEv2 QoS), #pfc-watchdog, #headroom and #sonic-buffer-tables;
+``docs/qos.md`` tables them.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ CONTROL_DSCP = 48  # CS6 network control (BGP); on the frontend it gets the stri
 CONTROL_TC = 6
 
 
-# PFC watchdog, SONiC defaults (facts section 5); the same on every platform. Detection (200 ms)
+# PFC watchdog, SONiC defaults (docs/sources.md#pfc-watchdog); the same on every platform. Detection (200 ms)
 # and the action (drop) are the intent's own defaults (aifab.intent.schema.Watchdog).
 WATCHDOG_RESTORATION_MS = 200
 WATCHDOG_POLLING_MS = 200
 
 # SONiC buffer profile thresholds (sonic-swss doc/buffer dynamic-calculation design, Mellanox
-# defaults): a queue may use 2**dynamic_th times the pool's free space (facts section 6).
+# defaults): a queue may use 2**dynamic_th times the pool's free space (docs/sources.md#sonic-buffer-tables).
 LOSSLESS_PG_DYNAMIC_TH = 0  # pg_lossless_* and ingress_lossless_profile
 LOSSY_DYNAMIC_TH = 3  # ingress_lossy_profile, egress_lossy_profile, q_lossy_profile
 EGRESS_LOSSLESS_DYNAMIC_TH = 7  # egress_lossless_profile: a lossless queue is bounded by PFC, not by drops

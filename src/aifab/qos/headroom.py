@@ -1,6 +1,6 @@
 """PFC headroom: the bytes a lossless priority group must absorb after it sends PAUSE.
 
-Two models (facts section 6):
+Two models (docs/sources.md#headroom, #sonic-cell-model):
 
 * :func:`headroom_ieee` - the IEEE 802.1Qbb / 802.3 Annex 31B budget in physical bytes,
   used for the ``eos`` and ``frr`` platforms;
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 # Peer response time in pause quanta per speed (Gb/s), IEEE 802.3 Annex 31B.3.7, as tabled by
-# sonic-swss (cfgmgr/buffer_headroom_*.lua): 100G 394, 200G 453, 400G/800G 905 (facts section 6);
+# sonic-swss (cfgmgr/buffer_headroom_*.lua): 100G 394, 200G 453, 400G/800G 905 (docs/sources.md#pause-quanta);
 # 10G 67, 25G 80, 40G 118, 50G 147 from the same sonic-swss table.
 PAUSE_QUANTA = {10: 67, 25: 80, 40: 118, 50: 147, 100: 394, 200: 453, 400: 905, 800: 905}
 QUANTUM_BYTES = 64  # one pause quantum = 512 bit times
@@ -38,7 +38,7 @@ def _exact(value: float) -> Fraction:
 
 
 def headroom_ieee(speed_gbps: int, cable_m: float, mtu: int, quanta: int | None = None) -> int:
-    """IEEE 802.1Qbb headroom in bytes (facts section 6), rounded up.
+    """IEEE 802.1Qbb headroom in bytes (docs/sources.md#headroom), rounded up.
 
     ``2 * mtu + 2 * cable_m * 5 ns/m * speed / 8 + quanta * 64 + 84``; ``quanta`` defaults to
     :data:`PAUSE_QUANTA` for the speed.
@@ -52,7 +52,7 @@ def headroom_ieee(speed_gbps: int, cable_m: float, mtu: int, quanta: int | None 
 class CellAsic:
     """ASIC parameters of the cell-based model (SONiC ``ASIC_TABLE`` / ``LOSSLESS_TRAFFIC_PATTERN``).
 
-    Defaults are the Spectrum-2/3 values of facts section 6.
+    Defaults are the Spectrum-2/3 values of docs/sources.md#sonic-cell-model.
     """
 
     cell_size: int = 144  # bytes
@@ -89,7 +89,7 @@ def cell_occupancy(cell_size: int, small_packet_pct: int) -> Fraction:
 
 def headroom_cell(speed_gbps: int, cable_m: float, mtu: int, *, lanes: int = 4, small_packet_pct: int = 100,
                   asic: CellAsic = SPECTRUM, shared_headroom_pool: bool = False) -> CellHeadroom:
-    """SONiC's cell-based headroom (``buffer_headroom_mellanox.lua``, facts section 6).
+    """SONiC's cell-based headroom (``buffer_headroom_mellanox.lua``, docs/sources.md#sonic-cell-model).
 
     ``bytes_on_cable`` keeps the plugin's own units (1000/1024 of physical bytes). On 8-lane ports
     the xon doubles less 1024 and the size gains one ``mtu``. With a shared headroom pool the

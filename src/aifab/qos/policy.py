@@ -1,4 +1,4 @@
-"""Resolve a fabric's QoS policy from the intent and the platform defaults (facts sections 4, 5)."""
+"""Resolve a fabric's QoS policy from the intent and the platform defaults (docs/sources.md#qos-common, #pfc-watchdog)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def resolve_ecn(ecn: Ecn, platform: str) -> EcnPolicy:
 
 
 def resolve_watchdog(wd: Watchdog) -> WatchdogPolicy:
-    """Watchdog times (facts section 5): restoration is twice detection when only detection is set."""
+    """Watchdog times (docs/sources.md#pfc-watchdog): restoration is twice detection when only detection is set."""
     detection = wd.detection_ms
     if wd.restoration_ms is not None:
         restoration = wd.restoration_ms

@@ -15,7 +15,7 @@ HeadroomModel = Literal["ieee", "cell"]
 
 @dataclass(frozen=True, slots=True)
 class EcnPolicy:
-    """ECN/WRED marking on the lossless (or storage) queue (facts section 4)."""
+    """ECN/WRED marking on the lossless (or storage) queue (docs/sources.md#ecn-thresholds)."""
 
     min_bytes: int
     max_bytes: int
@@ -24,7 +24,7 @@ class EcnPolicy:
 
 @dataclass(frozen=True, slots=True)
 class WatchdogPolicy:
-    """PFC watchdog (facts section 5); armed only on ports with PFC."""
+    """PFC watchdog (docs/sources.md#pfc-watchdog); armed only on ports with PFC."""
 
     enabled: bool
     detection_ms: int
@@ -65,7 +65,7 @@ class QosPolicy:
 
 @dataclass(frozen=True, slots=True)
 class PortBuffer:
-    """PFC headroom of every lossless priority group of one port (facts section 6).
+    """PFC headroom of every lossless priority group of one port (docs/sources.md#headroom).
 
     Ports with equal numbers share one object and one ``profile`` name
     (SONiC style: ``pg_lossless_400000_5m_profile``).
@@ -106,7 +106,7 @@ class BufferProfile:
 
 @dataclass(frozen=True, slots=True)
 class DeviceBuffers:
-    """The buffer plan of one switch (facts section 6): headroom must fit its pool."""
+    """The buffer plan of one switch (docs/sources.md#buffer-sizes): headroom must fit its pool."""
 
     buffer_model: str  # key of aifab.qos.buffers.BUFFER_MODELS
     total_bytes: int  # switch packet buffer

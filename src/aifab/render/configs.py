@@ -38,7 +38,7 @@ def _snippet(design: Design, dev: Device, name: str) -> str:
 
 
 def drain_snippet(design: Design, dev: Device) -> str:
-    """Config to merge to drain ``dev`` (facts section 7): EOS quiesce, FRR bgp graceful-shutdown."""
+    """Config to merge to drain ``dev`` (docs/sources.md#upgrade-rules): EOS quiesce, FRR bgp graceful-shutdown."""
     return _snippet(design, dev, "drain.j2")
 
 

@@ -2,7 +2,7 @@
 
 Tables and field names follow SONiC's CONFIG_DB schema (sonic-buildimage yang models): ports and
 addresses, the QoS maps, PFC, WRED/ECN, schedulers, the PFC watchdog and the buffer tables
-(facts sections 4-6). Every value is a string, as SONiC stores them. BGP is in the device's
+(docs/sources.md#qos-defaults-sonic, #pfc-watchdog, #sonic-buffer-tables). Every value is a string, as SONiC stores them. BGP is in the device's
 ``frr.conf`` (the frr platform's templates), loaded by SONiC's bgp container in split mode.
 """
 

@@ -192,7 +192,7 @@ class EcnView:
 
 @dataclass(frozen=True, slots=True)
 class WatchdogView:
-    """PFC watchdog (facts section 5); EOS's seconds and action are in the EOS view."""
+    """PFC watchdog (docs/sources.md#pfc-watchdog); EOS's seconds and action are in the EOS view."""
 
     detection_ms: int
     restoration_ms: int
@@ -202,7 +202,7 @@ class WatchdogView:
 
 @dataclass(frozen=True, slots=True)
 class QosView:
-    """A device's QoS: trust DSCP, DSCP -> TC, PFC, ECN, watchdog and scheduler (facts sections 4, 5)."""
+    """A device's QoS: trust DSCP, DSCP -> TC, PFC, ECN, watchdog and scheduler (docs/sources.md#qos-common, #pfc-watchdog)."""
 
     lossless: bool
     dscp_to_tc: tuple[int, ...]  # 64 entries

@@ -1,6 +1,6 @@
 """BGP: sessions pair up across a /31 with matching ASNs, unique router IDs, ECMP over every uplink.
 
-RFC 7938 single-hop eBGP on /31 links (facts section 3).
+RFC 7938 single-hop eBGP on /31 links (docs/sources.md#ebgp-underlay).
 """
 
 from __future__ import annotations

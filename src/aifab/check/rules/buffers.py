@@ -1,4 +1,4 @@
-"""BUF: PFC headroom per port covers its cable, and the device's headroom fits its pool (facts section 6)."""
+"""BUF: PFC headroom per port covers its cable, and the device's headroom fits its pool (docs/sources.md#headroom, #buffer-sizes)."""
 
 from __future__ import annotations
 

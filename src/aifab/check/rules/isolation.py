@@ -1,4 +1,4 @@
-"""ISO: the backend and frontend share no device, link, prefix or session (facts section 1)."""
+"""ISO: the backend and frontend share no device, link, prefix or session (docs/sources.md#two-fabrics)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MTU: equal at both ends of every cable, and the fabric's MTU everywhere (jumbo RoCE frames, facts section 6).
+"""MTU: equal at both ends of every cable, and the fabric's MTU everywhere (jumbo RoCE frames, docs/sources.md#headroom).
 
 A platform whose files do not state the MTU (frr.conf: the Linux host sets it) has ``mtu`` None
 and is not judged here.

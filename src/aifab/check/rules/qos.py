@@ -1,4 +1,4 @@
-"""QOS: lossless RoCEv2 as the Design's policy says, on every port (facts sections 4 and 5).
+"""QOS: lossless RoCEv2 as the Design's policy says, on every port (docs/sources.md#qos-common, #pfc-watchdog).
 
 PFC no-drop on the same priorities at both ends of every link, one DSCP -> TC map fabric-wide,
 strict classes (CNP), ECN on the lossless queue with min < max below the queue's buffer, and the
@@ -93,7 +93,7 @@ def ecn_thresholds(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("QOS006", Severity.ERROR, "PFC watchdog on every PFC port",
-      "a stuck PAUSE (storm) spreads hop by hop into fabric-wide deadlock unless a watchdog breaks it (facts section 5)")
+      "a stuck PAUSE (storm) spreads hop by hop into fabric-wide deadlock unless a watchdog breaks it (docs/sources.md#pfc-watchdog)")
 def watchdog(ctx: CheckContext) -> Iterator[Hit]:
     for dev, _, policy, ports in policed_ports(ctx):
         if policy.watchdog is None or not policy.watchdog.enabled:

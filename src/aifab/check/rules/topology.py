@@ -1,4 +1,4 @@
-"""TOPO: each tier's downlink:uplink bandwidth is what the intent asks (facts sections 1-2)."""
+"""TOPO: each tier's downlink:uplink bandwidth is what the intent asks (docs/sources.md#two-fabrics, #superpod)."""
 
 from __future__ import annotations
 
