@@ -1,8 +1,10 @@
 """Pull-request review: what a change to an intent does to the fabric, before anything ships.
 
-Builds the intent as it is and as it was at a base git revision, diffs every device's rendered
-files, classifies each change and plans the waves (as a deploy would), runs the checks on the new
-build, and writes one Markdown report for the pull request.
+Builds the intent as it is and as it was at a base git revision, states the semantic change set
+between the two Designs (``plan.changes``), diffs every device's rendered files, classifies each
+changed device by impact and plans the waves as a deploy would (``plan.waves``), runs the checks on
+the new build, and reports a verdict: ready, needs cordon, needs maintenance window or re-cabling.
+The outputs (``review.md``, ``plan.json``, ``diffs.patch``) are written by ``aifab.review_report``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aifab.check import Report, check
-from aifab.check.report import to_markdown
-from aifab.design.model import Design
+from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.paths import PathError
 from aifab.pipeline import design_for
-from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves
+from aifab.plan.changes import ChangeSet, change_set, natural_sorted
+from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
 from aifab.render import render_device, write_configs
+from aifab.render.view import natural_key
+
+VERDICTS = ("ready", "needs cordon", "needs maintenance window", "re-cabling")
 
 
 @dataclass
@@ -56,12 +61,26 @@ class Review:
     base: Design | None
     deltas: list[DeviceDelta]
     check: Report
+    changes: ChangeSet | None = None  # None when there is no base to compare with
     waves: list[Wave] = field(default_factory=list)
-    plan_error: str = ""
+    plan_error: str = ""  # no wave keeps the rollout rules
+    recabling: str = ""  # the topology changes: the links that move
+
+    @property
+    def verdict(self) -> str:
+        """ready, needs cordon, needs maintenance window or re-cabling (see ``VERDICTS``)."""
+        if self.recabling:
+            return "re-cabling"
+        if self.plan_error:
+            return "needs maintenance window"
+        if any(w.cordon for w in self.waves):
+            return "needs cordon"
+        return "ready"
 
     @property
     def failed(self) -> bool:
-        return self.check.failed or bool(self.plan_error)
+        """The pull request should not merge as it is: a check fails or no in-place rollout exists."""
+        return self.check.failed or bool(self.plan_error) or bool(self.recabling)
 
 
 def _git_show(ref: str, path: Path) -> tuple[str | None, str]:
@@ -96,8 +115,59 @@ def _diff(name: str, old: str, new: str) -> str:
                                         f"a/{name}", f"b/{name}"))
 
 
-def review(intent: Path, base_ref: str, out: Path) -> Review:
-    """Build both sides, diff, classify, plan and check. Raises only for a bad head intent."""
+def _files(design: Design, dev: Device) -> dict[str, str]:
+    """The files of ``dev`` the review compares."""
+    return render_device(design, dev)
+
+
+def _deltas(design: Design, base: Design | None) -> list[DeviceDelta]:
+    """Every device whose files differ, natural order: changed and added, then removed."""
+    old = {d.name: (d, _files(base, d)) for d in base.devices()} if base else {}
+    deltas: list[DeviceDelta] = []
+    for dev in design.devices():
+        files = _files(design, dev)
+        before = old.get(dev.name, (None, {}))[1]
+        diffs = {n: d for n in sorted(set(files) | set(before)) if (d := _diff(n, before.get(n, ""), files.get(n, "")))}
+        if diffs:
+            deltas.append(DeviceDelta(dev.name, "changed" if dev.name in old else "added", diffs))
+    names = {d.name for d in design.devices()}
+    for name in natural_sorted(set(old) - names):
+        deltas.append(DeviceDelta(name, "removed", {n: _diff(n, t, "") for n, t in old[name][1].items()}))
+    deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
+    return deltas
+
+
+def _plan(result: Review, allow_recabling: bool) -> None:
+    """Classify every changed device (from the change set) and plan the waves, or say why not."""
+    cs, design = result.changes, result.design
+    if cs is not None:
+        try:
+            require_in_place(cs, allow_recabling)
+        except PlanError as exc:
+            result.recabling = str(exc)
+            return
+    added = set(cs.added) if cs is not None else {d.name for d in design.devices()}
+    by_name = {d.device: d for d in result.deltas}
+    changed = [n for n in natural_sorted(set(by_name) | set(cs.devices if cs else ()))
+               if not by_name.get(n) or by_name[n].status != "removed"]
+    devices = {d.name: d for d in design.devices()}
+    changes = []
+    for name in changed:
+        delta = by_name.get(name) or DeviceDelta(name, "changed", {})
+        if name not in by_name:
+            result.deltas.append(delta)
+        delta.change = classify(devices[name], "".join(delta.diffs.values()), carrying=name not in added, changes=cs)
+        changes.append(delta.change)
+    result.deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
+    try:
+        result.waves = plan_waves(design, changes, allow_recabling=allow_recabling)
+    except PlanError as exc:
+        result.plan_error = str(exc)
+
+
+def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False) -> Review:
+    """Build both sides, state the change set, diff, classify, plan and check. Raises only for a
+    bad head intent; a re-cabling change or one no wave can make is a verdict, not an error."""
     _, design = design_for(intent)
     try:
         write_configs(design, out)
@@ -105,64 +175,7 @@ def review(intent: Path, base_ref: str, out: Path) -> Review:
         raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
     report = check(design, out)
     base, note = _base_design(base_ref, intent)
-    old = {d.name: (d, render_device(base, d)) for d in base.devices()} if base else {}
-    deltas: list[DeviceDelta] = []
-    for dev in design.devices():
-        files = render_device(design, dev)
-        before = old.get(dev.name, (None, {}))[1]
-        diffs = {n: d for n in sorted(set(files) | set(before)) if (d := _diff(n, before.get(n, ""), files.get(n, "")))}
-        if diffs:
-            status = "changed" if dev.name in old else "added"
-            delta = DeviceDelta(dev.name, status, diffs)
-            if status == "changed":
-                delta.change = classify(dev, "".join(diffs.values()))
-            deltas.append(delta)
-    names = {d.name for d in design.devices()}
-    for name, (_dev, files) in sorted(old.items()):
-        if name not in names:
-            deltas.append(DeviceDelta(name, "removed", {n: _diff(n, t, "") for n, t in files.items()}))
-    result = Review(intent, base_ref, note, design, base, deltas, report)
-    changes = [d.change for d in deltas if d.change is not None]
-    try:
-        result.waves = plan_waves(design, changes)
-    except PlanError as exc:
-        result.plan_error = str(exc)
+    cs = change_set(base, design) if base is not None else None
+    result = Review(intent, base_ref, note, design, base, _deltas(design, base), report, cs)
+    _plan(result, allow_recabling)
     return result
-
-
-def _tiers(design: Design | None) -> dict[str, str]:
-    if design is None:
-        return {}
-    return {f"{f.name} {t.role}": str(t.count) for f in design.fabrics for t in f.tiers}
-
-
-def to_review_markdown(r: Review) -> str:
-    """The pull-request comment."""
-    verdict = "**blocked**" if r.failed else "**ready**"
-    out = [f"## aifab review: `{r.intent}` ({r.design.cluster})", "",
-           f"{verdict}: {len(r.deltas)} devices change; {r.base_note}.", ""]
-    before, after = _tiers(r.base), _tiers(r.design)
-    if before != after:
-        out += ["| tier | before | after |", "|---|---:|---:|"]
-        out += [f"| {k} | {before.get(k, '-')} | {after.get(k, '-')} |" for k in sorted(set(before) | set(after))]
-        out.append("")
-    if r.deltas:
-        out += ["| device | status | change | +/- lines | cordon |", "|---|---|---|---:|---|"]
-        for d in r.deltas:
-            plus, minus = d.lines
-            kind = d.change.kind if d.change else "-"
-            cordon = ", ".join(d.change.cordon) if d.change and d.change.cordon else ""
-            out.append(f"| `{d.device}` | {d.status} | {kind} | +{plus} / -{minus} | {cordon} |")
-        out.append("")
-    if r.plan_error:
-        out += [f"**Rollout refused:** {r.plan_error}", ""]
-    elif r.waves:
-        out += ["### Rollout waves", ""]
-        out += [f"{w.index}. {', '.join(f'`{n}`' for n in w.devices)}" + (f" ({'; '.join(w.capacity)})" if w.capacity else "")
-                for w in r.waves]
-        out.append("")
-    out += ["### Checks", "", to_markdown(r.check).strip(), ""]
-    for d in r.deltas:
-        body = "".join(d.diffs.values())
-        out += [f"<details><summary>{d.device} ({d.status})</summary>", "", "```diff", body.rstrip(), "```", "", "</details>"]
-    return "\n".join(out) + "\n"
