@@ -131,3 +131,22 @@ def test_review_md_fits_one_comment_on_a_huge_change(lab: Path, tmp_path: Path) 
                 for i in range(3000)]
     md = to_review_markdown(r)
     assert len(md) <= COMMENT_LIMIT and "of 3,000 devices" in md
+
+
+def test_fast_diff_applies_with_patch(tmp_path: Path) -> None:
+    """The same-length fast path of the review's diff is a unified diff `patch` applies."""
+    import random
+
+    from aifab.review import _diff
+
+    rng = random.Random(7)
+    for _ in range(50):
+        old = [f"line {rng.randint(0, 5)}\n" for _ in range(rng.randint(1, 60))]
+        new = [x if rng.random() < 0.8 else f"new {rng.randint(0, 3)}\n" for x in old]
+        (tmp_path / "x").write_text("".join(old))
+        (tmp_path / "p").write_text(_diff("x", "".join(old), "".join(new)))
+        if old == new:
+            assert (tmp_path / "p").read_text() == ""
+            continue
+        subprocess.run(["patch", "-s", str(tmp_path / "x"), str(tmp_path / "p")], check=True, timeout=30)
+        assert (tmp_path / "x").read_text() == "".join(new)
