@@ -23,6 +23,7 @@ from aifab.paths import PathError
 from aifab.pipeline import design_for
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
+from aifab.platforms import platform
 from aifab.render import render_device, write_configs
 from aifab.render.configs import FORK_THRESHOLD
 from aifab.render.view import natural_key
@@ -159,15 +160,20 @@ def _files(design: Design, dev: Device) -> dict[str, str]:
     return render_device(design, dev)
 
 
-def _changed(design: Design, base: Design | None, names: list[str]) -> list[DeviceDelta]:
+def _written(configs: Path, dev: Device) -> dict[str, str]:
+    """The files of ``dev`` as the review's build wrote them into ``configs`` (rendered once)."""
+    return {f"{dev.name}.{suffix}": (configs / f"{dev.name}.{suffix}").read_text() for suffix in platform(dev.platform).outputs}
+
+
+def _changed(design: Design, base: Design | None, configs: Path | None, names: list[str]) -> list[DeviceDelta]:
     """The deltas of the devices ``names`` (each in ``design``, ``base`` or both): a file is diffed
-    only when its text differs."""
+    only when its text differs. The new side is read from ``configs`` when given, else rendered."""
     new = {d.name: d for d in design.devices()}
     old = {d.name: d for d in base.devices()} if base is not None else {}
     deltas = []
     for name in names:
         before = _files(base, old[name]) if name in old and base is not None else {}
-        after = _files(design, new[name]) if name in new else {}
+        after = (_written(configs, new[name]) if configs else _files(design, new[name])) if name in new else {}
         diffs = {n: _diff(n, before.get(n, ""), after.get(n, "")) for n in sorted(set(before) | set(after))
                  if before.get(n) != after.get(n)}
         if diffs:
@@ -176,14 +182,14 @@ def _changed(design: Design, base: Design | None, names: list[str]) -> list[Devi
     return deltas
 
 
-def _deltas(design: Design, base: Design | None, jobs: int = 2) -> list[DeviceDelta]:
+def _deltas(design: Design, base: Design | None, configs: Path | None = None, jobs: int = 2) -> list[DeviceDelta]:
     """Every device whose files differ, natural order: changed and added, then removed. Rendered
     and compared by ``jobs`` processes (``aifab.forked``) on a large fabric."""
     names = [d.name for d in design.devices()]
     if base is not None:
         known = set(names)
         names += [d.name for d in base.devices() if d.name not in known]
-    parts = forked.fan_out(_changed, (design, base), names, jobs if len(names) >= FORK_THRESHOLD else 1)
+    parts = forked.fan_out(_changed, (design, base, configs), names, jobs if len(names) >= FORK_THRESHOLD else 1)
     deltas = [d for part in parts for d in part]
     deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
     return deltas
@@ -228,6 +234,6 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
     report = check(design, out)
     base, note = _base_design(base_ref, intent)
     cs = change_set(base, design) if base is not None else None
-    result = Review(intent, base_ref, note, design, base, _deltas(design, base), report, cs)
+    result = Review(intent, base_ref, note, design, base, _deltas(design, base, out / "configs"), report, cs)
     _plan(result, allow_recabling)
     return result
