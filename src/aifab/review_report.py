@@ -135,11 +135,12 @@ def _gantt(waves: list[Wave]) -> list[str]:
 
 
 def _sample(r: Review) -> list[Any]:
-    """Up to SAMPLE_DEVICES deltas: one per distinct (status, action, impact) first, natural order."""
+    """Up to SAMPLE_DEVICES deltas: one per distinct (kind of device, status, action, impact) first,
+    natural order."""
     seen: set[tuple[object, ...]] = set()
     first, rest = [], []
     for d in r.deltas:
-        key = (d.status, d.change.kind if d.change else None, d.change.impact if d.change else None)
+        key = (re.sub(r"\d+", "", d.device), d.status, d.change.kind if d.change else None, d.change.impact if d.change else None)
         (rest if key in seen else first).append(d)
         seen.add(key)
     return (first + rest)[:SAMPLE_DEVICES]
@@ -151,7 +152,7 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
     icon = {"ready": ":white_check_mark:", "needs cordon": ":warning:"}.get(r.verdict, ":x:")
     out = [f"## aifab review: `{r.intent}` ({r.design.cluster})", "",
            f"{icon} **{r.verdict}**{' (checks fail)' if r.check.failed else ''}: "
-           f"{s['devices_changed'] + s['devices_added'] + s['devices_removed']} devices change; {r.base_note}.", "",
+           f"{s['devices_changed'] + s['devices_added'] + s['devices_removed']:,} devices change; {r.base_note}.", "",
            "| changed | added | removed | waves | drained | cordoned servers | cordoned GPUs | GPU-hours cordoned | duration |",
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
            f"| {s['devices_changed']:,} | {s['devices_added']:,} | {s['devices_removed']:,} | {s['waves']} "
