@@ -150,3 +150,13 @@ def test_fast_diff_applies_with_patch(tmp_path: Path) -> None:
             continue
         subprocess.run(["patch", "-s", str(tmp_path / "x"), str(tmp_path / "p")], check=True, timeout=30)
         assert (tmp_path / "x").read_text() == "".join(new)
+
+
+def test_no_wave_within_the_rules_needs_a_maintenance_window(lab: Path, tmp_path: Path) -> None:
+    """A new frontend ASN resets every frontend session: each spine must be drained, and one of two
+    spines out leaves each leaf 50 % of its uplinks, under the 75 % the policy asks."""
+    text = lab.read_text().replace("min_capacity_pct: 50", "min_capacity_pct: 75")
+    lab.write_text(text.replace("    servers: 10.1.2.0/24\n", "    servers: 10.1.2.0/24\n  asn: {base: 4200200000}\n"))
+    r = review(lab, "main", tmp_path / "out")
+    assert r.verdict == "needs maintenance window" and r.failed and r.plan_error
+    assert "### Needs a maintenance window" in to_review_markdown(r)
