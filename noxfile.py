@@ -105,10 +105,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def review(session: nox.Session) -> None:
-    """Pull-request review of the example intent against a base revision (-- --base REF)."""
+    """Pull-request review against a base revision: -- [INTENT] [--base REF] [-o DIR] (default: the
+    example intent, base $AIFAB_REVIEW_BASE or main)."""
     install(session)
-    args = session.posargs or ["--base", os.environ.get("AIFAB_REVIEW_BASE", "main")]
-    session.run("aifab", "review", INTENT, *args)
+    args = list(session.posargs)
+    intent = args.pop(0) if args and not args[0].startswith("-") else INTENT
+    if "--base" not in args and not any(a.startswith("--base=") for a in args):
+        args += ["--base", os.environ.get("AIFAB_REVIEW_BASE", "main")]
+    session.run("aifab", "review", intent, *args)
 
 
 @nox.session

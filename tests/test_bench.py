@@ -30,6 +30,8 @@ def test_bench_runs_every_offline_stage_on_another_intent_and_platform() -> None
     stages = [line.split()[0] for line in run.stdout.splitlines() if line[:1].isalpha() and line.split()[-1].isdigit()]
     assert {"design", "render", "check", "aifab"} <= set(stages)
     assert any(line.startswith("aifab build (CLI)") for line in run.stdout.splitlines())
+    assert any(line.startswith("aifab review (CLI)") for line in run.stdout.splitlines())
+    assert "review of one knob (ECN max 2,000 KB): review: ready" in run.stdout
     assert "findings: 0" in run.stdout
     assert "target:" not in run.stdout  # the targets are set for bench/cluster-32k.yaml as it is
 
@@ -46,6 +48,8 @@ def test_targets_say_met_or_not_met() -> None:
     slow = [*rows[:3], ("check", 5.5, 300.0), ("aifab build (CLI)", 6.1, 400.0)]
     assert bench.targets(slow).splitlines()[1:] == ["target: check <= 5 s: 5.50 s: NOT MET",
                                                     "target: aifab build (CLI) <= 6 s: 6.10 s: NOT MET"]
+    reviewed = bench.targets([*rows, ("aifab review (CLI)", 3.4, 400.0)]).splitlines()[-1]
+    assert reviewed == "target: aifab review (CLI) <= 3 s: 3.40 s: NOT MET"
 
 
 def test_on_platform_moves_every_tier(tmp_path: Path) -> None:

@@ -1,53 +1,84 @@
-"""Pull-request review on a real git repository: one knob changes exactly the devices it should."""
+"""Pull-request review on a real git repository: the change set, the verdict, the waves and the
+outputs (review.md within one PR comment, plan.json, diffs.patch)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from aifab.review import review, to_review_markdown
+from aifab.review import DeviceDelta, review
+from aifab.review_report import COMMENT_LIMIT, compress, plan_json, to_review_markdown
 
-LAB = Path(__file__).parents[1] / "intent" / "lab.yaml"
+ROOT = Path(__file__).parents[1]
+LAB = ROOT / "intent" / "lab.yaml"
+CLUSTER = ROOT / "intent" / "cluster.yaml"
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=30)
 
 
-@pytest.fixture()
-def repo(tmp_path: Path) -> Path:
+def make_repo(tmp_path: Path, intent: Path) -> Path:
     repo = tmp_path / "net"
     (repo / "intent").mkdir(parents=True)
-    (repo / "intent" / "lab.yaml").write_text(LAB.read_text())
+    (repo / "intent" / intent.name).write_text(intent.read_text())
     git(repo, "init", "-q", "-b", "main")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", ".")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "base")
-    return repo
+    return repo / "intent" / intent.name
 
 
-def test_unchanged_intent_changes_nothing(repo: Path, tmp_path: Path) -> None:
-    r = review(repo / "intent" / "lab.yaml", "main", tmp_path / "out")
-    assert r.deltas == [] and r.waves == [] and not r.failed
+@pytest.fixture()
+def lab(tmp_path: Path) -> Path:
+    return make_repo(tmp_path, LAB)
+
+
+@pytest.fixture()
+def cluster(tmp_path: Path) -> Path:
+    return make_repo(tmp_path, CLUSTER)
+
+
+def test_unchanged_intent_changes_nothing(lab: Path, tmp_path: Path) -> None:
+    r = review(lab, "main", tmp_path / "out")
+    assert r.deltas == [] and r.waves == [] and not r.failed and r.verdict == "ready"
     assert "0 devices change" in to_review_markdown(r)
 
 
-def test_backend_mtu_touches_every_backend_switch_and_no_frontend_one(repo: Path, tmp_path: Path) -> None:
-    path = repo / "intent" / "lab.yaml"
-    path.write_text(path.read_text().replace("cables: {server_leaf: 3, leaf_spine: 20}", "cables: {server_leaf: 3, leaf_spine: 20, spine_core: 100}\n  mtu: 9000"))
-    r = review(path, "main", tmp_path / "out")
+def test_backend_mtu_cordons_each_server_once(lab: Path, tmp_path: Path) -> None:
+    lab.write_text(lab.read_text().replace("cables: {server_leaf: 3, leaf_spine: 20}", "cables: {server_leaf: 3, leaf_spine: 20, spine_core: 100}\n  mtu: 9000"))
+    r = review(lab, "main", tmp_path / "out")
     changed = {d.device for d in r.deltas}
     assert changed == {d.name for d in r.design.backend.devices}, "an MTU change reaches every backend switch, no frontend one"
-    kinds = {d.device: d.change.kind for d in r.deltas if d.change}
-    assert {k for n, k in kinds.items() if "leaf" in n} == {"cordon"}
-    assert {k for n, k in kinds.items() if "spine" in n} == {"drain"}
-    # every server cordoned once, all rail leaves in one wave; no leaf left in service, so both spines join it (plan.waves)
-    assert [len(w.changes) for w in r.waves] == [6]
+    assert r.verdict == "needs cordon" and not r.failed
+    assert any("MTU" in line for line in r.changes.lines())
+    cordoned = [s for w in r.waves for s in w.cordon]
+    assert sorted(cordoned) == sorted(set(cordoned)) and cordoned, "every server cordoned at most once"
     md = to_review_markdown(r)
-    assert "| `be-leaf-su1-r1` | changed | cordon |" in md and "srv-su1-01, srv-su1-02" in md
+    assert "**needs cordon**" in md and "srv-su1-[01-02]" in md and "```mermaid" in md
     assert "fe-leaf1a" not in md.split("### Checks")[0]
+
+
+def test_ecn_change_is_ready_without_cordons(cluster: Path, tmp_path: Path) -> None:
+    cluster.write_text(cluster.read_text().replace("    roce_dscp: 26\n", "    roce_dscp: 26\n    ecn: {max_kb: 2000}\n"))
+    r = review(cluster, "main", tmp_path / "out")
+    assert r.verdict == "ready" and not r.failed
+    assert any(line.startswith("ECN max threshold") for line in r.changes.lines())
+    assert r.deltas and all(d.change and d.change.kind == "hitless" for d in r.deltas)
+    assert [w.cordon for w in r.waves] == [()] and plan_json(r)["summary"]["cordoned_gpus"] == 0
+
+
+def test_tier_change_is_recabling_with_the_links(cluster: Path, tmp_path: Path) -> None:
+    cluster.write_text(cluster.read_text().replace("servers: 128\n", "servers: 160\n", 1))
+    r = review(cluster, "main", tmp_path / "out")
+    assert r.verdict == "re-cabling" and r.failed and r.waves == []
+    assert "be-leaf-su1-r1:Ethernet49/1 -> be-spine1" in r.recabling
+    md = to_review_markdown(r)
+    assert "**re-cabling**" in md and "be-leaf-su1-r1:Ethernet49/1 -> be-spine1" in md
+    assert plan_json(r)["summary"]["recabled_links"] > 0
 
 
 def test_new_intent_counts_as_added(tmp_path: Path) -> None:
@@ -56,25 +87,87 @@ def test_new_intent_counts_as_added(tmp_path: Path) -> None:
     r = review(path, "main", tmp_path / "out")
     assert "not in a git work tree" in r.base_note
     assert {d.status for d in r.deltas} == {"added"} and len(r.deltas) == 10
+    assert {c.kind for w in r.waves for c in w.changes} == {"initial"}
 
 
-def test_review_cli_writes_markdown(repo: Path, tmp_path: Path) -> None:
-    path = repo / "intent" / "lab.yaml"
-    path.write_text(path.read_text().replace("leaf_spine: 20", "leaf_spine: 40"))
-    res = subprocess.run([sys.executable, "-m", "aifab", "review", str(path), "--base", "main", "-o", str(tmp_path / "o")],
+def test_review_cli_writes_markdown_plan_and_patch(lab: Path, tmp_path: Path) -> None:
+    lab.write_text(lab.read_text().replace("leaf_spine: 20", "leaf_spine: 40"))
+    out = tmp_path / "o"
+    res = subprocess.run([sys.executable, "-m", "aifab", "review", str(lab), "--base", "main", "-o", str(out)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    report = (tmp_path / "o" / "review.md").read_text()
+    report = (out / "review.md").read_text()
     assert report == res.stdout
-    assert "## aifab review" in report and "### Rollout waves" in report
+    assert "## aifab review" in report and "### Change set" in report
+    plan = json.loads((out / "plan.json").read_text())
+    assert set(plan) >= {"schema", "summary", "changes", "waves", "recabled_links", "plan_error"}
+    assert set(plan["summary"]) >= {"verdict", "devices_changed", "waves", "cordoned_servers", "cordoned_gpus", "duration_s"}
+    for w in plan["waves"]:
+        assert set(w) >= {"index", "devices", "impact", "cordon", "min_capacity_pct", "duration_s"}
+        assert set(w["cordon"]) == {"servers", "ranges", "gpus"}
+        assert all(set(d) >= {"name", "action", "impact", "drain"} for d in w["devices"])
+    assert (out / "diffs.patch").read_text().startswith("--- a/")
 
 
-def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(repo: Path, tmp_path: Path) -> None:
+def test_recabling_exits_1(cluster: Path, tmp_path: Path) -> None:
+    cluster.write_text(cluster.read_text().replace("servers: 128\n", "servers: 160\n", 1))
+    res = subprocess.run([sys.executable, "-m", "aifab", "review", str(cluster), "--base", "main", "-o", str(tmp_path / "o")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1 and "re-cabling" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_compress_ranges_in_natural_order() -> None:
+    names = [f"srv-su1-{i:02d}" for i in range(32, 0, -1)] + ["srv-su10-01", "srv-su2-03", "srv-su2-05", "srv-su2-04", "db"]
+    assert compress(names) == ["db", "srv-su1-[01-32]", "srv-su2-[03-05]", "srv-su10-01"]
+    assert compress(["be-spine10", "be-spine2", "be-spine3", "be-spine9"]) == ["be-spine[2-3,9-10]"]
+    assert compress([]) == []
+
+
+def test_review_md_fits_one_comment_on_a_huge_change(lab: Path, tmp_path: Path) -> None:
+    """Thousands of devices with long diffs and a long change set still make one PR comment."""
+    r = review(lab, "main", tmp_path / "out")
+    body = "".join(f"-   ecn threshold {i} old\n+   ecn threshold {i} new\n" for i in range(400))
+    r.deltas = [DeviceDelta(f"be-leaf-su{i // 8 + 1}-r{i % 8 + 1}", "changed", {"x.cfg": f"--- a/x\n+++ b/x\n{body}"})
+                for i in range(3000)]
+    md = to_review_markdown(r)
+    assert len(md) <= COMMENT_LIMIT and "of 3,000 devices" in md
+
+
+def test_fast_diff_applies_with_patch(tmp_path: Path) -> None:
+    """The same-length fast path of the review's diff is a unified diff `patch` applies."""
+    import random
+
+    from aifab.review import _diff
+
+    rng = random.Random(7)
+    for _ in range(50):
+        old = [f"line {rng.randint(0, 5)}\n" for _ in range(rng.randint(1, 60))]
+        new = [x if rng.random() < 0.8 else f"new {rng.randint(0, 3)}\n" for x in old]
+        (tmp_path / "x").write_text("".join(old))
+        (tmp_path / "p").write_text(_diff("x", "".join(old), "".join(new)))
+        if old == new:
+            assert (tmp_path / "p").read_text() == ""
+            continue
+        subprocess.run(["patch", "-s", str(tmp_path / "x"), str(tmp_path / "p")], check=True, timeout=30)
+        assert (tmp_path / "x").read_text() == "".join(new)
+
+
+def test_no_wave_within_the_rules_needs_a_maintenance_window(lab: Path, tmp_path: Path) -> None:
+    """A new frontend ASN resets every frontend session: each spine must be drained, and one of two
+    spines out leaves each leaf 50 % of its uplinks, under the 75 % the policy asks."""
+    text = lab.read_text().replace("min_capacity_pct: 50", "min_capacity_pct: 75")
+    lab.write_text(text.replace("    servers: 10.1.2.0/24\n", "    servers: 10.1.2.0/24\n  asn: {base: 4200200000}\n"))
+    r = review(lab, "main", tmp_path / "out")
+    assert r.verdict == "needs maintenance window" and r.failed and r.plan_error
+    assert "### Needs a maintenance window" in to_review_markdown(r)
+
+
+def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(lab: Path, tmp_path: Path) -> None:
     """The review diffs exactly the pushed files (qos.sh is one) and classifies with the function the
     deploy uses on napalm_frr's compare_config (whose kernel section names the same qos.sh line)."""
     from aifab.plan.waves import changed_lines, classify
 
-    path = repo / "intent" / "lab.yaml"
+    path = lab
     path.write_text(path.read_text().replace("  servers_per_su: 2\n", "  servers_per_su: 2\n  qos: {ecn: {min_kb: 200}}\n"))
     r = review(path, "main", tmp_path / "out")
     assert {d.device for d in r.deltas} == {d.name for d in r.design.backend.devices}

@@ -1,0 +1,203 @@
+"""The review's outputs: ``review.md`` (one pull-request comment at any fabric size), ``plan.json``
+(the schema in docs/review.md) and ``diffs.patch`` (every device's full diff)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from aifab.check.report import to_markdown
+from aifab.plan.impact import worst
+from aifab.plan.waves import Wave, cordoned_gpu_seconds
+from aifab.render.view import natural_key
+from aifab.review import Review
+
+COMMENT_LIMIT = 60_000  # characters; a GitHub PR comment holds 65,536
+PLAN_SCHEMA = 1
+SAMPLE_DEVICES = 6  # per-device diffs shown in review.md
+DIFF_CHARS = 4_000  # per device in review.md
+FACT_LINES = 40
+GANTT_WAVES = 40
+CORDON_CHARS = 600  # per wave
+FINDING_CHARS = 12_000
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def compress(names: list[str] | tuple[str, ...]) -> list[str]:
+    """Names as ranges, natural order: srv-su1-01 .. srv-su1-32 -> ``srv-su1-[01-32]``;
+    gaps give ``srv-su1-[01-04,07]``; a name without a trailing number stays as it is."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    plain: list[str] = []
+    for name in names:
+        m = _NUMBERED.match(name)
+        if m:
+            groups[m.group(1)].append(m.group(2))
+        else:
+            plain.append(name)
+    out: list[tuple[tuple[Any, ...], str]] = [(natural_key(p), p) for p in plain]
+    for prefix, digits in groups.items():
+        width = min(len(d) for d in digits) if any(d.startswith("0") for d in digits) else 0
+        numbers = [int(d) for d in digits]
+        nums = sorted(set(numbers))
+        runs: list[tuple[int, int]] = []
+        for n in nums:
+            if runs and n == runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], n)
+            else:
+                runs.append((n, n))
+        def fmt(n: int, width: int = width) -> str:
+            return f"{n:0{width}d}"
+        if len(nums) == 1:
+            text = f"{prefix}{fmt(nums[0])}"
+        else:
+            text = prefix + "[" + ",".join(fmt(a) if a == b else f"{fmt(a)}-{fmt(b)}" for a, b in runs) + "]"
+        out.append((natural_key(f"{prefix}{nums[0]}"), text))
+    return [text for _, text in sorted(out)]
+
+
+def _clip(text: str, limit: int, what: str) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit("\n", 1)[0] + f"\n... ({what} cut at {limit:,} characters)"
+
+
+def _wave_impact(w: Wave) -> str:
+    return worst([c.impact or "hitless" for c in w.changes])
+
+
+def _drained(w: Wave) -> list[str]:
+    return [c.device for c in w.changes if c.drain]
+
+
+def summary(r: Review) -> dict[str, Any]:
+    """The counts a reviewer reads first."""
+    status = Counter(d.status for d in r.deltas)
+    actions = Counter(d.change.kind for d in r.deltas if d.change)
+    impacts = Counter(d.change.impact for d in r.deltas if d.change)
+    cordoned = {s for w in r.waves for s in w.cordon}
+    return {
+        "verdict": r.verdict,
+        "checks_failed": r.check.failed,
+        "devices_changed": status["changed"], "devices_added": status["added"], "devices_removed": status["removed"],
+        "actions": {k: actions[k] for k in ("initial", "hitless", "drain", "cordon") if actions[k]},
+        "impacts": dict(sorted(impacts.items())),
+        "waves": len(r.waves),
+        "drained_devices": sum(len(_drained(w)) for w in r.waves),
+        "cordoned_servers": len(cordoned),
+        "cordoned_gpus": sum(w.gpus for w in r.waves),
+        "cordoned_gpu_seconds": cordoned_gpu_seconds(r.waves),
+        "duration_s": sum(w.duration_s for w in r.waves),
+        "recabled_links": len(r.changes.links) if r.changes else 0,
+    }
+
+
+def plan_json(r: Review) -> dict[str, Any]:
+    """``plan.json`` (schema in docs/review.md)."""
+    return {
+        "schema": PLAN_SCHEMA,
+        "intent": str(r.intent), "base": r.base_ref, "cluster": r.design.cluster, "base_note": r.base_note,
+        "summary": summary(r),
+        "changes": r.changes.lines() if r.changes else [],
+        "recabled_links": list(r.changes.links) if r.changes else [],
+        "plan_error": r.plan_error or r.recabling,
+        "waves": [{
+            "index": w.index,
+            "impact": _wave_impact(w),
+            "devices": [{"name": c.device, "action": c.kind, "impact": c.impact, "drain": c.drain,
+                         "reasons": list(c.reasons)} for c in w.changes],
+            "drained": _drained(w),
+            "cordon": {"servers": list(w.cordon), "ranges": compress(w.cordon), "gpus": w.gpus},
+            "min_capacity_pct": w.min_capacity_pct,
+            "min_paths": w.min_paths,
+            "duration_s": w.duration_s,
+            "capacity": list(w.capacity),
+        } for w in r.waves],
+    }
+
+
+def diffs_patch(r: Review) -> str:
+    """Every device's full diff, natural order."""
+    return "".join(body for d in r.deltas for body in d.diffs.values())
+
+
+def _gantt(waves: list[Wave]) -> list[str]:
+    out = ["```mermaid", "gantt", "  title Rollout waves", "  dateFormat X", "  axisFormat %H:%M"]
+    for w in waves[:GANTT_WAVES]:
+        what = f"{len(w.changes)} devices, {_wave_impact(w)}" + (f", {w.gpus} GPUs cordoned" if w.gpus else "")
+        start = "0" if w.index == 1 else f"after w{w.index - 1}"
+        out.append(f"  wave {w.index} ({what}) :{'crit, ' if w.cordon else ''}w{w.index}, {start}, {max(w.duration_s, 1)}s")
+    if len(waves) > GANTT_WAVES:
+        out.append(f"  {len(waves) - GANTT_WAVES} more waves :after w{GANTT_WAVES}, 1s")
+    return [*out, "```"]
+
+
+def _sample(r: Review) -> list[Any]:
+    """Up to SAMPLE_DEVICES deltas: one per distinct (kind of device, status, action, impact) first,
+    natural order."""
+    seen: set[tuple[object, ...]] = set()
+    first, rest = [], []
+    for d in r.deltas:
+        key = (re.sub(r"\d+", "", d.device), d.status, d.change.kind if d.change else None, d.change.impact if d.change else None)
+        (rest if key in seen else first).append(d)
+        seen.add(key)
+    return (first + rest)[:SAMPLE_DEVICES]
+
+
+def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
+    """The pull-request comment: at most COMMENT_LIMIT characters whatever the fabric's size."""
+    s = summary(r)
+    icon = {"ready": ":white_check_mark:", "needs cordon": ":warning:"}.get(r.verdict, ":x:")
+    out = [f"## aifab review: `{r.intent}` ({r.design.cluster})", "",
+           f"{icon} **{r.verdict}**{' (checks fail)' if r.check.failed else ''}: "
+           f"{s['devices_changed'] + s['devices_added'] + s['devices_removed']:,} devices change; {r.base_note}.", "",
+           "| changed | added | removed | waves | drained | cordoned servers | cordoned GPUs | GPU-hours cordoned | duration |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+           f"| {s['devices_changed']:,} | {s['devices_added']:,} | {s['devices_removed']:,} | {s['waves']} "
+           f"| {s['drained_devices']:,} | {s['cordoned_servers']:,} | {s['cordoned_gpus']:,} "
+           f"| {s['cordoned_gpu_seconds'] / 3600:,.1f} | {s['duration_s'] / 60:,.1f} min |", ""]
+    if r.changes is not None and r.changes.facts:
+        lines = r.changes.lines()
+        out += ["### Change set", "", "```"]
+        out += [_clip(ln, 300, "line") for ln in lines[:FACT_LINES]]
+        if len(lines) > FACT_LINES:
+            out.append(f"... and {len(lines) - FACT_LINES:,} more (plan.json)")
+        out += ["```", ""]
+    if r.recabling:
+        out += ["### Re-cabling: no in-place rollout", "", "```", _clip(r.recabling, 6_000, "list"), "```", ""]
+    elif r.plan_error:
+        out += ["### Needs a maintenance window", "", f"No wave keeps the rollout rules: {_clip(r.plan_error, 2_000, 'message')}", ""]
+    elif r.waves:
+        out += ["### Rollout waves", "", *_gantt(r.waves), "",
+                "| wave | devices | impact | drained | cordoned | GPUs | min capacity | duration |",
+                "|---:|---|---|---:|---|---:|---:|---:|"]
+        for w in r.waves[:GANTT_WAVES]:
+            devs = _clip(", ".join(compress(w.devices)), 300, "list").replace("\n", " ")
+            cordon = _clip(", ".join(compress(w.cordon)), CORDON_CHARS, "list").replace("\n", " ") or "-"
+            out.append(f"| {w.index} | {devs} | {_wave_impact(w)} | {len(_drained(w))} | {cordon} | {w.gpus:,} "
+                       f"| {w.min_capacity_pct:.1f} % | {w.duration_s} s |")
+        if len(r.waves) > GANTT_WAVES:
+            out.append(f"| ... | {len(r.waves) - GANTT_WAVES} more waves in plan.json | | | | | | |")
+        out.append("")
+    out += ["### Checks", "", _clip(to_markdown(r.check).strip(), FINDING_CHARS, "findings"), ""]
+    sample = _sample(r)
+    if sample:
+        out += [f"### Diffs ({len(sample)} of {len(r.deltas):,} devices; all in `{patch_name}`)", ""]
+        for d in sample:
+            why = f", {d.change.kind}: {'; '.join(d.change.reasons) or d.change.impact}" if d.change else ""
+            body = _clip("".join(d.diffs.values()).rstrip(), DIFF_CHARS, "diff")
+            out += [f"<details><summary>{d.device} ({d.status}{why})</summary>", "", "```diff", body, "```", "", "</details>"]
+    text = "\n".join(out) + "\n"
+    return _clip(text, COMMENT_LIMIT - 100, "review") + ("\n" if len(text) > COMMENT_LIMIT - 100 else "")
+
+
+def write_outputs(r: Review, out: Path) -> dict[str, Path]:
+    """Write review.md, plan.json and diffs.patch into ``out``; their paths by name."""
+    paths = {"review.md": out / "review.md", "plan.json": out / "plan.json", "diffs.patch": out / "diffs.patch"}
+    out.mkdir(parents=True, exist_ok=True)
+    paths["review.md"].write_text(to_review_markdown(r))
+    paths["plan.json"].write_text(json.dumps(plan_json(r), indent=1) + "\n")
+    paths["diffs.patch"].write_text(diffs_patch(r))
+    return paths
