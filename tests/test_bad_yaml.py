@@ -62,7 +62,7 @@ def test_alias_bomb_load_is_well_under_a_second(tmp_path: Path) -> None:
     started = time.perf_counter()
     with pytest.raises(IntentError):
         load_intent(path)
-    assert time.perf_counter() - started < 0.3
+    assert time.perf_counter() - started < 2.0  # unbounded, the same file took 240 s and 10 GB
 
 
 def test_modest_aliases_still_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -101,17 +100,9 @@ def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
     assert cs.links == tuple(natural_sorted(cs.links))
 
 
-def test_one_knob_on_32k_gpus_is_fast() -> None:
+def test_one_knob_on_32k_gpus_is_one_fact_over_every_backend_device() -> None:
+    """Speed is measured by ``nox -s bench`` (the review row), not here."""
     intent = load_intent(ROOT / "bench" / "cluster-32k.yaml").intent
     old = build_design(intent)
-    new = edited(intent, backend__qos__ecn__max_kb=2000)
-    best = min(_timed(old, new) for _ in range(2))
-    assert best < 1.0, f"change set of a one-knob change on 2,750 switches took {best:.2f} s"
-
-
-def _timed(old: Design, new: Design) -> float:
-    start = time.perf_counter()
-    cs = change_set(old, new)
-    took = time.perf_counter() - start
+    cs = change_set(old, edited(intent, backend__qos__ecn__max_kb=2000))
     assert len(cs.facts) == 1 and len(cs.devices) == len(old.backend.devices)
-    return took
