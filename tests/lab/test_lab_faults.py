@@ -252,8 +252,11 @@ def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, b
         time.sleep(0.5)
     assert world.running("fe-spine1") == before["fe-spine1"], "the revert timer restored the pre-drain snapshot"
     assert GSHUT not in world.saved("fe-spine1") and NEW not in world.saved("fe-spine1")
-    for name, old in before.items():  # its wave partner: restored by its own timer if it had committed,
-        now = world.running(name)      # else left drained by the kill (no handler ran), which --status shows
+    deadline = time.monotonic() + 15  # its wave partner: restored by its own 4 s timer if it had committed,
+    while world.running("fe-leaf1a") != before["fe-leaf1a"] and time.monotonic() < deadline:
+        time.sleep(0.5)               # else left drained by the kill (no handler ran), which --status shows
+    for name, old in before.items():
+        now = world.running(name)
         if name == "fe-leaf1a" and GSHUT in now:
             status = world.cli("drain", str(world.intent), "--lab", "--status", "fe-leaf1a")
             assert "fe-leaf1a: drained" in status.stdout, status.stdout + status.stderr
