@@ -54,7 +54,7 @@ def sonic_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 def test_sonic_backend_deploys_its_bgp_and_says_what_it_did_not_apply(sonic_lab: tuple[Path, Design, Lab]) -> None:
     intent, design, lab = sonic_lab
     build = intent.parent / "build"
-    res = subprocess.run([sys.executable, "-m", "aifab", "deploy", str(intent), "-o", str(build), "--commit",
+    res = subprocess.run([sys.executable, "-m", "aifab", "deploy", str(intent), "-o", str(build), "--lab", "--commit",
                           "--verify-timeout", "60"], capture_output=True, text=True, timeout=600,
                          env={**os.environ, "COLUMNS": "250"})
     assert res.returncode == 0, res.stdout + res.stderr  # what it could not apply is reported, not a failure

@@ -41,7 +41,7 @@ class Whole:
     def deploy(self, *extra: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "COLUMNS": "250"}
         return subprocess.run([sys.executable, "-m", "aifab", "deploy", str(self.intent), "-o", str(self.build),
-                               "--verify-timeout", "60", *extra], capture_output=True, text=True, timeout=600, env=env)
+                               "--lab", "--verify-timeout", "60", *extra], capture_output=True, text=True, timeout=600, env=env)
 
     def last_run(self) -> list[dict]:
         records = [json.loads(line) for line in (self.build / "audit.jsonl").read_text().splitlines()]
