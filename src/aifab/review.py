@@ -216,7 +216,8 @@ def _plan(result: Review, allow_recabling: bool) -> None:
         delta = by_name.get(name) or DeviceDelta(name, "changed", {})
         if name not in by_name:
             result.deltas.append(delta)
-        delta.change = classify(devices[name], "".join(delta.diffs.values()), carrying=name not in added, changes=cs)
+        delta.change = classify(devices[name], "".join(delta.diffs.values()), carrying=name not in added, changes=cs,
+                                bgp_timers=design.upgrade.bgp_timers)
         changes.append(delta.change)
     result.deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
     try:

@@ -2,7 +2,8 @@
 
 One lab (cluster ``labfault``) rebuilt before each test and given the old intent by a first
 ``aifab deploy --commit`` (so each switch also holds the record of its kernel settings); the change
-is a frontend BGP timer knob: four frontend devices in two drained waves, as the planner packs them
+is a frontend BGP timer knob with ``upgrade.bgp_timers: reset-now`` (a session reset under drain):
+four frontend devices in two drained waves, as the planner packs them
 (fe-leaf1a with fe-spine1, then fe-leaf1b with fe-spine2). For each fault the test reads every
 router's running config through its namespaces afterwards: each is exactly its old config or the
 old one plus the knob's line, as the audit log says; ``bgp graceful-shutdown`` is left only where
@@ -26,7 +27,8 @@ from tests.lab.helpers import LabRun, config_state, lab_intent
 
 pytestmark = pytest.mark.lab
 CLUSTER = "labfault"
-WAIT = ("drain_wait_s: 1", "drain_wait_s: 2")  # a window to act in while a device is drained
+# a window to act in while a device is drained; timers in effect now: each device drained, its sessions reset
+WAIT = ("drain_wait_s: 1", "drain_wait_s: 2\n  bgp_timers: reset-now")
 TIMERS = ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  bgp: {keepalive_s: 5, hold_s: 15}\n')
 NEW = " timers bgp 5 15"
 GSHUT = " bgp graceful-shutdown"

@@ -99,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
     for device, items in report.not_applied.items():  # per device, what the switch does not run and why (each in the audit)
         for line in summarize(items):
             console.print(f"{device}: not applied: {line}", markup=False, soft_wrap=True)
+    for device, lines in report.timers_pending.items():  # configured, not negotiated yet: never claimed as verified
+        for line in lines:
+            console.print(f"{device}: pending: {line}", markup=False, soft_wrap=True)
     if report.stopped:
         console.print(f"stopped: {report.stopped}" + (" (interrupted)" if report.interrupted else ""), highlight=False)
     console.print("still drained by this deploy: " + (", ".join(report.drained) if report.drained else "none")

@@ -89,6 +89,7 @@ class DeployReport:
     interrupted: bool = False
     drained: list[str] = field(default_factory=list)
     not_applied: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> what -> why ("" for a note)
+    timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
 
 
 def _quiet_nornir() -> None:
@@ -169,6 +170,7 @@ class Deployer:
         self.started = time.monotonic()
         self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
         self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
+        self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
 
     # -- output -----------------------------------------------------------------------------
 
@@ -315,7 +317,7 @@ class Deployer:
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
         self.pending -= set(names)
-        if to_drain:  # a change that takes effect only on new sessions (timers): reset them while drained
+        if to_drain and up.bgp_timers == "reset-now":  # timers in effect only on new sessions: reset them while drained
             diffs = {c.device: c.diff for c in wave.changes}
             self.say(f"wave {wave.index}: reset the BGP sessions of {', '.join(to_drain)} where the change needs it")
             failures = self._run(to_drain, lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
@@ -380,9 +382,12 @@ class Deployer:
         deadline = time.monotonic() + self.verify_timeout_s
         pending = list(names)
         while True:
-            failures = self._run(pending, lambda task: verify(task, self.expect[task.host.name], 0.0,
-                                                              candidate=self.rendered.configs[task.host.name],
-                                                              pending=frozenset(self.pending)), "verify", audit=False)
+            res, failures = self._run_results(pending, lambda task: verify(
+                task, self.expect[task.host.name], 0.0, candidate=self.rendered.configs[task.host.name],
+                pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers), "verify", audit=False)
+            for n in pending:
+                if n not in failures:
+                    self._timers_pending(wave, n, list(getattr(res[n][0], "timers_pending", [])))
             pending = [n for n in pending if n in failures]
             if not pending or self.stopping:
                 return {}
@@ -392,6 +397,20 @@ class Deployer:
                 return failures
             if not self.interrupts.sleep(1.0):
                 return {}
+
+    def _timers_pending(self, wave: Wave, device: str, lines: list[str]) -> None:
+        """Timers configured but not negotiated yet (``upgrade.bgp_timers: next-reset``): printed,
+        audited, kept in the journal; pending, never verified, never a failure."""
+        if lines:
+            self.timers_pending[device] = lines
+        else:
+            self.timers_pending.pop(device, None)
+        for line in lines:
+            self.say(f"wave {wave.index}: {device}: {line}")
+        if lines:
+            self.audit.write("timers-pending", device, wave=wave.index, pending=lines)
+        if self.journal is not None:
+            self.journal.timers_pending = dict(self.timers_pending)
 
     def _fail(self, wave: Wave, failures: dict[str, str], report: DeployReport, names: list[str]) -> bool:
         """Stop: restore every device of the wave to its snapshot and read it back."""
@@ -500,12 +519,13 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                     audit.write("not-applied", n, setting=what, reason=why)
             report.interrupted = d.stopping
             report.drained = sorted(d.drained)
+            report.timers_pending = dict(d.timers_pending)
             if d.journal is not None:
                 d.journal.status = "done" if report.ok else ("interrupted" if report.interrupted else "halted")
                 d.journal.drained = report.drained
                 d.journal.write()
             audit.write("end", None, ok=report.ok, committed=do_commit, interrupted=report.interrupted,
-                        stopped=report.stopped, still_drained=report.drained,
+                        stopped=report.stopped, still_drained=report.drained, timers_pending=report.timers_pending,
                         states={n: o.status for n, o in report.outcomes.items()})
             nr.close_connections()
     return report
@@ -540,7 +560,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         if d.stopping:
             report.ok = False
         return
-    changes = [classify(d.by_name[n], diffs[n], d.carrying[n]) for n in changed]
+    changes = [classify(d.by_name[n], diffs[n], d.carrying[n], bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
     for c in changes:
         report.outcomes[c.device].kind = c.kind
     report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes)

@@ -155,6 +155,7 @@ class UpgradePolicy:
     drain_wait_s: int
     soak_s: int
     min_capacity_pct: int = 75  # residual uplink bandwidth every switch keeps during a wave, %
+    bgp_timers: str = "next-reset"  # next-reset (hitless, in effect at each session's next reset) | reset-now
 
 
 @dataclass(frozen=True, slots=True)

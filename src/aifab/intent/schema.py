@@ -291,6 +291,10 @@ class Upgrade(Model):
     drain_wait_s: int = Field(30, ge=0, description="Wait after drain before touching a device.")
     soak_s: int = Field(60, ge=0, description="Soak after undrain before the next wave.")
     min_capacity_pct: int = Field(75, ge=1, le=100, description="Uplink bandwidth every switch keeps during a wave, % (docs/impact.md).")
+    bgp_timers: Literal["next-reset", "reset-now"] = Field(
+        "next-reset", description="When changed BGP timers and graceful-restart time take effect: next-reset (hitless: "
+        "each session at its next reset, the deploy reports them pending) or reset-now (session-reset: each device "
+        "drained and its sessions reset).")
 
 
 class Intent(Model):

@@ -152,7 +152,8 @@ def _servers(device: Device, ports: frozenset[str] | None = None) -> tuple[str, 
     return tuple(natural_sorted({p.peer for p in device.ports if p.role == "server" and (ports is None or p.name in ports)}))
 
 
-def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSet | None = None) -> Change:
+def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSet | None = None,
+             bgp_timers: str = "next-reset") -> Change:
     """What the device's change takes, from the impact table (``plan.impact``).
 
     The change kinds come from ``changes`` (the semantic change set between the deployed and the
@@ -160,7 +161,8 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
     device carries no traffic yet (no BGP session up); hitless -> no drain, no cordon; a port-flap
     only on a rail leaf's server ports -> cordon those servers, no drain; anything else -> drain,
     and a rail leaf cordons all its servers. An unknown kind takes the most cautious in-place class
-    and its reason says so.
+    and its reason says so. ``bgp_timers`` (the intent's ``upgrade.bgp_timers``): BGP timers and
+    graceful restart are hitless at ``next-reset``, a session reset under drain at ``reset-now``.
     """
     if not carrying:
         return Change(device.name, "initial", diff, impact="hitless", drain=False)
@@ -172,7 +174,7 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
     impacts: dict[str, Impact] = {}
     reasons = []
     for kind in natural_sorted(kinds):
-        impacts[kind], known = impact_of(kind, device.platform)
+        impacts[kind], known = impact_of(kind, device.platform, bgp_timers)
         reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else " (unknown change: the most cautious class)"))
     impact = worst(list(impacts.values()))
     rail_leaf = device.fabric == "backend" and device.role == "leaf"
