@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from aifab.check.report import to_markdown
+from aifab.plan.handoff import commands, compress, cordon_wave
 from aifab.plan.impact import worst
 from aifab.plan.waves import Wave, cordoned_gpu_seconds
-from aifab.render.view import natural_key
 from aifab.review import Review
 
 COMMENT_LIMIT = 60_000  # characters; a GitHub PR comment holds 65,536
@@ -23,39 +23,6 @@ FACT_LINES = 40
 GANTT_WAVES = 40
 CORDON_CHARS = 600  # per wave
 FINDING_CHARS = 12_000
-_NUMBERED = re.compile(r"^(.*?)(\d+)$")
-
-
-def compress(names: list[str] | tuple[str, ...]) -> list[str]:
-    """Names as ranges, natural order: srv-su1-01 .. srv-su1-32 -> ``srv-su1-[01-32]``;
-    gaps give ``srv-su1-[01-04,07]``; a name without a trailing number stays as it is."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    plain: list[str] = []
-    for name in names:
-        m = _NUMBERED.match(name)
-        if m:
-            groups[m.group(1)].append(m.group(2))
-        else:
-            plain.append(name)
-    out: list[tuple[tuple[Any, ...], str]] = [(natural_key(p), p) for p in plain]
-    for prefix, digits in groups.items():
-        width = min(len(d) for d in digits) if any(d.startswith("0") for d in digits) else 0
-        numbers = [int(d) for d in digits]
-        nums = sorted(set(numbers))
-        runs: list[tuple[int, int]] = []
-        for n in nums:
-            if runs and n == runs[-1][1] + 1:
-                runs[-1] = (runs[-1][0], n)
-            else:
-                runs.append((n, n))
-        def fmt(n: int, width: int = width) -> str:
-            return f"{n:0{width}d}"
-        if len(nums) == 1:
-            text = f"{prefix}{fmt(nums[0])}"
-        else:
-            text = prefix + "[" + ",".join(fmt(a) if a == b else f"{fmt(a)}-{fmt(b)}" for a, b in runs) + "]"
-        out.append((natural_key(f"{prefix}{nums[0]}"), text))
-    return [text for _, text in sorted(out)]
 
 
 def _clip(text: str, limit: int, what: str) -> str:
@@ -109,13 +76,47 @@ def plan_json(r: Review) -> dict[str, Any]:
             "devices": [{"name": c.device, "action": c.kind, "impact": c.impact, "drain": c.drain,
                          "reasons": list(c.reasons)} for c in w.changes],
             "drained": _drained(w),
-            "cordon": {"servers": list(w.cordon), "ranges": compress(w.cordon), "gpus": w.gpus},
+            "cordon": {"servers": list(w.cordon), "ranges": compress(w.cordon), "gpus": w.gpus, **_handoff(r, w)},
             "min_capacity_pct": w.min_capacity_pct,
             "min_paths": w.min_paths,
             "duration_s": w.duration_s,
             "capacity": list(w.capacity),
         } for w in r.waves],
     }
+
+
+def _handoff(r: Review, w: Wave) -> dict[str, list[str]]:
+    """The scheduler commands the deploy runs before and after ``w`` (none when it cordons nothing)."""
+    cw = cordon_wave(r.design, w)
+    return {"commands": [], "uncordon_commands": []} if cw is None else dict(
+        zip(("commands", "uncordon_commands"), commands(r.design, cw).values(), strict=True))
+
+
+def _handoff_markdown(r: Review) -> list[str]:
+    """Per cordon wave: the servers and GPUs, and the commands the deploy runs (or that it pauses)."""
+    up = r.design.upgrade
+    out = ["### Scheduler hand-off", ""]
+    if not up.cordon_command:
+        out += ["No `upgrade.cordon_command`: the deploy prints each wave's servers; `--confirm-cordon` pauses for "
+                "the operator.", ""]
+    shown = 0
+    for w in r.waves:
+        cw = cordon_wave(r.design, w)
+        if cw is None:
+            continue
+        if shown == GANTT_WAVES:
+            out.append("- ... more waves in plan.json")
+            break
+        shown += 1
+        cmds = commands(r.design, cw)
+        out.append(f"- wave {w.index}: {len(cw.servers):,} servers ({cw.gpus:,} GPUs): "
+                   + _clip(", ".join(cw.ranges), CORDON_CHARS, "list").replace("\n", " "))
+        for what, lines in cmds.items():
+            extra = f" (and {len(lines) - 2:,} more, one per server)" if len(lines) > 2 else ""
+            out += [f"  - {what}: `{_clip(line, 300, 'command')}`" for line in lines[:2]]
+            if extra:
+                out[-1] += extra
+    return [*out, ""]
 
 
 def diffs_patch(r: Review) -> str:
@@ -181,6 +182,8 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
         if len(r.waves) > GANTT_WAVES:
             out.append(f"| ... | {len(r.waves) - GANTT_WAVES} more waves in plan.json | | | | | | |")
         out.append("")
+        if any(w.cordon for w in r.waves):
+            out += _handoff_markdown(r)
     out += ["### Checks", "", _clip(to_markdown(r.check).strip(), FINDING_CHARS, "findings"), ""]
     sample = _sample(r)
     if sample:

@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds to wait for sessions and routes (default 60)")
     p.add_argument("--revert-timer", type=int, default=300, metavar="SECONDS",
                    help="device-side revert timer of each commit: restores the snapshot unless confirmed (default 300)")
+    p.add_argument("--confirm-cordon", action="store_true",
+                   help="before each wave that cordons servers, pause until the operator confirms the cordon (on a terminal; "
+                   "without one, upgrade.cordon_command must be set)")
     p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
     p.add_argument("--clab", type=Path, default=None, metavar="DIR",
                    help="deploy to the containerlab cEOS lab exported into DIR (aifab lab export --clab): "
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     report = deploy(design, rendered, inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
                     out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume,
-                    revert_in_s=args.revert_timer)
+                    revert_in_s=args.revert_timer, confirm_cordon=args.confirm_cordon)
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
     console.print(summary_table(report))
@@ -106,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"stopped: {report.stopped}" + (" (interrupted)" if report.interrupted else ""), highlight=False)
     console.print("still drained by this deploy: " + (", ".join(report.drained) if report.drained else "none")
                   + (f"  (aifab undrain {args.intent} {' '.join(report.drained)})" if report.drained else ""), highlight=False)
+    if report.cordoned:
+        from aifab.plan.handoff import compress
+
+        console.print("still cordoned by this deploy: " + ", ".join(compress(report.cordoned)), highlight=False, soft_wrap=True)
     for o in report.outcomes.values():  # one line per device at fault (the audit log holds the tracebacks)
         if o.detail and o.status != "skipped":
             print(f"{o.device}: {o.status}: {o.detail}", file=sys.stderr)

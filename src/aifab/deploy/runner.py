@@ -27,6 +27,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from aifab.deploy import drain, health, snapshot
+from aifab.deploy.cordon import Scheduler
 from aifab.deploy.drain import marker
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inventory_files import InventoryError, check_inventory
@@ -38,6 +39,7 @@ from aifab.deploy.tasks.expect import expectations
 from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
+from aifab.plan.handoff import compress
 from aifab.plan.waves import Change, Wave, classify, plan_waves
 
 
@@ -90,6 +92,7 @@ class DeployReport:
     drained: list[str] = field(default_factory=list)
     not_applied: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> what -> why ("" for a note)
     timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
+    cordoned: list[str] = field(default_factory=list)  # servers this deploy cordoned and did not give back
 
 
 def _quiet_nornir() -> None:
@@ -149,7 +152,8 @@ class Deployer:
     """One deploy run over one inventory: progress lines, snapshots, the journal, the waves."""
 
     def __init__(self, design: Design, rendered: Rendered, nr: Nornir, audit: AuditLog, console: Console,
-                 verify_timeout_s: float = 60.0, revert_in_s: int = 300, interrupts: Interrupts | None = None) -> None:
+                 verify_timeout_s: float = 60.0, revert_in_s: int = 300, interrupts: Interrupts | None = None,
+                 confirm_cordon: bool = False) -> None:
         self.design = design
         self.rendered = rendered
         self.nr = nr
@@ -171,6 +175,7 @@ class Deployer:
         self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
         self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
         self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
+        self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
 
     # -- output -----------------------------------------------------------------------------
 
@@ -292,10 +297,12 @@ class Deployer:
             report.ok = False
             report.stopped = f"wave {wave.index}: health gate refused ({'; '.join(reasons)})"
             return False
-        for c in wave.changes:
-            if c.cordon:
-                self.say(f"cordon before {c.device}: {', '.join(c.cordon)}")
-                self.audit.write("cordon", c.device, servers=list(c.cordon))
+        why = self.scheduler.cordon(wave)  # the scheduler hand-off, before any device of the wave is touched
+        if why:
+            for n in names:
+                report.outcomes[n].detail = f"cordon: {why}"
+            report.stopped = f"wave {wave.index}: cordon failed ({why})"
+            return self._fail(wave, {}, report, names)
         if to_drain:
             self.say(f"wave {wave.index}: drain {', '.join(to_drain)}")
             self.drained |= set(to_drain)  # possibly drained from here on, until read back otherwise
@@ -481,14 +488,15 @@ def _resumed_waves(journal: Journal, changes: list[Change]) -> list[Wave]:
 def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentials, do_commit: bool,
            audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0, *,
            out: Path | None = None, limit: list[str] | None = None, exclude: list[str] | None = None,
-           resume: bool = False, revert_in_s: int = 300) -> DeployReport:
+           resume: bool = False, revert_in_s: int = 300, confirm_cordon: bool = False) -> DeployReport:
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
     device failure: the report says what happened (``report.ok``, ``report.interrupted``).
 
     ``out``: where the journal and the snapshots go (default: the audit log's directory);
     ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal;
     ``revert_in_s``: the device-side revert timer of each commit (restores the snapshot if this
-    process dies before confirming).
+    process dies before confirming); ``confirm_cordon``: pause for the operator before each cordon
+    wave (``aifab.deploy.cordon``; CordonUsageError without a terminal or a cordon command).
     """
     console = console or Console()
     out = out or audit_path.parent
@@ -503,7 +511,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
         audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
         report = DeployReport({n: Outcome(n) for n in names}, {})
-        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s)
+        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s, confirm_cordon=confirm_cordon)
         d.interrupts = Interrupts(lambda sig: _abort(d, report, sig), lambda sig: _notice(sig))
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
                     devices=names, resume=halted.run if halted else None)
@@ -520,12 +528,14 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             report.interrupted = d.stopping
             report.drained = sorted(d.drained)
             report.timers_pending = dict(d.timers_pending)
+            report.cordoned = d.scheduler.servers
             if d.journal is not None:
                 d.journal.status = "done" if report.ok else ("interrupted" if report.interrupted else "halted")
                 d.journal.drained = report.drained
                 d.journal.write()
             audit.write("end", None, ok=report.ok, committed=do_commit, interrupted=report.interrupted,
                         stopped=report.stopped, still_drained=report.drained, timers_pending=report.timers_pending,
+                        still_cordoned=report.cordoned,
                         states={n: o.status for n, o in report.outcomes.items()})
             nr.close_connections()
     return report
@@ -578,8 +588,14 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                         {n: "pending" for n in changed})
     d.journal.write()
     d.pending = set(changed)
+    d.scheduler.preview(report.waves)
     for wave in report.waves:
-        if not d.run_wave(wave, report):
+        done = d.run_wave(wave, report)
+        why = d.scheduler.uncordon(wave, [c.device for c in wave.changes if "rollback failed" in report.outcomes[c.device].status])
+        if why:
+            report.ok, done = False, False
+            report.stopped = report.stopped or f"wave {wave.index}: uncordon failed ({why})"
+        if not done:
             if d.stopping:
                 report.ok = False
                 report.stopped = report.stopped or f"interrupted after wave {wave.index}"
@@ -599,9 +615,11 @@ def _notice(sig: str) -> None:
 def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
     """A second signal: say what is left (devices that may be drained, devices mid-step) and record it."""
     left = sorted(d.drained | d.in_hand)
+    cordoned = d.scheduler.servers
     print(f"\naifab: {sig} again: aborted at once. May be left drained or mid-change: {', '.join(left) or 'none'}. "
-          f"Check with: aifab drain INTENT --status; undrain with: aifab undrain INTENT DEVICE...", file=sys.stderr, flush=True)
-    d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand))
+          f"Check with: aifab drain INTENT --status; undrain with: aifab undrain INTENT DEVICE..."
+          + (f" Still cordoned in the scheduler: {', '.join(compress(cordoned))}." if cordoned else ""), file=sys.stderr, flush=True)
+    d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand), cordoned=cordoned)
     if d.journal is not None:
         d.journal.status = "aborted"
         d.journal.drained = left

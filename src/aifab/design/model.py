@@ -156,6 +156,9 @@ class UpgradePolicy:
     soak_s: int
     min_capacity_pct: int = 75  # residual uplink bandwidth every switch keeps during a wave, %
     bgp_timers: str = "next-reset"  # next-reset (hitless, in effect at each session's next reset) | reset-now
+    cordon_command: str | None = None  # run before each cordon wave (aifab.deploy.cordon)
+    uncordon_command: str | None = None  # run after each cordon wave
+    cordon_timeout_s: int = 300
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ Numbers that come from public sources cite ``docs/sources.md``.
 from __future__ import annotations
 
 import re
+import shlex
+import string
 from typing import Annotated, Literal
 
 from netaddr import INET_PTON, AddrFormatError, IPAddress, IPNetwork
@@ -90,12 +92,34 @@ def _text(value: object) -> str:
     return value
 
 
+# Placeholders of upgrade.cordon_command / uncordon_command (aifab.plan.handoff fills them).
+COMMAND_FIELDS = ("hosts", "hosts_range", "host", "count", "gpus", "wave", "reason", "cluster")
+
+
+def _command(value: object) -> str:
+    """A command template: split like a shell line (no shell runs it), only known placeholders."""
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        raise ValueError("expected a command line such as 'scontrol update nodename={hosts} state=drain'")
+    try:
+        argv = shlex.split(value)
+        fields = {f for arg in argv for _, f, _, _ in string.Formatter().parse(arg) if f is not None}
+    except ValueError as exc:
+        raise ValueError(f"cannot split the command ({exc})") from None
+    unknown = sorted(fields - set(COMMAND_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; known: {', '.join(COMMAND_FIELDS)}")
+    if "{" in argv[0]:
+        raise ValueError("the program (first word) cannot be a placeholder")
+    return value
+
+
 Speed = Annotated[int, BeforeValidator(_speed), PlainSerializer(lambda v: f"{v}G", return_type=str)]
 Prefix = Annotated[str, BeforeValidator(_prefix)]
 Platform = Annotated[str, BeforeValidator(_platform)]
 Ratio = Annotated[float, BeforeValidator(_ratio)]
 Address = Annotated[str, BeforeValidator(_address)]
 Text = Annotated[str, BeforeValidator(_text)]
+Command = Annotated[str, BeforeValidator(_command)]
 Name = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]  # a Linux/EOS account name
 
 
@@ -295,6 +319,14 @@ class Upgrade(Model):
         "next-reset", description="When changed BGP timers and graceful-restart time take effect: next-reset (hitless: "
         "each session at its next reset, the deploy reports them pending) or reset-now (session-reset: each device "
         "drained and its sessions reset).")
+    cordon_command: Command | None = Field(
+        None, description="Run before each cordon wave, waited on (exit 0 or the rollout stops), e.g. `scontrol update "
+        "nodename={hosts} state=drain reason={reason}`; placeholders: " + ", ".join(f"`{{{p}}}`" for p in COMMAND_FIELDS)
+        + " ({host}: once per server); empty: none.")
+    uncordon_command: Command | None = Field(
+        None, description="Run after each cordon wave (same placeholders), e.g. `scontrol update nodename={hosts} "
+        "state=resume`; empty: none.")
+    cordon_timeout_s: int = Field(300, ge=1, le=86400, description="Longest wait for a cordon or uncordon command, seconds.")
 
 
 class Intent(Model):
