@@ -249,8 +249,12 @@ def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, b
     bg.signal(signal.SIGKILL)
     code, _, _ = bg.finish(timeout=30)
     assert code == -signal.SIGKILL
-    deadline = time.monotonic() + 30
-    while world.running("fe-spine1") != before["fe-spine1"] and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30  # frr-reload.py restores the running config, then writes it (vtysh write)
+
+    def restored() -> bool:
+        return world.running("fe-spine1") == before["fe-spine1"] and GSHUT not in world.saved("fe-spine1")
+
+    while not restored() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert world.running("fe-spine1") == before["fe-spine1"], "the revert timer restored the pre-drain snapshot"
     assert GSHUT not in world.saved("fe-spine1") and NEW not in world.saved("fe-spine1")
