@@ -32,7 +32,7 @@ EOS = Platform(
     max_mtu=9214,  # EOS's largest IP MTU on a routed port (docs/sources.md#eos-mtu)
     # docs/sources.md#upgrade-eos: SSU on the models Arista lists for it, else a standard reload.
     upgrades=(
-        UpgradeMethod("ssu", "Smart System Upgrade (`boot system flash:EOS-<version>.swi`, `reload hitless`): the ASIC "
+        UpgradeMethod("ssu", "Smart System Upgrade (`boot system flash:EOS-<version>.swi`, `reload fast-boot now`): the ASIC "
                       "keeps forwarding while the control plane restarts, BGP graceful restart on the peers",
                       "session-reset", 300, "upgrade-eos", needs="ssu"),
         UpgradeMethod("reload", "standard upgrade (`boot system flash:EOS-<version>.swi`, `reload now`): the switch "
