@@ -1,18 +1,21 @@
 """The review's outputs: ``review.md`` (one pull-request comment at any fabric size), ``plan.json``
-(the schema in docs/review.md) and ``diffs.patch`` (every device's full diff)."""
+(the schema in docs/review.md), ``plan.csv`` (every step of every wave) and ``diffs.patch`` (every
+device's full diff)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 from aifab.check.report import to_markdown
 from aifab.plan.handoff import commands, compress, cordon_wave
 from aifab.plan.impact import worst
-from aifab.plan.waves import Wave, cordoned_gpu_seconds
+from aifab.plan.waves import Wave, change_steps, cordoned_gpu_seconds
 from aifab.review import Review
 
 COMMENT_LIMIT = 60_000  # characters; a GitHub PR comment holds 65,536
@@ -74,7 +77,9 @@ def plan_json(r: Review) -> dict[str, Any]:
             "index": w.index,
             "impact": _wave_impact(w),
             "devices": [{"name": c.device, "action": c.kind, "impact": c.impact, "drain": c.drain,
-                         "reasons": list(c.reasons)} for c in w.changes],
+                         "reasons": list(c.reasons),
+                         "upgrade": {"method": c.upgrade, "version": c.version} if c.upgrade else None,
+                         "steps": list(change_steps(c, r.design))} for c in w.changes],
             "drained": _drained(w),
             "cordon": {"servers": list(w.cordon), "ranges": compress(w.cordon), "gpus": w.gpus, **_handoff(r, w)},
             "min_capacity_pct": w.min_capacity_pct,
@@ -116,6 +121,34 @@ def _handoff_markdown(r: Review) -> list[str]:
             out += [f"  - {what}: `{_clip(line, 300, 'command')}`" for line in lines[:2]]
             if extra:
                 out[-1] += extra
+    return [*out, ""]
+
+
+PLAN_CSV_HEADER = ("wave", "device", "action", "impact", "step", "what")
+
+
+def plan_csv(r: Review) -> str:
+    """``plan.csv``: one row per step the deploy runs, wave by wave, device by device."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PLAN_CSV_HEADER)
+    for w in r.waves:
+        for c in w.changes:
+            for i, step in enumerate(change_steps(c, r.design), start=1):
+                writer.writerow((w.index, c.device, c.kind, c.impact, i, step))
+    return out.getvalue()
+
+
+def _steps_md(r: Review) -> list[str]:
+    """Per wave, each distinct sequence of steps once with the devices that run it (bounded)."""
+    out = ["### Steps the deploy runs", ""]
+    for w in r.waves[:GANTT_WAVES]:
+        groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for c in w.changes:
+            groups[change_steps(c, r.design)].append(c.device)
+        for seq, devices in list(groups.items())[:4]:
+            who = _clip(", ".join(compress(devices)), 200, "list").replace("\n", " ")
+            out.append(f"- wave {w.index}, {who}: " + " -> ".join(seq or ("commit",)))
     return [*out, ""]
 
 
@@ -184,6 +217,8 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
         out.append("")
         if any(w.cordon for w in r.waves):
             out += _handoff_markdown(r)
+        if any(c.upgrade for w in r.waves for c in w.changes):
+            out += _steps_md(r)
     out += ["### Checks", "", _clip(to_markdown(r.check).strip(), FINDING_CHARS, "findings"), ""]
     sample = _sample(r)
     if sample:
@@ -197,10 +232,12 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
 
 
 def write_outputs(r: Review, out: Path) -> dict[str, Path]:
-    """Write review.md, plan.json and diffs.patch into ``out``; their paths by name."""
-    paths = {"review.md": out / "review.md", "plan.json": out / "plan.json", "diffs.patch": out / "diffs.patch"}
+    """Write review.md, plan.json, plan.csv and diffs.patch into ``out``; their paths by name."""
+    paths = {"review.md": out / "review.md", "plan.json": out / "plan.json", "plan.csv": out / "plan.csv",
+             "diffs.patch": out / "diffs.patch"}
     out.mkdir(parents=True, exist_ok=True)
     paths["review.md"].write_text(to_review_markdown(r))
     paths["plan.json"].write_text(json.dumps(plan_json(r), indent=1) + "\n")
+    paths["plan.csv"].write_text(plan_csv(r))
     paths["diffs.patch"].write_text(diffs_patch(r))
     return paths

@@ -61,6 +61,7 @@ class SwitchModel:
     sonic_hwsku: str = ""  # SONiC HwSKU (sonic-buildimage device/<vendor>/<platform>/<hwsku>); "" unknown
     sonic_platform: str = ""  # SONiC platform string; "" unknown
     notes: str = ""  # what the datasheet does not give
+    upgrades: tuple[str, ...] = ()  # in-service upgrade methods its vendor documents for it ("ssu", "warm-reboot")
 
     def __post_init__(self) -> None:
         for name in ("max_mtu", "names", "breakouts", "fec"):

@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--confirm-cordon", action="store_true",
                    help="before each wave that cordons servers, pause until the operator confirms the cordon (on a terminal; "
                    "without one, upgrade.cordon_command must be set)")
+    p.add_argument("--no-drain", action="store_true",
+                   help="leave out the drain and undrain steps: only to measure, in a lab, what the drain protects")
     p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
     p.add_argument("--clab", type=Path, default=None, metavar="DIR",
                    help="deploy to the containerlab cEOS lab exported into DIR (aifab lab export --clab): "
@@ -63,7 +65,7 @@ def target(args: argparse.Namespace, cluster: str) -> tuple[Path, str]:
 def run(args: argparse.Namespace) -> int:
     from aifab.deploy.inputs import rendered_from
     from aifab.deploy.inventory_files import check_inventory
-    from aifab.deploy.runner import deploy, summary_table
+    from aifab.deploy.runner import deploy, summary_table, timings_table
     from aifab.deploy.secrets import load_credentials
     from aifab.paths import writable_file
     from aifab.pipeline import build
@@ -90,12 +92,15 @@ def run(args: argparse.Namespace) -> int:
     report = deploy(design, rendered, inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
                     out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume,
-                    revert_in_s=args.revert_timer, confirm_cordon=args.confirm_cordon)
+                    revert_in_s=args.revert_timer, no_drain=args.no_drain, confirm_cordon=args.confirm_cordon)
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
     console.print(summary_table(report))
-    changed = sum(1 for d in report.diffs.values() if d.strip())
-    console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
+    if report.timings:
+        console.print(timings_table(report))
+    changed = sum(1 for n, d in report.diffs.items() if d.strip() or n in report.upgrades)
+    upgrades = f" ({len(report.upgrades)} run another software version than the intent's)" if report.upgrades else ""
+    console.print(f"{changed} of {len(report.diffs)} devices differ from their build{upgrades}; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
     from napalm_frr.kernel import summarize
 

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from aifab.deploy import drain, health, snapshot
+from aifab.deploy import drain, evidence, health, snapshot
 from aifab.deploy.cordon import Scheduler
 from aifab.deploy.drain import marker
 from aifab.deploy.guard import AuditLog, deploy_lock
@@ -36,6 +36,8 @@ from aifab.deploy.secrets import Credentials, SecretValues
 from aifab.deploy.signals import Interrupts
 from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate
 from aifab.deploy.tasks.expect import expectations
+from aifab.deploy.tasks.upgrade import running_version
+from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
 from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
@@ -93,6 +95,21 @@ class DeployReport:
     not_applied: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> what -> why ("" for a note)
     timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
     cordoned: list[str] = field(default_factory=list)  # servers this deploy cordoned and did not give back
+    timings: list[WaveTiming] = field(default_factory=list)  # measured per wave that ran
+    upgrades: dict[str, tuple[str, str]] = field(default_factory=dict)  # device -> (version it ran, the intent's)
+
+
+@dataclass
+class WaveTiming:
+    """What one wave took, measured: seconds until the neighbours' best paths were off the drained
+    devices, of the upgrade step, until they were back on them after the undrain, and in all."""
+
+    wave: int
+    devices: tuple[str, ...]
+    moved_off_s: float | None = None
+    upgrade_s: float | None = None
+    moved_back_s: float | None = None
+    total_s: float = 0.0
 
 
 def _quiet_nornir() -> None:
@@ -153,7 +170,7 @@ class Deployer:
 
     def __init__(self, design: Design, rendered: Rendered, nr: Nornir, audit: AuditLog, console: Console,
                  verify_timeout_s: float = 60.0, revert_in_s: int = 300, interrupts: Interrupts | None = None,
-                 confirm_cordon: bool = False) -> None:
+                 no_drain: bool = False, confirm_cordon: bool = False) -> None:
         self.design = design
         self.rendered = rendered
         self.nr = nr
@@ -176,6 +193,8 @@ class Deployer:
         self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
         self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
         self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
+        self.no_drain = no_drain  # --no-drain: the drain steps left out (only to measure what they protect)
+        self.versions: dict[str, str] = {}  # device -> the software version it reported at load
 
     # -- output -----------------------------------------------------------------------------
 
@@ -235,7 +254,19 @@ class Deployer:
                 self.carrying[host] = multi[0].result["carrying"]
                 self.not_applied[host] = dict(multi[0].result.get("not_applicable", {}))
                 self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
+        managed = [n for n in names if n not in failures and self.by_name[n].os_version]
+        if managed:  # the software the intent names: what each device runs, read from it
+            res, version_failures = self._run_results(managed, running_version, "version")
+            for host in managed:
+                if host not in version_failures:
+                    self.versions[host] = str(res[host][0].result)
+            failures.update(version_failures)
         return diffs, failures
+
+    def needs_upgrade(self, name: str) -> bool:
+        """The device runs another version than the intent names for it."""
+        target = self.by_name[name].os_version
+        return bool(target) and name in self.versions and self.versions[name] != target
 
     def discard(self, names: list[str]) -> None:
         self._run(names, discard, "discard")
@@ -282,7 +313,10 @@ class Deployer:
         must stop (a failure or an interrupt); the wave is then finished or restored to its snapshots."""
         up = self.design.upgrade
         names = list(wave.devices)
-        to_drain = sorted(c.device for c in wave.changes if c.drain)
+        to_drain = [] if self.no_drain else sorted(c.device for c in wave.changes if c.drain)
+        upgrades = {c.device: c for c in wave.changes if c.upgrade}
+        timing = WaveTiming(wave.index, wave.devices)
+        begin = time.monotonic()
         self.say(f"[bold]wave {wave.index}[/]: {', '.join(names)}" + (f"  ({'; '.join(wave.capacity)})" if wave.capacity else ""))
         for c in wave.changes:
             report.outcomes[c.device].wave = wave.index
@@ -303,6 +337,9 @@ class Deployer:
                 report.outcomes[n].detail = f"cordon: {why}"
             report.stopped = f"wave {wave.index}: cordon failed ({why})"
             return self._fail(wave, {}, report, names)
+        if self.no_drain and any(c.drain for c in wave.changes):
+            self.say(f"wave {wave.index}: no drain (--no-drain): {', '.join(c.device for c in wave.changes if c.drain)} "
+                     "change while carrying traffic")
         if to_drain:
             self.say(f"wave {wave.index}: drain {', '.join(to_drain)}")
             self.drained |= set(to_drain)  # possibly drained from here on, until read back otherwise
@@ -316,10 +353,24 @@ class Deployer:
             self._state(report, to_drain, "drained")
             if self.stopping:
                 return self._fail(wave, {}, report, names)
-            self.say(f"wave {wave.index}: waiting {up.drain_wait_s}s for traffic to move off {', '.join(to_drain)} "
-                     f"(until {self.clock(up.drain_wait_s)})")
-            if not self.interrupts.sleep(up.drain_wait_s):
+            self.say(f"wave {wave.index}: waiting for traffic to move off {', '.join(to_drain)}: its neighbours' best paths "
+                     f"(deadline {self.clock(up.drain_wait_s)}, {up.drain_wait_s}s)")
+            seconds, pending = self._wait_paths(to_drain, True, up.drain_wait_s)
+            if self.stopping:
                 return self._fail(wave, {}, report, names)
+            if pending:
+                return self._fail(wave, {n: f"traffic did not move off it within upgrade.drain_wait_s ({up.drain_wait_s}s): "
+                                            + "; ".join(f"{k} {v}" for k, v in pending.items())[:300] for n in to_drain},
+                                  report, names)
+            timing.moved_off_s = round(seconds, 2)
+            self.audit.write("moved-off", None, wave=wave.index, devices=to_drain, seconds=timing.moved_off_s)
+            self.say(f"wave {wave.index}: traffic moved off {', '.join(to_drain)} in {seconds:.1f}s")
+        if upgrades:
+            start = time.monotonic()
+            failures = self._upgrade(wave, upgrades, report)
+            timing.upgrade_s = round(time.monotonic() - start, 2)
+            if failures or self.stopping:
+                return self._fail(wave, failures, report, names)
         failures = self._commit_wave(wave, set(to_drain), report)
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
@@ -355,6 +406,20 @@ class Deployer:
                 report.ok = False
                 report.stopped = f"wave {wave.index}: undrain failed on {', '.join(sorted(failures))}"
                 return False
+            self.say(f"wave {wave.index}: waiting for traffic to come back to {', '.join(to_drain)}: its neighbours' "
+                     f"best paths (deadline {self.clock(up.drain_wait_s)}, {up.drain_wait_s}s)")
+            seconds, pending = self._wait_paths(to_drain, False, up.drain_wait_s)
+            if pending:
+                report.ok = False
+                report.stopped = (f"wave {wave.index}: traffic not back on {', '.join(to_drain)} within upgrade.drain_wait_s "
+                                  f"({up.drain_wait_s}s): " + "; ".join(f"{k} {v}" for k, v in pending.items())[:300])
+                return False
+            if not self.stopping:
+                timing.moved_back_s = round(seconds, 2)
+                self.audit.write("moved-back", None, wave=wave.index, devices=to_drain, seconds=timing.moved_back_s)
+                self.say(f"wave {wave.index}: traffic back on {', '.join(to_drain)} in {seconds:.1f}s")
+        timing.total_s = round(time.monotonic() - begin, 2)
+        report.timings.append(timing)
         if self.stopping:
             return False
         if up.soak_s:
@@ -362,6 +427,58 @@ class Deployer:
             if not self.interrupts.sleep(up.soak_s):
                 return False
         return True
+
+    def _neighbours(self, devices: list[str]) -> dict[str, set[str]]:
+        """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by."""
+        out: dict[str, set[str]] = {}
+        for name in devices:
+            for n in self.by_name[name].neighbors:
+                if n.peer in self.nr.inventory.hosts:
+                    out.setdefault(n.peer, set()).add(n.local_address)
+        return out
+
+    def _wait_paths(self, devices: list[str], off: bool, deadline_s: float) -> tuple[float, dict[str, str]]:
+        """Poll the BGP tables of ``devices``' neighbours until their best paths are off them
+        (``off``) or back on them (``deploy.evidence``); the seconds waited and, after
+        ``deadline_s``, what each neighbour still shows (empty when done or interrupted)."""
+        watch = self._neighbours(devices)
+        start = time.monotonic()
+        while True:
+            res, failures = self._run_results(
+                list(watch), lambda t: evidence.read_table(t, t.host.platform or ""), "bgp-table", audit=False)
+            pending: dict[str, str] = {}
+            for peer, addresses in watch.items():
+                if peer in failures:
+                    pending[peer] = f"unreadable ({failures[peer]})"
+                    continue
+                table = res[peer][0].result
+                if off and (via := evidence.via(table, addresses)):
+                    pending[peer] = f"still routes {', '.join(via[:3])}{' ...' if len(via) > 3 else ''} through it"
+                elif not off and not evidence.back(table, addresses):
+                    pending[peer] = "does not use it again yet"
+            elapsed = time.monotonic() - start
+            if not pending or self.stopping:
+                return elapsed, {}
+            if elapsed >= deadline_s:
+                return elapsed, pending
+            if not self.interrupts.sleep(0.2):
+                return elapsed, {}
+
+    def _upgrade(self, wave: Wave, upgrades: dict[str, Change], report: DeployReport) -> dict[str, str]:
+        """Run each device's software upgrade (``deploy.tasks.upgrade``); failures by device."""
+        self.say(f"wave {wave.index}: upgrade " + ", ".join(f"{n} to {c.version} via {c.upgrade}" for n, c in upgrades.items()))
+        self.touched |= set(upgrades)
+        res, failures = self._run_results(list(upgrades), lambda t: upgrade_task(
+            t, upgrades[t.host.name].version, upgrades[t.host.name].upgrade), "upgrade")
+        for n in upgrades:
+            if n in failures:
+                continue
+            got = res[n][0].result
+            self.versions[n] = got["version"]
+            self.audit.write("upgraded", n, wave=wave.index, **got)
+            report.outcomes[n].detail = f"runs {got['version']} (read back)"
+            self.say(f"wave {wave.index}: {n} runs {got['version']} (read back from the device; {got['method']} took {got['seconds']:.1f}s)")
+        return failures
 
     def _commit_wave(self, wave: Wave, drained: set[str], report: DeployReport) -> dict[str, str]:
         names = list(wave.devices)
@@ -488,14 +605,16 @@ def _resumed_waves(journal: Journal, changes: list[Change]) -> list[Wave]:
 def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentials, do_commit: bool,
            audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0, *,
            out: Path | None = None, limit: list[str] | None = None, exclude: list[str] | None = None,
-           resume: bool = False, revert_in_s: int = 300, confirm_cordon: bool = False) -> DeployReport:
+           resume: bool = False, revert_in_s: int = 300, no_drain: bool = False,
+           confirm_cordon: bool = False) -> DeployReport:
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
     device failure: the report says what happened (``report.ok``, ``report.interrupted``).
 
     ``out``: where the journal and the snapshots go (default: the audit log's directory);
     ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal;
     ``revert_in_s``: the device-side revert timer of each commit (restores the snapshot if this
-    process dies before confirming); ``confirm_cordon``: pause for the operator before each cordon
+    process dies before confirming); ``no_drain``: leave the drain steps out (only to measure, in a
+    lab, what the drain protects); ``confirm_cordon``: pause for the operator before each cordon
     wave (``aifab.deploy.cordon``; CordonUsageError without a terminal or a cordon command).
     """
     console = console or Console()
@@ -511,7 +630,8 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
         audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
         report = DeployReport({n: Outcome(n) for n in names}, {})
-        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s, confirm_cordon=confirm_cordon)
+        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s, no_drain=no_drain,
+                     confirm_cordon=confirm_cordon)
         d.interrupts = Interrupts(lambda sig: _abort(d, report, sig), lambda sig: _notice(sig))
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
                     devices=names, resume=halted.run if halted else None)
@@ -556,10 +676,14 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             if n not in failures:
                 report.outcomes[n].status = "untouched"
         return
-    changed = [n for n in names if diffs[n].strip()]
+    changed = [n for n in names if diffs[n].strip() or d.needs_upgrade(n)]
     for n in changed:  # shown before anything is committed
         d.console.rule(n)
-        d.console.print(Syntax(diffs[n], "diff", theme="ansi_dark", word_wrap=True))
+        if d.needs_upgrade(n):
+            d.console.print(f"software: runs {d.versions[n]}, the intent names {d.by_name[n].os_version}", highlight=False)
+        if diffs[n].strip():
+            d.console.print(Syntax(diffs[n], "diff", theme="ansi_dark", word_wrap=True))
+    report.upgrades = {n: (d.versions[n], d.by_name[n].os_version) for n in changed if d.needs_upgrade(n)}
     for n in names:
         if n not in changed:
             report.outcomes[n].status = "unchanged"
@@ -570,7 +694,8 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         if d.stopping:
             report.ok = False
         return
-    changes = [classify(d.by_name[n], diffs[n], d.carrying[n], bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
+    changes = [classify(d.by_name[n], diffs[n], d.carrying[n], running_version=d.versions.get(n),
+                        bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
     for c in changes:
         report.outcomes[c.device].kind = c.kind
     report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes)
@@ -624,6 +749,18 @@ def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
         d.journal.status = "aborted"
         d.journal.drained = left
         d.journal.write()
+
+
+def timings_table(report: DeployReport) -> Table:
+    """Per wave, measured: traffic off the drained devices, the upgrade step, traffic back, in all."""
+    table = Table(title="wave times (measured)", title_justify="left")
+    for col in ("wave", "devices", "traffic moved off", "upgrade", "traffic back", "wave total"):
+        table.add_column(col, justify="left" if col == "devices" else "right")
+    def sec(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1f} s"
+    for t in report.timings:
+        table.add_row(str(t.wave), ", ".join(t.devices), sec(t.moved_off_s), sec(t.upgrade_s), sec(t.moved_back_s), sec(t.total_s))
+    return table
 
 
 def summary_table(report: DeployReport) -> Table:

@@ -32,6 +32,7 @@ from aifab.design.model import (
 from aifab.design.models import resolve_switches
 from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
 from aifab.design.validate import intent_problems, next_pow2
+from aifab.design.versions import with_versions
 from aifab.errors import DesignError
 from aifab.intent.schema import Backend, Frontend, Intent, Management, Switch
 from aifab.platforms import platform
@@ -257,10 +258,16 @@ def build_design(intent: Intent) -> Design:
     f_tiers = (Tier("leaf", fshape.leaves, fshape.hosts_per_pair * host_speed / (fshape.leaf_uplinks * f.switches.leaf.speed)),
                Tier("spine", fshape.spines, None))
 
+    bdevs = _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb])
+    fdevs = _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:])
+    versioned, problems = with_versions(intent.upgrade.os_version, [*bdevs, *fdevs])
+    if problems:
+        raise DesignError(problems)
+    bdevs, fdevs = tuple(versioned[:len(bdevs)]), tuple(versioned[len(bdevs):])
     backend = FabricDesign("backend", tuple(b_tiers), b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
-                           _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb]))
+                           bdevs)
     frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), ffb.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
-                            _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:]))
+                            fdevs)
     unworkable = list(bfb.qos.problems.values()) + list(ffb.qos.problems.values())
     if unworkable:
         raise DesignError(unworkable)
@@ -268,7 +275,7 @@ def build_design(intent: Intent) -> Design:
         Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))
         for i, name in enumerate(servers)
     ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
-    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump()),
+    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump(exclude={"os_version"})),
                   access_policy(intent.management))
 
 

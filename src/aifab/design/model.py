@@ -87,6 +87,7 @@ class Device:
     buffers: DeviceBuffers | None = None
     asic: str = ""  # catalog ASIC (aifab.catalog.ASICS) or buffer model of a generic switch
     max_mtu: int = 9216  # the model's largest interface MTU on this platform
+    os_version: str = ""  # the software it should run (intent upgrade.os_version); "" not managed
 
 
 @dataclass(frozen=True, slots=True)

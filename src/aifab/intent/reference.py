@@ -17,7 +17,8 @@ from aifab.platforms import names as platform_names
 
 START, END = "<!-- intent-reference:start -->", "<!-- intent-reference:end -->"
 _KINDS = {schema._speed: "speed", schema._prefix: "IPv4 prefix", schema._ratio: "ratio",
-          schema._address: "IPv4 address", schema._text: "text", schema._command: "command"}
+          schema._address: "IPv4 address", schema._text: "text", schema._command: "command",
+          schema._version: "version"}
 
 
 def _item(ann: Any) -> str:

@@ -308,11 +308,51 @@ class Management(Model):
     gnmi: bool = Field(False, description="EOS gNMI (OpenConfig, gRPC) in the management VRF.")
 
 
+def _version(value: object) -> str:
+    """A software version as its vendor writes it (``4.32.2F``, ``10.2``, ``202311.1``): quoted in
+    YAML, since ``10.20`` unquoted is the number 10.2."""
+    if isinstance(value, int | float):  # bool is an int too
+        raise ValueError(f'quote the version ("{value}"): YAML reads it as a number')
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}", value):
+        raise ValueError("expected a version such as 4.32.2F or 10.2 (letters, digits, . _ + ~ -)")
+    return value
+
+
+Version = Annotated[str, BeforeValidator(_version)]
+
+
+class BackendVersions(Model):
+    leaf: Version | None = Field(None, description="Version of every backend rail leaf.")
+    spine: Version | None = Field(None, description="Version of every backend spine.")
+    core: Version | None = Field(None, description="Version of every backend core.")
+
+
+class FrontendVersions(Model):
+    leaf: Version | None = Field(None, description="Version of every frontend leaf.")
+    spine: Version | None = Field(None, description="Version of every frontend spine.")
+
+
+class RoleVersions(Model):
+    backend: BackendVersions = Field(default_factory=BackendVersions, description="Per backend role.")
+    frontend: FrontendVersions = Field(default_factory=FrontendVersions, description="Per frontend role.")
+
+
+class OsVersion(Model):
+    """The software each switch should run: per platform, overridden per role, overridden per device
+    (the most specific wins). A switch no entry names keeps whatever it runs (no upgrade planned)."""
+
+    eos: Version | None = Field(None, description="EOS version of every eos switch (e.g. 4.32.2F).")
+    frr: Version | None = Field(None, description="FRR version of every frr switch (e.g. 10.2).")
+    sonic: Version | None = Field(None, description="SONiC image version of every sonic switch (e.g. 202311.1).")
+    roles: RoleVersions = Field(default_factory=RoleVersions, description="Per fabric and role; overrides the platform's.")
+    devices: dict[str, Version] = Field(default_factory=dict, description="Per device name; overrides role and platform.")
+
+
 class Upgrade(Model):
     """ISSU-safe change policy (docs/sources.md#upgrade-rules)."""
 
     graceful_restart_s: int = Field(600, ge=1, le=3600, description="BGP graceful-restart time; must exceed the upgrade's control-plane outage (EOS ASU needs >= 600 s).")
-    drain_wait_s: int = Field(30, ge=0, description="Wait after drain before touching a device.")
+    drain_wait_s: int = Field(30, ge=0, description="Deadline after a drain for every neighbour to move its best paths off the device (and after an undrain, back on it), s.")
     soak_s: int = Field(60, ge=0, description="Soak after undrain before the next wave.")
     min_capacity_pct: int = Field(75, ge=1, le=100, description="Uplink bandwidth every switch keeps during a wave, % (docs/impact.md).")
     bgp_timers: Literal["next-reset", "reset-now"] = Field(
@@ -327,6 +367,7 @@ class Upgrade(Model):
         None, description="Run after each cordon wave (same placeholders), e.g. `scontrol update nodename={hosts} "
         "state=resume`; empty: none.")
     cordon_timeout_s: int = Field(300, ge=1, le=86400, description="Longest wait for a cordon or uncordon command, seconds.")
+    os_version: OsVersion = Field(default_factory=OsVersion, description="Target software version per platform, role or device (docs/impact.md#software-upgrades).")
 
 
 class Intent(Model):

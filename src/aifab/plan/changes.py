@@ -173,6 +173,8 @@ def _device(c: _Collector, od: Device, nd: Device, links: list[str], qos_cache: 
         if a != b:
             per_value = kind in ("asn", "platform", "hardware", "max-paths")
             c.add(kind, label, a if per_value else "", b if per_value else "", "devices", nd.name)
+    if od.os_version != nd.os_version and nd.os_version:  # a version no longer named: nothing to do
+        c.add("software", "software version", od.os_version or "unmanaged", nd.os_version, "devices", nd.name)
     if od.server_subnets != nd.server_subnets:
         c.add("route-policy", "advertised server blocks", "", "", "devices", nd.name)
     if od.qos is not nd.qos and od.qos != nd.qos:

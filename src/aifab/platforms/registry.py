@@ -36,6 +36,23 @@ class QosDefaults:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class UpgradeMethod:
+    """One way a platform changes its software version (docs/impact.md#software-upgrades).
+
+    ``needs``: the switch model must list it among its ``upgrades`` (``aifab.catalog``), "" always
+    available; ``impact``: an impact class of ``aifab.plan.impact``; ``work_s``: the step's
+    estimated duration; ``source``: the docs/sources.md anchor that documents it.
+    """
+
+    name: str
+    what: str
+    impact: str
+    work_s: int
+    source: str
+    needs: str = ""
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Platform:
     """Everything the pipeline knows about one platform.
@@ -76,6 +93,7 @@ class Platform:
     zebra_modules: tuple[str, ...] = ()  # zebra modules (``-M``) FRR needs to accept the pushed frr.conf
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
     max_mtu: int = 9216  # largest interface MTU the OS accepts on a routed port (a switch model may allow less)
+    upgrades: tuple[UpgradeMethod, ...] = ()  # software upgrade methods, preferred first; the last needs nothing
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aifab.platforms.frr import FRR
-from aifab.platforms.registry import MIB, QosDefaults
+from aifab.platforms.registry import MIB, QosDefaults, UpgradeMethod
 
 # SONiC names front-panel ports by their first SerDes lane (Ethernet0, Ethernet8, ...).
 SONIC_LANES = {10: 1, 25: 1, 40: 4, 50: 2, 100: 4, 200: 4, 400: 8, 800: 8}
@@ -31,4 +31,11 @@ SONIC = replace(
     deploys=True,
     bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
+    # docs/sources.md#upgrade-sonic: warm reboot where the model's SONiC build supports it, else fast reboot.
+    upgrades=(
+        UpgradeMethod("warm-reboot", "`sonic-installer install`, `warm-reboot`: the ASIC keeps forwarding, "
+                      "BGP graceful restart on the peers", "session-reset", 300, "upgrade-sonic", needs="warm-reboot"),
+        UpgradeMethod("fast-reboot", "`sonic-installer install`, `fast-reboot`: the data plane stops for up to "
+                      "30 s while the ASIC restarts", "reload", 300, "upgrade-sonic"),
+    ),
 )
