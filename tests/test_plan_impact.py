@@ -106,6 +106,7 @@ def test_impact_maps_to_the_rollout(cluster: Design) -> None:
     assert (hitless.kind, hitless.drain, hitless.cordon) == ("hitless", False, ())
     timers = classify(spine, "+   timers bgp 5 15\n")
     assert (timers.kind, timers.impact, timers.drain) == ("hitless", "hitless", False)
+    assert timers.reasons == ("bgp-timers: hitless (in effect at each session's next reset)",)
     timers = classify(spine, "+   timers bgp 5 15\n", bgp_timers="reset-now")
     assert (timers.kind, timers.impact, timers.drain) == ("drain", "session-reset", True)
     gr = classify(leaf, "+   graceful-restart restart-time 300\n", bgp_timers="reset-now")

@@ -700,6 +700,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         report.outcomes[c.device].kind = c.kind
     report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes)
     d.discard(names)
+    d.scheduler.preview(report.waves)  # the cordons and their commands, before anything is touched
     snapdir = out / "snapshots" / d.audit.run_id
     failures = d.take_snapshots(changed, snapdir)
     if failures:
@@ -713,7 +714,6 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                         {n: "pending" for n in changed})
     d.journal.write()
     d.pending = set(changed)
-    d.scheduler.preview(report.waves)
     for wave in report.waves:
         done = d.run_wave(wave, report)
         why = d.scheduler.uncordon(wave, [c.device for c in wave.changes if "rollback failed" in report.outcomes[c.device].status])

@@ -20,7 +20,7 @@ from typing import Literal
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.plan.changes import ChangeSet, natural_sorted
-from aifab.plan.impact import ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
+from aifab.plan.impact import RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
 from aifab.plan.simulate import FabricGraph, Simulation
 from aifab.plan.upgrade import method_for, steps
 from aifab.render.view import natural_key
@@ -201,7 +201,9 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
             impacts[kind] = method.impact  # type: ignore[assignment]
             reasons.append(f"software: {impacts[kind]} ({method.name} to {device.os_version})")
             continue
-        reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else " (unknown change: the most cautious class)"))
+        later = kind in RESET_NOW and impacts[kind] == "hitless"
+        reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else " (unknown change: the most cautious class)")
+                       + (" (in effect at each session's next reset)" if later else ""))
     impact = worst(list(impacts.values()))
     rail_leaf = device.fabric == "backend" and device.role == "leaf"
     if impact == "hitless":
