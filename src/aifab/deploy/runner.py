@@ -421,11 +421,12 @@ class Deployer:
         return True
 
     def _neighbours(self, devices: list[str]) -> dict[str, set[str]]:
-        """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by."""
+        """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by. A
+        neighbour drained with them is left out: it carries no traffic of its own to move."""
         out: dict[str, set[str]] = {}
         for name in devices:
             for n in self.by_name[name].neighbors:
-                if n.peer in self.nr.inventory.hosts:
+                if n.peer in self.nr.inventory.hosts and n.peer not in devices:
                     out.setdefault(n.peer, set()).add(n.local_address)
         return out
 
