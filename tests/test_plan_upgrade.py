@@ -163,3 +163,27 @@ def test_review_lists_the_steps_in_plan_json_review_md_and_plan_csv(tmp_path: Pa
     assert tuple(rows[0]) == PLAN_CSV_HEADER
     assert ["1", "be-spine1", "drain", "reload", "2", "upgrade to 10.2 via restart"] in rows
     assert {row[1] for row in rows[1:]} == {"be-spine1", "be-spine2"}
+
+
+def test_a_user_catalog_entry_with_ssu_takes_the_smart_system_upgrade(tmp_path: Path) -> None:
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "lab.yaml").write_text(
+        "LAB-SSU-4:\n  vendor: Lab\n  asic: trident-4\n  ports: 4\n  speeds: [400G]\n  form_factor: QSFP-DD\n"
+        "  max_mtu: {eos: 9214, default: 9216}\n  datasheet: https://example.org/lab.pdf\n  upgrades: [ssu]\n")
+    text = LAB.read_text().replace("spine: {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}",
+                                   "spine: {model: LAB-SSU-4, platform: eos}")
+    path = tmp_path / "intent.yaml"
+    path.write_text(text + '  os_version: {eos: "4.32.2F"}\n')
+    try:
+        design = design_for(path)[1]
+        spine = _device(design, "be-spine1")
+        assert (spine.model, spine.os_version, method_for(spine).name) == ("LAB-SSU-4", "4.32.2F", "ssu")
+        assert method_for(replace(spine, model="generic")).name == "reload"
+        (tmp_path / "catalog" / "lab.yaml").write_text((tmp_path / "catalog" / "lab.yaml").read_text().replace("[ssu]", "[issu]"))
+        unregister("LAB-SSU-4")
+        with pytest.raises(IntentError, match=r"LAB-SSU-4\.upgrades\.0"):
+            design_for(path)
+    finally:
+        from aifab.catalog import lookup
+        if lookup("LAB-SSU-4") is not None:
+            unregister("LAB-SSU-4")

@@ -359,9 +359,8 @@ class Deployer:
             if self.stopping:
                 return self._fail(wave, {}, report, names)
             if pending:
-                return self._fail(wave, {n: f"traffic did not move off it within upgrade.drain_wait_s ({up.drain_wait_s}s): "
-                                            + "; ".join(f"{k} {v}" for k, v in pending.items())[:300] for n in to_drain},
-                                  report, names)
+                return self._fail(wave, self._blame(to_drain, pending, f"traffic did not move off it within "
+                                                    f"upgrade.drain_wait_s ({up.drain_wait_s}s)"), report, names)
             timing.moved_off_s = round(seconds, 2)
             self.audit.write("moved-off", None, wave=wave.index, devices=to_drain, seconds=timing.moved_off_s)
             self.say(f"wave {wave.index}: traffic moved off {', '.join(to_drain)} in {seconds:.1f}s")
@@ -411,8 +410,10 @@ class Deployer:
             seconds, pending = self._wait_paths(to_drain, False, up.drain_wait_s)
             if pending:
                 report.ok = False
-                report.stopped = (f"wave {wave.index}: traffic not back on {', '.join(to_drain)} within upgrade.drain_wait_s "
-                                  f"({up.drain_wait_s}s): " + "; ".join(f"{k} {v}" for k, v in pending.items())[:300])
+                blamed = self._blame(to_drain, pending, f"traffic not back on it within upgrade.drain_wait_s ({up.drain_wait_s}s)")
+                for n, why in blamed.items():
+                    report.outcomes[n].detail = why
+                report.stopped = f"wave {wave.index}: traffic not back on {', '.join(sorted(blamed))}"
                 return False
             if not self.stopping:
                 timing.moved_back_s = round(seconds, 2)
@@ -429,11 +430,12 @@ class Deployer:
         return True
 
     def _neighbours(self, devices: list[str]) -> dict[str, set[str]]:
-        """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by."""
+        """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by. A
+        neighbour drained with them is left out: it carries no traffic of its own to move."""
         out: dict[str, set[str]] = {}
         for name in devices:
             for n in self.by_name[name].neighbors:
-                if n.peer in self.nr.inventory.hosts:
+                if n.peer in self.nr.inventory.hosts and n.peer not in devices:
                     out.setdefault(n.peer, set()).add(n.local_address)
         return out
 
@@ -463,6 +465,15 @@ class Deployer:
                 return elapsed, pending
             if not self.interrupts.sleep(0.2):
                 return elapsed, {}
+
+    def _blame(self, devices: list[str], pending: dict[str, str], what: str) -> dict[str, str]:
+        """Per drained device whose neighbours still show ``pending``: ``what`` and what they show."""
+        out = {}
+        for name in devices:
+            mine = [f"{n.peer} {pending[n.peer]}" for n in self.by_name[name].neighbors if n.peer in pending]
+            if mine:
+                out[name] = f"{what}: {'; '.join(dict.fromkeys(mine))}"[:400]
+        return out or {name: what for name in devices}
 
     def _upgrade(self, wave: Wave, upgrades: dict[str, Change], report: DeployReport) -> dict[str, str]:
         """Run each device's software upgrade (``deploy.tasks.upgrade``); failures by device."""
