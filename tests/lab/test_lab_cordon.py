@@ -12,6 +12,8 @@ prints its packet counts.
 
 - SU 1, the hook stops the flows: every flow of a cordoned server stopped before its leaves were
   touched and lost nothing; every other flow ran throughout and lost nothing.
+- a hook that fails (exit 1, its message on stderr): the deploy stops before any device of the
+  wave is touched, exit 1, saying why.
 - SU 2, a hook that stops nothing (a scheduler that did not drain the jobs): the flows of SU 2's
   servers across the spines lose packets while their leaves restart, every other flow nothing, so
   the cordon is what protected SU 1's.
@@ -39,18 +41,19 @@ CLUSTER = "labcord"
 RATE = 50.0  # packets per second per flow
 FLOWS = 2  # per ordered pair of servers and rail
 BOUND_S = 300.0  # no probe runs longer; each test stops its probe when its deploy is done
-SHORT = ("drain_wait_s: 1", "drain_wait_s: 15")  # the deadline of the evidence waits
 SU = {1: ("srv-su1-01", "srv-su1-02"), 2: ("srv-su2-01", "srv-su2-02")}
 LEAVES = {1: ("be-leaf-su1-r1", "be-leaf-su1-r2"), 2: ("be-leaf-su2-r1", "be-leaf-su2-r2")}
 
 # The scheduler: ``stop`` writes the servers to the probe's stop file and waits until every sender
-# acknowledged them (their flows ended); ``record`` stops nothing. Both log what they were called with.
+# acknowledged them (their flows ended); ``record`` stops nothing; ``fail`` refuses. All log their call.
 SCHEDULER = '''#!{python}
 import json, pathlib, sys, time
 mode, hosts, wave = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
 stop = pathlib.Path({stop!r})
 with open({log!r}, "a") as fh:
     fh.write(json.dumps({{"mode": mode, "hosts": hosts, "wave": wave, "t": time.time()}}) + "\\n")
+if mode == "fail":
+    sys.exit("scontrol: error: Invalid node name specified")
 if mode == "stop":
     with stop.open("a") as fh:
         fh.write("".join(h + "\\n" for h in hosts))
@@ -76,7 +79,7 @@ class World(LabRun):
                 f"  cordon_command: '{self.script} {mode} {{hosts}} {{wave}}'\n"
                 f"  uncordon_command: '{self.script} uncordoned {{hosts}} {{wave}}'\n"
                 f"  os_version: {{devices: {json.dumps(su_versions)}}}\n")
-        lab_intent(self.intent, CLUSTER, (SHORT, ("  soak_s: 2\n", hook)))
+        lab_intent(self.intent, CLUSTER, (("  soak_s: 2\n", hook),))
 
     def calls(self) -> list[dict]:
         return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
@@ -88,7 +91,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     if missing:
         pytest.skip("lab needs: " + "; ".join(missing))
     work = tmp_path_factory.mktemp("cordon")
-    intent = lab_intent(work / "lab.yaml", CLUSTER, (SHORT,))
+    intent = lab_intent(work / "lab.yaml", CLUSTER)
     _, design = design_for(intent)
     run = World(intent, work / "build", design, None)  # type: ignore[arg-type]
     run.stop, run.log, run.script = work / "stop", work / "scheduler.jsonl", work / "scheduler"
@@ -161,6 +164,23 @@ def test_rolling_upgrade_of_su1_leaves_the_cordon_hook_stops_their_flows_first(w
     assert others and full >= RATE * 10, "the other flows ran throughout the rollout"
     assert sum(r.lost for r in others) == 0, f"lost: { {r.flow.id: r.lost for r in others if r.lost} }"
     assert "still cordoned by this deploy" not in out
+
+
+def test_a_failing_cordon_hook_stops_the_rollout_before_any_device_is_touched(world: World) -> None:
+    world.edit(dict.fromkeys(LEAVES[1], "10.3"), "fail")
+    before = {d: world.running(d) for d in LEAVES[1]}
+    res = world.deploy("--commit")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "stopped: wave 1: cordon failed (" in res.stdout and "exit 1: scontrol: error: Invalid node name specified" in res.stdout
+    run = world.last_run()
+    assert "cordon-failed" in [r["event"] for r in run]
+    assert not [r for r in run if r["event"] in ("drained", "upgraded", "commit")], "nothing touched"
+    assert {d: installed(world, d) for d in LEAVES[1]} == dict.fromkeys(LEAVES[1], "10.2")
+    assert {d: world.running(d) for d in LEAVES[1]} == before
+    assert world.calls()[-1]["mode"] == "uncordoned", "the uncordon command undid the partial cordon"
+    for d in LEAVES[1]:
+        row = next(line for line in res.stdout.splitlines() if f"│ {d} " in line)
+        assert "not started" in row
 
 
 def test_the_same_upgrade_of_su2_with_a_hook_that_stops_nothing_loses_their_packets(world: World) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,7 +70,7 @@ def rollout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rollout]:
     work = tmp_path_factory.mktemp("rollout")
     intent = work / "lab.yaml"
     text = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}")
-    intent.write_text(text.replace("drain_wait_s: 1", "drain_wait_s: 15"))  # the deadline of the drain's evidence wait
+    intent.write_text(re.sub(r"drain_wait_s: \d+", "drain_wait_s: 15", text))  # the deadline of the drain's evidence wait
     _, design = design_for(intent)
     prefix = f"aifab-{CLUSTER}."
     try:
