@@ -208,6 +208,19 @@ def test_frr_tables_say_when_traffic_moved_off_and_back() -> None:
     assert not evidence.back(back, {"10.0.1.0", "10.0.1.8"}), "every address of the device must be seen"
 
 
+def test_a_prefix_of_a_device_drained_in_the_same_wave_does_not_hold_the_wait() -> None:
+    """fe-leaf1a and fe-spine1 drained together: fe-leaf1b reaches fe-leaf1a's prefixes through both
+    spines, every path at LOCAL_PREF 0 (GSHUT from fe-leaf1a), so any of them may carry them."""
+    table = evidence.paths(json.dumps({"routes": {
+        "10.1.0.3/32": [{"peerId": "10.1.1.0", "multipath": True, "locPrf": 0}, {"peerId": "10.1.1.4", "bestpath": True, "locPrf": 0}],
+        "10.1.0.1/32": [{"peerId": "10.1.1.0", "bestpath": True, "locPrf": 0}],
+    }}), "frr")
+    assert evidence.via(table, {"10.1.1.0"}) == []
+    assert not evidence.back(table, {"10.1.1.0"}), "fe-spine1's own loopback is still at LOCAL_PREF 0"
+    del table["10.1.0.1/32"]
+    assert evidence.back(table, {"10.1.1.0"}), "de-preferred on every path: drained further away, not by fe-spine1"
+
+
 # EOS's `show ip bgp | json` shape (vrfs -> default -> bgpRouteEntries -> bgpRoutePaths), trimmed.
 EOS_TABLE = {"vrfs": {"default": {"bgpRouteEntries": {
     "10.0.0.4/32": {"bgpRoutePaths": [

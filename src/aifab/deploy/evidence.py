@@ -2,9 +2,9 @@
 
 After a drain (RFC 8326: the GSHUT community makes the peers set LOCAL_PREF 0 on the device's
 routes) the deploy polls every BGP neighbour of the drained devices until none has a best or
-multipath path through them for a prefix it can reach another way ("moved off"); after the
-undrain, until every neighbour again has a path through each of them and none of those paths is
-still de-preferred ("moved back"). Both are bounded by ``upgrade.drain_wait_s``; the seconds waited
+multipath path through them for a prefix it can reach another way that is not de-preferred itself
+("moved off"); after the undrain, until every neighbour again has a path through each of them and
+none of those paths is still de-preferred ("moved back"). Both are bounded by ``upgrade.drain_wait_s``; the seconds waited
 are the wave's measured times.
 
 Each neighbour's table is read with its driver's ``cli``: ``show bgp ipv4 unicast json`` (vtysh on
@@ -59,26 +59,30 @@ def paths(text: str, driver: str) -> dict[str, list[Path]]:
 
 
 def via(table: Mapping[str, list[Path]], peers: Iterable[str]) -> list[str]:
-    """Prefixes whose used paths go through ``peers`` although a path through another exists."""
+    """Prefixes whose used paths still go through ``peers`` although a path through another
+    neighbour exists that is not de-preferred itself (LOCAL_PREF 0: a prefix of a device drained in
+    the same wave is GSHUT on every path, and any of them may carry it)."""
     mine = set(peers)
     out = []
     for prefix, ps in table.items():
         through = [p for p in ps if p.peer in mine]
-        if through and len(through) < len(ps) and any(p.used for p in through):
+        others = [p for p in ps if p.peer not in mine and p.local_pref != 0]
+        if through and others and any(p.used for p in through):
             out.append(prefix)
     return sorted(out)
 
 
 def back(table: Mapping[str, list[Path]], peers: Iterable[str]) -> bool:
-    """True when the table has a path through each of ``peers`` and none of them is de-preferred
-    (LOCAL_PREF 0, what GSHUT leaves) or unused where it is the only way."""
+    """True when the table has a path through each of ``peers`` and none of them is still
+    de-preferred by their drain: a path through them at LOCAL_PREF 0 is allowed only where every
+    path of its prefix is (a device drained further away)."""
     mine = set(peers)
     seen = {p.peer for ps in table.values() for p in ps if p.peer in mine}
     if seen != mine:
         return False
     for ps in table.values():
         for p in ps:
-            if p.peer in mine and (p.local_pref == 0 or (not p.used and len(ps) == 1)):
+            if p.peer in mine and p.local_pref == 0 and (len(ps) == 1 or any(q.local_pref != 0 for q in ps)):
                 return False
     return True
 
