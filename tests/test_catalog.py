@@ -114,7 +114,9 @@ def test_cluster_renders_what_its_models_say() -> None:
     for dev in design.devices():
         text = render_device(design, dev)[f"{dev.name}.cfg"]
         names = re.findall(r"^interface (Ethernet\S+)$", text, re.M)
-        assert names and all(re.fullmatch(r"Ethernet\d+/1", n) for n in names), dev.name
+        # whole ports are /1; the frontend's 200G NICs ride 2x200G children /1 and /5 (docs/catalog.md#breakouts)
+        assert names and all(re.fullmatch(r"Ethernet\d+/[15]", n) for n in names), dev.name
+        assert dev.fabric == "frontend" or not any(n.endswith("/5") for n in names), dev.name
         assert set(re.findall(r"^   mtu (\d+)$", text, re.M)) == {"9214"}
         assert "platform trident mmu" not in text  # TH4 lossless: none documented; TD4 lossy: nothing to reserve
         assert dev.max_mtu == 9214

@@ -30,7 +30,7 @@ from aifab.design.model import (
     UpgradePolicy,
 )
 from aifab.design.models import resolve_switches
-from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
+from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, fanout, frontend_shape
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
 from aifab.intent.schema import Backend, Frontend, Intent, Management, Switch
@@ -71,9 +71,16 @@ class _Dev:
     def __post_init__(self) -> None:
         self.model = lookup(self.switch.model)
 
-    def port_name(self, index: int, speed: int) -> str:
-        """Front-panel port ``index``'s name: the catalog model's pattern for this platform, else the platform's."""
+    def port_name(self, index: int, speed: int, sub: int = 0, count: int = 1) -> str:
+        """Front-panel port ``index``'s name (or its breakout child ``sub`` of ``count``): the catalog
+        model's pattern for this platform, else the platform's."""
         record = platform(self.switch.platform)
+        if count > 1:
+            assert self.model is not None  # only a catalog model breaks out (aifab.design.sizing.fanout)
+            port_lanes = record.lanes.get(self.switch.speed, self.model.lanes)
+            lane = (index - 1) * port_lanes + sub * (port_lanes // count)
+            name = self.model.port_name(record.name, index, lane, sub, count)
+            return name if name is not None else record.child_port(index, self.switch.speed, sub, count, self.model.lanes)
         if self.model is not None:
             name = self.model.port_name(record.name, index, (index - 1) * record.lanes.get(speed, 1))
             if name is not None:
@@ -115,14 +122,16 @@ class _FabricBuild:
         lower.neighbors.append(Neighbor(upper.name, ip_a, upper.asn, ip_b, low_name, GROUP[upper.role]))
 
     def attach(self, leaf: _Dev, index: int, host: str, nic: str, speed: int, base: int,
-               rail: int | None, reach: str) -> None:
-        """Cable a host NIC to a leaf port on the /31 at ``base`` (leaf even, host odd)."""
-        name = leaf.port_name(index, speed)
+               rail: int | None, reach: str, sub: int = 0, count: int = 1) -> None:
+        """Cable a host NIC to a leaf port (breakout child ``sub`` of ``count`` when the NIC is slower than
+        the port and the model breaks it out) on the /31 at ``base`` (leaf even, host odd)."""
+        name = leaf.port_name(index, speed, sub, count)
         ip_leaf, ip_host = _ip(base), _ip(base + 1)
         length = self.lengths["server_leaf"]
         leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", length,
                                f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}",
-                               self.qos.port_buffer(leaf.switch, speed, length), fec(leaf.model, speed)))
+                               self.qos.port_buffer(leaf.switch, speed, length), fec(leaf.model, speed),
+                               f"{count}x{speed}G" if count > 1 else "", sub))
         self.nics.setdefault(host, []).append(
             Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]
 
@@ -172,6 +181,7 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
     # Server links: the pool is split per rail, each rail block per SU leaf (docs/sources.md#superpod).
     leaf_block = next_pow2(2 * s.servers_per_su)
     rail_block = next_pow2(s.sus * leaf_block)
+    per_port = fanout(sw.leaf, b.nic_speed)  # NICs per server port (a breakout where the model has one)
     for leaf in leaves:
         assert leaf.su is not None and leaf.rail is not None
         rail_base = pools["servers"].first + (leaf.rail - 1) * rail_block
@@ -180,7 +190,8 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
         reach = _cidr(rail_base, 32 - rail_block.bit_length() + 1)
         for i in range(s.servers_per_su):
             host = host_names[(leaf.su - 1) * s.servers_per_su + i]
-            fb.attach(leaf, i + 1, host, f"rail{leaf.rail}", b.nic_speed, block + 2 * i, leaf.rail, reach)
+            fb.attach(leaf, i // per_port + 1, host, f"rail{leaf.rail}", b.nic_speed, block + 2 * i, leaf.rail, reach,
+                      i % per_port, per_port)
     return fb, s.tiers
 
 
@@ -195,13 +206,19 @@ def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set
     _leaf_uplinks(fb, leaves, spines, s.leaf_uplinks, s.leaf_spine_links)
     leaf_block = next_pow2(2 * s.hosts_per_pair)
     reach = str(pools["servers"].cidr)
+    speeds = {False: f.nic_speed, True: f.storage_speed}
+    per_port = {kind: fanout(sw.leaf, speed) for kind, speed in speeds.items()}  # hosts per port, by kind
     for j, leaf in enumerate(leaves):
         block = pools["servers"].first + j * leaf_block
         leaf.subnets.append(_cidr(block, 32 - leaf_block.bit_length() + 1))
         p = j // 2
-        for i, host in enumerate(host_names[p * s.hosts_per_pair:(p + 1) * s.hosts_per_pair]):
-            speed = f.storage_speed if host in storage else f.nic_speed
-            fb.attach(leaf, i + 1, host, f"fe{j % 2 + 1}", speed, block + 2 * i, None, reach)
+        pair_hosts = host_names[p * s.hosts_per_pair:(p + 1) * s.hosts_per_pair]
+        n_srv = sum(1 for h in pair_hosts if h not in storage)  # servers first, then storage on the next ports
+        for i, host in enumerate(pair_hosts):
+            kind = host in storage
+            n, k = per_port[kind], i - n_srv if kind else i
+            first = -(-n_srv // per_port[False]) if kind else 0
+            fb.attach(leaf, first + k // n + 1, host, f"fe{j % 2 + 1}", speeds[kind], block + 2 * i, None, reach, k % n, n)
     return fb
 
 
@@ -216,7 +233,7 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
         out.append(Device(
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
             _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
-            tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets),
+            tuple(sorted(d.ports, key=lambda p: (p.index, p.sub))), tuple(d.neighbors), max_paths, tuple(d.subnets),
             fb.qos.policy(d.switch.platform),
             fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports]),
             d.switch.asic or platform(d.switch.platform).qos.buffer_model, d.switch.max_mtu))

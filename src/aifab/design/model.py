@@ -47,6 +47,8 @@ class Port:
     description: str
     buffer: PortBuffer | None = None  # PFC headroom; None on lossy ports
     fec: str = ""  # forward error correction at this speed ("rs"; aifab.catalog.fec), "" none set
+    breakout: str = ""  # the front-panel port's breakout mode ("2x400G") when this is one of its children, "" unbroken
+    sub: int = 0  # which child of the breakout (0-based)
 
 
 @dataclass(frozen=True, slots=True)

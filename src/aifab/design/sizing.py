@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from aifab.catalog import lookup
 from aifab.errors import Problem
-from aifab.intent.schema import Backend, Frontend
+from aifab.intent.schema import Backend, Frontend, Switch
+from aifab.platforms import platform
 
 _EPS = 1e-9
 
@@ -27,6 +29,19 @@ def smallest_divisor_at_least(n: int, floor: int) -> int:
 def uplinks_for(down_gbps: float, ratio: float, port_gbps: int) -> int:
     """Uplink ports needed so that downlink:uplink bandwidth is at most ``ratio``."""
     return max(1, math.ceil(down_gbps / (ratio * port_gbps) - _EPS))
+
+
+def fanout(sw: Switch, nic_gbps: int) -> int:
+    """NICs of ``nic_gbps`` one port of ``sw`` serves: its catalog model's breakout count for that speed
+    (``2x400G`` on an 800G port: 2) where the platform can name the children, else 1 (a whole port)."""
+    model = lookup(sw.model)
+    if model is None:
+        return 1
+    record = platform(sw.platform)
+    pattern = model.names.get(record.name, record.breakout_port_name)
+    if not any(key in pattern for key in ("{sub", "{lane")):
+        return 1
+    return model.fanout(sw.speed, nic_gbps)
 
 
 def spread(uplinks: int, members: int, ports_each: int) -> int:
@@ -100,9 +115,10 @@ def backend_shape(b: Backend) -> tuple[BackendShape | None, list[Problem]]:
         return None, problems
     sus, rails, per_su = b.servers // b.servers_per_su, b.gpus_per_server, b.servers_per_su
     up = uplinks_for(per_su * b.nic_speed, b.oversubscription, sw.leaf.speed)
-    if per_su + up > sw.leaf.ports:
+    down = math.ceil(per_su / fanout(sw.leaf, b.nic_speed))  # server ports, on breakouts where the model has them
+    if down + up > sw.leaf.ports:
         ratio = f"1:{b.oversubscription:g}"
-        return None, [Problem((*loc, "switches", "leaf", "ports"), f"too few for {per_su} servers per SU at {ratio} ({per_su} down + {up} up needed)", sw.leaf.ports)]
+        return None, [Problem((*loc, "switches", "leaf", "ports"), f"too few for {per_su} servers per SU at {ratio} ({down} down + {up} up needed)", sw.leaf.ports)]
     leaves = sus * rails
     if leaves <= sw.spine.ports:
         spines = spread(up, leaves, sw.spine.ports)
@@ -123,6 +139,19 @@ def backend_shape(b: Backend) -> tuple[BackendShape | None, list[Problem]]:
     return BackendShape(3, sus, rails, per_su, up, sus_per_pod, pods, per_pod, up // per_pod, spine_up, cores, spine_up // cores), []
 
 
+def pair_loads(servers: int, storage: int, per_pair: int) -> set[tuple[int, int]]:
+    """The distinct (GPU servers, storage nodes) loads of the frontend's leaf pairs when hosts fill pairs of
+    ``per_pair`` in order, servers first: full server pairs, the pair where they meet, full storage pairs, the last."""
+    hosts, pairs = servers + storage, math.ceil((servers + storage) / per_pair)
+    loads = set()
+    for j in {0, servers // per_pair, servers // per_pair + 1, pairs - 1}:
+        if 0 <= j < pairs:
+            first, end = j * per_pair, min(hosts, (j + 1) * per_pair)
+            n_srv = max(0, min(end, servers) - first)
+            loads.add((n_srv, end - first - n_srv))
+    return loads
+
+
 def frontend_shape(f: Frontend, servers: int) -> tuple[FrontendShape | None, list[Problem]]:
     """Size the frontend, or say why the switches cannot build it."""
     sw, loc = f.switches, ("frontend",)
@@ -133,16 +162,21 @@ def frontend_shape(f: Frontend, servers: int) -> tuple[FrontendShape | None, lis
     if sw.spine.speed != sw.leaf.speed:
         return None, [Problem((*loc, "switches", "spine", "speed"), f"must equal the leaf port speed ({sw.leaf.speed}G)", f"{sw.spine.speed}G")]
     hosts = servers + f.storage_nodes
-    per_pair = next(
-        (d for d in range(sw.leaf.ports - 1, 0, -1)
-         if d + uplinks_for(d * host_speed, f.oversubscription, sw.leaf.speed) <= sw.leaf.ports),
-        0,
-    )
+    per_port = (fanout(sw.leaf, f.nic_speed), fanout(sw.leaf, f.storage_speed))
+
+    def fits(per_pair: int) -> bool:
+        for n_srv, n_stor in pair_loads(servers, f.storage_nodes, per_pair):
+            ports = math.ceil(n_srv / per_port[0]) + math.ceil(n_stor / per_port[1])
+            if ports + uplinks_for(n_srv * f.nic_speed + n_stor * f.storage_speed, f.oversubscription, sw.leaf.speed) > sw.leaf.ports:
+                return False
+        return True
+
+    per_pair = next((d for d in range(min(hosts, (sw.leaf.ports - 1) * max(per_port)), 0, -1) if fits(d)), 0)
     if per_pair == 0:
         return None, [Problem((*loc, "switches", "leaf", "ports"), f"too few for a host and its uplinks at 1:{f.oversubscription:g}", sw.leaf.ports)]
-    per_pair = min(per_pair, hosts)
     pairs = math.ceil(hosts / per_pair)
-    up = uplinks_for(per_pair * host_speed, f.oversubscription, sw.leaf.speed)
+    up = max(uplinks_for(n_srv * f.nic_speed + n_stor * f.storage_speed, f.oversubscription, sw.leaf.speed)
+             for n_srv, n_stor in pair_loads(servers, f.storage_nodes, per_pair))
     if 2 * pairs > sw.spine.ports:
         return None, [Problem((*loc, "switches", "spine", "ports"), f"too few for {2 * pairs} leaves in two tiers", sw.spine.ports)]
     spines = spread(up, 2 * pairs, sw.spine.ports)
