@@ -26,11 +26,10 @@ from aifab.design.model import (
     Nic,
     Port,
     SnmpUser,
-    Tier,
     UpgradePolicy,
 )
 from aifab.design.models import resolve_switches
-from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, fanout, frontend_shape
+from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, backend_tiers, fanout, frontend_shape, frontend_tiers
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
 from aifab.intent.schema import Backend, Frontend, Intent, Management, Switch
@@ -136,12 +135,20 @@ class _FabricBuild:
             Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]
 
 
-def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], uplinks: int, per_pair: int) -> None:
-    """Leaf uplink k goes to spine k mod N on the leaf's top ports; spines give each leaf a run."""
-    for j, leaf in enumerate(leaves):
-        first = leaf.switch.ports - uplinks + 1
-        for k in range(uplinks):
-            fb.link(spines[k % len(spines)], j * per_pair + k // len(spines) + 1, leaf, first + k, "leaf_spine")
+def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], uplinks: list[int]) -> None:
+    """Leaf j's uplinks (``uplinks[j]``, on its top ports) go round robin over the spines, starting where the
+    leaf before it stopped: every leaf has the same links to every spine within one, and the spines'
+    ports fill evenly within one (the fewest spines need not divide the uplinks). Each spine gives
+    each leaf a run of ports."""
+    used = [0] * len(spines)
+    start = 0
+    for leaf, count in zip(leaves, uplinks, strict=True):
+        first = leaf.switch.ports - count + 1
+        for k in range(count):
+            n = (start + k) % len(spines)
+            used[n] += 1
+            fb.link(spines[n], used[n], leaf, first + k, "leaf_spine")
+        start += count
 
 
 def fabric_mtu(mtu: int, switches: list[Switch]) -> int:
@@ -164,18 +171,18 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
     spines = [[fb.add(_Dev(f"be-spine{n + 1}" if s.tiers == 2 else f"be-spine-p{p + 1}-{n + 1}", "spine", 2, sw.spine,
                            base if s.tiers == 2 else base + p + 1, pod=p + 1 if s.tiers == 3 else None,
                            plane=n + 1 if s.tiers == 3 else None))
-               for n in range(s.spines_per_pod)] for p in range(s.pods)]
+               for n in range(s.pod_spines(p)[0])] for p in range(s.pods)]
     leaves = [fb.add(_Dev(f"be-leaf-su{su + 1}-r{r + 1}", "leaf", 1, sw.leaf, leaf_asn0 + su * s.rails + r,
                           su=su + 1, rail=r + 1, pod=su // s.sus_per_pod + 1 if s.tiers == 3 else None))
               for su in range(s.sus) for r in range(s.rails)]
     for p in range(s.pods):
         pod_leaves = [lf for lf in leaves if (lf.pod or 1) == p + 1]
-        _leaf_uplinks(fb, pod_leaves, spines[p], s.leaf_uplinks, s.leaf_spine_links)
+        _leaf_uplinks(fb, pod_leaves, spines[p], [s.leaf_uplinks] * len(pod_leaves))
     if s.tiers == 3:
         down = sw.spine.ports // 2
         for p, pod in enumerate(spines):
             for n, spine in enumerate(pod):
-                for k in range(s.spine_uplinks):
+                for k in range(s.pod_spines(p)[1]):
                     core = cores[n][k % s.cores_per_plane]
                     fb.link(core, p * s.spine_core_links + k // s.cores_per_plane + 1, spine, down + 1 + k, "spine_core")
     # Server links: the pool is split per rail, each rail block per SU leaf (docs/sources.md#superpod).
@@ -203,7 +210,7 @@ def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set
     spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
     leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
               for p in range(s.pairs) for i, side in enumerate("ab")]
-    _leaf_uplinks(fb, leaves, spines, s.leaf_uplinks, s.leaf_spine_links)
+    _leaf_uplinks(fb, leaves, spines, [u for u in s.uplinks for _ in "ab"])
     leaf_block = next_pow2(2 * s.hosts_per_pair)
     reach = str(pools["servers"].cidr)
     speeds = {False: f.nic_speed, True: f.storage_speed}
@@ -249,13 +256,14 @@ def build_design(intent: Intent) -> Design:
     if problems:
         raise DesignError(problems)
     b, f = intent.backend, intent.frontend
-    bshape, _ = backend_shape(b)
-    fshape, _ = frontend_shape(f, b.servers)
+    keep = intent.upgrade.min_capacity_pct
+    bshape, _ = backend_shape(b, keep)
+    fshape, _ = frontend_shape(f, b.servers, keep)
     assert bshape is not None and fshape is not None
     servers = [f"srv-su{i // b.servers_per_su + 1}-{i % b.servers_per_su + 1:02d}" for i in range(b.servers)]
     storage = [f"stor{i + 1:02d}" for i in range(f.storage_nodes)]
 
-    bfb, tiers = _backend(b, bshape, servers)
+    bfb, _ = _backend(b, bshape, servers)
     ffb = _frontend(f, fshape, servers + storage, set(storage))
 
     mgmt_net = IPNetwork(intent.management.network)
@@ -265,16 +273,9 @@ def build_design(intent: Intent) -> Design:
     mgmt = [_cidr(next(mgmt_ips), mgmt_net.prefixlen) for _ in range(len(bfb.devices) + len(ffb.devices))]
     nb = len(bfb.devices)
 
-    s = bshape
-    b_tiers = [Tier("leaf", s.leaves, s.servers_per_su * b.nic_speed / (s.leaf_uplinks * b.switches.leaf.speed))]
-    b_tiers.append(Tier("spine", s.spines, 1.0 if tiers == 3 else None))
-    if tiers == 3:
-        b_tiers.append(Tier("core", s.cores, None))
-    host_speed = max(f.nic_speed, f.storage_speed if f.storage_nodes else 0)
-    f_tiers = (Tier("leaf", fshape.leaves, fshape.hosts_per_pair * host_speed / (fshape.leaf_uplinks * f.switches.leaf.speed)),
-               Tier("spine", fshape.spines, None))
+    b_tiers, f_tiers = backend_tiers(b, bshape), frontend_tiers(f, fshape)
 
-    backend = FabricDesign("backend", tuple(b_tiers), b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
+    backend = FabricDesign("backend", b_tiers, b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
                            _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb]))
     frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), ffb.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
                             _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:]))

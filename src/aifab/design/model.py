@@ -118,11 +118,13 @@ class Host:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """One tier's size and its downlink:uplink bandwidth ratio (1.0 is non-blocking)."""
+    """One tier's size, its worst downlink:uplink bandwidth ratio over its switches (1.0 is non-blocking)
+    and the front-panel ports its switches leave unused."""
 
     role: Role
     count: int
     ratio: float | None  # None at the top tier
+    unused_ports: int = 0
 
 
 @dataclass(frozen=True, slots=True)
