@@ -27,7 +27,7 @@ MODELS = (
                 notes="datasheet gives no buffer split; the chip's published total (Trident 4 X11) is used"),
     SwitchModel("7816R3", "Arista", "jericho-2", 576, (400,), "QSFP-DD", _MTU, "catalog-7800r3",
                 names={"eos": "Ethernet{slot}/{port}/{sublane}"}, breakouts=_400G_BREAKOUTS, fec=_FEC,
-                card_ports=36, first_slot=3,
-                notes="7816R3 chassis with 16 7800R3-36D line cards (36 x 400G QSFP-DD) in slots 3-18; "
-                      "deep-buffer VOQ (HBM): no shared-buffer figure applies to the pool plan"),
+                card_ports=36, first_slot=3, chips=48,
+                notes="7816R3 chassis with 16 7800R3-36D line cards (36 x 400G QSFP-DD) in slots 3-18, three "
+                      "Jericho2 per card (12 x 400G each); the pool plan takes their on-chip buffer, not the HBM"),
 )

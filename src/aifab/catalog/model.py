@@ -66,6 +66,7 @@ class SwitchModel:
     sonic_platform: str = ""  # SONiC platform string; "" unknown
     notes: str = ""  # what the datasheet does not give
     lanes: int = 8  # electrical lanes per front-panel port (OSFP, QSFP-DD: 8)
+    chips: int = 1  # packet processors, each with the ASIC's buffer (a chassis: every line card's)
 
     def __post_init__(self) -> None:
         for name in ("max_mtu", "names", "breakouts", "fec"):
