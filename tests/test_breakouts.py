@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from aifab.catalog import lookup
 from aifab.check import run_checks
@@ -129,3 +130,29 @@ def test_brk001_fires_on_a_child_no_mode_offers(tmp_path: Path) -> None:
         assert "BRK001" in {f.rule for f in findings}, new
         assert any(f.rule == "BRK001" and f.device == leaf.name for f in findings)
         cfg.write_text(clean)
+
+
+@pytest.mark.parametrize(("model", "leaf_platform", "nic"), [
+    ("7060X5-64PE", "eos", "200G"), ("7060X5-64PE", "eos", "100G"), ("7050DX4-32S", "eos", "100G"),
+    ("SN5600", "frr", "400G"), ("SN5600", "frr", "200G"), ("DS5000", "sonic", "400G"), ("DS5000", "sonic", "100G"),
+])
+def test_broken_out_builds_name_each_child_once_and_pass_every_check(tmp_path: Path, model: str, leaf_platform: str,
+                                                                     nic: str) -> None:
+    """Every catalog model with breakouts, per platform and NIC speed: children fill their ports in mode
+    order, names are unique per switch, and the rendered build passes every check (BRK001 included)."""
+    intent = _intent(leaf_platform, model, per_su=12, nic=nic)
+    path = tmp_path / "intent.yaml"
+    path.write_text(yaml.safe_dump(intent.model_dump(mode="json", exclude_unset=True)))
+    result = build(path, tmp_path / "out")
+    assert result.findings == []
+    entry = lookup(model)
+    assert entry is not None
+    for dev in result.design.backend.devices:
+        names = [p.name for p in dev.ports]
+        assert len(names) == len(set(names)), dev.name
+        children: dict[int, list[int]] = {}
+        for p in dev.ports:
+            if p.breakout:
+                children.setdefault(p.index, []).append(p.sub)
+                assert p.breakout in entry.breakouts[entry.speeds[0]] and p.breakout.endswith(f"x{p.speed}G")
+        assert all(subs == list(range(len(subs))) for subs in children.values()), dev.name

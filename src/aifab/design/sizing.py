@@ -239,11 +239,15 @@ def frontend_shape(f: Frontend, servers: int, keep_pct: int = 75) -> tuple[Front
     # The fewest spines that hold every uplink, with every leaf on every spine. A leaf takes a few
     # uplinks more than its hosts need where that lets it keep upgrade.min_capacity_pct of them with one
     # spine drained (8 over 4 spines rather than 6), which costs a free leaf port instead of a spine.
+    def too_few(links: int) -> list[Problem]:
+        return [Problem((*loc, "switches", "spine", "ports"), f"too few for {2 * pairs} leaves in two tiers: {links} "
+                        f"leaf uplinks on at most {min(room)} spines (as many as a leaf has ports for); the frontend "
+                        "has one spine tier: use spines with more ports (a chassis such as the 7816R3)", sw.spine.ports)]
+
     spines = max(min(2, *need), math.ceil(2 * sum(need) / sw.spine.ports))
     while True:
         if spines > min(room):
-            return None, [Problem((*loc, "switches", "spine", "ports"), f"too few for {2 * pairs} leaves in two tiers "
-                                  f"({2 * sum(need)} leaf uplinks)", sw.spine.ports)]
+            return None, too_few(2 * sum(need))
         uplinks = [next((u for u in range(max(n, spines), r + 1) if drains(u, spines, keep_pct)), max(n, spines))
                    for n, r in zip(need, room, strict=True)]
         enough = 2 * sum(uplinks) <= spines * sw.spine.ports and all(drains(u, spines, keep_pct) for u in uplinks)
@@ -251,8 +255,7 @@ def frontend_shape(f: Frontend, servers: int, keep_pct: int = 75) -> tuple[Front
             break
         spines += 1
     if 2 * sum(uplinks) > spines * sw.spine.ports:
-        return None, [Problem((*loc, "switches", "spine", "ports"), f"too few for {2 * pairs} leaves in two tiers "
-                              f"({2 * sum(uplinks)} leaf uplinks, at most {spines} spines)", sw.spine.ports)]
+        return None, too_few(2 * sum(uplinks))
     return FrontendShape(hosts, per_pair, pairs, max(uplinks), spines, math.ceil(max(uplinks) / spines),
                          tuple(uplinks), loads, down), []
 
