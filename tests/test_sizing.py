@@ -153,3 +153,29 @@ def test_summary_prints_the_worst_ratio_and_the_unused_ports_per_tier() -> None:
     fe_leaf = design.frontend.tiers[0]
     row = next(line for line in text.splitlines() if "frontend" in line and "leaf" in line)
     assert f"{fe_leaf.ratio:.2f}:1" in row and f"{fe_leaf.unused_ports:,}" in row.split("│")[-2]
+
+
+def test_a_frontend_one_spine_tier_cannot_hold_gets_a_second() -> None:
+    """600 storage nodes on 32-port leaves under 16-port spines: one spine tier cannot reach every
+    leaf, so leaf pairs form pods under their own spines (half down, half up: non-blocking) and cores
+    in planes. Every leaf reaches every spine of its pod, every spine every core of its plane (a light
+    pod's spine takes one uplink per core even where it has fewer downlinks)."""
+    intent = make_intent(frontend={"storage_nodes": 600, "switches": {"leaf": {"ports": 32}, "spine": {"ports": 16}},
+                                   "pools": {"loopbacks": "10.100.0.0/16", "p2p": "10.101.0.0/16", "servers": "10.104.0.0/14"}})
+    design = build_design(intent)
+    fe = design.frontend
+    assert [t.role for t in fe.tiers] == ["leaf", "spine", "core"]
+    by_name = {d.name: d for d in fe.devices}
+    spines = [d for d in fe.devices if d.role == "spine"]
+    cores = [d for d in fe.devices if d.role == "core"]
+    assert len({d.pod for d in spines}) > 1 and cores
+    for spine in spines:
+        down = [p for p in spine.ports if p.role == "downlink"]
+        up = [p for p in spine.ports if p.role == "uplink"]
+        plane = [c for c in cores if c.plane == spine.plane]
+        assert len(up) == max(len(down), len(plane)) and len(spine.ports) <= 16, spine.name  # non-blocking
+        assert {by_name[p.peer].pod for p in down} == {spine.pod}
+        assert {p.peer for p in up} == {c.name for c in cores if c.plane == spine.plane}, spine.name
+    assert fe.tiers[1].ratio == pytest.approx(1.0)
+    assert all(len(c.ports) <= 16 for c in cores)
+    assert len({d.asn for d in fe.devices if d.role == "leaf"}) == fe.tiers[0].count

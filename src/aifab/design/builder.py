@@ -32,7 +32,7 @@ from aifab.design.models import resolve_switches
 from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, backend_tiers, fanout, frontend_shape, frontend_tiers
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.errors import DesignError
-from aifab.intent.schema import Backend, Frontend, Intent, Management, Switch
+from aifab.intent.schema import Backend, Frontend, FrontendSwitches, Intent, Management, Switch
 from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
@@ -204,13 +204,17 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
 
 def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
-    mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine])
+    mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine, *([f.switches.core] if s.pods else [])])
     fb = _FabricBuild("frontend", mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, mtu, "frontend"))
     sw, base = f.switches, f.asn.base
-    spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
-    leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
-              for p in range(s.pairs) for i, side in enumerate("ab")]
-    _leaf_uplinks(fb, leaves, spines, [u for u in s.uplinks for _ in "ab"])
+    uplinks = [u for u in s.uplinks for _ in "ab"]
+    if not s.pods:
+        spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
+        leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
+                  for p in range(s.pairs) for i, side in enumerate("ab")]
+        _leaf_uplinks(fb, leaves, spines, uplinks)
+    else:
+        leaves = _frontend_pods(fb, s, sw, base, uplinks)
     leaf_block = next_pow2(2 * s.hosts_per_pair)
     reach = str(pools["servers"].cidr)
     speeds = {False: f.nic_speed, True: f.storage_speed}
@@ -227,6 +231,42 @@ def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set
             first = -(-n_srv // per_port[False]) if kind else 0
             fb.attach(leaf, first + k // n + 1, host, f"fe{j % 2 + 1}", speeds[kind], block + 2 * i, None, reach, k % n, n)
     return fb
+
+
+def _frontend_pods(fb: _FabricBuild, s: FrontendShape, sw: FrontendSwitches, base: int, uplinks: list[int]) -> list[_Dev]:
+    """Three frontend tiers: cores in planes, each pod's spines (spine n in plane n, a shared ASN per
+    pod), its leaf pairs; each spine's core uplinks (``s.spine_links``: as many as its leaf downlinks,
+    one per core of its plane at least) round robin over its plane's cores (RFC 7938 ASNs: cores
+    ``base``, pod p's spines ``base + p``, then the leaves)."""
+    planes = max(s.pod_spines)
+    cores = [[fb.add(_Dev(f"fe-core{n + 1}-{c + 1}", "core", 3, sw.core, base, plane=n + 1))
+              for c in range(s.cores_per_plane)] for n in range(planes)]
+    leaf_asn0 = base + 1 + len(s.pods)
+    leaves: list[_Dev] = []
+    pods = []
+    first = 0
+    for p, (pairs, count) in enumerate(zip(s.pods, s.pod_spines, strict=True)):
+        spines = [fb.add(_Dev(f"fe-spine-p{p + 1}-{n + 1}", "spine", 2, sw.spine, base + 1 + p, pod=p + 1, plane=n + 1))
+                  for n in range(count)]
+        mine = [fb.add(_Dev(f"fe-leaf{j + 1}{side}", "leaf", 1, sw.leaf, leaf_asn0 + 2 * j + i, pair=j + 1, pod=p + 1))
+                for j in range(first, first + pairs) for i, side in enumerate("ab")]
+        _leaf_uplinks(fb, mine, spines, uplinks[2 * first:2 * (first + pairs)])
+        leaves += mine
+        pods.append(spines)
+        first += pairs
+    down = sw.spine.ports // 2
+    used = [[0] * s.cores_per_plane for _ in range(planes)]
+    start = [0] * planes
+    ups = iter(up for _, up in s.spine_links)
+    for spines in pods:
+        for n, spine in enumerate(spines):
+            count = next(ups)
+            for k in range(count):
+                c = (start[n] + k) % s.cores_per_plane
+                used[n][c] += 1
+                fb.link(cores[n][c], used[n][c], spine, down + 1 + k, "spine_core")
+            start[n] += count
+    return leaves
 
 
 def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[Device, ...]:

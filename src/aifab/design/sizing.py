@@ -8,7 +8,7 @@ per rail per scalable unit, two tiers while every leaf can reach every spine, a 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aifab.catalog import lookup
 from aifab.design.model import Tier
@@ -63,8 +63,9 @@ def drains(uplinks: int, spines: int, keep_pct: int) -> bool:
 def drain_floor(uplinks: int, keep_pct: int) -> int:
     """Fewest spines (at most ``uplinks``) such that a leaf whose ``uplinks`` are spread over them, within
     one link per spine, keeps ``keep_pct`` % of them while one spine is drained (upgrade.min_capacity_pct);
-    at least two for redundancy. ``uplinks`` itself when no count does."""
-    return next((n for n in range(min(2, uplinks), uplinks + 1) if drains(uplinks, n, keep_pct)), uplinks)
+    at least two for redundancy. Two when no count does (more spines would not help: the rollout plan
+    then asks for a maintenance window)."""
+    return next((n for n in range(min(2, uplinks), uplinks + 1) if drains(uplinks, n, keep_pct)), min(2, uplinks))
 
 
 def fewest_spines(links: int, ports_each: int, most: int, least: int) -> int:
@@ -133,15 +134,32 @@ class FrontendShape:
     uplinks: tuple[int, ...] = ()  # per pair (each of its two leaves)
     loads: tuple[tuple[int, int], ...] = ()  # per pair: GPU servers, storage nodes
     down_ports: tuple[int, ...] = ()  # per pair: front-panel ports its hosts take (breakouts counted)
+    pods: tuple[int, ...] = ()  # three tiers: leaf pairs per pod, in order (empty: two tiers)
+    pod_spines: tuple[int, ...] = ()  # three tiers: spines of each pod (spine n of a pod is in core plane n)
+    cores_per_plane: int = 0
+    spine_links: tuple[tuple[int, int], ...] = ()  # three tiers: per spine, in pod order: leaf downlinks, core uplinks
 
     @property
     def leaves(self) -> int:
         return 2 * self.pairs
 
     @property
+    def tiers(self) -> int:
+        return 3 if self.pods else 2
+
+    @property
+    def cores(self) -> int:
+        return max(self.pod_spines, default=0) * self.cores_per_plane
+
+    @property
     def links(self) -> int:
         """Leaf-spine links in all."""
         return 2 * sum(self.uplinks)
+
+    @property
+    def core_links(self) -> int:
+        """Spine-core links in all (0 in two tiers)."""
+        return sum(up for _, up in self.spine_links)
 
 
 def backend_shape(b: Backend, keep_pct: int = 75) -> tuple[BackendShape | None, list[Problem]]:
@@ -238,26 +256,77 @@ def frontend_shape(f: Frontend, servers: int, keep_pct: int = 75) -> tuple[Front
     room = [sw.leaf.ports - d for d in down]  # the most uplinks each pair's leaves can take
     # The fewest spines that hold every uplink, with every leaf on every spine. A leaf takes a few
     # uplinks more than its hosts need where that lets it keep upgrade.min_capacity_pct of them with one
-    # spine drained (8 over 4 spines rather than 6), which costs a free leaf port instead of a spine.
-    def too_few(links: int) -> list[Problem]:
-        return [Problem((*loc, "switches", "spine", "ports"), f"too few for {2 * pairs} leaves in two tiers: {links} "
-                        f"leaf uplinks on at most {min(room)} spines (as many as a leaf has ports for); the frontend "
-                        "has one spine tier: use spines with more ports (a chassis such as the 7816R3)", sw.spine.ports)]
-
-    spines = max(min(2, *need), math.ceil(2 * sum(need) / sw.spine.ports))
-    while True:
-        if spines > min(room):
-            return None, too_few(2 * sum(need))
-        uplinks = [next((u for u in range(max(n, spines), r + 1) if drains(u, spines, keep_pct)), max(n, spines))
+    # spine drained (8 over 4 spines rather than 6 over 6), which costs a free leaf port, not a spine;
+    # where no spine count lets every leaf do so, the fewest spines stay (the plan then asks for a window).
+    shape = FrontendShape(hosts, per_pair, pairs, 0, 0, 0, (), loads, down)
+    chosen: tuple[int, list[int]] | None = None
+    for spines in range(max(min(2, *need), math.ceil(2 * sum(need) / sw.spine.ports)), min(room) + 1):
+        uplinks = [max(n, spines) for n in need]
+        if 2 * sum(uplinks) > spines * sw.spine.ports:
+            continue
+        chosen = chosen or (spines, uplinks)  # the fewest that hold every uplink
+        drained = [next((u for u in range(max(n, spines), r + 1) if drains(u, spines, keep_pct)), 0)
                    for n, r in zip(need, room, strict=True)]
-        enough = 2 * sum(uplinks) <= spines * sw.spine.ports and all(drains(u, spines, keep_pct) for u in uplinks)
-        if enough or spines == min(room):
+        if all(drained) and 2 * sum(drained) <= spines * sw.spine.ports:
+            chosen = (spines, drained)  # the fewest that also drain within the policy
             break
-        spines += 1
-    if 2 * sum(uplinks) > spines * sw.spine.ports:
-        return None, too_few(2 * sum(uplinks))
+    if chosen is None:  # one spine tier cannot hold the leaves: pods under a second one
+        return frontend_pods(f, shape, need, room, keep_pct)
+    spines, uplinks = chosen
     return FrontendShape(hosts, per_pair, pairs, max(uplinks), spines, math.ceil(max(uplinks) / spines),
                          tuple(uplinks), loads, down), []
+
+
+def frontend_pods(f: Frontend, shape: FrontendShape, need: list[int], room: list[int],
+                  keep_pct: int) -> tuple[FrontendShape | None, list[Problem]]:
+    """Three frontend tiers, when one spine tier cannot hold the leaves: pods of consecutive leaf pairs,
+    each under its own spines that split their ports half down, half up (non-blocking above the leaves),
+    and cores in planes (spine n of every pod goes to plane n), as the backend's third tier.
+
+    A pod's leaves all reach all its spines (``reach``: as many as every leaf has ports for, no more than
+    the most uplinks a pair needs); pods fill in order while their links fit their spines' downlinks."""
+    sw, loc = f.switches, ("frontend",)
+    down_ports = sw.spine.ports // 2
+    reach = min(min(room), max(*need, drain_floor(max(need), keep_pct)))
+    uplinks = [next((u for u in range(max(n, reach), r + 1) if drains(u, reach, keep_pct)), max(n, reach))
+               for n, r in zip(need, room, strict=True)]
+    pods: list[int] = []
+    load = 0
+    for u in uplinks:
+        if 2 * u > reach * down_ports:
+            return None, [Problem((*loc, "switches", "spine", "ports"), f"too few for a leaf pair of {2 * u} uplinks "
+                                  f"on {reach} spines of {down_ports} downlinks", sw.spine.ports)]
+        if not pods or load + 2 * u > reach * down_ports:
+            pods.append(0)
+            load = 0
+        pods[-1] += 1
+        load += 2 * u
+    pod_spines, spine_down, start = [], [], 0
+    for count in pods:
+        mine = uplinks[start:start + count]
+        links = 2 * sum(mine)
+        n = min(reach, max(max(drain_floor(u, keep_pct) for u in mine), math.ceil(links / down_ports)))
+        pod_spines.append(n)
+        spine_down.append([links // n + (1 if k < links % n else 0) for k in range(n)])  # the builder's round robin
+        start += count
+    if sw.core.speed != sw.spine.speed:
+        return None, [Problem((*loc, "switches", "core", "speed"), f"must equal the spine port speed ({sw.spine.speed}G)",
+                              f"{sw.core.speed}G")]
+    # Each spine has as many core uplinks as leaf downlinks (non-blocking), and one per core of its plane
+    # at least; the fewest cores per plane that hold the busiest plane.
+    cores = max(1, min(2, *(d for pod in spine_down for d in pod)))
+    while True:
+        plane = [sum(max(pod[k], cores) for pod in spine_down if k < len(pod)) for k in range(reach)]
+        if max(plane) <= cores * sw.core.ports:
+            break
+        cores += 1
+        if cores > sw.spine.ports - down_ports:
+            return None, [Problem((*loc, "switches", "core", "ports"), f"too few for {len(pods)} pods of {reach} spines; "
+                                  "the frontend needs more than three tiers", sw.core.ports)]
+    links_per_spine = tuple((d, max(d, cores)) for pod in spine_down for d in pod)
+    return replace(shape, leaf_uplinks=max(uplinks), spines=sum(pod_spines), leaf_spine_links=math.ceil(max(uplinks) / reach),
+                   uplinks=tuple(uplinks), pods=tuple(pods), pod_spines=tuple(pod_spines), cores_per_plane=cores,
+                   spine_links=links_per_spine), []
 
 
 def backend_tiers(b: Backend, s: BackendShape) -> tuple[Tier, ...]:
@@ -281,4 +350,8 @@ def frontend_tiers(f: Frontend, s: FrontendShape) -> tuple[Tier, ...]:
     sw = f.switches
     worst = max((n * f.nic_speed + t * f.storage_speed) / (u * sw.leaf.speed) for (n, t), u in zip(s.loads, s.uplinks, strict=True))
     unused = sum(2 * (sw.leaf.ports - d - u) for d, u in zip(s.down_ports, s.uplinks, strict=True))
-    return (Tier("leaf", s.leaves, worst, unused), Tier("spine", s.spines, None, s.spines * sw.spine.ports - s.links))
+    if not s.pods:
+        return (Tier("leaf", s.leaves, worst, unused), Tier("spine", s.spines, None, s.spines * sw.spine.ports - s.links))
+    return (Tier("leaf", s.leaves, worst, unused),
+            Tier("spine", s.spines, max(down / up for down, up in s.spine_links), s.spines * sw.spine.ports - s.links - s.core_links),
+            Tier("core", s.cores, None, s.cores * sw.core.ports - s.core_links))

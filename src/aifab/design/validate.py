@@ -36,7 +36,8 @@ def backend_needs(s: BackendShape) -> Needs:
 
 
 def frontend_needs(s: FrontendShape) -> Needs:
-    return Needs(s.leaves + s.spines, s.links, s.leaves * next_pow2(2 * s.hosts_per_pair), 1 + s.leaves)
+    return Needs(s.leaves + s.spines + s.cores, s.links + s.core_links, s.leaves * next_pow2(2 * s.hosts_per_pair),
+                 1 + len(s.pods) + s.leaves)
 
 
 def _asn_problems(fabric: str, asn: Asn, count: int) -> list[Problem]:
