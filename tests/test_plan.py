@@ -209,8 +209,8 @@ def test_mtu_on_every_rail_leaf_cordons_each_server_once(cluster: Design) -> Non
 
 
 def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:
-    old = edited(CLUSTER, backend__servers=96, frontend__storage_nodes=0)
-    new = edited(CLUSTER, backend__servers=128, frontend__storage_nodes=0)
+    old = edited(CLUSTER, backend__servers=96, backend__oversubscription="1:4", frontend__storage_nodes=0)
+    new = edited(CLUSTER, backend__servers=128, backend__oversubscription="1:4", frontend__storage_nodes=0)
     waves = plan(old, new)
     added = {d.name for d in new.devices()} - {d.name for d in old.devices()}
     assert set(waves[0].devices) == added and {c.kind for c in waves[0].changes} == {"initial"}
@@ -222,7 +222,7 @@ def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:
 def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
     new = edited(CLUSTER, backend__servers=160)
     cs = change_set(cluster, new)
-    with pytest.raises(PlanError, match=r"re-cabling: backend leaves 32 -> 40, spines 16 -> 32: .* links move.*\n  be-leaf-su1-r1:Ethernet49/1 -> be-spine1"):
+    with pytest.raises(PlanError, match=r"re-cabling: backend leaves 32 -> 40, spines 16 -> 20: .* links move.*\n  be-leaf-su1-r1:Ethernet49/1 -> be-spine1"):
         require_in_place(cs)
     require_in_place(cs, allow_recabling=True)
     with pytest.raises(PlanError, match="re-cabling"):

@@ -13,9 +13,9 @@ from aifab.catalog.model import Asic
 ASICS = (
     Asic("tomahawk-3", "Broadcom Tomahawk 3 (BCM56980)", "tomahawk-3", "none", "buffer-sizes"),
     Asic("tomahawk-4", "Broadcom Tomahawk 4 (BCM56990)", "tomahawk-4", "none", "buffer-sizes"),
-    Asic("tomahawk-5", "Broadcom Tomahawk 5 (BCM78900)", "", "none", "catalog-asics"),
+    Asic("tomahawk-5", "Broadcom Tomahawk 5 (BCM78900)", "tomahawk-5", "none", "catalog-asics"),
     Asic("trident-4", "Broadcom Trident 4 (BCM56880)", "trident-4", "trident", "catalog-asics"),
-    Asic("jericho-2", "Broadcom Jericho2 (BCM88690), VOQ with HBM", "", "none", "catalog-asics"),
+    Asic("jericho-2", "Broadcom Jericho2 (BCM88690), VOQ with HBM", "jericho-2", "none", "catalog-asics"),
     Asic("spectrum-2", "NVIDIA Spectrum-2", "spectrum-2", "none", "buffer-sizes"),
     Asic("spectrum-3", "NVIDIA Spectrum-3", "spectrum-3", "none", "buffer-sizes"),
     Asic("spectrum-4", "NVIDIA Spectrum-4", "spectrum-4", "none", "catalog-asics"),

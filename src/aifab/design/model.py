@@ -47,6 +47,8 @@ class Port:
     description: str
     buffer: PortBuffer | None = None  # PFC headroom; None on lossy ports
     fec: str = ""  # forward error correction at this speed ("rs"; aifab.catalog.fec), "" none set
+    breakout: str = ""  # the front-panel port's breakout mode ("2x400G") when this is one of its children, "" unbroken
+    sub: int = 0  # which child of the breakout (0-based)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +119,13 @@ class Host:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """One tier's size and its downlink:uplink bandwidth ratio (1.0 is non-blocking)."""
+    """One tier's size, its worst downlink:uplink bandwidth ratio over its switches (1.0 is non-blocking)
+    and the front-panel ports its switches leave unused."""
 
     role: Role
     count: int
     ratio: float | None  # None at the top tier
+    unused_ports: int = 0
 
 
 @dataclass(frozen=True, slots=True)

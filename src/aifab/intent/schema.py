@@ -158,6 +158,7 @@ class BackendSwitches(Model):
 class FrontendSwitches(Model):
     leaf: Switch = Field(default_factory=lambda: _generic(100), description="Frontend leaf model (default a generic 64x100G).")
     spine: Switch = Field(default_factory=lambda: _generic(100), description="Frontend spine model (default a generic 64x100G).")
+    core: Switch = Field(default_factory=lambda: _generic(100), description="Frontend core (third tier) model, used only when one spine tier cannot hold the leaves (default: the spine's).")
 
 
 class Pools(Model):

@@ -21,6 +21,11 @@ EOS = Platform(
     management="Management1",
     container_management="Management0",  # in a container lab: cEOS calls it Management0 (docs/sources.md#interface-names)
     port_name="Ethernet{index}",
+    # A multi-lane port's children are named by their first lane (an OSFP port exposes Ethernet1/1 to
+    # Ethernet1/8; 2x400G: /1 and /5), each set to the child's speed and lane count (`speed 400g-4`)
+    # (docs/sources.md#breakouts).
+    breakout_port_name="Ethernet{index}/{sublane}",
+    breakout_speed="{gbps}g-{lanes}",
     speed_names=EOS_SPEED,
     sorted_interfaces=False,
     management_vrf="MGMT",

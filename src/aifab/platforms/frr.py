@@ -21,6 +21,7 @@ FRR = Platform(
     loopback="lo",
     management="eth0",
     port_name="swp{index}",
+    breakout_port_name="swp{index}s{sub}",  # Cumulus names breakout children swp1s0, swp1s1 (docs/sources.md#breakouts)
     bgp_default_timers=FRR_DATACENTER_TIMERS,
     zebra_interfaces=True,
     napalm_driver="frr",

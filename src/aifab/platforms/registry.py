@@ -94,6 +94,10 @@ class Platform:
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
     max_mtu: int = 9216  # largest interface MTU the OS accepts on a routed port (a switch model may allow less)
     upgrades: tuple[UpgradeMethod, ...] = ()  # software upgrade methods, preferred first; the last needs nothing
+    # A breakout child's name, formatted like ``port_name`` plus ``sub`` (the child, 0-based) and
+    # ``sublane`` (its first lane within the port, 1-based); "" where the platform has none.
+    breakout_port_name: str = ""
+    breakout_speed: str = ""  # a breakout child's speed setting, formatted with ``gbps`` and ``lanes``; "": as unbroken
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only
@@ -103,6 +107,13 @@ class Platform:
         """Interface name of front-panel port ``index`` (1-based) at ``speed_gbps``."""
         lane = (index - 1) * self.lanes[speed_gbps] if "{lane" in self.port_name else index - 1
         return self.port_name.format(index=index, lane=lane)
+
+    def child_port(self, index: int, port_gbps: int, sub: int, count: int, port_lanes: int) -> str:
+        """Interface name of breakout child ``sub`` (0-based) of ``count`` on front-panel port ``index``
+        at ``port_gbps`` with ``port_lanes`` electrical lanes (``Ethernet1/5``, ``Ethernet4``, ``swp1s1``)."""
+        lanes = self.lanes.get(port_gbps, port_lanes)
+        return self.breakout_port_name.format(index=index, lane=(index - 1) * lanes + sub * (lanes // count),
+                                              sub=sub, sublane=sub * (port_lanes // count) + 1)
 
     @property
     def pushed_files(self) -> tuple[str, ...]:

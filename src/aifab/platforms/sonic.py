@@ -20,6 +20,7 @@ SONIC = replace(
     qos=QosDefaults("cell", 1 * MIB, 2 * MIB, 5, "spectrum-3", "SONiC AZURE_LOSSLESS WRED profile (docs/sources.md#qos-defaults-sonic)"),
     loopback="Loopback0",
     port_name="Ethernet{lane}",
+    breakout_port_name="Ethernet{lane}",  # a child is named by its first lane too: 2x400G on Ethernet0 is Ethernet0, Ethernet4
     lanes=SONIC_LANES,
     zebra_interfaces=False,  # addresses live in config_db.json
     # SONiC's zebra loads the FPM module (its frr.conf carries `fpm address`, `no fpm use-next-hop-groups`).

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from aifab.catalog import breakout_mode, lookup
 from aifab.design.model import AccessPolicy, Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
 from aifab.placeholders import placeholder
 from aifab.platforms import Platform, platform, resolve
@@ -40,6 +41,8 @@ class Interface:
     cable: str  # cable length as SONiC writes it, e.g. "5m"
     buffer: PortBuffer | None  # PFC headroom of the lossless PGs; None on lossy ports
     fec: str = ""  # forward error correction of the port's speed ("rs"), "" where none is set
+    breakout: str = ""  # the front-panel port's breakout mode ("2x400G") on a breakout child, "" unbroken
+    sub: int = 0  # which child (0-based)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +253,15 @@ def _speed(info: Platform, gbps: int) -> str:
     return info.speed_names[gbps] if info.speed_names else str(gbps * 1000)
 
 
+def _child_speed(info: Platform, dev: Device, gbps: int, mode: str) -> str:
+    """A breakout child's speed setting: the platform's breakout form with the child's lanes (EOS
+    ``400g-4`` on a 2x400G OSFP port, docs/sources.md#breakouts), else its plain one."""
+    model = lookup(dev.model)
+    if not info.breakout_speed or model is None:
+        return _speed(info, gbps)
+    return info.breakout_speed.format(gbps=gbps, lanes=model.lanes // breakout_mode(mode)[0])
+
+
 def _qos(q: QosPolicy) -> QosView:
     queues = tuple(TxQueue(tc, tc in q.strict_tcs, q.dwrr_weights[tc], tc in q.ecn_queues, tc in q.lossless_priorities)
                    for tc in range(8) if tc in q.strict_tcs or q.dwrr_weights[tc])
@@ -347,8 +359,10 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
     """The view of ``dev`` for its platform (``container``: as a containerlab node, e.g. cEOS)."""
     info = platform(dev.platform)
     fabric = design.backend if dev.fabric == "backend" else design.frontend
-    ports = [Interface(p.name, p.description, p.address, p.mtu, _speed(info, p.speed), p.speed, p.peer, p.index,
-                       f"{p.length_m:g}m", p.buffer, p.fec) for p in dev.ports]
+    ports = [Interface(p.name, p.description, p.address, p.mtu,
+                       _child_speed(info, dev, p.speed, p.breakout) if p.breakout else _speed(info, p.speed),
+                       p.speed, p.peer, p.index, f"{p.length_m:g}m", p.buffer, p.fec, p.breakout, p.sub)
+             for p in dev.ports]
     if info.sorted_interfaces:
         ports.sort(key=lambda i: natural_key(i.name))
     lists = _prefix_lists(fabric, dev)

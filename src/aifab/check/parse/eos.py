@@ -109,6 +109,18 @@ def speed(setting: str) -> int | None:
     return value // 1000 if m.group(2) == "full" else value
 
 
+_LANES = re.compile(r"\d+g-(\d+)$")
+
+
+def lanes(interface: str, setting: str | None) -> range | None:
+    """Lanes of a multi-lane port's interface, within its port: ``Ethernet1/5`` at ``400g-4`` -> 4..7
+    (EOS names a port's interfaces by their first lane, docs/sources.md#breakouts); None where the
+    name or the speed does not say."""
+    _, slash, sublane = interface.rpartition("/")
+    m = _LANES.search(setting or "") if slash and sublane.isdigit() else None
+    return range(int(sublane) - 1, int(sublane) - 1 + int(m.group(1))) if m else None
+
+
 def default_mtu(interface: str) -> int | None:
     """EOS routed Ethernet ports default to MTU 1500 when no ``mtu`` line is present."""
     return 1500 if interface.startswith("Ethernet") else None
@@ -208,6 +220,8 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
                 v = ports[body] = _port(bodies[body], g)
             mtu = v[0] if v[0] is not None else default_mtu(name)
             iface = ifaces[name] = Interface(name, address or v[4], mtu, description or v[3], v[1], v[2], *v[5:])
+            if "/" in name:
+                iface.lanes = lanes(name, bodies[body].get("speed"))
             if iface.address is None:
                 iface.bad_address = bodies[body].get("address")
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)

@@ -45,6 +45,8 @@ class Interface:
     ecn: dict[int, Ecn] = field(default_factory=dict)  # ECN marking per egress queue
     headroom: dict[int, Headroom] = field(default_factory=dict)  # PFC headroom per ingress priority group
     bad_address: str | None = None  # an address line's value that is not an IPv4 address/length (then ``address`` is None)
+    lanes: range | None = None  # electrical lanes used, counted within the front-panel port from 0; None: not stated
+    breakout: str | None = None  # the front-panel port's breakout mode as the files state it (SONiC BREAKOUT_CFG)
 
 
 @dataclass(slots=True)

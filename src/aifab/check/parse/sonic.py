@@ -35,12 +35,24 @@ def _addresses(facts: DeviceFacts, db: dict[str, Any]) -> None:
                 _iface(facts, name).address = address
             elif address:
                 _iface(facts, name).bad_address = address
+    first: dict[str, tuple[int, str]] = {}  # front-panel index -> its first lane and that interface
     for name, port in db.get("PORT", {}).items():
         iface = _iface(facts, name)
         iface.mtu, iface.description = _int(port.get("mtu")), port.get("description")
         mbps = _int(port.get("speed"))
         iface.speed = mbps // 1000 if mbps else None
         iface.shutdown = port.get("admin_status", "up") != "up"
+        numbers = [_int(n) for n in str(port.get("lanes", "")).split(",")]
+        if numbers and None not in numbers and "index" in port:
+            iface.lanes = range(min(numbers), max(numbers) + 1)  # type: ignore[type-var]
+            first[port["index"]] = min(first.get(port["index"], (iface.lanes.start, name)), (iface.lanes.start, name))
+    breakouts = db.get("BREAKOUT_CFG", {})
+    for name, port in db.get("PORT", {}).items():
+        iface = facts.interfaces[name]
+        if iface.lanes is not None:  # lanes within the front-panel port; its mode is its first interface's
+            start, root = first[port["index"]]
+            iface.lanes = range(iface.lanes.start - start, iface.lanes.stop - start)
+            iface.breakout = breakouts.get(root, {}).get("brkout_mode")
 
 
 def _per_queue(db: dict[str, Any], table: str) -> Iterator[tuple[str, range, dict[str, Any]]]:
