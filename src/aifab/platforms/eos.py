@@ -30,4 +30,6 @@ EOS = Platform(
     deploys=True,
     batfish="arista",
     max_mtu=9214,  # EOS's largest IP MTU on a routed port (docs/sources.md#eos-mtu)
+    qp_hash="asic",  # `load-balance sand profile` UDP payload bytes (Jericho)
+    dynamic_lb=True,  # `ip hardware fib load-balance distribution dynamic`
 )

@@ -76,6 +76,12 @@ class Platform:
     zebra_modules: tuple[str, ...] = ()  # zebra modules (``-M``) FRR needs to accept the pushed frr.conf
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
     max_mtu: int = 9216  # largest interface MTU the OS accepts on a routed port (a switch model may allow less)
+    # ECMP load balancing beyond the header hash that the platform's files can state
+    # (docs/sources.md#load-balancing): hash on the RoCE destination QP "asic" where the switch's ASIC
+    # can (catalog ``qp_hash``), "always" (the switch checks its own capability), "" never; dynamic
+    # (flowlet) load balancing where the ASIC has it (catalog ``dlb``).
+    qp_hash: Literal["", "asic", "always"] = ""
+    dynamic_lb: bool = False
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only

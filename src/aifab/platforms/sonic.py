@@ -31,4 +31,5 @@ SONIC = replace(
     deploys=True,
     bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
+    qp_hash="always",  # SWITCH_HASH ecmp_hash_ipv4_rdma RDMA_BTH_DEST_QP, checked by orchagent against its SAI
 )

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aifab.check.parse import hashing
 from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, syntax
 from aifab.platforms import EOS
@@ -186,6 +187,7 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
     heads: list[tuple[str, tuple[str, ...]]] = []
     ways: list[Access] = []
+    hashes: list[frozenset[str]] = []
 
     def configs() -> Iterator[str]:  # each file's text is dropped once cut
         for dev, files, texts in items:
@@ -194,6 +196,7 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
             name = next((m for m in (EOS.management, EOS.container_management_name) if f"\ninterface {m}\n" in text),
                         EOS.management)
             ways.append(access(text, name))
+            hashes.append(hashing.eos(text))
             yield text
 
     read, bodies = cut_and_parse(configs(), SYNTAX, DEVICE, PORT)
@@ -213,5 +216,6 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
         facts.access = ways[len(out)]
+        facts.ecmp_hash = hashes[len(out)]
         out.append(facts)
     return out

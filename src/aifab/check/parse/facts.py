@@ -96,6 +96,10 @@ class DeviceFacts:
     bgp: Bgp | None = None
     headroom_pool: int | None = None  # bytes the configured headroom must fit, where the files state it (EOS)
     access: Access | None = None  # None where the pushed file cannot lock anyone out (frr.conf)
+    # ECMP hash as the files state it: header fields (src_ip dst_ip ip_proto l4_src_port l4_dst_port) plus
+    # "roce_qp" and "dynamic"; empty when they state none (the platform's default); None where a
+    # platform's parser does not read it
+    ecmp_hash: frozenset[str] | None = None
 
     def advertised(self) -> list[str]:
         """Prefixes BGP originates or redistributes: networks, aggregates, and what the

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aifab.check.parse import hashing
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import as_list, cidr, cut_and_parse, device_facts, run_ttp, syntax
 
@@ -221,12 +222,16 @@ def _shell(facts: list[DeviceFacts], texts: list[str]) -> None:
 def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})`` of the frr platform."""
     shell: list[str] = []
+    hashes: list[frozenset[str]] = []
 
     def conf() -> Iterator[tuple[str, str, tuple[str, ...], str]]:
         for dev, files, texts in devices:
             shell.append(texts.get("links.sh", "") + texts.get("qos.sh", ""))
+            hashes.append(hashing.linux(texts.get("links.sh", "")))
             yield dev, "frr", files, texts["frr.conf"]
 
     out = parse_texts(conf())
     _shell(out, shell)
+    for facts, ecmp_hash in zip(out, hashes, strict=True):
+        facts.ecmp_hash = ecmp_hash
     return out

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from aifab.check.parse import frr
+from aifab.check.parse import frr, hashing
 from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import ParseError, cidr
 from aifab.platforms import SONIC
@@ -133,6 +133,7 @@ def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> lis
         _addresses(facts, db)
         _qos(facts, db)
         facts.access = _access(db)
+        facts.ecmp_hash = hashing.sonic(db)
         lo = facts.interfaces.get(SONIC.loopback)
         facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
     return out
