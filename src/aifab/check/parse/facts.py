@@ -45,6 +45,7 @@ class Interface:
     ecn: dict[int, Ecn] = field(default_factory=dict)  # ECN marking per egress queue
     headroom: dict[int, Headroom] = field(default_factory=dict)  # PFC headroom per ingress priority group
     bad_address: str | None = None  # an address line's value that is not an IPv4 address/length (then ``address`` is None)
+    watchdog_priorities: frozenset[int] | None = None  # priorities the PFC watchdog guards; None: the files cannot state it
 
 
 @dataclass(slots=True)
@@ -100,6 +101,9 @@ class DeviceFacts:
     # "roce_qp" and "dynamic"; empty when they state none (the platform's default); None where a
     # platform's parser does not read it
     ecmp_hash: frozenset[str] | None = None
+    # BGP knobs that defeat AS-path loop prevention, per neighbor address or peer group:
+    # "allowas-in" (accept paths holding our ASN), "as-override", "remove-private-as" (rewrite what we send)
+    loop_knobs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def advertised(self) -> list[str]:
         """Prefixes BGP originates or redistributes: networks, aggregates, and what the
