@@ -116,7 +116,7 @@ class FabricGraph:
         serving = [leaf for leaf in self.leaves if leaf not in out and self.servers.get(leaf, frozenset()) - cordoned]
         found: list[tuple[str, ...]] = []
         for dst in serving:
-            # a route's state: (switch, the switch it came from, went down already, took a valley turn)
+            # a route's state: (switch, the switch it came from, its last step went down, it took a valley turn)
             State = tuple[str, str | None, bool, bool]
             origin: State = (dst, None, False, False)
             pred: dict[State, State | None] = {origin: None}
@@ -133,7 +133,7 @@ class FabricGraph:
                         up = tier[v] > tier[u]
                         if up and down and (v, u, came) not in allowed:
                             continue  # AS-path loop prevention drops it
-                        ns: State = (v, u, down or not up, valley or (up and down))
+                        ns: State = (v, u, not up, valley or (up and down))
                         if ns not in pred:
                             pred[ns] = st
                             best.setdefault(v, level)
