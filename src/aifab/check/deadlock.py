@@ -54,10 +54,13 @@ def _turns(ctx: CheckContext) -> list[Turn]:
     """The turns, from the Design's sessions (who peers with whom) and each parsed device's own ASN
     and knobs (what its rendered routing policy does with them)."""
     devices, facts = ctx.devices, ctx.facts
-    address_of = {(d.name, n.peer): n.peer_address for d in devices.values() for n in d.neighbors}
+    any_knob = any(f.loop_knobs for f in facts.values())
+    address_of = {(d.name, n.peer): n.peer_address for d in devices.values() for n in d.neighbors} if any_knob else {}
 
     def knobs(device: str, peer: str) -> frozenset[str]:
         """The knobs ``device`` has on its session to ``peer`` (on the address or its peer group)."""
+        if not any_knob:
+            return frozenset()
         f, address = facts[device], address_of.get((device, peer), "")
         group = f.bgp.neighbors[address].group if f.bgp and address in f.bgp.neighbors else None
         return f.loop_knobs.get(address, frozenset()) | (f.loop_knobs.get(group, frozenset()) if group else frozenset())

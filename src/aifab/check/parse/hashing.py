@@ -10,9 +10,9 @@ from typing import Any
 
 from aifab.render.loadbalance import EOS_SAND_IP, EOS_SAND_L4, EOS_TRIDENT, LINUX_BITS, LINUX_L3, LINUX_L4, SONIC, SONIC_QP
 
-_EOS_TRIDENT = re.compile(r"^ip load-sharing trident fields ip (.+)$", re.M)
-_EOS_SAND = re.compile(r"^load-balance policies\n((?:   .*\n)*)", re.M)
-_EOS_DLB = re.compile(r"^ip hardware fib load-balance distribution dynamic\b", re.M)
+_EOS_TRIDENT = "\nip load-sharing trident fields ip "
+_EOS_SAND = "\nload-balance policies\n"
+_EOS_DLB = "\nip hardware fib load-balance distribution dynamic\n"
 _SYSCTL = re.compile(r"^sysctl -w net\.ipv4\.(fib_multipath_hash_policy|fib_multipath_hash_fields)=(\S+)$", re.M)
 
 
@@ -21,22 +21,36 @@ def _words(mapping: dict[str, str], words: str) -> set[str]:
     return {back[w] for w in words.split() if w in back}
 
 
+def _block(text: str, head: str) -> list[str]:
+    """The lines after ``head`` (a whole line, found with str.find: a full config is megabytes) up to the
+    first line that is not indented."""
+    at = text.find(head)
+    if at < 0:
+        return []
+    out = []
+    start = at + len(head)
+    for line in text[start:start + 4096].split("\n"):
+        if not line.startswith(" "):
+            break
+        out.append(line)
+    return out
+
+
 def eos(text: str) -> frozenset[str]:
     """Hash fields an EOS running-config states."""
     out: set[str] = set()
-    for m in _EOS_TRIDENT.finditer(text):
-        out |= _words(EOS_TRIDENT, m.group(1))
-    for m in _EOS_SAND.finditer(text):
-        body = m.group(1)
-        for line in body.splitlines():
-            words = line.split()
-            if words[:3] == ["fields", "ip", "outer"]:
-                out |= _words(EOS_SAND_IP, " ".join(words[3:]))
-            elif words[:3] == ["fields", "l4", "outer"]:
-                out |= _words(EOS_SAND_L4, " ".join(words[3:]))
-            elif words[:2] == ["payload", "bytes"]:
-                out.add("roce_qp")
-    if _EOS_DLB.search(text):
+    at = text.find(_EOS_TRIDENT)
+    if at >= 0:
+        out |= _words(EOS_TRIDENT, text[at + len(_EOS_TRIDENT):text.find("\n", at + 1)])
+    for line in _block(text, _EOS_SAND):
+        words = line.split()
+        if words[:3] == ["fields", "ip", "outer"]:
+            out |= _words(EOS_SAND_IP, " ".join(words[3:]))
+        elif words[:3] == ["fields", "l4", "outer"]:
+            out |= _words(EOS_SAND_L4, " ".join(words[3:]))
+        elif words[:2] == ["payload", "bytes"]:
+            out.add("roce_qp")
+    if _EOS_DLB in text:
         out.add("dynamic")
     return frozenset(out)
 
