@@ -173,3 +173,23 @@ def test_a_hash_change_is_one_hitless_fact(tmp_path: Path) -> None:
     assert len(facts) == 1 and len(facts[0].devices) == len(new.backend.devices)
     assert "ECMP load balancing src_ip dst_ip ip_proto l4_src_port l4_dst_port -> src_ip dst_ip l4_src_port l4_dst_port" in facts[0].text
     assert all(impact_of("load-balancing", p) == ("hitless", True) for p in ("eos", "frr", "sonic"))
+
+
+def test_the_readers_take_every_form_the_platforms_write() -> None:
+    from aifab.check.parse import bgpknobs, hashing
+
+    sand = ("!\nload-balance policies\n   load-balance sand profile default\n      fields ip outer dst-ip src-ip\n"
+            "      fields l4 outer src-port\n      fields udp dst-port 4791\n         payload bytes 5-7\n!\n"
+            "ip hardware fib load-balance distribution dynamic\n!\n")
+    assert hashing.eos(sand) == {"src_ip", "dst_ip", "l4_src_port", "roce_qp", "dynamic"}
+    assert hashing.eos("!\nip routing\n!\n") == frozenset()
+    assert hashing.linux("sysctl -w net.ipv4.fib_multipath_hash_policy=2\n") == {"src_ip", "dst_ip"}
+    assert hashing.linux("sysctl -w net.ipv4.fib_multipath_hash_policy=3\nsysctl -w net.ipv4.fib_multipath_hash_fields=0x0012\n") \
+        == {"dst_ip", "l4_src_port"}
+    assert hashing.sonic({"SWITCH_HASH": {"GLOBAL": {"ecmp_hash": "SRC_IP,L4_SRC_PORT",
+                                                     "ecmp_hash_ipv4_rdma": "SRC_IP,RDMA_BTH_DEST_QP"}}}) == \
+        {"src_ip", "l4_src_port", "roce_qp"}
+    eos_bgp = "router bgp 65001\n   neighbor LEAFS allowas-in 3\n   neighbor 10.0.1.1 remove-private-as all\n"
+    assert bgpknobs.loop_knobs(eos_bgp) == {"LEAFS": {"allowas-in"}, "10.0.1.1": {"remove-private-as"}}
+    frr_bgp = "router bgp 65001\n address-family ipv4 unicast\n  neighbor SPINES remove-private-AS all\n  neighbor SPINES as-override\n"
+    assert bgpknobs.loop_knobs(frr_bgp) == {"SPINES": {"remove-private-as", "as-override"}}
