@@ -13,6 +13,7 @@ import pytest
 
 from aifab.check import check, run_checks
 from aifab.check.deadlock import Turn
+from aifab.check.parse import parse_build
 from aifab.design.model import Design
 from aifab.pipeline import build
 from aifab.plan.simulate import FabricGraph, deadlock_findings
@@ -104,9 +105,16 @@ def test_a_valley_in_the_routing_policy_fails_dlk001_naming_the_path(lab: tuple[
 
 def test_the_watchdog_must_guard_exactly_the_pfc_priorities(lab: tuple[str, Design, Path], tmp_path: Path) -> None:
     platform, design, path = lab
-    if platform != "sonic":
-        pytest.skip("EOS's watchdog guards the no-drop priorities by construction; Linux has none to state")
     up = next(p.name for d in design.backend.devices if d.name == LEAF for p in d.ports if p.role == "uplink")
+    if platform == "frr":  # Linux has no PFC watchdog: the files state none, DLK002 has nothing to judge
+        facts = parse_build(design, path / "configs", jobs=1)[0]
+        assert facts[LEAF].interfaces[up].pfc == {3} and facts[LEAF].interfaces[up].watchdog_priorities is None
+        return
+    if platform == "eos":  # EOS's watchdog guards the no-drop priorities: without it QOS006 fires, not DLK002
+        out = _edit(path, tmp_path, f"{LEAF}.cfg", r"^priority-flow-control pause watchdog default timeout .*\n", "")
+        found = _found(design, out)
+        assert {r for r, _, _, _ in found} == {"QOS006"}
+        return
     for value, says in (("3,4", "watchdog on priority 4 without PFC"), ("", "PFC priority 3 without the watchdog")):
         out = tmp_path / f"wd{value or 'none'}"
         shutil.copytree(path, out)
