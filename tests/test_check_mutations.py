@@ -284,7 +284,8 @@ def sonic_case(b: Built, rule_id: str) -> tuple[Callable[[dict[str, Any]], None]
     up = b.port(LEAF, "uplink")
     ups = {(LEAF, p.name) for p in b.device(LEAF).ports if p.role == "uplink"}
     return {
-        "QOS001": (_set("PORT_QOS_MAP", up.name, "pfc_enable", "4"), {(LEAF, up.name)}),
+        # PFC moved to priority 4 on one end, its watchdog with it (else DLK002 fires too)
+        "QOS001": (lambda db: db["PORT_QOS_MAP"][up.name].update(pfc_enable="4", pfcwd_sw_enable="4"), {(LEAF, up.name)}),
         "QOS003": (_set("SCHEDULER", "scheduler.6", "type", "DWRR"), {(LEAF, "")}),
         "QOS005": (_set("WRED_PROFILE", "AIFAB_LOSSLESS", "green_min_threshold", "4194304"), {(LEAF, "")}),
         "QOS006": (lambda db: db["PFC_WD"].pop(up.name), {(LEAF, up.name)}),

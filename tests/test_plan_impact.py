@@ -37,6 +37,10 @@ EXAMPLES: dict[str, list[str]] = {
     "router-id": ["+   router-id 10.0.0.9"],
     "address": ["+   ip address 10.0.2.8/31"],
     "software": ["+boot system flash:/EOS-4.32.1F.swi"],
+    "load-balancing": ["+ip load-sharing trident fields ip source-ip destination-ip", "+      fields l4 outer dst-port src-port",
+                       "+         payload bytes 5-7", "+ip hardware fib load-balance distribution dynamic",
+                       "+sysctl -w net.ipv4.fib_multipath_hash_policy=1", '+            "ecmp_hash": [',
+                       '+                "L4_SRC_PORT",', '+                "RDMA_BTH_DEST_QP"'],
 }
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
 FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",

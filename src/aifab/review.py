@@ -12,16 +12,18 @@ from __future__ import annotations
 import difflib
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aifab import forked
 from aifab.check import Report, check
+from aifab.check.findings import sort_findings
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.paths import PathError
 from aifab.pipeline import design_for
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
+from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
 from aifab.platforms import platform
 from aifab.render import render_device, write_configs
@@ -239,4 +241,10 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
     cs = change_set(base, design) if base is not None else None
     result = Review(intent, base_ref, note, design, base, _deltas(design, base, out / "configs"), report, cs)
     _plan(result, allow_recabling)
+    # the PFC-deadlock proof in the steady state and every wave, its switches drained (DLK003,
+    # docs/sources.md#pfc-deadlock): nothing to do when the routing policy permits no valley turn
+    waves = [(w.index, set(w.devices), set(w.cordon)) for w in result.waves]
+    found = deadlock_findings(design, waves, report.valley_turns)
+    if found:
+        result.check = replace(report, findings=tuple(sort_findings([*report.findings, *found])))
     return result

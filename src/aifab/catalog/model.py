@@ -20,7 +20,8 @@ def _frozen(mapping: Mapping[Any, Any] | None = None) -> Mapping[Any, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Asic:
-    """A switch chip: its family, buffer (None where no public source gives it) and EOS MMU dialect.
+    """A switch chip: its family, buffer (None where no public source gives it), EOS MMU dialect, and
+    what its ECMP can do beyond a header hash (``dlb``, ``qp_hash``).
 
     ``buffer_model`` names the entry of ``aifab.qos.defaults.BUFFER_MODELS`` that holds its buffer
     size (and cell parameters), "" when no public figure exists.
@@ -31,6 +32,8 @@ class Asic:
     buffer_model: str
     mmu: MmuDialect  # EOS `platform trident mmu` (Trident), or nothing EOS documents for this family
     source: str  # anchor in docs/sources.md
+    dlb: bool = False  # dynamic (flowlet / adaptive) load balancing on ECMP groups (docs/sources.md#catalog-load-balancing)
+    qp_hash: bool = False  # ECMP hash on the RoCE destination queue pair (UDP payload, BTH) (docs/sources.md#catalog-load-balancing)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from netaddr import IPAddress, IPNetwork
 from netaddr.strategy.ipv4 import int_to_str
 
-from aifab.catalog import SwitchModel, fec, lookup
+from aifab.catalog import ASICS, SwitchModel, fec, lookup
 from aifab.design.model import (
     AccessPolicy,
     Account,
@@ -22,6 +22,7 @@ from aifab.design.model import (
     Device,
     FabricDesign,
     Host,
+    LoadBalance,
     Neighbor,
     Nic,
     Port,
@@ -33,7 +34,7 @@ from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, back
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.design.versions import with_versions
 from aifab.errors import DesignError
-from aifab.intent.schema import Backend, Frontend, FrontendSwitches, Intent, Management, Switch
+from aifab.intent.schema import HASH_FIELDS, Backend, Frontend, FrontendSwitches, Intent, Management, Switch
 from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
@@ -270,7 +271,18 @@ def _frontend_pods(fb: _FabricBuild, s: FrontendShape, sw: FrontendSwitches, bas
     return leaves
 
 
-def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[Device, ...]:
+def load_balance(asked: LoadBalance | None, platform_name: str, asic: str) -> LoadBalance | None:
+    """What one device does of the asked load balancing: the QP hash and dynamic load balancing only
+    where its platform can state them and its ASIC has them (catalog ``qp_hash``, ``dlb``)."""
+    if asked is None:
+        return None
+    record, chip = platform(platform_name), ASICS.get(asic)
+    qp = record.qp_hash == "always" or (record.qp_hash == "asic" and chip is not None and chip.qp_hash)
+    dynamic = record.dynamic_lb and chip is not None and chip.dlb
+    return LoadBalance(asked.fields, asked.roce_qp and qp, asked.dynamic and dynamic)
+
+
+def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str], lb: LoadBalance | None = None) -> tuple[Device, ...]:
     out = []
     for i, d in enumerate(fb.devices):
         uplinks = sum(1 for p in d.ports if p.role == "uplink")
@@ -284,7 +296,8 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
             tuple(sorted(d.ports, key=lambda p: (p.index, p.sub))), tuple(d.neighbors), max_paths, tuple(d.subnets),
             fb.qos.policy(d.switch.platform),
             fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports]),
-            d.switch.asic or platform(d.switch.platform).qos.buffer_model, d.switch.max_mtu))
+            d.switch.asic or platform(d.switch.platform).qos.buffer_model, d.switch.max_mtu,
+            load_balance=load_balance(lb, d.switch.platform, d.switch.asic or platform(d.switch.platform).qos.buffer_model)))
     return tuple(out)
 
 
@@ -316,14 +329,16 @@ def build_design(intent: Intent) -> Design:
 
     b_tiers, f_tiers = backend_tiers(b, bshape), frontend_tiers(f, fshape)
 
-    bdevs = _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb])
+    lb = b.load_balancing
+    asked = LoadBalance(tuple(f for f in HASH_FIELDS if f in lb.fields), lb.roce_qp, lb.dynamic)
+    bdevs = _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb], asked)
     fdevs = _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:])
     versioned, problems = with_versions(intent.upgrade.os_version, [*bdevs, *fdevs])
     if problems:
         raise DesignError(problems)
     bdevs, fdevs = tuple(versioned[:len(bdevs)]), tuple(versioned[len(bdevs):])
     backend = FabricDesign("backend", b_tiers, b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
-                           bdevs)
+                           bdevs, asked)
     frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), ffb.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
                             fdevs)
     unworkable = list(bfb.qos.problems.values()) + list(ffb.qos.problems.values())

@@ -64,6 +64,21 @@ class Neighbor:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadBalance:
+    """ECMP load balancing of one device, or as a fabric's intent asks it (docs/sources.md#load-balancing):
+    the header fields hashed (``src_ip dst_ip ip_proto l4_src_port l4_dst_port``, in that order), the
+    RoCE destination QP hashed too, dynamic (flowlet) load balancing. On a device, ``roce_qp`` and
+    ``dynamic`` are on only where its platform and ASIC can do them."""
+
+    fields: tuple[str, ...]
+    roce_qp: bool = False
+    dynamic: bool = False
+
+    def __str__(self) -> str:
+        return " ".join([*self.fields, *(["roce_qp"] if self.roce_qp else []), *(["dynamic"] if self.dynamic else [])])
+
+
+@dataclass(frozen=True, slots=True)
 class Device:
     """A switch and everything rendered into its configuration."""
 
@@ -90,6 +105,7 @@ class Device:
     asic: str = ""  # catalog ASIC (aifab.catalog.ASICS) or buffer model of a generic switch
     max_mtu: int = 9216  # the model's largest interface MTU on this platform
     os_version: str = ""  # the software it should run (intent upgrade.os_version); "" not managed
+    load_balance: LoadBalance | None = None  # ECMP hashing (backend); None: the platform's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +166,7 @@ class FabricDesign:
     p2p: str
     servers: str
     devices: tuple[Device, ...]
+    load_balancing: LoadBalance | None = None  # what the intent asks (devices hold what each can do)
 
 
 @dataclass(frozen=True, slots=True)

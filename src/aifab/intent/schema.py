@@ -231,6 +231,22 @@ class FrontendQos(Model):
     storage_weight: int = Field(60, ge=1, le=99, description="DWRR weight of the storage class, %.")
 
 
+# --- backend.load_balancing (issue 14: RoCE load balancing) ---
+HashField = Literal["src_ip", "dst_ip", "ip_proto", "l4_src_port", "l4_dst_port"]
+HASH_FIELDS: tuple[HashField, ...] = ("src_ip", "dst_ip", "ip_proto", "l4_src_port", "l4_dst_port")
+
+
+class LoadBalancing(Model):
+    """How the backend's switches spread flows over their equal-cost uplinks (docs/sources.md#load-balancing).
+    RoCEv2 carries its flow entropy in the UDP source port: a GPU pair's queue pairs differ only there."""
+
+    fields: list[HashField] = Field(default_factory=lambda: list(HASH_FIELDS), min_length=1,
+                                    description="ECMP hash fields: src_ip, dst_ip, ip_proto, l4_src_port, l4_dst_port (default all five; without l4_src_port the check LB001 fails).")
+    roce_qp: bool = Field(False, description="Also hash on the RoCE destination queue pair where the platform and ASIC can (EOS on Jericho2, SONiC); elsewhere the check LB003 says where not.")
+    dynamic: bool = Field(False, description="Dynamic (flowlet) load balancing where the switch's ASIC has it (catalog `dlb`) and the platform configures it (EOS); elsewhere LB003 says where not.")
+# --- end backend.load_balancing ---
+
+
 class Backend(Model):
     """Rail-optimized GPU fabric (docs/sources.md#superpod)."""
 
@@ -246,6 +262,7 @@ class Backend(Model):
     cables: Cables = Field(default_factory=Cables, description="Cable lengths per link class.")
     qos: BackendQos = Field(default_factory=BackendQos, description="RoCEv2 QoS policy.")
     bgp: BgpTimers = Field(default_factory=BgpTimers, description="BGP session timers and BFD.")
+    load_balancing: LoadBalancing = Field(default_factory=LoadBalancing, description="ECMP load balancing of RoCE flows.")
 
 
 class Frontend(Model):

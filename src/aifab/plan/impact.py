@@ -49,6 +49,8 @@ TABLE: tuple[Row, ...] = (
     Row("neighbor-added", "a new BGP neighbour", "hitless", "impact-bgp"),
     Row("route-policy", "prefix lists, route maps, aggregates, redistribution", "hitless", "impact-bgp"),
     Row("max-paths", "ECMP width (maximum-paths)", "hitless", "impact-bgp", {"eos": "session-reset"}),
+    Row("load-balancing", "ECMP hash fields, RoCE QP hashing, dynamic load balancing (flows move to other uplinks)",
+        "hitless", "load-balancing"),
     Row("port-added", "a port cabled for the first time", "hitless", "impact-ports"),
     Row("management", "out-of-band management address", "hitless", "impact-ports"),
     Row("policy", "the intent's upgrade policy (no device changes)", "hitless", "impact-upgrade"),
@@ -101,6 +103,8 @@ def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
 # First match wins; the order puts the specific patterns before the general ones.
 _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
     ("description", r'^(description\b|!|#|alias\b)|^"(description|alias)":|^neighbor \S+ description\b'),
+    ("load-balancing", r'load-sharing|load-balance|^fields |^payload bytes|fib_multipath_hash|^"ecmp_hash\w*":'
+                       r'|^"(SRC_IP|DST_IP|IP_PROTOCOL|L4_SRC_PORT|L4_DST_PORT|RDMA_BTH_\w+)"$'),
     ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":'),
     ("ecn", r'random-detect|^"(green|yellow|red)_\w+":|^"(wred_\w+|ecn)":| red limit .* ecn'),
     ("bgp-timers", r"^timers bgp\b"),

@@ -43,4 +43,6 @@ EOS = Platform(
         UpgradeMethod("reload", "standard upgrade (`boot system flash:EOS-<version>.swi`, `reload now`): the switch "
                       "restarts its data plane", "reload", 600, "upgrade-eos"),
     ),
+    qp_hash="asic",  # `load-balance sand profile` UDP payload bytes (Jericho)
+    dynamic_lb=True,  # `ip hardware fib load-balance distribution dynamic`
 )

@@ -98,6 +98,12 @@ class Platform:
     # ``sublane`` (its first lane within the port, 1-based); "" where the platform has none.
     breakout_port_name: str = ""
     breakout_speed: str = ""  # a breakout child's speed setting, formatted with ``gbps`` and ``lanes``; "": as unbroken
+    # ECMP load balancing beyond the header hash that the platform's files can state
+    # (docs/sources.md#load-balancing): hash on the RoCE destination QP "asic" where the switch's ASIC
+    # can (catalog ``qp_hash``), "always" (the switch checks its own capability), "" never; dynamic
+    # (flowlet) load balancing where the ASIC has it (catalog ``dlb``).
+    qp_hash: Literal["", "asic", "always"] = ""
+    dynamic_lb: bool = False
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only

@@ -39,4 +39,5 @@ SONIC = replace(
         UpgradeMethod("fast-reboot", "`sonic-installer install`, `fast-reboot`: the data plane stops for up to "
                       "30 s while the ASIC restarts", "reload", 300, "upgrade-sonic"),
     ),
+    qp_hash="always",  # SWITCH_HASH ecmp_hash_ipv4_rdma RDMA_BTH_DEST_QP, checked by orchagent against its SAI
 )

@@ -199,6 +199,17 @@ def _metadata(v: DeviceView) -> dict[str, str]:
     return meta
 
 
+def _switch_hash(v: DeviceView) -> dict[str, Any]:
+    """``SWITCH_HASH|GLOBAL``: the ECMP hash fields, and the RDMA packet type's with the destination QP
+    (SONiC generic hash, docs/sources.md#load-balancing)."""
+    lb = v.load_balance
+    assert lb is not None
+    hashes: dict[str, list[str]] = {"ecmp_hash": list(lb.sonic_fields)}
+    if lb.sonic_rdma_fields:
+        hashes["ecmp_hash_ipv4_rdma"] = list(lb.sonic_rdma_fields)
+    return {"SWITCH_HASH": {"GLOBAL": hashes}}
+
+
 def config_db(v: DeviceView) -> dict[str, Any]:
     """The device's CONFIG_DB tables."""
     db: dict[str, Any] = {
@@ -212,6 +223,8 @@ def config_db(v: DeviceView) -> dict[str, Any]:
         db |= _qos(v)
     if v.buffers is not None and v.qos is not None:
         db |= _buffers(v)
+    if v.load_balance is not None:
+        db |= _switch_hash(v)
     return db
 
 

@@ -17,6 +17,7 @@ from aifab.catalog import breakout_mode, lookup
 from aifab.design.model import AccessPolicy, Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
 from aifab.placeholders import placeholder
 from aifab.platforms import Platform, platform, resolve
+from aifab.render.loadbalance import LoadBalanceView, load_balance_view
 
 RM_CONNECTED = "RM-CONN-2-BGP"
 PL_LOOPBACKS = "PL-LOOPBACKS"
@@ -241,6 +242,7 @@ class DeviceView:
     native: Any  # the platform's own view (its record's ``view`` builder), e.g. EOS MMU and units; None without one
     access: AccessView
     model: str = ""  # the switch model (a catalog name or "generic")
+    load_balance: LoadBalanceView | None = None  # ECMP hashing; None: the platform's default
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -389,4 +391,5 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         native=resolve(info.view)(dev, qos) if info.view else None,
         access=access_view(design.access),
         model=dev.model,
+        load_balance=load_balance_view(dev),
     )

@@ -80,16 +80,16 @@ def _pack(f: DeviceFacts) -> Packed:
     bgp = f.bgp and (f.bgp.asn, f.bgp.router_id, f.bgp.maximum_paths, [_NEIGHBOR(n) for n in f.bgp.neighbors.values()],
                      f.bgp.groups, f.bgp.networks, f.bgp.redistribute)
     return (f.device, f.platform, f.files, f.hostname, f.loopback, [_INTERFACE(i) for i in f.interfaces.values()],
-            f.prefix_lists, f.route_maps, bgp, f.headroom_pool, f.access and _ACCESS(f.access))
+            f.prefix_lists, f.route_maps, bgp, f.headroom_pool, f.access and _ACCESS(f.access), f.ecmp_hash, f.loop_knobs)
 
 
 def _unpack(p: Packed) -> DeviceFacts:
-    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool, access = p
+    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool, access, ecmp_hash, loop_knobs = p
     if bgp is not None:
         asn, router_id, paths, nbrs, groups, networks, redistribute = bgp
         bgp = Bgp(asn, router_id, paths, {n[0]: Neighbor(*n) for n in nbrs}, groups, networks, redistribute)
     return DeviceFacts(device, platform, files, hostname, loopback, {i[0]: Interface(*i) for i in ifaces},
-                       prefix_lists, route_maps, bgp, pool, access and Access(*access))
+                       prefix_lists, route_maps, bgp, pool, access and Access(*access), ecmp_hash, loop_knobs)
 
 
 def _work(share: list[tuple[str, list[tuple[str, list[Path]]]]]) -> tuple[list[DeviceFacts], dict[str, str]]:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aifab.check.parse import bgpknobs, hashing
 from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, syntax
 from aifab.platforms import EOS
@@ -198,6 +199,8 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
     heads: list[tuple[str, tuple[str, ...]]] = []
     ways: list[Access] = []
+    hashes: list[frozenset[str]] = []
+    knobs: list[dict[str, frozenset[str]]] = []
 
     def configs() -> Iterator[str]:  # each file's text is dropped once cut
         for dev, files, texts in items:
@@ -206,6 +209,8 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
             name = next((m for m in (EOS.management, EOS.container_management_name) if f"\ninterface {m}\n" in text),
                         EOS.management)
             ways.append(access(text, name))
+            hashes.append(hashing.eos(text))
+            knobs.append(bgpknobs.loop_knobs(text))
             yield text
 
     read, bodies = cut_and_parse(configs(), SYNTAX, DEVICE, PORT)
@@ -222,10 +227,13 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
             iface = ifaces[name] = Interface(name, address or v[4], mtu, description or v[3], v[1], v[2], *v[5:])
             if "/" in name:
                 iface.lanes = lanes(name, bodies[body].get("speed"))
+            iface.watchdog_priorities = iface.pfc if g.watchdog else frozenset()
             if iface.address is None:
                 iface.bad_address = bodies[body].get("address")
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
         facts.access = ways[len(out)]
+        facts.ecmp_hash = hashes[len(out)]
+        facts.loop_knobs = knobs[len(out)]
         out.append(facts)
     return out

@@ -47,6 +47,7 @@ class Interface:
     bad_address: str | None = None  # an address line's value that is not an IPv4 address/length (then ``address`` is None)
     lanes: range | None = None  # electrical lanes used, counted within the front-panel port from 0; None: not stated
     breakout: str | None = None  # the front-panel port's breakout mode as the files state it (SONiC BREAKOUT_CFG)
+    watchdog_priorities: frozenset[int] | None = None  # priorities the PFC watchdog guards; None: the files cannot state it
 
 
 @dataclass(slots=True)
@@ -98,6 +99,13 @@ class DeviceFacts:
     bgp: Bgp | None = None
     headroom_pool: int | None = None  # bytes the configured headroom must fit, where the files state it (EOS)
     access: Access | None = None  # None where the pushed file cannot lock anyone out (frr.conf)
+    # ECMP hash as the files state it: header fields (src_ip dst_ip ip_proto l4_src_port l4_dst_port) plus
+    # "roce_qp" and "dynamic"; empty when they state none (the platform's default); None where a
+    # platform's parser does not read it
+    ecmp_hash: frozenset[str] | None = None
+    # BGP knobs that defeat AS-path loop prevention, per neighbor address or peer group:
+    # "allowas-in" (accept paths holding our ASN), "as-override", "remove-private-as" (rewrite what we send)
+    loop_knobs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def advertised(self) -> list[str]:
         """Prefixes BGP originates or redistributes: networks, aggregates, and what the
