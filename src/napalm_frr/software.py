@@ -9,9 +9,10 @@ what the switch says after the restart, never what was asked.
 
 The restart runs on the switch as one python3 program (frr-reload.py needs python3 there anyway):
 every daemon with a pid file in ``/run/frr`` (but watchfrr) is stopped with SIGTERM, as ``systemctl
-stop frr`` does (bgpd tells its peers, zebra withdraws its routes), the routing daemons together first
-and zebra last; after ``down_s`` each is started again with its own command line, zebra first, and ``vtysh -b``
-loads the saved ``/etc/frr/frr.conf`` (which holds the drain, when the deploy drained it).
+stop frr`` does (bgpd tells its peers, zebra withdraws its routes): bgpd first (its Cease reaches the
+peers before BFD can go down, so they behave the same on every run), then the other routing
+daemons together, zebra last; after ``down_s`` each is started again with its own command line,
+zebra first, and ``vtysh -b`` loads the saved ``/etc/frr/frr.conf`` (which holds the drain, when the deploy drained it).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ if "zebra" not in procs:
     sys.exit("zebra is not running: nothing to restart")
 begin = time.monotonic()
 each = {}
-for group in ([n for n in procs if n != "zebra"], ["zebra"]):  # routing daemons together, then zebra
+rest = [n for n in procs if n not in ("bgpd", "zebra")]
+for group in [g for g in (["bgpd"], rest, ["zebra"]) if set(g) <= set(procs) and g]:  # bgpd, the others, zebra
     t = time.monotonic()
     for name in group:
         os.kill(procs[name][0], signal.SIGTERM)

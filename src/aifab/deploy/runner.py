@@ -442,7 +442,9 @@ class Deployer:
     def _wait_paths(self, devices: list[str], off: bool, deadline_s: float) -> tuple[float, dict[str, str]]:
         """Poll the BGP tables of ``devices``' neighbours until their best paths are off them
         (``off``) or back on them (``deploy.evidence``); the seconds waited and, after
-        ``deadline_s``, what each neighbour still shows (empty when done or interrupted)."""
+        ``deadline_s``, what each neighbour still shows (empty when done or interrupted). A
+        neighbour whose table cannot be read holds the wait for traffic to move off (no evidence,
+        no work); after the undrain it is named and left to the next wave's health gate."""
         watch = self._neighbours(devices)
         start = time.monotonic()
         while True:
@@ -450,8 +452,13 @@ class Deployer:
                 list(watch), lambda t: evidence.read_table(t, t.host.platform or ""), "bgp-table", audit=False)
             pending: dict[str, str] = {}
             for peer, addresses in watch.items():
-                if peer in failures:
+                if peer in failures and off:
                     pending[peer] = f"unreadable ({failures[peer]})"
+                    continue
+                if peer in failures:
+                    self.say(f"{peer}: its BGP table cannot be read ({failures[peer]}); the next health gate judges it")
+                    self.audit.write("unreadable", peer, reason=failures[peer])
+                    watch = {k: v for k, v in watch.items() if k != peer}
                     continue
                 table = res[peer][0].result
                 if off and (via := evidence.via(table, addresses)):
