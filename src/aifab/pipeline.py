@@ -23,6 +23,7 @@ from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
 from aifab.render import write_configs
 from aifab.render.configs import FORK_THRESHOLD
+from aifab.telemetry.paths import write_gnmi_targets
 
 
 class OutputError(AifabError):
@@ -53,7 +54,7 @@ def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
     files[0].write_bytes(design_json(design))
     write_csv(files[1], CABLING_HEADER, cabling_rows(design))
     write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
-    return files + write_inventory(design, out, hand_kept)
+    return files + write_inventory(design, out, hand_kept) + write_gnmi_targets(design, out)
 
 
 def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = False,
