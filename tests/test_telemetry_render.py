@@ -105,5 +105,5 @@ def test_gnmi_file_removed_when_gnmi_is_off(tmp_path: Path) -> None:
 def test_three_collectors_are_refused(tmp_path: Path) -> None:
     from aifab.errors import AifabError
 
-    with pytest.raises(AifabError, match="telemetry.sflow.collectors"):
+    with pytest.raises(AifabError, match=r"telemetry\.sflow\.collectors"):
         load_intent(intent(tmp_path, "eos", "telemetry:\n  sflow: {collectors: [10.0.0.1, 10.0.0.2, 10.0.0.3]}\n"))
