@@ -182,3 +182,13 @@ def test_cli_without_an_inventory_is_exit_2(tmp_path: Path) -> None:
     path.write_text(LAB.read_text())
     assert main(["health", str(path), "-o", str(tmp_path / "nothing-built")]) == 2
     assert main(["health", str(path), "--inventory", str(tmp_path / "none")]) == 2
+
+
+def test_sonic_portstat_recorded_as_napalm_counters() -> None:
+    from napalm_sonic.show import portstat
+
+    counters = portstat(recorded("sonic_portstat.json"))
+    assert counters["Ethernet0"]["rx_discards"] == 12 and counters["Ethernet0"]["tx_discards"] == 3
+    assert counters["Ethernet0"]["rx_unicast_packets"] == 1234
+    assert counters["Ethernet8"]["rx_errors"] == -1 and counters["Ethernet0"]["rx_octets"] == -1
+    assert parse.drops(counters, {"Ethernet0", "Ethernet8"}) == 15
