@@ -77,7 +77,8 @@ def _bgp_cell(design: Design, reading: Reading) -> str:
 
 
 def print_table(design: Design, verdicts: list[Verdict], console: Console) -> None:
-    """One row per device (n/r: not readable), then each problem and each counter not readable."""
+    """One row per device (n/r: not readable), then each problem, then what could not be read (one
+    line per distinct gap, naming its devices)."""
     table = Table(title=f"aifab health: {design.cluster}", title_justify="left")
     for col in ("device", "driver", "BGP up", "PFC pause", "ECN marked", "WD storms", "drops", "health"):
         table.add_column(col, overflow="fold")
@@ -89,9 +90,12 @@ def print_table(design: Design, verdicts: list[Verdict], console: Console) -> No
     for v in verdicts:
         for p in v.problems:
             console.print(f"{v.reading.device}: {p}", markup=False, highlight=False, soft_wrap=True)
+    same: dict[str, list[str]] = {}  # one line per distinct gap, naming every device it holds for
     for v in verdicts:
         if line := not_readable(v.reading):
-            console.print(f"{v.reading.device}: {line}", markup=False, highlight=False, soft_wrap=True)
+            same.setdefault(line, []).append(v.reading.device)
+    for line, devices in same.items():
+        console.print(f"{', '.join(devices)}: {line}", markup=False, highlight=False, soft_wrap=True)
     bad = [v.reading.device for v in verdicts if not v.healthy]
     console.print(f"{len(verdicts) - len(bad)} of {len(verdicts)} devices healthy"
                   + (f"; unhealthy: {', '.join(bad)}" if bad else ""), highlight=False, soft_wrap=True)

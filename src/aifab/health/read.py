@@ -49,6 +49,8 @@ class Plan:
 
 def _why(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
+    if isinstance(exc, Unreadable):
+        return text[-1] if text else "not in the output"
     return f"{type(exc).__name__}: {text[-1]}" if text else type(exc).__name__
 
 
