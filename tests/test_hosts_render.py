@@ -80,6 +80,8 @@ def test_build_hosts_writes_scripts_and_json_and_removes_them_without(tmp_path: 
     assert {p.name for p in folder.iterdir()} == {f"{h.name}.sh" for h in result.design.hosts} | {"hosts.json", "collect.sh"}
     doc = json.loads((folder / "hosts.json").read_text())
     nic = doc["hosts"][0]["nics"][0]
-    assert (nic["nic"], nic["switch"], nic["switch_port"], nic["roce"]["pfc_list"]) == ("rail1", "be-leaf-su1-r1", "swp1", "0,0,0,1,0,0,0,0")
+    assert (nic["nic"], nic["switch"], nic["switch_port"]) == ("rail1", "be-leaf-su1-r1", "swp1")
+    assert doc["roce"][nic["roce"]]["pfc_list"] == "0,0,0,1,0,0,0,0"
+    assert doc["hosts"][0]["nics"][2]["roce"] is None  # fe1: lossy
     build(path, out, check=False)
     assert not list(folder.glob("*.sh")) and not (folder / "hosts.json").exists()

@@ -111,23 +111,30 @@ def host_script(cluster: str, h: HostSettings) -> str:
     return template("host/setup.sh.j2").render(cluster=cluster, h=h, roce_v2=ROCE_V2, on=ECN_ON)
 
 
-def _host_dict(h: HostSettings, roce: dict[int, dict[str, object]]) -> dict[str, object]:
-    """``h`` as JSON data (by hand: ``dataclasses.asdict`` copies deeply and costs seconds at 32k GPUs)."""
-    def nic(n: NicSettings) -> dict[str, object]:
-        r = n.roce
-        if r is not None and id(r) not in roce:
-            roce[id(r)] = asdict(r)
-        return {"nic": n.nic, "fabric": n.fabric, "rail": n.rail, "switch": n.switch, "switch_port": n.switch_port,
-                "mtu": n.mtu, "address": n.address, "gateway": n.gateway, "roce": roce[id(r)] if r is not None else None}
-    return {"host": h.host, "kind": h.kind, "su": h.su, "nics": [nic(n) for n in h.nics],
+def _host_dict(h: HostSettings, policies: dict[int, str], roce: dict[str, dict[str, object]]) -> dict[str, object]:
+    """``h`` as JSON data, its NICs' RoCE settings by the name of their policy in ``roce`` (written once:
+    the leaves of a fabric share one; by hand, as ``dataclasses.asdict`` costs seconds at 32k GPUs)."""
+    def policy(r: RoceSettings | None) -> str | None:
+        if r is None:
+            return None
+        if id(r) not in policies:
+            policies[id(r)] = f"roce{len(policies) + 1}"
+            roce[policies[id(r)]] = asdict(r)
+        return policies[id(r)]
+
+    return {"host": h.host, "kind": h.kind, "su": h.su,
+            "nics": [{"nic": n.nic, "fabric": n.fabric, "rail": n.rail, "switch": n.switch, "switch_port": n.switch_port,
+                      "mtu": n.mtu, "address": n.address, "gateway": n.gateway, "roce": policy(n.roce)} for n in h.nics],
             "routes": [{"prefix": r.prefix, "nexthops": [list(x) for x in r.nexthops]} for r in h.routes]}
 
 
 def hosts_json(design: Design, hosts: list[HostSettings]) -> str:
     """``hosts/hosts.json`` (compact; ``python -m json.tool`` to read): every host, NIC and route with
-    the switch port each must agree with."""
-    roce: dict[int, dict[str, object]] = {}
-    return json.dumps({"cluster": design.cluster, "hosts": [_host_dict(h, roce) for h in hosts]}) + "\n"
+    the switch port each must agree with; ``roce`` holds the RoCE settings each NIC names."""
+    policies: dict[int, str] = {}
+    roce: dict[str, dict[str, object]] = {}
+    listed = [_host_dict(h, policies, roce) for h in hosts]
+    return json.dumps({"cluster": design.cluster, "roce": roce, "hosts": listed}) + "\n"
 
 
 def write_hosts(design: Design, out: Path) -> list[Path]:
