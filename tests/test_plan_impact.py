@@ -37,6 +37,7 @@ EXAMPLES: dict[str, list[str]] = {
     "router-id": ["+   router-id 10.0.0.9"],
     "address": ["+   ip address 10.0.2.8/31"],
     "software": ["+boot system flash:/EOS-4.32.1F.swi"],
+    "telemetry": ["+sflow sample 16384", "+queue-monitor length", "+management api gnmi", '+            "collector_ip": "10.250.0.20",'],
 }
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
 FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",

@@ -107,3 +107,18 @@ def test_three_collectors_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(AifabError, match=r"telemetry\.sflow\.collectors"):
         load_intent(intent(tmp_path, "eos", "telemetry:\n  sflow: {collectors: [10.0.0.1, 10.0.0.2, 10.0.0.3]}\n"))
+
+
+def test_adding_telemetry_is_a_hitless_change(tmp_path: Path) -> None:
+    import difflib
+
+    from aifab.plan.impact import impact_of, line_kinds
+
+    for platform, suffix in (("eos", "cfg"), ("sonic", "config_db.json")):
+        before = files(tmp_path, platform, "")[suffix].splitlines()
+        after = files(tmp_path, platform)[suffix].splitlines()
+        signed = [(d[0], d[1:]) for d in difflib.unified_diff(before, after, lineterm="", n=0)
+                  if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        kinds = line_kinds(signed)
+        assert "telemetry" in kinds and kinds <= {"telemetry", "description"}, (platform, kinds)  # EOS's "!" lines
+        assert impact_of("telemetry", platform) == ("hitless", True)

@@ -50,6 +50,7 @@ TABLE: tuple[Row, ...] = (
     Row("max-paths", "ECMP width (maximum-paths)", "hitless", "impact-bgp", {"eos": "session-reset"}),
     Row("port-added", "a port cabled for the first time", "hitless", "impact-ports"),
     Row("management", "out-of-band management address", "hitless", "impact-ports"),
+    Row("telemetry", "sFlow, gNMI server and queue-monitor settings (management plane only)", "hitless", "telemetry-sflow"),
     Row("policy", "the intent's upgrade policy (no device changes)", "hitless", "impact-upgrade"),
     Row("mtu", "interface MTU", "port-flap", "impact-ports"),
     Row("speed", "port speed", "port-flap", "impact-ports"),
@@ -93,6 +94,8 @@ def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
 _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
     ("description", r'^(description\b|!|#|alias\b)|^"(description|alias)":|^neighbor \S+ description\b'),
     ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":'),
+    ("telemetry", r'^sflow\b|^queue-monitor\b|^management api gnmi|^transport grpc\b|^"(collector_\w+|sample_rate|polling_interval'
+                  r'|agent_id|admin_state|client_auth|log_level|port)":'),
     ("ecn", r'random-detect|^"(green|yellow|red)_\w+":|^"(wred_\w+|ecn)":| red limit .* ecn'),
     ("bgp-timers", r"^timers bgp\b"),
     ("graceful-restart", r"graceful-restart"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from aifab.design.model import (
@@ -242,8 +243,9 @@ class TelemetryView:
 SFLOW_PORT = 6343  # the sFlow standard's collector port, which EOS omits from its running-config
 
 
+@cache
 def telemetry_view(t: TelemetryPolicy) -> TelemetryView:
-    """The telemetry of every device (the same on each)."""
+    """The telemetry of every device (the same on each: made once per policy)."""
     suffix = "" if t.sflow_port == SFLOW_PORT else f" {t.sflow_port}"
     return TelemetryView(bool(t.sflow_collectors), t.sflow_sample_rate, t.sflow_polling_s,
                          tuple(f"{c}{suffix}" for c in t.sflow_collectors), t.sflow_collectors, t.sflow_port,
