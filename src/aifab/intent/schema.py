@@ -281,7 +281,7 @@ class Management(Model):
     syslog: list[Address] = Field(default_factory=list, description="Syslog servers (UDP 514), reached in the management VRF.")
     snmp: Snmp = Field(default_factory=Snmp, description="SNMP agent; enabled when it has a community or a user.")
     api: bool = Field(True, description="EOS eAPI (HTTPS) in the management VRF (NAPALM's eos driver needs it).")
-    gnmi: bool = Field(False, description="EOS gNMI (OpenConfig, gRPC) in the management VRF.")
+    gnmi: bool = Field(False, description="gNMI (OpenConfig, gRPC) in the management VRF: EOS `management api gnmi`, SONiC's TELEMETRY server (as `telemetry.gnmi`).")
 
 
 class Upgrade(Model):
