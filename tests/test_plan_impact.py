@@ -41,6 +41,7 @@ EXAMPLES: dict[str, list[str]] = {
                        "+         payload bytes 5-7", "+ip hardware fib load-balance distribution dynamic",
                        "+sysctl -w net.ipv4.fib_multipath_hash_policy=1", '+            "ecmp_hash": [',
                        '+                "L4_SRC_PORT",', '+                "RDMA_BTH_DEST_QP"'],
+    "telemetry": ["+sflow sample 16384", "+queue-monitor length", "+management api gnmi", '+            "collector_ip": "10.250.0.20",'],
 }
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
 FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",

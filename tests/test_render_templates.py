@@ -17,7 +17,7 @@ ROOT = Path(__file__).parents[1] / "src" / "aifab" / "templates"
 ARITHMETIC = (nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow, nodes.Neg)
 MATH_FILTERS = {"sum", "round", "int", "float", "abs", "max", "min", "length", "count", "batch", "slice"}
 ENTRY = {"eos/running-config.j2", "eos/drain.j2", "eos/undrain.j2", "frr/frr.conf.j2", "frr/links.sh.j2",
-         "frr/qos.sh.j2", "frr/drain.j2", "frr/undrain.j2", "sonic/frr.conf.j2"}
+         "frr/qos.sh.j2", "frr/drain.j2", "frr/undrain.j2", "sonic/frr.conf.j2", "host/setup.sh.j2", "host/collect.sh.j2"}
 
 
 def _templates() -> list[str]:

@@ -15,7 +15,7 @@ import sys
 from aifab import __version__
 from aifab.errors import AifabError
 
-COMMANDS = ("build", "check", "review", "deploy", "drain", "undrain", "lab")
+COMMANDS = ("build", "check", "review", "deploy", "drain", "undrain", "health", "lab")
 # Commands that only read and write files, each closed before the command returns: after them the
 # process leaves at once instead of freeing the Design object by object (~0.5 s at 32k GPUs).
 QUICK_EXIT = frozenset({"build", "check"})

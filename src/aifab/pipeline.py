@@ -23,6 +23,8 @@ from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
 from aifab.render import write_configs
 from aifab.render.configs import FORK_THRESHOLD
+from aifab.render.hosts import remove_hosts, write_hosts
+from aifab.telemetry.paths import write_gnmi_targets
 
 
 class OutputError(AifabError):
@@ -53,16 +55,18 @@ def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
     files[0].write_bytes(design_json(design))
     write_csv(files[1], CABLING_HEADER, cabling_rows(design))
     write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
-    return files + write_inventory(design, out, hand_kept)
+    return files + write_inventory(design, out, hand_kept) + write_gnmi_targets(design, out)
 
 
 def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = False,
-          ceos_image: str = CEOS_IMAGE, jobs: int | None = None, hand_kept: Path | None = None) -> BuildResult:
+          ceos_image: str = CEOS_IMAGE, jobs: int | None = None, hand_kept: Path | None = None,
+          hosts: bool = False) -> BuildResult:
     """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs and the Nornir
     inventory (its connection options from the ``hand_kept`` folder, by default the one
     :func:`~aifab.artifacts.inventory.find_hand_kept` finds above the intent) into ``out``; with
     ``clab`` (and EOS devices) also the containerlab topology, cEOS image ``ceos_image`` (else a
-    topology an earlier build left is removed).
+    topology an earlier build left is removed); with ``hosts`` also every host's NIC settings
+    (``out/hosts/``, :func:`aifab.render.hosts.write_hosts`).
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1), after every file is written. ``jobs`` bounds the processes
@@ -81,6 +85,10 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
                 files += [p for p in [write_clab(design, out, ceos_image)] if p]
             else:  # a topology an earlier build wrote
                 clab_path(design, out).unlink(missing_ok=True)
+            if hosts:
+                files += write_hosts(design, out)
+            else:  # host settings an earlier build wrote
+                remove_hosts(out)
             try:  # the checks read the configs just written
                 findings = require_clean(design, out) if check else None
             finally:  # every file is written before the build ends, checked or not

@@ -466,6 +466,19 @@ class FRRDriver(NetworkDriver):
     def get_interfaces_ip(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
         return parse.interfaces_ip(self._json("show interface json"))
 
+    def get_interfaces_counters(self) -> dict[str, dict[str, int]]:
+        """Every interface's counters as the kernel keeps them (/sys/class/net/*/statistics)."""
+        return parse.sysfs_counters(self._check(["sh", "-c", "grep -r . /sys/class/net/*/statistics/ || true"]))
+
+    def get_ecn_marked(self) -> dict[str, int]:
+        """Packets marked CE per interface by its RED qdiscs with ECN (``tc -s -j qdisc show``);
+        empty when no interface has one (qos.sh's RED not applied, or no ``red`` qdisc in the kernel)."""
+        text = self._check(["tc", "-s", "-j", "qdisc", "show"])
+        try:
+            return parse.ecn_marked(json.loads(text or "[]"))
+        except ValueError:
+            raise CommandErrorException(f"{self.hostname}: tc -s -j qdisc show returned no JSON: {text[:200]!r}") from None
+
     def get_bgp_neighbors(self) -> dict[str, dict[str, Any]]:
         return parse.bgp_neighbors(self._json("show bgp vrf all summary json"),
                                    self._json("show bgp vrf all neighbors json"))

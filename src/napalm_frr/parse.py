@@ -166,3 +166,34 @@ def routes(data: dict[str, Any], protocol: str = "") -> dict[str, list[dict[str,
                     "protocol_attributes": {},
                 })
     return out
+
+
+# NAPALM get_interfaces_counters keys and the Linux statistics file (/sys/class/net/<if>/statistics/) of each.
+_SYSFS = {"tx_errors": "tx_errors", "rx_errors": "rx_errors", "tx_discards": "tx_dropped", "rx_discards": "rx_dropped",
+          "tx_octets": "tx_bytes", "rx_octets": "rx_bytes", "tx_unicast_packets": "tx_packets",
+          "rx_unicast_packets": "rx_packets", "rx_multicast_packets": "multicast"}
+_UNKNOWN = ("tx_multicast_packets", "tx_broadcast_packets", "rx_broadcast_packets")
+
+
+def sysfs_counters(text: str) -> dict[str, dict[str, int]]:
+    """``grep -r . /sys/class/net/*/statistics/`` (``/sys/class/net/swp1/statistics/rx_dropped:0``
+    lines) -> NAPALM get_interfaces_counters. Linux counts unicast and multicast together in
+    ``*_packets`` and keeps no broadcast or transmitted-multicast count: those are -1, as NAPALM
+    writes a counter the device does not have."""
+    stats: dict[str, dict[str, int]] = {}
+    for line in text.splitlines():
+        m = re.match(r"^/sys/class/net/([^/]+)/statistics/(\w+):(\d+)$", line.strip())
+        if m:
+            stats.setdefault(m.group(1), {})[m.group(2)] = int(m.group(3))
+    return {name: {**{k: s.get(f, -1) for k, f in _SYSFS.items()}, **dict.fromkeys(_UNKNOWN, -1)}
+            for name, s in stats.items()}
+
+
+def ecn_marked(qdiscs: Any) -> dict[str, int]:
+    """``tc -s -j qdisc show`` -> packets marked CE per interface, summed over its RED qdiscs (the
+    ones qos.sh puts with ``ecn`` on the lossless band); an interface without one is absent."""
+    out: dict[str, int] = {}
+    for q in qdiscs if isinstance(qdiscs, list) else []:
+        if q.get("kind") == "red" and "marked" in q:
+            out[q["dev"]] = out.get(q["dev"], 0) + int(q["marked"])
+    return out

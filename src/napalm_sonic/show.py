@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -73,3 +74,22 @@ def lossless_priorities(text: str) -> dict[str, list[int]]:
     """``show pfc priority`` -> {interface: [priorities with PFC enabled]}."""
     return {row["Interface"]: [int(p) for p in re.findall(r"\d+", row.get("Lossless priorities", ""))]
             for row in table(text) if row.get("Interface")}
+
+
+def _count(value: object) -> int:
+    """``"1,234"`` -> 1234; ``"N/A"`` or anything else not a count -> -1 (NAPALM's "not counted")."""
+    text = str(value).replace(",", "").strip()
+    return int(text) if text.isdigit() else -1
+
+
+def portstat(text: str) -> dict[str, dict[str, int]]:
+    """``portstat -j`` (a JSON object per port, after an optional "Last cached time was ..." line) ->
+    NAPALM get_interfaces_counters. SONiC counts OK/error/drop packets, not octets or casts: those are -1."""
+    body = re.sub(r"^Last cached time was.*\n", "", text, flags=re.MULTILINE)
+    data = json.loads(body or "{}")
+    keys = {"rx_discards": "RX_DRP", "tx_discards": "TX_DRP", "rx_errors": "RX_ERR", "tx_errors": "TX_ERR",
+            "rx_unicast_packets": "RX_OK", "tx_unicast_packets": "TX_OK"}
+    unknown = ("rx_octets", "tx_octets", "rx_multicast_packets", "tx_multicast_packets",
+               "rx_broadcast_packets", "tx_broadcast_packets")
+    return {port: {**{k: _count(row.get(f)) for k, f in keys.items()}, **dict.fromkeys(unknown, -1)}
+            for port, row in data.items() if isinstance(row, dict)}

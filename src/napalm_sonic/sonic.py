@@ -396,6 +396,10 @@ class SONiCDriver(NetworkDriver):
                         for r in show.table(self._check(["show", "interfaces", "description"]))}
         return show.interfaces(self._check(["show", "interfaces", "status"]), descriptions)
 
+    def get_interfaces_counters(self) -> dict[str, dict[str, int]]:
+        """Per port: packets OK, errors and drops of ``portstat -j`` (since ``sonic-clear counters``)."""
+        return show.portstat(self._check(["portstat", "-j"]))
+
     def get_interfaces_ip(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
         return parse.interfaces_ip(self._json("show interface json"))
 

@@ -67,6 +67,8 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
     for r in rules:
         if r.scope == "batfish":
             skipped[r.id] = "no Batfish service (--batfish HOST or BATFISH_HOST)"
+        elif r.scope == "hosts":
+            skipped[r.id] = "no host reports (--hosts DIR)"
         elif r.scope == "configs" and not with_configs:
             skipped[r.id] = "no rendered configs to check"
         else:

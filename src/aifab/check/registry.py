@@ -3,7 +3,8 @@
 A rule has an id (``BGP001``), a severity, a title, a one-line rationale and a scope:
 ``design`` rules read only the Design; ``configs`` rules read the facts parsed back from the
 rendered files (and the Design for cabling and policy); both take a ``CheckContext``.
-``batfish`` rules read a Batfish service's answers (``aifab.check.rules.batfish.Answers``).
+``batfish`` rules read a Batfish service's answers (``aifab.check.rules.batfish.Answers``); ``hosts``
+rules read the hosts' reports (``aifab.check.hosts.HostsContext``, ``aifab check --hosts DIR``).
 ``aifab.check.rules.all_rules()`` imports every rule module; ``docs/checks.md`` lists every rule;
 ``tests/test_check_docs.py`` fails when that table is stale. A ``costly`` rule (one that reads the
 address and session indexes) runs in a second process on large builds (``aifab.check.engine``).
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 from aifab.check.findings import Hit, Severity
 
-Scope = Literal["design", "configs", "batfish"]
+Scope = Literal["design", "configs", "batfish", "hosts"]
 RuleFunc = Callable[[Any], Iterable[Hit]]  # CheckContext -> hits, or Answers -> hits for batfish rules
 
 

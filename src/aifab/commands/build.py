@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hand-kept", type=Path, metavar="DIR", help="hand-kept Nornir inventory folder (groups.yaml, "
                    "defaults.yaml) copied into OUT/inventory (default: the inventory/ folder found walking up from "
                    "the intent to its repository's root)")
+    p.add_argument("--hosts", action="store_true", help="also write every host's NIC settings that agree with its "
+                   "switch ports (OUT/hosts/: <host>.sh, hosts.json, collect.sh)")
     p.set_defaults(handler=run)
 
 
@@ -28,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.ceos_image and not args.clab:
         raise AifabError("aifab build: --ceos-image is the image of the containerlab topology: add --clab")
     result = build(args.intent, args.out, clab=args.clab, ceos_image=args.ceos_image or CEOS_IMAGE,
-                   hand_kept=args.hand_kept)
+                   hand_kept=args.hand_kept, hosts=args.hosts)
     print_summary(result.design)
     print(f"wrote {len(result.files)} files to {args.out}")
     print(f"hand-kept inventory: {result.hand_kept}" if result.hand_kept else

@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, help="write the report to this file instead of stdout")
     p.add_argument("--batfish", metavar="HOST", default=os.environ.get("BATFISH_HOST"),
                    help="also run the Batfish questions against this service (default: $BATFISH_HOST)")
+    p.add_argument("--hosts", type=Path, metavar="DIR", default=None,
+                   help="also check what hosts report (one file per host, hosts/collect.sh's output) against their switch ports")
     p.add_argument("--rules", action="store_true", help="list every rule (markdown with --format markdown) and exit")
     p.set_defaults(handler=run)
 
@@ -49,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
             from aifab.check.batfish import batfish_report
 
             report = batfish_report(report, target.design, target.build_dir, args.batfish)
+        if args.hosts is not None:
+            from aifab.check.hosts import hosts_report
+
+            report = hosts_report(report, target.design, args.hosts)
     _output(report, args.format, args.output)
     return 1 if report.failed else 0
 

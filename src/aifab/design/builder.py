@@ -21,12 +21,14 @@ from aifab.design.model import (
     Design,
     Device,
     FabricDesign,
+    HealthThresholds,
     Host,
     LoadBalance,
     Neighbor,
     Nic,
     Port,
     SnmpUser,
+    TelemetryPolicy,
     UpgradePolicy,
 )
 from aifab.design.models import resolve_switches
@@ -34,7 +36,7 @@ from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, back
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.design.versions import with_versions
 from aifab.errors import DesignError
-from aifab.intent.schema import HASH_FIELDS, Backend, Frontend, FrontendSwitches, Intent, Management, Switch
+from aifab.intent.schema import HASH_FIELDS, Backend, Frontend, FrontendSwitches, Intent, Management, Switch, Telemetry
 from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
@@ -349,14 +351,22 @@ def build_design(intent: Intent) -> Design:
         for i, name in enumerate(servers)
     ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
     return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump(exclude={"os_version"})),
-                  access_policy(intent.management))
+                  access_policy(intent.management, intent.telemetry), telemetry_policy(intent.telemetry))
 
 
 PRIVILEGE = {"network-admin": 15, "network-operator": 1}  # EOS's default roles and their privilege levels
 
 
-def access_policy(m: Management) -> AccessPolicy:
-    """The way in from the intent's management section; secrets are named here, never valued."""
+def telemetry_policy(t: Telemetry) -> TelemetryPolicy:
+    """sFlow, gNMI, queue monitoring and the health thresholds from the intent's telemetry section."""
+    s = t.sflow
+    return TelemetryPolicy(tuple(s.collectors), s.port, s.sample_rate, s.polling_s, t.gnmi, t.queue_monitor,
+                           HealthThresholds(**t.thresholds.model_dump()))
+
+
+def access_policy(m: Management, telemetry: Telemetry | None = None) -> AccessPolicy:
+    """The way in from the intent's management section; secrets are named here, never valued.
+    gNMI is on when the management section or the telemetry section asks for it."""
     accounts = tuple(Account(u.name, u.role, PRIVILEGE[u.role], u.role == "network-admin",
                              f"users.{u.name}.password" if u.password else None,
                              f"users.{u.name}.ssh_key" if u.ssh_key else None) for u in m.users)
@@ -369,4 +379,4 @@ def access_policy(m: Management) -> AccessPolicy:
         snmp_community_secret="snmp.community" if m.snmp.community else None,
         snmp_users=tuple(SnmpUser(n, f"snmp.users.{n}.auth", f"snmp.users.{n}.priv") for n in m.snmp.users),
         snmp_location=m.snmp.location, snmp_contact=m.snmp.contact,
-        api=m.api, gnmi=m.gnmi)
+        api=m.api, gnmi=m.gnmi or bool(telemetry and telemetry.gnmi))

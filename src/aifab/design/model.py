@@ -233,6 +233,30 @@ class AccessPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthThresholds:
+    """What ``aifab health`` calls unhealthy per device (None: shown, not judged)."""
+
+    pfc_pause_frames: int | None = None
+    ecn_marked: int | None = None
+    watchdog_storms: int | None = 0
+    drops: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryPolicy:
+    """sFlow, gNMI streaming and queue monitoring on every switch, all in the management VRF, and the
+    health thresholds (docs/sources.md#telemetry-sflow, #telemetry-gnmi)."""
+
+    sflow_collectors: tuple[str, ...] = ()
+    sflow_port: int = 6343
+    sflow_sample_rate: int = 16384
+    sflow_polling_s: int = 10
+    gnmi: bool = False
+    queue_monitor: bool = False
+    thresholds: HealthThresholds = HealthThresholds()
+
+
+@dataclass(frozen=True, slots=True)
 class Design:
     """The whole cluster: both fabrics and the hosts attached to them."""
 
@@ -243,6 +267,7 @@ class Design:
     management_gateway: str
     upgrade: UpgradePolicy
     access: AccessPolicy
+    telemetry: TelemetryPolicy = TelemetryPolicy()
 
     @property
     def fabrics(self) -> tuple[FabricDesign, FabricDesign]:

@@ -323,7 +323,7 @@ class Management(Model):
     syslog: list[Address] = Field(default_factory=list, description="Syslog servers (UDP 514), reached in the management VRF.")
     snmp: Snmp = Field(default_factory=Snmp, description="SNMP agent; enabled when it has a community or a user.")
     api: bool = Field(True, description="EOS eAPI (HTTPS) in the management VRF (NAPALM's eos driver needs it).")
-    gnmi: bool = Field(False, description="EOS gNMI (OpenConfig, gRPC) in the management VRF.")
+    gnmi: bool = Field(False, description="gNMI (OpenConfig, gRPC) in the management VRF: EOS `management api gnmi`, SONiC's TELEMETRY server (as `telemetry.gnmi`).")
 
 
 def _version(value: object) -> str:
@@ -388,6 +388,39 @@ class Upgrade(Model):
     os_version: OsVersion = Field(default_factory=OsVersion, description="Target software version per platform, role or device (docs/impact.md#software-upgrades).")
 
 
+# -- telemetry and health (issue 14) ----------------------------------------------------------------
+
+
+class Sflow(Model):
+    """sFlow export to collectors, reached in the management VRF (docs/sources.md#telemetry-sflow)."""
+
+    collectors: list[Address] = Field(default_factory=list, max_length=2,
+                                      description="sFlow collectors (UDP), reached in the management VRF, at most two (SONiC's limit); empty: no sFlow.")
+    port: int = Field(6343, ge=1, le=65535, description="Collector UDP port (the sFlow standard's 6343).")
+    sample_rate: int = Field(16384, ge=256, le=16777215, description="Sample one packet in this many (project choice, AVD's example rate).")
+    polling_s: int = Field(10, ge=1, le=3600, description="Counter polling interval, seconds.")
+
+
+class HealthThresholds(Model):
+    """What `aifab health` calls unhealthy: counts read from the switch counters (since they were last
+    cleared) above these, or any designed BGP session not Established. Empty: shown, not judged."""
+
+    pfc_pause_frames: int | None = Field(None, ge=0, description="PFC pause frames received plus sent per device, most allowed; empty: not judged.")
+    ecn_marked: int | None = Field(None, ge=0, description="ECN-marked packets per device, most allowed; empty: not judged.")
+    watchdog_storms: int | None = Field(0, ge=0, description="PFC watchdog storms (stuck queues) per device, most allowed; empty: not judged.")
+    drops: int | None = Field(None, ge=0, description="Dropped packets (in and out discards of every port) per device, most allowed; empty: not judged.")
+
+
+class Telemetry(Model):
+    """Counters somebody configured: sFlow, streaming telemetry (gNMI), queue-depth monitoring, and the
+    thresholds of `aifab health` (docs/sources.md#telemetry-sflow, #telemetry-gnmi)."""
+
+    sflow: Sflow = Field(default_factory=Sflow, description="sFlow sampling and collectors.")
+    gnmi: bool = Field(False, description="Streaming telemetry over gNMI in the management VRF (EOS `management api gnmi`, SONiC `TELEMETRY`); the paths are written to OUT/telemetry/gnmi.json.")
+    queue_monitor: bool = Field(False, description="Queue-depth monitoring where the platform has it (EOS LANZ `queue-monitor length`).")
+    thresholds: HealthThresholds = Field(default_factory=HealthThresholds, description="Health thresholds of `aifab health`.")
+
+
 class Intent(Model):
     """One AI cluster: an isolated backend and frontend fabric."""
 
@@ -396,6 +429,7 @@ class Intent(Model):
     frontend: Frontend = Field(description="Storage/ordinary fabric.")
     management: Management = Field(default_factory=Management, description="The way in: management network, accounts, AAA and services.")
     upgrade: Upgrade = Field(default_factory=Upgrade, description="Change and upgrade policy.")
+    telemetry: Telemetry = Field(default_factory=Telemetry, description="sFlow, gNMI streaming, queue monitoring and health thresholds.")
 
     def on_platform(self, platform: str) -> Intent:
         """The same intent with every switch role on ``platform`` (the one-word change, everywhere)."""

@@ -53,6 +53,7 @@ TABLE: tuple[Row, ...] = (
         "hitless", "load-balancing"),
     Row("port-added", "a port cabled for the first time", "hitless", "impact-ports"),
     Row("management", "out-of-band management address", "hitless", "impact-ports"),
+    Row("telemetry", "sFlow, gNMI server and queue-monitor settings (management plane only)", "hitless", "telemetry-sflow"),
     Row("policy", "the intent's upgrade policy (no device changes)", "hitless", "impact-upgrade"),
     Row("mtu", "interface MTU", "port-flap", "impact-ports"),
     Row("speed", "port speed", "port-flap", "impact-ports"),
@@ -106,6 +107,8 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("load-balancing", r'load-sharing|load-balance|^fields |^payload bytes|fib_multipath_hash|^"ecmp_hash\w*":'
                        r'|^"(SRC_IP|DST_IP|IP_PROTOCOL|L4_SRC_PORT|L4_DST_PORT|RDMA_BTH_\w+)"$'),
     ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":'),
+    ("telemetry", r'^sflow\b|^queue-monitor\b|^management api gnmi|^transport grpc\b|^"(collector_\w+|sample_rate|polling_interval'
+                  r'|agent_id|admin_state|client_auth|log_level|port)":'),
     ("ecn", r'random-detect|^"(green|yellow|red)_\w+":|^"(wred_\w+|ecn)":| red limit .* ecn'),
     ("bgp-timers", r"^timers bgp\b"),
     ("graceful-restart", r"graceful-restart"),

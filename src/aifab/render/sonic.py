@@ -113,6 +113,26 @@ def _access(v: DeviceView) -> dict[str, Table]:
     return tables
 
 
+GNMI_PORT = "50051"  # sonic-gnmi's default server port (docs/sources.md#telemetry-gnmi)
+
+
+def _telemetry(v: DeviceView) -> dict[str, Table]:
+    """sFlow (sonic-sflow yang: SFLOW, SFLOW_COLLECTOR with the collector's VRF, SFLOW_SESSION per port)
+    and the gNMI server (sonic-telemetry yang: TELEMETRY|gnmi) (docs/sources.md#telemetry-sflow,
+    #telemetry-gnmi). SONiC has no queue-depth monitor in CONFIG_DB (check TEL001 says so)."""
+    t, tables = v.telemetry, {}
+    if t is not None and t.sflow:
+        tables["SFLOW"] = {"global": {"admin_state": "up", "agent_id": v.management.name,
+                                      "polling_interval": str(t.polling_s)}}
+        tables["SFLOW_COLLECTOR"] = {f"collector{i + 1}": {"collector_ip": ip, "collector_port": str(t.port),
+                                                           "collector_vrf": MGMT_VRF}
+                                     for i, ip in enumerate(t.collectors)}
+        tables["SFLOW_SESSION"] = {i.name: {"admin_state": "up", "sample_rate": str(t.sample_rate)} for i in v.interfaces}
+    if v.access.gnmi:
+        tables["TELEMETRY"] = {"gnmi": {"client_auth": "true", "log_level": "2", "port": GNMI_PORT}}
+    return tables
+
+
 def _indexed(values: tuple[int, ...]) -> dict[str, str]:
     return {str(k): str(val) for k, val in enumerate(values)}
 
@@ -218,6 +238,7 @@ def config_db(v: DeviceView) -> dict[str, Any]:
         **_addresses(v),
         **({"BREAKOUT_CFG": breakouts} if (breakouts := _breakouts(v)) else {}),
         **_access(v),
+        **_telemetry(v),
     }
     if v.qos is not None:
         db |= _qos(v)

@@ -11,10 +11,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from aifab.catalog import breakout_mode, lookup
-from aifab.design.model import AccessPolicy, Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
+from aifab.design.model import (
+    AccessPolicy,
+    Design,
+    Device,
+    DeviceBuffers,
+    FabricDesign,
+    PortBuffer,
+    QosPolicy,
+    TelemetryPolicy,
+)
 from aifab.placeholders import placeholder
 from aifab.platforms import Platform, platform, resolve
 from aifab.render.loadbalance import LoadBalanceView, load_balance_view
@@ -220,6 +230,33 @@ class QosView:
 
 
 @dataclass(frozen=True, slots=True)
+class TelemetryView:
+    """sFlow and queue monitoring as templates place them (docs/sources.md#telemetry-sflow): every
+    destination with its port written only where it is not the default, from the management interface
+    in the management VRF; gNMI is the access view's ``gnmi``."""
+
+    sflow: bool
+    sample_rate: int
+    polling_s: int
+    destinations: tuple[str, ...]  # "10.0.0.1" or "10.0.0.1 6344"
+    collectors: tuple[str, ...]
+    port: int
+    queue_monitor: bool
+
+
+SFLOW_PORT = 6343  # the sFlow standard's collector port, which EOS omits from its running-config
+
+
+@cache
+def telemetry_view(t: TelemetryPolicy) -> TelemetryView:
+    """The telemetry of every device (the same on each: made once per policy)."""
+    suffix = "" if t.sflow_port == SFLOW_PORT else f" {t.sflow_port}"
+    return TelemetryView(bool(t.sflow_collectors), t.sflow_sample_rate, t.sflow_polling_s,
+                         tuple(f"{c}{suffix}" for c in t.sflow_collectors), t.sflow_collectors, t.sflow_port,
+                         t.queue_monitor)
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceView:
     """Everything one device's templates need."""
 
@@ -243,6 +280,7 @@ class DeviceView:
     access: AccessView
     model: str = ""  # the switch model (a catalog name or "generic")
     load_balance: LoadBalanceView | None = None  # ECMP hashing; None: the platform's default
+    telemetry: TelemetryView | None = None
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -392,4 +430,5 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         access=access_view(design.access),
         model=dev.model,
         load_balance=load_balance_view(dev),
+        telemetry=telemetry_view(design.telemetry),
     )

@@ -10,10 +10,12 @@ from aifab.check.rules import (  # noqa: F401
     buffers,
     configs,
     deadlock,
+    hosts,
     isolation,
     loadbalance,
     mtu,
     qos,
+    telemetry,
     topology,
 )
 

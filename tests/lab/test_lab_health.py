@@ -1,0 +1,80 @@
+"""``aifab health --lab`` against real FRR and Linux (cluster ``labhealth``): a healthy lab is exit 0
+with every designed session Established and the counters Linux has (drops from
+/sys/class/net statistics) read, and what it has not (PFC, the watchdog) said per device; bgpd
+killed on one spine is exit 1 naming that spine and each of its sessions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from aifab.lab import down, missing_requirements, up
+from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.pipeline import design_for
+from tests.lab.helpers import LabRun, lab_intent
+
+pytestmark = pytest.mark.lab
+CLUSTER = "labhealth"
+THRESHOLDS = ("  min_capacity_pct: 50", "  min_capacity_pct: 50\ntelemetry:\n  thresholds: {drops: 1000000}")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
+    missing = missing_requirements()
+    if missing:
+        pytest.skip("lab needs: " + "; ".join(missing))
+    work = tmp_path_factory.mktemp("health")
+    intent = lab_intent(work / "lab.yaml", CLUSTER, (THRESHOLDS,))
+    _, design = design_for(intent)
+    run = LabRun(intent, work / "build", design, None)  # type: ignore[arg-type]
+    res = run.cli("build", str(intent), "-o", str(run.build))
+    assert res.returncode == 0, res.stdout + res.stderr
+    prefix = f"aifab-{CLUSTER}."
+    try:
+        run.lab = up(design, configs=run.build / "configs")
+        run.converge()
+        yield run
+    finally:
+        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
+        down(design)
+        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
+        assert not [p for p in pids if alive(p)], "lab processes left after down"
+
+
+def health(run: LabRun, *extra: str) -> tuple[int, str, str]:
+    res = run.cli("health", str(run.intent), "-o", str(run.build), "--lab", *extra, timeout=180)
+    return res.returncode, res.stdout, res.stderr
+
+
+def test_healthy_lab_is_exit_0_and_says_what_linux_cannot_give(world: LabRun) -> None:
+    code, out, err = health(world, "--format", "json")
+    assert code == 0, out + err
+    doc = json.loads(out)
+    assert doc["healthy"] is True and doc["thresholds"]["drops"] == 1000000
+    devices = {d["device"]: d for d in doc["devices"]}
+    assert set(devices) == {d.name for d in world.design.devices()}
+    for dev in world.design.devices():
+        got = devices[dev.name]
+        assert got["problems"] == [] and got["driver"] == "frr"
+        assert got["sessions"] == {n.peer_address: True for n in dev.neighbors}  # read from bgpd, every one up
+        assert isinstance(got["drops"], int) and got["drops"] >= 0  # the kernel's counters of the designed ports
+        assert got["pfc_pause_frames"] is None and got["watchdog_storms"] is None
+        assert got["not_readable"].startswith("not readable on frr: PFC counters (")
+    code, table, err = health(world)
+    assert code == 0, table + err
+    assert f"{len(devices)} of {len(devices)} devices healthy" in table
+    gaps = next(line for line in table.splitlines() if "not readable on frr: PFC counters" in line)
+    assert all(d in gaps.split(": not readable")[0].split(", ") for d in devices)  # every device named
+
+
+def test_bgpd_killed_on_a_spine_is_exit_1_naming_it_and_its_sessions(world: LabRun) -> None:
+    world.kill("be-spine1", "bgpd")
+    code, out, err = health(world, "--limit", "be-*")
+    assert code == 1, out + err
+    spine = next(d for d in world.design.devices() if d.name == "be-spine1")
+    assert "be-spine1: bgpd is not running" in out
+    for n in spine.neighbors:
+        assert f"be-spine1: BGP session to {n.peer} ({n.peer_address}) unreadable" in out, out
+    assert "UNHEALTHY" in out and "unhealthy: be-spine1" in out
