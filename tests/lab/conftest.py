@@ -18,11 +18,11 @@ from nornir.core.task import AggregatedResult, Task
 from nornir_napalm.plugins.tasks import napalm_configure
 
 from aifab.design.model import Design
-from aifab.lab import Lab, down, missing_requirements, up, wait_established
-from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.lab import Lab, up, wait_established
 from aifab.pipeline import design_for
 from aifab.platforms import platform
 from aifab.render import render_device
+from tests.lab.helpers import lab_torn_down, require_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = "labtest"
@@ -38,21 +38,12 @@ def lab_design() -> Design:
 @pytest.fixture(scope="session")
 def lab(lab_design: Design) -> Iterator[Lab]:
     """The lab up with minimal switch configs; torn down at the end, checking nothing is left."""
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     running = None
-    try:
+    with lab_torn_down(lab_design):
         running = up(lab_design)
         yield running
-    finally:
-        prefix = f"aifab-{CLUSTER}."
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        down(lab_design)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes (FRR, sshd) left after down"
-        if running is not None:
-            assert not running.state_dir.exists(), "lab state directory left after down"
+    assert not running.state_dir.exists(), "lab state directory left after down"
 
 
 @pytest.fixture(scope="session")

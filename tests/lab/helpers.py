@@ -12,15 +12,43 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from aifab.design.model import Design
-from aifab.lab import Lab, wait_established
+from aifab.lab import Lab, down, missing_requirements, up, wait_established
 from aifab.lab.switch import node_dir, running
-from aifab.lab.system import netns_pids
+from aifab.lab.system import alive, namespaces, netns_pids
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def require_lab() -> None:
+    """Skip the test, saying what is missing, where this machine cannot run the lab (root, FRR, sshd)."""
+    missing = missing_requirements()
+    if missing:
+        pytest.skip("lab needs: " + "; ".join(missing))
+
+
+@contextmanager
+def lab_torn_down(design: Design, intent: Path | None = None) -> Iterator[None]:
+    """On leaving, failure included, take the lab of ``design`` down (``aifab lab down INTENT`` as a
+    user runs it when ``intent`` is given) and assert that none of its namespaces or processes is left."""
+    prefix = f"aifab-{design.cluster}."
+    try:
+        yield
+    finally:
+        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
+        if intent is None:
+            down(design)
+        else:
+            subprocess.run([sys.executable, "-m", "aifab", "lab", "down", str(intent)], capture_output=True, timeout=120)
+        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
+        assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
 def lab_intent(path: Path, cluster: str, replace: tuple[tuple[str, str], ...] = ()) -> Path:
@@ -46,6 +74,13 @@ class LabRun:
     def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=timeout,
                               env=self.env)
+
+    def up_deployed(self) -> None:
+        """Bring the lab up and ``aifab deploy --commit`` the intent to it, until every session is up."""
+        self.lab = up(self.design)
+        res = self.deploy("--commit")
+        assert res.returncode == 0, res.stdout + res.stderr
+        wait_established(self.lab, self.design, timeout=60)
 
     def deploy_args(self, *extra: str) -> list[str]:
         return ["deploy", str(self.intent), "-o", str(self.build), "--lab", "--verify-timeout", "30", *extra]

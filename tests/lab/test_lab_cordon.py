@@ -29,12 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from aifab.lab import missing_requirements, up, wait_established
+from aifab.lab import wait_established
 from aifab.lab.switch import node_dir
-from aifab.lab.system import alive, namespaces, netns_pids
 from aifab.lab.traffic import FlowResult, Probe, Report
 from aifab.pipeline import design_for
-from tests.lab.helpers import LabRun, lab_intent
+from tests.lab.helpers import LabRun, lab_intent, lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 CLUSTER = "labcord"
@@ -87,9 +86,7 @@ class World(LabRun):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("cordon")
     intent = lab_intent(work / "lab.yaml", CLUSTER)
     _, design = design_for(intent)
@@ -97,18 +94,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     run.stop, run.log, run.script = work / "stop", work / "scheduler.jsonl", work / "scheduler"
     run.script.write_text(SCHEDULER.format(python=sys.executable, stop=str(run.stop), log=str(run.log)))
     run.script.chmod(0o755)
-    prefix = f"aifab-{CLUSTER}."
-    try:
-        run.lab = up(design)
-        res = run.deploy("--commit")
-        assert res.returncode == 0, res.stdout + res.stderr
-        wait_established(run.lab, design, timeout=60)
+    with lab_torn_down(design, intent):
+        run.up_deployed()
         yield run
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        run.cli("lab", "down", str(intent), timeout=120)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes (FRR, sshd, probe) left after down"
 
 
 def installed(world: World, device: str) -> str:

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from aifab.lab import down, missing_requirements, up
-from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.lab import down, up
 from aifab.pipeline import design_for
-from tests.lab.helpers import LabRun, config_state, lab_intent
+from tests.lab.helpers import LabRun, config_state, lab_intent, lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 CLUSTER = "labfault"
@@ -36,24 +35,16 @@ GSHUT = " bgp graceful-shutdown"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("faults")
     base = lab_intent(work / "base.yaml", CLUSTER, (WAIT, RESET_NOW))
     _, design = design_for(base)
     run = LabRun(lab_intent(work / "lab.yaml", CLUSTER, (WAIT, RESET_NOW, TIMERS)), work / "build", design, None)  # type: ignore[arg-type]
     res = run.cli("build", str(base), "-o", str(work / "old"))
     assert res.returncode == 0, res.stdout + res.stderr
-    prefix = f"aifab-{CLUSTER}."
-    try:
+    with lab_torn_down(design):
         run.lab = up(design)
         yield run
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        down(design)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
 @pytest.fixture

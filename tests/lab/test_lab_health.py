@@ -10,10 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from aifab.lab import down, missing_requirements, up
-from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.lab import up
 from aifab.pipeline import design_for
-from tests.lab.helpers import LabRun, lab_intent
+from tests.lab.helpers import LabRun, lab_intent, lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 CLUSTER = "labhealth"
@@ -22,25 +21,17 @@ THRESHOLDS = ("  min_capacity_pct: 50", "  min_capacity_pct: 50\ntelemetry:\n  t
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("health")
     intent = lab_intent(work / "lab.yaml", CLUSTER, (THRESHOLDS,))
     _, design = design_for(intent)
     run = LabRun(intent, work / "build", design, None)  # type: ignore[arg-type]
     res = run.cli("build", str(intent), "-o", str(run.build))
     assert res.returncode == 0, res.stdout + res.stderr
-    prefix = f"aifab-{CLUSTER}."
-    try:
+    with lab_torn_down(design):
         run.lab = up(design, configs=run.build / "configs")
         run.converge()
         yield run
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        down(design)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
 def health(run: LabRun, *extra: str) -> tuple[int, str, str]:

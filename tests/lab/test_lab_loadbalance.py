@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from aifab.design.model import Design
-from aifab.lab import Lab, flowgen, missing_requirements, up, wait_established
-from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.lab import Lab, flowgen, up, wait_established
+from aifab.lab.system import namespaces
 from aifab.pipeline import build, design_for
-from tests.lab.helpers import lab_intent
+from tests.lab.helpers import lab_intent, lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 CLUSTER = "lablb"
@@ -68,16 +68,14 @@ class Fabric:
 
 @pytest.fixture(scope="module")
 def fabric(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fabric]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("lb")
     intent = lab_intent(work / "lab.yaml", CLUSTER)
     _, design = design_for(intent)
     prefix = f"aifab-{CLUSTER}."
     assert not [ns for ns in namespaces() if ns.startswith(prefix)], f"a lab of {CLUSTER} is already up"
     fab = None
-    try:
+    with lab_torn_down(design, intent):
         res = subprocess.run([sys.executable, "-m", "aifab", "lab", "up", str(intent)], capture_output=True, text=True,
                              timeout=300)
         assert res.returncode == 0, res.stdout + res.stderr
@@ -86,11 +84,6 @@ def fabric(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fabric]:
         assert res.returncode == 0, res.stdout + res.stderr
         wait_established(fab.lab, design, timeout=60)
         yield fab
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        subprocess.run([sys.executable, "-m", "aifab", "lab", "down", str(intent)], capture_output=True, timeout=120)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
 def _rail_nic(design: Design, host: str) -> tuple[str, str]:

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from aifab.design.model import Design
-from aifab.lab import Lab, missing_requirements, up
+from aifab.lab import Lab, up
 from aifab.lab.switch import running
-from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.lab.system import namespaces
 from aifab.pipeline import design_for
+from tests.lab.helpers import lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 
@@ -51,9 +52,7 @@ def aifab(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
     """intent/lab.yaml with its backend on sonic, built and booted with its rendered configs."""
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("labops")
     intent = work / "lab.yaml"
     text = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab\n", f"cluster: {CLUSTER}\n")
@@ -63,15 +62,10 @@ def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
     assert built.returncode == 0, built.stdout + built.stderr
     _, design = design_for(intent)
     assert {d.platform for d in design.backend.devices} == {"sonic"}
-    try:
+    with lab_torn_down(design, intent):
         res = aifab("lab", "up", str(intent), "--configs", str(work / "build" / "configs"), "--wait", "60")
         assert res.returncode == 0, res.stdout + res.stderr
         yield Ops(intent, work / "build" / "configs", design, up(design))
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(PREFIX) for p in netns_pids(ns)]
-        aifab("lab", "down", str(intent))
-        assert not [ns for ns in namespaces() if ns.startswith(PREFIX)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
 def _running_config(ops: Ops, device: str) -> str:

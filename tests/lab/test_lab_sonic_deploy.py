@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from aifab.design.model import Design
-from aifab.lab import Lab, missing_requirements, up
-from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.lab import Lab, up
 from aifab.pipeline import design_for
+from tests.lab.helpers import lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,25 +30,17 @@ CLUSTER = "labsonic"
 
 @pytest.fixture(scope="module")
 def sonic_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Design, Lab]]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("sonic")
     head, _, tail = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}").partition("frontend:")
     intent = work / "lab.yaml"
     intent.write_text(head.replace("platform: frr}", "platform: sonic}") + "frontend:" + tail)
     _, design = design_for(intent)
     assert {d.platform for d in design.backend.devices} == {"sonic"}
-    prefix = f"aifab-{CLUSTER}."
-    try:
+    with lab_torn_down(design, intent):
         res = subprocess.run([sys.executable, "-m", "aifab", "lab", "up", str(intent)], capture_output=True, text=True, timeout=180)
         assert res.returncode == 0, res.stdout + res.stderr
         yield intent, design, up(design)
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        subprocess.run([sys.executable, "-m", "aifab", "lab", "down", str(intent)], capture_output=True, timeout=120)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
 def test_sonic_backend_deploys_its_bgp_and_says_what_it_did_not_apply(sonic_lab: tuple[Path, Design, Lab]) -> None:

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from aifab.design.model import Design
-from aifab.lab import Lab, missing_requirements, up, wait_established
+from aifab.lab import Lab, up, wait_established
 from aifab.lab.drain import drain, paths_via, undrain, wait_moved_back, wait_moved_off
-from aifab.lab.system import alive, namespaces, netns_pids
 from aifab.lab.traffic import Probe, Report
 from aifab.lab.upgrade import upgrade_frr
 from aifab.pipeline import design_for
+from tests.lab.helpers import lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,19 +44,16 @@ class Fabric:
 
 @pytest.fixture(scope="module")
 def fabric(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fabric]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("traffic")
     intent = work / "lab.yaml"
     intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}"))
     _, design = design_for(intent)
-    prefix = f"aifab-{CLUSTER}."
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=300,
                               env={**os.environ, "COLUMNS": "200"})
-    try:
+    with lab_torn_down(design, intent):
         res = cli("lab", "up", str(intent))
         assert res.returncode == 0, res.stdout + res.stderr
         lab = up(design)  # up() on a healthy lab only returns it
@@ -65,11 +62,6 @@ def fabric(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fabric]:
         assert res.returncode == 0, res.stdout + res.stderr
         wait_established(lab, design, timeout=60)
         yield Fabric(design, lab)
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        subprocess.run([sys.executable, "-m", "aifab", "lab", "down", str(intent)], capture_output=True, timeout=120)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes (FRR, sshd, probe) left after down"
 
 
 def _show(what: str, report: Report) -> None:

@@ -18,12 +18,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from aifab.lab import missing_requirements, up, wait_established
+from aifab.lab import wait_established
 from aifab.lab.switch import node_dir, running
-from aifab.lab.system import DAEMONS, FRR_DIR, alive, namespaces, netns_pids
+from aifab.lab.system import DAEMONS, FRR_DIR
 from aifab.lab.traffic import Probe, Report
 from aifab.pipeline import design_for
-from tests.lab.helpers import LabRun, lab_intent
+from tests.lab.helpers import LabRun, lab_intent, lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 CLUSTER = "labupg"
@@ -42,25 +42,14 @@ def versions(version: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("upgrade")
     intent = lab_intent(work / "lab.yaml", CLUSTER, (SHORT,))
     _, design = design_for(intent)
     run = LabRun(intent, work / "build", design, None)  # type: ignore[arg-type]
-    prefix = f"aifab-{CLUSTER}."
-    try:
-        run.lab = up(design)
-        res = run.deploy("--commit")
-        assert res.returncode == 0, res.stdout + res.stderr
-        wait_established(run.lab, design, timeout=60)
+    with lab_torn_down(design, intent):
+        run.up_deployed()
         yield run
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        res = run.cli("lab", "down", str(intent), timeout=120)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes (FRR, sshd, probe) left after down"
 
 
 def installed(world: LabRun, device: str) -> str:

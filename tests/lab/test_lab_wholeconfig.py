@@ -22,9 +22,9 @@ import pytest
 from napalm import get_network_driver
 
 from aifab.design.model import Design
-from aifab.lab import Lab, missing_requirements, up
-from aifab.lab.system import alive, namespaces, netns_pids
+from aifab.lab import Lab, up
 from aifab.pipeline import design_for
+from tests.lab.helpers import lab_torn_down, require_lab
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,23 +61,15 @@ class Whole:
 
 @pytest.fixture(scope="module")
 def whole(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Whole]:
-    missing = missing_requirements()
-    if missing:
-        pytest.skip("lab needs: " + "; ".join(missing))
+    require_lab()
     work = tmp_path_factory.mktemp("whole")
     intent = work / "lab.yaml"
     intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}"))
     _, design = design_for(intent)
-    prefix = f"aifab-{CLUSTER}."
-    try:
+    with lab_torn_down(design, intent):
         res = subprocess.run([sys.executable, "-m", "aifab", "lab", "up", str(intent)], capture_output=True, text=True, timeout=180)
         assert res.returncode == 0, res.stdout + res.stderr
         yield Whole(intent, work / "build", design, up(design))
-    finally:
-        pids = [p for ns in namespaces() if ns.startswith(prefix) for p in netns_pids(ns)]
-        subprocess.run([sys.executable, "-m", "aifab", "lab", "down", str(intent)], capture_output=True, timeout=120)
-        assert not [ns for ns in namespaces() if ns.startswith(prefix)], "lab namespaces left after down"
-        assert not [p for p in pids if alive(p)], "lab processes left after down"
 
 
 def _not_applied(run: list[dict]) -> dict[tuple[str, str], str]:
