@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import TypeAdapter
 
+from aifab.fastinit import fast_init
 from aifab.gcpause import paused_gc
 from aifab.qos.types import (  # noqa: F401  (the Design's QoS types, named here for its readers)
     BufferPool,
@@ -29,6 +30,7 @@ CableClass = Literal["server_leaf", "leaf_spine", "spine_core"]
 PortRole = Literal["server", "uplink", "downlink"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Port:
     """A cabled switch port: its address, its peer (switch or host) and the cable between."""
@@ -49,6 +51,7 @@ class Port:
     fec: str = ""  # forward error correction at this speed ("rs"; aifab.catalog.fec), "" none set
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Neighbor:
     """One eBGP session as seen from this device (single-hop, on a /31)."""
@@ -89,6 +92,7 @@ class Device:
     max_mtu: int = 9216  # the model's largest interface MTU on this platform
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Nic:
     """A host NIC: which fabric, which leaf port, its /31 and gateway."""
