@@ -14,15 +14,15 @@ from aifab import forked
 from aifab.artifacts.clab import CEOS_IMAGE, clab_path, write_clab
 from aifab.artifacts.inventory import HandKept, hand_kept_for, write_inventory
 from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
-from aifab.check.engine import require_clean
+from aifab.check.engine import Parsed, require_clean
 from aifab.check.findings import Finding
 from aifab.check.inputs import CheckInputError, Target, load_build_dir
+from aifab.check.parse import DeviceFacts, parse_rendered
 from aifab.design import Design, build_design, design_json
 from aifab.errors import AifabError, DesignError
 from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
-from aifab.render import write_configs
-from aifab.render.configs import FORK_THRESHOLD
+from aifab.render.configs import FORK_THRESHOLD, Rendered, write_and_consume
 
 
 class OutputError(AifabError):
@@ -67,7 +67,8 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1), after every file is written. ``jobs`` bounds the processes
     (default: the CPUs available): on a large design a forked child writes the tables (which the
-    checks do not read) while this process and ``jobs - 1`` others render, then the checks run.
+    checks do not read) while this process and ``jobs - 1`` others render and write the configs and
+    parse each config's text as they wrote it, then the rules run on those facts.
     """
     jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():  # millions of short-lived acyclic objects: collections cost more than they free
@@ -76,16 +77,31 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
         beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
         with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
             files = [] if beside else write_tables(design, out, kept)
-            files += write_configs(design, out, jobs)
+            configs, parsed = write_and_consume(design, out, _parse if check else None, jobs)
+            files += configs
             if clab:
                 files += [p for p in [write_clab(design, out, ceos_image)] if p]
             else:  # a topology an earlier build wrote
                 clab_path(design, out).unlink(missing_ok=True)
-            try:  # the checks read the configs just written
-                findings = require_clean(design, out) if check else None
+            try:  # the checks read the configs just written, parsed as they were rendered
+                findings = require_clean(design, out, _gathered(design, parsed)) if check else None
             finally:  # every file is written before the build ends, checked or not
                 files = [path for child in tables for path in child.result()] + files
     return BuildResult(loaded, design, files, findings, kept.folder)
+
+
+def _parse(rendered: Rendered) -> tuple[list[DeviceFacts], dict[str, str]]:
+    return parse_rendered([(dev.name, dev.platform, files) for dev, files in rendered])
+
+
+def _gathered(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:
+    """The facts of every batch, in Design order, and the devices whose files did not parse."""
+    found: dict[str, DeviceFacts] = {}
+    unreadable: dict[str, str] = {}
+    for facts, bad in parsed:
+        found.update((f.device, f) for f in facts)
+        unreadable.update(bad)
+    return {d.name: found[d.name] for d in design.devices() if d.name in found}, unreadable
 
 
 @contextmanager
