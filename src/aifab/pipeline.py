@@ -18,7 +18,8 @@ from aifab.check.engine import Parsed, require_clean
 from aifab.check.findings import Finding
 from aifab.check.inputs import CheckInputError, Target, load_build_dir
 from aifab.check.parse import DeviceFacts, parse_rendered
-from aifab.design import Design, build_design, design_json
+from aifab.design import Design, build_design
+from aifab.design.model import design_json_parts
 from aifab.errors import AifabError, DesignError
 from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
@@ -50,7 +51,8 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
 def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
     """Write design.json, cabling.csv, ipplan.csv and the Nornir inventory into ``out``."""
     files = [out / "design.json", out / "cabling.csv", out / "ipplan.csv"]
-    files[0].write_bytes(design_json(design))
+    with files[0].open("wb") as fh:
+        fh.writelines(design_json_parts(design))
     write_csv(files[1], CABLING_HEADER, cabling_rows(design))
     write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
     return files + write_inventory(design, out, hand_kept)

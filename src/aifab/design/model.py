@@ -6,7 +6,8 @@ re-derives or mutates them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from pydantic import TypeAdapter
@@ -232,11 +233,32 @@ class Design:
 
 
 _ADAPTER = TypeAdapter(Design)
+_DEVICES = TypeAdapter(tuple[Device, ...])
+_HOSTS = TypeAdapter(tuple[Host, ...])
+PART = 512  # devices or hosts serialised at once by design_json_parts
 
 
 def design_json(design: Design) -> bytes:
     """Deterministic compact JSON of a Design (keys in declaration order; ``python -m json.tool`` to read)."""
     return _ADAPTER.dump_json(design) + b"\n"
+
+
+def design_json_parts(design: Design) -> Iterator[bytes]:
+    """:func:`design_json` in parts that join to the same bytes, a few hundred devices or hosts at a
+    time: serialised whole, a 131k-GPU Design takes 430 MB, twice over while it is built."""
+    frame = replace(design, backend=replace(design.backend, devices=()), frontend=replace(design.frontend, devices=()),
+                    hosts=())
+    text = _ADAPTER.dump_json(frame)
+    holes = [(b'"devices":[]', design.backend.devices, _DEVICES), (b'"devices":[]', design.frontend.devices, _DEVICES),
+             (b'"hosts":[]', design.hosts, _HOSTS)]
+    at = 0
+    for marker, items, adapter in holes:
+        cut = text.index(marker, at) + len(marker) - 1  # before the list's "]"
+        yield text[at:cut]
+        for i in range(0, len(items), PART):
+            yield (b"," if i else b"") + adapter.dump_json(items[i:i + PART])[1:-1]
+        at = cut
+    yield text[at:] + b"\n"
 
 
 def design_from_json(data: bytes | str) -> Design:
