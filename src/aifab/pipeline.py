@@ -23,6 +23,7 @@ from aifab.design.model import design_json_parts
 from aifab.errors import AifabError, DesignError
 from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
+from aifab.keepalive import retain
 from aifab.render.configs import FORK_THRESHOLD, Rendered, write_and_consume
 
 
@@ -89,6 +90,7 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
                 findings = require_clean(design, out, _gathered(design, parsed)) if check else None
             finally:  # every file is written before the build ends, checked or not
                 files = [path for child in tables for path in child.result()] + files
+    retain(design, parsed)  # freed at exit, or never (aifab.keepalive)
     return BuildResult(loaded, design, files, findings, kept.folder)
 
 

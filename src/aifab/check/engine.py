@@ -15,6 +15,7 @@ from aifab.check.rules import all_rules
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
+from aifab.keepalive import retain
 
 SHOWN = 20  # error findings quoted in a failed build's message
 
@@ -97,7 +98,9 @@ def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | No
             facts, unreadable = parsed
         else:
             facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
-        findings, skipped = evaluate(CheckContext(design, facts, unreadable), rules, with_configs, jobs)
+        ctx = CheckContext(design, facts, unreadable)
+        findings, skipped = evaluate(ctx, rules, with_configs, jobs)
+    retain(ctx)  # the facts and indexes: freed at exit, or never (aifab.keepalive)
     return Report(design.cluster, len(design.devices()), len(facts), tuple(rules), skipped, tuple(findings))
 
 
