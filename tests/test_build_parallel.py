@@ -64,12 +64,12 @@ def test_rebuild_rewrites_only_files_that_differ(tmp_path: Path) -> None:
 def test_build_checks_the_text_it_wrote_as_a_check_of_the_directory_would(tmp_path: Path, jobs: int) -> None:
     from aifab.check import check
     from aifab.check.parse import parse_build
-    from aifab.pipeline import _gathered, _parse
+    from aifab.pipeline import gather, parse_batch
     from aifab.render.configs import write_and_consume
 
     design = build(CLUSTER, tmp_path, check=False, jobs=1).design
-    paths, parsed = write_and_consume(design, tmp_path, _parse, jobs)
-    facts, unreadable = _gathered(design, parsed)
+    paths, parsed = write_and_consume(design, tmp_path, parse_batch, jobs)
+    facts, unreadable = gather(design, parsed)
     assert (facts, unreadable) == parse_build(design, tmp_path / "configs", jobs=1) and not unreadable
     assert list(facts) == [d.name for d in design.devices()]
     in_memory = check(design, tmp_path, parsed=(facts, unreadable))

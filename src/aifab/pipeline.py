@@ -80,25 +80,27 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
         beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
         with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
             files = [] if beside else write_tables(design, out, kept)
-            configs, parsed = write_and_consume(design, out, _parse if check else None, jobs)
+            configs, parsed = write_and_consume(design, out, parse_batch if check else None, jobs)
             files += configs
             if clab:
                 files += [p for p in [write_clab(design, out, ceos_image)] if p]
             else:  # a topology an earlier build wrote
                 clab_path(design, out).unlink(missing_ok=True)
             try:  # the checks read the configs just written, parsed as they were rendered
-                findings = require_clean(design, out, _gathered(design, parsed)) if check else None
+                findings = require_clean(design, out, gather(design, parsed)) if check else None
             finally:  # every file is written before the build ends, checked or not
                 files = [path for child in tables for path in child.result()] + files
     retain(design, parsed)  # freed at exit, or never (aifab.keepalive)
     return BuildResult(loaded, design, files, findings, kept.folder)
 
 
-def _parse(rendered: Rendered) -> tuple[list[DeviceFacts], dict[str, str]]:
+def parse_batch(rendered: Rendered) -> tuple[list[DeviceFacts], dict[str, str]]:
+    """The facts of a batch of rendered devices, parsed from their text (a consumer of
+    :func:`~aifab.render.configs.write_and_consume`), and the devices whose files did not parse."""
     return parse_rendered([(dev.name, dev.platform, files) for dev, files in rendered])
 
 
-def _gathered(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:
+def gather(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:
     """The facts of every batch, in Design order, and the devices whose files did not parse."""
     found: dict[str, DeviceFacts] = {}
     unreadable: dict[str, str] = {}
