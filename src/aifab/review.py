@@ -20,6 +20,7 @@ from typing import Any
 from aifab.check import Report, check
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
+from aifab.gcpause import paused_gc
 from aifab.paths import PathError
 from aifab.pipeline import design_for, gather, parse_batch
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
@@ -224,14 +225,15 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
 
     The new side is rendered once, by two processes on a large fabric: each writes its configs,
     parses their text for the checks and diffs them against the base side as it renders them."""
-    _, design = design_for(intent)
-    base, note = _base_design(base_ref, intent)
-    old = {d.name: d for d in base.devices()} if base is not None else {}
-    try:
-        _, batches = write_and_consume(design, out, partial(_rendered_deltas, base, old), jobs=2)
-    except OSError as exc:
-        raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
-    report = check(design, out, parsed=gather(design, [parsed for parsed, _ in batches]))
+    with paused_gc():  # millions of acyclic objects (two Designs, the parsed facts): collections free nothing
+        _, design = design_for(intent)
+        base, note = _base_design(base_ref, intent)
+        old = {d.name: d for d in base.devices()} if base is not None else {}
+        try:
+            _, batches = write_and_consume(design, out, partial(_rendered_deltas, base, old), jobs=2)
+        except OSError as exc:
+            raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
+        report = check(design, out, parsed=gather(design, [parsed for parsed, _ in batches]))
     deltas = [d for _, part in batches for d in part]
     if base is not None:  # devices the new side no longer has
         known = {d.name for d in design.devices()}
