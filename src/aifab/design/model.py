@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
@@ -232,15 +233,18 @@ class Design:
         return [*self.backend.devices, *self.frontend.devices]
 
 
-_ADAPTER = TypeAdapter(Design)
-_DEVICES = TypeAdapter(tuple[Device, ...])
-_HOSTS = TypeAdapter(tuple[Host, ...])
+@cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    """pydantic's (de)serialiser of ``kind``, built on first use: building the Design's takes 30-40 ms,
+    which ``aifab build`` spends in its tables process, beside the rendering, not before it."""
+    return TypeAdapter(kind)
+
 PART = 512  # devices or hosts serialised at once by design_json_parts
 
 
 def design_json(design: Design) -> bytes:
     """Deterministic compact JSON of a Design (keys in declaration order; ``python -m json.tool`` to read)."""
-    return _ADAPTER.dump_json(design) + b"\n"
+    return _adapter(Design).dump_json(design) + b"\n"
 
 
 def design_json_parts(design: Design) -> Iterator[bytes]:
@@ -248,9 +252,10 @@ def design_json_parts(design: Design) -> Iterator[bytes]:
     time: serialised whole, a 131k-GPU Design takes 430 MB, twice over while it is built."""
     frame = replace(design, backend=replace(design.backend, devices=()), frontend=replace(design.frontend, devices=()),
                     hosts=())
-    text = _ADAPTER.dump_json(frame)
-    holes = [(b'"devices":[]', design.backend.devices, _DEVICES), (b'"devices":[]', design.frontend.devices, _DEVICES),
-             (b'"hosts":[]', design.hosts, _HOSTS)]
+    text = _adapter(Design).dump_json(frame)
+    devices, hosts = _adapter(tuple[Device, ...]), _adapter(tuple[Host, ...])
+    holes = [(b'"devices":[]', design.backend.devices, devices), (b'"devices":[]', design.frontend.devices, devices),
+             (b'"hosts":[]', design.hosts, hosts)]
     at = 0
     for marker, items, adapter in holes:
         cut = text.index(marker, at) + len(marker) - 1  # before the list's "]"
@@ -264,4 +269,4 @@ def design_json_parts(design: Design) -> Iterator[bytes]:
 def design_from_json(data: bytes | str) -> Design:
     """Read a Design back from ``design.json``."""
     with paused_gc():
-        return _ADAPTER.validate_json(data)
+        return _adapter(Design).validate_json(data)
