@@ -164,7 +164,8 @@ def cli_review(intent: Path, work: Path) -> list[tuple[str, float, float]]:
 
 
 def lab(work: Path) -> list[tuple[str, float, float]]:
-    """intent/lab.yaml as cluster ``benchlab``: lab up to BGP Established, then a full deploy."""
+    """intent/lab.yaml as cluster ``benchlab``: lab up to BGP Established, a full deploy, one spine's
+    restart under traffic, a rolling upgrade of every spine by the deploy under traffic."""
     from rich.console import Console
 
     from aifab.deploy.inputs import rendered_from
@@ -192,9 +193,44 @@ def lab(work: Path) -> list[tuple[str, float, float]]:
                                                           work / "audit.jsonl", Console(quiet=True)), rows)
         print(f"lab: {res.switches} switches, {res.sessions} session ends; deploy ok={report.ok}")
         rows += spine_restart(running, design)
+        rows += rolling_upgrade(running, intent, work)
     finally:
         down(design)
     return rows
+
+
+def rolling_upgrade(running: Lab, intent: Path, work: Path) -> list[tuple[str, float, float]]:
+    """``aifab deploy`` of a new FRR version on every spine (two waves) under the probe: the time to
+    drain (traffic off the drained spines, evidence from their neighbours), per wave, and the loss."""
+    from rich.console import Console
+
+    from aifab.deploy.inputs import rendered_from
+    from aifab.deploy.runner import deploy
+    from aifab.deploy.secrets import Credentials
+    from aifab.lab.access import inventory_dir
+    from aifab.lab.traffic import Probe
+    from aifab.pipeline import build
+
+    upgraded = work / "upgrade.yaml"
+    upgraded.write_text(intent.read_text() + '  os_version: {roles: {backend: {spine: "10.2"}, frontend: {spine: "10.2"}}}\n')
+    design = build(upgraded, work / "upgrade").design
+    probe = Probe(running, design, seconds=120, rate=50, flows_per_pair=2).start()
+    try:
+        start = time.perf_counter()
+        report = deploy(design, rendered_from(design, work / "upgrade"), inventory_dir(running.state_dir), Credentials(),
+                        True, work / "upgrade-audit.jsonl", Console(quiet=True))
+        took = time.perf_counter() - start
+    finally:
+        traffic = probe.stop()
+    print(f"rolling upgrade of every spine: deploy ok={report.ok}, {len(report.timings)} waves; {traffic.summary()}")
+    for t in report.timings:
+        print(f"  wave {t.wave} ({', '.join(t.devices)}): traffic off in {t.moved_off_s} s, upgrade {t.upgrade_s} s, "
+              f"back in {t.moved_back_s} s, {t.total_s} s in all")
+    rss = peak_rss_mb()
+    return [("upgrade: deploy", took, rss),
+            ("upgrade: to drain", max(t.moved_off_s or 0.0 for t in report.timings), rss),
+            ("upgrade: per wave", max(t.total_s for t in report.timings), rss),
+            ("upgrade: lost pkts", float(traffic.totals().lost), rss)]
 
 
 def spine_restart(running: Lab, design: Design, spine: str = "be-spine1") -> list[tuple[str, float, float]]:

@@ -14,21 +14,28 @@ from aifab.pipeline import OutputError, build
 from aifab.render.configs import FORK_THRESHOLD
 from tests.test_render_helpers import ROOT
 
-CLUSTER = ROOT / "intent" / "cluster.yaml"
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs os.fork (Linux, macOS)")
+
+
+@pytest.fixture(scope="module")
+def cluster_intent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """intent/cluster.yaml grown to 5 SUs: enough switches (over FORK_THRESHOLD) that the build forks."""
+    path = tmp_path_factory.mktemp("intent") / "cluster.yaml"
+    path.write_text((ROOT / "intent" / "cluster.yaml").read_text().replace("servers: 128\n", "servers: 160\n"))
+    return path
 
 
 def _files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def test_forked_build_writes_the_same_bytes_as_one_process(tmp_path: Path) -> None:
-    one = build(CLUSTER, tmp_path / "one", jobs=1)
+def test_forked_build_writes_the_same_bytes_as_one_process(cluster_intent: Path, tmp_path: Path) -> None:
+    one = build(cluster_intent, tmp_path / "one", jobs=1)
     assert len(one.design.devices()) >= FORK_THRESHOLD, "the intent must be large enough to fork"
     files = _files(tmp_path / "one")
     assert sorted(p.relative_to(tmp_path / "one").as_posix() for p in one.files) == files
     for jobs in (2, 3):
-        many = build(CLUSTER, tmp_path / f"j{jobs}", jobs=jobs)
+        many = build(cluster_intent, tmp_path / f"j{jobs}", jobs=jobs)
         assert sorted(p.relative_to(tmp_path / f"j{jobs}").as_posix() for p in many.files) == files
         assert _files(tmp_path / f"j{jobs}") == files and many.findings == one.findings
         _same, mismatch, errors = filecmp.cmpfiles(tmp_path / "one", tmp_path / f"j{jobs}", files, shallow=False)
@@ -36,19 +43,19 @@ def test_forked_build_writes_the_same_bytes_as_one_process(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("blocked", ["configs/LAST", "cabling.csv"])  # written by a render child, the tables child
-def test_a_write_error_in_a_child_is_one_output_error(tmp_path: Path, blocked: str) -> None:
-    one = build(CLUSTER, tmp_path / "one", check=False, jobs=1)
+def test_a_write_error_in_a_child_is_one_output_error(cluster_intent: Path, tmp_path: Path, blocked: str) -> None:
+    one = build(cluster_intent, tmp_path / "one", check=False, jobs=1)
     last = one.design.devices()[-1]
     path = tmp_path / "out" / blocked.replace("LAST", next(p.name for p in one.files if p.name.startswith(last.name + ".")))
     path.mkdir(parents=True)  # a directory where a file goes
     with pytest.raises(OutputError, match=rf"^{tmp_path / 'out'}: cannot write output \(Is a directory\)"):
-        build(CLUSTER, tmp_path / "out", jobs=2)
+        build(cluster_intent, tmp_path / "out", jobs=2)
 
 
-def test_rebuild_rewrites_only_files_that_differ(tmp_path: Path) -> None:
+def test_rebuild_rewrites_only_files_that_differ(cluster_intent: Path, tmp_path: Path) -> None:
     from aifab.render import write_configs
 
-    design = build(CLUSTER, tmp_path, check=False, jobs=1).design
+    design = build(cluster_intent, tmp_path, check=False, jobs=1).design
     paths = sorted((tmp_path / "configs").iterdir())
     kept, longer, same_size = paths[0], paths[1], paths[2]
     os.utime(kept, ns=(1_000_000_000, 1_000_000_000))
@@ -61,13 +68,14 @@ def test_rebuild_rewrites_only_files_that_differ(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_build_checks_the_text_it_wrote_as_a_check_of_the_directory_would(tmp_path: Path, jobs: int) -> None:
+def test_build_checks_the_text_it_wrote_as_a_check_of_the_directory_would(cluster_intent: Path, tmp_path: Path,
+                                                                           jobs: int) -> None:
     from aifab.check import check
     from aifab.check.parse import parse_build
     from aifab.pipeline import gather, parse_batch
     from aifab.render.configs import write_and_consume
 
-    design = build(CLUSTER, tmp_path, check=False, jobs=1).design
+    design = build(cluster_intent, tmp_path, check=False, jobs=1).design
     paths, parsed = write_and_consume(design, tmp_path, parse_batch, jobs)
     facts, unreadable = gather(design, parsed)
     assert (facts, unreadable) == parse_build(design, tmp_path / "configs", jobs=1) and not unreadable

@@ -101,10 +101,24 @@ def test_catalog_fields_are_not_overridden() -> None:
     assert sorted(keys) == ["backend.switches.leaf.max_mtu", "backend.switches.leaf.ports", "backend.switches.spine.speed"]
 
 
-def test_a_model_without_a_public_buffer_figure_is_refused() -> None:
-    keys = _problem_keys({"servers": 64, "servers_per_su": 32,
-                          "switches": {"leaf": {"model": "DS5000", "platform": "sonic"}, "spine": {"model": "DS5000"}}})
-    assert keys == ["backend.switches.leaf.model", "backend.switches.spine.model"]
+def test_tomahawk5_and_jericho2_plan_their_cited_buffers() -> None:
+    """DS5000 (Tomahawk 5) under SONiC: its own SONiC buffer plan, 83,886,080 B with a 33,554,432 B
+    headroom pool, headroom per 802.1Qbb. 7816R3: 48 Jericho2 of 16 MB on-chip each (docs/sources.md#catalog-asics)."""
+    intent = make_intent({"servers": 128, "servers_per_su": 64, "gpus_per_server": 8,
+                          "switches": {"leaf": {"model": "DS5000", "platform": "sonic"},
+                                       "spine": {"model": "DS5000", "platform": "sonic"}}},
+                         {"switches": {"leaf": {"ports": 64, "speed": "400G"}, "spine": {"model": "7816R3", "platform": "eos"}},
+                          "qos": {"lossless": True}})
+    design = build_design(intent)
+    leaf = next(d for d in design.backend.devices if d.role == "leaf")
+    assert leaf.buffers is not None and (leaf.buffers.total_bytes, leaf.buffers.headroom_pool_bytes) == (83_886_080, 33_554_432)
+    assert {p.buffer.model for p in leaf.ports if p.buffer is not None} == {"ieee"}
+    assert leaf.buffers.headroom_bytes <= leaf.buffers.headroom_pool_bytes
+    chassis = next(d for d in design.frontend.devices if d.role == "spine")
+    assert chassis.buffers is not None and chassis.buffers.buffer_model == "jericho-2 x48"
+    assert chassis.buffers.total_bytes == 48 * 16_000_000
+    db = json.loads(render_device(design, leaf)[f"{leaf.name}.config_db.json"])
+    assert db["BUFFER_POOL"]["egress_lossless_pool"]["size"] == "83886080"
 
 
 def test_cluster_renders_what_its_models_say() -> None:
@@ -114,7 +128,9 @@ def test_cluster_renders_what_its_models_say() -> None:
     for dev in design.devices():
         text = render_device(design, dev)[f"{dev.name}.cfg"]
         names = re.findall(r"^interface (Ethernet\S+)$", text, re.M)
-        assert names and all(re.fullmatch(r"Ethernet\d+/1", n) for n in names), dev.name
+        # whole ports are /1; the frontend's 200G NICs ride 2x200G children /1 and /5 (docs/catalog.md#breakouts)
+        assert names and all(re.fullmatch(r"Ethernet\d+/[15]", n) for n in names), dev.name
+        assert dev.fabric == "frontend" or not any(n.endswith("/5") for n in names), dev.name
         assert set(re.findall(r"^   mtu (\d+)$", text, re.M)) == {"9214"}
         assert "platform trident mmu" not in text  # TH4 lossless: none documented; TD4 lossy: nothing to reserve
         assert dev.max_mtu == 9214

@@ -149,7 +149,7 @@ def eos_case(b: Built, rule_id: str) -> tuple[str, str, str, str, tuple[str, str
         "MTU002": (f1, block(srv.name) + r"   mtu \d+", r"\g<1>   mtu 1500", (LEAF, srv.name)),
         "ISO002": (f1, r"^(   seq 10 permit \S+ le 31\n)", rf"\g<1>   seq 20 permit {fe_servers}\n", (LEAF, fe_servers)),
         "ISO003": (f1, r"^(router bgp .*\n)", rf"\g<1>   neighbor {fe_peer} remote-as 4200100001\n", (LEAF, fe_peer)),
-        "TOPO001": (f1, block(up.name) + r"   speed \S+", r"\g<1>   speed 100g-4", (LEAF, "")),
+        "TOPO001": (f1, block(up.name) + r"   speed \S+", r"\g<1>   speed 200g-8", (LEAF, "")),
         "CFG002": (f1, r"^hostname .*$", "hostname be-leaf-su9-r9", (LEAF, "")),
         "QOS001": (f1, block(up.name) + r"   priority-flow-control priority 3 no-drop", r"\g<1>   priority-flow-control priority 4 no-drop",
                    (LEAF, up.name)),
@@ -284,7 +284,8 @@ def sonic_case(b: Built, rule_id: str) -> tuple[Callable[[dict[str, Any]], None]
     up = b.port(LEAF, "uplink")
     ups = {(LEAF, p.name) for p in b.device(LEAF).ports if p.role == "uplink"}
     return {
-        "QOS001": (_set("PORT_QOS_MAP", up.name, "pfc_enable", "4"), {(LEAF, up.name)}),
+        # PFC moved to priority 4 on one end, its watchdog with it (else DLK002 fires too)
+        "QOS001": (lambda db: db["PORT_QOS_MAP"][up.name].update(pfc_enable="4", pfcwd_sw_enable="4"), {(LEAF, up.name)}),
         "QOS003": (_set("SCHEDULER", "scheduler.6", "type", "DWRR"), {(LEAF, "")}),
         "QOS005": (_set("WRED_PROFILE", "AIFAB_LOSSLESS", "green_min_threshold", "4194304"), {(LEAF, "")}),
         "QOS006": (lambda db: db["PFC_WD"].pop(up.name), {(LEAF, up.name)}),

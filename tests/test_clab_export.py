@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,22 @@ def test_export_without_a_kind_is_refused(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "aifab", "lab", "export", str(LAB), "-o", str(tmp_path)],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "--clab" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_catalog_port_names_map_to_ceos_linux_names(tmp_path: Path) -> None:
+    """intent/cluster.yaml's Arista models name ports Ethernet<port>/<lane> (its frontend's 200G NICs on
+    2x200G children /1 and /5): cEOS calls them eth<port>_<lane>, and each link end is an interface
+    of the node's startup config; the topology still validates against containerlab's schema."""
+    cluster = ROOT / "intent" / "cluster.yaml"
+    export_clab(cluster, tmp_path)
+    topo = yaml.safe_load((tmp_path / "clab" / "pod1.clab.yml").read_text())
+    ends = [end for link in topo["topology"]["links"] for end in link["endpoints"]]
+    assert ends and all(re.fullmatch(r"[\w-]+:eth\d+_[15]", end) for end in ends), ends[:4]
+    configs = {name: (tmp_path / "clab" / node["startup-config"]).resolve().read_text()
+               for name, node in topo["topology"]["nodes"].items()}
+    for end in ends:
+        node, iface = end.split(":")
+        assert f"\ninterface Ethernet{iface.removeprefix('eth').replace('_', '/')}\n" in configs[node], end
+    if SCHEMA.is_file():
+        errors = list(clab_validator(json.loads(SCHEMA.read_text())).iter_errors(topo))
+        assert not errors, [e.message for e in errors[:5]]

@@ -1,4 +1,5 @@
-"""After a commit: which changes need a session reset, and the BGP detail/BFD read back (recorded
+"""After a commit: which changes need a session reset, the BGP detail/BFD read back, and the timers
+verified or pending by ``upgrade.bgp_timers`` (recorded
 FRR 8.4 JSON in tests/data/sonic/, the same vtysh output a SONiC or FRR switch gives)."""
 
 from __future__ import annotations
@@ -6,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aifab.deploy.tasks.expect import expectations
-from aifab.deploy.tasks.verify import needs_reset
+from aifab.deploy.tasks.expect import Expectation, expectations
+from aifab.deploy.tasks.verify import needs_reset, session_state
 from napalm_frr.parse import bfd_peers, bgp_neighbors_detail
 from tests.test_render_helpers import lab_design
 
@@ -45,3 +46,39 @@ def test_expectations_carry_the_fabric_timers_and_bfd() -> None:
         for dev in fabric.devices:
             e = expect[dev.name]
             assert (e.hold_s, e.keepalive_s, e.bfd) == (fabric.bgp.hold_s, fabric.bgp.keepalive_s, fabric.bgp.bfd)
+
+
+def _recorded() -> tuple[dict, Expectation]:
+    """The recorded FRR detail (every session negotiated 9 s / 3 s), configured 15 s / 5 s as a
+    commit of ``timers bgp 5 15`` leaves it before any session is established again."""
+    detail = bgp_neighbors_detail(json.loads((DATA / "vtysh_show_bgp_vrf_all_neighbors.json").read_text()))
+    peers = [p for by_as in detail["global"].values() for p in by_as if p["up"]]
+    for p in peers:
+        p["configured_holdtime"], p["configured_keepalive"] = 15, 5
+    addrs = tuple(p["remote_address"] for p in peers)
+    return detail, Expectation("be-leaf-su1-r1", addrs, (), 15, 5, False, tuple(f"peer{i}" for i in range(len(addrs))))
+
+
+def test_next_reset_reports_the_timers_pending_never_a_failure() -> None:
+    detail, expect = _recorded()
+    problems, waiting = session_state(detail, None, expect, frozenset(), "next-reset")
+    assert problems == [] and len(expect.peers) == 1
+    assert waiting == ["hold time configured 15 s, negotiated 9 s on 1 session: in effect at the next session reset",
+                       "keepalive configured 5 s, negotiated 3 s on 1 session: in effect at the next session reset"]
+
+
+def test_reset_now_requires_the_timers_negotiated_unless_the_peer_is_pending() -> None:
+    detail, expect = _recorded()
+    problems, waiting = session_state(detail, None, expect, frozenset(), "reset-now")
+    assert waiting == [] and len(problems) == 2 * len(expect.peers)
+    assert "hold time 9s negotiated, 15s configured" in problems[0]
+    assert session_state(detail, None, expect, frozenset(expect.peer_names), "reset-now") == ([], [])
+
+
+def test_configured_timers_other_than_designed_fail_in_both_modes() -> None:
+    detail, expect = _recorded()
+    for p in (p for by_as in detail["global"].values() for p in by_as):
+        p["configured_holdtime"] = 9
+    for mode in ("next-reset", "reset-now"):
+        problems, _ = session_state(detail, None, expect, frozenset(), mode)
+        assert any("hold time 9s configured, 15s designed" in p for p in problems), mode

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from netaddr import IPNetwork
 
 from aifab.design import build_design, design_json
+from aifab.design.sizing import drain_floor
 from aifab.design.validate import intent_problems
 from aifab.intent.schema import Intent
 from tests.helpers import make_intent
@@ -112,3 +114,59 @@ def test_deterministic_and_isolated(intent: Intent) -> None:
         assert all(p.peer not in fe for p in dev.ports)
     for dev in a.frontend.devices:
         assert all(p.peer not in be for p in dev.ports)
+
+
+def _switch_ports(intent: Intent, fabric: str, role: str) -> int:
+    return int(getattr(getattr(intent, fabric).switches, role).ports)
+
+
+@PROPS
+@given(intents())
+def test_tier_figures_are_the_switches_own(intent: Intent) -> None:
+    """The summary's ratio per tier is its worst switch's down:up bandwidth, and its unused ports are
+    the front-panel ports its switches leave free."""
+    design = build_design(intent)
+    for fab in design.fabrics:
+        for tier in fab.tiers:
+            devs = [d for d in fab.devices if d.role == tier.role]
+            assert len(devs) == tier.count
+            free = sum(_switch_ports(intent, fab.name, tier.role) - len({p.index for p in d.ports}) for d in devs)
+            assert free == tier.unused_ports, (fab.name, tier.role)
+            if tier.ratio is not None:
+                worst = max(sum(p.speed for p in d.ports if p.role != "uplink") / sum(p.speed for p in d.ports if p.role == "uplink")
+                            for d in devs)
+                assert tier.ratio == pytest.approx(worst), (fab.name, tier.role)
+
+
+@PROPS
+@given(intents())
+def test_every_leaf_spreads_its_uplinks_over_every_spine_within_one_link(intent: Intent) -> None:
+    """Every leaf reaches every spine of its pod, no leaf-spine pair more than one link from another
+    pair of that leaf, and a pod's spines fill their ports within one of each other."""
+    design = build_design(intent)
+    for fab in design.fabrics:
+        spines = [d for d in fab.devices if d.role == "spine"]
+        for leaf in (d for d in fab.devices if d.role == "leaf"):
+            mine = [s for s in spines if s.pod == leaf.pod]
+            counts = Counter(p.peer for p in leaf.ports if p.role == "uplink")
+            per_spine = [counts.get(s.name, 0) for s in mine]
+            assert min(per_spine) >= 1 and max(per_spine) - min(per_spine) <= 1, leaf.name
+        for pod in {s.pod for s in spines}:
+            loads = [sum(1 for p in s.ports if p.role == "downlink") for s in spines if s.pod == pod]
+            assert max(loads) - min(loads) <= 1
+
+
+@PROPS
+@given(intents())
+def test_two_tier_backends_have_the_fewest_spines(intent: Intent) -> None:
+    """One spine fewer would leave an uplink without a port, fall below two (or below what a drain
+    needs, upgrade.min_capacity_pct), or leave a leaf unable to reach every spine."""
+    design = build_design(intent)
+    if len(design.backend.tiers) != 2:
+        return
+    leaves = [d for d in design.backend.devices if d.role == "leaf"]
+    up = sum(1 for p in leaves[0].ports if p.role == "uplink")
+    spines = design.backend.tiers[1].count
+    fewer = spines - 1
+    assert (fewer * _switch_ports(intent, "backend", "spine") < len(leaves) * up
+            or fewer < drain_floor(up, intent.upgrade.min_capacity_pct) or fewer > up)

@@ -94,3 +94,23 @@ def test_reasons_drop_the_shell_prefix_and_summaries_group_interfaces() -> None:
              "config_db.json not applied: no SONiC": ""}
     assert summarize(items) == ["config_db.json not applied: no SONiC",
                                 "qos.sh: dcb pfc, dcb app on swp1 swp2: Operation not supported"]
+
+
+def test_sysctl_settings_are_required_and_read_back_from_this_kernel() -> None:
+    """The ECMP hash sysctls (links.sh) are compared with what ``sysctl`` prints here (read only)."""
+    import subprocess
+
+    from napalm_frr.kernel import read_script
+
+    policy = Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=1")
+    assert policy.required and policy.sysctl == ("net.ipv4.fib_multipath_hash_policy", "1")
+    out = subprocess.run(["sh", "-c", read_script([policy])], capture_output=True, text=True, check=False).stdout
+    state = parse_state(out)
+    now = state.sysctls["net.ipv4.fib_multipath_hash_policy"]
+    same = Setting("links.sh", f"sysctl -w net.ipv4.fib_multipath_hash_policy={now}")
+    other = Setting("links.sh", f"sysctl -w net.ipv4.fib_multipath_hash_policy={1 - int(now) if now in '01' else 0}")
+    assert in_effect(same, state, set()) == (True, "")
+    assert in_effect(other, state, set()) == (False, f"net.ipv4.fib_multipath_hash_policy is {now}")
+    mask = Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_fields=0x0037")
+    assert in_effect(mask, KernelState(sysctls={"net.ipv4.fib_multipath_hash_fields": "55"}), set()) == (True, "")
+    assert in_effect(mask, KernelState(), set()) == (False, "net.ipv4.fib_multipath_hash_fields not readable")

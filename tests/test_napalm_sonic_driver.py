@@ -124,6 +124,8 @@ EXPECTED_PATCH = [
     *({"op": "add", "path": f"/{table}", "value": json.loads((GOLDEN / "be-leaf-su1-r1.config_db.json").read_text())[table]}
       for table in ("BUFFER_PORT_INGRESS_PROFILE_LIST", "BUFFER_PORT_EGRESS_PROFILE_LIST")),
     *({"op": "add", "path": f"/PORT/{port}/fec", "value": "rs"} for port in ("Ethernet0", "Ethernet8", "Ethernet16", "Ethernet24")),
+    # and the ECMP hash (backend.load_balancing)
+    {"op": "add", "path": "/SWITCH_HASH", "value": json.loads((GOLDEN / "be-leaf-su1-r1.config_db.json").read_text())["SWITCH_HASH"]},
 ]
 
 

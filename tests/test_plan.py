@@ -32,7 +32,8 @@ def plan(old: Design, new: Design, **kw: bool) -> list[Wave]:
     """The waves a review of ``old`` -> ``new`` plans: the change set, classified, packed."""
     cs = change_set(old, new)
     by = {d.name: d for d in new.devices()}
-    changes = [classify(by[n], "", carrying=n not in cs.added, changes=cs) for n in [*cs.added, *cs.devices]]
+    changes = [classify(by[n], "", carrying=n not in cs.added, changes=cs, bgp_timers=new.upgrade.bgp_timers)
+               for n in [*cs.added, *cs.devices]]
     return plan_waves(new, changes, **kw)
 
 
@@ -168,12 +169,24 @@ def test_changed_lines_reads_every_drivers_compare_output() -> None:
 
 # --- issue 11, "Done when", at plan level ---------------------------------------------------------
 
-@pytest.mark.parametrize("knob", [{"backend__qos__watchdog__detection_ms": 300}, {"backend__qos__ecn__max_kb": 2000}],
-                         ids=["watchdog", "ecn"])
+HITLESS_KNOBS = [{"backend__qos__watchdog__detection_ms": 300}, {"backend__qos__ecn__max_kb": 2000},
+                 {"backend__bgp__hold_s": 15, "frontend__bgp__hold_s": 15}, {"upgrade__graceful_restart_s": 300}]
+
+
+@pytest.mark.parametrize("knob", HITLESS_KNOBS, ids=["watchdog", "ecn", "bgp-timers", "graceful-restart"])
 def test_hitless_knobs_plan_no_cordon_and_no_drain(cluster: Design, knob: dict[str, int]) -> None:
     waves = plan(cluster, edited(CLUSTER, **knob))
     assert len(waves) == 1 and disruptive(waves) == [] and waves[0].gpus == 0
     assert {c.kind for c in waves[0].changes} == {"hitless"}
+
+
+@pytest.mark.parametrize("knob", HITLESS_KNOBS, ids=["watchdog", "ecn", "bgp-timers", "graceful-restart"])
+def test_hitless_knobs_on_other_shapes(knob: dict[str, int]) -> None:
+    """The lab's fabric (2 spines, 1:3 frontend, frr) and a small eos one: still 0 drains, 0 cordons."""
+    for intent in (load_intent(ROOT / "intent" / "lab.yaml").intent, make_intent()):
+        old = build_design(intent)
+        waves = plan(old, edited(intent, **knob))
+        assert len(waves) == 1 and disruptive(waves) == [], intent.cluster
 
 
 def test_os_upgrade_of_all_spines_takes_the_fewest_waves_capacity_allows(cluster: Design) -> None:
@@ -196,8 +209,8 @@ def test_mtu_on_every_rail_leaf_cordons_each_server_once(cluster: Design) -> Non
 
 
 def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:
-    old = edited(CLUSTER, backend__servers=96, frontend__storage_nodes=0)
-    new = edited(CLUSTER, backend__servers=128, frontend__storage_nodes=0)
+    old = edited(CLUSTER, backend__servers=96, backend__oversubscription="1:4", frontend__storage_nodes=0)
+    new = edited(CLUSTER, backend__servers=128, backend__oversubscription="1:4", frontend__storage_nodes=0)
     waves = plan(old, new)
     added = {d.name for d in new.devices()} - {d.name for d in old.devices()}
     assert set(waves[0].devices) == added and {c.kind for c in waves[0].changes} == {"initial"}
@@ -209,7 +222,7 @@ def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:
 def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
     new = edited(CLUSTER, backend__servers=160)
     cs = change_set(cluster, new)
-    with pytest.raises(PlanError, match=r"re-cabling: backend leaves 32 -> 40, spines 16 -> 32: .* links move.*\n  be-leaf-su1-r1:Ethernet49/1 -> be-spine1"):
+    with pytest.raises(PlanError, match=r"re-cabling: backend leaves 32 -> 40, spines 16 -> 20: .* links move.*\n  be-leaf-su1-r1:Ethernet49/1 -> be-spine1"):
         require_in_place(cs)
     require_in_place(cs, allow_recabling=True)
     with pytest.raises(PlanError, match="re-cabling"):
@@ -230,11 +243,15 @@ def test_every_wave_passes_its_own_simulation(cluster: Design) -> None:
 def test_waves_list_devices_in_natural_order(cluster: Design) -> None:
     by = {d.name: d for d in cluster.devices()}
     names = ["be-spine10", "be-spine2", "be-spine1"]
-    waves = plan_waves(cluster, [classify(by[n], "+   timers bgp 5 15\n") for n in names])
+    waves = plan_waves(cluster, [classify(by[n], "+   timers bgp 5 15\n", bgp_timers="reset-now") for n in names])
     assert waves[0].devices == ("be-spine1", "be-spine2", "be-spine10")
 
 
-def test_bgp_timers_drain_to_reset_the_sessions(cluster: Design) -> None:
-    """A hold time is negotiated in OPEN: to be in effect the sessions are reset, while drained (issue 10)."""
-    waves = plan(cluster, edited(CLUSTER, backend__bgp__hold_s=15, frontend__bgp__hold_s=15))
+def test_bgp_timers_reset_now_drain_to_reset_the_sessions(cluster: Design) -> None:
+    """A hold time is negotiated in OPEN: with upgrade.bgp_timers: reset-now the sessions are reset
+    under drain (issue 10), each rail leaf cordoning its servers; by default nothing is."""
+    waves = plan(cluster, edited(CLUSTER, backend__bgp__hold_s=15, frontend__bgp__hold_s=15, upgrade__bgp_timers="reset-now"))
     assert disruptive(waves) and {c.impact for w in waves for c in w.changes} == {"session-reset"}
+    assert sorted(s for w in waves for s in w.cordon) == sorted(h.name for h in cluster.hosts if h.kind == "gpu")
+    later = plan(cluster, edited(CLUSTER, backend__bgp__hold_s=15, frontend__bgp__hold_s=15))
+    assert {c.impact for w in later for c in w.changes} == {"hitless"}

@@ -49,7 +49,7 @@ def test_bgp_hold_time_counts_sessions_once(cluster: Design) -> None:
     assert cs.lines() == [f"BGP hold time 9 -> 15 s on {sessions:,} sessions of 32 leaves and 16 spines"]
     both = change_set(cluster, edited(CLUSTER, backend__bgp__hold_s=15, frontend__bgp__hold_s=15))
     everywhere = sum(len(d.neighbors) for d in cluster.devices()) // 2
-    assert both.lines() == [f"BGP hold time 9 -> 15 s on {everywhere:,} sessions of 44 leaves and 20 spines"]
+    assert both.lines() == [f"BGP hold time 9 -> 15 s on {everywhere:,} sessions of 40 leaves and 20 spines"]
     assert len(both.devices) == len(cluster.devices())
 
 
@@ -77,23 +77,25 @@ def test_devices_in_natural_order(cluster: Design) -> None:
 
 
 def test_su_added_without_a_new_tier() -> None:
-    old = edited(CLUSTER, backend__servers=96, frontend__storage_nodes=0)
-    new = edited(CLUSTER, backend__servers=128, frontend__storage_nodes=0)
-    assert [t.count for t in old.backend.tiers] == [24, 16] and [t.count for t in new.backend.tiers] == [32, 16]
+    """At 1:4 the 8 uplinks of a leaf need 4 spines (to drain one within upgrade.min_capacity_pct) from
+    3 SUs to 4: the new SU's leaves are cabled to free spine ports, nothing moves."""
+    old = edited(CLUSTER, backend__servers=96, backend__oversubscription="1:4", frontend__storage_nodes=0)
+    new = edited(CLUSTER, backend__servers=128, backend__oversubscription="1:4", frontend__storage_nodes=0)
+    assert [t.count for t in old.backend.tiers] == [24, 4] and [t.count for t in new.backend.tiers] == [32, 4]
     cs = change_set(old, new)
     assert not cs.recabling and cs.links == ()
     assert cs.facts[0].text.startswith("+1 SU: 8 backend leaves, 2 frontend leaves, 32 servers")
-    assert "+16 BGP sessions on each of 16 spines" in cs.lines()
+    assert "+16 BGP sessions on each of 4 spines" in cs.lines()
     assert cs.added[:2] == ("be-leaf-su4-r1", "be-leaf-su4-r2")
     spine_kinds = {k for n, d in cs.devices.items() if n.startswith("be-spine") for k in d.kinds}
     assert spine_kinds <= {"neighbor-added", "port-added", "buffer-pools", "management"}
 
 
 def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
-    cs = change_set(cluster, edited(CLUSTER, backend__servers=160))  # 5 SUs: 16 -> 32 spines
+    cs = change_set(cluster, edited(CLUSTER, backend__servers=160))  # 5 SUs: 16 -> 20 spines
     assert cs.recabling
     fact = cs.facts[0]
-    assert fact.text.startswith("backend leaves 32 -> 40, spines 16 -> 32: ") and fact.text.endswith(" links re-cabled")
+    assert fact.text.startswith("backend leaves 32 -> 40, spines 16 -> 20: ") and fact.text.endswith(" links re-cabled")
     moved = int(fact.text.split(": ")[1].split(" ")[0].replace(",", ""))
     assert moved > 0 and cs.cables_moved >= moved
     assert all(" -> " in link for link in cs.links)

@@ -37,6 +37,10 @@ EXAMPLES: dict[str, list[str]] = {
     "router-id": ["+   router-id 10.0.0.9"],
     "address": ["+   ip address 10.0.2.8/31"],
     "software": ["+boot system flash:/EOS-4.32.1F.swi"],
+    "load-balancing": ["+ip load-sharing trident fields ip source-ip destination-ip", "+      fields l4 outer dst-port src-port",
+                       "+         payload bytes 5-7", "+ip hardware fib load-balance distribution dynamic",
+                       "+sysctl -w net.ipv4.fib_multipath_hash_policy=1", '+            "ecmp_hash": [',
+                       '+                "L4_SRC_PORT",', '+                "RDMA_BTH_DEST_QP"'],
 }
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
 FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",
@@ -66,8 +70,12 @@ def test_docs_table_equals_the_code() -> None:
 def test_classes_by_the_issue() -> None:
     cls = {r.kind: r.on("eos") for r in TABLE}
     assert {cls[k] for k in ("description", "ecn", "pfc-watchdog", "neighbor-added")} == {"hitless"}
-    # issue 10: a timer in effect after the commit means a session reset, made while drained
-    assert {cls[k] for k in ("bgp-timers", "graceful-restart")} == {"session-reset"}
+    # issue 11: BGP timers take effect at the next session reset (hitless); issue 10's reset under
+    # drain, for who wants them in effect now, is upgrade.bgp_timers: reset-now
+    assert {cls[k] for k in ("bgp-timers", "graceful-restart")} == {"hitless"}
+    for platform in ("eos", "frr", "sonic"):
+        assert {impact_of(k, platform, "reset-now") for k in ("bgp-timers", "graceful-restart")} == {("session-reset", True)}
+        assert impact_of("ecn", platform, "reset-now") == impact_of("ecn", platform)
     assert {cls[k] for k in ("mtu", "speed", "fec", "pfc-enable")} == {"port-flap"}
     assert {cls[k] for k in ("asn", "address", "neighbor-removed")} == {"session-reset"}
     assert {cls[k] for k in ("software", "buffers")} == {"reload"}
@@ -101,7 +109,12 @@ def test_impact_maps_to_the_rollout(cluster: Design) -> None:
     hitless = classify(leaf, "+   description x\n")
     assert (hitless.kind, hitless.drain, hitless.cordon) == ("hitless", False, ())
     timers = classify(spine, "+   timers bgp 5 15\n")
+    assert (timers.kind, timers.impact, timers.drain) == ("hitless", "hitless", False)
+    assert timers.reasons == ("bgp-timers: hitless (in effect at each session's next reset)",)
+    timers = classify(spine, "+   timers bgp 5 15\n", bgp_timers="reset-now")
     assert (timers.kind, timers.impact, timers.drain) == ("drain", "session-reset", True)
+    gr = classify(leaf, "+   graceful-restart restart-time 300\n", bgp_timers="reset-now")
+    assert (gr.kind, gr.drain, len(gr.cordon)) == ("cordon", True, 32)
     reset = classify(spine, "+   router-id 10.0.0.99\n")
     assert (reset.kind, reset.impact, reset.drain) == ("drain", "session-reset", True)
     reload = classify(leaf, "+boot system flash:/EOS-4.32.1F.swi\n")

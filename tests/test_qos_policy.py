@@ -153,10 +153,18 @@ def test_bad_qos_in_a_file_names_file_line_and_key(tmp_path: Path) -> None:
 
 
 def test_sonic_on_a_switch_without_cell_parameters_is_a_located_error() -> None:
+    """SONiC sizes a Spectrum chip's headroom in cells; no public source gives Spectrum-4's cell
+    parameters, so a lossless SONiC SN5600 is refused and the error says why. A Broadcom chip under
+    SONiC (a 7060X5-64PE's Tomahawk 4) takes the 802.1Qbb budget instead and builds."""
     from aifab.design import build_design
 
-    switches = {"leaf": {"platform": "sonic", "model": "7060X5-64PE"}, "spine": {"ports": 4}}
+    switches = {"leaf": {"platform": "sonic", "model": "SN5600"}, "spine": {"ports": 4, "speed": "800G"}}
     with pytest.raises(DesignError) as err:
         build_design(make_intent({"switches": switches}))
     assert [p.key for p in err.value.problems] == ["backend.switches.leaf.model"]
+    assert "no public source gives the cell parameters of spectrum-4" in str(err.value)
     assert "spectrum-3" in str(err.value)
+    design = build_design(make_intent({"switches": {"leaf": {"platform": "sonic", "model": "7060X5-64PE"},
+                                                    "spine": {"ports": 4}}}))
+    leaf = next(d for d in design.backend.devices if d.role == "leaf")
+    assert {p.buffer.model for p in leaf.ports if p.buffer is not None} == {"ieee"}

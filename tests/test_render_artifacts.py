@@ -65,7 +65,7 @@ def test_clab_links_are_the_cabling_with_ceos_names() -> None:
         assert node["startup-config"] == f"../configs/{dev.name}.cfg"
         assert node["mgmt-ipv4"] == dev.management.split("/")[0]
     links = {tuple(link["endpoints"]) for link in topo["topology"]["links"]}
-    cables = {(f"{d.name}:eth{p.index}", f"{p.peer}:eth{p.peer_port.removeprefix('Ethernet')}")
+    cables = {(f"{d.name}:eth{p.name.removeprefix('Ethernet')}", f"{p.peer}:eth{p.peer_port.removeprefix('Ethernet')}")
               for d in design.devices() for p in d.ports if p.role == "uplink"}
     assert links == cables and len(links) == sum(1 for d in design.devices() for p in d.ports if p.role == "uplink")
 

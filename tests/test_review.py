@@ -62,6 +62,23 @@ def test_backend_mtu_cordons_each_server_once(lab: Path, tmp_path: Path) -> None
     assert "fe-leaf1a" not in md.split("### Checks")[0]
 
 
+def test_review_shows_the_scheduler_commands_of_each_cordon_wave(lab: Path, tmp_path: Path) -> None:
+    lab.write_text(lab.read_text().replace("cables: {server_leaf: 3, leaf_spine: 20}", "cables: {server_leaf: 3, leaf_spine: 20}\n  mtu: 9000")
+                   + "  cordon_command: scontrol update nodename={hosts_range} state=drain reason={reason}\n"
+                   + "  uncordon_command: kubectl uncordon {host}\n")
+    r = review(lab, "main", tmp_path / "out")
+    waves = [w for w in plan_json(r)["waves"] if w["cordon"]["servers"]]
+    assert waves and r.verdict == "needs cordon"
+    for w in waves:
+        ranges = ",".join(w["cordon"]["ranges"])
+        assert w["cordon"]["commands"] == [f"scontrol update 'nodename={ranges}' state=drain "
+                                           f"'reason=aifab lab wave {w['index']}: {','.join(compress([d['name'] for d in w['devices'] if d['action'] == 'cordon']))}'"]
+        assert w["cordon"]["uncordon_commands"] == [f"kubectl uncordon {s}" for s in w["cordon"]["servers"]]
+    md = to_review_markdown(r)
+    assert "### Scheduler hand-off" in md and "  - cordon: `scontrol update 'nodename=srv-su1-[01-02]" in md
+    assert "  - uncordon: `kubectl uncordon srv-su1-01`" in md
+
+
 def test_ecn_change_is_ready_without_cordons(cluster: Path, tmp_path: Path) -> None:
     cluster.write_text(cluster.read_text().replace("    roce_dscp: 26\n", "    roce_dscp: 26\n    ecn: {max_kb: 2000}\n"))
     r = review(cluster, "main", tmp_path / "out")
@@ -104,7 +121,7 @@ def test_review_cli_writes_markdown_plan_and_patch(lab: Path, tmp_path: Path) ->
     assert set(plan["summary"]) >= {"verdict", "devices_changed", "waves", "cordoned_servers", "cordoned_gpus", "duration_s"}
     for w in plan["waves"]:
         assert set(w) >= {"index", "devices", "impact", "cordon", "min_capacity_pct", "duration_s"}
-        assert set(w["cordon"]) == {"servers", "ranges", "gpus"}
+        assert set(w["cordon"]) == {"servers", "ranges", "gpus", "commands", "uncordon_commands"}
         assert all(set(d) >= {"name", "action", "impact", "drain"} for d in w["devices"])
     assert (out / "diffs.patch").read_text().startswith("--- a/")
 

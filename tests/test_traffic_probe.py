@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,29 @@ def test_a_loss_at_the_end_of_a_flow_counts_as_its_longest_gap() -> None:
     assert _flow_result(flow, 100, 60, 0, 5, 59).max_gap == 40  # 60..99 never arrived
     assert _flow_result(flow, 100, 95, 0, 5, 99).max_gap == 5
     assert _flow_result(flow, 10, 0, 0, 0, -1).max_gap == 10  # nothing arrived
+
+
+def test_a_sender_stops_the_flows_of_the_hosts_its_stop_file_lists(tmp_path: Path) -> None:
+    """The probe as the job scheduler: a host written to the stop file ends its flows for good, the
+    sender acknowledges, the other flows go on (real flowgen processes on the loopback)."""
+    stop = tmp_path / "stop"
+    stop.write_text("")
+    spec = {"flows": [[0, "127.0.0.1", 40001, "127.0.0.1"], [1, "127.0.0.1", 40002, "127.0.0.1"]], "rate": 100,
+            "seconds": 2, "stop_file": str(stop), "name": "srv-a", "hosts": {"0": ["srv-a", "srv-b"], "1": ["srv-a", "srv-c"]}}
+    sender = subprocess.Popen([sys.executable, "-I", flowgen.__file__, "send", json.dumps(spec)], stdout=subprocess.PIPE, text=True)
+    try:
+        ack = tmp_path / "stop.srv-a.ack"
+        deadline = time.monotonic() + 5
+        while not ack.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        stop.write_text("srv-b\n")
+        while ack.read_text() != "1" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ack.read_text() == "1", "the sender acknowledged the cordon"
+        out, _ = sender.communicate(timeout=10)
+    finally:
+        sender.kill()
+    sent = json.loads(out.strip().splitlines()[-1])
+    assert sent["1"] == 200, "a flow of no listed host sends all its packets"
+    assert 20 <= sent["0"] < 190, f"the cordoned host's flow stopped when listed, not at the end: {sent}"

@@ -12,18 +12,20 @@ from __future__ import annotations
 import difflib
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from aifab.check import Report, check
+from aifab.check.findings import sort_findings
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
 from aifab.paths import PathError
 from aifab.pipeline import design_for, gather, parse_batch
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
+from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
 from aifab.platforms import platform
 from aifab.render import render_device
@@ -195,7 +197,8 @@ def _plan(result: Review, allow_recabling: bool) -> None:
         delta = by_name.get(name) or DeviceDelta(name, "changed", {})
         if name not in by_name:
             result.deltas.append(delta)
-        delta.change = classify(devices[name], "".join(delta.diffs.values()), carrying=name not in added, changes=cs)
+        delta.change = classify(devices[name], "".join(delta.diffs.values()), carrying=name not in added, changes=cs,
+                                bgp_timers=design.upgrade.bgp_timers)
         changes.append(delta.change)
     result.deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
     try:
@@ -242,4 +245,10 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
     cs = change_set(base, design) if base is not None else None
     result = Review(intent, base_ref, note, design, base, deltas, report, cs)
     _plan(result, allow_recabling)
+    # the PFC-deadlock proof in the steady state and every wave, its switches drained (DLK003,
+    # docs/sources.md#pfc-deadlock): nothing to do when the routing policy permits no valley turn
+    waves = [(w.index, set(w.devices), set(w.cordon)) for w in result.waves]
+    found = deadlock_findings(design, waves, report.valley_turns)
+    if found:
+        result.check = replace(report, findings=tuple(sort_findings([*report.findings, *found])))
     return result

@@ -1,8 +1,11 @@
 """The review's outputs: ``review.md`` (one pull-request comment at any fabric size), ``plan.json``
-(the schema in docs/review.md) and ``diffs.patch`` (every device's full diff)."""
+(the schema in docs/review.md), ``plan.csv`` (every step of every wave) and ``diffs.patch`` (every
+device's full diff)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections import Counter, defaultdict
@@ -10,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from aifab.check.report import to_markdown
+from aifab.plan.handoff import commands, compress, cordon_wave
 from aifab.plan.impact import worst
-from aifab.plan.waves import Wave, cordoned_gpu_seconds
-from aifab.render.view import natural_key
+from aifab.plan.waves import Wave, change_steps, cordoned_gpu_seconds
 from aifab.review import Review
 
 COMMENT_LIMIT = 60_000  # characters; a GitHub PR comment holds 65,536
@@ -23,39 +26,6 @@ FACT_LINES = 40
 GANTT_WAVES = 40
 CORDON_CHARS = 600  # per wave
 FINDING_CHARS = 12_000
-_NUMBERED = re.compile(r"^(.*?)(\d+)$")
-
-
-def compress(names: list[str] | tuple[str, ...]) -> list[str]:
-    """Names as ranges, natural order: srv-su1-01 .. srv-su1-32 -> ``srv-su1-[01-32]``;
-    gaps give ``srv-su1-[01-04,07]``; a name without a trailing number stays as it is."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    plain: list[str] = []
-    for name in names:
-        m = _NUMBERED.match(name)
-        if m:
-            groups[m.group(1)].append(m.group(2))
-        else:
-            plain.append(name)
-    out: list[tuple[tuple[Any, ...], str]] = [(natural_key(p), p) for p in plain]
-    for prefix, digits in groups.items():
-        width = min(len(d) for d in digits) if any(d.startswith("0") for d in digits) else 0
-        numbers = [int(d) for d in digits]
-        nums = sorted(set(numbers))
-        runs: list[tuple[int, int]] = []
-        for n in nums:
-            if runs and n == runs[-1][1] + 1:
-                runs[-1] = (runs[-1][0], n)
-            else:
-                runs.append((n, n))
-        def fmt(n: int, width: int = width) -> str:
-            return f"{n:0{width}d}"
-        if len(nums) == 1:
-            text = f"{prefix}{fmt(nums[0])}"
-        else:
-            text = prefix + "[" + ",".join(fmt(a) if a == b else f"{fmt(a)}-{fmt(b)}" for a, b in runs) + "]"
-        out.append((natural_key(f"{prefix}{nums[0]}"), text))
-    return [text for _, text in sorted(out)]
 
 
 def _clip(text: str, limit: int, what: str) -> str:
@@ -107,15 +77,79 @@ def plan_json(r: Review) -> dict[str, Any]:
             "index": w.index,
             "impact": _wave_impact(w),
             "devices": [{"name": c.device, "action": c.kind, "impact": c.impact, "drain": c.drain,
-                         "reasons": list(c.reasons)} for c in w.changes],
+                         "reasons": list(c.reasons),
+                         "upgrade": {"method": c.upgrade, "version": c.version} if c.upgrade else None,
+                         "steps": list(change_steps(c, r.design))} for c in w.changes],
             "drained": _drained(w),
-            "cordon": {"servers": list(w.cordon), "ranges": compress(w.cordon), "gpus": w.gpus},
+            "cordon": {"servers": list(w.cordon), "ranges": compress(w.cordon), "gpus": w.gpus, **_handoff(r, w)},
             "min_capacity_pct": w.min_capacity_pct,
             "min_paths": w.min_paths,
             "duration_s": w.duration_s,
             "capacity": list(w.capacity),
         } for w in r.waves],
     }
+
+
+def _handoff(r: Review, w: Wave) -> dict[str, list[str]]:
+    """The scheduler commands the deploy runs before and after ``w`` (none when it cordons nothing)."""
+    cw = cordon_wave(r.design, w)
+    return {"commands": [], "uncordon_commands": []} if cw is None else dict(
+        zip(("commands", "uncordon_commands"), commands(r.design, cw).values(), strict=True))
+
+
+def _handoff_markdown(r: Review) -> list[str]:
+    """Per cordon wave: the servers and GPUs, and the commands the deploy runs (or that it pauses)."""
+    up = r.design.upgrade
+    out = ["### Scheduler hand-off", ""]
+    if not up.cordon_command:
+        out += ["No `upgrade.cordon_command`: the deploy prints each wave's servers; `--confirm-cordon` pauses for "
+                "the operator.", ""]
+    shown = 0
+    for w in r.waves:
+        cw = cordon_wave(r.design, w)
+        if cw is None:
+            continue
+        if shown == GANTT_WAVES:
+            out.append("- ... more waves in plan.json")
+            break
+        shown += 1
+        cmds = commands(r.design, cw)
+        out.append(f"- wave {w.index}: {len(cw.servers):,} servers ({cw.gpus:,} GPUs): "
+                   + _clip(", ".join(cw.ranges), CORDON_CHARS, "list").replace("\n", " "))
+        for what, lines in cmds.items():
+            extra = f" (and {len(lines) - 2:,} more, one per server)" if len(lines) > 2 else ""
+            out += [f"  - {what}: `{_clip(line, 300, 'command')}`" for line in lines[:2]]
+            if extra:
+                out[-1] += extra
+    return [*out, ""]
+
+
+PLAN_CSV_HEADER = ("wave", "device", "action", "impact", "step", "what")
+
+
+def plan_csv(r: Review) -> str:
+    """``plan.csv``: one row per step the deploy runs, wave by wave, device by device."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PLAN_CSV_HEADER)
+    for w in r.waves:
+        for c in w.changes:
+            for i, step in enumerate(change_steps(c, r.design), start=1):
+                writer.writerow((w.index, c.device, c.kind, c.impact, i, step))
+    return out.getvalue()
+
+
+def _steps_md(r: Review) -> list[str]:
+    """Per wave, each distinct sequence of steps once with the devices that run it (bounded)."""
+    out = ["### Steps the deploy runs", ""]
+    for w in r.waves[:GANTT_WAVES]:
+        groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for c in w.changes:
+            groups[change_steps(c, r.design)].append(c.device)
+        for seq, devices in list(groups.items())[:4]:
+            who = _clip(", ".join(compress(devices)), 200, "list").replace("\n", " ")
+            out.append(f"- wave {w.index}, {who}: " + " -> ".join(seq or ("commit",)))
+    return [*out, ""]
 
 
 def diffs_patch(r: Review) -> str:
@@ -181,6 +215,10 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
         if len(r.waves) > GANTT_WAVES:
             out.append(f"| ... | {len(r.waves) - GANTT_WAVES} more waves in plan.json | | | | | | |")
         out.append("")
+        if any(w.cordon for w in r.waves):
+            out += _handoff_markdown(r)
+        if any(c.upgrade for w in r.waves for c in w.changes):
+            out += _steps_md(r)
     out += ["### Checks", "", _clip(to_markdown(r.check).strip(), FINDING_CHARS, "findings"), ""]
     sample = _sample(r)
     if sample:
@@ -194,10 +232,12 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
 
 
 def write_outputs(r: Review, out: Path) -> dict[str, Path]:
-    """Write review.md, plan.json and diffs.patch into ``out``; their paths by name."""
-    paths = {"review.md": out / "review.md", "plan.json": out / "plan.json", "diffs.patch": out / "diffs.patch"}
+    """Write review.md, plan.json, plan.csv and diffs.patch into ``out``; their paths by name."""
+    paths = {"review.md": out / "review.md", "plan.json": out / "plan.json", "plan.csv": out / "plan.csv",
+             "diffs.patch": out / "diffs.patch"}
     out.mkdir(parents=True, exist_ok=True)
     paths["review.md"].write_text(to_review_markdown(r))
     paths["plan.json"].write_text(json.dumps(plan_json(r), indent=1) + "\n")
+    paths["plan.csv"].write_text(plan_csv(r))
     paths["diffs.patch"].write_text(diffs_patch(r))
     return paths

@@ -1,4 +1,5 @@
-"""The build summary: devices per role and tier, links, sessions, GPUs, bandwidth ratios."""
+"""The build summary: devices per role and tier, links, sessions, GPUs, the worst bandwidth ratio per
+tier and the ports each tier leaves unused."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from aifab.design.model import Design
 
 
 def summary_table(design: Design) -> Table:
-    """A rich table of each fabric's tiers and totals."""
+    """A rich table of each fabric's tiers: devices, the worst down:up ratio of the tier's switches, unused ports."""
     table = Table(title=f"aifab design: {design.cluster}", title_justify="left")
-    for col in ("fabric", "tier", "role", "devices", "down:up ratio"):
-        table.add_column(col, justify="right" if col in ("devices", "down:up ratio") else "left")
+    for col in ("fabric", "tier", "role", "devices", "worst down:up", "unused ports"):
+        table.add_column(col, justify="left" if col in ("fabric", "tier", "role") else "right")
     for fab in design.fabrics:
         for i, tier in enumerate(fab.tiers, start=1):
             ratio = "-" if tier.ratio is None else f"{tier.ratio:.2f}:1"
-            table.add_row(fab.name, str(i), tier.role, str(tier.count), ratio)
+            table.add_row(fab.name, str(i), tier.role, str(tier.count), ratio, f"{tier.unused_ports:,}")
     return table
 
 

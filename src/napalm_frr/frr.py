@@ -17,6 +17,8 @@ is down (``down_daemons``).
     sudo          run device commands with ``sudo -n`` (False)
     workdir       device directory for candidate and rollback files (/etc/frr/napalm)
     frr_reload    path of frr-reload.py on the device (/usr/lib/frr/frr-reload.py)
+    install       how ``upgrade_software`` installs a version: a shell command with ``{version}``,
+                  or ``record`` (only the version file changes: the FRR lab); unset: refused
 Unknown keys are ignored (Nornir may pass ``ssh_config_file``).
 
 A candidate is frr.conf text, or a bundle ``{"frr.conf": ..., "links.sh": ..., "qos.sh": ...}``
@@ -42,7 +44,7 @@ from napalm.base.exceptions import (
     ReplaceConfigException,
 )
 
-from napalm_frr import kernel, parse
+from napalm_frr import kernel, parse, software
 from napalm_frr.ssh import Output, Session
 
 STARTUP = "/etc/frr/frr.conf"
@@ -67,6 +69,7 @@ class FRRDriver(NetworkDriver):
         self.sudo = bool(opts.get("sudo", False))
         self.workdir = opts.get("workdir", "/etc/frr/napalm")
         self.frr_reload = opts.get("frr_reload", "/usr/lib/frr/frr-reload.py")
+        self.install: str | None = opts.get("install")
         self._session: Session | None = None
         self._candidate: Literal["replace", "merge"] | None = None
         self._revert_config: str | None = None
@@ -411,6 +414,35 @@ class FRRDriver(NetworkDriver):
             out = {k: _SECRET.sub(r"\1<removed>", v) for k, v in out.items()}
         return out
 
+    # -- software ------------------------------------------------------------------------------
+
+    def get_software_version(self) -> str:
+        """The version the switch says it runs: the driver's version file (what the last upgrade
+        installed), else FRR's own ``show version``."""
+        out = self._run(["cat", software.VERSION_FILE])
+        if out.rc == 0 and out.stdout.strip():
+            return out.stdout.strip()
+        return parse.os_version(self._vtysh("show version"))
+
+    def upgrade_software(self, version: str, down_s: float = 2.0, timeout: float = 60.0) -> dict[str, Any]:
+        """Install ``version`` (``optional_args["install"]``), restart every FRR daemon (stopped
+        ``down_s``) and read the version back; the daemons restarted and the seconds per phase.
+        CommandErrorException when installing or restarting fails, or no install method is set."""
+        if not self.install:
+            raise CommandErrorException(f"{self.hostname}: no install method: set optional_args install "
+                                        "(a command with {version}, or record)")
+        if self.install != "record":
+            self._check(["sh", "-c", self.install.format(version=shlex.quote(version))])
+        self._check(["sh", "-c", 'umask 022 && printf "%s\\n" "$1" > "$2"', "sh", version, software.VERSION_FILE])
+        out = self._run(["python3", "-", str(down_s), str(timeout)], software.RESTART)
+        if out.rc != 0:
+            raise CommandErrorException(f"{self.hostname}: restarting FRR failed: {_tail(out)}")
+        try:
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise CommandErrorException(f"{self.hostname}: the restart said {out.stdout[-200:]!r}") from None
+        return {**result, "version": self.get_software_version()}
+
     def get_facts(self) -> dict[str, Any]:
         version = self._vtysh("show version")
         host = self._check(["sh", "-c", "hostname; cat /proc/uptime; uname -m; "
@@ -421,7 +453,8 @@ class FRRDriver(NetworkDriver):
             "fqdn": hostname,
             "vendor": "FRRouting",
             "model": f"Linux {host[2].strip()}",
-            "os_version": parse.os_version(version),
+            "os_version": self.get_software_version() if self._run(["test", "-s", software.VERSION_FILE]).rc == 0
+                          else parse.os_version(version),
             "serial_number": host[3].strip() if len(host) > 3 else "",
             "uptime": float(host[1].split()[0]),
             "interface_list": sorted(self._json("show interface json")),

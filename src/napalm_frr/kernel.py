@@ -6,14 +6,16 @@ key may be left out; ``"addresses.sh"`` also accepted); any other text is frr.co
 
 Each command line of a script is one :class:`Setting`. Whether it is in effect is read from the
 kernel in one round trip (``ip -j link``, ``ip -j addr``, ``tc -j qdisc``, ``dcb -j <object> show``,
-``ethtool``): link MTU, admin state and addresses are compared value by value; a qdisc must exist
+``ethtool``, ``sysctl``): link MTU, admin state, addresses and sysctl values (the ECMP hash policy)
+are compared value by value; a qdisc must exist
 with its kind, handle and parent; dcb and ethtool must be readable. The parameters of a qdisc, a dcb
 map and a link speed are pinned by the record of what the driver applied last (``applied``): tc's
 and dcb's JSON read-back differs between iproute2 versions and is not parsed field by field.
 
 A setting the kernel cannot hold (``Operation not supported``, an unknown qdisc kind, a missing
 tool) is *not applicable*: reported, never a failure, unless it is required. Required: the
-``ip link`` and ``ip addr`` settings (a wrong MTU or a missing address breaks the fabric). Any other
+``ip link`` and ``ip addr`` settings (a wrong MTU or a missing address breaks the fabric) and the
+``sysctl`` ones (an ECMP hash without the UDP source port puts a GPU pair's flows on one uplink). Any other
 error (a malformed argument, say) fails the commit.
 """
 
@@ -82,8 +84,17 @@ class Setting:
 
     @property
     def required(self) -> bool:
-        """ip link / ip addr settings must apply; qdiscs, DCB and link speed may be beyond the kernel."""
-        return self.argv[0] == "ip"
+        """ip link / ip addr and sysctl settings must apply; qdiscs, DCB and link speed may be beyond the kernel."""
+        return self.argv[0] in ("ip", "sysctl")
+
+    @property
+    def sysctl(self) -> tuple[str, str] | None:
+        """(key, value) of a ``sysctl -w key=value`` setting, else None."""
+        argv = self.argv
+        if argv[0] != "sysctl" or "=" not in argv[-1]:
+            return None
+        key, _, value = argv[-1].partition("=")
+        return key, value
 
     @property
     def label(self) -> str:
@@ -109,6 +120,7 @@ class KernelState:
     addrs: dict[str, set[str]] = field(default_factory=dict)  # ip -j addr: "10.0.1.0/31" per interface
     qdiscs: list[dict] = field(default_factory=list)  # tc -j qdisc
     errors: dict[str, str] = field(default_factory=dict)  # "dcb pfc swp1" / "ethtool swp1" -> error (absent: readable)
+    sysctls: dict[str, str] = field(default_factory=dict)  # sysctl key -> value as the kernel prints it
     outputs: dict[str, str] = field(default_factory=dict)  # "ethtool swp1" -> its text
 
 
@@ -116,6 +128,9 @@ def read_script(wanted: Iterable[Setting]) -> str:
     """A shell script printing everything :func:`parse_state` needs (one SSH round trip)."""
     lines = [f'echo "{_MARK} link"; ip -j link show', f'echo "{_MARK} addr"; ip -j addr show',
              f'echo "{_MARK} qdisc"; tc -j qdisc show']
+    keys = sorted({kv[0] for s in wanted if (kv := s.sysctl)})
+    if keys:
+        lines.append(f'echo "{_MARK} sysctl"; sysctl {" ".join(shlex.quote(k) for k in keys)} 2>/dev/null')
     probes = sorted({(s.tool, s.dev) for s in wanted if s.tool.startswith(("dcb", "ethtool"))})
     for tool, dev in probes:
         cmd = (f"dcb -j {tool.split()[1]} show dev {shlex.quote(dev)}" if tool.startswith("dcb")
@@ -143,6 +158,11 @@ def parse_state(stdout: str) -> KernelState:
                            for e in _json_list(text)}
         elif head == "qdisc":
             state.qdiscs = _json_list(text)
+        elif head == "sysctl":
+            for line in body:
+                key, sep, value = line.partition(" = ")
+                if sep:
+                    state.sysctls[key.strip()] = value.strip()
         elif head.startswith("probe "):
             probe = head.removeprefix("probe ")
             state.outputs[probe] = text
@@ -164,6 +184,16 @@ def _json_list(text: str) -> list[dict]:
 def in_effect(s: Setting, state: KernelState, applied: set[str]) -> tuple[bool | None, str]:
     """(True, "") in effect; (False, why) to apply; (None, why) the kernel cannot hold it (read fails)."""
     argv = s.argv
+    if (kv := s.sysctl) is not None:
+        key, want = kv
+        got = state.sysctls.get(key)
+        if got is None:
+            return False, f"{key} not readable"
+        try:
+            same = int(got, 0) == int(want, 0)
+        except ValueError:
+            same = got == want
+        return (True, "") if same else (False, f"{key} is {got}")
     if argv[:3] == ["ip", "link", "add"]:  # a device (a loopback): there or not
         return (True, "") if argv[3] in state.links else (False, f"{argv[3]} does not exist")
     if argv[:3] == ["ip", "link", "set"]:

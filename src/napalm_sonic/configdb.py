@@ -8,7 +8,7 @@ A candidate is text, one of:
 
 Replace semantics per table the candidate holds (tables it does not hold are never touched):
 - a table of ``MERGED`` (hardware facts and the management plumbing): the candidate's entries and
-  fields are set, everything else the device has is kept (mac, platform, lanes of unused ports,
+  fields are set, everything else the device has is kept (mac, platform, lanes and breakout modes of unused ports,
   the management address the session runs over);
 - any other table is owned: after the commit it holds exactly the candidate's entries.
 A merge candidate treats every table as ``MERGED`` (nothing is removed).
@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-MERGED = frozenset({"DEVICE_METADATA", "PORT", "MGMT_PORT", "MGMT_INTERFACE", "MGMT_VRF_CONFIG"})
+MERGED = frozenset({"DEVICE_METADATA", "PORT", "BREAKOUT_CFG", "MGMT_PORT", "MGMT_INTERFACE", "MGMT_VRF_CONFIG"})
 # DEVICE_METADATA fields that take effect only when services restart: a device whose value differs
 # has not been set up by aifab yet and gets the whole config with ``config reload`` (docs/sonic.md).
 RELOAD_FIELDS = ("docker_routing_config_mode", "buffer_model")

@@ -15,13 +15,18 @@ True here, since SONiC's ``config`` needs root) and
     workdir       host directory for snapshot and patch files (/etc/sonic/aifab)
     container     the container FRR runs in (bgp)
     frr_reload    path of frr-reload.py inside the container (/usr/lib/frr/frr-reload.py)
+    image         the image ``upgrade_software`` installs, with ``{version}``
+                  (/host/aifab/sonic-{version}.bin: staged there beforehand)
+    reboot_timeout seconds ``upgrade_software`` waits for the switch to answer again (900)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -61,6 +66,8 @@ class SONiCDriver(NetworkDriver):
         self.workdir = opts.get("workdir", "/etc/sonic/aifab")
         self.container = opts.get("container", "bgp")
         self.frr_reload = opts.get("frr_reload", "/usr/lib/frr/frr-reload.py")
+        self.image = opts.get("image", "/host/aifab/sonic-{version}.bin")
+        self.reboot_timeout = float(opts.get("reboot_timeout", 900))
         self._session: Session | None = None
         self._kind: Literal["replace", "merge"] | None = None
         self._candidate = Candidate(None, None)
@@ -340,6 +347,35 @@ class SONiCDriver(NetworkDriver):
             out["candidate"] = json.dumps({k: v for k, v in vars(self._candidate).items() if v is not None},
                                           indent=4, sort_keys=True)
         return out
+
+    # -- software (docs/sources.md#upgrade-sonic) ------------------------------------------------
+
+    def get_software_version(self) -> str:
+        """The version ``show version`` names ("SONiC Software Version", without its ``SONiC.``)."""
+        return show.key_values(self._check(["show", "version"])).get("SONiC Software Version", "").removeprefix("SONiC.")
+
+    def upgrade_software(self, version: str, method: Literal["warm-reboot", "fast-reboot"] = "fast-reboot",
+                         poll_s: float = 5.0) -> dict[str, Any]:
+        """``sonic-installer install -y IMAGE`` (the ``image`` option), then ``warm-reboot`` or
+        ``fast-reboot``; reconnect once the switch answers (``reboot_timeout``) and read the version
+        back. CommandErrorException when a step fails or the switch does not come back."""
+        if method not in ("warm-reboot", "fast-reboot"):
+            raise CommandErrorException(f"{self.hostname}: unknown SONiC upgrade method {method!r}")
+        self._check(["sonic-installer", "install", "-y", self.image.format(version=version)])
+        with contextlib.suppress(Exception):  # the switch goes down: the session may end before any answer
+            self._run([method])
+        self.close()
+        deadline = time.monotonic() + self.reboot_timeout
+        while True:
+            time.sleep(poll_s)
+            try:
+                self.open()
+                return {"version": self.get_software_version(), "method": method}
+            except Exception as exc:  # not back yet
+                if time.monotonic() > deadline:
+                    raise CommandErrorException(f"{self.hostname}: not back {self.reboot_timeout:.0f} s after "
+                                                f"{method}: {type(exc).__name__}: {exc}") from None
+                self.close()
 
     def get_facts(self) -> dict[str, Any]:
         version = show.key_values(self._check(["show", "version"]))

@@ -2,7 +2,8 @@
 
 One lab (cluster ``labfault``) rebuilt before each test and given the old intent by a first
 ``aifab deploy --commit`` (so each switch also holds the record of its kernel settings); the change
-is a frontend BGP timer knob: four frontend devices in two drained waves, as the planner packs them
+is a frontend BGP timer knob with ``upgrade.bgp_timers: reset-now`` (a session reset under drain):
+four frontend devices in two drained waves, as the planner packs them
 (fe-leaf1a with fe-spine1, then fe-leaf1b with fe-spine2). For each fault the test reads every
 router's running config through its namespaces afterwards: each is exactly its old config or the
 old one plus the knob's line, as the audit log says; ``bgp graceful-shutdown`` is left only where
@@ -27,6 +28,7 @@ from tests.lab.helpers import LabRun, config_state, lab_intent
 pytestmark = pytest.mark.lab
 CLUSTER = "labfault"
 WAIT = ("drain_wait_s: 1", "drain_wait_s: 2")  # a window to act in while a device is drained
+RESET_NOW = ("  soak_s: 2\n", "  soak_s: 2\n  bgp_timers: reset-now\n")  # timers in effect now: drained, sessions reset
 TIMERS = ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  bgp: {keepalive_s: 5, hold_s: 15}\n')
 NEW = " timers bgp 5 15"
 GSHUT = " bgp graceful-shutdown"
@@ -38,9 +40,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
     if missing:
         pytest.skip("lab needs: " + "; ".join(missing))
     work = tmp_path_factory.mktemp("faults")
-    base = lab_intent(work / "base.yaml", CLUSTER, (WAIT,))
+    base = lab_intent(work / "base.yaml", CLUSTER, (WAIT, RESET_NOW))
     _, design = design_for(base)
-    run = LabRun(lab_intent(work / "lab.yaml", CLUSTER, (WAIT, TIMERS)), work / "build", design, None)  # type: ignore[arg-type]
+    run = LabRun(lab_intent(work / "lab.yaml", CLUSTER, (WAIT, RESET_NOW, TIMERS)), work / "build", design, None)  # type: ignore[arg-type]
     res = run.cli("build", str(base), "-o", str(work / "old"))
     assert res.returncode == 0, res.stdout + res.stderr
     prefix = f"aifab-{CLUSTER}."
@@ -63,7 +65,7 @@ def before(world: LabRun) -> dict[str, str]:
     first = world.cli("deploy", str(base), "-o", str(world.build.parent / "old"), "--lab", "--commit",
                       "--verify-timeout", "60")
     assert first.returncode == 0, first.stdout + first.stderr
-    lab_intent(world.intent, CLUSTER, (WAIT, TIMERS))
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, TIMERS))
     world.converge()
     return world.configs()
 
@@ -142,7 +144,7 @@ def test_sshd_stopped_on_a_device_of_a_later_wave(world: LabRun, before: dict[st
 def test_a_commit_the_daemon_refuses_is_rolled_back_and_read_back(world: LabRun, before: dict[str, str]) -> None:
     # The new frontend p2p pool gives fe-leaf1a 10.1.9.1: an address fe-spine1 already holds on
     # lo, so its bgpd refuses the neighbor ("local system") although vtysh -C accepts the candidate.
-    lab_intent(world.intent, CLUSTER, (WAIT, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24")))
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24")))
     world.ip("fe-spine1", "addr", "add", "10.1.9.1/32", "dev", "lo")
     code, out, err = world.start_deploy("--commit").finish()
     assert code == 1, out + err
@@ -247,8 +249,12 @@ def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, b
     bg.signal(signal.SIGKILL)
     code, _, _ = bg.finish(timeout=30)
     assert code == -signal.SIGKILL
-    deadline = time.monotonic() + 30
-    while world.running("fe-spine1") != before["fe-spine1"] and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30  # frr-reload.py restores the running config, then writes it (vtysh write)
+
+    def restored() -> bool:
+        return world.running("fe-spine1") == before["fe-spine1"] and GSHUT not in world.saved("fe-spine1")
+
+    while not restored() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert world.running("fe-spine1") == before["fe-spine1"], "the revert timer restored the pre-drain snapshot"
     assert GSHUT not in world.saved("fe-spine1") and NEW not in world.saved("fe-spine1")

@@ -1,8 +1,9 @@
 """``aifab lab up`` + ``aifab deploy --commit`` through the real CLI, on a lab of its own.
 
 Covers issue 5's lab list: every designed session Established, ECMP over every spine, rail pings,
-a second deploy that changes nothing, one knob that changes only its fabric's devices (rolled out
-in drained waves), and a device whose bgpd is down: the health gate stops the rollout before
+a second deploy that changes nothing, one knob that changes only its fabric's devices (BGP timers:
+with ``upgrade.bgp_timers: reset-now`` rolled out in drained waves with the sessions reset; by
+default in one hitless wave that resets nothing and reports the timers pending), and a device whose bgpd is down: the health gate stops the rollout before
 anything is touched and every other device keeps its config (tests/lab/test_lab_faults.py has the
 faults during a wave). The lab runs as cluster ``labroll`` and is always torn down.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -67,7 +69,8 @@ def rollout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rollout]:
         pytest.skip("lab needs: " + "; ".join(missing))
     work = tmp_path_factory.mktemp("rollout")
     intent = work / "lab.yaml"
-    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}"))
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}")
+    intent.write_text(re.sub(r"drain_wait_s: \d+", "drain_wait_s: 15", text))  # the deadline of the drain's evidence wait
     _, design = design_for(intent)
     prefix = f"aifab-{CLUSTER}."
     try:
@@ -141,9 +144,16 @@ def test_second_deploy_shows_no_diff_and_commits_nothing(first: subprocess.Compl
     assert rollout.running() == before
 
 
+def sessions(rollout: Rollout, device: str) -> dict[str, dict]:
+    """The device's BGP neighbours as FRR shows them (negotiated and configured timers, connections)."""
+    return json.loads(rollout.lab.vtysh(device, "show bgp neighbors json"))
+
+
 def test_one_knob_changes_only_its_fabric_in_drained_waves(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    """BGP timers wanted in effect now (upgrade.bgp_timers: reset-now): drained waves, sessions reset."""
     backend_before = {n: t for n, t in rollout.running().items() if n.startswith("be-")}
     rollout.set_knob("  oversubscription: \"1:3\"\n", "  oversubscription: \"1:3\"\n  bgp: {keepalive_s: 5, hold_s: 15}\n")
+    rollout.set_knob("  soak_s: 2\n", "  soak_s: 2\n  bgp_timers: reset-now\n")
     dry = rollout.deploy()
     assert dry.returncode == 0, dry.stdout + dry.stderr
     changed = {r["device"] for r in rollout.last_run() if r["event"] == "diff" and r["changed"]}
@@ -157,11 +167,53 @@ def test_one_knob_changes_only_its_fabric_in_drained_waves(first: subprocess.Com
     after = rollout.running()
     for name in changed:
         assert "timers bgp 5 15" in after[name] and "graceful-shutdown" not in after[name], name
+        for addr, n in sessions(rollout, name).items():  # reset under drain: negotiated as configured
+            assert (n["bgpState"], n["bgpTimerHoldTimeMsecs"], n["bgpTimerKeepAliveIntervalMsecs"]) == ("Established", 15000, 5000), (name, addr)
     assert {n: t for n, t in after.items() if n.startswith("be-")} == backend_before
+    assert "pending:" not in res.stdout
+
+
+def test_bgp_timers_next_reset_are_hitless_and_reported_pending(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    """The default (upgrade.bgp_timers: next-reset): one hitless wave, no drain, no session reset;
+    the routers keep every session up with the old negotiated timers and the new ones configured,
+    and the deploy says so per device, in the audit log and the journal, without failing."""
+    rollout.set_knob("  bgp_timers: reset-now\n", "")
+    rollout.set_knob("bgp: {keepalive_s: 5, hold_s: 15}", "bgp: {keepalive_s: 7, hold_s: 21}")
+    frontend = [d.name for d in rollout.design.frontend.devices]
+    before = {name: sessions(rollout, name) for name in frontend}
+    res = rollout.deploy("--commit")
+    assert res.returncode == 0, res.stdout + res.stderr
+    run = rollout.last_run()
+    assert {r["wave"] for r in run if r["event"] == "commit"} == {1} and not [r for r in run if r["event"] == "drained"]
+    assert all(not r["drained"] for r in run if r["event"] == "commit")
+    pending = {r["device"]: r["pending"] for r in run if r["event"] == "timers-pending"}
+    assert set(pending) == set(frontend)
+    journal = json.loads((rollout.build / "deploy-journal.json").read_text())
+    assert set(journal["timers_pending"]) == set(frontend) and journal["status"] == "done"
+    for name in frontend:
+        hold, keepalive = ({n[k] // 1000 for n in before[name].values()}
+                           for k in ("bgpTimerHoldTimeMsecs", "bgpTimerKeepAliveIntervalMsecs"))
+        assert len(hold) == len(keepalive) == 1, (name, hold, keepalive)
+        assert f"{name}: pending: hold time configured 21 s, negotiated {min(hold)} s on" in res.stdout, res.stdout
+        assert any(line.startswith(f"keepalive configured 7 s, negotiated {min(keepalive)} s") for line in pending[name])
+        now = sessions(rollout, name)
+        assert set(now) == set(before[name])
+        for addr, n in now.items():  # the routers' own state: not reset, old timers negotiated, new configured
+            old = before[name][addr]
+            assert n["bgpState"] == "Established", (name, addr)
+            assert n["connectionsEstablished"] == old["connectionsEstablished"], (name, addr, "session reset")
+            assert n["bgpTimerUpMsec"] > old["bgpTimerUpMsec"], (name, addr, "uptime reset")
+            assert abs(n["bgpTimerUpEstablishedEpoch"] - old["bgpTimerUpEstablishedEpoch"]) <= 2, (name, addr)  # now - uptime, in s
+            assert (n["bgpTimerHoldTimeMsecs"], n["bgpTimerKeepAliveIntervalMsecs"]) == (
+                old["bgpTimerHoldTimeMsecs"], old["bgpTimerKeepAliveIntervalMsecs"]), (name, addr)
+            assert (n["bgpTimerConfiguredHoldTimeMsecs"], n["bgpTimerConfiguredKeepAliveIntervalMsecs"]) == (21000, 7000)
+    summary = next(line for line in res.stdout.splitlines() if "devices differ from their build" in line)
+    assert summary.endswith("committed") and "stopped" not in res.stdout
 
 
 def test_unhealthy_device_stops_the_rollout_before_anything_is_touched(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
-    rollout.set_knob("bgp: {keepalive_s: 5, hold_s: 15}", "bgp: {keepalive_s: 7, hold_s: 21}")
+    rollout.set_knob("bgp: {keepalive_s: 7, hold_s: 21}", "bgp: {keepalive_s: 5, hold_s: 15}")
+    rollout.set_knob("  soak_s: 2\n", "  soak_s: 2\n  bgp_timers: reset-now\n")  # fe-spine1 in wave 1, drained
     before = rollout.running(skip="fe-spine1")
     spine = rollout.lab.topology.switch("fe-spine1")
     bgpd = [p for p in netns_pids(spine.netns) if Path(f"/proc/{p}/comm").read_text().strip() == "bgpd"]

@@ -19,9 +19,11 @@ def _bare(cidr: str) -> str:
     return str(IPNetwork(cidr).ip)
 
 
-def ceos_interface(index: int) -> str:
-    """cEOS data port name of front-panel port ``index``: EthernetN is ``ethN`` (eth0 is Management0)."""
-    return f"eth{index}"
+def ceos_interface(name: str) -> str:
+    """cEOS's Linux name of EOS interface ``name``: ``EthernetN`` is ``ethN`` (eth0 is Management0), and
+    cEOS maps an underscore to a slash, so ``Ethernet1/1`` (a catalog model's OSFP port) is ``eth1_1``
+    and its breakout child ``Ethernet1/5`` is ``eth1_5`` (docs/sources.md#clab-ceos)."""
+    return "eth" + name.removeprefix("Ethernet").replace("/", "_")
 
 
 def clab_topology(design: Design, image: str = CEOS_IMAGE) -> dict[str, Any] | None:
@@ -32,13 +34,12 @@ def clab_topology(design: Design, image: str = CEOS_IMAGE) -> dict[str, Any] | N
     by_name = {d.name: d for d in devices}
     nodes = {d.name: {"kind": CEOS_KIND, "startup-config": f"../configs/{d.name}.cfg", "mgmt-ipv4": _bare(d.management)}
              for d in devices}
-    index = {(d.name, p.name): p.index for d in devices for p in d.ports}
     links = []
     for d in devices:
         for p in d.ports:
             if p.role == "uplink" and p.peer in by_name:  # each cable once, from its lower end
-                links.append({"endpoints": [f"{d.name}:{ceos_interface(p.index)}",
-                                            f"{p.peer}:{ceos_interface(index[p.peer, p.peer_port])}"], "mtu": p.mtu})
+                links.append({"endpoints": [f"{d.name}:{ceos_interface(p.name)}", f"{p.peer}:{ceos_interface(p.peer_port)}"],
+                              "mtu": p.mtu})
     return {
         "name": design.cluster,
         "mgmt": {"network": f"aifab-{design.cluster}", "ipv4-subnet": str(IPNetwork(devices[0].management).cidr),

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from aifab.catalog import arista, nvidia, whitebox
 from aifab.catalog.asics import ASICS as _ASICS
-from aifab.catalog.model import Asic, MmuDialect, SwitchModel
+from aifab.catalog.model import Asic, MmuDialect, SwitchModel, breakout_mode
 
 GENERIC = "generic"  # the model name of a switch the intent describes field by field
 
@@ -62,4 +62,4 @@ def known() -> tuple[str, ...]:
     return tuple(sorted(_MODELS))
 
 
-__all__ = ["ASICS", "FEC", "GENERIC", "Asic", "MmuDialect", "SwitchModel", "eos_mmu", "fec", "known", "lookup", "register", "unregister"]
+__all__ = ["ASICS", "FEC", "GENERIC", "Asic", "MmuDialect", "SwitchModel", "breakout_mode", "eos_mmu", "fec", "known", "lookup", "register", "unregister"]

@@ -8,5 +8,6 @@ MODELS = (
     SwitchModel("DS5000", "Celestica", "tomahawk-5", 64, (800,), "OSFP", {"default": 9216}, "catalog-ds5000",
                 breakouts={800: ("2x400G", "4x200G", "8x100G")}, fec={800: "rs", 400: "rs", 200: "rs", 100: "rs"},
                 sonic_hwsku="DS5000", sonic_platform="x86_64-cls_ds5000-r0",
-                notes="no public Tomahawk 5 buffer figure recorded: lossless (PFC) use is refused until one is"),
+                notes="buffer from its SONiC qos_buffer_mgmt.json; PFC headroom per 802.1Qbb (Broadcom SONiC "
+                      "HwSKUs use static per-speed profiles, not the cell formula)"),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from socket import inet_aton
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aifab.check.parse.facts import DeviceFacts, Interface, Neighbor
 from aifab.design.model import Design, Device, FabricDesign, Port
@@ -87,6 +87,7 @@ class CheckContext:
     design: Design
     facts: dict[str, DeviceFacts] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # device -> why its files could not be parsed
+    memo: dict[str, Any] = field(default_factory=dict)  # results a rule and the engine share (computed once)
 
     @cached_property
     def devices(self) -> dict[str, Device]:

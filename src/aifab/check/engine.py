@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aifab import forked
 from aifab.check.context import CheckContext
+from aifab.check.deadlock import Turn, valley_turns
 from aifab.check.findings import Finding, Severity, has_errors, sort_findings
 from aifab.check.parse import POOL_THRESHOLD, DeviceFacts, parse_build
 from aifab.check.registry import Rule
@@ -36,6 +37,7 @@ class Report:
     rules: tuple[Rule, ...]
     skipped: dict[str, str]  # rule id -> reason it did not run
     findings: tuple[Finding, ...]
+    valley_turns: tuple[Turn, ...] = ()  # down-then-up turns the parsed routing policy permits (DLK001)
 
     @property
     def failed(self) -> bool:
@@ -100,8 +102,9 @@ def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | No
             facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
         ctx = CheckContext(design, facts, unreadable)
         findings, skipped = evaluate(ctx, rules, with_configs, jobs)
+        turns = tuple(valley_turns(ctx)) if with_configs else ()
     retain(ctx)  # the facts and indexes: freed at exit, or never (aifab.keepalive)
-    return Report(design.cluster, len(design.devices()), len(facts), tuple(rules), skipped, tuple(findings))
+    return Report(design.cluster, len(design.devices()), len(facts), tuple(rules), skipped, tuple(findings), turns)
 
 
 def run_checks(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None,

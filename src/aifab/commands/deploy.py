@@ -37,6 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds to wait for sessions and routes (default 60)")
     p.add_argument("--revert-timer", type=int, default=300, metavar="SECONDS",
                    help="device-side revert timer of each commit: restores the snapshot unless confirmed (default 300)")
+    p.add_argument("--confirm-cordon", action="store_true",
+                   help="before each wave that cordons servers, pause until the operator confirms the cordon (on a terminal; "
+                   "without one, upgrade.cordon_command must be set)")
+    p.add_argument("--no-drain", action="store_true",
+                   help="leave out the drain and undrain steps: only to measure, in a lab, what the drain protects")
     p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
     p.add_argument("--clab", type=Path, default=None, metavar="DIR",
                    help="deploy to the containerlab cEOS lab exported into DIR (aifab lab export --clab): "
@@ -60,7 +65,7 @@ def target(args: argparse.Namespace, cluster: str) -> tuple[Path, str]:
 def run(args: argparse.Namespace) -> int:
     from aifab.deploy.inputs import rendered_from
     from aifab.deploy.inventory_files import check_inventory
-    from aifab.deploy.runner import deploy, summary_table
+    from aifab.deploy.runner import deploy, summary_table, timings_table
     from aifab.deploy.secrets import load_credentials
     from aifab.paths import writable_file
     from aifab.pipeline import build
@@ -87,22 +92,32 @@ def run(args: argparse.Namespace) -> int:
     report = deploy(design, rendered, inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
                     out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume,
-                    revert_in_s=args.revert_timer)
+                    revert_in_s=args.revert_timer, no_drain=args.no_drain, confirm_cordon=args.confirm_cordon)
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
     console.print(summary_table(report))
-    changed = sum(1 for d in report.diffs.values() if d.strip())
-    console.print(f"{changed} of {len(report.diffs)} devices differ from their build; "
+    if report.timings:
+        console.print(timings_table(report))
+    changed = sum(1 for n, d in report.diffs.items() if d.strip() or n in report.upgrades)
+    upgrades = f" ({len(report.upgrades)} run another software version than the intent's)" if report.upgrades else ""
+    console.print(f"{changed} of {len(report.diffs)} devices differ from their build{upgrades}; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
     from napalm_frr.kernel import summarize
 
     for device, items in report.not_applied.items():  # per device, what the switch does not run and why (each in the audit)
         for line in summarize(items):
             console.print(f"{device}: not applied: {line}", markup=False, soft_wrap=True)
+    for device, lines in report.timers_pending.items():  # configured, not negotiated yet: never claimed as verified
+        for line in lines:
+            console.print(f"{device}: pending: {line}", markup=False, soft_wrap=True)
     if report.stopped:
         console.print(f"stopped: {report.stopped}" + (" (interrupted)" if report.interrupted else ""), highlight=False)
     console.print("still drained by this deploy: " + (", ".join(report.drained) if report.drained else "none")
                   + (f"  (aifab undrain {args.intent} {' '.join(report.drained)})" if report.drained else ""), highlight=False)
+    if report.cordoned:
+        from aifab.plan.handoff import compress
+
+        console.print("still cordoned by this deploy: " + ", ".join(compress(report.cordoned)), highlight=False, soft_wrap=True)
     for o in report.outcomes.values():  # one line per device at fault (the audit log holds the tracebacks)
         if o.detail and o.status != "skipped":
             print(f"{o.device}: {o.status}: {o.detail}", file=sys.stderr)

@@ -1,5 +1,5 @@
 """``aifab review INTENT [--base REF] [-o DIR]``: what a pull request does to the fabric: review.md
-(one PR comment), plan.json and diffs.patch (docs/review.md)."""
+(one PR comment), plan.json, plan.csv and diffs.patch (docs/review.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("intent", type=Path, help="intent YAML file (in a git work tree)")
     p.add_argument("--base", default="main", help="git revision to compare with (default: main)")
     p.add_argument("-o", "--out", type=Path, default=Path("build/review"),
-                   help="output directory: the build, review.md, plan.json, diffs.patch (default: build/review)")
+                   help="output directory: the build, review.md, plan.json, plan.csv, diffs.patch (default: build/review)")
     p.add_argument("--report", type=Path, default=None, help="write the Markdown here too (default: OUT/review.md)")
     p.add_argument("--allow-recabling", action="store_true",
                    help="plan a change that re-cables the fabric anyway (default: verdict re-cabling, exit 1)")
@@ -38,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise PathError(f"{path}: cannot write the review report ({exc.strerror or exc})") from None
     sys.stdout.write(text)
-    print(f"\nreview: {result.verdict}; written to {path}, {written['plan.json']}, {written['diffs.patch']}", file=sys.stderr)
+    print(f"\nreview: {result.verdict}; written to {path}, {written['plan.json']}, {written['plan.csv']}, {written['diffs.patch']}", file=sys.stderr)
     return 1 if result.failed else 0

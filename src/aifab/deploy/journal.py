@@ -22,7 +22,8 @@ class JournalError(AifabError):
 class Journal:
     """A rollout's plan and progress. ``waves``: device names per wave in order; ``kinds``: each
     device's change kind; ``states``: each device's last known state; ``status``: running,
-    done, halted or interrupted."""
+    done, halted or interrupted; ``timers_pending``: BGP timers configured but negotiated only at
+    each session's next reset (``upgrade.bgp_timers: next-reset``)."""
 
     path: Path
     run: str
@@ -34,6 +35,7 @@ class Journal:
     states: dict[str, str] = field(default_factory=dict)
     drained: list[str] = field(default_factory=list)
     status: str = "running"
+    timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
 
     def write(self) -> None:
         """Replace the journal file atomically."""

@@ -26,7 +26,8 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from aifab.deploy import drain, health, snapshot
+from aifab.deploy import drain, evidence, health, snapshot
+from aifab.deploy.cordon import Scheduler
 from aifab.deploy.drain import marker
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inventory_files import InventoryError, check_inventory
@@ -35,9 +36,12 @@ from aifab.deploy.secrets import Credentials, SecretValues
 from aifab.deploy.signals import Interrupts
 from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate
 from aifab.deploy.tasks.expect import expectations
+from aifab.deploy.tasks.upgrade import running_version
+from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
 from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
+from aifab.plan.handoff import compress
 from aifab.plan.waves import Change, Wave, classify, plan_waves
 
 
@@ -89,6 +93,23 @@ class DeployReport:
     interrupted: bool = False
     drained: list[str] = field(default_factory=list)
     not_applied: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> what -> why ("" for a note)
+    timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
+    cordoned: list[str] = field(default_factory=list)  # servers this deploy cordoned and did not give back
+    timings: list[WaveTiming] = field(default_factory=list)  # measured per wave that ran
+    upgrades: dict[str, tuple[str, str]] = field(default_factory=dict)  # device -> (version it ran, the intent's)
+
+
+@dataclass
+class WaveTiming:
+    """What one wave took, measured: seconds until the neighbours' best paths were off the drained
+    devices, of the upgrade step, until they were back on them after the undrain, and in all."""
+
+    wave: int
+    devices: tuple[str, ...]
+    moved_off_s: float | None = None
+    upgrade_s: float | None = None
+    moved_back_s: float | None = None
+    total_s: float = 0.0
 
 
 def _quiet_nornir() -> None:
@@ -148,7 +169,8 @@ class Deployer:
     """One deploy run over one inventory: progress lines, snapshots, the journal, the waves."""
 
     def __init__(self, design: Design, rendered: Rendered, nr: Nornir, audit: AuditLog, console: Console,
-                 verify_timeout_s: float = 60.0, revert_in_s: int = 300, interrupts: Interrupts | None = None) -> None:
+                 verify_timeout_s: float = 60.0, revert_in_s: int = 300, interrupts: Interrupts | None = None,
+                 no_drain: bool = False, confirm_cordon: bool = False) -> None:
         self.design = design
         self.rendered = rendered
         self.nr = nr
@@ -169,6 +191,10 @@ class Deployer:
         self.started = time.monotonic()
         self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
         self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
+        self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
+        self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
+        self.no_drain = no_drain  # --no-drain: the drain steps left out (only to measure what they protect)
+        self.versions: dict[str, str] = {}  # device -> the software version it reported at load
 
     # -- output -----------------------------------------------------------------------------
 
@@ -228,7 +254,19 @@ class Deployer:
                 self.carrying[host] = multi[0].result["carrying"]
                 self.not_applied[host] = dict(multi[0].result.get("not_applicable", {}))
                 self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
+        managed = [n for n in names if n not in failures and self.by_name[n].os_version]
+        if managed:  # the software the intent names: what each device runs, read from it
+            res, version_failures = self._run_results(managed, running_version, "version")
+            for host in managed:
+                if host not in version_failures:
+                    self.versions[host] = str(res[host][0].result)
+            failures.update(version_failures)
         return diffs, failures
+
+    def needs_upgrade(self, name: str) -> bool:
+        """The device runs another version than the intent names for it."""
+        target = self.by_name[name].os_version
+        return bool(target) and name in self.versions and self.versions[name] != target
 
     def discard(self, names: list[str]) -> None:
         self._run(names, discard, "discard")
@@ -275,7 +313,10 @@ class Deployer:
         must stop (a failure or an interrupt); the wave is then finished or restored to its snapshots."""
         up = self.design.upgrade
         names = list(wave.devices)
-        to_drain = sorted(c.device for c in wave.changes if c.drain)
+        to_drain = [] if self.no_drain else sorted(c.device for c in wave.changes if c.drain)
+        upgrades = {c.device: c for c in wave.changes if c.upgrade}
+        timing = WaveTiming(wave.index, wave.devices)
+        begin = time.monotonic()
         self.say(f"[bold]wave {wave.index}[/]: {', '.join(names)}" + (f"  ({'; '.join(wave.capacity)})" if wave.capacity else ""))
         for c in wave.changes:
             report.outcomes[c.device].wave = wave.index
@@ -290,10 +331,15 @@ class Deployer:
             report.ok = False
             report.stopped = f"wave {wave.index}: health gate refused ({'; '.join(reasons)})"
             return False
-        for c in wave.changes:
-            if c.cordon:
-                self.say(f"cordon before {c.device}: {', '.join(c.cordon)}")
-                self.audit.write("cordon", c.device, servers=list(c.cordon))
+        why = self.scheduler.cordon(wave)  # the scheduler hand-off, before any device of the wave is touched
+        if why:
+            for n in names:
+                report.outcomes[n].detail = f"cordon: {why}"
+            report.stopped = f"wave {wave.index}: cordon failed ({why})"
+            return self._fail(wave, {}, report, names)
+        if self.no_drain and any(c.drain for c in wave.changes):
+            self.say(f"wave {wave.index}: no drain (--no-drain): {', '.join(c.device for c in wave.changes if c.drain)} "
+                     "change while carrying traffic")
         if to_drain:
             self.say(f"wave {wave.index}: drain {', '.join(to_drain)}")
             self.drained |= set(to_drain)  # possibly drained from here on, until read back otherwise
@@ -307,15 +353,28 @@ class Deployer:
             self._state(report, to_drain, "drained")
             if self.stopping:
                 return self._fail(wave, {}, report, names)
-            self.say(f"wave {wave.index}: waiting {up.drain_wait_s}s for traffic to move off {', '.join(to_drain)} "
-                     f"(until {self.clock(up.drain_wait_s)})")
-            if not self.interrupts.sleep(up.drain_wait_s):
+            self.say(f"wave {wave.index}: waiting for traffic to move off {', '.join(to_drain)}: its neighbours' best paths "
+                     f"(deadline {self.clock(up.drain_wait_s)}, {up.drain_wait_s}s)")
+            seconds, pending = self._wait_paths(to_drain, True, up.drain_wait_s)
+            if self.stopping:
                 return self._fail(wave, {}, report, names)
+            if pending:
+                return self._fail(wave, self._blame(to_drain, pending, f"traffic did not move off it within "
+                                                    f"upgrade.drain_wait_s ({up.drain_wait_s}s)"), report, names)
+            timing.moved_off_s = round(seconds, 2)
+            self.audit.write("moved-off", None, wave=wave.index, devices=to_drain, seconds=timing.moved_off_s)
+            self.say(f"wave {wave.index}: traffic moved off {', '.join(to_drain)} in {seconds:.1f}s")
+        if upgrades:
+            start = time.monotonic()
+            failures = self._upgrade(wave, upgrades, report)
+            timing.upgrade_s = round(time.monotonic() - start, 2)
+            if failures or self.stopping:
+                return self._fail(wave, failures, report, names)
         failures = self._commit_wave(wave, set(to_drain), report)
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
         self.pending -= set(names)
-        if to_drain:  # a change that takes effect only on new sessions (timers): reset them while drained
+        if to_drain and up.bgp_timers == "reset-now":  # timers in effect only on new sessions: reset them while drained
             diffs = {c.device: c.diff for c in wave.changes}
             self.say(f"wave {wave.index}: reset the BGP sessions of {', '.join(to_drain)} where the change needs it")
             failures = self._run(to_drain, lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
@@ -346,6 +405,22 @@ class Deployer:
                 report.ok = False
                 report.stopped = f"wave {wave.index}: undrain failed on {', '.join(sorted(failures))}"
                 return False
+            self.say(f"wave {wave.index}: waiting for traffic to come back to {', '.join(to_drain)}: its neighbours' "
+                     f"best paths (deadline {self.clock(up.drain_wait_s)}, {up.drain_wait_s}s)")
+            seconds, pending = self._wait_paths(to_drain, False, up.drain_wait_s)
+            if pending:
+                report.ok = False
+                blamed = self._blame(to_drain, pending, f"traffic not back on it within upgrade.drain_wait_s ({up.drain_wait_s}s)")
+                for n, why in blamed.items():
+                    report.outcomes[n].detail = why
+                report.stopped = f"wave {wave.index}: traffic not back on {', '.join(sorted(blamed))}"
+                return False
+            if not self.stopping:
+                timing.moved_back_s = round(seconds, 2)
+                self.audit.write("moved-back", None, wave=wave.index, devices=to_drain, seconds=timing.moved_back_s)
+                self.say(f"wave {wave.index}: traffic back on {', '.join(to_drain)} in {seconds:.1f}s")
+        timing.total_s = round(time.monotonic() - begin, 2)
+        report.timings.append(timing)
         if self.stopping:
             return False
         if up.soak_s:
@@ -353,6 +428,75 @@ class Deployer:
             if not self.interrupts.sleep(up.soak_s):
                 return False
         return True
+
+    def _neighbours(self, devices: list[str]) -> dict[str, set[str]]:
+        """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by. A
+        neighbour drained with them is left out: it carries no traffic of its own to move."""
+        out: dict[str, set[str]] = {}
+        for name in devices:
+            for n in self.by_name[name].neighbors:
+                if n.peer in self.nr.inventory.hosts and n.peer not in devices:
+                    out.setdefault(n.peer, set()).add(n.local_address)
+        return out
+
+    def _wait_paths(self, devices: list[str], off: bool, deadline_s: float) -> tuple[float, dict[str, str]]:
+        """Poll the BGP tables of ``devices``' neighbours until their best paths are off them
+        (``off``) or back on them (``deploy.evidence``); the seconds waited and, after
+        ``deadline_s``, what each neighbour still shows (empty when done or interrupted). A
+        neighbour whose table cannot be read holds the wait for traffic to move off (no evidence,
+        no work); after the undrain it is named and left to the next wave's health gate."""
+        watch = self._neighbours(devices)
+        start = time.monotonic()
+        while True:
+            res, failures = self._run_results(
+                list(watch), lambda t: evidence.read_table(t, t.host.platform or ""), "bgp-table", audit=False)
+            pending: dict[str, str] = {}
+            for peer, addresses in watch.items():
+                if peer in failures and off:
+                    pending[peer] = f"unreadable ({failures[peer]})"
+                    continue
+                if peer in failures:
+                    self.say(f"{peer}: its BGP table cannot be read ({failures[peer]}); the next health gate judges it")
+                    self.audit.write("unreadable", peer, reason=failures[peer])
+                    watch = {k: v for k, v in watch.items() if k != peer}
+                    continue
+                table = res[peer][0].result
+                if off and (via := evidence.via(table, addresses)):
+                    pending[peer] = f"still routes {', '.join(via[:3])}{' ...' if len(via) > 3 else ''} through it"
+                elif not off and not evidence.back(table, addresses):
+                    pending[peer] = "does not use it again yet"
+            elapsed = time.monotonic() - start
+            if not pending or self.stopping:
+                return elapsed, {}
+            if elapsed >= deadline_s:
+                return elapsed, pending
+            if not self.interrupts.sleep(0.2):
+                return elapsed, {}
+
+    def _blame(self, devices: list[str], pending: dict[str, str], what: str) -> dict[str, str]:
+        """Per drained device whose neighbours still show ``pending``: ``what`` and what they show."""
+        out = {}
+        for name in devices:
+            mine = [f"{n.peer} {pending[n.peer]}" for n in self.by_name[name].neighbors if n.peer in pending]
+            if mine:
+                out[name] = f"{what}: {'; '.join(dict.fromkeys(mine))}"[:400]
+        return out or {name: what for name in devices}
+
+    def _upgrade(self, wave: Wave, upgrades: dict[str, Change], report: DeployReport) -> dict[str, str]:
+        """Run each device's software upgrade (``deploy.tasks.upgrade``); failures by device."""
+        self.say(f"wave {wave.index}: upgrade " + ", ".join(f"{n} to {c.version} via {c.upgrade}" for n, c in upgrades.items()))
+        self.touched |= set(upgrades)
+        res, failures = self._run_results(list(upgrades), lambda t: upgrade_task(
+            t, upgrades[t.host.name].version, upgrades[t.host.name].upgrade), "upgrade")
+        for n in upgrades:
+            if n in failures:
+                continue
+            got = res[n][0].result
+            self.versions[n] = got["version"]
+            self.audit.write("upgraded", n, wave=wave.index, **got)
+            report.outcomes[n].detail = f"runs {got['version']} (read back)"
+            self.say(f"wave {wave.index}: {n} runs {got['version']} (read back from the device; {got['method']} took {got['seconds']:.1f}s)")
+        return failures
 
     def _commit_wave(self, wave: Wave, drained: set[str], report: DeployReport) -> dict[str, str]:
         names = list(wave.devices)
@@ -380,9 +524,12 @@ class Deployer:
         deadline = time.monotonic() + self.verify_timeout_s
         pending = list(names)
         while True:
-            failures = self._run(pending, lambda task: verify(task, self.expect[task.host.name], 0.0,
-                                                              candidate=self.rendered.configs[task.host.name],
-                                                              pending=frozenset(self.pending)), "verify", audit=False)
+            res, failures = self._run_results(pending, lambda task: verify(
+                task, self.expect[task.host.name], 0.0, candidate=self.rendered.configs[task.host.name],
+                pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers), "verify", audit=False)
+            for n in pending:
+                if n not in failures:
+                    self._timers_pending(wave, n, list(getattr(res[n][0], "timers_pending", [])))
             pending = [n for n in pending if n in failures]
             if not pending or self.stopping:
                 return {}
@@ -392,6 +539,20 @@ class Deployer:
                 return failures
             if not self.interrupts.sleep(1.0):
                 return {}
+
+    def _timers_pending(self, wave: Wave, device: str, lines: list[str]) -> None:
+        """Timers configured but not negotiated yet (``upgrade.bgp_timers: next-reset``): printed,
+        audited, kept in the journal; pending, never verified, never a failure."""
+        if lines:
+            self.timers_pending[device] = lines
+        else:
+            self.timers_pending.pop(device, None)
+        for line in lines:
+            self.say(f"wave {wave.index}: {device}: {line}")
+        if lines:
+            self.audit.write("timers-pending", device, wave=wave.index, pending=lines)
+        if self.journal is not None:
+            self.journal.timers_pending = dict(self.timers_pending)
 
     def _fail(self, wave: Wave, failures: dict[str, str], report: DeployReport, names: list[str]) -> bool:
         """Stop: restore every device of the wave to its snapshot and read it back."""
@@ -462,14 +623,17 @@ def _resumed_waves(journal: Journal, changes: list[Change]) -> list[Wave]:
 def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentials, do_commit: bool,
            audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0, *,
            out: Path | None = None, limit: list[str] | None = None, exclude: list[str] | None = None,
-           resume: bool = False, revert_in_s: int = 300) -> DeployReport:
+           resume: bool = False, revert_in_s: int = 300, no_drain: bool = False,
+           confirm_cordon: bool = False) -> DeployReport:
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
     device failure: the report says what happened (``report.ok``, ``report.interrupted``).
 
     ``out``: where the journal and the snapshots go (default: the audit log's directory);
     ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal;
     ``revert_in_s``: the device-side revert timer of each commit (restores the snapshot if this
-    process dies before confirming).
+    process dies before confirming); ``no_drain``: leave the drain steps out (only to measure, in a
+    lab, what the drain protects); ``confirm_cordon``: pause for the operator before each cordon
+    wave (``aifab.deploy.cordon``; CordonUsageError without a terminal or a cordon command).
     """
     console = console or Console()
     out = out or audit_path.parent
@@ -484,7 +648,8 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
         audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
         report = DeployReport({n: Outcome(n) for n in names}, {})
-        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s)
+        d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s, no_drain=no_drain,
+                     confirm_cordon=confirm_cordon)
         d.interrupts = Interrupts(lambda sig: _abort(d, report, sig), lambda sig: _notice(sig))
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
                     devices=names, resume=halted.run if halted else None)
@@ -500,12 +665,15 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                     audit.write("not-applied", n, setting=what, reason=why)
             report.interrupted = d.stopping
             report.drained = sorted(d.drained)
+            report.timers_pending = dict(d.timers_pending)
+            report.cordoned = d.scheduler.servers
             if d.journal is not None:
                 d.journal.status = "done" if report.ok else ("interrupted" if report.interrupted else "halted")
                 d.journal.drained = report.drained
                 d.journal.write()
             audit.write("end", None, ok=report.ok, committed=do_commit, interrupted=report.interrupted,
-                        stopped=report.stopped, still_drained=report.drained,
+                        stopped=report.stopped, still_drained=report.drained, timers_pending=report.timers_pending,
+                        still_cordoned=report.cordoned,
                         states={n: o.status for n, o in report.outcomes.items()})
             nr.close_connections()
     return report
@@ -526,10 +694,14 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             if n not in failures:
                 report.outcomes[n].status = "untouched"
         return
-    changed = [n for n in names if diffs[n].strip()]
+    changed = [n for n in names if diffs[n].strip() or d.needs_upgrade(n)]
     for n in changed:  # shown before anything is committed
         d.console.rule(n)
-        d.console.print(Syntax(diffs[n], "diff", theme="ansi_dark", word_wrap=True))
+        if d.needs_upgrade(n):
+            d.console.print(f"software: runs {d.versions[n]}, the intent names {d.by_name[n].os_version}", highlight=False)
+        if diffs[n].strip():
+            d.console.print(Syntax(diffs[n], "diff", theme="ansi_dark", word_wrap=True))
+    report.upgrades = {n: (d.versions[n], d.by_name[n].os_version) for n in changed if d.needs_upgrade(n)}
     for n in names:
         if n not in changed:
             report.outcomes[n].status = "unchanged"
@@ -540,11 +712,13 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         if d.stopping:
             report.ok = False
         return
-    changes = [classify(d.by_name[n], diffs[n], d.carrying[n]) for n in changed]
+    changes = [classify(d.by_name[n], diffs[n], d.carrying[n], running_version=d.versions.get(n),
+                        bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
     for c in changes:
         report.outcomes[c.device].kind = c.kind
     report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes)
     d.discard(names)
+    d.scheduler.preview(report.waves)  # the cordons and their commands, before anything is touched
     snapdir = out / "snapshots" / d.audit.run_id
     failures = d.take_snapshots(changed, snapdir)
     if failures:
@@ -559,7 +733,12 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     d.journal.write()
     d.pending = set(changed)
     for wave in report.waves:
-        if not d.run_wave(wave, report):
+        done = d.run_wave(wave, report)
+        why = d.scheduler.uncordon(wave, [c.device for c in wave.changes if "rollback failed" in report.outcomes[c.device].status])
+        if why:
+            report.ok, done = False, False
+            report.stopped = report.stopped or f"wave {wave.index}: uncordon failed ({why})"
+        if not done:
             if d.stopping:
                 report.ok = False
                 report.stopped = report.stopped or f"interrupted after wave {wave.index}"
@@ -579,13 +758,27 @@ def _notice(sig: str) -> None:
 def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
     """A second signal: say what is left (devices that may be drained, devices mid-step) and record it."""
     left = sorted(d.drained | d.in_hand)
+    cordoned = d.scheduler.servers
     print(f"\naifab: {sig} again: aborted at once. May be left drained or mid-change: {', '.join(left) or 'none'}. "
-          f"Check with: aifab drain INTENT --status; undrain with: aifab undrain INTENT DEVICE...", file=sys.stderr, flush=True)
-    d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand))
+          f"Check with: aifab drain INTENT --status; undrain with: aifab undrain INTENT DEVICE..."
+          + (f" Still cordoned in the scheduler: {', '.join(compress(cordoned))}." if cordoned else ""), file=sys.stderr, flush=True)
+    d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand), cordoned=cordoned)
     if d.journal is not None:
         d.journal.status = "aborted"
         d.journal.drained = left
         d.journal.write()
+
+
+def timings_table(report: DeployReport) -> Table:
+    """Per wave, measured: traffic off the drained devices, the upgrade step, traffic back, in all."""
+    table = Table(title="wave times (measured)", title_justify="left")
+    for col in ("wave", "devices", "traffic moved off", "upgrade", "traffic back", "wave total"):
+        table.add_column(col, justify="left" if col == "devices" else "right")
+    def sec(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1f} s"
+    for t in report.timings:
+        table.add_row(str(t.wave), ", ".join(t.devices), sec(t.moved_off_s), sec(t.upgrade_s), sec(t.moved_back_s), sec(t.total_s))
+    return table
 
 
 def summary_table(report: DeployReport) -> Table:

@@ -12,7 +12,7 @@ from socket import inet_ntoa
 
 from netaddr import IPAddress, IPNetwork
 
-from aifab.catalog import SwitchModel, fec, lookup
+from aifab.catalog import ASICS, SwitchModel, fec, lookup
 from aifab.design.model import (
     AccessPolicy,
     Account,
@@ -22,18 +22,19 @@ from aifab.design.model import (
     Device,
     FabricDesign,
     Host,
+    LoadBalance,
     Neighbor,
     Nic,
     Port,
     SnmpUser,
-    Tier,
     UpgradePolicy,
 )
 from aifab.design.models import resolve_switches
-from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
+from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, backend_tiers, fanout, frontend_shape, frontend_tiers
 from aifab.design.validate import intent_problems, next_pow2
+from aifab.design.versions import with_versions
 from aifab.errors import DesignError
-from aifab.intent.schema import Backend, Frontend, Intent, Management, Switch
+from aifab.intent.schema import HASH_FIELDS, Backend, Frontend, FrontendSwitches, Intent, Management, Switch
 from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
@@ -72,9 +73,16 @@ class _Dev:
     def __post_init__(self) -> None:
         self.model = lookup(self.switch.model)
 
-    def port_name(self, index: int, speed: int) -> str:
-        """Front-panel port ``index``'s name: the catalog model's pattern for this platform, else the platform's."""
+    def port_name(self, index: int, speed: int, sub: int = 0, count: int = 1) -> str:
+        """Front-panel port ``index``'s name (or its breakout child ``sub`` of ``count``): the catalog
+        model's pattern for this platform, else the platform's."""
         record = platform(self.switch.platform)
+        if count > 1:
+            assert self.model is not None  # only a catalog model breaks out (aifab.design.sizing.fanout)
+            port_lanes = record.lanes.get(self.switch.speed, self.model.lanes)
+            lane = (index - 1) * port_lanes + sub * (port_lanes // count)
+            name = self.model.port_name(record.name, index, lane, sub, count)
+            return name if name is not None else record.child_port(index, self.switch.speed, sub, count, self.model.lanes)
         if self.model is not None:
             name = self.model.port_name(record.name, index, (index - 1) * record.lanes.get(speed, 1))
             if name is not None:
@@ -93,16 +101,19 @@ class _FabricBuild:
     qos: FabricQos
     devices: list[_Dev] = field(default_factory=list)
     nics: dict[str, list[Nic]] = field(default_factory=dict)
-    _ends: dict[tuple[int, int, int, float], tuple[str, PortBuffer | None, str]] = field(default_factory=dict)
+    _ends: dict[tuple[int, int, int, float, int, int], tuple[str, PortBuffer | None, str]] = field(default_factory=dict)
 
-    def end(self, dev: _Dev, index: int, speed: int, length: float) -> tuple[str, PortBuffer | None, str]:
-        """Port ``index``'s name, headroom and FEC on ``dev`` at ``speed`` on a ``length`` cable: the
-        same for every device of a tier, so computed once per tier (``dev.switch``) and port."""
-        key = (id(dev.switch), index, speed, length)
+    def end(self, dev: _Dev, index: int, speed: int, length: float, sub: int = 0,
+            count: int = 1) -> tuple[str, PortBuffer | None, str]:
+        """Port ``index``'s (or its breakout child ``sub`` of ``count``) name, headroom and FEC on ``dev``
+        at ``speed`` on a ``length`` cable: the same for every device of a tier, so computed once per
+        tier (``dev.switch``) and port."""
+        key = (id(dev.switch), index, speed, length, sub, count)
         try:
             return self._ends[key]
         except KeyError:
-            value = (dev.port_name(index, speed), self.qos.port_buffer(dev.switch, speed, length), fec(dev.model, speed))
+            value = (dev.port_name(index, speed, sub, count), self.qos.port_buffer(dev.switch, speed, length),
+                     fec(dev.model, speed))
             self._ends[key] = value
             return value
 
@@ -127,23 +138,33 @@ class _FabricBuild:
         lower.neighbors.append(Neighbor(upper.name, ip_a, upper.asn, ip_b, low_name, GROUP[upper.role]))
 
     def attach(self, leaf: _Dev, index: int, host: str, nic: str, speed: int, base: int,
-               rail: int | None, reach: str) -> None:
-        """Cable a host NIC to a leaf port on the /31 at ``base`` (leaf even, host odd)."""
+               rail: int | None, reach: str, sub: int = 0, count: int = 1) -> None:
+        """Cable a host NIC to a leaf port (breakout child ``sub`` of ``count`` when the NIC is slower than
+        the port and the model breaks it out) on the /31 at ``base`` (leaf even, host odd)."""
         length = self.lengths["server_leaf"]
-        name, buffer, port_fec = self.end(leaf, index, speed, length)
+        name, buffer, port_fec = self.end(leaf, index, speed, length, sub, count)
         ip_leaf, ip_host = _ip(base), _ip(base + 1)
         leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", length,
-                               f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}", buffer, port_fec))
+                               f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}", buffer, port_fec,
+                               f"{count}x{speed}G" if count > 1 else "", sub))
         self.nics.setdefault(host, []).append(
             Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]
 
 
-def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], uplinks: int, per_pair: int) -> None:
-    """Leaf uplink k goes to spine k mod N on the leaf's top ports; spines give each leaf a run."""
-    for j, leaf in enumerate(leaves):
-        first = leaf.switch.ports - uplinks + 1
-        for k in range(uplinks):
-            fb.link(spines[k % len(spines)], j * per_pair + k // len(spines) + 1, leaf, first + k, "leaf_spine")
+def _leaf_uplinks(fb: _FabricBuild, leaves: list[_Dev], spines: list[_Dev], uplinks: list[int]) -> None:
+    """Leaf j's uplinks (``uplinks[j]``, on its top ports) go round robin over the spines, starting where the
+    leaf before it stopped: every leaf has the same links to every spine within one, and the spines'
+    ports fill evenly within one (the fewest spines need not divide the uplinks). Each spine gives
+    each leaf a run of ports."""
+    used = [0] * len(spines)
+    start = 0
+    for leaf, count in zip(leaves, uplinks, strict=True):
+        first = leaf.switch.ports - count + 1
+        for k in range(count):
+            n = (start + k) % len(spines)
+            used[n] += 1
+            fb.link(spines[n], used[n], leaf, first + k, "leaf_spine")
+        start += count
 
 
 def fabric_mtu(mtu: int, switches: list[Switch]) -> int:
@@ -166,23 +187,24 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
     spines = [[fb.add(_Dev(f"be-spine{n + 1}" if s.tiers == 2 else f"be-spine-p{p + 1}-{n + 1}", "spine", 2, sw.spine,
                            base if s.tiers == 2 else base + p + 1, pod=p + 1 if s.tiers == 3 else None,
                            plane=n + 1 if s.tiers == 3 else None))
-               for n in range(s.spines_per_pod)] for p in range(s.pods)]
+               for n in range(s.pod_spines(p)[0])] for p in range(s.pods)]
     leaves = [fb.add(_Dev(f"be-leaf-su{su + 1}-r{r + 1}", "leaf", 1, sw.leaf, leaf_asn0 + su * s.rails + r,
                           su=su + 1, rail=r + 1, pod=su // s.sus_per_pod + 1 if s.tiers == 3 else None))
               for su in range(s.sus) for r in range(s.rails)]
     for p in range(s.pods):
         pod_leaves = [lf for lf in leaves if (lf.pod or 1) == p + 1]
-        _leaf_uplinks(fb, pod_leaves, spines[p], s.leaf_uplinks, s.leaf_spine_links)
+        _leaf_uplinks(fb, pod_leaves, spines[p], [s.leaf_uplinks] * len(pod_leaves))
     if s.tiers == 3:
         down = sw.spine.ports // 2
         for p, pod in enumerate(spines):
             for n, spine in enumerate(pod):
-                for k in range(s.spine_uplinks):
+                for k in range(s.pod_spines(p)[1]):
                     core = cores[n][k % s.cores_per_plane]
                     fb.link(core, p * s.spine_core_links + k // s.cores_per_plane + 1, spine, down + 1 + k, "spine_core")
     # Server links: the pool is split per rail, each rail block per SU leaf (docs/sources.md#superpod).
     leaf_block = next_pow2(2 * s.servers_per_su)
     rail_block = next_pow2(s.sus * leaf_block)
+    per_port = fanout(sw.leaf, b.nic_speed)  # NICs per server port (a breakout where the model has one)
     for leaf in leaves:
         assert leaf.su is not None and leaf.rail is not None
         rail_base = pools["servers"].first + (leaf.rail - 1) * rail_block
@@ -191,32 +213,90 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
         reach = _cidr(rail_base, 32 - rail_block.bit_length() + 1)
         for i in range(s.servers_per_su):
             host = host_names[(leaf.su - 1) * s.servers_per_su + i]
-            fb.attach(leaf, i + 1, host, f"rail{leaf.rail}", b.nic_speed, block + 2 * i, leaf.rail, reach)
+            fb.attach(leaf, i // per_port + 1, host, f"rail{leaf.rail}", b.nic_speed, block + 2 * i, leaf.rail, reach,
+                      i % per_port, per_port)
     return fb, s.tiers
 
 
 def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
-    mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine])
+    mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine, *([f.switches.core] if s.pods else [])])
     fb = _FabricBuild("frontend", mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, mtu, "frontend"))
     sw, base = f.switches, f.asn.base
-    spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
-    leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
-              for p in range(s.pairs) for i, side in enumerate("ab")]
-    _leaf_uplinks(fb, leaves, spines, s.leaf_uplinks, s.leaf_spine_links)
+    uplinks = [u for u in s.uplinks for _ in "ab"]
+    if not s.pods:
+        spines = [fb.add(_Dev(f"fe-spine{n + 1}", "spine", 2, sw.spine, base)) for n in range(s.spines)]
+        leaves = [fb.add(_Dev(f"fe-leaf{p + 1}{side}", "leaf", 1, sw.leaf, base + 1 + 2 * p + i, pair=p + 1))
+                  for p in range(s.pairs) for i, side in enumerate("ab")]
+        _leaf_uplinks(fb, leaves, spines, uplinks)
+    else:
+        leaves = _frontend_pods(fb, s, sw, base, uplinks)
     leaf_block = next_pow2(2 * s.hosts_per_pair)
     reach = str(pools["servers"].cidr)
+    speeds = {False: f.nic_speed, True: f.storage_speed}
+    per_port = {kind: fanout(sw.leaf, speed) for kind, speed in speeds.items()}  # hosts per port, by kind
     for j, leaf in enumerate(leaves):
         block = pools["servers"].first + j * leaf_block
         leaf.subnets.append(_cidr(block, 32 - leaf_block.bit_length() + 1))
         p = j // 2
-        for i, host in enumerate(host_names[p * s.hosts_per_pair:(p + 1) * s.hosts_per_pair]):
-            speed = f.storage_speed if host in storage else f.nic_speed
-            fb.attach(leaf, i + 1, host, f"fe{j % 2 + 1}", speed, block + 2 * i, None, reach)
+        pair_hosts = host_names[p * s.hosts_per_pair:(p + 1) * s.hosts_per_pair]
+        n_srv = sum(1 for h in pair_hosts if h not in storage)  # servers first, then storage on the next ports
+        for i, host in enumerate(pair_hosts):
+            kind = host in storage
+            n, k = per_port[kind], i - n_srv if kind else i
+            first = -(-n_srv // per_port[False]) if kind else 0
+            fb.attach(leaf, first + k // n + 1, host, f"fe{j % 2 + 1}", speeds[kind], block + 2 * i, None, reach, k % n, n)
     return fb
 
 
-def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[Device, ...]:
+def _frontend_pods(fb: _FabricBuild, s: FrontendShape, sw: FrontendSwitches, base: int, uplinks: list[int]) -> list[_Dev]:
+    """Three frontend tiers: cores in planes, each pod's spines (spine n in plane n, a shared ASN per
+    pod), its leaf pairs; each spine's core uplinks (``s.spine_links``: as many as its leaf downlinks,
+    one per core of its plane at least) round robin over its plane's cores (RFC 7938 ASNs: cores
+    ``base``, pod p's spines ``base + p``, then the leaves)."""
+    planes = max(s.pod_spines)
+    cores = [[fb.add(_Dev(f"fe-core{n + 1}-{c + 1}", "core", 3, sw.core, base, plane=n + 1))
+              for c in range(s.cores_per_plane)] for n in range(planes)]
+    leaf_asn0 = base + 1 + len(s.pods)
+    leaves: list[_Dev] = []
+    pods = []
+    first = 0
+    for p, (pairs, count) in enumerate(zip(s.pods, s.pod_spines, strict=True)):
+        spines = [fb.add(_Dev(f"fe-spine-p{p + 1}-{n + 1}", "spine", 2, sw.spine, base + 1 + p, pod=p + 1, plane=n + 1))
+                  for n in range(count)]
+        mine = [fb.add(_Dev(f"fe-leaf{j + 1}{side}", "leaf", 1, sw.leaf, leaf_asn0 + 2 * j + i, pair=j + 1, pod=p + 1))
+                for j in range(first, first + pairs) for i, side in enumerate("ab")]
+        _leaf_uplinks(fb, mine, spines, uplinks[2 * first:2 * (first + pairs)])
+        leaves += mine
+        pods.append(spines)
+        first += pairs
+    down = sw.spine.ports // 2
+    used = [[0] * s.cores_per_plane for _ in range(planes)]
+    start = [0] * planes
+    ups = iter(up for _, up in s.spine_links)
+    for spines in pods:
+        for n, spine in enumerate(spines):
+            count = next(ups)
+            for k in range(count):
+                c = (start[n] + k) % s.cores_per_plane
+                used[n][c] += 1
+                fb.link(cores[n][c], used[n][c], spine, down + 1 + k, "spine_core")
+            start[n] += count
+    return leaves
+
+
+def load_balance(asked: LoadBalance | None, platform_name: str, asic: str) -> LoadBalance | None:
+    """What one device does of the asked load balancing: the QP hash and dynamic load balancing only
+    where its platform can state them and its ASIC has them (catalog ``qp_hash``, ``dlb``)."""
+    if asked is None:
+        return None
+    record, chip = platform(platform_name), ASICS.get(asic)
+    qp = record.qp_hash == "always" or (record.qp_hash == "asic" and chip is not None and chip.qp_hash)
+    dynamic = record.dynamic_lb and chip is not None and chip.dlb
+    return LoadBalance(asked.fields, asked.roce_qp and qp, asked.dynamic and dynamic)
+
+
+def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str], lb: LoadBalance | None = None) -> tuple[Device, ...]:
     out = []
     for i, d in enumerate(fb.devices):
         uplinks = sum(1 for p in d.ports if p.role == "uplink")
@@ -227,10 +307,11 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str]) -> tuple[De
         out.append(Device(
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
             _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
-            tuple(sorted(d.ports, key=lambda p: p.index)), tuple(d.neighbors), max_paths, tuple(d.subnets),
+            tuple(sorted(d.ports, key=lambda p: (p.index, p.sub))), tuple(d.neighbors), max_paths, tuple(d.subnets),
             fb.qos.policy(d.switch.platform),
             fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports]),
-            d.switch.asic or platform(d.switch.platform).qos.buffer_model, d.switch.max_mtu))
+            d.switch.asic or platform(d.switch.platform).qos.buffer_model, d.switch.max_mtu,
+            load_balance=load_balance(lb, d.switch.platform, d.switch.asic or platform(d.switch.platform).qos.buffer_model)))
     return tuple(out)
 
 
@@ -243,13 +324,14 @@ def build_design(intent: Intent) -> Design:
     if problems:
         raise DesignError(problems)
     b, f = intent.backend, intent.frontend
-    bshape, _ = backend_shape(b)
-    fshape, _ = frontend_shape(f, b.servers)
+    keep = intent.upgrade.min_capacity_pct
+    bshape, _ = backend_shape(b, keep)
+    fshape, _ = frontend_shape(f, b.servers, keep)
     assert bshape is not None and fshape is not None
     servers = [f"srv-su{i // b.servers_per_su + 1}-{i % b.servers_per_su + 1:02d}" for i in range(b.servers)]
     storage = [f"stor{i + 1:02d}" for i in range(f.storage_nodes)]
 
-    bfb, tiers = _backend(b, bshape, servers)
+    bfb, _ = _backend(b, bshape, servers)
     ffb = _frontend(f, fshape, servers + storage, set(storage))
 
     mgmt_net = IPNetwork(intent.management.network)
@@ -259,19 +341,20 @@ def build_design(intent: Intent) -> Design:
     mgmt = [_cidr(next(mgmt_ips), mgmt_net.prefixlen) for _ in range(len(bfb.devices) + len(ffb.devices))]
     nb = len(bfb.devices)
 
-    s = bshape
-    b_tiers = [Tier("leaf", s.leaves, s.servers_per_su * b.nic_speed / (s.leaf_uplinks * b.switches.leaf.speed))]
-    b_tiers.append(Tier("spine", s.spines, 1.0 if tiers == 3 else None))
-    if tiers == 3:
-        b_tiers.append(Tier("core", s.cores, None))
-    host_speed = max(f.nic_speed, f.storage_speed if f.storage_nodes else 0)
-    f_tiers = (Tier("leaf", fshape.leaves, fshape.hosts_per_pair * host_speed / (fshape.leaf_uplinks * f.switches.leaf.speed)),
-               Tier("spine", fshape.spines, None))
+    b_tiers, f_tiers = backend_tiers(b, bshape), frontend_tiers(f, fshape)
 
-    backend = FabricDesign("backend", tuple(b_tiers), b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
-                           _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb]))
+    lb = b.load_balancing
+    asked = LoadBalance(tuple(f for f in HASH_FIELDS if f in lb.fields), lb.roce_qp, lb.dynamic)
+    bdevs = _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb], asked)
+    fdevs = _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:])
+    versioned, problems = with_versions(intent.upgrade.os_version, [*bdevs, *fdevs])
+    if problems:
+        raise DesignError(problems)
+    bdevs, fdevs = tuple(versioned[:len(bdevs)]), tuple(versioned[len(bdevs):])
+    backend = FabricDesign("backend", b_tiers, b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
+                           bdevs, asked)
     frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), ffb.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
-                            _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:]))
+                            fdevs)
     unworkable = list(bfb.qos.problems.values()) + list(ffb.qos.problems.values())
     if unworkable:
         raise DesignError(unworkable)
@@ -279,7 +362,7 @@ def build_design(intent: Intent) -> Design:
         Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))
         for i, name in enumerate(servers)
     ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
-    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump()),
+    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump(exclude={"os_version"})),
                   access_policy(intent.management))
 
 

@@ -51,6 +51,8 @@ class Port:
     description: str
     buffer: PortBuffer | None = None  # PFC headroom; None on lossy ports
     fec: str = ""  # forward error correction at this speed ("rs"; aifab.catalog.fec), "" none set
+    breakout: str = ""  # the front-panel port's breakout mode ("2x400G") when this is one of its children, "" unbroken
+    sub: int = 0  # which child of the breakout (0-based)
 
 
 @fast_init
@@ -64,6 +66,21 @@ class Neighbor:
     local_address: str
     interface: str
     group: str  # peer group: LEAFS, SPINES, CORES
+
+
+@dataclass(frozen=True, slots=True)
+class LoadBalance:
+    """ECMP load balancing of one device, or as a fabric's intent asks it (docs/sources.md#load-balancing):
+    the header fields hashed (``src_ip dst_ip ip_proto l4_src_port l4_dst_port``, in that order), the
+    RoCE destination QP hashed too, dynamic (flowlet) load balancing. On a device, ``roce_qp`` and
+    ``dynamic`` are on only where its platform and ASIC can do them."""
+
+    fields: tuple[str, ...]
+    roce_qp: bool = False
+    dynamic: bool = False
+
+    def __str__(self) -> str:
+        return " ".join([*self.fields, *(["roce_qp"] if self.roce_qp else []), *(["dynamic"] if self.dynamic else [])])
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +109,8 @@ class Device:
     buffers: DeviceBuffers | None = None
     asic: str = ""  # catalog ASIC (aifab.catalog.ASICS) or buffer model of a generic switch
     max_mtu: int = 9216  # the model's largest interface MTU on this platform
+    os_version: str = ""  # the software it should run (intent upgrade.os_version); "" not managed
+    load_balance: LoadBalance | None = None  # ECMP hashing (backend); None: the platform's default
 
 
 @fast_init
@@ -122,11 +141,13 @@ class Host:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """One tier's size and its downlink:uplink bandwidth ratio (1.0 is non-blocking)."""
+    """One tier's size, its worst downlink:uplink bandwidth ratio over its switches (1.0 is non-blocking)
+    and the front-panel ports its switches leave unused."""
 
     role: Role
     count: int
     ratio: float | None  # None at the top tier
+    unused_ports: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +172,7 @@ class FabricDesign:
     p2p: str
     servers: str
     devices: tuple[Device, ...]
+    load_balancing: LoadBalance | None = None  # what the intent asks (devices hold what each can do)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +183,10 @@ class UpgradePolicy:
     drain_wait_s: int
     soak_s: int
     min_capacity_pct: int = 75  # residual uplink bandwidth every switch keeps during a wave, %
+    bgp_timers: str = "next-reset"  # next-reset (hitless, in effect at each session's next reset) | reset-now
+    cordon_command: str | None = None  # run before each cordon wave (aifab.deploy.cordon)
+    uncordon_command: str | None = None  # run after each cordon wave
+    cordon_timeout_s: int = 300
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,9 @@ def _switches(fabric: str, sw: BackendSwitches | FrontendSwitches,
               problems: list[Problem]) -> BackendSwitches | FrontendSwitches:
     update = {}
     for role in type(sw).model_fields:
+        if fabric == "frontend" and role == "core" and "core" not in sw.model_fields_set:
+            update[role] = update["spine"]  # the frontend's third tier, unless named, is its spines' model
+            continue
         update[role], found = resolve_switch((fabric, "switches", role), getattr(sw, role))
         problems += found
     return sw.model_copy(update=update)

@@ -30,13 +30,14 @@ class Needs:
 
 def backend_needs(s: BackendShape) -> Needs:
     leaf_block = next_pow2(2 * s.servers_per_su)
-    links = s.leaves * s.leaf_uplinks + s.spines * s.spine_uplinks
+    links = s.leaves * s.leaf_uplinks + s.spine_core_total
     groups = 1 if s.tiers == 2 else s.pods + 1
     return Needs(s.leaves + s.spines + s.cores, links, s.rails * next_pow2(s.sus * leaf_block), groups + s.leaves)
 
 
 def frontend_needs(s: FrontendShape) -> Needs:
-    return Needs(s.leaves + s.spines, s.leaves * s.leaf_uplinks, s.leaves * next_pow2(2 * s.hosts_per_pair), 1 + s.leaves)
+    return Needs(s.leaves + s.spines + s.cores, s.links + s.core_links, s.leaves * next_pow2(2 * s.hosts_per_pair),
+                 1 + len(s.pods) + s.leaves)
 
 
 def _asn_problems(fabric: str, asn: Asn, count: int) -> list[Problem]:
@@ -66,9 +67,10 @@ def _pool_problems(fabric: str, pools: dict[str, IPNetwork], needs: Needs) -> li
 def intent_problems(intent: Intent) -> list[Problem]:
     """Every semantic problem of a schema-valid intent (empty when the intent can be built)."""
     problems: list[Problem] = []
-    bshape, p = backend_shape(intent.backend)
+    keep = intent.upgrade.min_capacity_pct
+    bshape, p = backend_shape(intent.backend, keep)
     problems += p
-    fshape, p = frontend_shape(intent.frontend, intent.backend.servers)
+    fshape, p = frontend_shape(intent.frontend, intent.backend.servers, keep)
     problems += p
 
     named: list[tuple[tuple[str, ...], IPNetwork]] = []

@@ -3,6 +3,8 @@ ship, in the fields of ``aifab.catalog.SwitchModel`` (docs/catalog.md). Unknown 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, RootModel, model_validator
 
 from aifab.catalog import ASICS, SwitchModel
@@ -27,6 +29,10 @@ class CatalogEntry(Model):
     sonic_hwsku: str = Field("", description="SONiC HwSKU.")
     sonic_platform: str = Field("", description="SONiC platform string.")
     notes: str = Field("", description="What the datasheet does not give.")
+    upgrades: list[Literal["ssu", "warm-reboot"]] = Field(
+        default_factory=list, description="In-service upgrade methods the vendor documents for this model (EOS `ssu`, SONiC `warm-reboot`).")
+    lanes: int = Field(8, ge=1, le=16, description="Electrical lanes per port (OSFP, QSFP-DD: 8).")
+    chips: int = Field(1, ge=1, le=256, description="Packet processors, each with the ASIC's buffer (a chassis: all cards').")
 
     @model_validator(mode="after")
     def _known(self) -> CatalogEntry:
@@ -46,5 +52,6 @@ class CatalogFile(RootModel[dict[str, CatalogEntry]]):
         return [SwitchModel(name, e.vendor, e.asic, e.ports, tuple(e.speeds), e.form_factor, e.max_mtu, e.datasheet,
                             names=e.names, breakouts={int(k): tuple(v) for k, v in e.breakouts.items()},
                             card_ports=e.card_ports, first_slot=e.first_slot, fec={int(k): v for k, v in e.fec.items()}, sonic_hwsku=e.sonic_hwsku,
-                            sonic_platform=e.sonic_platform, notes=e.notes)
+                            sonic_platform=e.sonic_platform, notes=e.notes, lanes=e.lanes, chips=e.chips,
+                            upgrades=tuple(e.upgrades))
                 for name, e in self.root.items()]

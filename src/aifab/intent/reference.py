@@ -17,11 +17,14 @@ from aifab.platforms import names as platform_names
 
 START, END = "<!-- intent-reference:start -->", "<!-- intent-reference:end -->"
 _KINDS = {schema._speed: "speed", schema._prefix: "IPv4 prefix", schema._ratio: "ratio",
-          schema._address: "IPv4 address", schema._text: "text"}
+          schema._address: "IPv4 address", schema._text: "text", schema._command: "command",
+          schema._version: "version"}
 
 
 def _item(ann: Any) -> str:
-    """A list item's type: an annotated kind (IPv4 address), a name pattern or a plain type."""
+    """A list item's type: an annotated kind (IPv4 address), a name pattern, a choice or a plain type."""
+    if typing.get_origin(ann) is typing.Literal:
+        return " / ".join(str(a) for a in typing.get_args(ann))
     for meta in getattr(ann, "__metadata__", ()):
         if getattr(meta, "func", None) in _KINDS:
             return _KINDS[meta.func]

@@ -7,6 +7,8 @@ Numbers that come from public sources cite ``docs/sources.md``.
 from __future__ import annotations
 
 import re
+import shlex
+import string
 from typing import Annotated, Literal
 
 from netaddr import INET_PTON, AddrFormatError, IPAddress, IPNetwork
@@ -90,12 +92,34 @@ def _text(value: object) -> str:
     return value
 
 
+# Placeholders of upgrade.cordon_command / uncordon_command (aifab.plan.handoff fills them).
+COMMAND_FIELDS = ("hosts", "hosts_range", "host", "count", "gpus", "wave", "reason", "cluster")
+
+
+def _command(value: object) -> str:
+    """A command template: split like a shell line (no shell runs it), only known placeholders."""
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        raise ValueError("expected a command line such as 'scontrol update nodename={hosts} state=drain'")
+    try:
+        argv = shlex.split(value)
+        fields = {f for arg in argv for _, f, _, _ in string.Formatter().parse(arg) if f is not None}
+    except ValueError as exc:
+        raise ValueError(f"cannot split the command ({exc})") from None
+    unknown = sorted(fields - set(COMMAND_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; known: {', '.join(COMMAND_FIELDS)}")
+    if "{" in argv[0]:
+        raise ValueError("the program (first word) cannot be a placeholder")
+    return value
+
+
 Speed = Annotated[int, BeforeValidator(_speed), PlainSerializer(lambda v: f"{v}G", return_type=str)]
 Prefix = Annotated[str, BeforeValidator(_prefix)]
 Platform = Annotated[str, BeforeValidator(_platform)]
 Ratio = Annotated[float, BeforeValidator(_ratio)]
 Address = Annotated[str, BeforeValidator(_address)]
 Text = Annotated[str, BeforeValidator(_text)]
+Command = Annotated[str, BeforeValidator(_command)]
 Name = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]  # a Linux/EOS account name
 
 
@@ -134,6 +158,7 @@ class BackendSwitches(Model):
 class FrontendSwitches(Model):
     leaf: Switch = Field(default_factory=lambda: _generic(100), description="Frontend leaf model (default a generic 64x100G).")
     spine: Switch = Field(default_factory=lambda: _generic(100), description="Frontend spine model (default a generic 64x100G).")
+    core: Switch = Field(default_factory=lambda: _generic(100), description="Frontend core (third tier) model, used only when one spine tier cannot hold the leaves (default: the spine's).")
 
 
 class Pools(Model):
@@ -206,6 +231,22 @@ class FrontendQos(Model):
     storage_weight: int = Field(60, ge=1, le=99, description="DWRR weight of the storage class, %.")
 
 
+# --- backend.load_balancing (issue 14: RoCE load balancing) ---
+HashField = Literal["src_ip", "dst_ip", "ip_proto", "l4_src_port", "l4_dst_port"]
+HASH_FIELDS: tuple[HashField, ...] = ("src_ip", "dst_ip", "ip_proto", "l4_src_port", "l4_dst_port")
+
+
+class LoadBalancing(Model):
+    """How the backend's switches spread flows over their equal-cost uplinks (docs/sources.md#load-balancing).
+    RoCEv2 carries its flow entropy in the UDP source port: a GPU pair's queue pairs differ only there."""
+
+    fields: list[HashField] = Field(default_factory=lambda: list(HASH_FIELDS), min_length=1,
+                                    description="ECMP hash fields: src_ip, dst_ip, ip_proto, l4_src_port, l4_dst_port (default all five; without l4_src_port the check LB001 fails).")
+    roce_qp: bool = Field(False, description="Also hash on the RoCE destination queue pair where the platform and ASIC can (EOS on Jericho2, SONiC); elsewhere the check LB003 says where not.")
+    dynamic: bool = Field(False, description="Dynamic (flowlet) load balancing where the switch's ASIC has it (catalog `dlb`) and the platform configures it (EOS); elsewhere LB003 says where not.")
+# --- end backend.load_balancing ---
+
+
 class Backend(Model):
     """Rail-optimized GPU fabric (docs/sources.md#superpod)."""
 
@@ -221,6 +262,7 @@ class Backend(Model):
     cables: Cables = Field(default_factory=Cables, description="Cable lengths per link class.")
     qos: BackendQos = Field(default_factory=BackendQos, description="RoCEv2 QoS policy.")
     bgp: BgpTimers = Field(default_factory=BgpTimers, description="BGP session timers and BFD.")
+    load_balancing: LoadBalancing = Field(default_factory=LoadBalancing, description="ECMP load balancing of RoCE flows.")
 
 
 class Frontend(Model):
@@ -284,13 +326,66 @@ class Management(Model):
     gnmi: bool = Field(False, description="EOS gNMI (OpenConfig, gRPC) in the management VRF.")
 
 
+def _version(value: object) -> str:
+    """A software version as its vendor writes it (``4.32.2F``, ``10.2``, ``202311.1``): quoted in
+    YAML, since ``10.20`` unquoted is the number 10.2."""
+    if isinstance(value, int | float):  # bool is an int too
+        raise ValueError(f'quote the version ("{value}"): YAML reads it as a number')
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}", value):
+        raise ValueError("expected a version such as 4.32.2F or 10.2 (letters, digits, . _ + ~ -)")
+    return value
+
+
+Version = Annotated[str, BeforeValidator(_version)]
+
+
+class BackendVersions(Model):
+    leaf: Version | None = Field(None, description="Version of every backend rail leaf.")
+    spine: Version | None = Field(None, description="Version of every backend spine.")
+    core: Version | None = Field(None, description="Version of every backend core.")
+
+
+class FrontendVersions(Model):
+    leaf: Version | None = Field(None, description="Version of every frontend leaf.")
+    spine: Version | None = Field(None, description="Version of every frontend spine.")
+
+
+class RoleVersions(Model):
+    backend: BackendVersions = Field(default_factory=BackendVersions, description="Per backend role.")
+    frontend: FrontendVersions = Field(default_factory=FrontendVersions, description="Per frontend role.")
+
+
+class OsVersion(Model):
+    """The software each switch should run: per platform, overridden per role, overridden per device
+    (the most specific wins). A switch no entry names keeps whatever it runs (no upgrade planned)."""
+
+    eos: Version | None = Field(None, description="EOS version of every eos switch (e.g. 4.32.2F).")
+    frr: Version | None = Field(None, description="FRR version of every frr switch (e.g. 10.2).")
+    sonic: Version | None = Field(None, description="SONiC image version of every sonic switch (e.g. 202311.1).")
+    roles: RoleVersions = Field(default_factory=RoleVersions, description="Per fabric and role; overrides the platform's.")
+    devices: dict[str, Version] = Field(default_factory=dict, description="Per device name; overrides role and platform.")
+
+
 class Upgrade(Model):
     """ISSU-safe change policy (docs/sources.md#upgrade-rules)."""
 
     graceful_restart_s: int = Field(600, ge=1, le=3600, description="BGP graceful-restart time; must exceed the upgrade's control-plane outage (EOS ASU needs >= 600 s).")
-    drain_wait_s: int = Field(30, ge=0, description="Wait after drain before touching a device.")
+    drain_wait_s: int = Field(30, ge=0, description="Deadline after a drain for every neighbour to move its best paths off the device (and after an undrain, back on it), s.")
     soak_s: int = Field(60, ge=0, description="Soak after undrain before the next wave.")
     min_capacity_pct: int = Field(75, ge=1, le=100, description="Uplink bandwidth every switch keeps during a wave, % (docs/impact.md).")
+    bgp_timers: Literal["next-reset", "reset-now"] = Field(
+        "next-reset", description="When changed BGP timers and graceful-restart time take effect: next-reset (hitless: "
+        "each session at its next reset, the deploy reports them pending) or reset-now (session-reset: each device "
+        "drained and its sessions reset).")
+    cordon_command: Command | None = Field(
+        None, description="Run before each cordon wave, waited on (exit 0 or the rollout stops), e.g. `scontrol update "
+        "nodename={hosts} state=drain reason={reason}`; placeholders: " + ", ".join(f"`{{{p}}}`" for p in COMMAND_FIELDS)
+        + " ({host}: once per server); empty: none.")
+    uncordon_command: Command | None = Field(
+        None, description="Run after each cordon wave (same placeholders), e.g. `scontrol update nodename={hosts} "
+        "state=resume`; empty: none.")
+    cordon_timeout_s: int = Field(300, ge=1, le=86400, description="Longest wait for a cordon or uncordon command, seconds.")
+    os_version: OsVersion = Field(default_factory=OsVersion, description="Target software version per platform, role or device (docs/impact.md#software-upgrades).")
 
 
 class Intent(Model):

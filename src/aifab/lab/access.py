@@ -56,8 +56,10 @@ def write_known_hosts(topo: Topology, state_dir: Path) -> Path:
 
 
 def optional_args(topo: Topology, state_dir: Path) -> dict[str, Any]:
-    """NAPALM ``optional_args`` for the ``frr`` driver to reach a lab switch from the host."""
-    return {"netns": topo.mgmt_ns, "known_hosts": str(known_hosts(state_dir)), "key_file": str(key_file(state_dir))}
+    """NAPALM ``optional_args`` for the ``frr`` driver to reach a lab switch from the host; a software
+    upgrade only records the version (``install: record``): no other FRR package can be installed."""
+    return {"netns": topo.mgmt_ns, "known_hosts": str(known_hosts(state_dir)), "key_file": str(key_file(state_dir)),
+            "install": "record"}
 
 
 def napalm_args(topo: Topology, state_dir: Path, device: str) -> dict[str, Any]:

@@ -6,12 +6,19 @@ reordered, max_gap, highest]}``. ``python flowgen.py send SPEC_JSON``: for each 
 send one packet per tick at ``rate`` ticks per second, at most ``rate * seconds`` packets or
 ``seconds`` (or until SIGTERM), print ``{flow: sent}``. A packet is the flow id and its sequence
 number (``PACKET``) and padding. Run by path, so it starts without importing aifab.
+
+The scheduler's part (``stop_file`` in a sender's spec): every ``POLL_S`` the sender reads that
+file, one host name a line, and stops for good every flow of its own whose ``hosts`` (source and
+destination) include a listed one, as a job scheduler stops the jobs of the servers it cordons;
+then it writes how many lines it has acted on to ``<stop_file>.<name>.ack`` (atomically), so
+whoever listed them can wait until every sender has stopped those flows.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import select
 import signal
 import socket
@@ -22,6 +29,7 @@ import time
 PORT = 4791  # RoCEv2's UDP port; inside the lab's namespaces only
 PACKET = struct.Struct("!IQ")  # flow id, sequence number
 PAD = 64  # payload bytes beyond the header
+POLL_S = 0.05  # how often a sender reads its stop file
 
 
 _stopping = False  # set by SIGTERM; the loops check it between packets, so no count is torn
@@ -73,8 +81,24 @@ def _read(s: socket.socket, stats: dict[int, list[int]]) -> None:
             st[3] = seq
 
 
+def _stopped(stop_file: str, name: str) -> set[str]:
+    """The hosts listed in ``stop_file``; acknowledges how many lines were read (``.ack``)."""
+    try:
+        with open(stop_file, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    ack = f"{stop_file}.{name}.ack"
+    with open(ack + ".tmp", "w", encoding="utf-8") as fh:
+        fh.write(str(len(lines)))
+    os.replace(ack + ".tmp", ack)
+    return {line.strip() for line in lines if line.strip()}
+
+
 def _send(spec: dict) -> dict[str, int]:
-    """Send one packet per flow per tick at ``rate`` ticks per second for at most ``seconds``."""
+    """Send one packet per flow per tick at ``rate`` ticks per second for at most ``seconds``;
+    with ``stop_file``, stop the flows of the hosts it lists (see the module's docstring)."""
+    stop_file, hosts = spec.get("stop_file"), {int(k): set(v) for k, v in spec.get("hosts", {}).items()}
     flows_ = []
     for fid, src, sport, dst in spec["flows"]:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -86,11 +110,16 @@ def _send(spec: dict) -> dict[str, int]:
     sent = dict.fromkeys((f[0] for f in flows_), 0)
     pad = bytes(PAD)
     start = time.monotonic()
+    polled = float("-inf")
     for seq in range(count):
         due = start + seq / rate
         now = time.monotonic()
         if now - start > seconds or _stopping:
             break
+        if stop_file and now - polled >= POLL_S:
+            polled = now
+            gone = _stopped(stop_file, spec["name"])
+            flows_ = [f for f in flows_ if not hosts.get(f[0], set()) & gone]
         if due > now:
             time.sleep(due - now)
         for fid, s, to in flows_:

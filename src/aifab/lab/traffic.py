@@ -14,7 +14,10 @@ dport`` on the source host, then with ``iif`` on its leaf): the spine it crosses
 when both ends hang off one leaf.
 
 ``Probe(lab, design, ...)``: ``start()``, ``stop() -> Report`` (or ``run()``); ``Report`` has the
-per-flow counts, ``by_path()`` and ``totals()``.
+per-flow counts, ``by_path()`` and ``totals()``. With ``stop_file`` the probe plays the job
+scheduler: a host name written to that file (one a line) stops every flow from or to that host for
+good, and each sender acknowledges in ``<stop_file>.<host>.ack`` (``aifab.lab.flowgen``), so a
+cordon command can wait until the cordoned servers' traffic has stopped.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netaddr import IPNetwork
@@ -202,12 +206,14 @@ class Probe:
     the senders stop by themselves after ``seconds``.
     """
 
-    def __init__(self, lab: Lab, design: Design, seconds: float = 10.0, rate: float = 50.0, flows_per_pair: int = 4) -> None:
+    def __init__(self, lab: Lab, design: Design, seconds: float = 10.0, rate: float = 50.0, flows_per_pair: int = 4,
+                 stop_file: Path | None = None) -> None:
         if not 0 < seconds <= 3600:
             raise LabError(f"--seconds {seconds}: give 0 < S <= 3600")
         if not 0 < rate <= 10000:
             raise LabError(f"--rate {rate}: give 0 < PPS <= 10000 per flow")
         self.lab, self.design, self.seconds, self.rate = lab, design, seconds, rate
+        self.stop_file = stop_file
         self.flows = flows(design, flows_per_pair)
         self._receivers: dict[str, subprocess.Popen] = {}
         self._senders: dict[str, subprocess.Popen] = {}
@@ -237,9 +243,14 @@ class Probe:
                 if line.strip() != "ready":
                     raise LabError(f"{host}: traffic receiver did not start: {line.strip() or _stderr(proc)}")
             self._started = time.monotonic()
+            if self.stop_file is not None:
+                self.stop_file.write_text("")
             for host, specs in by_src.items():
-                self._senders[host] = self._spawn(host, "send", {"flows": specs, "rate": self.rate,
-                                                                  "seconds": self.seconds})
+                spec = {"flows": specs, "rate": self.rate, "seconds": self.seconds}
+                if self.stop_file is not None:
+                    spec |= {"stop_file": str(self.stop_file), "name": host,
+                             "hosts": {f.id: [f.src_host, f.dst_host] for f in self.flows if f.src_host == host}}
+                self._senders[host] = self._spawn(host, "send", spec)
         except BaseException:
             self._kill()
             raise

@@ -164,15 +164,18 @@ def qos_deltas(oq: QosPolicy | None, nq: QosPolicy | None) -> list[QosDelta]:
 
 
 _DEVICE_FIELDS = (("asn", "asn", "ASN"), ("loopback", "router-id", "router ID"), ("management", "management", "management address"),
-                  ("platform", "platform", "platform"), ("model", "hardware", "switch model"), ("max_paths", "max-paths", "ECMP maximum-paths"))
+                  ("platform", "platform", "platform"), ("model", "hardware", "switch model"), ("max_paths", "max-paths", "ECMP maximum-paths"),
+                  ("load_balance", "load-balancing", "ECMP load balancing"))
 
 
 def _device(c: _Collector, od: Device, nd: Device, links: list[str], qos_cache: dict[tuple[int, int], list[QosDelta]]) -> None:
     for attr, kind, label in _DEVICE_FIELDS:
         a, b = getattr(od, attr), getattr(nd, attr)
         if a != b:
-            per_value = kind in ("asn", "platform", "hardware", "max-paths")
+            per_value = kind in ("asn", "platform", "hardware", "max-paths", "load-balancing")
             c.add(kind, label, a if per_value else "", b if per_value else "", "devices", nd.name)
+    if od.os_version != nd.os_version and nd.os_version:  # a version no longer named: nothing to do
+        c.add("software", "software version", od.os_version or "unmanaged", nd.os_version, "devices", nd.name)
     if od.server_subnets != nd.server_subnets:
         c.add("route-policy", "advertised server blocks", "", "", "devices", nd.name)
     if od.qos is not nd.qos and od.qos != nd.qos:

@@ -39,15 +39,18 @@ TABLE: tuple[Row, ...] = (
     Row("pfc-watchdog", "PFC watchdog detection, restoration, polling, action", "hitless", "impact-qos"),
     Row("qos-scheduling", "DSCP and traffic-class maps, DWRR weights, strict queues", "hitless", "impact-qos",
         {"frr": "port-flap"}),  # tc qdisc replace resets the port's queues
-    # Negotiated in OPEN: in effect only once the sessions are established again, which the deploy
-    # does (a hard reset) while the device is drained (docs/sources.md#impact-bgp).
-    Row("bgp-timers", "BGP keepalive and hold time (negotiated in OPEN: sessions reset to take effect)",
-        "session-reset", "impact-bgp"),
-    Row("graceful-restart", "BGP graceful-restart time (a capability in OPEN: sessions reset to take effect)",
-        "session-reset", "impact-bgp"),
+    # Negotiated in OPEN: a new value is in effect on each session from its next establishment; the
+    # commit itself resets nothing (docs/sources.md#impact-bgp). ``upgrade.bgp_timers: reset-now``
+    # makes them session-reset: the deploy drains the device and resets its sessions (RESET_NOW).
+    Row("bgp-timers", "BGP keepalive and hold time (negotiated in OPEN: in effect at each session's next reset; "
+        "`upgrade.bgp_timers: reset-now`: session-reset)", "hitless", "impact-bgp"),
+    Row("graceful-restart", "BGP graceful-restart time (a capability in OPEN: in effect at each session's next reset; "
+        "`upgrade.bgp_timers: reset-now`: session-reset)", "hitless", "impact-bgp"),
     Row("neighbor-added", "a new BGP neighbour", "hitless", "impact-bgp"),
     Row("route-policy", "prefix lists, route maps, aggregates, redistribution", "hitless", "impact-bgp"),
     Row("max-paths", "ECMP width (maximum-paths)", "hitless", "impact-bgp", {"eos": "session-reset"}),
+    Row("load-balancing", "ECMP hash fields, RoCE QP hashing, dynamic load balancing (flows move to other uplinks)",
+        "hitless", "load-balancing"),
     Row("port-added", "a port cabled for the first time", "hitless", "impact-ports"),
     Row("management", "out-of-band management address", "hitless", "impact-ports"),
     Row("policy", "the intent's upgrade policy (no device changes)", "hitless", "impact-upgrade"),
@@ -74,13 +77,21 @@ TABLE: tuple[Row, ...] = (
     Row("device-added", "a new switch (carries no traffic until its sessions come up)", "hitless", "impact-topology"),
 )
 ROWS: dict[str, Row] = {r.kind: r for r in TABLE}
+# Kinds negotiated in BGP OPEN and their class when the intent wants them in effect at once
+# (``upgrade.bgp_timers: reset-now``): the sessions are reset, under drain.
+RESET_NOW: dict[str, Impact] = {"bgp-timers": "session-reset", "graceful-restart": "session-reset"}
 
 
-def impact_of(kind: str, platform: str) -> tuple[Impact, bool]:
+def impact_of(kind: str, platform: str, bgp_timers: str = "next-reset") -> tuple[Impact, bool]:
     """The impact class of ``kind`` on ``platform`` and whether the table knows the kind (an unknown
-    kind takes ``UNKNOWN``, the most cautious in-place class)."""
+    kind takes ``UNKNOWN``, the most cautious in-place class). ``bgp_timers`` is the intent's
+    ``upgrade.bgp_timers``: with ``reset-now`` the kinds of ``RESET_NOW`` take their class there."""
     row = ROWS.get(kind)
-    return (row.on(platform), True) if row else (UNKNOWN, False)
+    if row is None:
+        return UNKNOWN, False
+    if bgp_timers == "reset-now" and kind in RESET_NOW:
+        return RESET_NOW[kind], True
+    return row.on(platform), True
 
 
 def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
@@ -92,6 +103,8 @@ def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
 # First match wins; the order puts the specific patterns before the general ones.
 _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
     ("description", r'^(description\b|!|#|alias\b)|^"(description|alias)":|^neighbor \S+ description\b'),
+    ("load-balancing", r'load-sharing|load-balance|^fields |^payload bytes|fib_multipath_hash|^"ecmp_hash\w*":'
+                       r'|^"(SRC_IP|DST_IP|IP_PROTOCOL|L4_SRC_PORT|L4_DST_PORT|RDMA_BTH_\w+)"$'),
     ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":'),
     ("ecn", r'random-detect|^"(green|yellow|red)_\w+":|^"(wred_\w+|ecn)":| red limit .* ecn'),
     ("bgp-timers", r"^timers bgp\b"),

@@ -3,14 +3,20 @@
 For every switch still in service: the share of its uplink bandwidth whose far end is in service
 (``upgrade.min_capacity_pct``); for every pair of leaves that serve uncordoned servers: the ECMP
 paths left between them, counted as the distinct switches of the tier above (or, across pods, of
-the top tier) that both still reach; never both leaves of a frontend pair out at once.
+the top tier) that both still reach; never both leaves of a frontend pair out at once. And the
+PFC-deadlock proof per wave (docs/sources.md#pfc-deadlock): the down-then-up paths lossless traffic
+would take while the wave's switches are drained, given the turns the routing policy permits
+(``aifab.check.deadlock``); none when it permits none.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from aifab.check.deadlock import Turn
+from aifab.check.findings import Finding, Severity
 from aifab.design.model import Design, FabricDesign
 
 
@@ -95,3 +101,71 @@ class FabricGraph:
                     other = classes[b][1] if a == b else classes[b][0]
                     problems.append(f"no path left between {classes[a][0]} and {other}")
         return fewest, problems
+
+    def valley_paths(self, out: set[str], cordoned: set[str], turns: Iterable[Turn]) -> list[tuple[str, ...]]:
+        """The down-then-up paths lossless traffic between two leaves serving uncordoned servers takes
+        while ``out`` is drained, when the routing policy permits ``turns``. Routes spread as BGP
+        spreads them: a switch keeps its shortest accepted AS paths (multipath) and re-advertises only
+        those, a route goes down and up again only through a permitted turn, and drained switches
+        carry nothing. Each path in forwarding order, source leaf first."""
+        allowed = {(t.above, t.lower, t.other) for t in turns if t.lower in self.devices}
+        if not allowed:
+            return []  # no route with a valley is ever accepted: none can be used
+        tier = {n: d.tier for n, d in self.devices.items()}
+        near = {n: [p for p, _ in (*self.up.get(n, ()), *self.down.get(n, ()))] for n in self.devices}
+        serving = [leaf for leaf in self.leaves if leaf not in out and self.servers.get(leaf, frozenset()) - cordoned]
+        found: list[tuple[str, ...]] = []
+        for dst in serving:
+            # a route's state: (switch, the switch it came from, its last step went down, it took a valley turn)
+            State = tuple[str, str | None, bool, bool]
+            origin: State = (dst, None, False, False)
+            pred: dict[State, State | None] = {origin: None}
+            best = {dst: 0}
+            frontier, level = [origin], 0
+            while frontier:
+                level += 1
+                nxt: list[State] = []
+                for st in frontier:
+                    u, came, down, valley = st
+                    for v in near[u]:
+                        if v in out or v == came or best.get(v, level) < level:
+                            continue
+                        up = tier[v] > tier[u]
+                        if up and down and (v, u, came) not in allowed:
+                            continue  # AS-path loop prevention drops it
+                        ns: State = (v, u, not up, valley or (up and down))
+                        if ns not in pred:
+                            pred[ns] = st
+                            best.setdefault(v, level)
+                            nxt.append(ns)
+                frontier = nxt
+            for src in serving:
+                hit = next((st for st in pred if st[0] == src and st[3] and src != dst), None)
+                if hit is not None:
+                    path, cur = [], hit
+                    while cur is not None:
+                        path.append(cur[0])
+                        cur = pred[cur]
+                    found.append(tuple(path))
+        return found
+
+
+def deadlock_findings(design: Design, waves: Iterable[tuple[int, set[str], set[str]]], turns: Iterable[Turn]) -> list[Finding]:
+    """``DLK003`` findings: for the steady state and each ``(wave index, drained switches, cordoned
+    servers)``, the valley paths lossless traffic would take (one finding per fabric and wave)."""
+    turns = tuple(turns)
+    if not turns:
+        return []
+    out = []
+    for fabric in design.fabrics:
+        if not any(d.qos is not None and d.qos.lossless for d in fabric.devices):
+            continue
+        graph = FabricGraph(fabric, design)
+        for index, drained, cordoned in ((0, set(), set()), *waves):
+            paths = graph.valley_paths(drained, cordoned, turns)
+            if paths:
+                when = f"wave {index} ({', '.join(sorted(drained & set(graph.devices))) or 'nothing'} drained)" if index else "steady state"
+                more = f" ({len(paths) - 1} more)" if len(paths) > 1 else ""
+                out.append(Finding("DLK003", Severity.ERROR, fabric.name, paths[0][0], " -> ".join(paths[0]),
+                                   f"{when}: lossless traffic takes {' -> '.join(paths[0])} (down, then up){more}"))
+    return out

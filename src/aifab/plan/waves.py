@@ -20,8 +20,9 @@ from typing import Literal
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.plan.changes import ChangeSet, natural_sorted
-from aifab.plan.impact import ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
+from aifab.plan.impact import RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
 from aifab.plan.simulate import FabricGraph, Simulation
+from aifab.plan.upgrade import method_for, steps
 from aifab.render.view import natural_key
 
 Kind = Literal["initial", "hitless", "drain", "cordon"]
@@ -50,6 +51,10 @@ class Change:
     impact: Impact | None = None
     reasons: tuple[str, ...] = ()
     drain: bool | None = None
+    upgrade: str = ""  # software upgrade method (plan.upgrade), "" no upgrade
+    version: str = ""  # the version it upgrades to
+    config: bool = True  # a config change is committed (False: a software upgrade alone)
+    work_s: int | None = None  # estimated work time; None: by impact class (WORK_S)
 
     def __post_init__(self) -> None:
         disruptive = self.kind in ("drain", "cordon")
@@ -75,6 +80,12 @@ class Wave:
     @property
     def devices(self) -> tuple[str, ...]:
         return tuple(c.device for c in self.changes)
+
+
+def change_steps(change: Change, design: Design) -> tuple[str, ...]:
+    """The steps the deploy runs for ``change`` (``plan.upgrade.steps``)."""
+    return steps(drain=bool(change.drain), upgrade=change.upgrade, version=change.version, config=change.config,
+                 soak_s=design.upgrade.soak_s if change.drain else 0, drain_wait_s=design.upgrade.drain_wait_s)
 
 
 # Section titles of the drivers' compare_config: frr-reload.py's, a merge's, napalm_frr's kernel
@@ -152,32 +163,51 @@ def _servers(device: Device, ports: frozenset[str] | None = None) -> tuple[str, 
     return tuple(natural_sorted({p.peer for p in device.ports if p.role == "server" and (ports is None or p.name in ports)}))
 
 
-def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSet | None = None) -> Change:
+def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSet | None = None,
+             running_version: str | None = None, bgp_timers: str = "next-reset") -> Change:
     """What the device's change takes, from the impact table (``plan.impact``).
+
+    A software upgrade (the change set's ``software`` kind, or ``running_version``, read from the
+    device, other than the Design's ``os_version``) takes the impact of the device's upgrade
+    method (``plan.upgrade.method_for``) and sets ``upgrade``/``version`` on the change.
 
     The change kinds come from ``changes`` (the semantic change set between the deployed and the
     new Design) when it knows the device, else from the diff's changed lines. Initial when the
     device carries no traffic yet (no BGP session up); hitless -> no drain, no cordon; a port-flap
     only on a rail leaf's server ports -> cordon those servers, no drain; anything else -> drain,
     and a rail leaf cordons all its servers. An unknown kind takes the most cautious in-place class
-    and its reason says so.
+    and its reason says so. ``bgp_timers`` (the intent's ``upgrade.bgp_timers``): BGP timers and
+    graceful restart are hitless at ``next-reset``, a session reset under drain at ``reset-now``.
     """
-    if not carrying:
-        return Change(device.name, "initial", diff, impact="hitless", drain=False)
     kinds: dict[str, frozenset[str] | None]
     if changes is not None and changes.kinds(device.name):
         kinds = dict(changes.kinds(device.name))
     else:  # no Design facts: a template change or drift on the device, read from the text
         kinds = dict.fromkeys(line_kinds(signed_lines(diff)))
+    if running_version is not None and device.os_version and running_version != device.os_version:
+        kinds["software"] = None  # read from the device: it runs another version than the intent's
+    up = {}
+    if "software" in kinds and device.os_version:
+        method = method_for(device)
+        up = {"upgrade": method.name, "version": device.os_version, "work_s": method.work_s,
+              "config": bool(set(kinds) - {"software"})}
+    if not carrying:
+        return Change(device.name, "initial", diff, impact="hitless", drain=False, **up)  # type: ignore[arg-type]
     impacts: dict[str, Impact] = {}
     reasons = []
     for kind in natural_sorted(kinds):
-        impacts[kind], known = impact_of(kind, device.platform)
-        reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else " (unknown change: the most cautious class)"))
+        impacts[kind], known = impact_of(kind, device.platform, bgp_timers)
+        if kind == "software" and up:
+            impacts[kind] = method.impact  # type: ignore[assignment]
+            reasons.append(f"software: {impacts[kind]} ({method.name} to {device.os_version})")
+            continue
+        later = kind in RESET_NOW and impacts[kind] == "hitless"
+        reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else " (unknown change: the most cautious class)")
+                       + (" (in effect at each session's next reset)" if later else ""))
     impact = worst(list(impacts.values()))
     rail_leaf = device.fabric == "backend" and device.role == "leaf"
     if impact == "hitless":
-        return Change(device.name, "hitless", diff, impact=impact, reasons=tuple(reasons), drain=False)
+        return Change(device.name, "hitless", diff, impact=impact, reasons=tuple(reasons), drain=False, **up)  # type: ignore[arg-type]
     if impact == "port-flap" and rail_leaf:
         flapped: set[str] = set()
         for kind, imp in impacts.items():
@@ -186,10 +216,11 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
                 flapped |= ports if ports else {p.name for p in device.ports}
         roles = {p.role for p in device.ports if p.name in flapped}
         if roles == {"server"}:
-            return Change(device.name, "cordon", diff, _servers(device, frozenset(flapped)), impact, tuple(reasons), drain=False)
+            return Change(device.name, "cordon", diff, _servers(device, frozenset(flapped)), impact, tuple(reasons),
+                          drain=False, **up)  # type: ignore[arg-type]
     if rail_leaf:
-        return Change(device.name, "cordon", diff, _servers(device), impact, tuple(reasons), drain=True)
-    return Change(device.name, "drain", diff, impact=impact, reasons=tuple(reasons), drain=True)
+        return Change(device.name, "cordon", diff, _servers(device), impact, tuple(reasons), drain=True, **up)  # type: ignore[arg-type]
+    return Change(device.name, "drain", diff, impact=impact, reasons=tuple(reasons), drain=True, **up)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -216,7 +247,7 @@ class _Draft:
 
 def _duration(design: Design, changes: list[Change]) -> int:
     up = design.upgrade
-    work = max((WORK_S[c.impact or UNKNOWN] for c in changes), default=0)
+    work = max((c.work_s if c.work_s is not None else WORK_S[c.impact or UNKNOWN] for c in changes), default=0)
     return (up.drain_wait_s if any(c.drain for c in changes) else 0) + work + up.soak_s
 
 

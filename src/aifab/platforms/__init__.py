@@ -7,11 +7,11 @@ else. A new platform is a record, a template folder, a parser and, to deploy, a 
 
 from aifab.platforms.eos import EOS
 from aifab.platforms.frr import FRR
-from aifab.platforms.registry import KB, MIB, Platform, QosDefaults, names, platform, register, resolve, unregister
+from aifab.platforms.registry import KB, MIB, Platform, QosDefaults, UpgradeMethod, names, platform, register, resolve, unregister
 from aifab.platforms.sonic import SONIC
 
 for _record in (EOS, FRR, SONIC):
     register(_record)
 
-__all__ = ["EOS", "FRR", "KB", "MIB", "SONIC", "Platform", "QosDefaults", "names", "platform", "register", "resolve",
+__all__ = ["EOS", "FRR", "KB", "MIB", "SONIC", "Platform", "QosDefaults", "UpgradeMethod", "names", "platform", "register", "resolve",
            "unregister"]

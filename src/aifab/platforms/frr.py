@@ -3,7 +3,7 @@ plus links.sh (MTU, speed) and qos.sh (iproute2 dcb and tc), which frr.conf cann
 
 from __future__ import annotations
 
-from aifab.platforms.registry import KB, Platform, QosDefaults
+from aifab.platforms.registry import KB, Platform, QosDefaults, UpgradeMethod
 
 FRR_DATACENTER_TIMERS = (3, 9)  # `frr defaults datacenter`: keepalive, hold (FRR omits them at these values)
 
@@ -21,6 +21,7 @@ FRR = Platform(
     loopback="lo",
     management="eth0",
     port_name="swp{index}",
+    breakout_port_name="swp{index}s{sub}",  # Cumulus names breakout children swp1s0, swp1s1 (docs/sources.md#breakouts)
     bgp_default_timers=FRR_DATACENTER_TIMERS,
     zebra_interfaces=True,
     napalm_driver="frr",
@@ -29,4 +30,9 @@ FRR = Platform(
     bundle={"frr.conf": "frr.conf", "links.sh": "links.sh", "qos.sh": "qos.sh"},  # napalm_frr's candidate bundle
     lab_boots=True,
     batfish="cumulus",
+    # docs/sources.md#upgrade-frr: the new package's daemons replace the old ones; zebra's routes
+    # go with it while its peers, BGP graceful-restart helpers, keep the switch's routes as stale.
+    upgrades=(UpgradeMethod("restart", "install the version, stop every FRR daemon and start them again "
+                            "(BGP graceful restart: the peers keep its routes for upgrade.graceful_restart_s)",
+                            "reload", 60, "upgrade-frr"),),
 )

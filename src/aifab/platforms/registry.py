@@ -36,6 +36,23 @@ class QosDefaults:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class UpgradeMethod:
+    """One way a platform changes its software version (docs/impact.md#software-upgrades).
+
+    ``needs``: the switch model must list it among its ``upgrades`` (``aifab.catalog``), "" always
+    available; ``impact``: an impact class of ``aifab.plan.impact``; ``work_s``: the step's
+    estimated duration; ``source``: the docs/sources.md anchor that documents it.
+    """
+
+    name: str
+    what: str
+    impact: str
+    work_s: int
+    source: str
+    needs: str = ""
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Platform:
     """Everything the pipeline knows about one platform.
@@ -76,6 +93,17 @@ class Platform:
     zebra_modules: tuple[str, ...] = ()  # zebra modules (``-M``) FRR needs to accept the pushed frr.conf
     batfish: BatfishLayout | None = None  # Batfish snapshot layout; None: not sent to Batfish
     max_mtu: int = 9216  # largest interface MTU the OS accepts on a routed port (a switch model may allow less)
+    upgrades: tuple[UpgradeMethod, ...] = ()  # software upgrade methods, preferred first; the last needs nothing
+    # A breakout child's name, formatted like ``port_name`` plus ``sub`` (the child, 0-based) and
+    # ``sublane`` (its first lane within the port, 1-based); "" where the platform has none.
+    breakout_port_name: str = ""
+    breakout_speed: str = ""  # a breakout child's speed setting, formatted with ``gbps`` and ``lanes``; "": as unbroken
+    # ECMP load balancing beyond the header hash that the platform's files can state
+    # (docs/sources.md#load-balancing): hash on the RoCE destination QP "asic" where the switch's ASIC
+    # can (catalog ``qp_hash``), "always" (the switch checks its own capability), "" never; dynamic
+    # (flowlet) load balancing where the ASIC has it (catalog ``dlb``).
+    qp_hash: Literal["", "asic", "always"] = ""
+    dynamic_lb: bool = False
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only
@@ -85,6 +113,13 @@ class Platform:
         """Interface name of front-panel port ``index`` (1-based) at ``speed_gbps``."""
         lane = (index - 1) * self.lanes[speed_gbps] if "{lane" in self.port_name else index - 1
         return self.port_name.format(index=index, lane=lane)
+
+    def child_port(self, index: int, port_gbps: int, sub: int, count: int, port_lanes: int) -> str:
+        """Interface name of breakout child ``sub`` (0-based) of ``count`` on front-panel port ``index``
+        at ``port_gbps`` with ``port_lanes`` electrical lanes (``Ethernet1/5``, ``Ethernet4``, ``swp1s1``)."""
+        lanes = self.lanes.get(port_gbps, port_lanes)
+        return self.breakout_port_name.format(index=index, lane=(index - 1) * lanes + sub * (lanes // count),
+                                              sub=sub, sublane=sub * (port_lanes // count) + 1)
 
     @property
     def pushed_files(self) -> tuple[str, ...]:

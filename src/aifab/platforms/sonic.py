@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aifab.platforms.frr import FRR
-from aifab.platforms.registry import MIB, QosDefaults
+from aifab.platforms.registry import MIB, QosDefaults, UpgradeMethod
 
 # SONiC names front-panel ports by their first SerDes lane (Ethernet0, Ethernet8, ...).
 SONIC_LANES = {10: 1, 25: 1, 40: 4, 50: 2, 100: 4, 200: 4, 400: 8, 800: 8}
@@ -20,6 +20,7 @@ SONIC = replace(
     qos=QosDefaults("cell", 1 * MIB, 2 * MIB, 5, "spectrum-3", "SONiC AZURE_LOSSLESS WRED profile (docs/sources.md#qos-defaults-sonic)"),
     loopback="Loopback0",
     port_name="Ethernet{lane}",
+    breakout_port_name="Ethernet{lane}",  # a child is named by its first lane too: 2x400G on Ethernet0 is Ethernet0, Ethernet4
     lanes=SONIC_LANES,
     zebra_interfaces=False,  # addresses live in config_db.json
     # SONiC's zebra loads the FPM module (its frr.conf carries `fpm address`, `no fpm use-next-hop-groups`).
@@ -31,4 +32,12 @@ SONIC = replace(
     deploys=True,
     bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
+    # docs/sources.md#upgrade-sonic: warm reboot where the model's SONiC build supports it, else fast reboot.
+    upgrades=(
+        UpgradeMethod("warm-reboot", "`sonic-installer install`, `warm-reboot`: the ASIC keeps forwarding, "
+                      "BGP graceful restart on the peers", "session-reset", 300, "upgrade-sonic", needs="warm-reboot"),
+        UpgradeMethod("fast-reboot", "`sonic-installer install`, `fast-reboot`: the data plane stops for up to "
+                      "30 s while the ASIC restarts", "reload", 300, "upgrade-sonic"),
+    ),
+    qp_hash="always",  # SWITCH_HASH ecmp_hash_ipv4_rdma RDMA_BTH_DEST_QP, checked by orchagent against its SAI
 )

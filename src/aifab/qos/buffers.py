@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from aifab.catalog import lookup
 from aifab.errors import Problem
 from aifab.intent.schema import BackendQos, FrontendQos, Switch
 from aifab.platforms import KB
@@ -48,7 +49,8 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
     """
     if not policy.lossless:
         return None
-    if policy.headroom_model == "cell":
+    how = "ieee" if model.sonic_headroom == "ieee" else policy.headroom_model
+    if how == "cell":
         asic = model.cell
         if asic is None:
             raise ValueError(f"buffer model {model.name} has no cell parameters")
@@ -59,7 +61,7 @@ def port_buffer(policy: QosPolicy, model: BufferModel, speed_gbps: int, cable_m:
         xoff = size = headroom_ieee(speed_gbps, cable_m, mtu)
         xon = 2 * mtu
     return PortBuffer(profile_name(speed_gbps, cable_m, mtu), speed_gbps, cable_m, mtu, xoff, xon, size,
-                      LOSSLESS_PG_DYNAMIC_TH, policy.lossless_priorities, policy.headroom_model, small_packet_pct)
+                      LOSSLESS_PG_DYNAMIC_TH, policy.lossless_priorities, how, small_packet_pct)
 
 
 def device_buffers(policy: QosPolicy, model: BufferModel, buffers: Iterable[PortBuffer | None],
@@ -169,7 +171,9 @@ class FabricQos:
         d = self._devices.get(key)
         if d is None:
             policy = self.policy(switch.platform)
-            d = device_buffers(policy, buffer_model(switch.platform, switch.asic), buffers, len(buffers))
+            entry = lookup(switch.model)
+            model = buffer_model(switch.platform, switch.asic).times(entry.chips if entry is not None else 1)
+            d = device_buffers(policy, model, buffers, len(buffers))
             self._devices[key] = d
             cables = list(cables)
             if cables:

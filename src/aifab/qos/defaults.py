@@ -7,12 +7,13 @@ Sources: docs/sources.md#qos-common (RoCEv2 QoS), #pfc-watchdog, #headroom and #
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from aifab.catalog import ASICS
 from aifab.platforms import platform
 from aifab.qos.headroom import SPECTRUM, CellAsic
+from aifab.qos.types import HeadroomModel
 
 BEST_EFFORT_TC = 0  # every DSCP not named by the policy
 CONTROL_DSCP = 48  # CS6 network control (BGP); on the frontend it gets the strict class below
@@ -37,10 +38,18 @@ class BufferModel:
     """A switch ASIC's packet buffer, for the pool plan."""
 
     name: str
-    total_bytes: int
+    total_bytes: int  # per chip (a switch of several chips has their sum: aifab.catalog.SwitchModel.chips)
     headroom_pct: int  # share of the buffer that PFC headroom may reserve, %
     cell: CellAsic | None  # parameters of the cell-based headroom model, if it applies
     source: str
+    # How a platform whose headroom model is SONiC's cell formula (Mellanox's buffer plugin) sizes this
+    # chip's PG headroom: "cell", or "ieee" for a Broadcom chip, whose SONiC HwSKUs give static
+    # per-speed/cable profiles (pg_profile_lookup.ini) rather than the cell formula (docs/sources.md#catalog-asics).
+    sonic_headroom: HeadroomModel = "cell"
+
+    def times(self, chips: int) -> BufferModel:
+        """The buffer of a switch built of ``chips`` of this ASIC (a chassis' packet processors)."""
+        return self if chips == 1 else replace(self, name=f"{self.name} x{chips}", total_bytes=self.total_bytes * chips)
 
     @property
     def headroom_pool_bytes(self) -> int:
@@ -57,13 +66,22 @@ BUFFER_MODELS = MappingProxyType({
     "spectrum-2": BufferModel("spectrum-2", 34_340_832, HEADROOM_PCT, SPECTRUM,
                               "SONiC Mellanox egress_lossless_pool (= MMU size) on Spectrum-2, sonic-utilities db_migrator"),
     "tomahawk-4": BufferModel("tomahawk-4", 113 * 1_000_000, HEADROOM_PCT, None,
-                              "Broadcom Tomahawk 4 nominal 113 MB on-chip buffer (datasheet figure)"),
+                              "Broadcom Tomahawk 4 nominal 113 MB on-chip buffer (datasheet figure)", "ieee"),
     "tomahawk-3": BufferModel("tomahawk-3", 64 * 1_000_000, HEADROOM_PCT, None,
-                              "Broadcom Tomahawk 3 nominal 64 MB on-chip buffer (datasheet figure)"),
+                              "Broadcom Tomahawk 3 nominal 64 MB on-chip buffer (datasheet figure)", "ieee"),
+    # docs/sources.md#catalog-asics: the DS5000's own SONiC buffer plan (qos_buffer_mgmt.json): egress
+    # lossless pool 83,886,080 B, of which the ingress headroom pool is 33,554,432 B (40 %).
+    "tomahawk-5": BufferModel("tomahawk-5", 83_886_080, 40, None,
+                              "SONiC DS5000 (Tomahawk 5) qos_buffer_mgmt.json: egress_lossless_pool 83,886,080 B, "
+                              "ingress headroom 33,554,432 B", "ieee"),
+    # docs/sources.md#catalog-asics: each Jericho2 has 16 MB on-chip (where PFC headroom lives; its 8 GB
+    # HBM holds deep VOQs), one per 12 x 400G: a chassis' buffer is its chips' sum.
+    "jericho-2": BufferModel("jericho-2", 16 * 1_000_000, HEADROOM_PCT, None,
+                             "Broadcom Jericho2 16 MB on-chip buffer per chip (8 GB HBM beside it)", "ieee"),
     # docs/sources.md#catalog-asics: Trident 4 X11 132 MB (Juniper QFX5130 datasheet); Spectrum-4 the
     # SN5600 egress_lossless_pool of sonic-buildimage. No public Spectrum-4 cell parameters: cell None.
     "trident-4": BufferModel("trident-4", 132 * 1_000_000, HEADROOM_PCT, None,
-                             "Broadcom Trident 4 X11 132 MB packet buffer (Juniper QFX5130 datasheet)"),
+                             "Broadcom Trident 4 X11 132 MB packet buffer (Juniper QFX5130 datasheet)", "ieee"),
     "spectrum-4": BufferModel("spectrum-4", 158_229_504, HEADROOM_PCT, None,
                               "SONiC Mellanox egress_lossless_pool (= MMU size) on SN5600, sonic-buildimage"),
 })

@@ -129,13 +129,15 @@ def _cell_model_problems(intent: Intent) -> list[Problem]:
         tiers += [("frontend", t, getattr(intent.frontend.switches, t)) for t in ("leaf", "spine")]
     for fabric, tier, switch in tiers:
         model = buffer_model(switch.platform, switch.asic)
-        if platform_record(switch.platform).qos.headroom_model != "cell":
+        if platform_record(switch.platform).qos.headroom_model != "cell" or model.sonic_headroom != "cell":
             continue
         if model.cell is None:
             cell_models = ", ".join(n for n, m in BUFFER_MODELS.items() if m.cell is not None)
-            out.append(Problem((fabric, "switches", tier, "model"), f"{switch.platform} computes headroom in cells, "
-                               f"but this model's buffer ({model.name}) has no cell parameters; use a switch with "
-                               f"one of: {cell_models}", switch.model))
+            out.append(Problem((fabric, "switches", tier, "model"), f"{switch.platform} computes this chip's headroom in "
+                               f"cells, and no public source gives the cell parameters of {model.name} (cell size, "
+                               "pipeline latency, MAC/PHY delay of SONiC's ASIC_TABLE; docs/sources.md#catalog-asics): "
+                               f"aifab refuses to guess them; use a switch with one of: {cell_models}, or another platform",
+                               switch.model))
         elif switch.speed > model.cell.max_speed_gbps:
             out.append(Problem((fabric, "switches", tier, "speed"), f"the {model.name} cell parameters are for ports of "
                                f"at most {model.cell.max_speed_gbps}G; no public parameters exist for faster ports",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aifab.catalog import lookup
+from aifab.catalog import breakout_mode, lookup
 from aifab.platforms.sonic import SONIC_LANES
 from aifab.render.view import DeviceView
 
@@ -27,16 +27,29 @@ Table = dict[str, dict[str, str]]
 
 
 def _ports(v: DeviceView) -> Table:
+    """``PORT``: a breakout child takes its share of the front-panel port's lanes and the alias
+    ``etp<port><a, b, ...>`` (sonic-buildimage's SN5600 and DS5000 port tables)."""
     out = {}
     for i in v.interfaces:
-        lanes = SONIC_LANES[i.gbps]
+        lanes, alias = SONIC_LANES[i.gbps], f"etp{i.index}"
         first = (i.index - 1) * lanes
-        out[i.name] = {"admin_status": "up", "alias": f"etp{i.index}", "description": i.description,
+        if i.breakout:
+            count, _ = breakout_mode(i.breakout)
+            port_lanes = SONIC_LANES[count * i.gbps]
+            lanes = port_lanes // count
+            first, alias = (i.index - 1) * port_lanes + i.sub * lanes, f"etp{i.index}{'abcdefgh'[i.sub]}"
+        out[i.name] = {"admin_status": "up", "alias": alias, "description": i.description,
                        "index": str(i.index), "lanes": ",".join(str(n) for n in range(first, first + lanes)),
                        "mtu": str(i.mtu), "speed": i.speed}
         if i.fec:
             out[i.name]["fec"] = i.fec
     return out
+
+
+def _breakouts(v: DeviceView) -> Table:
+    """``BREAKOUT_CFG``: the mode of every broken-out front-panel port, keyed by the port's own name (its
+    first child's, SONiC's dynamic port breakout; docs/sources.md#breakouts)."""
+    return {i.name: {"brkout_mode": i.breakout} for i in v.interfaces if i.breakout and i.sub == 0}
 
 
 def _addresses(v: DeviceView) -> dict[str, Table]:
@@ -186,18 +199,32 @@ def _metadata(v: DeviceView) -> dict[str, str]:
     return meta
 
 
+def _switch_hash(v: DeviceView) -> dict[str, Any]:
+    """``SWITCH_HASH|GLOBAL``: the ECMP hash fields, and the RDMA packet type's with the destination QP
+    (SONiC generic hash, docs/sources.md#load-balancing)."""
+    lb = v.load_balance
+    assert lb is not None
+    hashes: dict[str, list[str]] = {"ecmp_hash": list(lb.sonic_fields)}
+    if lb.sonic_rdma_fields:
+        hashes["ecmp_hash_ipv4_rdma"] = list(lb.sonic_rdma_fields)
+    return {"SWITCH_HASH": {"GLOBAL": hashes}}
+
+
 def config_db(v: DeviceView) -> dict[str, Any]:
     """The device's CONFIG_DB tables."""
     db: dict[str, Any] = {
         "DEVICE_METADATA": {"localhost": _metadata(v)},
         "PORT": _ports(v),
         **_addresses(v),
+        **({"BREAKOUT_CFG": breakouts} if (breakouts := _breakouts(v)) else {}),
         **_access(v),
     }
     if v.qos is not None:
         db |= _qos(v)
     if v.buffers is not None and v.qos is not None:
         db |= _buffers(v)
+    if v.load_balance is not None:
+        db |= _switch_hash(v)
     return db
 
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from socket import inet_aton
 from typing import Any
 
+from aifab.catalog import breakout_mode, lookup
 from aifab.design.model import AccessPolicy, Design, Device, DeviceBuffers, FabricDesign, PortBuffer, QosPolicy
 from aifab.fastinit import fast_init
 from aifab.placeholders import placeholder
 from aifab.platforms import Platform, platform, resolve
+from aifab.render.loadbalance import LoadBalanceView, load_balance_view
 
 RM_CONNECTED = "RM-CONN-2-BGP"
 PL_LOOPBACKS = "PL-LOOPBACKS"
@@ -43,6 +45,8 @@ class Interface:
     cable: str  # cable length as SONiC writes it, e.g. "5m"
     buffer: PortBuffer | None  # PFC headroom of the lossless PGs; None on lossy ports
     fec: str = ""  # forward error correction of the port's speed ("rs"), "" where none is set
+    breakout: str = ""  # the front-panel port's breakout mode ("2x400G") on a breakout child, "" unbroken
+    sub: int = 0  # which child (0-based)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,7 @@ class DeviceView:
     native: Any  # the platform's own view (its record's ``view`` builder), e.g. EOS MMU and units; None without one
     access: AccessView
     model: str = ""  # the switch model (a catalog name or "generic")
+    load_balance: LoadBalanceView | None = None  # ECMP hashing; None: the platform's default
 
 
 def natural_key(name: str) -> tuple[str | int, ...]:
@@ -253,6 +258,15 @@ def natural_key(name: str) -> tuple[str | int, ...]:
 def _speed(info: Platform, gbps: int) -> str:
     """The platform's speed setting (a keyword where it names them, else Mb/s)."""
     return info.speed_names[gbps] if info.speed_names else str(gbps * 1000)
+
+
+def _child_speed(info: Platform, dev: Device, gbps: int, mode: str) -> str:
+    """A breakout child's speed setting: the platform's breakout form with the child's lanes (EOS
+    ``400g-4`` on a 2x400G OSFP port, docs/sources.md#breakouts), else its plain one."""
+    model = lookup(dev.model)
+    if not info.breakout_speed or model is None:
+        return _speed(info, gbps)
+    return info.breakout_speed.format(gbps=gbps, lanes=model.lanes // breakout_mode(mode)[0])
 
 
 def _qos(q: QosPolicy) -> QosView:
@@ -352,8 +366,10 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
     """The view of ``dev`` for its platform (``container``: as a containerlab node, e.g. cEOS)."""
     info = platform(dev.platform)
     fabric = design.backend if dev.fabric == "backend" else design.frontend
-    ports = [Interface(p.name, p.description, p.address, p.mtu, _speed(info, p.speed), p.speed, p.peer, p.index,
-                       f"{p.length_m:g}m", p.buffer, p.fec) for p in dev.ports]
+    ports = [Interface(p.name, p.description, p.address, p.mtu,
+                       _child_speed(info, dev, p.speed, p.breakout) if p.breakout else _speed(info, p.speed),
+                       p.speed, p.peer, p.index, f"{p.length_m:g}m", p.buffer, p.fec, p.breakout, p.sub)
+             for p in dev.ports]
     if info.sorted_interfaces:
         ports.sort(key=lambda i: natural_key(i.name))
     lists = _prefix_lists(fabric, dev)
@@ -380,4 +396,5 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         native=resolve(info.view)(dev, qos) if info.view else None,
         access=access_view(design.access),
         model=dev.model,
+        load_balance=load_balance_view(dev),
     )

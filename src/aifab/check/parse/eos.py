@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aifab.check.parse import bgpknobs, hashing
 from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, syntax
 from aifab.platforms import EOS
@@ -109,6 +110,18 @@ def speed(setting: str) -> int | None:
     return value // 1000 if m.group(2) == "full" else value
 
 
+_LANES = re.compile(r"\d+g-(\d+)$")
+
+
+def lanes(interface: str, setting: str | None) -> range | None:
+    """Lanes of a multi-lane port's interface, within its port: ``Ethernet1/5`` at ``400g-4`` -> 4..7
+    (EOS names a port's interfaces by their first lane, docs/sources.md#breakouts); None where the
+    name or the speed does not say."""
+    _, slash, sublane = interface.rpartition("/")
+    m = _LANES.search(setting or "") if slash and sublane.isdigit() else None
+    return range(int(sublane) - 1, int(sublane) - 1 + int(m.group(1))) if m else None
+
+
 def default_mtu(interface: str) -> int | None:
     """EOS routed Ethernet ports default to MTU 1500 when no ``mtu`` line is present."""
     return 1500 if interface.startswith("Ethernet") else None
@@ -186,6 +199,8 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
     heads: list[tuple[str, tuple[str, ...]]] = []
     ways: list[Access] = []
+    hashes: list[frozenset[str]] = []
+    knobs: list[dict[str, frozenset[str]]] = []
 
     def configs() -> Iterator[str]:  # each file's text is dropped once cut
         for dev, files, texts in items:
@@ -194,6 +209,8 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
             name = next((m for m in (EOS.management, EOS.container_management_name) if f"\ninterface {m}\n" in text),
                         EOS.management)
             ways.append(access(text, name))
+            hashes.append(hashing.eos(text))
+            knobs.append(bgpknobs.loop_knobs(text))
             yield text
 
     read, bodies = cut_and_parse(configs(), SYNTAX, DEVICE, PORT)
@@ -208,10 +225,15 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
                 v = ports[body] = _port(bodies[body], g)
             mtu = v[0] if v[0] is not None else default_mtu(name)
             iface = ifaces[name] = Interface(name, address or v[4], mtu, description or v[3], v[1], v[2], *v[5:])
+            if "/" in name:
+                iface.lanes = lanes(name, bodies[body].get("speed"))
+            iface.watchdog_priorities = iface.pfc if g.watchdog else frozenset()
             if iface.address is None:
                 iface.bad_address = bodies[body].get("address")
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
         facts.access = ways[len(out)]
+        facts.ecmp_hash = hashes[len(out)]
+        facts.loop_knobs = knobs[len(out)]
         out.append(facts)
     return out

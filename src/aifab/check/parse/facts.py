@@ -47,6 +47,9 @@ class Interface:
     ecn: dict[int, Ecn] = field(default_factory=dict)  # ECN marking per egress queue
     headroom: dict[int, Headroom] = field(default_factory=dict)  # PFC headroom per ingress priority group
     bad_address: str | None = None  # an address line's value that is not an IPv4 address/length (then ``address`` is None)
+    lanes: range | None = None  # electrical lanes used, counted within the front-panel port from 0; None: not stated
+    breakout: str | None = None  # the front-panel port's breakout mode as the files state it (SONiC BREAKOUT_CFG)
+    watchdog_priorities: frozenset[int] | None = None  # priorities the PFC watchdog guards; None: the files cannot state it
 
 
 @dataclass(slots=True)
@@ -98,6 +101,13 @@ class DeviceFacts:
     bgp: Bgp | None = None
     headroom_pool: int | None = None  # bytes the configured headroom must fit, where the files state it (EOS)
     access: Access | None = None  # None where the pushed file cannot lock anyone out (frr.conf)
+    # ECMP hash as the files state it: header fields (src_ip dst_ip ip_proto l4_src_port l4_dst_port) plus
+    # "roce_qp" and "dynamic"; empty when they state none (the platform's default); None where a
+    # platform's parser does not read it
+    ecmp_hash: frozenset[str] | None = None
+    # BGP knobs that defeat AS-path loop prevention, per neighbor address or peer group:
+    # "allowas-in" (accept paths holding our ASN), "as-override", "remove-private-as" (rewrite what we send)
+    loop_knobs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as plain tuples of fields (the forked parsers send their facts): pickling ~180k
@@ -127,13 +137,13 @@ def _pack(f: DeviceFacts) -> tuple[Any, ...]:
     bgp = f.bgp and (f.bgp.asn, f.bgp.router_id, f.bgp.maximum_paths, [_NEIGHBOR(n) for n in f.bgp.neighbors.values()],
                      f.bgp.groups, f.bgp.networks, f.bgp.redistribute)
     return (f.device, f.platform, f.files, f.hostname, f.loopback, [_INTERFACE(i) for i in f.interfaces.values()],
-            f.prefix_lists, f.route_maps, bgp, f.headroom_pool, f.access and _ACCESS(f.access))
+            f.prefix_lists, f.route_maps, bgp, f.headroom_pool, f.access and _ACCESS(f.access), f.ecmp_hash, f.loop_knobs)
 
 
 def _unpack(p: tuple[Any, ...]) -> DeviceFacts:
-    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool, access = p
+    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool, access, ecmp_hash, loop_knobs = p
     if bgp is not None:
         asn, router_id, paths, nbrs, groups, networks, redistribute = bgp
         bgp = Bgp(asn, router_id, paths, {n[0]: Neighbor(*n) for n in nbrs}, groups, networks, redistribute)
     return DeviceFacts(device, platform, files, hostname, loopback, {i[0]: Interface(*i) for i in ifaces},
-                       prefix_lists, route_maps, bgp, pool, access and Access(*access))
+                       prefix_lists, route_maps, bgp, pool, access and Access(*access), ecmp_hash, loop_knobs)

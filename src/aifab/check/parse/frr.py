@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aifab.check.parse import bgpknobs, hashing
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import as_list, cidr, cut_and_parse, device_facts, run_ttp, syntax
 
@@ -167,10 +168,12 @@ def _links_and_qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
 def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[DeviceFacts]:
     """Facts from frr.conf text alone, for each ``(device, platform, file names, frr.conf text)``."""
     heads: list[tuple[str, str, tuple[str, ...]]] = []
+    knobs: list[dict[str, frozenset[str]]] = []
 
     def confs() -> Iterator[str]:
         for dev, platform, files, text in items:
             heads.append((dev, platform, files))
+            knobs.append(bgpknobs.loop_knobs(text))
             yield text
 
     read, bodies = cut_and_parse(confs(), SYNTAX, FRR_CONF, FRR_CONF)
@@ -184,6 +187,7 @@ def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[
             if ifaces[name].address is None:
                 ifaces[name].bad_address = raw.get("address")
         out.append(device_facts(dev, platform, files, p, ifaces, "peer-group", c.remote, c.member))
+        out[-1].loop_knobs = knobs[len(out) - 1]
     return out
 
 
@@ -221,12 +225,16 @@ def _shell(facts: list[DeviceFacts], texts: list[str]) -> None:
 def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[DeviceFacts]:
     """Facts for each ``(device, file names, {suffix: text})`` of the frr platform."""
     shell: list[str] = []
+    hashes: list[frozenset[str]] = []
 
     def conf() -> Iterator[tuple[str, str, tuple[str, ...], str]]:
         for dev, files, texts in devices:
             shell.append(texts.get("links.sh", "") + texts.get("qos.sh", ""))
+            hashes.append(hashing.linux(texts.get("links.sh", "")))
             yield dev, "frr", files, texts["frr.conf"]
 
     out = parse_texts(conf())
     _shell(out, shell)
+    for facts, ecmp_hash in zip(out, hashes, strict=True):
+        facts.ecmp_hash = ecmp_hash
     return out

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from aifab.check.parse import frr
+from aifab.check.parse import frr, hashing
 from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import ParseError, cidr
 from aifab.platforms import SONIC
@@ -35,12 +35,24 @@ def _addresses(facts: DeviceFacts, db: dict[str, Any]) -> None:
                 _iface(facts, name).address = address
             elif address:
                 _iface(facts, name).bad_address = address
+    first: dict[str, tuple[int, str]] = {}  # front-panel index -> its first lane and that interface
     for name, port in db.get("PORT", {}).items():
         iface = _iface(facts, name)
         iface.mtu, iface.description = _int(port.get("mtu")), port.get("description")
         mbps = _int(port.get("speed"))
         iface.speed = mbps // 1000 if mbps else None
         iface.shutdown = port.get("admin_status", "up") != "up"
+        numbers = [_int(n) for n in str(port.get("lanes", "")).split(",")]
+        if numbers and None not in numbers and "index" in port:
+            iface.lanes = range(min(numbers), max(numbers) + 1)  # type: ignore[type-var]
+            first[port["index"]] = min(first.get(port["index"], (iface.lanes.start, name)), (iface.lanes.start, name))
+    breakouts = db.get("BREAKOUT_CFG", {})
+    for name, port in db.get("PORT", {}).items():
+        iface = facts.interfaces[name]
+        if iface.lanes is not None:  # lanes within the front-panel port; its mode is its first interface's
+            start, root = first[port["index"]]
+            iface.lanes = range(iface.lanes.start - start, iface.lanes.stop - start)
+            iface.breakout = breakouts.get(root, {}).get("brkout_mode")
 
 
 def _per_queue(db: dict[str, Any], table: str) -> Iterator[tuple[str, range, dict[str, Any]]]:
@@ -57,6 +69,7 @@ def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
     from a named map or profile are built once per name and shared (read-only) by the ports using it."""
     maps = {name: {int(d): int(t) for d, t in m.items()} for name, m in db.get("DSCP_TO_TC_MAP", {}).items()}
     pfc_of: dict[str, frozenset[int]] = {}
+    watched: dict[str, frozenset[int] | None] = {}  # port -> pfcwd_sw_enable priorities (None: not stated)
     for name, qos in db.get("PORT_QOS_MAP", {}).items():
         iface = _iface(facts, name)
         if qos.get("dscp_to_tc_map") in maps:
@@ -65,6 +78,8 @@ def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
         if enable not in pfc_of:
             pfc_of[enable] = frozenset(int(p) for p in enable.split(",") if p.strip().isdigit())
         iface.pfc = pfc_of[enable]
+        wd = qos.get("pfcwd_sw_enable")
+        watched[name] = None if wd is None else frozenset(int(p) for p in str(wd).split(",") if p.strip().isdigit())
     wred, profiles = db.get("WRED_PROFILE", {}), db.get("BUFFER_PROFILE", {})
     strict_schedulers = {name for name, s in db.get("SCHEDULER", {}).items() if s.get("type") == "STRICT"}
     ecn_of: dict[str, Ecn | None] = {}
@@ -104,6 +119,10 @@ def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
     for iface in facts.interfaces.values():
         if iface.pfc:
             iface.watchdog = iface.name in watchdog
+        # the PFC watchdog runs on a port in PFC_WD, on its pfcwd_sw_enable priorities (SONiC's default:
+        # the port's lossless priorities); nowhere else
+        on = watched.get(iface.name)
+        iface.watchdog_priorities = (iface.pfc if on is None else on) if iface.name in watchdog else frozenset()
 
 
 def _access(db: dict[str, Any]) -> Access:
@@ -133,6 +152,7 @@ def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> lis
         _addresses(facts, db)
         _qos(facts, db)
         facts.access = _access(db)
+        facts.ecmp_hash = hashing.sonic(db)
         lo = facts.interfaces.get(SONIC.loopback)
         facts.loopback = lo.address.partition("/")[0] if lo and lo.address else None
     return out

@@ -1,7 +1,21 @@
 """Rule modules, one per family; importing this package registers every rule."""
 
 from aifab.check.registry import RULES, Rule
-from aifab.check.rules import access, addressing, batfish, bgp, buffers, configs, isolation, mtu, qos, topology  # noqa: F401
+from aifab.check.rules import (  # noqa: F401
+    access,
+    addressing,
+    batfish,
+    bgp,
+    breakouts,
+    buffers,
+    configs,
+    deadlock,
+    isolation,
+    loadbalance,
+    mtu,
+    qos,
+    topology,
+)
 
 
 def all_rules() -> list[Rule]:

@@ -1,7 +1,9 @@
 """Verification after a commit: what the change meant is in effect on the device.
 
-Designed BGP sessions Established with the fabric's hold time and keepalive negotiated (FRR applies
-a new hold time only when a session is established again: see :func:`reset_sessions`), BFD up where
+Designed BGP sessions Established with the fabric's hold time and keepalive configured and, with
+``upgrade.bgp_timers: reset-now``, negotiated (FRR applies a new hold time only when a session is
+established again: see :func:`reset_sessions`; at ``next-reset`` a negotiated value that differs is
+reported pending, not failed: :func:`session_state`), BFD up where
 the design enables it, prefixes sent and received on every session, expected routes with their ECMP
 width, and the QoS read back (napalm_frr: the kernel settings of links.sh/qos.sh; napalm_sonic: the
 QoS tables of CONFIG_DB against the candidate's).
@@ -20,7 +22,8 @@ from aifab.deploy.tasks.expect import Expectation
 from aifab.plan.waves import changed_lines
 
 # Lines whose change takes effect only when a BGP session is established again (their values are
-# exchanged in OPEN: hold time, capabilities), so the drained device's sessions are reset.
+# exchanged in OPEN: hold time, capabilities); with ``upgrade.bgp_timers: reset-now`` the drained
+# device's sessions are reset.
 RESET_ON = ("timers bgp", "bgp graceful-restart")
 RESET_ON_NEIGHBOR = (" timers ", " capability ")
 
@@ -43,29 +46,43 @@ def reset_sessions(task: Task, diff: str) -> Result:
     return Result(host=task.host, result="BGP sessions reset (hard): timers or capabilities changed", changed=True)
 
 
-def _session_problems(dev: NetworkDriver, expect: Expectation, pending: frozenset[str]) -> list[str]:
+def session_state(detail: dict[str, Any], bfd: dict[str, str] | None, expect: Expectation, pending: frozenset[str],
+                  bgp_timers: str = "reset-now") -> tuple[list[str], list[str]]:
+    """Problems of the device's sessions (``detail``: napalm's get_bgp_neighbors_detail, ``bfd``:
+    get_bfd_peers or None) and the timers not yet in effect.
+
+    A configured hold time other than the designed one is a problem. A negotiated timer other than
+    the configured one is, with ``bgp_timers`` ``reset-now`` (the sessions were reset, unless the
+    peer is in ``pending``: not committed yet, it negotiates its old, lower value), a problem; with
+    ``next-reset`` it is pending, never a failure: "hold time configured 15 s, negotiated 9 s on 4
+    sessions: in effect at the next session reset" (second list)."""
     problems = []
-    detail = {p["remote_address"]: p for by_as in dev.get_bgp_neighbors_detail().get("global", {}).values() for p in by_as}
+    later: dict[tuple[str, int, int], int] = {}
+    by_addr = {p["remote_address"]: p for by_as in detail.get("global", {}).values() for p in by_as}
     peer_names = dict(zip(expect.peers, expect.peer_names, strict=False))
     for addr in expect.peers:
-        p = detail.get(addr)
+        p = by_addr.get(addr)
         if p is None or not p["up"]:
             problems.append(f"BGP session to {addr} not Established")
             continue
         if expect.hold_s and p["configured_holdtime"] and p["configured_holdtime"] != expect.hold_s:
             problems.append(f"BGP session to {addr}: hold time {p['configured_holdtime']}s configured, {expect.hold_s}s designed")
         # negotiated = the lower of both ends' hold times: the designed one once the peer has its config too
-        if expect.hold_s and peer_names.get(addr) not in pending and p["holdtime"] != expect.hold_s:
-            problems.append(f"BGP session to {addr}: hold time {p['holdtime']}s negotiated, {expect.hold_s}s configured")
-        if expect.keepalive_s and peer_names.get(addr) not in pending and p["keepalive"] != expect.keepalive_s:
-            problems.append(f"BGP session to {addr}: keepalive {p['keepalive']}s negotiated, {expect.keepalive_s}s configured")
+        for what, designed, negotiated in (("hold time", expect.hold_s, p["holdtime"]), ("keepalive", expect.keepalive_s, p["keepalive"])):
+            if not designed or negotiated == designed:
+                continue
+            if bgp_timers == "next-reset":
+                later[(what, designed, negotiated)] = later.get((what, designed, negotiated), 0) + 1
+            elif peer_names.get(addr) not in pending:
+                problems.append(f"BGP session to {addr}: {what} {negotiated}s negotiated, {designed}s configured")
         if p["received_prefix_count"] < 1 or p["advertised_prefix_count"] < 1:
             problems.append(f"BGP session to {addr}: {p['received_prefix_count']} prefixes received, "
                             f"{p['advertised_prefix_count']} sent")
-    if expect.bfd and hasattr(dev, "get_bfd_peers"):
-        bfd = dev.get_bfd_peers()
+    if expect.bfd and bfd is not None:
         problems += [f"BFD to {a}: {bfd.get(a, 'no session')}" for a in expect.peers if bfd.get(a) != "up"]
-    return problems
+    waiting = [f"{what} configured {c} s, negotiated {n} s on {k} session{'s' if k > 1 else ''}: in effect at the next session reset"
+               for (what, c, n), k in sorted(later.items())]
+    return problems, waiting
 
 
 def _qos_problems(dev: NetworkDriver, candidate: str | None) -> list[str]:
@@ -79,28 +96,32 @@ def _qos_problems(dev: NetworkDriver, candidate: str | None) -> list[str]:
     return []
 
 
-def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pending: frozenset[str]) -> list[str]:
-    problems = _session_problems(dev, expect, pending)
+def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pending: frozenset[str],
+              bgp_timers: str) -> tuple[list[str], list[str]]:
+    bfd = dev.get_bfd_peers() if expect.bfd and hasattr(dev, "get_bfd_peers") else None
+    problems, waiting = session_state(dev.get_bgp_neighbors_detail(), bfd, expect, pending, bgp_timers)
     if problems:
-        return problems
+        return problems, waiting
     for route in expect.routes:
         found = dev.get_route_to(destination=route.probe)
         paths = [nh for entries in found.values() for nh in entries if nh.get("current_active") and nh.get("protocol", "").lower() == "bgp"]
         if len(paths) != route.width:
             problems.append(f"{route.prefix}: {len(paths)} BGP paths, expected {route.width}")
-    return problems + _qos_problems(dev, candidate)
+    return problems + _qos_problems(dev, candidate), waiting
 
 
 def verify(task: Task, expect: Expectation, timeout_s: float = 60.0, interval_s: float = 1.0,
-           candidate: str | None = None, pending: frozenset[str] = frozenset()) -> Result:
+           candidate: str | None = None, pending: frozenset[str] = frozenset(), bgp_timers: str = "reset-now") -> Result:
     """Poll until the device meets its expectation or ``timeout_s`` passes (then fail with the reasons).
     ``candidate``: the committed candidate, whose QoS tables a SONiC switch must hold. ``pending``:
-    devices of this rollout not committed yet; a session to one negotiates its old, lower timers."""
+    devices of this rollout not committed yet; a session to one negotiates its old, lower timers.
+    ``bgp_timers``: the intent's ``upgrade.bgp_timers`` (see :func:`session_state`); the timers not
+    yet in effect are the result's ``timers_pending`` (a list of lines, empty when none)."""
     dev = task.host.get_connection("napalm", task.nornir.config)
     deadline = time.monotonic() + timeout_s
     while True:
-        problems = _problems(dev, expect, candidate, pending)
+        problems, waiting = _problems(dev, expect, candidate, pending, bgp_timers)
         if not problems or time.monotonic() >= deadline:
             break
         time.sleep(interval_s)
-    return Result(host=task.host, result=problems or "verified", failed=bool(problems))
+    return Result(host=task.host, result=problems or "verified", failed=bool(problems), timers_pending=waiting)

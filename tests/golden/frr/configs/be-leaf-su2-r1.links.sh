@@ -1,7 +1,8 @@
 #!/bin/sh
-# be-leaf-su2-r1: link settings that frr.conf cannot carry (MTU, speed), for the Linux switch.
+# be-leaf-su2-r1: link settings that frr.conf cannot carry (MTU, speed, ECMP hash), for the Linux switch.
 # Applied by the deploy (napalm_frr), one setting per line; it reports each line the kernel cannot hold.
 set -eu
+sysctl -w net.ipv4.fib_multipath_hash_policy=1
 ip link set dev swp1 mtu 9216
 ethtool -s swp1 speed 400000 duplex full autoneg off
 ip link set dev swp1 up

@@ -1,5 +1,5 @@
 #!/bin/sh
-# fe-leaf1a: link settings that frr.conf cannot carry (MTU, speed), for the Linux switch.
+# fe-leaf1a: link settings that frr.conf cannot carry (MTU, speed, ECMP hash), for the Linux switch.
 # Applied by the deploy (napalm_frr), one setting per line; it reports each line the kernel cannot hold.
 set -eu
 ip link set dev swp1 mtu 9216
