@@ -1,16 +1,16 @@
-"""Benchmark: a 32k-GPU cluster through every offline stage, the ``aifab build`` command as a user
-runs it, and (as root with FRR) the lab.
+"""Benchmark: a 32k-GPU cluster through every offline stage, the ``aifab build`` and ``aifab review``
+commands as a user runs them, ``aifab build`` from 1k to 128k GPUs, and (as root with FRR) the lab.
 
 Prints devices, config lines, seconds per stage and peak RSS. Not a test: figures go in the README.
-Usage: python bench/bench.py [--intent FILE] [--platform eos|frr|sonic] [--no-lab]
+Usage: python bench/bench.py [--intent FILE] [--platform eos|frr|sonic] [--no-lab] [--no-curve]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +32,10 @@ CLI = "aifab build (CLI)"
 CLI_TARGET_S = 6.0  # `aifab build` as a user runs it: one command, every artifact, the checks; 2 cores (issue 9)
 REVIEW = "aifab review (CLI)"
 REVIEW_TARGET_S = 3.0  # `aifab review` of a one-knob change (ECN max threshold), as a user runs it; 2 cores (issue 11)
+SCALE_INTENT = ROOT / "bench" / "cluster-128k.yaml"  # 131,072 GPUs on 128-port switches
+CURVE_GPUS = (1024, 4096, 16384, 32768, 65536, 131072)  # the curve: SCALE_INTENT cut to these sizes
+SCALE = "build 128k GPUs"
+SCALE_TARGET_S, SCALE_TARGET_MB = 20.0, 1024.0  # `aifab build` of SCALE_INTENT, checks included; 2 cores (issue 13)
 # The targets are for BENCH_INTENT as it is (EOS switches).
 
 
@@ -69,20 +73,68 @@ def offline(intent: Path, out: Path) -> list[tuple[str, float, float]]:
     return rows
 
 
-def cli_build(intent: Path, out: Path) -> list[tuple[str, float, float]]:
+_LAUNCHER = """import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{time.perf_counter() - start} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def measured(args: list[str], work: Path) -> tuple[float, int, float, str]:
+    """``python ARGS`` timed from its start to its exit: seconds, exit code, peak RSS in MB (the largest
+    of it and the processes it forked) and what it wrote to stderr. A small launcher process starts
+    it: a process forked from this one counts this one's memory (hundreds of MB) as its own peak."""
+    figures = work / "measured.txt"
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(figures), *args],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=1800, check=False)
+    secs, kb = figures.read_text().split()
+    figures.unlink()
+    return float(secs), proc.returncode, int(kb) / 1024, proc.stderr.decode()
+
+
+def cli_build(intent: Path, out: Path, label: str = CLI) -> list[tuple[str, float, float]]:
     """``aifab build INTENT -o OUT`` in its own process, timed from start to exit (imports included);
     its peak RSS is the largest of it and the processes it forked."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "aifab", "build", str(intent), "-o", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    secs = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.stderr is not None
-    if proc.returncode != 0:
-        raise SystemExit(f"aifab build failed (exit {proc.returncode}): {proc.stderr.read().decode()}")
-    proc.stderr.close()
-    return [(CLI, secs, usage.ru_maxrss / 1024)]
+    secs, code, peak, err = measured(["-m", "aifab", "build", str(intent), "-o", str(out)], out.parent)
+    if code != 0:
+        raise SystemExit(f"aifab build failed (exit {code}): {err}")
+    return [(label, secs, peak)]
+
+
+def scaled(intent: Path, gpus: int, out: Path) -> Path:
+    """``intent`` cut to ``gpus`` GPUs (servers, and storage nodes in proportion), written into ``out``;
+    ``intent`` itself at its own size."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    data = yaml.load(intent.read_text())
+    backend, frontend = data["backend"], data["frontend"]
+    total = backend["servers"] * backend["gpus_per_server"]
+    if gpus == total:
+        return intent
+    backend["servers"] = gpus // backend["gpus_per_server"]
+    frontend["storage_nodes"] = max(2, frontend["storage_nodes"] * gpus // total)
+    data["cluster"] = f"bench{gpus // 1024}k"
+    copy = out / f"cluster-{gpus // 1024}k.yaml"
+    with copy.open("w") as f:
+        yaml.dump(data, f)
+    return copy
+
+
+def curve(work: Path) -> list[tuple[str, float, float]]:
+    """``aifab build`` of :data:`SCALE_INTENT` cut to each size of :data:`CURVE_GPUS` (the last is the
+    intent as it is): wall seconds and the largest process's peak RSS; each build removed after."""
+    rows = []
+    for gpus in CURVE_GPUS:
+        out = work / f"build-{gpus}"
+        rows += cli_build(scaled(SCALE_INTENT, gpus, work), out, f"build {gpus // 1024}k GPUs")
+        shutil.rmtree(out)  # 0.9 GB at 131k GPUs
+    return rows
 
 
 def cli_review(intent: Path, work: Path) -> list[tuple[str, float, float]]:
@@ -103,19 +155,12 @@ def cli_review(intent: Path, work: Path) -> list[tuple[str, float, float]]:
     data["backend"].setdefault("qos", {}).setdefault("ecn", {})["max_kb"] = 2000
     with path.open("w") as fh:
         yaml.dump(data, fh)
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "aifab", "review", str(path), "--base", "main", "-o", str(work / "out")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    secs = time.perf_counter() - start
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
+    secs, code, peak, err = measured(["-m", "aifab", "review", str(path), "--base", "main", "-o", str(work / "out")], work)
+    if code not in (0, 1):
         raise SystemExit(f"aifab review failed: {err}")
     size = (work / "out" / "review.md").stat().st_size
     print(f"review of one knob (ECN max 2,000 KB): {err.strip().splitlines()[-1]}; review.md {size:,} bytes")
-    return [(REVIEW, secs, usage.ru_maxrss / 1024)]
+    return [(REVIEW, secs, peak)]
 
 
 def lab(work: Path) -> list[tuple[str, float, float]]:
@@ -229,7 +274,9 @@ def main() -> None:
     ap.add_argument("--platform", choices=["eos", "frr", "sonic"],
                     help="put every switch of the intent on this platform (the intent's own otherwise)")
     ap.add_argument("--no-lab", action="store_true", help="skip the FRR lab timings")
+    ap.add_argument("--no-curve", action="store_true", help=f"skip aifab build from 1k to 128k GPUs ({SCALE_INTENT.name} cut down)")
     args = ap.parse_args()
+    as_is = args.intent == BENCH_INTENT and args.platform is None  # the targets are set for this intent as it is
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{len(__import__('os').sched_getaffinity(0))} cores")
     with tempfile.TemporaryDirectory(prefix="aifab-bench-") as tmp:  # everything the bench writes, removed at the end
@@ -239,19 +286,23 @@ def main() -> None:
         rows += cli_build(intent, work / "cli")
         (work / "review").mkdir()
         rows += cli_review(intent, work / "review")
+        if as_is and not args.no_curve:
+            (work / "curve").mkdir()
+            rows += curve(work / "curve")
         if not args.no_lab:
             (work / "lab").mkdir()
             rows += lab(work / "lab")
     print(f"{'stage':<20}{'seconds':>10}{'peak RSS MB':>14}")
     for label, secs, rss in rows:
         print(f"{label:<20}{secs:>10.2f}{rss:>14.0f}")
-    if args.intent == BENCH_INTENT and args.platform is None:  # the targets are set for this intent as it is
+    if as_is:
         print(targets(rows))
 
 
 def targets(rows: list[tuple[str, float, float]]) -> str:
     """The offline targets, each with its figure and whether this run met it."""
     secs = {label: s for label, s, _ in rows}
+    rss = {label: mb for label, _, mb in rows}
     build_s = sum(secs[s] for s in BUILD_STAGES)
     build_mb = max(rss for label, _, rss in rows if label in BUILD_STAGES)
     check_s, cli_s = secs["check"], secs[CLI]
@@ -261,7 +312,10 @@ def targets(rows: list[tuple[str, float, float]]) -> str:
             f"target: check <= {CHECK_TARGET_S:g} s: {check_s:.2f} s: {verdict[check_s <= CHECK_TARGET_S]}\n"
             f"target: {CLI} <= {CLI_TARGET_S:g} s: {cli_s:.2f} s: {verdict[cli_s <= CLI_TARGET_S]}"
             + (f"\ntarget: {REVIEW} <= {REVIEW_TARGET_S:g} s: {secs[REVIEW]:.2f} s: {verdict[secs[REVIEW] <= REVIEW_TARGET_S]}"
-               if REVIEW in secs else ""))
+               if REVIEW in secs else "")
+            + (f"\ntarget: aifab {SCALE} <= {SCALE_TARGET_S:g} s and <= {SCALE_TARGET_MB:g} MB: {secs[SCALE]:.2f} s, "
+               f"{rss[SCALE]:.0f} MB: {verdict[secs[SCALE] <= SCALE_TARGET_S and rss[SCALE] <= SCALE_TARGET_MB]}"
+               if SCALE in secs else ""))
 
 
 if __name__ == "__main__":

@@ -58,3 +58,15 @@ def test_on_platform_moves_every_tier(tmp_path: Path) -> None:
     data = YAML(typ="safe").load(moved.read_text())
     platforms = [tier["platform"] for fabric in ("backend", "frontend") for tier in data[fabric]["switches"].values()]
     assert platforms == ["frr"] * 5
+
+
+def test_scale_target_and_the_curve_intents(tmp_path: Path) -> None:
+    bench = _bench()
+    rows = [("design", 1.0, 100.0), ("write design.json", 1.0, 300.0), ("render configs", 2.0, 300.0), ("check", 2.5, 300.0),
+            ("aifab build (CLI)", 5.9, 400.0), ("build 128k GPUs", 19.0, 1100.0)]
+    assert bench.targets(rows).splitlines()[-1] == \
+        "target: aifab build 128k GPUs <= 20 s and <= 1024 MB: 19.00 s, 1100 MB: NOT MET"
+    assert bench.scaled(bench.SCALE_INTENT, bench.CURVE_GPUS[-1], tmp_path) == bench.SCALE_INTENT
+    small = YAML(typ="safe").load(bench.scaled(bench.SCALE_INTENT, 1024, tmp_path).read_text())
+    assert small["backend"]["servers"] * small["backend"]["gpus_per_server"] == 1024
+    assert small["cluster"] == "bench1k" and small["frontend"]["storage_nodes"] >= 2

@@ -65,3 +65,39 @@ def test_rebuild_rewrites_only_files_that_differ(cluster_intent: Path, tmp_path:
     write_configs(design, tmp_path, jobs=2)
     assert kept.stat().st_mtime_ns == 1_000_000_000  # unchanged: not rewritten
     assert longer.read_bytes() == good[longer] and same_size.read_bytes() == good[same_size]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_build_checks_the_text_it_wrote_as_a_check_of_the_directory_would(cluster_intent: Path, tmp_path: Path,
+                                                                           jobs: int) -> None:
+    from aifab.check import check
+    from aifab.check.parse import parse_build
+    from aifab.pipeline import gather, parse_batch
+    from aifab.render.configs import write_and_consume
+
+    design = build(cluster_intent, tmp_path, check=False, jobs=1).design
+    paths, parsed = write_and_consume(design, tmp_path, parse_batch, jobs)
+    facts, unreadable = gather(design, parsed)
+    assert (facts, unreadable) == parse_build(design, tmp_path / "configs", jobs=1) and not unreadable
+    assert list(facts) == [d.name for d in design.devices()]
+    in_memory = check(design, tmp_path, parsed=(facts, unreadable))
+    assert in_memory.findings == check(design, tmp_path).findings and in_memory.parsed == len(paths)
+
+
+def test_a_rendered_text_that_does_not_parse_is_named_as_on_disk(tmp_path: Path) -> None:
+    from aifab.check.parse import parse_build, parse_rendered
+
+    intent = tmp_path / "lab-sonic.yaml"
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}"))
+    design = build(intent, tmp_path / "out", check=False, jobs=1).design
+    configs = tmp_path / "out" / "configs"
+    rendered = [(d.name, d.platform, {p.name: p.read_text() for p in sorted(configs.glob(f"{d.name}.*"))})
+                for d in design.devices()]
+    broken = rendered[1][0]
+    rendered[1][2][f"{broken}.config_db.json"] = '{"PORT": {'
+    (configs / f"{broken}.config_db.json").write_text('{"PORT": {')
+    facts, unreadable = parse_rendered(rendered)
+    on_disk, bad_on_disk = parse_build(design, configs, jobs=1)
+    assert list(unreadable) == [broken] and unreadable == bad_on_disk
+    assert unreadable[broken].startswith(f"{broken}.config_db.json: invalid JSON at line 1")
+    assert {f.device: f for f in facts} == on_disk and broken not in on_disk

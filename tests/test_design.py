@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from netaddr import IPNetwork
 
 from aifab.design import build_design, design_from_json, design_json
@@ -99,3 +100,13 @@ def test_build_cli_writes_artifacts_and_summary(tmp_path: Path) -> None:
     assert header == "fabric,device,port,peer_device,peer_port,cable_class,length_m,speed"
     assert (out / "ipplan.csv").read_text().count("\n") > 1000
     assert design_from_json((out / "design.json").read_bytes()).cluster == "pod1"
+
+
+def test_design_json_in_parts_is_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aifab.design import model
+
+    monkeypatch.setattr(model, "PART", 3)  # several parts per fabric even on small intents
+    for name in ("lab.yaml", "cluster.yaml"):
+        design = build_design(load_intent(Path(__file__).parents[1] / "intent" / name).intent)
+        parts = list(model.design_json_parts(design))
+        assert len(parts) > 6 and b"".join(parts) == design_json(design)

@@ -14,6 +14,7 @@ import sys
 
 from aifab import __version__
 from aifab.errors import AifabError
+from aifab.keepalive import keep_until_exit
 
 COMMANDS = ("build", "check", "review", "deploy", "drain", "undrain", "health", "lab")
 # Commands that only read and write files, each closed before the command returns: after them the
@@ -57,8 +58,11 @@ def _command(argv: list[str]) -> str | None:
 def run() -> None:
     """The console entry point (``aifab``, ``python -m aifab``): :func:`main`, then exit with its code;
     after a :data:`QUICK_EXIT` command, with ``os._exit`` once the output is flushed."""
+    quick = _command(sys.argv[1:]) in QUICK_EXIT
+    if quick:
+        keep_until_exit()
     code = main()
-    if _command(sys.argv[1:]) in QUICK_EXIT:
+    if quick:
         try:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -44,13 +44,13 @@ class Child:
     def result(self) -> Any:
         """Wait for the child and return its result, or raise what it raised."""
         assert self._read is not None, "result() called twice"
-        with os.fdopen(self._read, "rb") as inp:
+        with os.fdopen(self._read, "rb") as inp:  # unpickled as it arrives: never all the bytes at once
             self._read = None
-            data = inp.read()
+            try:
+                ok, value = pickle.load(inp)
+            except (EOFError, pickle.UnpicklingError):
+                ok, value = False, ChildFailed(f"{self.name}: the child process died without a result")
         os.waitpid(self.pid, 0)
-        if not data:
-            raise ChildFailed(f"{self.name}: the child process died without a result")
-        ok, value = pickle.loads(data)
         if not ok:
             raise value
         return value

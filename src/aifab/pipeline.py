@@ -14,15 +14,17 @@ from aifab import forked
 from aifab.artifacts.clab import CEOS_IMAGE, clab_path, write_clab
 from aifab.artifacts.inventory import HandKept, hand_kept_for, write_inventory
 from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
-from aifab.check.engine import require_clean
+from aifab.check.engine import Parsed, require_clean
 from aifab.check.findings import Finding
 from aifab.check.inputs import CheckInputError, Target, load_build_dir
-from aifab.design import Design, build_design, design_json
+from aifab.check.parse import DeviceFacts, parse_rendered
+from aifab.design import Design, build_design
+from aifab.design.model import design_json_parts
 from aifab.errors import AifabError, DesignError
 from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
-from aifab.render import write_configs
-from aifab.render.configs import FORK_THRESHOLD
+from aifab.keepalive import retain
+from aifab.render.configs import FORK_THRESHOLD, Rendered, write_and_consume
 from aifab.render.hosts import remove_hosts, write_hosts
 from aifab.telemetry.paths import write_gnmi_targets
 
@@ -52,7 +54,8 @@ def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
 def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
     """Write design.json, cabling.csv, ipplan.csv and the Nornir inventory into ``out``."""
     files = [out / "design.json", out / "cabling.csv", out / "ipplan.csv"]
-    files[0].write_bytes(design_json(design))
+    with files[0].open("wb") as fh:
+        fh.writelines(design_json_parts(design))
     write_csv(files[1], CABLING_HEADER, cabling_rows(design))
     write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
     return files + write_inventory(design, out, hand_kept) + write_gnmi_targets(design, out)
@@ -71,7 +74,8 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1), after every file is written. ``jobs`` bounds the processes
     (default: the CPUs available): on a large design a forked child writes the tables (which the
-    checks do not read) while this process and ``jobs - 1`` others render, then the checks run.
+    checks do not read) while this process and ``jobs - 1`` others render and write the configs and
+    parse each config's text as they wrote it, then the rules run on those facts.
     """
     jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():  # millions of short-lived acyclic objects: collections cost more than they free
@@ -80,7 +84,8 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
         beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
         with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
             files = [] if beside else write_tables(design, out, kept)
-            files += write_configs(design, out, jobs)
+            configs, parsed = write_and_consume(design, out, parse_batch if check else None, jobs)
+            files += configs
             if clab:
                 files += [p for p in [write_clab(design, out, ceos_image)] if p]
             else:  # a topology an earlier build wrote
@@ -89,11 +94,28 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
                 files += write_hosts(design, out)
             else:  # host settings an earlier build wrote
                 remove_hosts(out)
-            try:  # the checks read the configs just written
-                findings = require_clean(design, out) if check else None
+            try:  # the checks read the configs just written, parsed as they were rendered
+                findings = require_clean(design, out, gather(design, parsed)) if check else None
             finally:  # every file is written before the build ends, checked or not
                 files = [path for child in tables for path in child.result()] + files
+    retain(design, parsed)  # freed at exit, or never (aifab.keepalive)
     return BuildResult(loaded, design, files, findings, kept.folder)
+
+
+def parse_batch(rendered: Rendered) -> tuple[list[DeviceFacts], dict[str, str]]:
+    """The facts of a batch of rendered devices, parsed from their text (a consumer of
+    :func:`~aifab.render.configs.write_and_consume`), and the devices whose files did not parse."""
+    return parse_rendered([(dev.name, dev.platform, files) for dev, files in rendered])
+
+
+def gather(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:
+    """The facts of every batch, in Design order, and the devices whose files did not parse."""
+    found: dict[str, DeviceFacts] = {}
+    unreadable: dict[str, str] = {}
+    for facts, bad in parsed:
+        found.update((f.device, f) for f in facts)
+        unreadable.update(bad)
+    return {d.name: found[d.name] for d in design.devices() if d.name in found}, unreadable
 
 
 @contextmanager

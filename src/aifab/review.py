@@ -13,21 +13,23 @@ import difflib
 import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from aifab import forked
 from aifab.check import Report, check
 from aifab.check.findings import sort_findings
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
+from aifab.gcpause import paused_gc
 from aifab.paths import PathError
-from aifab.pipeline import design_for
+from aifab.pipeline import design_for, gather, parse_batch
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
 from aifab.platforms import platform
-from aifab.render import render_device, write_configs
-from aifab.render.configs import FORK_THRESHOLD
+from aifab.render import render_device
+from aifab.render.configs import Rendered, write_and_consume
 from aifab.render.view import natural_key
 
 VERDICTS = ("ready", "needs cordon", "needs maintenance window", "re-cabling")
@@ -164,38 +166,15 @@ def _files(design: Design, dev: Device) -> dict[str, str]:
     return {name: text for name, text in render_device(design, dev).items() if name.removeprefix(f"{dev.name}.") in pushed}
 
 
-def _written(configs: Path, dev: Device) -> dict[str, str]:
-    """The pushed files of ``dev`` as the review's build wrote them into ``configs`` (rendered once)."""
-    return {f"{dev.name}.{suffix}": (configs / f"{dev.name}.{suffix}").read_text() for suffix in platform(dev.platform).pushed_files}
-
-
-def _changed(design: Design, base: Design | None, configs: Path | None, names: list[str]) -> list[DeviceDelta]:
-    """The deltas of the devices ``names`` (each in ``design``, ``base`` or both): a file is diffed
-    only when its text differs. The new side is read from ``configs`` when given, else rendered."""
-    new = {d.name: d for d in design.devices()}
-    old = {d.name: d for d in base.devices()} if base is not None else {}
+def _removed(base: Design, names: list[str]) -> list[DeviceDelta]:
+    """The deltas of base devices the new side no longer has: their pushed files, every line removed."""
+    old = {d.name: d for d in base.devices()}
     deltas = []
     for name in names:
-        before = _files(base, old[name]) if name in old and base is not None else {}
-        after = (_written(configs, new[name]) if configs else _files(design, new[name])) if name in new else {}
-        diffs = {n: _diff(n, before.get(n, ""), after.get(n, "")) for n in sorted(set(before) | set(after))
-                 if before.get(n) != after.get(n)}
+        before = _files(base, old[name])
+        diffs = {n: _diff(n, text, "") for n, text in sorted(before.items())}
         if diffs:
-            status = "removed" if name not in new else "changed" if name in old else "added"
-            deltas.append(DeviceDelta(name, status, diffs))
-    return deltas
-
-
-def _deltas(design: Design, base: Design | None, configs: Path | None = None, jobs: int = 2) -> list[DeviceDelta]:
-    """Every device whose files differ, natural order: changed and added, then removed. Rendered
-    and compared by ``jobs`` processes (``aifab.forked``) on a large fabric."""
-    names = [d.name for d in design.devices()]
-    if base is not None:
-        known = set(names)
-        names += [d.name for d in base.devices() if d.name not in known]
-    parts = forked.fan_out(_changed, (design, base, configs), names, jobs if len(names) >= FORK_THRESHOLD else 1)
-    deltas = [d for part in parts for d in part]
-    deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
+            deltas.append(DeviceDelta(name, "removed", diffs))
     return deltas
 
 
@@ -228,18 +207,43 @@ def _plan(result: Review, allow_recabling: bool) -> None:
         result.plan_error = str(exc)
 
 
+def _rendered_deltas(base: Design | None, old: dict[str, Device], rendered: Rendered) -> tuple[Any, list[DeviceDelta]]:
+    """A batch of the new side as its render process has it: the facts parsed from its text, and the
+    deltas of its devices against ``base`` (``old``: base devices by name)."""
+    deltas = []
+    for dev, files in rendered:
+        pushed = platform(dev.platform).pushed_files
+        after = {name: text for name, text in files.items() if name.removeprefix(f"{dev.name}.") in pushed}
+        before = _files(base, old[dev.name]) if base is not None and dev.name in old else {}
+        diffs = {n: _diff(n, before.get(n, ""), after.get(n, "")) for n in sorted(set(before) | set(after))
+                 if before.get(n) != after.get(n)}
+        if diffs:
+            deltas.append(DeviceDelta(dev.name, "changed" if dev.name in old else "added", diffs))
+    return parse_batch(rendered), deltas
+
+
 def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False) -> Review:
     """Build both sides, state the change set, diff, classify, plan and check. Raises only for a
-    bad head intent; a re-cabling change or one no wave can make is a verdict, not an error."""
-    _, design = design_for(intent)
-    try:
-        write_configs(design, out, jobs=2)
-    except OSError as exc:
-        raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
-    report = check(design, out)
-    base, note = _base_design(base_ref, intent)
+    bad head intent; a re-cabling change or one no wave can make is a verdict, not an error.
+
+    The new side is rendered once, by two processes on a large fabric: each writes its configs,
+    parses their text for the checks and diffs them against the base side as it renders them."""
+    with paused_gc():  # millions of acyclic objects (two Designs, the parsed facts): collections free nothing
+        _, design = design_for(intent)
+        base, note = _base_design(base_ref, intent)
+        old = {d.name: d for d in base.devices()} if base is not None else {}
+        try:
+            _, batches = write_and_consume(design, out, partial(_rendered_deltas, base, old), jobs=2)
+        except OSError as exc:
+            raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
+        report = check(design, out, parsed=gather(design, [parsed for parsed, _ in batches]))
+    deltas = [d for _, part in batches for d in part]
+    if base is not None:  # devices the new side no longer has
+        known = {d.name for d in design.devices()}
+        deltas += _removed(base, [d.name for d in base.devices() if d.name not in known])
+    deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
     cs = change_set(base, design) if base is not None else None
-    result = Review(intent, base_ref, note, design, base, _deltas(design, base, out / "configs"), report, cs)
+    result = Review(intent, base_ref, note, design, base, deltas, report, cs)
     _plan(result, allow_recabling)
     # the PFC-deadlock proof in the steady state and every wave, its switches drained (DLK003,
     # docs/sources.md#pfc-deadlock): nothing to do when the routing policy permits no valley turn

@@ -74,7 +74,7 @@ class Session(NamedTuple):
 class Addresses(NamedTuple):
     """Every configured interface address, indexed once."""
 
-    owner: dict[int, tuple[str, str]]  # address -> the first (device, interface) holding it
+    owner: dict[int, str]  # address -> the first device holding it
     shared: dict[int, list[tuple[str, str]]]  # address held more than once -> every holder
     subnets: dict[str, dict[int, dict[int, Interface]]]  # device -> prefix length -> network -> interface
     foreign: dict[str, list[Interface]]  # device -> its interfaces whose subnet overlaps the other fabric's pools
@@ -118,7 +118,7 @@ class CheckContext:
     @cached_property
     def addresses(self) -> Addresses:
         """Owners, connected subnets and foreign subnets of every configured interface address, in one pass."""
-        owner: dict[int, tuple[str, str]] = {}
+        owner: dict[int, str] = {}  # a device name, not a (device, interface) pair: 710k of those at 131k GPUs
         shared: dict[int, list[tuple[str, str]]] = {}
         subnets: dict[str, dict[int, dict[int, Interface]]] = {}
         foreign: dict[str, list[Interface]] = {}
@@ -134,10 +134,14 @@ class CheckContext:
                 ip, _, plen_s = cidr.partition("/")
                 addr = int.from_bytes(inet_aton(ip), "big")
                 plen = int(plen_s) if plen_s else 32
-                holder = (name, iface.name)
-                first = owner.setdefault(addr, holder)
-                if first is not holder:
-                    shared.setdefault(addr, [first]).append(holder)
+                first = owner.get(addr)
+                if first is None:
+                    owner[addr] = name
+                else:
+                    held = shared.get(addr)
+                    if held is None:
+                        held = shared[addr] = [(first, _holding(self.facts[first], addr))]
+                    held.append((name, iface.name))
                 on_len = by_len.get(plen)
                 if on_len is None:
                     on_len = by_len[plen] = {}
@@ -243,10 +247,15 @@ class CheckContext:
         return facts.interfaces.get(name) if facts else None
 
 
+def _holding(facts: DeviceFacts, addr: int) -> str:
+    """The first of ``facts``'s interfaces configured with address ``addr``."""
+    return next(i.name for i in facts.interfaces.values() if i.address and ip_int(i.address.partition("/")[0]) == addr)
+
+
 def _peer(index: Addresses, device: str, addr: int) -> str | None:
     first = index.owner.get(addr)
     if first is None:
         return None
-    if first[0] != device:
-        return first[0]
+    if first != device:
+        return first
     return next((d for d, _ in index.shared.get(addr, ()) if d != device), None)

@@ -10,12 +10,13 @@ from aifab import forked
 from aifab.check.context import CheckContext
 from aifab.check.deadlock import Turn, valley_turns
 from aifab.check.findings import Finding, Severity, has_errors, sort_findings
-from aifab.check.parse import POOL_THRESHOLD, parse_build
+from aifab.check.parse import POOL_THRESHOLD, DeviceFacts, parse_build
 from aifab.check.registry import Rule
 from aifab.check.rules import all_rules
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
+from aifab.keepalive import retain
 
 SHOWN = 20  # error findings quoted in a failed build's message
 
@@ -82,31 +83,42 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
     return sort_findings(out), skipped
 
 
-def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None) -> Report:
+Parsed = tuple[dict[str, DeviceFacts], dict[str, str]]  # facts per device, and why some device's files could not be parsed
+
+
+def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None,
+          parsed: Parsed | None = None) -> Report:
     """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.
 
-    ``jobs`` bounds the parser and rule processes (default: the CPUs available).
+    ``jobs`` bounds the parser and rule processes (default: the CPUs available). ``parsed``: those
+    files already parsed from the text written there (``aifab build`` parses what it renders).
     """
     configs = Path(build_dir) / "configs" if build_dir is not None else None
     with_configs = configs is not None and configs.is_dir()
     rules = all_rules()
     jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():
-        facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
+        if parsed is not None and with_configs:
+            facts, unreadable = parsed
+        else:
+            facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
         ctx = CheckContext(design, facts, unreadable)
         findings, skipped = evaluate(ctx, rules, with_configs, jobs)
         turns = tuple(valley_turns(ctx)) if with_configs else ()
+    retain(ctx)  # the facts and indexes: freed at exit, or never (aifab.keepalive)
     return Report(design.cluster, len(design.devices()), len(facts), tuple(rules), skipped, tuple(findings), turns)
 
 
-def run_checks(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None) -> list[Finding]:
+def run_checks(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None,
+               parsed: Parsed | None = None) -> list[Finding]:
     """The findings of :func:`check` (worst first): the entry point the benchmark and pipeline call."""
-    return list(check(design, build_dir, jobs=jobs).findings)
+    return list(check(design, build_dir, jobs=jobs, parsed=parsed).findings)
 
 
-def require_clean(design: Design, build_dir: Path) -> list[Finding]:
-    """Run the checks on a build; raise CheckFailed naming the error findings, else return the findings."""
-    findings = run_checks(design, build_dir)
+def require_clean(design: Design, build_dir: Path, parsed: Parsed | None = None) -> list[Finding]:
+    """Run the checks on a build (its configs as ``parsed`` when given); raise CheckFailed naming the
+    error findings, else return the findings."""
+    findings = run_checks(design, build_dir, parsed=parsed)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors:
         lines = [f"{f.rule} {f.where}: {f.message}" for f in errors[:SHOWN]]

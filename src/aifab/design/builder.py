@@ -8,9 +8,9 @@ Addressing follows RFC 3021 (/31 links, upper tier on the even address) and RFC 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from socket import inet_ntoa
 
 from netaddr import IPAddress, IPNetwork
-from netaddr.strategy.ipv4 import int_to_str
 
 from aifab.catalog import ASICS, SwitchModel, fec, lookup
 from aifab.design.model import (
@@ -40,12 +40,13 @@ from aifab.intent.schema import HASH_FIELDS, Backend, Frontend, FrontendSwitches
 from aifab.platforms import platform
 from aifab.qos.buffers import FabricQos
 from aifab.qos.policy import qos_problems
+from aifab.qos.types import PortBuffer
 
 GROUP = {"leaf": "LEAFS", "spine": "SPINES", "core": "CORES"}
 
 
 def _ip(value: int) -> str:
-    return int_to_str(value)
+    return inet_ntoa(value.to_bytes(4, "big"))
 
 
 def _cidr(value: int, prefixlen: int) -> str:
@@ -102,6 +103,21 @@ class _FabricBuild:
     qos: FabricQos
     devices: list[_Dev] = field(default_factory=list)
     nics: dict[str, list[Nic]] = field(default_factory=dict)
+    _ends: dict[tuple[int, int, int, float, int, int], tuple[str, PortBuffer | None, str]] = field(default_factory=dict)
+
+    def end(self, dev: _Dev, index: int, speed: int, length: float, sub: int = 0,
+            count: int = 1) -> tuple[str, PortBuffer | None, str]:
+        """Port ``index``'s (or its breakout child ``sub`` of ``count``) name, headroom and FEC on ``dev``
+        at ``speed`` on a ``length`` cable: the same for every device of a tier, so computed once per
+        tier (``dev.switch``) and port."""
+        key = (id(dev.switch), index, speed, length, sub, count)
+        try:
+            return self._ends[key]
+        except KeyError:
+            value = (dev.port_name(index, speed, sub, count), self.qos.port_buffer(dev.switch, speed, length),
+                     fec(dev.model, speed))
+            self._ends[key] = value
+            return value
 
     def add(self, dev: _Dev) -> _Dev:
         self.devices.append(dev)
@@ -112,15 +128,14 @@ class _FabricBuild:
         speed = lower.switch.speed
         a, b = self.p2p_next, self.p2p_next + 1
         self.p2p_next += 2
-        up_name, low_name = upper.port_name(up_idx, speed), lower.port_name(low_idx, speed)
         length = self.lengths[cable]
+        up_name, up_buffer, up_fec = self.end(upper, up_idx, speed, length)
+        low_name, low_buffer, low_fec = self.end(lower, low_idx, speed, length)
         ip_a, ip_b = _ip(a), _ip(b)
         upper.ports.append(Port(up_name, up_idx, speed, self.mtu, "downlink", cable, length, f"{ip_a}/31",
-                                lower.name, low_name, ip_b, f"P2P_{lower.name}_{low_name}",
-                                self.qos.port_buffer(upper.switch, speed, length), fec(upper.model, speed)))
+                                lower.name, low_name, ip_b, f"P2P_{lower.name}_{low_name}", up_buffer, up_fec))
         lower.ports.append(Port(low_name, low_idx, speed, self.mtu, "uplink", cable, length, f"{ip_b}/31",
-                                upper.name, up_name, ip_a, f"P2P_{upper.name}_{up_name}",
-                                self.qos.port_buffer(lower.switch, speed, length), fec(lower.model, speed)))
+                                upper.name, up_name, ip_a, f"P2P_{upper.name}_{up_name}", low_buffer, low_fec))
         upper.neighbors.append(Neighbor(lower.name, ip_b, lower.asn, ip_a, up_name, GROUP[lower.role]))
         lower.neighbors.append(Neighbor(upper.name, ip_a, upper.asn, ip_b, low_name, GROUP[upper.role]))
 
@@ -128,12 +143,11 @@ class _FabricBuild:
                rail: int | None, reach: str, sub: int = 0, count: int = 1) -> None:
         """Cable a host NIC to a leaf port (breakout child ``sub`` of ``count`` when the NIC is slower than
         the port and the model breaks it out) on the /31 at ``base`` (leaf even, host odd)."""
-        name = leaf.port_name(index, speed, sub, count)
-        ip_leaf, ip_host = _ip(base), _ip(base + 1)
         length = self.lengths["server_leaf"]
+        name, buffer, port_fec = self.end(leaf, index, speed, length, sub, count)
+        ip_leaf, ip_host = _ip(base), _ip(base + 1)
         leaf.ports.append(Port(name, index, speed, self.mtu, "server", "server_leaf", length,
-                               f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}",
-                               self.qos.port_buffer(leaf.switch, speed, length), fec(leaf.model, speed),
+                               f"{ip_leaf}/31", host, nic, ip_host, f"SERVER_{host}_{nic}", buffer, port_fec,
                                f"{count}x{speed}G" if count > 1 else "", sub))
         self.nics.setdefault(host, []).append(
             Nic(nic, self.fabric, rail, speed, f"{ip_host}/31", ip_leaf, leaf.name, name, reach))  # type: ignore[arg-type]

@@ -6,11 +6,14 @@ re-derives or mutates them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
+from aifab.fastinit import fast_init
 from aifab.gcpause import paused_gc
 from aifab.qos.types import (  # noqa: F401  (the Design's QoS types, named here for its readers)
     BufferPool,
@@ -29,6 +32,7 @@ CableClass = Literal["server_leaf", "leaf_spine", "spine_core"]
 PortRole = Literal["server", "uplink", "downlink"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Port:
     """A cabled switch port: its address, its peer (switch or host) and the cable between."""
@@ -51,6 +55,7 @@ class Port:
     sub: int = 0  # which child of the breakout (0-based)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Neighbor:
     """One eBGP session as seen from this device (single-hop, on a /31)."""
@@ -108,6 +113,7 @@ class Device:
     load_balance: LoadBalance | None = None  # ECMP hashing (backend); None: the platform's default
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Nic:
     """A host NIC: which fabric, which leaf port, its /31 and gateway."""
@@ -278,15 +284,40 @@ class Design:
         return [*self.backend.devices, *self.frontend.devices]
 
 
-_ADAPTER = TypeAdapter(Design)
+@cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    """pydantic's (de)serialiser of ``kind``, built on first use: building the Design's takes 30-40 ms,
+    which ``aifab build`` spends in its tables process, beside the rendering, not before it."""
+    return TypeAdapter(kind)
+
+PART = 512  # devices or hosts serialised at once by design_json_parts
 
 
 def design_json(design: Design) -> bytes:
     """Deterministic compact JSON of a Design (keys in declaration order; ``python -m json.tool`` to read)."""
-    return _ADAPTER.dump_json(design) + b"\n"
+    return _adapter(Design).dump_json(design) + b"\n"
+
+
+def design_json_parts(design: Design) -> Iterator[bytes]:
+    """:func:`design_json` in parts that join to the same bytes, a few hundred devices or hosts at a
+    time: serialised whole, a 131k-GPU Design takes 430 MB, twice over while it is built."""
+    frame = replace(design, backend=replace(design.backend, devices=()), frontend=replace(design.frontend, devices=()),
+                    hosts=())
+    text = _adapter(Design).dump_json(frame)
+    devices, hosts = _adapter(tuple[Device, ...]), _adapter(tuple[Host, ...])
+    holes = [(b'"devices":[]', design.backend.devices, devices), (b'"devices":[]', design.frontend.devices, devices),
+             (b'"hosts":[]', design.hosts, hosts)]
+    at = 0
+    for marker, items, adapter in holes:
+        cut = text.index(marker, at) + len(marker) - 1  # before the list's "]"
+        yield text[at:cut]
+        for i in range(0, len(items), PART):
+            yield (b"," if i else b"") + adapter.dump_json(items[i:i + PART])[1:-1]
+        at = cut
+    yield text[at:] + b"\n"
 
 
 def design_from_json(data: bytes | str) -> Design:
     """Read a Design back from ``design.json``."""
     with paused_gc():
-        return _ADAPTER.validate_json(data)
+        return _adapter(Design).validate_json(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from aifab import forked
 from aifab.design.model import Design, Device
@@ -13,6 +14,7 @@ from aifab.render.env import template
 from aifab.render.view import DeviceView, device_view
 
 Producer = Callable[[DeviceView], str]
+T = TypeVar("T")
 FORK_THRESHOLD = 64  # below this many devices a render process costs more than it saves
 
 
@@ -47,14 +49,28 @@ def undrain_snippet(design: Design, dev: Device) -> str:
     return _snippet(design, dev, "undrain.j2")
 
 
-def _write_devices(design: Design, configs: Path, devices: list[Device]) -> list[str]:
-    """Render and write ``devices``; the names of their files."""
-    written = []
+Rendered = list[tuple[Device, dict[str, str]]]  # devices and their files (name -> text)
+BATCH = 256  # devices whose texts are kept for the consumer of write_configs at once
+
+
+def _write_devices(design: Design, configs: Path, consume: Callable[[Rendered], T] | None,
+                   devices: list[Device]) -> tuple[list[str], list[T]]:
+    """Render and write ``devices``; the names of their files, and what ``consume`` made of each
+    batch of them."""
+    written, batch, consumed = [], [], []
     for dev in devices:
-        for name, text in render_device(design, dev).items():
+        files = render_device(design, dev)
+        for name, text in files.items():
             _write_changed(configs / name, text.encode())
             written.append(name)
-    return written
+        if consume is not None:
+            batch.append((dev, files))
+            if len(batch) == BATCH:
+                consumed.append(consume(batch))
+                batch = []
+    if batch and consume is not None:
+        consumed.append(consume(batch))
+    return written, consumed
 
 
 def _write_changed(path: Path, data: bytes) -> None:
@@ -72,13 +88,21 @@ def write_configs(design: Design, out: Path, jobs: int = 1) -> list[Path]:
     """Render every device into ``out/configs/`` (removing files a previous build left there that
     this Design does not produce) and return the paths written. With ``jobs`` > 1 and at least
     ``FORK_THRESHOLD`` devices, ``jobs - 1`` forked processes render and write a share each."""
+    return write_and_consume(design, out, None, jobs)[0]
+
+
+def write_and_consume(design: Design, out: Path, consume: Callable[[Rendered], T] | None,
+                      jobs: int = 1) -> tuple[list[Path], list[T]]:
+    """:func:`write_configs`, and ``consume`` called on every batch of up to :data:`BATCH` rendered
+    devices by the process that rendered them, while their text is at hand (results picklable:
+    forked renderers send them back); its results in device order."""
     configs = out / "configs"
     configs.mkdir(parents=True, exist_ok=True)
     devices = design.devices()
-    parts = forked.fan_out(_write_devices, (design, configs), devices, jobs if len(devices) >= FORK_THRESHOLD else 1)
-    written = [configs / name for part in parts for name in part]
+    parts = forked.fan_out(_write_devices, (design, configs, consume), devices, jobs if len(devices) >= FORK_THRESHOLD else 1)
+    written = [configs / name for names, _ in parts for name in names]
     keep = {p.name for p in written}
     for stale in configs.iterdir():
         if stale.is_file() and stale.name not in keep:
             stale.unlink()
-    return written
+    return written, [result for _, results in parts for result in results]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from socket import inet_aton
 from typing import Any
 
 from aifab.catalog import breakout_mode, lookup
@@ -25,6 +26,7 @@ from aifab.design.model import (
     QosPolicy,
     TelemetryPolicy,
 )
+from aifab.fastinit import fast_init
 from aifab.placeholders import placeholder
 from aifab.platforms import Platform, platform, resolve
 from aifab.render.loadbalance import LoadBalanceView, load_balance_view
@@ -37,6 +39,7 @@ DRAIN_PROFILE = "AIFAB-DRAIN"
 FRR_MULTIPATH_NUM = 256  # Debian's FRR 8.4 build: maximum-paths range and default (FRR omits the line at it)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Interface:
     """A routed interface as the platform names and configures it."""
@@ -107,6 +110,7 @@ class AccessView:
     gnmi: bool
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ZebraInterface:
     """An interface section of frr.conf (ports, loopback and management alike)."""
@@ -151,6 +155,7 @@ class PeerGroup:
     name: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class BgpNeighbor:
     address: str
@@ -347,7 +352,7 @@ def _bgp(design: Design, dev: Device, info: Platform) -> Bgp:
     policy = (design.backend if dev.fabric == "backend" else design.frontend).bgp
     timers = (policy.keepalive_s, policy.hold_s)
     # FRR keeps neighbors sorted by peer group, then address; EOS accepts any order.
-    neighbors = sorted(dev.neighbors, key=lambda n: (n.group, tuple(map(int, n.peer_address.split(".")))))
+    neighbors = sorted(dev.neighbors, key=lambda n: (n.group, inet_aton(n.peer_address)))  # bytes: numeric order
     return Bgp(
         asn=dev.asn,
         router_id=dev.loopback,

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import fields
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from aifab import forked
-from aifab.check.parse.facts import Access, Bgp, DeviceFacts, Interface, Neighbor
+from aifab.check.parse.facts import DeviceFacts
 from aifab.check.parse.text import ParseError
 from aifab.design.model import Design
 from aifab.platforms import platform as platform_record
@@ -26,7 +24,7 @@ Parser = Callable[[Iterable[Item]], list[DeviceFacts]]
 POOL_THRESHOLD = 64  # below this many devices a parser process costs more than it saves
 OWN_WEIGHT = 1.35  # this process's share of devices against a parser process's (measured at 32k GPUs)
 
-__all__ = ["DeviceFacts", "ParseError", "device_files", "parse_build", "parse_files", "parser"]
+__all__ = ["DeviceFacts", "ParseError", "device_files", "parse_build", "parse_files", "parse_rendered", "parser"]
 
 
 def device_files(configs: Path, device: str, platform: str) -> list[Path]:
@@ -54,42 +52,44 @@ def _items(devices: list[tuple[str, list[Path]]], unreadable: dict[str, str]) ->
 def parse_files(platform: str, devices: list[tuple[str, list[Path]]]) -> tuple[list[DeviceFacts], dict[str, str]]:
     """Read and parse the files of ``devices`` (all of ``platform``); unreadable devices are reported, not raised."""
     unreadable: dict[str, str] = {}
-    facts: list[DeviceFacts] = []
     try:
-        facts = parser(platform)(_items(devices, unreadable))
+        return parser(platform)(_items(devices, unreadable)), unreadable
     except ParseError:  # one bad file: parse one by one to name it
-        facts, unreadable = [], {}
-        for item in _items(devices, unreadable):
-            try:
-                facts += parser(platform)([item])
-            except ParseError as exc:  # named by its file (a batch-level message names none)
-                msg = str(exc)
-                unreadable[item[0]] = msg if msg.startswith(item[1]) else f"{', '.join(item[1])}: {msg}"
+        unreadable = {}
+        facts, bad = _one_by_one(platform, _items(devices, unreadable))
+        return facts, unreadable | bad
+
+
+def _one_by_one(platform: str, items: Iterable[Item]) -> tuple[list[DeviceFacts], dict[str, str]]:
+    """Parse each item alone: the facts of those that parse, and why each other did not."""
+    facts: list[DeviceFacts] = []
+    unreadable: dict[str, str] = {}
+    for item in items:
+        try:
+            facts += parser(platform)([item])
+        except ParseError as exc:  # named by its file (a batch-level message names none)
+            msg = str(exc)
+            unreadable[item[0]] = msg if msg.startswith(item[1]) else f"{', '.join(item[1])}: {msg}"
     return facts, unreadable
 
 
-# Results cross from a parser process as plain tuples (fields in declaration order): pickling
-# ~180k dataclass objects one by one costs several times more than their fields.
-_INTERFACE = attrgetter(*(f.name for f in fields(Interface)))
-_NEIGHBOR = attrgetter(*(f.name for f in fields(Neighbor)))
-_ACCESS = attrgetter(*(f.name for f in fields(Access)))
-Packed = tuple[Any, ...]
-
-
-def _pack(f: DeviceFacts) -> Packed:
-    bgp = f.bgp and (f.bgp.asn, f.bgp.router_id, f.bgp.maximum_paths, [_NEIGHBOR(n) for n in f.bgp.neighbors.values()],
-                     f.bgp.groups, f.bgp.networks, f.bgp.redistribute)
-    return (f.device, f.platform, f.files, f.hostname, f.loopback, [_INTERFACE(i) for i in f.interfaces.values()],
-            f.prefix_lists, f.route_maps, bgp, f.headroom_pool, f.access and _ACCESS(f.access), f.ecmp_hash, f.loop_knobs)
-
-
-def _unpack(p: Packed) -> DeviceFacts:
-    device, platform, files, hostname, loopback, ifaces, prefix_lists, route_maps, bgp, pool, access, ecmp_hash, loop_knobs = p
-    if bgp is not None:
-        asn, router_id, paths, nbrs, groups, networks, redistribute = bgp
-        bgp = Bgp(asn, router_id, paths, {n[0]: Neighbor(*n) for n in nbrs}, groups, networks, redistribute)
-    return DeviceFacts(device, platform, files, hostname, loopback, {i[0]: Interface(*i) for i in ifaces},
-                       prefix_lists, route_maps, bgp, pool, access and Access(*access), ecmp_hash, loop_knobs)
+def parse_rendered(rendered: list[tuple[str, str, dict[str, str]]]) -> tuple[list[DeviceFacts], dict[str, str]]:
+    """Facts of ``(device, platform, {file name: text})`` as rendered (the text ``aifab build`` has
+    just written: parsed without reading it back), and why some could not be parsed."""
+    by_platform: dict[str, list[Item]] = {}
+    for device, platform, files in rendered:
+        texts = {name[len(device) + 1:]: text for name, text in files.items()}
+        by_platform.setdefault(platform, []).append((device, tuple(files), texts))
+    facts: list[DeviceFacts] = []
+    unreadable: dict[str, str] = {}
+    for platform, items in by_platform.items():
+        try:
+            facts += parser(platform)(items)
+        except ParseError:
+            found, bad = _one_by_one(platform, items)
+            facts += found
+            unreadable.update(bad)
+    return facts, unreadable
 
 
 def _work(share: list[tuple[str, list[tuple[str, list[Path]]]]]) -> tuple[list[DeviceFacts], dict[str, str]]:
@@ -100,11 +100,6 @@ def _work(share: list[tuple[str, list[tuple[str, list[Path]]]]]) -> tuple[list[D
         facts += found
         unreadable.update(bad)
     return facts, unreadable
-
-
-def _work_packed(share: list[tuple[str, list[tuple[str, list[Path]]]]]) -> tuple[list[Packed], dict[str, str]]:
-    facts, unreadable = _work(share)
-    return [_pack(f) for f in facts], unreadable
 
 
 def _shares(by_platform: dict[str, list[Any]], jobs: int) -> list[list[tuple[str, list[Any]]]]:
@@ -141,12 +136,8 @@ def parse_build(design: Design, configs: Path, jobs: int | None = None) -> tuple
         jobs = 1
     shares = _shares(by_platform, jobs)
     found: dict[str, DeviceFacts] = {}
-    with forked.children([(_work_packed, (share,)) for share in shares[1:]]) as others:
-        facts, bad = _work(shares[0])
-        found.update((f.device, f) for f in facts)
-        unreadable.update(bad)
-        for child in others:
-            packed, bad = child.result()
-            found.update((p[0], _unpack(p)) for p in packed)
+    with forked.children([(_work, (share,)) for share in shares[1:]]) as others:
+        for facts, bad in [_work(shares[0]), *(child.result() for child in others)]:  # facts pickle as tuples
+            found.update((f.device, f) for f in facts)
             unreadable.update(bad)
     return {d.name: found[d.name] for d in design.devices() if d.name in found}, unreadable

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from sys import intern
 from typing import Any, NamedTuple
 
 from ttp import ttp
@@ -148,7 +149,8 @@ def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
             member.update(how.member.findall(block))
             block = how.address_neighbor.sub("", block)
         chunks[kind] = chunks.get(kind, "") + (block if block.endswith("\n") else block + "\n")
-    return Split(list(chunks.values()), parts[1::step], parts[2::step], parts[4::step], bodies, remote, member)
+    names = list(map(intern, parts[1::step]))  # the same few hundred names on every device: one string each
+    return Split(list(chunks.values()), names, parts[2::step], parts[4::step], bodies, remote, member)
 
 
 def parse_bodies(template: str, bodies: set[Body]) -> dict[Body, dict[str, Any]]:
@@ -215,7 +217,7 @@ def neighbors(lines: list[str], group_word: str, remote: dict[str, str] | None =
         if name in groups or name in out or not _IPV4.fullmatch(name):
             continue  # a peer group, seen, or not an IPv4 address (the fabrics are IPv4)
         group = member.get(name)
-        out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group)
+        out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group and intern(group))
     return out, groups
 
 
