@@ -150,3 +150,20 @@ def test_build_fails_with_exit_1_when_its_configs_break_a_rule(broken_build: Pat
     first, second = str(exc.value).splitlines()
     assert first == f"{broken_build}: 1 error findings (aifab check {broken_build} for the full report)"
     assert second.startswith("BGP002 be-leaf-su1-r1 ") and "65001" in second
+
+
+@pytest.mark.parametrize(("line", "value"), [("router bgp x", "asn 'x'"), ("maximum-paths many", "maximum-paths 'many'")])
+def test_hand_edited_number_is_a_located_finding_not_a_traceback(lab_build: Path, tmp_path: Path, line: str, value: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A config edited by hand to a word where the parser needs a number: CFG001 names the file, exit 1."""
+    out = tmp_path / "build"
+    shutil.copytree(lab_build, out)
+    conf = out / "configs" / "be-spine1.frr.conf"
+    key = line.split()[0] if line.startswith("max") else "router bgp"
+    text, n = re.subn(rf"(?m)^(\s*){key} \S+", rf"\g<1>{line}", conf.read_text(), count=1)
+    assert n == 1
+    conf.write_text(text)
+    code, stdout, err = run(capsys, str(out), "--format", "json")
+    assert code == 1 and "Traceback" not in err and "ttp" not in err
+    cfg = [f for f in json.loads(stdout)["findings"] if f["rule"] == "CFG001"]
+    assert [f["device"] for f in cfg] == ["be-spine1"] and value in cfg[0]["message"], cfg

@@ -10,6 +10,7 @@ joined by ttp (``joinmatches``) and split here, with the neighbor lines the expr
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -22,6 +23,9 @@ from ttp import ttp
 
 from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
 from aifab.platforms import platform as platform_record
+
+# ttp logs a value its template cannot convert; the file's finding (CFG001) names it, located.
+logging.getLogger("ttp").setLevel(logging.CRITICAL)
 
 
 class ParseError(Exception):
@@ -242,6 +246,9 @@ def device_facts(device: str, platform: str, files: tuple[str, ...], parsed: dic
     if isinstance(bgp, list):
         bgp = bgp[0] if bgp else None
     if bgp and "asn" in bgp:
+        for key in ("asn", "maximum_paths"):
+            if not str(bgp.get(key) or 0).isdigit():
+                raise ParseError(f"{device}: {key.replace('_', '-')} {bgp[key]!r} is not a number")
         nbrs, groups = neighbors(_lines(bgp.get("neighbor_lines")), group_word, remote, member)
         redistribute = []
         for line in _lines(bgp.get("redistribute_lines")):
