@@ -129,6 +129,7 @@ def test_snapshot_candidate_is_what_runs(first: subprocess.CompletedProcess[str]
 
 def test_timer_change_is_negotiated_on_every_changed_session(first: subprocess.CompletedProcess[str], whole: Whole) -> None:
     whole.set_knob("  oversubscription: \"1:3\"\n", "  oversubscription: \"1:3\"\n  bgp: {keepalive_s: 5, hold_s: 15}\n")
+    whole.set_knob("upgrade:\n", "upgrade:\n  bgp_timers: reset-now  # the timers in effect now: drained, sessions reset\n")
     res = whole.deploy("--commit")
     assert res.returncode == 0, res.stdout + res.stderr
     changed = {r["device"] for r in whole.last_run() if r["event"] == "commit"}
