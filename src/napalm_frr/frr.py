@@ -35,17 +35,16 @@ import shlex
 from pathlib import Path
 from typing import Any, Literal
 
-from napalm.base import NetworkDriver
 from napalm.base.exceptions import (
     CommandErrorException,
-    CommitConfirmException,
     CommitError,
     MergeConfigException,
     ReplaceConfigException,
 )
 
 from napalm_frr import kernel, parse, software
-from napalm_frr.ssh import Output, Session
+from napalm_frr.base import VtyshDriver
+from napalm_frr.ssh import Output
 
 STARTUP = "/etc/frr/frr.conf"
 # The daemon that takes a top-level frr.conf statement (zebra takes the rest: interfaces, hostname, ...).
@@ -53,72 +52,28 @@ _DAEMON_OF = (("router bgp", "bgpd"), ("bfd", "bfdd"), ("ip route ", "staticd"),
 _SECRET = re.compile(r"^(\s*.*\b(?:password|authentication-key|message-digest-key \d+ md5)\s+)\S+.*$", re.MULTILINE)
 
 
-class FRRDriver(NetworkDriver):
+class FRRDriver(VtyshDriver):
     """FRR (frr.conf, vtysh) over SSH."""
 
     platform = "frr"
 
     def __init__(self, hostname: str, username: str, password: str, timeout: int = 60,
                  optional_args: dict[str, Any] | None = None) -> None:
+        super().__init__(hostname, username, password, timeout, optional_args, sudo=False, workdir="/etc/frr/napalm")
         opts = optional_args or {}
-        self.hostname, self.username, self.password, self.timeout = hostname, username, password, timeout
-        self.port = int(opts.get("port", 22))
-        self.key_file: str | None = opts.get("key_file")
-        self.known_hosts: str | None = opts.get("known_hosts")
-        self.netns: str | None = opts.get("netns")
-        self.sudo = bool(opts.get("sudo", False))
-        self.workdir = opts.get("workdir", "/etc/frr/napalm")
-        self.frr_reload = opts.get("frr_reload", "/usr/lib/frr/frr-reload.py")
         self.install: str | None = opts.get("install")
-        self._session: Session | None = None
         self._candidate: Literal["replace", "merge"] | None = None
         self._revert_config: str | None = None
         self._settings: list[kernel.Setting] = []  # the loaded candidate's kernel settings
         self.kernel_report: dict[str, str] = {}  # after commit: settings the kernel could not hold -> why
 
-    def __repr__(self) -> str:  # never shows the password
-        return f"FRRDriver({self.username}@{self.hostname}:{self.port})"
-
-    # -- connection -------------------------------------------------------------------------
-
-    def open(self) -> None:
-        """Connect and log in; raises ConnectionException (ConnectAuthError for bad credentials)."""
-        self._session = Session(self.hostname, self.port, self.username, self.password, self.key_file,
-                                self.known_hosts, self.netns, float(self.timeout), self.sudo)
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-    def is_alive(self) -> dict[str, bool]:
-        return {"is_alive": self._session is not None and self._session.alive}
-
     # -- device commands ----------------------------------------------------------------------
 
-    def _path(self, name: str) -> str:
-        return f"{self.workdir}/{name}"
-
-    def _run(self, argv: list[str], stdin: str | None = None) -> Output:
-        if self._session is None:
-            raise CommandErrorException(f"{self.hostname}: not connected (call open() first)")
-        return self._session.run(argv, stdin)
-
-    def _check(self, argv: list[str], stdin: str | None = None) -> str:
-        out = self._run(argv, stdin)
-        if out.rc != 0:
-            raise CommandErrorException(f"{self.hostname}: {shlex.join(argv)} exited {out.rc}: {_tail(out)}")
-        return out.stdout
+    def _failure(self, out: Output) -> str:
+        return _tail(out)
 
     def _vtysh(self, command: str) -> str:
         return self._check(["vtysh", "-c", command])
-
-    def _json(self, command: str) -> Any:
-        text = self._vtysh(command)
-        try:
-            return json.loads(text or "{}")
-        except ValueError:
-            raise CommandErrorException(f"{self.hostname}: {command!r} returned no JSON: {text[:200]!r}") from None
 
     def _write(self, name: str, text: str) -> str:
         """Write a file into the work directory on the device (mode 600); returns its path."""
@@ -211,14 +166,8 @@ class FRRDriver(NetworkDriver):
         elif kind == "replace":  # a plain frr.conf replace: the kernel record is no longer the one to roll back to
             self._run(["rm", "-f", self._path("rollback.kernel.json")])
         if revert_in is not None:
-            self._arm_timer(revert_in, self._revert_target(rollback))
-
-    def _arm_timer(self, revert_in: int, target: str) -> None:
-        """Start the device-side timer that reloads ``target`` after ``revert_in`` seconds."""
-        timer = (f"sleep {int(revert_in)} && {shlex.quote(self.frr_reload)} --reload {shlex.quote(target)}; "
-                 f"rm -f {shlex.quote(self._path('pending'))}")
-        self._check(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
-                     timer, self._path("pending")])
+            target = shlex.quote(self._revert_target(rollback))
+            self._arm_timer(revert_in, f"{shlex.quote(self.frr_reload)} --reload {target}")
 
     def set_revert_config(self, config: str | None) -> None:
         """The config a revert timer restores (the deploy's snapshot from before its drain); None:
@@ -244,20 +193,6 @@ class FRRDriver(NetworkDriver):
         down = self.down_daemons(config)
         if down:
             raise CommitError(f"{self.hostname}: {', '.join(down)} is not running; nothing applied or saved")
-
-    def has_pending_commit(self) -> bool:
-        """True while a commit made with ``revert_in`` waits for ``confirm_commit``."""
-        return self._run(["sh", "-c", 'test -s "$1" && kill -0 "$(cat "$1")" 2>/dev/null', "sh",
-                          self._path("pending")]).rc == 0
-
-    def _cancel_timer(self) -> None:
-        self._run(["sh", "-c", 'kill -- -"$(cat "$1")" 2>/dev/null; rm -f "$1"', "sh", self._path("pending")])
-
-    def confirm_commit(self) -> None:
-        """Keep the pending commit (stop the revert timer)."""
-        if not self.has_pending_commit():
-            raise CommitConfirmException(f"{self.hostname}: no commit is pending confirmation")
-        self._cancel_timer()
 
     def discard_config(self) -> None:
         """Drop the loaded candidate."""
@@ -463,9 +398,6 @@ class FRRDriver(NetworkDriver):
     def get_interfaces(self) -> dict[str, dict[str, Any]]:
         return parse.interfaces(self._json("show interface json"))
 
-    def get_interfaces_ip(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
-        return parse.interfaces_ip(self._json("show interface json"))
-
     def get_interfaces_counters(self) -> dict[str, dict[str, int]]:
         """Every interface's counters as the kernel keeps them (/sys/class/net/*/statistics)."""
         return parse.sysfs_counters(self._check(["sh", "-c", "grep -r . /sys/class/net/*/statistics/ || true"]))
@@ -478,35 +410,6 @@ class FRRDriver(NetworkDriver):
             return parse.ecn_marked(json.loads(text or "[]"))
         except ValueError:
             raise CommandErrorException(f"{self.hostname}: tc -s -j qdisc show returned no JSON: {text[:200]!r}") from None
-
-    def get_bgp_neighbors(self) -> dict[str, dict[str, Any]]:
-        return parse.bgp_neighbors(self._json("show bgp vrf all summary json"),
-                                   self._json("show bgp vrf all neighbors json"))
-
-    def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, dict[int, list[dict[str, Any]]]]:
-        """Per VRF and remote AS: each session's negotiated and configured timers and prefix counts."""
-        out = parse.bgp_neighbors_detail(self._json("show bgp vrf all neighbors json"))
-        if neighbor_address:
-            out = {vrf: {asn: [p for p in peers if p["remote_address"] == neighbor_address] for asn, peers in by_as.items()}
-                   for vrf, by_as in out.items()}
-        return out
-
-    def get_bfd_peers(self) -> dict[str, str]:
-        """BFD sessions: peer address -> status (``show bfd peers json``)."""
-        return parse.bfd_peers(self._json("show bfd peers json"))
-
-    def clear_bgp_sessions(self, hard: bool = True) -> None:
-        """Reset every BGP session (``clear bgp *``; ``soft`` re-sends and re-asks routes only).
-        A hard reset makes new timers take effect: FRR negotiates the hold time only in OPEN."""
-        self._vtysh("clear bgp *" if hard else "clear bgp * soft")
-
-    def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False) -> dict[str, list[dict[str, Any]]]:
-        """Routes to ``destination`` (longest match for an address, the exact prefix for a CIDR)."""
-        if not destination:
-            raise CommandErrorException(f"{self.hostname}: get_route_to needs a destination")
-        family = "ipv6" if ":" in destination else "ip"
-        command = f"show {family} route {destination}" + (" longer-prefixes" if longer else "") + " json"
-        return parse.routes(self._json(command), protocol)
 
     def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str]:
         """Run vtysh commands; raises CommandErrorException on one vtysh rejects."""

@@ -30,17 +30,16 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from napalm.base import NetworkDriver
 from napalm.base.exceptions import (
     CommandErrorException,
-    CommitConfirmException,
     CommitError,
     MergeConfigException,
     ReplaceConfigException,
 )
 
 from napalm_frr import parse
-from napalm_frr.ssh import Output, Session
+from napalm_frr.base import VtyshDriver
+from napalm_frr.ssh import Output
 from napalm_sonic import configdb, show
 from napalm_sonic.configdb import Candidate, ConfigDb
 
@@ -49,63 +48,26 @@ FRR_MODE = "split-unified"  # DEVICE_METADATA docker_routing_config_mode the FRR
 _FPM = re.compile(r"^\s*(no )?fpm\b")
 
 
-class SONiCDriver(NetworkDriver):
+class SONiCDriver(VtyshDriver):
     """SONiC (config_db.json through the Generic Config Updater, frr.conf through frr-reload.py) over SSH."""
 
     platform = "sonic"
 
     def __init__(self, hostname: str, username: str, password: str, timeout: int = 60,
                  optional_args: dict[str, Any] | None = None) -> None:
+        super().__init__(hostname, username, password, timeout, optional_args, sudo=True, workdir="/etc/sonic/aifab")
         opts = optional_args or {}
-        self.hostname, self.username, self.password, self.timeout = hostname, username, password, timeout
-        self.port = int(opts.get("port", 22))
-        self.key_file: str | None = opts.get("key_file")
-        self.known_hosts: str | None = opts.get("known_hosts")
-        self.netns: str | None = opts.get("netns")
-        self.sudo = bool(opts.get("sudo", True))
-        self.workdir = opts.get("workdir", "/etc/sonic/aifab")
         self.container = opts.get("container", "bgp")
-        self.frr_reload = opts.get("frr_reload", "/usr/lib/frr/frr-reload.py")
         self.image = opts.get("image", "/host/aifab/sonic-{version}.bin")
         self.reboot_timeout = float(opts.get("reboot_timeout", 900))
-        self._session: Session | None = None
         self._kind: Literal["replace", "merge"] | None = None
         self._candidate = Candidate(None, None)
         self.commit_method = ""  # what the last commit did to CONFIG_DB: "apply-patch", "reload" or "none"
 
-    def __repr__(self) -> str:  # never shows the password
-        return f"SONiCDriver({self.username}@{self.hostname}:{self.port})"
-
-    # -- connection -------------------------------------------------------------------------
-
-    def open(self) -> None:
-        """Connect and log in; raises ConnectionException (ConnectAuthError for bad credentials)."""
-        self._session = Session(self.hostname, self.port, self.username, self.password, self.key_file,
-                                self.known_hosts, self.netns, float(self.timeout), self.sudo)
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-    def is_alive(self) -> dict[str, bool]:
-        return {"is_alive": self._session is not None and self._session.alive}
-
     # -- device commands ----------------------------------------------------------------------
 
-    def _path(self, name: str) -> str:
-        return f"{self.workdir}/{name}"
-
-    def _run(self, argv: list[str], stdin: str | None = None) -> Output:
-        if self._session is None:
-            raise CommandErrorException(f"{self.hostname}: not connected (call open() first)")
-        return self._session.run(argv, stdin)
-
-    def _check(self, argv: list[str], stdin: str | None = None) -> str:
-        out = self._run(argv, stdin)
-        if out.rc != 0:
-            raise CommandErrorException(f"{self.hostname}: {shlex.join(argv)} exited {out.rc}: {_errors(out)}")
-        return out.stdout
+    def _failure(self, out: Output) -> str:
+        return _errors(out)
 
     def _bgp(self, *argv: str) -> list[str]:
         """``argv`` run inside the FRR container."""
@@ -113,13 +75,6 @@ class SONiCDriver(NetworkDriver):
 
     def _vtysh(self, command: str) -> str:
         return self._check(self._bgp("vtysh", "-c", command))
-
-    def _json(self, command: str) -> Any:
-        text = self._vtysh(command)
-        try:
-            return json.loads(text or "{}")
-        except ValueError:
-            raise CommandErrorException(f"{self.hostname}: {command!r} returned no JSON: {text[:200]!r}") from None
 
     def _write(self, path: str, text: str, in_bgp: bool = False) -> str:
         """Write ``text`` to ``path`` (mode 600) on the host or inside the FRR container."""
@@ -270,10 +225,7 @@ class SONiCDriver(NetworkDriver):
         self.commit_method = method
         self.discard_config()
         if revert_in is not None:
-            timer = f"sleep {int(revert_in)} && " + " && ".join(shlex.join(s) for s in restore)
-            timer += f"; rm -f {shlex.quote(self._path('pending'))}"
-            self._check(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
-                         timer, self._path("pending")])
+            self._arm_timer(revert_in, " && ".join(shlex.join(s) for s in restore))
 
     def _wait_frr(self) -> list[str]:
         """Wait (up to 5 minutes) until FRR answers in its container again (``config reload`` restarts it)."""
@@ -288,20 +240,6 @@ class SONiCDriver(NetworkDriver):
                  "reload": [["config", "reload", "-y", snapshot], self._wait_frr()], "none": []}[config_db]
         steps.append(self._bgp(self.frr_reload, "--reload", f"{FRR_DIR}/rollback.conf"))
         return steps + ([["config", "save", "-y"]] if config_db != "none" else [])
-
-    def has_pending_commit(self) -> bool:
-        """True while a commit made with ``revert_in`` waits for ``confirm_commit``."""
-        return self._run(["sh", "-c", 'test -s "$1" && kill -0 "$(cat "$1")" 2>/dev/null', "sh",
-                          self._path("pending")]).rc == 0
-
-    def _cancel_timer(self) -> None:
-        self._run(["sh", "-c", 'kill -- -"$(cat "$1")" 2>/dev/null; rm -f "$1"', "sh", self._path("pending")])
-
-    def confirm_commit(self) -> None:
-        """Keep the pending commit (stop the revert timer)."""
-        if not self.has_pending_commit():
-            raise CommitConfirmException(f"{self.hostname}: no commit is pending confirmation")
-        self._cancel_timer()
 
     def discard_config(self) -> None:
         """Drop the loaded candidate (in memory; the files it left are overwritten by the next load)."""
@@ -399,38 +337,6 @@ class SONiCDriver(NetworkDriver):
     def get_interfaces_counters(self) -> dict[str, dict[str, int]]:
         """Per port: packets OK, errors and drops of ``portstat -j`` (since ``sonic-clear counters``)."""
         return show.portstat(self._check(["portstat", "-j"]))
-
-    def get_interfaces_ip(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
-        return parse.interfaces_ip(self._json("show interface json"))
-
-    def get_bgp_neighbors(self) -> dict[str, dict[str, Any]]:
-        return parse.bgp_neighbors(self._json("show bgp vrf all summary json"),
-                                   self._json("show bgp vrf all neighbors json"))
-
-    def get_bgp_neighbors_detail(self, neighbor_address: str = "") -> dict[str, dict[int, list[dict[str, Any]]]]:
-        """Per VRF and remote AS: each session's negotiated and configured timers and prefix counts."""
-        out = parse.bgp_neighbors_detail(self._json("show bgp vrf all neighbors json"))
-        if neighbor_address:
-            out = {vrf: {asn: [p for p in peers if p["remote_address"] == neighbor_address] for asn, peers in by_as.items()}
-                   for vrf, by_as in out.items()}
-        return out
-
-    def get_bfd_peers(self) -> dict[str, str]:
-        """BFD sessions: peer address -> status (``show bfd peers json``)."""
-        return parse.bfd_peers(self._json("show bfd peers json"))
-
-    def clear_bgp_sessions(self, hard: bool = True) -> None:
-        """Reset every BGP session (``clear bgp *``; ``soft`` re-sends and re-asks routes only).
-        A hard reset makes new timers take effect: FRR negotiates the hold time only in OPEN."""
-        self._vtysh("clear bgp *" if hard else "clear bgp * soft")
-
-    def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False) -> dict[str, list[dict[str, Any]]]:
-        """Routes to ``destination`` (longest match for an address, the exact prefix for a CIDR)."""
-        if not destination:
-            raise CommandErrorException(f"{self.hostname}: get_route_to needs a destination")
-        family = "ipv6" if ":" in destination else "ip"
-        command = f"show {family} route {destination}" + (" longer-prefixes" if longer else "") + " json"
-        return parse.routes(self._json(command), protocol)
 
     def get_qos(self) -> dict[str, Any]:
         """QoS as the switch holds it: the QoS, PFC, ECN and buffer tables of the running CONFIG_DB
