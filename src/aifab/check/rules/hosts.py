@@ -10,7 +10,7 @@ from typing import Any
 from aifab.check.findings import Hit, Severity
 from aifab.check.parse.host import NicReport
 from aifab.check.registry import rule
-from aifab.render.hosts import HostSettings, NicSettings
+from aifab.render.hosts import HostSettings, NicSettings, RoceSettings
 
 SHOWN = 5  # hosts named in the one finding about missing reports
 
@@ -21,6 +21,17 @@ def _nics(ctx: Any) -> Iterator[tuple[HostSettings, NicSettings, NicReport | Non
         if report is not None:
             for n in h.nics:
                 yield h, n, report.nics.get(n.nic)
+
+
+def _roce(ctx: Any) -> Iterator[tuple[NicSettings, RoceSettings, NicReport | None]]:
+    """The NICs that carry RoCE, their settings and what their host reports of them."""
+    for _, n, got in _nics(ctx):
+        if n.roce is not None:
+            yield n, n.roce, got
+
+
+def _unreported(got: NicReport | None, section: str) -> bool:
+    return got is None or section not in got.sections
 
 
 def _hit(n: NicSettings, message: str) -> Hit:
@@ -35,11 +46,8 @@ def _prios(flags: tuple[int, ...]) -> str:
       "a NIC that does not trust DSCP, maps RoCE or CNP to another priority, or pauses other priorities than the "
       "switch loses the lossless class or deadlocks it; NIC and switch are configured apart", scope="hosts")
 def nic_qos(ctx: Any) -> Iterator[Hit]:
-    for _, n, got in _nics(ctx):
-        r = n.roce
-        if r is None:
-            continue
-        if got is None or "mlnx_qos" not in got.sections:
+    for n, r, got in _roce(ctx):
+        if _unreported(got, "mlnx_qos"):
             yield _hit(n, f"QoS not reported (no '### mlnx_qos -i {n.nic}' section)")
             continue
         if got.trust != r.trust:
@@ -57,11 +65,8 @@ def nic_qos(ctx: Any) -> Iterator[Hit]:
       "the switch marks ECN on the lossless queue and sends CNPs strict on their class: a NIC that neither reacts "
       "to marks nor sends CNPs on that DSCP and priority leaves congestion to PFC alone", scope="hosts")
 def nic_ecn(ctx: Any) -> Iterator[Hit]:
-    for _, n, got in _nics(ctx):
-        r = n.roce
-        if r is None:
-            continue
-        if got is None or "ecn" not in got.sections:
+    for n, r, got in _roce(ctx):
+        if _unreported(got, "ecn"):
             yield _hit(n, f"ECN not reported (no '### ecn {n.nic}' section)")
         else:
             for p in r.ecn_priorities:
@@ -72,11 +77,11 @@ def nic_ecn(ctx: Any) -> Iterator[Hit]:
                 yield _hit(n, f"CNPs sent with DSCP {got.cnp_dscp}; the switch port classes CNPs by DSCP {r.cnp_dscp}")
             if got.cnp_prio != r.cnp_priority:
                 yield _hit(n, f"CNPs sent on priority {got.cnp_prio}; the switch port serves them on {r.cnp_priority}")
-        if got is not None and "tos" in got.sections and got.tos != r.tos:
+        if _unreported(got, "tos"):
+            yield _hit(n, f"RoCE ToS not reported (no '### tos {n.nic}' section)")
+        elif got.tos != r.tos:
             have = f"ToS {got.tos}" if got.tos is not None else "no RDMA-CM default ToS (0)"
             yield _hit(n, f"RoCE traffic leaves with {have}; the switch port expects DSCP {r.roce_dscp} (ToS {r.tos})")
-        elif got is None or "tos" not in got.sections:
-            yield _hit(n, f"RoCE ToS not reported (no '### tos {n.nic}' section)")
 
 
 @rule("HOST003", Severity.ERROR, "host NIC MTU equals its switch port's",
