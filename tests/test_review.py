@@ -197,3 +197,26 @@ def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(lab: Path, tmp_p
     same = classify(dev, device_diff)  # ECN is hitless (docs/impact.md): a change, in one hitless wave, in both
     assert (same.kind, same.reasons) == (spine.change.kind, spine.change.reasons) == ("hitless", ("ecn: hitless",))
     assert r.waves and "be-spine1" in {n for w in r.waves for n in w.devices}
+
+
+@pytest.mark.parametrize("edit", [
+    ("  storage_nodes: 1\n", "  storage_nodes: 1\n  bgp: {keepalive_s: 5, hold_s: 15}\n"),  # the frontend only
+    ("  servers_per_su: 2\n", "  servers_per_su: 2\n  qos: {ecn: {min_kb: 200}}\n"),  # the backend only
+    ("upgrade:\n", "upgrade:\n  graceful_restart_s: 200\n"),  # every device, through the Design's view inputs
+])
+def test_deltas_are_exactly_the_devices_whose_files_differ(lab: Path, tmp_path: Path, edit: tuple[str, str]) -> None:
+    """The review skips the base side of a device equal in both Designs, its view inputs equal: every
+    device it skips renders the same pushed files from both Designs, every one it keeps differs."""
+    from aifab.review import _diff, _files
+
+    assert edit[0] in lab.read_text()
+    lab.write_text(lab.read_text().replace(*edit, 1))
+    r = review(lab, "main", tmp_path / "out")
+    assert r.base is not None
+    old = {d.name: d for d in r.base.devices()}
+    diffs = {}
+    for dev in r.design.devices():
+        before, after = _files(r.base, old[dev.name]), _files(r.design, dev)
+        if before != after:
+            diffs[dev.name] = {n: _diff(n, before[n], after[n]) for n in sorted(after) if before[n] != after[n]}
+    assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs

@@ -19,7 +19,7 @@ from aifab.keepalive import keep_until_exit
 COMMANDS = ("build", "check", "review", "deploy", "drain", "undrain", "health", "lab")
 # Commands that only read and write files, each closed before the command returns: after them the
 # process leaves at once instead of freeing the Design object by object (~0.5 s at 32k GPUs).
-QUICK_EXIT = frozenset({"build", "check"})
+QUICK_EXIT = frozenset({"build", "check", "review"})
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:

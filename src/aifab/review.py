@@ -22,6 +22,7 @@ from aifab.check.findings import sort_findings
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
+from aifab.keepalive import retain
 from aifab.paths import PathError
 from aifab.pipeline import design_for, gather, parse_batch
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
@@ -30,7 +31,7 @@ from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, requ
 from aifab.platforms import platform
 from aifab.render import render_device
 from aifab.render.configs import Rendered, write_and_consume
-from aifab.render.view import natural_key
+from aifab.render.view import natural_key, view_inputs
 
 VERDICTS = ("ready", "needs cordon", "needs maintenance window", "re-cabling")
 
@@ -207,11 +208,16 @@ def _plan(result: Review, allow_recabling: bool) -> None:
         result.plan_error = str(exc)
 
 
-def _rendered_deltas(base: Design | None, old: dict[str, Device], rendered: Rendered) -> tuple[Any, list[DeviceDelta]]:
+def _rendered_deltas(base: Design | None, old: dict[str, Device], same: frozenset[str],
+                     rendered: Rendered) -> tuple[Any, list[DeviceDelta]]:
     """A batch of the new side as its render process has it: the facts parsed from its text, and the
-    deltas of its devices against ``base`` (``old``: base devices by name)."""
+    deltas of its devices against ``base`` (``old``: base devices by name). A device equal on both
+    sides, of a fabric in ``same`` (whose :class:`~aifab.render.view.ViewInputs` are equal on both
+    sides), renders the same files: its base side is not rendered."""
     deltas = []
     for dev, files in rendered:
+        if dev.fabric in same and old.get(dev.name) == dev:
+            continue
         pushed = platform(dev.platform).pushed_files
         after = {name: text for name, text in files.items() if name.removeprefix(f"{dev.name}.") in pushed}
         before = _files(base, old[dev.name]) if base is not None and dev.name in old else {}
@@ -232,23 +238,25 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
         _, design = design_for(intent)
         base, note = _base_design(base_ref, intent)
         old = {d.name: d for d in base.devices()} if base is not None else {}
+        same = frozenset(f for f in ("backend", "frontend") if base is not None and view_inputs(base, f) == view_inputs(design, f))
         try:
-            _, batches = write_and_consume(design, out, partial(_rendered_deltas, base, old), jobs=2)
+            _, batches = write_and_consume(design, out, partial(_rendered_deltas, base, old, same), jobs=2)
         except OSError as exc:
             raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
         report = check(design, out, parsed=gather(design, [parsed for parsed, _ in batches]))
-    deltas = [d for _, part in batches for d in part]
-    if base is not None:  # devices the new side no longer has
-        known = {d.name for d in design.devices()}
-        deltas += _removed(base, [d.name for d in base.devices() if d.name not in known])
-    deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
-    cs = change_set(base, design) if base is not None else None
-    result = Review(intent, base_ref, note, design, base, deltas, report, cs)
-    _plan(result, allow_recabling)
-    # the PFC-deadlock proof in the steady state and every wave, its switches drained (DLK003,
-    # docs/sources.md#pfc-deadlock): nothing to do when the routing policy permits no valley turn
-    waves = [(w.index, set(w.devices), set(w.cordon)) for w in result.waves]
-    found = deadlock_findings(design, waves, report.valley_turns)
-    if found:
-        result.check = replace(report, findings=tuple(sort_findings([*report.findings, *found])))
+        deltas = [d for _, part in batches for d in part]
+        if base is not None:  # devices the new side no longer has
+            known = {d.name for d in design.devices()}
+            deltas += _removed(base, [d.name for d in base.devices() if d.name not in known])
+        deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
+        cs = change_set(base, design) if base is not None else None
+        result = Review(intent, base_ref, note, design, base, deltas, report, cs)
+        _plan(result, allow_recabling)
+        # the PFC-deadlock proof in the steady state and every wave, its switches drained (DLK003,
+        # docs/sources.md#pfc-deadlock): nothing to do when the routing policy permits no valley turn
+        waves = [(w.index, set(w.devices), set(w.cordon)) for w in result.waves]
+        found = deadlock_findings(design, waves, report.valley_turns)
+        if found:
+            result.check = replace(report, findings=tuple(sort_findings([*report.findings, *found])))
+    retain(design, base, batches, result)  # freed at exit, or never (aifab.keepalive)
     return result

@@ -18,10 +18,10 @@ from typing import Any
 from aifab.catalog import breakout_mode, lookup
 from aifab.design.model import (
     AccessPolicy,
+    BgpPolicy,
     Design,
     Device,
     DeviceBuffers,
-    FabricDesign,
     PortBuffer,
     QosPolicy,
     TelemetryPolicy,
@@ -329,9 +329,9 @@ def _qos(q: QosPolicy) -> QosView:
     )
 
 
-def _prefix_lists(fabric: FabricDesign, dev: Device) -> tuple[PrefixList, ...]:
+def _prefix_lists(loopbacks: str, dev: Device) -> tuple[PrefixList, ...]:
     """Loopbacks of the fabric (/32 only) and, on leaves, the server blocks with their /31s."""
-    lists = [PrefixList(PL_LOOPBACKS, (PrefixEntry(10, "permit", fabric.loopbacks, ge=32),))]
+    lists = [PrefixList(PL_LOOPBACKS, (PrefixEntry(10, "permit", loopbacks, ge=32),))]
     if dev.server_subnets:
         lists.append(PrefixList(PL_SERVERS, tuple(
             PrefixEntry(10 * (i + 1), "permit", net, le=31) for i, net in enumerate(dev.server_subnets))))
@@ -347,9 +347,9 @@ def _route_maps(lists: tuple[PrefixList, ...], info: Platform) -> tuple[RouteMap
     return tuple(maps)
 
 
-def _bgp(design: Design, dev: Device, info: Platform) -> Bgp:
+def _bgp(shared: ViewInputs, dev: Device, info: Platform) -> Bgp:
     groups = sorted({n.group for n in dev.neighbors})
-    policy = (design.backend if dev.fabric == "backend" else design.frontend).bgp
+    policy = shared.bgp
     timers = (policy.keepalive_s, policy.hold_s)
     # FRR keeps neighbors sorted by peer group, then address; EOS accepts any order.
     neighbors = sorted(dev.neighbors, key=lambda n: (n.group, inet_aton(n.peer_address)))  # bytes: numeric order
@@ -358,7 +358,7 @@ def _bgp(design: Design, dev: Device, info: Platform) -> Bgp:
         router_id=dev.loopback,
         max_paths=dev.max_paths,
         frr_max_paths=dev.max_paths if dev.max_paths < FRR_MULTIPATH_NUM else None,
-        restart_time=design.upgrade.graceful_restart_s,
+        restart_time=shared.graceful_restart_s,
         timers=None if timers == info.bgp_default_timers else timers,
         bfd=policy.bfd,
         peer_groups=tuple(PeerGroup(g) for g in groups),
@@ -400,19 +400,43 @@ def _zebra_interfaces(info: Platform, dev: Device, mgmt: Management,
     return tuple(sorted(out, key=lambda i: natural_key(i.name)))
 
 
+@dataclass(frozen=True)
+class ViewInputs:
+    """All a device's view reads from the Design beside the device itself: a device renders the same
+    files in two Designs when it and these are equal (``aifab review`` skips such devices)."""
+
+    loopbacks: str  # the fabric's loopback pool
+    bgp: BgpPolicy  # the fabric's
+    graceful_restart_s: int
+    management_gateway: str
+    access: AccessPolicy
+    telemetry: TelemetryPolicy
+
+
+def view_inputs(design: Design, fabric: str) -> ViewInputs:
+    """What :func:`device_view` reads from ``design`` for a device of ``fabric``."""
+    fab = design.backend if fabric == "backend" else design.frontend
+    return ViewInputs(fab.loopbacks, fab.bgp, design.upgrade.graceful_restart_s, design.management_gateway,
+                      design.access, design.telemetry)
+
+
 def device_view(design: Design, dev: Device, container: bool = False) -> DeviceView:
     """The view of ``dev`` for its platform (``container``: as a containerlab node, e.g. cEOS)."""
+    return shared_view(view_inputs(design, dev.fabric), dev, container)
+
+
+def shared_view(shared: ViewInputs, dev: Device, container: bool = False) -> DeviceView:
+    """:func:`device_view` from the Design's :class:`ViewInputs` alone."""
     info = platform(dev.platform)
-    fabric = design.backend if dev.fabric == "backend" else design.frontend
     ports = [Interface(p.name, p.description, p.address, p.mtu,
                        _child_speed(info, dev, p.speed, p.breakout) if p.breakout else _speed(info, p.speed),
                        p.speed, p.peer, p.index, f"{p.length_m:g}m", p.buffer, p.fec, p.breakout, p.sub)
              for p in dev.ports]
     if info.sorted_interfaces:
         ports.sort(key=lambda i: natural_key(i.name))
-    lists = _prefix_lists(fabric, dev)
+    lists = _prefix_lists(shared.loopbacks, dev)
     mgmt = Management(info.container_management_name if container else info.management, dev.management,
-                      design.management_gateway, info.management_vrf)
+                      shared.management_gateway, info.management_vrf)
     qos = _qos(dev.qos) if dev.qos else None
     return DeviceView(
         hostname=dev.name,
@@ -427,13 +451,13 @@ def device_view(design: Design, dev: Device, container: bool = False) -> DeviceV
         zebra_interfaces=_zebra_interfaces(info, dev, mgmt, ports),
         prefix_lists=lists,
         route_maps=_route_maps(lists, info),
-        bgp=_bgp(design, dev, info),
+        bgp=_bgp(shared, dev, info),
         maintenance=Maintenance(DRAIN_PROFILE, RM_GSHUT) if info.maintenance else None,
         qos=qos,
         buffers=dev.buffers,
         native=resolve(info.view)(dev, qos) if info.view else None,
-        access=access_view(design.access),
+        access=access_view(shared.access),
         model=dev.model,
         load_balance=load_balance_view(dev),
-        telemetry=telemetry_view(design.telemetry),
+        telemetry=telemetry_view(shared.telemetry),
     )
