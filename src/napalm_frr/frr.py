@@ -3,9 +3,10 @@
 Device side: ``vtysh`` and ``/usr/lib/frr/frr-reload.py`` (Debian's frr-pythontools) run through
 the SSH session, as root or with ``sudo``. The driver keeps its files in a work directory on
 the device (default ``/etc/frr/napalm``): ``candidate.conf`` (the loaded candidate),
-``rollback.conf`` (the running config saved by the last commit), ``revert.conf`` (what a
-commit-confirm timer restores when ``set_revert_config`` named it), ``pending`` (the pid of that
-timer). A commit or rollback is refused, writing nothing, while a daemon its config configures
+``rollback.conf`` (the running config saved by the last commit), ``revert.conf`` and
+``revert.sh`` (the frr.conf and kernel settings a commit-confirm timer restores when
+``set_revert_config`` named them), ``pending`` (the pid of that timer). A commit or rollback is
+refused, writing nothing, while a daemon its config configures
 is down (``down_daemons``).
 
 ``optional_args``:
@@ -63,7 +64,7 @@ class FRRDriver(VtyshDriver):
         opts = optional_args or {}
         self.install: str | None = opts.get("install")
         self._candidate: Literal["replace", "merge"] | None = None
-        self._revert_config: str | None = None
+        self._revert_files: dict[str, str] | None = None  # what a revert timer restores (set_revert_config)
         self._settings: list[kernel.Setting] = []  # the loaded candidate's kernel settings
         self.kernel_report: dict[str, str] = {}  # after commit: settings the kernel could not hold -> why
 
@@ -166,18 +167,29 @@ class FRRDriver(VtyshDriver):
         elif kind == "replace":  # a plain frr.conf replace: the kernel record is no longer the one to roll back to
             self._run(["rm", "-f", self._path("rollback.kernel.json")])
         if revert_in is not None:
-            target = shlex.quote(self._revert_target(rollback))
-            self._arm_timer(revert_in, f"{shlex.quote(self.frr_reload)} --reload {target}")
+            self._arm_timer(revert_in, self._revert_command(rollback))
 
     def set_revert_config(self, config: str | None) -> None:
-        """The config a revert timer restores (the deploy's snapshot from before its drain); None:
-        the running config saved by the commit (``rollback.conf``)."""
-        self._revert_config = config
+        """The config a revert timer restores (the deploy's snapshot from before its drain): frr.conf
+        text, or a bundle whose kernel settings the timer runs again after frr.conf (each line on
+        its own, as far as the kernel takes it); None: the running config saved by the commit
+        (``rollback.conf``)."""
+        try:
+            self._revert_files = None if config is None else kernel.bundle(config)
+        except kernel.BundleError as exc:
+            raise CommitError(f"{self.hostname}: the revert config: {exc}") from None
 
-    def _revert_target(self, rollback: str) -> str:
-        if self._revert_config is None:
-            return rollback
-        return self._write("revert.conf", self._revert_config)
+    def _revert_command(self, rollback: str) -> str:
+        """The shell command a revert timer runs."""
+        reload, files = shlex.quote(self.frr_reload), self._revert_files
+        if files is None:
+            return f"{reload} --reload {shlex.quote(rollback)}"
+        command = f"{reload} --reload {shlex.quote(self._write('revert.conf', files.get('frr.conf', '')))}"
+        settings = kernel.settings(files)
+        if settings:
+            script = self._write("revert.sh", "".join(f"{s.command}\n" for s in settings))
+            command += f"; sh {shlex.quote(script)}"
+        return command
 
     def down_daemons(self, config: str | None = None) -> list[str]:
         """The daemons ``config`` (default: the running config) configures that are not running."""

@@ -13,7 +13,9 @@ documented one (1 stopped by a failure, 130 interrupted).
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +148,33 @@ def test_a_commit_the_daemon_refuses_is_rolled_back_and_read_back(world: LabRun,
     assert "10.1.9." not in world.saved("fe-spine1")
     for name, old in before.items():
         assert world.running(name) == old, f"{name} does not run its old config"
+
+
+
+def _mtus(world: LabRun, device: str) -> dict[str, int]:
+    """The MTU of each fabric port of ``device``, read from its namespace's kernel."""
+    ports = {p.name for d in world.design.devices() if d.name == device for p in d.ports}
+    out = subprocess.run(["ip", "-n", world.lab.topology.switch(device).netns, "-j", "link", "show"],
+                         capture_output=True, text=True, check=True, timeout=10).stdout
+    return {link["ifname"]: link["mtu"] for link in json.loads(out) if link["ifname"] in ports}
+
+
+def test_a_rollback_restores_the_kernel_settings_too(world: LabRun, before: dict[str, str]) -> None:
+    """A frontend MTU rides links.sh, a kernel setting outside frr.conf. With the refused commit above,
+    fe-leaf1a commits (its links at 9000) and is rolled back: only when its links carry their old
+    MTU again, read from its kernel, may the report say so."""
+    old = _mtus(world, "fe-leaf1a")
+    assert old and set(old.values()) == {9216}
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24"),
+                                       ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
+    world.ip("fe-spine1", "addr", "add", "10.1.9.1/32", "dev", "lo")
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 1, out + err
+    assert "fe-leaf1a" in {r["device"] for r in events(world, "commit")}, "its commit (and its MTU) went through"
+    assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}, out + err
+    assert _mtus(world, "fe-leaf1a") == old, "rolled back, its links carry the old MTU again"
+    for name, config in before.items():
+        assert world.running(name) == config, f"{name} does not run its old config"
 
 
 def test_sigint_at_drain_rolls_back_and_exits_130(world: LabRun, before: dict[str, str]) -> None:

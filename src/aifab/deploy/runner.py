@@ -282,7 +282,7 @@ class Deployer:
         snapshot.save(directory, {n: mask(self.snapshots[n]) for n in names if n in self.snapshots})
         for n in names:
             if n in self.snapshots:
-                self.audit.write("snapshot", n, path=str(directory / f"{n}.conf"), lines=len(self.snapshots[n].splitlines()))
+                self.audit.write("snapshot", n, path=str(directory / f"{n}.conf"), lines=len(snapshot.config_lines(self.snapshots[n])))
         return failures
 
     # -- one wave ---------------------------------------------------------------------------
