@@ -18,6 +18,7 @@ from napalm_frr.kernel import (
     reason,
     settings,
     summarize,
+    target,
     tc_handle,
     tc_parent,
 )
@@ -114,3 +115,17 @@ def test_sysctl_settings_are_required_and_read_back_from_this_kernel() -> None:
     mask = Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_fields=0x0037")
     assert in_effect(mask, KernelState(sysctls={"net.ipv4.fib_multipath_hash_fields": "55"}), set()) == (True, "")
     assert in_effect(mask, KernelState(), set()) == (False, "net.ipv4.fib_multipath_hash_fields not readable")
+
+
+def test_a_setting_is_undone_only_by_one_of_the_same_target() -> None:
+    """Another MTU of one link, other parameters of one qdisc, another value of one sysctl replace
+    each other; a new qdisc handle, a link's MTU beside its state, another link do not."""
+    new = settings({"links.sh": LINKS.replace("9216", "9000"), "qos.sh": QOS.replace("max 1500000", "max 2000000")})
+    old = settings({"links.sh": LINKS, "qos.sh": QOS})
+    assert [target(s) for s in new] == [target(s) for s in old]
+    assert target(Setting("links.sh", "ip link set dev swp1 mtu 9000")) != target(Setting("links.sh", "ip link set dev swp1 up"))
+    assert target(Setting("links.sh", "ip link set dev swp2 mtu 9000")) != target(Setting("links.sh", "ip link set dev swp1 mtu 9000"))
+    assert target(Setting("qos.sh", "tc qdisc replace dev swp1 parent 1:4 handle 14: red limit 1 min 1 max 2 avpkt 1 ecn")) \
+        not in {target(s) for s in old}
+    assert target(Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=3")) == \
+        target(Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=1"))

@@ -335,6 +335,18 @@ class FRRDriver(VtyshDriver):
         return json.dumps({"frr.conf": self._running(),
                            **{f: "\n".join(lines) + "\n" for f, lines in scripts.items()}}, sort_keys=True)
 
+    def kernel_beyond(self, config: str) -> list[str]:
+        """The kernel settings in effect by the last commit's record that ``config`` (a candidate
+        bundle, e.g. a snapshot) has no setting for: committing it cannot take them away."""
+        try:
+            targets = {kernel.target(s) for s in kernel.settings(kernel.bundle(config))}
+        except kernel.BundleError:
+            targets = set()
+        record = self._kernel_record()
+        applied = set(record["applied"])
+        return [label for label in record["settings"] if label.partition(": ")[2] in applied
+                and kernel.target(kernel.Setting(*label.split(": ", 1))) not in targets]
+
     def get_kernel_settings(self) -> dict[str, dict[str, str]]:
         """The last committed bundle's kernel settings read back: label -> {"state": "in effect" |
         "differs" | "not applicable", "reason": ...}."""

@@ -234,6 +234,23 @@ def in_effect(s: Setting, state: KernelState, applied: set[str]) -> tuple[bool |
     return (s.command in applied), "not applied by aifab"
 
 
+def target(s: Setting) -> tuple[str, ...]:
+    """What ``s`` sets: two settings with one target replace each other (another MTU of one link,
+    other parameters of one qdisc); a setting whose target no other setting has cannot be undone by one."""
+    argv = s.argv
+    if (kv := s.sysctl) is not None:
+        return ("sysctl", kv[0])
+    if argv[:3] == ["ip", "link", "add"]:
+        return ("link", argv[3])
+    if argv[:3] == ["ip", "link", "set"]:
+        return ("ip link", s.dev, "mtu" if "mtu" in argv else argv[-1])
+    if argv[0] in ("dcb", "ethtool"):
+        return (s.tool, s.dev)
+    if (handle := tc_handle(s)) is not None:
+        return ("tc", *handle)
+    return ("command", s.command)
+
+
 def tc_handle(s: Setting) -> tuple[str, str] | None:
     """(dev, "1:") for a tc qdisc setting with a handle, else None."""
     argv = s.argv

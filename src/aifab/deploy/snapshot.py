@@ -80,6 +80,8 @@ def restore(task: Task, snapshot: str) -> Result:
     from the kernel. Fails, with the difference, unless what is read back matches the snapshot."""
     dev = _device(task)
     error = ""
+    beyond = getattr(dev, "kernel_beyond", None)
+    kept = beyond(snapshot) if callable(beyond) else []  # kernel settings the change added: no restore takes them away
     try:
         if dev.has_pending_commit():
             dev.confirm_commit()
@@ -92,10 +94,12 @@ def restore(task: Task, snapshot: str) -> Result:
             dev.discard_config()
     diff = difference(snapshot, read_state(dev))
     kernel = kernel_differs(dev)
-    if not diff and not error and not kernel:
+    if not diff and not error and not kernel and not kept:
         return Result(host=task.host, result="rolled back")
     reason = "; ".join(x for x in (error, "running config differs from the snapshot" if diff else "",
-                                   f"the kernel does not hold {', '.join(kernel[:3])}" if kernel else "") if x)
+                                   f"the kernel does not hold {', '.join(kernel[:3])}" if kernel else "",
+                                   f"the kernel keeps {', '.join(kept[:3])} (the change added it; nothing in the snapshot undoes it)"
+                                   if kept else "") if x)
     return Result(host=task.host, result=reason, diff=diff, failed=True)
 
 

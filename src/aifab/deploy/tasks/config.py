@@ -1,4 +1,5 @@
-"""Config tasks: load a candidate and diff it, commit, confirm, discard, roll back, merge a snippet."""
+"""Config tasks: load a candidate and diff it, commit, confirm, discard, merge a snippet (rollback:
+``aifab.deploy.snapshot.restore``, read back)."""
 
 from __future__ import annotations
 
@@ -59,12 +60,6 @@ def confirm(task: Task) -> Result:
     if dev.has_pending_commit():
         dev.confirm_commit()
     return Result(host=task.host)
-
-
-def rollback(task: Task) -> Result:
-    """Return the device to the configuration before the last commit."""
-    _device(task).rollback()
-    return Result(host=task.host, result="rolled back", changed=True)
 
 
 def merge(task: Task, config: str) -> Result:
