@@ -244,8 +244,8 @@ def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, bef
     assert f"fe-spine1: {'drained' if drained else 'not drained'}" in status.stdout
     undrain = world.cli("undrain", str(world.intent), "--lab", "fe-spine1")
     assert undrain.returncode == 0, undrain.stdout + undrain.stderr
-    assert "fe-spine1: undrained (read back)" in undrain.stdout
-    assert GSHUT not in world.running("fe-spine1")
+    assert "fe-spine1: a pending commit rolled back first, as its device timer would; undrained (read back)" in undrain.stdout
+    assert world.running("fe-spine1") == before["fe-spine1"], "the drain under the device timer undone, nothing else"
 
 
 def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
@@ -288,3 +288,22 @@ def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, b
             assert "fe-leaf1a: drained" in status.stdout, status.stdout + status.stderr
             now = now.replace(GSHUT + "\n", "")
         assert now == old, name
+
+
+def test_the_device_timer_undoes_a_drain_when_aifab_dies_before_the_commit(world: LabRun, before: dict[str, str]) -> None:
+    """SIGKILL while wave 1 waits for traffic to move off: no handler runs and nothing was committed
+    yet; each drained switch's own timer (drain_wait_s + --revert-timer) restores its snapshot."""
+    bg = world.start_deploy("--commit", "--revert-timer", "4")
+    bg.wait_for("for traffic to move off fe-leaf1a, fe-spine1")
+    bg.signal(signal.SIGKILL)
+    code, out, _ = bg.finish(timeout=30)
+    assert code == -signal.SIGKILL
+    assert "device revert timer 24s on fe-leaf1a, fe-spine1" in out, out  # drain_wait_s 20 here, + 4
+    assert not events(world, "commit"), "killed before any commit"
+    deadline = time.monotonic() + 60
+    while any(world.running(n) != before[n] for n in ("fe-leaf1a", "fe-spine1")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for name, old in before.items():
+        assert world.running(name) == old, f"{name}: the drain was not undone"
+        assert GSHUT not in world.saved(name), f"{name}: a drained frr.conf is saved"
+

@@ -28,11 +28,34 @@ def read(task: Task, drain_marker: str) -> Result:
     return Result(host=task.host, result=is_drained(dev.get_config(retrieve="running")["running"], drain_marker))
 
 
-def set_drain(task: Task, snippet: str, drain_marker: str, drained: bool) -> Result:
-    """Merge ``snippet`` (the drain or the undrain) and read back that the drain is ``drained``."""
-    merge(task, snippet)
+def set_drain(task: Task, snippet: str, drain_marker: str, drained: bool, revert_in: int | None = None) -> Result:
+    """Merge ``snippet`` (the drain or the undrain) and read back that the drain is ``drained``. An
+    undrain first rolls back a commit pending confirmation (an interrupted deploy's, which its
+    device timer would roll back anyway).
+    ``revert_in``: commit it under the device's revert timer, pointed at the deploy's snapshot
+    (:func:`aifab.deploy.snapshot.set_revert`): a device left drained by a deploy that dies undoes
+    the drain itself after that many seconds, unless :func:`hand_over` ran first."""
+    first = ""
+    if not drained:
+        dev = task.host.get_connection("napalm", task.nornir.config)
+        if dev.has_pending_commit():  # an interrupted deploy's drain or commit, under its device timer
+            dev.rollback()  # what that timer would do, now: the config before that commit
+            first = "a pending commit rolled back first, as its device timer would; "
+    merge(task, snippet, revert_in)
     now = read(task, drain_marker).result
     if now != drained:
-        return Result(host=task.host, result=f"read back: {drain_marker!r} is {'still ' if now else 'not '}in the running config",
+        return Result(host=task.host, result=f"{first}read back: {drain_marker!r} is {'still ' if now else 'not '}in the running config",
                       failed=True)
-    return Result(host=task.host, result="drained" if drained else "undrained", changed=True)
+    return Result(host=task.host, result=first + ("drained" if drained else "undrained"), changed=True)
+
+
+def hand_over(task: Task) -> Result:
+    """Just before the wave's commit: stop the revert timer a guarded drain armed, so that the commit
+    can arm its own. Fails, touching nothing, when that timer already ran out (the device restored
+    its snapshot and is no longer drained)."""
+    dev = task.host.get_connection("napalm", task.nornir.config)
+    if not dev.has_pending_commit():
+        return Result(host=task.host, failed=True,
+                      result="the drain's device timer ran out before the commit: the device restored its snapshot")
+    dev.confirm_commit()
+    return Result(host=task.host, result="drain timer stopped for the commit")

@@ -340,12 +340,18 @@ class Deployer:
         if self.no_drain and any(c.drain for c in wave.changes):
             self.say(f"wave {wave.index}: no drain (--no-drain): {', '.join(c.device for c in wave.changes if c.drain)} "
                      "change while carrying traffic")
+        failures, guarded = self._revert_targets(names, to_drain, upgrades)
+        if failures:
+            return self._fail(wave, failures, report, names)
         if to_drain:
-            self.say(f"wave {wave.index}: drain {', '.join(to_drain)}")
+            guard = up.drain_wait_s + self.revert_in_s  # the device undoes the drain itself if this deploy dies first
+            self.say(f"wave {wave.index}: drain {', '.join(to_drain)}"
+                     + (f" (device revert timer {guard}s on {', '.join(guarded)})" if guarded else ""))
             self.drained |= set(to_drain)  # possibly drained from here on, until read back otherwise
             self.touched |= set(to_drain)
             failures = self._run(to_drain, lambda task: drain.set_drain(
-                task, self.rendered.drain[task.host.name], self.markers[task.host.name], True), "drain")
+                task, self.rendered.drain[task.host.name], self.markers[task.host.name], True,
+                guard if task.host.name in guarded else None), "drain")
             if failures:
                 return self._fail(wave, failures, report, names)
             for n in to_drain:
@@ -370,7 +376,7 @@ class Deployer:
             timing.upgrade_s = round(time.monotonic() - start, 2)
             if failures or self.stopping:
                 return self._fail(wave, failures, report, names)
-        failures = self._commit_wave(wave, set(to_drain), report)
+        failures = self._commit_wave(wave, set(to_drain), guarded, report)
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
         self.pending -= set(names)
@@ -498,14 +504,24 @@ class Deployer:
             self.say(f"wave {wave.index}: {n} runs {got['version']} (read back from the device; {got['method']} took {got['seconds']:.1f}s)")
         return failures
 
-    def _commit_wave(self, wave: Wave, drained: set[str], report: DeployReport) -> dict[str, str]:
+    def _revert_targets(self, names: list[str], to_drain: list[str], upgrades: dict[str, Change]) -> tuple[dict[str, str], list[str]]:
+        """Point every device's revert timer at its snapshot (where the driver can); returns the
+        failures and the devices to drain whose drain the timer can guard: their driver's timer
+        restores the snapshot (not the config before the drain) and no software step runs while
+        they are drained (a restart under the timer could race it)."""
+        res, failures = self._run_results(names, lambda task: snapshot.set_revert(task, self.snapshots[task.host.name]),
+                                          "revert-target")
+        guarded = [n for n in to_drain if n not in failures and n not in upgrades and res[n][0].result is True]
+        return failures, guarded
+
+    def _commit_wave(self, wave: Wave, drained: set[str], guarded: list[str], report: DeployReport) -> dict[str, str]:
         names = list(wave.devices)
         configs = {n: self.rendered.drained[n] if n in drained else self.rendered.configs[n] for n in names}
         self.say(f"wave {wave.index}: commit {', '.join(names)} (device revert timer {self.revert_in_s}s)")
-        failures = self._run(names, lambda task: snapshot.set_revert(task, self.snapshots[task.host.name]), "revert-target")
+        failures = self._run(names, lambda task: load_candidate(task, configs[task.host.name]), "load")
         if failures:
             return failures
-        failures = self._run(names, lambda task: load_candidate(task, configs[task.host.name]), "load")
+        failures = self._run(guarded, drain.hand_over, "drain-timer")
         if failures:
             return failures
         self.touched |= set(names)
@@ -760,7 +776,8 @@ def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
     left = sorted(d.drained | d.in_hand)
     cordoned = d.scheduler.servers
     print(f"\naifab: {sig} again: aborted at once. May be left drained or mid-change: {', '.join(left) or 'none'}. "
-          f"Check with: aifab drain INTENT --status; undrain with: aifab undrain INTENT DEVICE..."
+          f"Check with: aifab drain INTENT --status; a switch drained under its device timer undoes the drain "
+          f"itself within {d.design.upgrade.drain_wait_s + d.revert_in_s}s; undrain now with: aifab undrain INTENT DEVICE..."
           + (f" Still cordoned in the scheduler: {', '.join(compress(cordoned))}." if cordoned else ""), file=sys.stderr, flush=True)
     d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand), cordoned=cordoned)
     if d.journal is not None:

@@ -62,13 +62,17 @@ def confirm(task: Task) -> Result:
     return Result(host=task.host)
 
 
-def merge(task: Task, config: str) -> Result:
-    """Merge a snippet (drain or undrain) and commit it at once."""
+def merge(task: Task, config: str, revert_in: int | None = None) -> Result:
+    """Merge a snippet (drain or undrain) and commit it at once; with ``revert_in``, under the
+    device's revert timer (the caller has checked that the driver takes one)."""
     dev = _device(task)
     dev.load_merge_candidate(config=config)
     diff = dev.compare_config()
     if diff.strip():
-        dev.commit_config()
+        if revert_in is None:
+            dev.commit_config()
+        else:
+            dev.commit_config(revert_in=revert_in)
     else:
         dev.discard_config()
     return Result(host=task.host, result=diff, changed=bool(diff.strip()))
