@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from aifab.deploy.connect import SelectionError, select
 from aifab.deploy.drain import is_drained, marker
 from aifab.deploy.guard import LockedError, deploy_lock
 from aifab.deploy.health import blockers, gate_devices
 from aifab.deploy.inputs import pick_inventory
 from aifab.deploy.inventory_files import InventoryError
 from aifab.deploy.journal import Journal, JournalError, journal_path, read_journal
-from aifab.deploy.runner import SelectionError, select
 from aifab.deploy.snapshot import difference, normalise
 from aifab.design import build_design
 from aifab.intent import load_intent

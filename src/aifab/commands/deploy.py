@@ -65,7 +65,8 @@ def target(args: argparse.Namespace, cluster: str) -> tuple[Path, str]:
 def run(args: argparse.Namespace) -> int:
     from aifab.deploy.inputs import rendered_from
     from aifab.deploy.inventory_files import check_inventory
-    from aifab.deploy.runner import deploy, summary_table, timings_table
+    from aifab.deploy.report import summary_table, timings_table
+    from aifab.deploy.runner import deploy
     from aifab.deploy.secrets import load_credentials
     from aifab.paths import writable_file
     from aifab.pipeline import build

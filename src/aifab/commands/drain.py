@@ -33,8 +33,8 @@ def add_parser(sub: argparse._SubParsersAction, drain: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     from aifab.commands.deploy import target
     from aifab.deploy import drain
+    from aifab.deploy.connect import device_errors, open_nornir, select
     from aifab.deploy.guard import deploy_lock
-    from aifab.deploy.runner import device_errors, open_nornir, select
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import design_for
     from aifab.platforms import platform

@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aifab.commands.deploy import target
+    from aifab.deploy.connect import select
     from aifab.deploy.inventory_files import check_inventory
-    from aifab.deploy.runner import select
     from aifab.deploy.secrets import load_credentials
     from aifab.health.judge import judge, print_table, to_json
     from aifab.health.run import read_all

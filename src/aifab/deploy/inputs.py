@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from aifab.deploy.inventory_files import InventoryError
-from aifab.deploy.runner import Rendered
-from aifab.deploy.secrets import inject_payload
+from aifab.deploy.secrets import SecretValues, inject_payload
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.platforms import Platform, names, platform
@@ -28,6 +28,19 @@ from aifab.render import drain_snippet, undrain_snippet
 
 # What the SONiC files carry that the FRR lab cannot (docs/sonic.md, docs/lab.md).
 _NOT_IN_LAB = {"config_db.json": "ports (MTU, speed), QoS maps, PFC, ECN (WRED), buffers and the PFC watchdog"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to push: full configs (secrets filled in), and drain/undrain snippets, per device;
+    ``secrets`` masks whatever a device echoes back before it is printed or audited."""
+
+    configs: dict[str, str] = field(repr=False)
+    drain: dict[str, str]
+    undrain: dict[str, str]
+    secrets: SecretValues = field(default_factory=SecretValues)
+    drained: dict[str, str] = field(default_factory=dict, repr=False)  # the candidate with the drain snippet in it
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per device: files not applied and why
 
 
 class UndeployableError(AifabError):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from nornir.core.task import Result, Task
 
+from aifab.deploy.connect import device_errors, open_nornir
 from aifab.deploy.inputs import inventory_drivers
-from aifab.deploy.runner import device_errors, open_nornir
 from aifab.deploy.secrets import Credentials
 from aifab.design.model import Design, Device
 from aifab.health.read import Plan, Reading, read_device

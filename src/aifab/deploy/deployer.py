@@ -1,0 +1,476 @@
+"""One deploy run's state and its steps: progress lines, snapshots, the health gate, and each wave
+(drain, wait on evidence, upgrade, commit, verify, confirm, undrain, soak; on a failure or an
+interrupt, the wave's devices restored to their snapshots and read back)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from nornir.core import Nornir
+from nornir.core.task import AggregatedResult, Result, Task
+from rich.console import Console
+from rich.syntax import Syntax
+
+from aifab.deploy import drain, evidence, health, snapshot
+from aifab.deploy.connect import device_errors, traceback_of
+from aifab.deploy.cordon import Scheduler
+from aifab.deploy.drain import marker
+from aifab.deploy.guard import AuditLog
+from aifab.deploy.inputs import Rendered
+from aifab.deploy.journal import Journal
+from aifab.deploy.report import DeployReport, WaveTiming
+from aifab.deploy.signals import Interrupts
+from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate
+from aifab.deploy.tasks.expect import expectations
+from aifab.deploy.tasks.upgrade import running_version
+from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
+from aifab.deploy.tasks.verify import reset_sessions, verify
+from aifab.design.model import Design
+from aifab.plan.waves import Change, Wave
+
+
+class Deployer:
+    """One deploy run over one inventory: progress lines, snapshots, the journal, the waves."""
+
+    def __init__(self, design: Design, rendered: Rendered, nr: Nornir, audit: AuditLog, console: Console,
+                 verify_timeout_s: float = 60.0, revert_in_s: int = 300, interrupts: Interrupts | None = None,
+                 no_drain: bool = False, confirm_cordon: bool = False) -> None:
+        self.design = design
+        self.rendered = rendered
+        self.nr = nr
+        self.audit = audit
+        self.console = console
+        self.verify_timeout_s = verify_timeout_s
+        self.revert_in_s = revert_in_s
+        self.interrupts = interrupts or Interrupts(lambda _: None, lambda _: None)
+        self.by_name = {d.name: d for d in design.devices()}
+        self.expect = expectations(design)
+        self.markers = {n: marker(s) for n, s in rendered.drain.items()}
+        self.carrying: dict[str, bool] = {}
+        self.snapshots: dict[str, str] = {}
+        self.drained: set[str] = set()  # drained by this deploy and not yet undrained or restored
+        self.in_hand: set[str] = set()  # devices of the running step
+        self.touched: set[str] = set()  # devices this deploy drained or committed on
+        self.journal: Journal | None = None
+        self.started = time.monotonic()
+        self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
+        self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
+        self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
+        self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
+        self.no_drain = no_drain  # --no-drain: the drain steps left out (only to measure what they protect)
+        self.versions: dict[str, str] = {}  # device -> the software version it reported at load
+
+    # -- output -----------------------------------------------------------------------------
+
+    def say(self, message: str) -> None:
+        """One progress line with the elapsed time."""
+        self.console.print(f"[{time.monotonic() - self.started:6.1f}s] {message}", highlight=False, soft_wrap=True)
+
+    @staticmethod
+    def clock(seconds: float) -> str:
+        """The wall-clock time ``seconds`` from now (a wait's deadline)."""
+        return time.strftime("%H:%M:%S", time.localtime(time.time() + seconds))
+
+    @property
+    def stopping(self) -> bool:
+        return self.interrupts.requested.is_set()
+
+    def _state(self, report: DeployReport, names: list[str] | set[str], status: str, detail: str | None = None) -> None:
+        for n in names:
+            report.outcomes[n].status = status
+            if detail is not None:
+                report.outcomes[n].detail = detail
+            if self.journal is not None:
+                self.journal.states[n] = status
+        if self.journal is not None:
+            self.journal.drained = sorted(self.drained)
+            self.journal.write()
+
+    # -- Nornir -----------------------------------------------------------------------------
+
+    def _run(self, names: list[str], task: Callable[..., object], what: str, audit: bool = True) -> dict[str, str]:
+        """Run ``task`` on ``names`` in parallel; returns failures (host -> reason), each audited."""
+        return self._run_results(names, task, what, audit)[1]
+
+    def _run_results(self, names: list[str], task: Callable[..., object], what: str, audit: bool = True
+                     ) -> tuple[AggregatedResult, dict[str, str]]:
+        """Every run reaches hosts that failed before (``on_failed``): a rollback must."""
+        wanted = set(names)
+        self.in_hand = wanted
+        try:
+            res = self.nr.filter(filter_func=lambda h: h.name in wanted).run(task=task, name=what, on_failed=True)
+        finally:
+            self.in_hand = set()
+        failures = {host: self.rendered.secrets.mask(reason) for host, reason in device_errors(res).items()}
+        if audit:
+            for host, reason in failures.items():
+                self.audit.write(f"{what}-failed", host, reason=reason, traceback=self.rendered.secrets.mask(traceback_of(res[host])))
+        return res, failures
+
+    def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Load every candidate; returns (diffs, failures) and notes which devices carry traffic."""
+        diffs: dict[str, str] = {}
+        res, failures = self._run_results(
+            names, lambda task: load_candidate(task, self.rendered.configs[task.host.name]), "load")
+        for host, multi in res.items():
+            if not multi.failed:
+                diffs[host] = self.rendered.secrets.mask(multi[0].diff or "")
+                self.carrying[host] = multi[0].result["carrying"]
+                self.not_applied[host] = dict(multi[0].result.get("not_applicable", {}))
+                self.audit.write("diff", host, changed=bool(diffs[host].strip()), diff=diffs[host])
+        managed = [n for n in names if n not in failures and self.by_name[n].os_version]
+        if managed:  # the software the intent names: what each device runs, read from it
+            res, version_failures = self._run_results(managed, running_version, "version")
+            for host in managed:
+                if host not in version_failures:
+                    self.versions[host] = str(res[host][0].result)
+            failures.update(version_failures)
+        return diffs, failures
+
+    def needs_upgrade(self, name: str) -> bool:
+        """The device runs another version than the intent names for it."""
+        target = self.by_name[name].os_version
+        return bool(target) and name in self.versions and self.versions[name] != target
+
+    def discard(self, names: list[str]) -> None:
+        self._run(names, discard, "discard")
+
+    def take_snapshots(self, names: list[str], directory: Path) -> dict[str, str]:
+        """Read every device's running config before anything touches it; returns failures."""
+        self.say(f"snapshot of the running config of {len(names)} devices")
+        res, failures = self._run_results(names, snapshot.take, "snapshot")
+        for host, multi in res.items():
+            if not multi.failed:
+                self.snapshots[host] = multi[0].result
+        mask = self.rendered.secrets.mask  # on disk with placeholders: secrets never land in an artifact
+        snapshot.save(directory, {n: mask(self.snapshots[n]) for n in names if n in self.snapshots})
+        for n in names:
+            if n in self.snapshots:
+                self.audit.write("snapshot", n, path=str(directory / f"{n}.conf"), lines=len(snapshot.config_lines(self.snapshots[n])))
+        return failures
+
+    # -- one wave ---------------------------------------------------------------------------
+
+    def gate(self, wave: Wave) -> list[str]:
+        """The pre-wave health gate: reasons not to start ``wave`` (empty: start)."""
+        names = [n for n in health.gate_devices(self.design, wave) if n in self.nr.inventory.hosts]
+        missing = {n: "not in the inventory" for n in health.gate_devices(self.design, wave) if n not in self.nr.inventory.hosts}
+        kinds = {c.device: c.kind for c in wave.changes}
+        initial = all(c.kind == "initial" for c in wave.changes)
+        self.say(f"wave {wave.index}: health of {', '.join(names)} (reachable, daemons up, every configured session Established)")
+
+        def task(t: Task) -> Result:
+            n = t.host.name
+            sessions = not initial and kinds.get(n) != "initial"
+            return health.check(t, self.rendered.configs.get(n, ""), sessions)
+
+        unhealthy = {**missing, **self._run(names, task, "health", audit=False)}
+        reasons = health.blockers(self.design, wave, unhealthy)
+        for n, why in unhealthy.items():
+            self.audit.write("unhealthy", n, wave=wave.index, reason=why)
+        if reasons:
+            self.audit.write("gate-refused", None, wave=wave.index, reasons=reasons)
+        return reasons
+
+    def run_wave(self, wave: Wave, report: DeployReport) -> bool:
+        """Gate -> drain -> commit -> verify -> confirm -> undrain -> soak. False when the deploy
+        must stop (a failure or an interrupt); the wave is then finished or restored to its snapshots."""
+        up = self.design.upgrade
+        names = list(wave.devices)
+        to_drain = [] if self.no_drain else sorted(c.device for c in wave.changes if c.drain)
+        upgrades = {c.device: c for c in wave.changes if c.upgrade}
+        timing = WaveTiming(wave.index, wave.devices)
+        begin = time.monotonic()
+        self.say(f"[bold]wave {wave.index}[/]: {', '.join(names)}" + (f"  ({'; '.join(wave.capacity)})" if wave.capacity else ""))
+        for c in wave.changes:
+            report.outcomes[c.device].wave = wave.index
+        if self.stopping:
+            return False
+        reasons = self.gate(wave)
+        if reasons:
+            for r in reasons:
+                self.console.print(f"  [red]gate: {r}[/]")
+            for n in names:
+                report.outcomes[n].detail = "; ".join(r for r in reasons if r.startswith(f"{n}: ")) or "health gate refused the wave"
+            report.ok = False
+            report.stopped = f"wave {wave.index}: health gate refused ({'; '.join(reasons)})"
+            return False
+        why = self.scheduler.cordon(wave)  # the scheduler hand-off, before any device of the wave is touched
+        if why:
+            for n in names:
+                report.outcomes[n].detail = f"cordon: {why}"
+            report.stopped = f"wave {wave.index}: cordon failed ({why})"
+            return self._fail(wave, {}, report, names)
+        if self.no_drain and any(c.drain for c in wave.changes):
+            self.say(f"wave {wave.index}: no drain (--no-drain): {', '.join(c.device for c in wave.changes if c.drain)} "
+                     "change while carrying traffic")
+        failures, guarded = self._revert_targets(names, to_drain, upgrades)
+        if failures:
+            return self._fail(wave, failures, report, names)
+        if to_drain:
+            guard = up.drain_wait_s + self.revert_in_s  # the device undoes the drain itself if this deploy dies first
+            self.say(f"wave {wave.index}: drain {', '.join(to_drain)}"
+                     + (f" (device revert timer {guard}s on {', '.join(guarded)})" if guarded else ""))
+            self.drained |= set(to_drain)  # possibly drained from here on, until read back otherwise
+            self.touched |= set(to_drain)
+            failures = self._run(to_drain, lambda task: drain.set_drain(
+                task, self.rendered.drain[task.host.name], self.markers[task.host.name], True,
+                guard if task.host.name in guarded else None), "drain")
+            if failures:
+                return self._fail(wave, failures, report, names)
+            for n in to_drain:
+                self.audit.write("drained", n, wave=wave.index)
+            self._state(report, to_drain, "drained")
+            if self.stopping:
+                return self._fail(wave, {}, report, names)
+            self.say(f"wave {wave.index}: waiting for traffic to move off {', '.join(to_drain)}: its neighbours' best paths "
+                     f"(deadline {self.clock(up.drain_wait_s)}, {up.drain_wait_s}s)")
+            seconds, pending = self._wait_paths(to_drain, True, up.drain_wait_s)
+            if self.stopping:
+                return self._fail(wave, {}, report, names)
+            if pending:
+                return self._fail(wave, self._blame(to_drain, pending, f"traffic did not move off it within "
+                                                    f"upgrade.drain_wait_s ({up.drain_wait_s}s)"), report, names)
+            timing.moved_off_s = round(seconds, 2)
+            self.audit.write("moved-off", None, wave=wave.index, devices=to_drain, seconds=timing.moved_off_s)
+            self.say(f"wave {wave.index}: traffic moved off {', '.join(to_drain)} in {seconds:.1f}s")
+        if upgrades:
+            start = time.monotonic()
+            failures = self._upgrade(wave, upgrades, report)
+            timing.upgrade_s = round(time.monotonic() - start, 2)
+            if failures or self.stopping:
+                return self._fail(wave, failures, report, names)
+        failures = self._commit_wave(wave, set(to_drain), guarded, report)
+        if failures or self.stopping:
+            return self._fail(wave, failures, report, names)
+        self.pending -= set(names)
+        if to_drain and up.bgp_timers == "reset-now":  # timers in effect only on new sessions: reset them while drained
+            diffs = {c.device: c.diff for c in wave.changes}
+            self.say(f"wave {wave.index}: reset the BGP sessions of {', '.join(to_drain)} where the change needs it")
+            failures = self._run(to_drain, lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
+            if failures or self.stopping:
+                return self._fail(wave, failures, report, names)
+        failures = self._verify(wave, names)
+        if failures or self.stopping:
+            return self._fail(wave, failures, report, names)
+        failures = self._run(names, confirm, "confirm")  # the revert timer stopped: the change is kept
+        if failures:
+            return self._fail(wave, failures, report, names)
+        for n in names:
+            self.audit.write("verified", n, wave=wave.index)
+        self._state(report, names, "committed")
+        if to_drain:
+            self.say(f"wave {wave.index}: undrain {', '.join(to_drain)}")
+            failures = self._run(to_drain, lambda task: drain.set_drain(
+                task, self.rendered.undrain[task.host.name], self.markers[task.host.name], False), "undrain")
+            self.drained -= set(to_drain) - set(failures)
+            for n in to_drain:
+                if n not in failures:
+                    self.audit.write("undrained", n, wave=wave.index)
+            self._state(report, [], "")
+            if failures:
+                for n, reason in failures.items():
+                    report.outcomes[n].status = "committed, still drained"
+                    report.outcomes[n].detail = f"undrain: {reason}"
+                report.ok = False
+                report.stopped = f"wave {wave.index}: undrain failed on {', '.join(sorted(failures))}"
+                return False
+            self.say(f"wave {wave.index}: waiting for traffic to come back to {', '.join(to_drain)}: its neighbours' "
+                     f"best paths (deadline {self.clock(up.drain_wait_s)}, {up.drain_wait_s}s)")
+            seconds, pending = self._wait_paths(to_drain, False, up.drain_wait_s)
+            if pending:
+                report.ok = False
+                blamed = self._blame(to_drain, pending, f"traffic not back on it within upgrade.drain_wait_s ({up.drain_wait_s}s)")
+                for n, why in blamed.items():
+                    report.outcomes[n].detail = why
+                report.stopped = f"wave {wave.index}: traffic not back on {', '.join(sorted(blamed))}"
+                return False
+            if not self.stopping:
+                timing.moved_back_s = round(seconds, 2)
+                self.audit.write("moved-back", None, wave=wave.index, devices=to_drain, seconds=timing.moved_back_s)
+                self.say(f"wave {wave.index}: traffic back on {', '.join(to_drain)} in {seconds:.1f}s")
+        timing.total_s = round(time.monotonic() - begin, 2)
+        report.timings.append(timing)
+        if self.stopping:
+            return False
+        if up.soak_s:
+            self.say(f"wave {wave.index}: verified; soaking {up.soak_s}s (until {self.clock(up.soak_s)})")
+            if not self.interrupts.sleep(up.soak_s):
+                return False
+        return True
+
+    def _neighbours(self, devices: list[str]) -> dict[str, set[str]]:
+        """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by. A
+        neighbour drained with them is left out: it carries no traffic of its own to move."""
+        out: dict[str, set[str]] = {}
+        for name in devices:
+            for n in self.by_name[name].neighbors:
+                if n.peer in self.nr.inventory.hosts and n.peer not in devices:
+                    out.setdefault(n.peer, set()).add(n.local_address)
+        return out
+
+    def _wait_paths(self, devices: list[str], off: bool, deadline_s: float) -> tuple[float, dict[str, str]]:
+        """Poll the BGP tables of ``devices``' neighbours until their best paths are off them
+        (``off``) or back on them (``deploy.evidence``); the seconds waited and, after
+        ``deadline_s``, what each neighbour still shows (empty when done or interrupted). A
+        neighbour whose table cannot be read holds the wait for traffic to move off (no evidence,
+        no work); after the undrain it is named and left to the next wave's health gate."""
+        watch = self._neighbours(devices)
+        start = time.monotonic()
+        while True:
+            res, failures = self._run_results(
+                list(watch), lambda t: evidence.read_table(t, t.host.platform or ""), "bgp-table", audit=False)
+            pending: dict[str, str] = {}
+            for peer, addresses in watch.items():
+                if peer in failures and off:
+                    pending[peer] = f"unreadable ({failures[peer]})"
+                    continue
+                if peer in failures:
+                    self.say(f"{peer}: its BGP table cannot be read ({failures[peer]}); the next health gate judges it")
+                    self.audit.write("unreadable", peer, reason=failures[peer])
+                    watch = {k: v for k, v in watch.items() if k != peer}
+                    continue
+                table = res[peer][0].result
+                if off and (via := evidence.via(table, addresses)):
+                    pending[peer] = f"still routes {', '.join(via[:3])}{' ...' if len(via) > 3 else ''} through it"
+                elif not off and not evidence.back(table, addresses):
+                    pending[peer] = "does not use it again yet"
+            elapsed = time.monotonic() - start
+            if not pending or self.stopping:
+                return elapsed, {}
+            if elapsed >= deadline_s:
+                return elapsed, pending
+            if not self.interrupts.sleep(0.2):
+                return elapsed, {}
+
+    def _blame(self, devices: list[str], pending: dict[str, str], what: str) -> dict[str, str]:
+        """Per drained device whose neighbours still show ``pending``: ``what`` and what they show."""
+        out = {}
+        for name in devices:
+            mine = [f"{n.peer} {pending[n.peer]}" for n in self.by_name[name].neighbors if n.peer in pending]
+            if mine:
+                out[name] = f"{what}: {'; '.join(dict.fromkeys(mine))}"[:400]
+        return out or {name: what for name in devices}
+
+    def _upgrade(self, wave: Wave, upgrades: dict[str, Change], report: DeployReport) -> dict[str, str]:
+        """Run each device's software upgrade (``deploy.tasks.upgrade``); failures by device."""
+        self.say(f"wave {wave.index}: upgrade " + ", ".join(f"{n} to {c.version} via {c.upgrade}" for n, c in upgrades.items()))
+        self.touched |= set(upgrades)
+        res, failures = self._run_results(list(upgrades), lambda t: upgrade_task(
+            t, upgrades[t.host.name].version, upgrades[t.host.name].upgrade), "upgrade")
+        for n in upgrades:
+            if n in failures:
+                continue
+            got = res[n][0].result
+            self.versions[n] = got["version"]
+            self.audit.write("upgraded", n, wave=wave.index, **got)
+            report.outcomes[n].detail = f"runs {got['version']} (read back)"
+            self.say(f"wave {wave.index}: {n} runs {got['version']} (read back from the device; {got['method']} took {got['seconds']:.1f}s)")
+        return failures
+
+    def _revert_targets(self, names: list[str], to_drain: list[str], upgrades: dict[str, Change]) -> tuple[dict[str, str], list[str]]:
+        """Point every device's revert timer at its snapshot (where the driver can); returns the
+        failures and the devices to drain whose drain the timer can guard: their driver's timer
+        restores the snapshot (not the config before the drain) and no software step runs while
+        they are drained (a restart under the timer could race it)."""
+        res, failures = self._run_results(names, lambda task: snapshot.set_revert(task, self.snapshots[task.host.name]),
+                                          "revert-target")
+        guarded = [n for n in to_drain if n not in failures and n not in upgrades and res[n][0].result is True]
+        return failures, guarded
+
+    def _commit_wave(self, wave: Wave, drained: set[str], guarded: list[str], report: DeployReport) -> dict[str, str]:
+        names = list(wave.devices)
+        configs = {n: self.rendered.drained[n] if n in drained else self.rendered.configs[n] for n in names}
+        self.say(f"wave {wave.index}: commit {', '.join(names)} (device revert timer {self.revert_in_s}s)")
+        failures = self._run(names, lambda task: load_candidate(task, configs[task.host.name]), "load")
+        if failures:
+            return failures
+        failures = self._run(guarded, drain.hand_over, "drain-timer")
+        if failures:
+            return failures
+        self.touched |= set(names)
+        res, failures = self._run_results(names, lambda task: commit(task, self.revert_in_s), "commit")
+        for n in names:
+            if n not in failures:
+                self.audit.write("commit", n, wave=wave.index, drained=n in drained)
+                self.not_applied.setdefault(n, {}).update(res[n][0].result.get("not_applied", {}))
+        self._state(report, [n for n in names if n not in failures], "committed, not verified")
+        return failures
+
+    def _verify(self, wave: Wave, names: list[str]) -> dict[str, str]:
+        """Poll ``verify`` until every device passes, the deadline passes, or an interrupt."""
+        self.say(f"wave {wave.index}: waiting for the designed sessions and routes of {', '.join(names)} "
+                 f"(deadline {self.clock(self.verify_timeout_s)}, {self.verify_timeout_s:.0f}s)")
+        deadline = time.monotonic() + self.verify_timeout_s
+        pending = list(names)
+        while True:
+            res, failures = self._run_results(pending, lambda task: verify(
+                task, self.expect[task.host.name], 0.0, candidate=self.rendered.configs[task.host.name],
+                pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers), "verify", audit=False)
+            for n in pending:
+                if n not in failures:
+                    self._timers_pending(wave, n, list(getattr(res[n][0], "timers_pending", [])))
+            pending = [n for n in pending if n in failures]
+            if not pending or self.stopping:
+                return {}
+            if time.monotonic() >= deadline:
+                for n, reason in failures.items():
+                    self.audit.write("verify-failed", n, wave=wave.index, reason=reason)
+                return failures
+            if not self.interrupts.sleep(1.0):
+                return {}
+
+    def _timers_pending(self, wave: Wave, device: str, lines: list[str]) -> None:
+        """Timers configured but not negotiated yet (``upgrade.bgp_timers: next-reset``): printed,
+        audited, kept in the journal; pending, never verified, never a failure."""
+        if lines:
+            self.timers_pending[device] = lines
+        else:
+            self.timers_pending.pop(device, None)
+        for line in lines:
+            self.say(f"wave {wave.index}: {device}: {line}")
+        if lines:
+            self.audit.write("timers-pending", device, wave=wave.index, pending=lines)
+        if self.journal is not None:
+            self.journal.timers_pending = dict(self.timers_pending)
+
+    def _fail(self, wave: Wave, failures: dict[str, str], report: DeployReport, names: list[str]) -> bool:
+        """Stop: restore every device of the wave to its snapshot and read it back."""
+        report.ok = False
+        for n, reason in failures.items():
+            report.outcomes[n].detail = reason
+            self.console.print(f"  [red]{n}: {reason}[/]")
+        why = "interrupted" if self.stopping and not failures else "failed"
+        report.stopped = report.stopped or f"wave {wave.index}: {why}" + (f" on {', '.join(sorted(failures))}" if failures else "")
+        touched = [n for n in names if n in self.touched]
+        for n in names:
+            if n not in self.touched:
+                report.outcomes[n].status = "failed, not started" if n in failures else "not started"
+        if touched:
+            self.say(f"wave {wave.index}: {why}; restoring {', '.join(touched)} to their snapshots")
+        res, rb_fail = self._run_results(touched, lambda task: snapshot.restore(task, self.snapshots[task.host.name]),
+                                         "rollback", audit=False)
+        for n in touched:
+            o = report.outcomes[n]
+            prefix = "failed, " if n in failures else ""
+            if n in rb_fail:
+                diff = self.rendered.secrets.mask(res[n][0].diff if n in res and res[n] and res[n][0].diff else "")
+                o.status = prefix + "rollback failed"
+                o.detail = "; ".join(x for x in (o.detail, f"rollback: {rb_fail[n]}") if x)
+                self.audit.write("rollback-failed", n, wave=wave.index, reason=rb_fail[n], difference=diff,
+                                 traceback=self.rendered.secrets.mask(traceback_of(res[n])) if n in res else "")
+                self.console.print(f"  [red]{n}: rollback failed: {rb_fail[n]}[/]")
+                if diff:
+                    self.console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
+            else:
+                o.status = prefix + "rolled back"
+                self.drained.discard(n)
+                self.audit.write("rolled-back", n, wave=wave.index, read_back=True)
+        self._state(report, [], "")
+        if self.journal is not None:
+            for n in names:
+                self.journal.states[n] = report.outcomes[n].status
+            self.journal.write()
+        return False
