@@ -116,10 +116,11 @@ def test_spine_graceful_restart_without_drain_loses_nothing(fabric: Fabric) -> N
     try:
         time.sleep(1)
         timings = upgrade_frr(fabric.lab, fabric.design, SPINE, graceful=True)
+        back = wait_moved_back(fabric.lab, fabric.design, SPINE, timeout=30)  # the restarted bgpd re-learns its paths
         time.sleep(1)
     finally:
         report = probe.stop()
-    _show(f"{SPINE} restarted gracefully ({timings})", report)
+    _show(f"{SPINE} restarted gracefully ({timings}), its paths back in {back:.1f} s", report)
     assert all(paths_via(fabric.lab, fabric.design, SPINE).values()), "the neighbours use the spine again"
     assert report.by_path()[SPINE].sent > 0
     assert report.totals().lost == 0
