@@ -6,8 +6,7 @@ the device (default ``/etc/frr/napalm``): ``candidate.conf`` (the loaded candida
 ``rollback.conf`` (the running config saved by the last commit), ``revert.conf`` and
 ``revert.sh`` (the frr.conf and kernel settings a commit-confirm timer restores when
 ``set_revert_config`` named them), ``pending`` (the pid of that timer). A commit or rollback is
-refused, writing nothing, while a daemon its config configures
-is down (``down_daemons``).
+refused, writing nothing, while a daemon its config configures is down (``down_daemons``).
 
 ``optional_args``:
     port          SSH port (22)

@@ -40,6 +40,8 @@ def set_drain(task: Task, snippet: str, drain_marker: str, drained: bool, revert
         dev = task.host.get_connection("napalm", task.nornir.config)
         if dev.has_pending_commit():  # an interrupted deploy's drain or commit, under its device timer
             dev.rollback()  # what that timer would do, now: the config before that commit
+            if dev.has_pending_commit():
+                return Result(host=task.host, failed=True, result="a commit pending confirmation could not be rolled back")
             first = "a pending commit rolled back first, as its device timer would; "
     merge(task, snippet, revert_in)
     now = read(task, drain_marker).result
