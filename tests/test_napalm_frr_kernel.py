@@ -19,8 +19,10 @@ from napalm_frr.kernel import (
     settings,
     summarize,
     target,
+    target_key,
     tc_handle,
     tc_parent,
+    undo,
 )
 
 QOS = """#!/bin/sh
@@ -129,3 +131,27 @@ def test_a_setting_is_undone_only_by_one_of_the_same_target() -> None:
         not in {target(s) for s in old}
     assert target(Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=3")) == \
         target(Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=1"))
+
+
+def test_the_state_before_a_setting_is_a_command_that_puts_it_back() -> None:
+    """What a commit records for a target it sets for the first time: the command that returns it to
+    the kernel's state read before, itself a setting read back like any other."""
+    state = _state()
+    state.sysctls["net.ipv4.fib_multipath_hash_policy"] = "0"
+    mtu, up, pfc, ets, red = settings({"qos.sh": QOS, "links.sh": LINKS})
+    assert undo(mtu, state) == "ip link set dev swp1 mtu 1500"
+    assert undo(up, state) == "ip link set dev swp1 up"
+    assert undo(Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=1"), state) == \
+        "sysctl -w net.ipv4.fib_multipath_hash_policy=0"
+    assert undo(Setting("addresses.sh", "ip addr replace 10.0.9.0/31 dev swp1"), state) == "ip addr del 10.0.9.0/31 dev swp1"
+    assert undo(Setting("addresses.sh", "ip addr replace 10.0.1.0/31 dev swp1"), state) is None  # it was there
+    assert undo(Setting("addresses.sh", "ip link add lo1 type dummy"), state) == "ip link del lo1"
+    assert [undo(s, state) for s in (pfc, ets, red)] == [None, None, None]  # qdiscs and DCB maps: no read-back as a command
+    assert undo(Setting("links.sh", "ip link set dev swp9 mtu 9216"), state) is None  # a link the state does not show
+    down = Setting("links.sh", "ip link set dev swp1 down")
+    assert target(down) == target(up) and target_key(target(down)) == target_key(target(up))
+    assert in_effect(down, state, set()) == (False, "up")
+    assert in_effect(Setting("x", "ip addr del 10.0.1.0/31 dev swp1"), state, set()) == (False, "10.0.1.0/31 on swp1")
+    assert in_effect(Setting("x", "ip addr del 10.0.9.0/31 dev swp1"), state, set()) == (True, "")
+    assert in_effect(Setting("x", "ip link del swp1"), state, set()) == (False, "swp1 exists")
+    assert in_effect(Setting("x", "ip link del lo1"), state, set()) == (True, "")

@@ -24,7 +24,9 @@ Unknown keys are ignored (Nornir may pass ``ssh_config_file``).
 A candidate is frr.conf text, or a bundle ``{"frr.conf": ..., "links.sh": ..., "qos.sh": ...}``
 whose scripts' commands are kernel settings (``napalm_frr.kernel``): compare_config adds the ones
 not in effect under "Kernel Settings To Apply", commit_config applies them after frr.conf, and
-``kernel.json`` in the work directory records what was applied and what the kernel cannot hold.
+``kernel.json`` in the work directory records what was applied, what the kernel cannot hold, and
+the state each target had before aifab first set it, which a replace bundle without that setting
+puts back ("Kernel Settings Taken Back").
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from napalm_frr.ssh import Output
 STARTUP = "/etc/frr/frr.conf"
 # The daemon that takes a top-level frr.conf statement (zebra takes the rest: interfaces, hostname, ...).
 _DAEMON_OF = (("router bgp", "bgpd"), ("bfd", "bfdd"), ("ip route ", "staticd"), ("ipv6 route ", "staticd"))
+_EMPTY: dict[str, Any] = {"settings": [], "applied": [], "unapplied": {}, "baseline": {}}  # no kernel record
 _SECRET = re.compile(r"^(\s*.*\b(?:password|authentication-key|message-digest-key \d+ md5)\s+)\S+.*$", re.MULTILINE)
 
 
@@ -65,6 +68,7 @@ class FRRDriver(VtyshDriver):
         self._candidate: Literal["replace", "merge"] | None = None
         self._revert_files: dict[str, str] | None = None  # what a revert timer restores (set_revert_config)
         self._settings: list[kernel.Setting] = []  # the loaded candidate's kernel settings
+        self._bundle = False  # the loaded candidate is a bundle: a replace takes back the kernel settings it lacks
         self.kernel_report: dict[str, str] = {}  # after commit: settings the kernel could not hold -> why
 
     # -- device commands ----------------------------------------------------------------------
@@ -120,7 +124,7 @@ class FRRDriver(VtyshDriver):
         """What commit would do: frr-reload.py --test output (replace), or the lines to apply (merge)."""
         if self._candidate is None:
             return ""
-        if self._settings:
+        if self._settings or (self._candidate == "replace" and self._bundle):
             return _join(self._compare_frr(), self._kernel_diff())
         return self._compare_frr()
 
@@ -161,7 +165,7 @@ class FRRDriver(VtyshDriver):
                         + ("previous config restored" if restored else "restoring the previous config FAILED too"))
         self._run(["rm", "-f", candidate])
         self._candidate = None
-        if self._settings:
+        if self._settings or (kind == "replace" and self._bundle):
             self._commit_kernel(rollback, error)
         elif kind == "replace":  # a plain frr.conf replace: the kernel record is no longer the one to roll back to
             self._run(["rm", "-f", self._path("rollback.kernel.json")])
@@ -185,6 +189,7 @@ class FRRDriver(VtyshDriver):
             return f"{reload} --reload {shlex.quote(rollback)}"
         command = f"{reload} --reload {shlex.quote(self._write('revert.conf', files.get('frr.conf', '')))}"
         settings = kernel.settings(files)
+        settings = self._released(settings, self._kernel_record()) + settings
         if settings:
             script = self._write("revert.sh", "".join(f"{s.command}\n" for s in settings))
             command += f"; sh {shlex.quote(script)}"
@@ -234,6 +239,7 @@ class FRRDriver(VtyshDriver):
         if "frr.conf" not in files:
             raise error(f"{self.hostname}: the candidate bundle has no frr.conf")
         self._settings, self.kernel_report = kernel.settings(files), {}
+        self._bundle = config.lstrip().startswith("{")
         if kind == "merge" and self._settings:
             raise error(f"{self.hostname}: a merge candidate carries frr.conf lines only, not scripts")
         return files["frr.conf"]
@@ -245,7 +251,7 @@ class FRRDriver(VtyshDriver):
         except ValueError:
             data = {}
         return {"settings": data.get("settings", []), "applied": data.get("applied", []),
-                "unapplied": data.get("unapplied", {})}
+                "unapplied": data.get("unapplied", {}), "baseline": data.get("baseline", {})}
 
     def _kernel_state(self, wanted: list[kernel.Setting]) -> kernel.KernelState:
         return kernel.parse_state(self._run(["sh", "-c", kernel.read_script(wanted)]).stdout)
@@ -263,9 +269,21 @@ class FRRDriver(VtyshDriver):
         return out
 
     def _kernel_diff(self) -> str:
-        todo = [s.label for s, ok, _ in self._kernel_status(self._settings, self._kernel_record()) if ok is False]
-        title = "Kernel Settings To Apply"
-        return "\n".join([title, "=" * len(title), *todo, ""]) if todo else ""
+        record = self._kernel_record()
+        todo = [s.label for s, ok, _ in self._kernel_status(self._settings, record) if ok is False]
+        back = [s.label for s, ok, _ in self._kernel_status(self._released(self._settings, record), _EMPTY) if ok is False]
+        out = []
+        for title, lines in (("Kernel Settings To Apply", todo), ("Kernel Settings Taken Back", back)):
+            if lines:
+                out += [title, "=" * len(title), *lines, ""]
+        return "\n".join(out)
+
+    @staticmethod
+    def _released(wanted: list[kernel.Setting], record: dict[str, Any]) -> list[kernel.Setting]:
+        """The commands that return each target the record holds a pre-aifab state for, and ``wanted``
+        does not set, to that state (a replace takes back what its candidate lacks)."""
+        keep = {kernel.target_key(kernel.target(s)) for s in wanted}
+        return [kernel.Setting(*label.split(": ", 1)) for key, label in record["baseline"].items() if key not in keep]
 
     def kernel_not_applicable(self) -> dict[str, str]:
         """The loaded candidate's kernel settings this kernel cannot hold: label -> reason."""
@@ -296,29 +314,56 @@ class FRRDriver(VtyshDriver):
                     missing[kernel.tc_handle(s)] = error
         return applied, unapplied, failed
 
+    def _replace_kernel(self, wanted: list[kernel.Setting], record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Make ``wanted`` the kernel settings in place of ``record``'s: first each target the record
+        holds a pre-aifab state for and ``wanted`` does not set is returned to that state (read back),
+        then every setting of ``wanted`` not in effect is run. The pre-aifab state of each target
+        ``wanted`` sets for the first time is read before. Returns the new record and the failures."""
+        baseline = dict(record["baseline"])
+        applied_before = set(record["applied"])
+        prior = {kernel.target(kernel.Setting(*label.split(": ", 1))) for label in record["settings"]
+                 if label.partition(": ")[2] in applied_before}
+        first = [s for s in wanted if kernel.target_key(kernel.target(s)) not in baseline and kernel.target(s) not in prior]
+        state = self._kernel_state(first) if first else kernel.KernelState()
+        for s in first:
+            if back := kernel.undo(s, state):
+                baseline[kernel.target_key(kernel.target(s))] = f"{s.file}: {back}"
+        released = self._released(wanted, {"baseline": baseline})
+        failed: dict[str, str] = {}
+        if released:
+            _, _, failed = self._apply(released, _EMPTY)
+            failed |= {s.label: why or "not in effect" for s, ok, why in self._kernel_status(released, _EMPTY)
+                       if ok is not True and s.label not in failed}
+        keep = {kernel.target_key(kernel.target(s)) for s in wanted}
+        baseline = {key: label for key, label in baseline.items() if key in keep}
+        applied, unapplied, failures = self._apply(wanted, record)
+        return ({"settings": [s.label for s in wanted], "applied": applied, "unapplied": unapplied,
+                 "baseline": baseline}, failed | failures)
+
     def _commit_kernel(self, rollback: str, error: type[Exception]) -> None:
-        """Apply the committed candidate's kernel settings; a required one failing restores the old state."""
+        """Apply the committed candidate's kernel settings (taking back, where the pre-aifab state is
+        known, those a replace bundle lacks); a required one failing restores the old state."""
         wanted, self._settings, self.kernel_report = self._settings, [], {}
         previous = self._kernel_record()
         self._write("rollback.kernel.json", json.dumps(previous))
-        applied, unapplied, failed = self._apply(wanted, previous)
+        record, failed = self._replace_kernel(wanted, previous)
+        self._write("kernel.json", json.dumps(record))
         if failed:
             restored = self._reload(rollback).rc == 0
             self._rollback_kernel()
             detail = " | ".join(f"{k}: {v}" for k, v in list(failed.items())[:3])
             raise error(f"{self.hostname}: kernel settings failed ({detail}); "
                         + ("previous config restored" if restored else "restoring the previous config FAILED too"))
-        self._write("kernel.json", json.dumps({"settings": [s.label for s in wanted], "applied": applied,
-                                               "unapplied": unapplied}))
-        self.kernel_report = {s.label: unapplied[s.command] for s in wanted if s.command in unapplied}
+        self.kernel_report = {s.label: record["unapplied"][s.command] for s in wanted if s.command in record["unapplied"]}
 
     def _rollback_kernel(self) -> None:
-        """Re-apply the kernel settings recorded before the last commit (when there is such a record)."""
+        """Put back the kernel settings recorded before the last commit (when there is such a record),
+        taking back what that commit set for the first time."""
         if self._run(["test", "-s", self._path("rollback.kernel.json")]).rc != 0:
             return
-        record = self._kernel_record("rollback.kernel.json")
-        wanted = [kernel.Setting(*label.split(": ", 1)) for label in record["settings"]]
-        self._apply(wanted, {"settings": [], "applied": [], "unapplied": {}})
+        previous = self._kernel_record("rollback.kernel.json")
+        wanted = [kernel.Setting(*label.split(": ", 1)) for label in previous["settings"]]
+        record, _ = self._replace_kernel(wanted, self._kernel_record())
         self._write("kernel.json", json.dumps(record))
 
     def get_candidate_snapshot(self) -> str:
@@ -343,8 +388,10 @@ class FRRDriver(VtyshDriver):
             targets = set()
         record = self._kernel_record()
         applied = set(record["applied"])
+        undoable = {key for key in record["baseline"]}
         return [label for label in record["settings"] if label.partition(": ")[2] in applied
-                and kernel.target(kernel.Setting(*label.split(": ", 1))) not in targets]
+                and (t := kernel.target(kernel.Setting(*label.split(": ", 1)))) not in targets
+                and kernel.target_key(t) not in undoable]
 
     def get_kernel_settings(self) -> dict[str, dict[str, str]]:
         """The last committed bundle's kernel settings read back: label -> {"state": "in effect" |

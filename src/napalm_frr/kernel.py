@@ -12,6 +12,10 @@ with its kind, handle and parent; dcb and ethtool must be readable. The paramete
 map and a link speed are pinned by the record of what the driver applied last (``applied``): tc's
 and dcb's JSON read-back differs between iproute2 versions and is not parsed field by field.
 
+:func:`undo` reads, before a setting is first applied, the command that puts its target back
+(a link's MTU or state, a sysctl's value, no such address or link): the driver keeps it to take the
+setting back when a later replace lacks it.
+
 A setting the kernel cannot hold (``Operation not supported``, an unknown qdisc kind, a missing
 tool) is *not applicable*: reported, never a failure, unless it is required. Required: the
 ``ip link`` and ``ip addr`` settings (a wrong MTU or a missing address breaks the fabric) and the
@@ -203,12 +207,17 @@ def in_effect(s: Setting, state: KernelState, applied: set[str]) -> tuple[bool |
         if "mtu" in argv:
             want = int(argv[argv.index("mtu") + 1])
             return (True, "") if link.get("mtu") == want else (False, f"mtu is {link.get('mtu')}")
-        if argv[-1] == "up":
-            return (True, "") if "UP" in link.get("flags", []) else (False, "down")
+        if argv[-1] in ("up", "down"):
+            up = "UP" in link.get("flags", [])
+            return (True, "") if up == (argv[-1] == "up") else (False, "up" if up else "down")
         return (s.command in applied), "not applied by aifab"
+    if argv[:3] == ["ip", "link", "del"]:
+        return (False, f"{argv[3]} exists") if argv[3] in state.links else (True, "")
     if argv[:2] == ["ip", "addr"] or argv[:2] == ["ip", "address"]:
-        cidr = argv[3]
-        return (True, "") if cidr in state.addrs.get(s.dev, set()) else (False, f"{cidr} not on {s.dev}")
+        cidr, held = argv[3], argv[3] in state.addrs.get(s.dev, set())
+        if argv[2] == "del":
+            return (False, f"{cidr} on {s.dev}") if held else (True, "")
+        return (True, "") if held else (False, f"{cidr} not on {s.dev}")
     if argv[0] in ("dcb", "ethtool"):
         key = f"{s.tool} {s.dev}"
         if key in state.errors:
@@ -243,12 +252,42 @@ def target(s: Setting) -> tuple[str, ...]:
     if argv[:3] == ["ip", "link", "add"]:
         return ("link", argv[3])
     if argv[:3] == ["ip", "link", "set"]:
-        return ("ip link", s.dev, "mtu" if "mtu" in argv else argv[-1])
+        return ("ip link", s.dev, "mtu" if "mtu" in argv else "state" if argv[-1] in ("up", "down") else argv[-1])
+    if argv[:2] in (["ip", "addr"], ["ip", "address"]):
+        return ("addr", s.dev, argv[3])
     if argv[0] in ("dcb", "ethtool"):
         return (s.tool, s.dev)
     if (handle := tc_handle(s)) is not None:
         return ("tc", *handle)
     return ("command", s.command)
+
+
+def target_key(t: tuple[str, ...]) -> str:
+    """A target as a JSON key (a record keeps the pre-aifab state per target)."""
+    return json.dumps(list(t))
+
+
+def undo(s: Setting, state: KernelState) -> str | None:
+    """The command that returns what ``s`` sets to what ``state`` (read before ``s`` is applied)
+    holds: the link's MTU or admin state, the sysctl's value, no such address, no such link.
+    None where the state cannot be read back as a command (qdiscs, DCB maps, ethtool), or where
+    ``state`` does not show the target."""
+    argv = s.argv
+    if (kv := s.sysctl) is not None:
+        now = state.sysctls.get(kv[0])
+        return None if now is None else f"sysctl -w {kv[0]}={now}"
+    if argv[:3] == ["ip", "link", "add"]:
+        return None if argv[3] in state.links else f"ip link del {shlex.quote(argv[3])}"
+    if argv[:3] == ["ip", "link", "set"] and (link := state.links.get(s.dev)) is not None:
+        dev = shlex.quote(s.dev)
+        if "mtu" in argv:
+            return f"ip link set dev {dev} mtu {link['mtu']}" if "mtu" in link else None
+        if argv[-1] in ("up", "down"):
+            return f"ip link set dev {dev} {'up' if 'UP' in link.get('flags', []) else 'down'}"
+        return None
+    if argv[:2] in (["ip", "addr"], ["ip", "address"]) and argv[2] in ("add", "replace") and s.dev in state.links:
+        return None if argv[3] in state.addrs.get(s.dev, set()) else f"ip addr del {argv[3]} dev {shlex.quote(s.dev)}"
+    return None
 
 
 def tc_handle(s: Setting) -> tuple[str, str] | None:

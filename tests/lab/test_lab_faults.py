@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from aifab.lab import down, up
+from aifab.lab.switch import node_dir
 from aifab.pipeline import design_for
 from tests.lab.helpers import LabRun, config_state, lab_intent, lab_torn_down, require_lab
 
@@ -173,6 +174,35 @@ def test_a_rollback_restores_the_kernel_settings_too(world: LabRun, before: dict
     assert "fe-leaf1a" in {r["device"] for r in events(world, "commit")}, "its commit (and its MTU) went through"
     assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}, out + err
     assert _mtus(world, "fe-leaf1a") == old, "rolled back, its links carry the old MTU again"
+    for name, config in before.items():
+        assert world.running(name) == config, f"{name} does not run its old config"
+
+
+@pytest.fixture
+def unrecorded(world: LabRun, before: dict[str, str]) -> dict[str, int]:
+    """fe-leaf1a as a switch aifab never committed to: its record of kernel settings deleted, its
+    fabric ports set by hand to an MTU aifab never wrote. Those MTUs."""
+    for device in ("fe-leaf1a", "fe-spine1"):
+        for name in ("kernel.json", "rollback.kernel.json"):
+            (node_dir(world.lab.state_dir, device) / "frr" / "napalm" / name).unlink(missing_ok=True)
+    for port in _mtus(world, "fe-leaf1a"):
+        world.ip("fe-leaf1a", "link", "set", "dev", port, "mtu", "9100")
+    return _mtus(world, "fe-leaf1a")
+
+
+def test_a_first_deploy_rolled_back_takes_its_kernel_settings_back(world: LabRun, before: dict[str, str],
+                                                                   unrecorded: dict[str, int]) -> None:
+    """As above on a switch aifab never committed to: the MTU fe-leaf1a had before the commit is
+    read from its kernel at that commit, and put back by the rollback (read back again)."""
+    assert unrecorded and set(unrecorded.values()) == {9100}
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24"),
+                                       ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
+    world.ip("fe-spine1", "addr", "add", "10.1.9.1/32", "dev", "lo")
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 1, out + err
+    assert "fe-leaf1a" in {r["device"] for r in events(world, "commit")}, "its commit (and its MTU) went through"
+    assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}, out + err
+    assert _mtus(world, "fe-leaf1a") == unrecorded, "rolled back, its links carry the MTU they had before again"
     for name, config in before.items():
         assert world.running(name) == config, f"{name} does not run its old config"
 
