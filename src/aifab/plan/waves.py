@@ -91,7 +91,7 @@ def change_steps(change: Change, design: Design) -> tuple[str, ...]:
 # Section titles of the drivers' compare_config: frr-reload.py's, a merge's, napalm_frr's kernel
 # settings ("file: command" lines) and napalm_sonic's CONFIG_DB JSON Patch (one operation a line).
 _FRR_SECTIONS = ("Lines To Delete", "Lines To Add", "Lines To Merge", "FRR Lines To Merge")
-_KERNEL = "Kernel Settings To Apply"
+_KERNEL = ("Kernel Settings To Apply", "Kernel Settings Taken Back")  # a command run either way
 _CONFIG_DB = re.compile(r"^CONFIG_DB \(.*\)$")
 
 
@@ -102,7 +102,7 @@ def _indent(line: str) -> int:
 def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     for line in lines:
-        if line in _FRR_SECTIONS or line == _KERNEL or _CONFIG_DB.match(line):
+        if line in _FRR_SECTIONS or line in _KERNEL or _CONFIG_DB.match(line):
             out.append((line, []))
         elif out and line.strip() and set(line.strip()) != {"="}:
             out[-1][1].append(line)
@@ -133,14 +133,15 @@ def signed_lines(diff: str) -> list[tuple[str, str]]:
     """The changed lines of a diff with their sign, without context: a unified diff's ``+``/``-``
     lines (the review's diff of the rendered files), or a driver's compare_config (the deploy's):
     frr-reload's "Lines To Delete" (``-``) and "Lines To Add" (``+``), where a line followed by a
-    deeper one is only the context of that one; napalm_frr's kernel settings (``+`` command);
+    deeper one is only the context of that one; napalm_frr's kernel settings, applied or taken back
+    (``+`` command);
     napalm_sonic's CONFIG_DB patch operations (the config_db.json lines they change)."""
     lines = diff.splitlines()
     sections = _sections(lines)
     if sections:
         out: list[tuple[str, str]] = []
         for title, body in sections:
-            if title == _KERNEL:
+            if title in _KERNEL:
                 out += [("+", ln.split(": ", 1)[-1].strip()) for ln in body]
             elif _CONFIG_DB.match(title):
                 out += [p for ln in body for p in _patch_lines(ln)]
