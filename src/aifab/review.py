@@ -121,10 +121,6 @@ def _base_design(ref: str, intent: Path) -> tuple[Design | None, str]:
 CONTEXT = 3  # lines of context in a unified diff
 
 
-def _line(text: str) -> str:
-    return text if text.endswith("\n") else text + "\n"
-
-
 def _diff(name: str, old: str, new: str) -> str:
     """A unified diff of ``old`` -> ``new``. When both have as many lines (a knob changed values),
     each line is compared with its counterpart: a valid diff in linear time, where difflib's
@@ -132,31 +128,33 @@ def _diff(name: str, old: str, new: str) -> str:
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     if not a or len(a) != len(b):
         return "".join(difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"))
-    changed = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    changed = [i for i, x in enumerate(a) if x != b[i]]
     if not changed:
         return ""
+    if not a[-1].endswith("\n") or not b[-1].endswith("\n"):  # a hunk's lines each end with one
+        a[-1], b[-1] = a[-1].rstrip("\n") + "\n", b[-1].rstrip("\n") + "\n"
     out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
-    groups: list[list[int]] = [[changed[0]]]
+    runs: list[list[int]] = [[changed[0], changed[0] + 1]]  # [first, end) of each run of changed lines
     for i in changed[1:]:
-        if i - groups[-1][-1] > 2 * CONTEXT:
-            groups.append([i])
+        if i == runs[-1][1]:
+            runs[-1][1] = i + 1
         else:
-            groups[-1].append(i)
-    for group in groups:
-        start, end = max(0, group[0] - CONTEXT), min(len(a), group[-1] + CONTEXT + 1)
+            runs.append([i, i + 1])
+    hunk = [runs[0]]
+    for run in [*runs[1:], None]:
+        if run is not None and run[0] - hunk[-1][1] < 2 * CONTEXT:  # as difflib does, one line less
+            hunk.append(run)
+            continue
+        start, end = max(0, hunk[0][0] - CONTEXT), min(len(a), hunk[-1][1] + CONTEXT)
         out.append(f"@@ -{start + 1},{end - start} +{start + 1},{end - start} @@\n")
-        marked = set(group)
-        i = start
-        while i < end:
-            if i not in marked:
-                out.append(" " + _line(a[i]))
-                i += 1
-                continue
-            j = i
-            while j < end and j in marked:
-                j += 1
-            out += ["-" + _line(x) for x in a[i:j]] + ["+" + _line(y) for y in b[i:j]]
-            i = j
+        at = start
+        for first, stop in hunk:
+            out += [" " + x for x in a[at:first]]
+            out += ["-" + x for x in a[first:stop]]
+            out += ["+" + x for x in b[first:stop]]
+            at = stop
+        out += [" " + x for x in a[at:end]]
+        hunk = [run] if run is not None else []
     return "".join(out)
 
 
