@@ -155,3 +155,24 @@ def test_the_state_before_a_setting_is_a_command_that_puts_it_back() -> None:
     assert in_effect(Setting("x", "ip addr del 10.0.9.0/31 dev swp1"), state, set()) == (True, "")
     assert in_effect(Setting("x", "ip link del swp1"), state, set()) == (False, "swp1 exists")
     assert in_effect(Setting("x", "ip link del lo1"), state, set()) == (True, "")
+
+
+def test_the_record_a_revert_timer_leaves_states_what_it_ran() -> None:
+    """revert.kernel.json: the snapshot's settings; ``ip``/``sysctl`` ones applied (compared by value
+    later), another only where the record had it applied already; the pre-aifab state kept for the
+    targets the snapshot sets, the others put back by the timer."""
+    from napalm_frr.frr import FRRDriver
+
+    old = settings({"links.sh": LINKS, "qos.sh": QOS})
+    new = settings({"links.sh": LINKS.replace("9216", "9000"), "qos.sh": QOS.replace("max 1500000", "max 2000000")})
+    extra = Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=1")
+    record = {"settings": [s.label for s in [*new, extra]], "applied": [s.command for s in [*new, extra]],
+              "unapplied": {new[2].command: "Operation not supported"},
+              "baseline": {target_key(target(new[0])): "links.sh: ip link set dev swp1 mtu 1500",
+                           target_key(target(extra)): "links.sh: sysctl -w net.ipv4.fib_multipath_hash_policy=0"}}
+    after = FRRDriver._reverted(old, record)
+    assert after["settings"] == [s.label for s in old]
+    mtu, up, pfc, ets, _red = old
+    assert after["applied"] == [mtu.command, up.command, pfc.command, ets.command]  # red's parameters changed: run again
+    assert after["unapplied"] == {pfc.command: "Operation not supported"}
+    assert after["baseline"] == {target_key(target(mtu)): "links.sh: ip link set dev swp1 mtu 1500"}  # the sysctl was put back

@@ -3,9 +3,9 @@
 Device side: ``vtysh`` and ``/usr/lib/frr/frr-reload.py`` (Debian's frr-pythontools) run through
 the SSH session, as root or with ``sudo``. The driver keeps its files in a work directory on
 the device (default ``/etc/frr/napalm``): ``candidate.conf`` (the loaded candidate),
-``rollback.conf`` (the running config saved by the last commit), ``revert.conf`` and
-``revert.sh`` (the frr.conf and kernel settings a commit-confirm timer restores when
-``set_revert_config`` named them), ``pending`` (the pid of that timer). A commit or rollback is
+``rollback.conf`` (the running config saved by the last commit), ``revert.conf``,
+``revert.sh`` and ``revert.kernel.json`` (the frr.conf, the kernel settings and their record a
+commit-confirm timer restores when ``set_revert_config`` named them), ``pending`` (the pid of that timer). A commit or rollback is
 refused, writing nothing, while a daemon its config configures is down (``down_daemons``).
 
 ``optional_args``:
@@ -188,12 +188,26 @@ class FRRDriver(VtyshDriver):
         if files is None:
             return f"{reload} --reload {shlex.quote(rollback)}"
         command = f"{reload} --reload {shlex.quote(self._write('revert.conf', files.get('frr.conf', '')))}"
-        settings = kernel.settings(files)
-        settings = self._released(settings, self._kernel_record()) + settings
+        wanted, record = kernel.settings(files), self._kernel_record()
+        settings = self._released(wanted, record) + wanted
         if settings:
             script = self._write("revert.sh", "".join(f"{s.command}\n" for s in settings))
             command += f"; sh {shlex.quote(script)}"
-        return command
+        kept = self._write("revert.kernel.json", json.dumps(self._reverted(wanted, record)))
+        return f"{command}; cp {shlex.quote(kept)} {shlex.quote(self._path('kernel.json'))}"
+
+    @staticmethod
+    def _reverted(wanted: list[kernel.Setting], record: dict[str, Any]) -> dict[str, Any]:
+        """The record once a revert timer has run ``wanted`` (``revert.sh``, no read-back there): an
+        ``ip``/``sysctl`` setting counts as applied (compared by value, read back at the next commit or
+        restore), another only where ``record`` has it applied already (else the next commit runs it
+        again); the pre-aifab state of the targets ``wanted`` sets is kept, the others were put back."""
+        applied = set(record["applied"])
+        keep = {kernel.target_key(kernel.target(s)) for s in wanted}
+        return {"settings": [s.label for s in wanted],
+                "applied": [s.command for s in wanted if s.required or s.command in applied],
+                "unapplied": {c: why for c, why in record["unapplied"].items() if c in {s.command for s in wanted}},
+                "baseline": {k: label for k, label in record["baseline"].items() if k in keep}}
 
     def down_daemons(self, config: str | None = None) -> list[str]:
         """The daemons ``config`` (default: the running config) configures that are not running."""

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from napalm import get_network_driver
 
 from aifab.lab import down, up
 from aifab.lab.switch import node_dir
@@ -318,6 +319,27 @@ def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, b
             assert "fe-leaf1a: drained" in status.stdout, status.stdout + status.stderr
             now = now.replace(GSHUT + "\n", "")
         assert now == old, name
+
+
+def test_the_device_timer_puts_back_the_kernel_settings_and_their_record(world: LabRun, before: dict[str, str]) -> None:
+    """SIGKILL after fe-spine1 committed a new MTU (links.sh) under its timer: the timer puts back the
+    old frr.conf and MTU (read from its kernel), and the record of its kernel settings, so the next
+    snapshot (what the next deploy would restore) states the old MTU, not the reverted one."""
+    old = _mtus(world, "fe-spine1")
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
+    bg = world.start_deploy("--commit", "--revert-timer", "4")
+    _wait_audit(world, "commit", "fe-spine1")
+    bg.signal(signal.SIGKILL)
+    assert bg.finish(timeout=30)[0] == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while (world.running("fe-spine1") != before["fe-spine1"] or _mtus(world, "fe-spine1") != old) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert world.running("fe-spine1") == before["fe-spine1"] and _mtus(world, "fe-spine1") == old
+    with get_network_driver("frr")(**world.lab.napalm_args("fe-spine1")) as dev:
+        links = json.loads(dev.get_candidate_snapshot())["links.sh"]
+        states = dev.get_kernel_settings()
+    assert f"mtu {next(iter(old.values()))}" in links and "mtu 9000" not in links, links
+    assert not [label for label, s in states.items() if s["state"] == "differs"], states
 
 
 def test_the_device_timer_undoes_a_drain_when_aifab_dies_before_the_commit(world: LabRun, before: dict[str, str]) -> None:
