@@ -161,12 +161,9 @@ def _mtus(world: LabRun, device: str) -> dict[str, int]:
     return {link["ifname"]: link["mtu"] for link in json.loads(out) if link["ifname"] in ports}
 
 
-def test_a_rollback_restores_the_kernel_settings_too(world: LabRun, before: dict[str, str]) -> None:
-    """A frontend MTU rides links.sh, a kernel setting outside frr.conf. With the refused commit above,
-    fe-leaf1a commits (its links at 9000) and is rolled back: only when its links carry their old
-    MTU again, read from its kernel, may the report say so."""
-    old = _mtus(world, "fe-leaf1a")
-    assert old and set(old.values()) == {9216}
+def _refused_mtu_change(world: LabRun, before: dict[str, str]) -> None:
+    """A frontend MTU of 9000 (links.sh) with the p2p pool fe-spine1's bgpd refuses (the test above):
+    fe-leaf1a commits (its links at 9000) and wave 1 is rolled back; every router runs its old config."""
     lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24"),
                                        ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
     world.ip("fe-spine1", "addr", "add", "10.1.9.1/32", "dev", "lo")
@@ -174,9 +171,17 @@ def test_a_rollback_restores_the_kernel_settings_too(world: LabRun, before: dict
     assert code == 1, out + err
     assert "fe-leaf1a" in {r["device"] for r in events(world, "commit")}, "its commit (and its MTU) went through"
     assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}, out + err
-    assert _mtus(world, "fe-leaf1a") == old, "rolled back, its links carry the old MTU again"
     for name, config in before.items():
         assert world.running(name) == config, f"{name} does not run its old config"
+
+
+def test_a_rollback_restores_the_kernel_settings_too(world: LabRun, before: dict[str, str]) -> None:
+    """A frontend MTU rides links.sh, a kernel setting outside frr.conf: only when fe-leaf1a's links
+    carry their old MTU again, read from its kernel, may the report say it was rolled back."""
+    old = _mtus(world, "fe-leaf1a")
+    assert old and set(old.values()) == {9216}
+    _refused_mtu_change(world, before)
+    assert _mtus(world, "fe-leaf1a") == old, "rolled back, its links carry the old MTU again"
 
 
 @pytest.fixture
@@ -196,16 +201,8 @@ def test_a_first_deploy_rolled_back_takes_its_kernel_settings_back(world: LabRun
     """As above on a switch aifab never committed to: the MTU fe-leaf1a had before the commit is
     read from its kernel at that commit, and put back by the rollback (read back again)."""
     assert unrecorded and set(unrecorded.values()) == {9100}
-    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24"),
-                                       ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
-    world.ip("fe-spine1", "addr", "add", "10.1.9.1/32", "dev", "lo")
-    code, out, err = world.start_deploy("--commit").finish()
-    assert code == 1, out + err
-    assert "fe-leaf1a" in {r["device"] for r in events(world, "commit")}, "its commit (and its MTU) went through"
-    assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}, out + err
+    _refused_mtu_change(world, before)
     assert _mtus(world, "fe-leaf1a") == unrecorded, "rolled back, its links carry the MTU they had before again"
-    for name, config in before.items():
-        assert world.running(name) == config, f"{name} does not run its old config"
 
 
 def test_sigint_at_drain_rolls_back_and_exits_130(world: LabRun, before: dict[str, str]) -> None:
