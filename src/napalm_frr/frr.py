@@ -3,10 +3,11 @@
 Device side: ``vtysh`` and ``/usr/lib/frr/frr-reload.py`` (Debian's frr-pythontools) run through
 the SSH session, as root or with ``sudo``. The driver keeps its files in a work directory on
 the device (default ``/etc/frr/napalm``): ``candidate.conf`` (the loaded candidate),
-``rollback.conf`` (the running config saved by the last commit), ``revert.conf``,
-``revert.sh`` and ``revert.kernel.json`` (the frr.conf, the kernel settings and their record a
-commit-confirm timer restores when ``set_revert_config`` named them), ``pending`` (the pid of that timer). A commit or rollback is
-refused, writing nothing, while a daemon its config configures is down (``down_daemons``).
+``rollback.conf`` (the running config saved by the last commit), ``revert.conf``, ``revert.sh``
+and ``revert.kernel.json`` (the frr.conf, the kernel settings and their record a commit-confirm
+timer restores when ``set_revert_config`` named them), ``pending`` (the pid of that timer). A
+commit or rollback is refused, writing nothing, while a daemon its config configures is down
+(``down_daemons``).
 
 ``optional_args``:
     port          SSH port (22)
@@ -285,7 +286,8 @@ class FRRDriver(VtyshDriver):
     def _kernel_diff(self) -> str:
         record = self._kernel_record()
         todo = [s.label for s, ok, _ in self._kernel_status(self._settings, record) if ok is False]
-        back = [s.label for s, ok, _ in self._kernel_status(self._released(self._settings, record), _EMPTY) if ok is False]
+        released = self._released(self._settings, record)
+        back = [s.label for s, ok, _ in self._kernel_status(released, _EMPTY) if ok is False] if released else []
         out = []
         for title, lines in (("Kernel Settings To Apply", todo), ("Kernel Settings Taken Back", back)):
             if lines:

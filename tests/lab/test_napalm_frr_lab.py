@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -155,6 +156,35 @@ def test_replace_compare_discard_commit_rollback(dev: FRRDriver, rendered: dict[
     assert STATIC not in dev.get_config()["running"]
     assert STATIC not in dev.get_config()["startup"]
     assert dev.get_bgp_neighbors()["global"]["peers"], "rollback must keep BGP"
+
+
+def test_a_replace_bundle_takes_back_the_kernel_settings_it_no_longer_has(dev: FRRDriver, rendered: dict[str, str],
+                                                                         lab: Lab, design_dev: Device) -> None:
+    """A kernel setting committed for the first time records the state it replaced: ``rollback()``,
+    and a later replace bundle without the setting, put that state back (read from the kernel)."""
+    port, netns = design_dev.ports[0].name, lab.topology.switch(DEVICE).netns
+
+    def mtu() -> int:
+        out = subprocess.run(["ip", "-n", netns, "-j", "link", "show", "dev", port], capture_output=True, text=True,
+                             check=True, timeout=10).stdout
+        return int(json.loads(out)[0]["mtu"])
+
+    before = mtu()
+    bundle = json.dumps({"frr.conf": rendered[DEVICE], "links.sh": f"ip link set dev {port} mtu 4000\n"})
+    dev.load_replace_candidate(config=bundle)
+    assert dev.compare_config() == f"Kernel Settings To Apply\n========================\nlinks.sh: ip link set dev {port} mtu 4000\n"
+    dev.commit_config()
+    assert mtu() == 4000
+    dev.rollback()
+    assert mtu() == before, "rollback() took the new MTU back"
+    dev.load_replace_candidate(config=bundle)
+    dev.commit_config()
+    assert mtu() == 4000
+    dev.load_replace_candidate(config=json.dumps({"frr.conf": rendered[DEVICE]}))
+    assert dev.compare_config() == f"Kernel Settings Taken Back\n==========================\nlinks.sh: ip link set dev {port} mtu {before}\n"
+    dev.commit_config()
+    assert mtu() == before, "a replace without the setting took it back"
+    assert dev.get_kernel_settings() == {}
 
 
 def test_replace_from_file_removes_what_the_candidate_lacks(dev: FRRDriver, rendered: dict[str, str], tmp_path: Path) -> None:
