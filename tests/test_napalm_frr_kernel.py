@@ -149,7 +149,7 @@ def test_the_state_before_a_setting_is_a_command_that_puts_it_back() -> None:
     assert [undo(s, state) for s in (pfc, ets, red)] == [None, None, None]  # qdiscs and DCB maps: no read-back as a command
     assert undo(Setting("links.sh", "ip link set dev swp9 mtu 9216"), state) is None  # a link the state does not show
     down = Setting("links.sh", "ip link set dev swp1 down")
-    assert target(down) == target(up) and target_key(target(down)) == target_key(target(up))
+    assert target(down) == target(up) and target_key(down) == target_key(up)
     assert in_effect(down, state, set()) == (False, "up")
     assert in_effect(Setting("x", "ip addr del 10.0.1.0/31 dev swp1"), state, set()) == (False, "10.0.1.0/31 on swp1")
     assert in_effect(Setting("x", "ip addr del 10.0.9.0/31 dev swp1"), state, set()) == (True, "")
@@ -168,11 +168,11 @@ def test_the_record_a_revert_timer_leaves_states_what_it_ran() -> None:
     extra = Setting("links.sh", "sysctl -w net.ipv4.fib_multipath_hash_policy=1")
     record = {"settings": [s.label for s in [*new, extra]], "applied": [s.command for s in [*new, extra]],
               "unapplied": {new[2].command: "Operation not supported"},
-              "baseline": {target_key(target(new[0])): "links.sh: ip link set dev swp1 mtu 1500",
-                           target_key(target(extra)): "links.sh: sysctl -w net.ipv4.fib_multipath_hash_policy=0"}}
+              "baseline": {target_key(new[0]): "links.sh: ip link set dev swp1 mtu 1500",
+                           target_key(extra): "links.sh: sysctl -w net.ipv4.fib_multipath_hash_policy=0"}}
     after = FRRDriver._reverted(old, record)
     assert after["settings"] == [s.label for s in old]
     mtu, up, pfc, ets, _red = old
     assert after["applied"] == [mtu.command, up.command, pfc.command, ets.command]  # red's parameters changed: run again
     assert after["unapplied"] == {pfc.command: "Operation not supported"}
-    assert after["baseline"] == {target_key(target(mtu)): "links.sh: ip link set dev swp1 mtu 1500"}  # the sysctl was put back
+    assert after["baseline"] == {target_key(mtu): "links.sh: ip link set dev swp1 mtu 1500"}  # the sysctl was put back

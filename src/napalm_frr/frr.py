@@ -203,11 +203,11 @@ class FRRDriver(VtyshDriver):
         ``ip``/``sysctl`` setting counts as applied (compared by value, read back at the next commit or
         restore), another only where ``record`` has it applied already (else the next commit runs it
         again); the pre-aifab state of the targets ``wanted`` sets is kept, the others were put back."""
-        applied = set(record["applied"])
-        keep = {kernel.target_key(kernel.target(s)) for s in wanted}
+        applied, commands = set(record["applied"]), {s.command for s in wanted}
+        keep = {kernel.target_key(s) for s in wanted}
         return {"settings": [s.label for s in wanted],
                 "applied": [s.command for s in wanted if s.required or s.command in applied],
-                "unapplied": {c: why for c, why in record["unapplied"].items() if c in {s.command for s in wanted}},
+                "unapplied": {c: why for c, why in record["unapplied"].items() if c in commands},
                 "baseline": {k: label for k, label in record["baseline"].items() if k in keep}}
 
     def down_daemons(self, config: str | None = None) -> list[str]:
@@ -298,7 +298,7 @@ class FRRDriver(VtyshDriver):
     def _released(wanted: list[kernel.Setting], record: dict[str, Any]) -> list[kernel.Setting]:
         """The commands that return each target the record holds a pre-aifab state for, and ``wanted``
         does not set, to that state (a replace takes back what its candidate lacks)."""
-        keep = {kernel.target_key(kernel.target(s)) for s in wanted}
+        keep = {kernel.target_key(s) for s in wanted}
         return [kernel.Setting(*label.split(": ", 1)) for key, label in record["baseline"].items() if key not in keep]
 
     def kernel_not_applicable(self) -> dict[str, str]:
@@ -339,18 +339,18 @@ class FRRDriver(VtyshDriver):
         applied_before = set(record["applied"])
         prior = {kernel.target(kernel.Setting(*label.split(": ", 1))) for label in record["settings"]
                  if label.partition(": ")[2] in applied_before}
-        first = [s for s in wanted if kernel.target_key(kernel.target(s)) not in baseline and kernel.target(s) not in prior]
+        first = [s for s in wanted if kernel.target_key(s) not in baseline and kernel.target(s) not in prior]
         state = self._kernel_state(first) if first else kernel.KernelState()
         for s in first:
             if back := kernel.undo(s, state):
-                baseline[kernel.target_key(kernel.target(s))] = f"{s.file}: {back}"
+                baseline[kernel.target_key(s)] = f"{s.file}: {back}"
         released = self._released(wanted, {"baseline": baseline})
         failed: dict[str, str] = {}
         if released:
             _, _, failed = self._apply(released, _EMPTY)
             failed |= {s.label: why or "not in effect" for s, ok, why in self._kernel_status(released, _EMPTY)
                        if ok is not True and s.label not in failed}
-        keep = {kernel.target_key(kernel.target(s)) for s in wanted}
+        keep = {kernel.target_key(s) for s in wanted}
         baseline = {key: label for key, label in baseline.items() if key in keep}
         applied, unapplied, failures = self._apply(wanted, record)
         return ({"settings": [s.label for s in wanted], "applied": applied, "unapplied": unapplied,
@@ -399,15 +399,14 @@ class FRRDriver(VtyshDriver):
         """The kernel settings in effect by the last commit's record that ``config`` (a candidate
         bundle, e.g. a snapshot) has no setting for: committing it cannot take them away."""
         try:
-            targets = {kernel.target(s) for s in kernel.settings(kernel.bundle(config))}
+            covered = {kernel.target_key(s) for s in kernel.settings(kernel.bundle(config))}
         except kernel.BundleError:
-            targets = set()
+            covered = set()
         record = self._kernel_record()
+        covered |= set(record["baseline"])  # a replace without these puts back their pre-aifab state
         applied = set(record["applied"])
-        undoable = {key for key in record["baseline"]}
         return [label for label in record["settings"] if label.partition(": ")[2] in applied
-                and (t := kernel.target(kernel.Setting(*label.split(": ", 1)))) not in targets
-                and kernel.target_key(t) not in undoable]
+                and kernel.target_key(kernel.Setting(*label.split(": ", 1))) not in covered]
 
     def get_kernel_settings(self) -> dict[str, dict[str, str]]:
         """The last committed bundle's kernel settings read back: label -> {"state": "in effect" |

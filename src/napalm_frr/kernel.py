@@ -262,9 +262,9 @@ def target(s: Setting) -> tuple[str, ...]:
     return ("command", s.command)
 
 
-def target_key(t: tuple[str, ...]) -> str:
-    """A target as a JSON key (a record keeps the pre-aifab state per target)."""
-    return json.dumps(list(t))
+def target_key(s: Setting) -> str:
+    """``s``'s target as a JSON key (a record keeps the pre-aifab state per target)."""
+    return json.dumps(list(target(s)))
 
 
 def undo(s: Setting, state: KernelState) -> str | None:
