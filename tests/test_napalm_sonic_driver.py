@@ -309,6 +309,87 @@ def test_recorded_sonic_revert_timer_is_armed_and_confirmed() -> None:
     assert not dev.has_pending_commit()
 
 
+def timer_of(seconds: int, steps: str) -> str:
+    """The command that arms a revert timer running ``steps`` after ``seconds``."""
+    return shlex.join(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
+                       f"sleep {seconds} && {steps}; rm -f {WORK}/pending", f"{WORK}/pending"])
+
+
+DRAIN = "router bgp 4200000001\n bgp graceful-shutdown\n!\n"
+
+
+def test_recorded_sonic_revert_timer_restores_the_deploys_snapshot_not_the_drained_config() -> None:
+    """With ``set_revert_config`` (the deploy's snapshot from before its drain), the drain's timer puts
+    back the snapshot's frr.conf, and the change's timer its CONFIG_DB and frr.conf: a switch left by a
+    deploy that dies comes back undrained, not to the drained config its commit started from."""
+    drain_timer = timer_of(40, f"{RELOAD} --reload {FRR}/revert.conf")
+    change_timer = timer_of(300, f"config replace {WORK}/revert.config_db.json && {RELOAD} --reload {FRR}/revert.conf && "
+                                 "config save -y")
+    s = RecordedSession(base() | {
+        f"{BGP}vtysh -f {FRR}/candidate.conf": ok(),
+        f"{BGP}vtysh -c 'write memory'": ok(),
+        f"config apply-patch {WORK}/candidate.patch.json": ok("Patch applied successfully.\n"),
+        f"{RELOAD} --reload {FRR}/candidate.conf": ok(),
+        "config save -y": ok(),
+        drain_timer: ok(),
+        change_timer: ok(),
+        PENDING: [Output(1, "", ""), ok(), ok(), Output(1, "", ""), ok()],
+        CANCEL: ok(),
+    })
+    dev = driver(s)
+    snapshot = dev.get_config(retrieve="running")["running"]  # what the deploy snapshots on SONiC
+    dev.set_revert_config(snapshot)
+    dev.load_merge_candidate(config=DRAIN)
+    dev.commit_config(revert_in=40)
+    assert s.calls[-1] == drain_timer, "CONFIG_DB unchanged by the drain: only FRR is put back"
+    assert s.files[f"{FRR}/revert.conf"] == json.loads(snapshot)["frr"]
+    assert "graceful-shutdown" not in s.files[f"{FRR}/revert.conf"]
+    assert "graceful-shutdown" in s.files[f"{FRR}/candidate.conf"]
+    assert dev.has_pending_commit()
+    dev.confirm_commit()  # the deploy's hand-over, just before the wave's commit
+    dev.load_replace_candidate(config=candidate())
+    dev.commit_config(revert_in=300)
+    assert s.calls[-1] == change_timer
+    assert json.loads(s.files[f"{WORK}/revert.config_db.json"]) == json.loads(snapshot)["config_db"]
+    assert "graceful-shutdown" not in s.files[f"{FRR}/revert.conf"]
+
+
+def test_recorded_sonic_revert_timer_after_a_first_install_reloads_the_snapshot() -> None:
+    s = RecordedSession(base("show_runningconfiguration_all.factory.json") | {
+        f"config reload -y {WORK}/target.config_db.json": ok(),
+        WAIT_FRR: ok(),
+        f"{RELOAD} --reload {FRR}/candidate.conf": ok(),
+        "config save -y": ok(),
+    })
+    dev = driver(s)
+    snapshot = dev.get_config(retrieve="running")["running"]
+    dev.set_revert_config(snapshot)
+    dev.load_replace_candidate(config=candidate())
+    timer = timer_of(60, f"config reload -y {WORK}/revert.config_db.json && {WAIT_FRR} && "
+                         f"{RELOAD} --reload {FRR}/revert.conf && config save -y")
+    s.recordings[timer] = ok()
+    dev.commit_config(revert_in=60)
+    assert dev.commit_method == "reload" and s.calls[-1] == timer
+    assert json.loads(s.files[f"{WORK}/revert.config_db.json"]) == json.loads(snapshot)["config_db"]
+
+
+def test_recorded_sonic_revert_config_none_goes_back_to_the_commits_own_snapshot_and_bad_text_is_refused() -> None:
+    s = RecordedSession(base() | {
+        f"{BGP}vtysh -f {FRR}/candidate.conf": ok(),
+        f"{BGP}vtysh -c 'write memory'": ok(),
+        timer_of(40, f"{RELOAD} --reload {FRR}/rollback.conf"): ok(),
+    })
+    dev = driver(s)
+    with pytest.raises(CommitError, match=r"be-leaf-su1-r1: the revert config: candidate is not valid JSON"):
+        dev.set_revert_config("{not json")
+    dev.set_revert_config(json.dumps({"frr": "hostname x\n"}))
+    dev.set_revert_config(None)
+    dev.load_merge_candidate(config=DRAIN)
+    dev.commit_config(revert_in=40)
+    assert s.calls[-1] == timer_of(40, f"{RELOAD} --reload {FRR}/rollback.conf")
+    assert f"{FRR}/revert.conf" not in s.files
+
+
 def test_recorded_sonic_merge_of_a_drain_snippet_runs_vtysh_and_keeps_config_db() -> None:
     s = RecordedSession(base() | {
         f"{BGP}vtysh -f {FRR}/candidate.conf": ok(),

@@ -7,6 +7,10 @@ Device side (every command is SONiC's documented CLI; docs/sonic.md cites each):
 - FRR runs in the ``bgp`` container: ``docker exec -i bgp vtysh`` and ``frr-reload.py`` there,
   exactly as the frr driver runs them on a Linux host; FRR files live in ``/etc/frr/aifab`` inside
   the container, CONFIG_DB files in ``workdir`` on the host.
+- Revert timer (``commit_config(revert_in=...)``): a shell job on the switch that restores the
+  config before the commit (``rollback.config_db.json``, ``rollback.conf``), or the snapshot named by
+  ``set_revert_config`` (``revert.config_db.json``, ``revert.conf``: the deploy's snapshot from before
+  its drain, so a switch left by a deploy that dies comes back undrained).
 
 Candidate format (``load_replace_candidate``/``load_merge_candidate``): see napalm_sonic.configdb.
 
@@ -63,6 +67,7 @@ class SONiCDriver(VtyshDriver):
         self._kind: Literal["replace", "merge"] | None = None
         self._candidate = Candidate(None, None)
         self.commit_method = ""  # what the last commit did to CONFIG_DB: "apply-patch", "reload" or "none"
+        self._revert: Candidate | None = None  # what a revert timer restores (set_revert_config); None: rollback.*
 
     # -- device commands ----------------------------------------------------------------------
 
@@ -225,7 +230,29 @@ class SONiCDriver(VtyshDriver):
         self.commit_method = method
         self.discard_config()
         if revert_in is not None:
-            self._arm_timer(revert_in, " && ".join(shlex.join(s) for s in restore))
+            timer = restore if self._revert is None else self._revert_steps(self._revert, target, method)
+            self._arm_timer(revert_in, " && ".join(shlex.join(s) for s in timer))
+
+    def set_revert_config(self, config: str | None) -> None:
+        """The config a revert timer restores (the deploy's snapshot from before its drain, candidate
+        text as ``get_config`` returns it); None: the config saved by the commit (``rollback.*``)."""
+        try:
+            self._revert = None if config is None else configdb.parse(config)
+        except ValueError as exc:
+            raise CommitError(f"{self.hostname}: the revert config: {exc}") from None
+
+    def _revert_steps(self, snap: Candidate, after: ConfigDb, method: str) -> list[list[str]]:
+        """What a revert timer runs to restore ``snap`` (``set_revert_config``'s snapshot): its CONFIG_DB
+        where it differs from ``after`` (what runs once the commit is done; ``config reload`` after a
+        first install, as ``_restore_steps``), its frr.conf through frr-reload.py, then ``config save``."""
+        steps: list[list[str]] = []
+        db = snap.config_db is not None and bool(configdb.diff(after, snap.config_db))
+        if db:
+            path = self._write(self._path("revert.config_db.json"), json.dumps(snap.config_db, indent=4, sort_keys=True))
+            steps += [["config", "reload", "-y", path], self._wait_frr()] if method == "reload" else [["config", "replace", path]]
+        if snap.frr is not None:
+            steps.append(self._bgp(self.frr_reload, "--reload", self._write(f"{FRR_DIR}/revert.conf", snap.frr, in_bgp=True)))
+        return steps + ([["config", "save", "-y"]] if db else [])
 
     def _wait_frr(self) -> list[str]:
         """Wait (up to 5 minutes) until FRR answers in its container again (``config reload`` restarts it)."""

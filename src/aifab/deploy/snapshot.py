@@ -65,7 +65,8 @@ def take(task: Task) -> Result:
 
 def set_revert(task: Task, snapshot: str) -> Result:
     """Point the driver's revert timer at the snapshot where the driver can (FRR: its frr.conf and
-    kernel settings); EOS's timer restores the config before the commit."""
+    kernel settings; SONiC: its CONFIG_DB and frr.conf); EOS's timer restores the config before the
+    commit."""
     dev = _device(task)
     setter = getattr(dev, "set_revert_config", None)
     if callable(setter):
