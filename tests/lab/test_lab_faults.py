@@ -218,6 +218,36 @@ def test_sigint_at_drain_rolls_back_and_exits_130(world: LabRun, before: dict[st
     assert set(judge(world, before, out).values()) == {"old"}
 
 
+# Ctrl-C at the steps of a wave the tests above do not stop at, one deploy after another on the
+# same lab (no rebuild between them): the line the deploy prints as the step starts, and the config
+# each router must run afterwards: a wave's old one while its change is not verified (the wave
+# restored), its new one once confirmed (undrained). Run 3 finishes wave 1, so run 4's only wave
+# is the old wave 2.
+WAVE1, WAVE2 = ("fe-leaf1a", "fe-spine1"), ("fe-leaf1b", "fe-spine2")
+STEPS = [
+    ("wave 1: waiting for traffic to move off fe-leaf1a, fe-spine1", ()),
+    ("wave 1: reset the BGP sessions of fe-leaf1a, fe-spine1", ()),
+    ("wave 1: verified; soaking", WAVE1),
+    ("wave 1: waiting for traffic to come back to fe-leaf1b, fe-spine2", WAVE1 + WAVE2),
+]
+
+
+def test_sigint_at_each_further_step_leaves_every_router_old_or_new_and_nothing_drained(
+        world: LabRun, before: dict[str, str]) -> None:
+    for step, new in STEPS:
+        bg = world.start_deploy("--commit")
+        bg.wait_for(step)
+        bg.signal(signal.SIGINT)
+        code, out, err = bg.finish()
+        assert code == 130, f"{step}: {out + err}"
+        assert "stopping safely" in err and events(world, "end")[-1]["interrupted"] is True, step
+        assert "still drained by this deploy: none" in out, f"{step}: {out}"
+        for name, old in before.items():
+            now = world.running(name)
+            assert GSHUT not in now, f"{step}: {name} left drained"
+            assert config_state(old, now, {NEW}) == ("new" if name in new else "old"), f"{step}: {name}"
+
+
 def _wait_audit(world: LabRun, event: str, device: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
