@@ -286,11 +286,15 @@ def test_recorded_sonic_rollback_whose_frr_does_not_match_raises() -> None:
         driver(s).rollback()
 
 
+def timer_of(seconds: int, steps: str) -> str:
+    """The command that arms a revert timer running ``steps`` after ``seconds``."""
+    return shlex.join(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
+                       f"sleep {seconds} && {steps}; rm -f {WORK}/pending", f"{WORK}/pending"])
+
+
 def test_recorded_sonic_revert_timer_is_armed_and_confirmed() -> None:
-    restore = (f"config replace {WORK}/rollback.config_db.json && {RELOAD} --reload {FRR}/rollback.conf && "
-               f"config save -y; rm -f {WORK}/pending")
-    timer = shlex.join(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
-                        f"sleep 300 && {restore}", f"{WORK}/pending"])
+    timer = timer_of(300, f"config replace {WORK}/rollback.config_db.json && {RELOAD} --reload {FRR}/rollback.conf && "
+                          "config save -y")
     s = RecordedSession(base() | {
         f"config apply-patch {WORK}/candidate.patch.json": ok("Patch applied successfully.\n"),
         f"{RELOAD} --reload {FRR}/candidate.conf": ok(),
@@ -307,12 +311,6 @@ def test_recorded_sonic_revert_timer_is_armed_and_confirmed() -> None:
     dev.confirm_commit()
     assert s.calls[-1] == CANCEL
     assert not dev.has_pending_commit()
-
-
-def timer_of(seconds: int, steps: str) -> str:
-    """The command that arms a revert timer running ``steps`` after ``seconds``."""
-    return shlex.join(["sh", "-c", 'setsid sh -c "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"', "sh",
-                       f"sleep {seconds} && {steps}; rm -f {WORK}/pending", f"{WORK}/pending"])
 
 
 DRAIN = "router bgp 4200000001\n bgp graceful-shutdown\n!\n"
