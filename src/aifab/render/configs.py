@@ -11,6 +11,7 @@ from aifab import forked
 from aifab.design.model import Design, Device
 from aifab.platforms import Platform, platform, resolve
 from aifab.render.env import template
+from aifab.render.sections import renderer
 from aifab.render.view import DeviceView, device_view
 
 Producer = Callable[[DeviceView], str]
@@ -23,8 +24,7 @@ def producer(record: Platform, output: str) -> Producer:
     ref = record.outputs[output]
     if ":" in ref:
         return resolve(ref)
-    tpl = template(ref, record.template_root)
-    return lambda view: tpl.render(d=view)
+    return renderer(ref, record.template_root)
 
 
 def render_device(design: Design, dev: Device, container: bool = False) -> dict[str, str]:

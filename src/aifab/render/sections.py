@@ -1,0 +1,132 @@
+"""Render a device file section by section, each section once per distinct input.
+
+A platform's file template (EOS ``running-config.j2``, FRR ``frr.conf.j2``) is, as AVD's
+eos_cli_config_gen is, a list of section templates, each deciding for itself whether it applies.
+Where a root template is only text and ``{% include %}`` of such sections, it is rendered here
+part by part, with the same text as a whole render: each section reads a few fields of the
+:class:`~aifab.render.view.DeviceView` (``d.<field>``, found in its syntax tree, its own includes
+with it), and a section that reads no field unique to one device (the QoS maps, the MMU profile,
+AAA, users, management API...) is rendered once per distinct value of its fields and reused by
+every device with the same values. Most of a switch's sections are such sections; only the ports
+and BGP are rendered per device. A template that uses ``d`` in any other way, or a root with
+anything but text and includes, is rendered whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, Template, nodes
+
+from aifab.render.env import environment, template
+
+# Where a device's view holds values of that device alone (its name, ports, sessions, addresses): a
+# section reading one, or a whole value holding one, is rendered for each device.
+UNIQUE = frozenset({("hostname",), ("loopback",), ("interfaces",), ("zebra_interfaces",), ("bgp",),
+                    ("management", "address")})
+CACHE_LIMIT = 4096  # distinct section inputs kept per process before the cache starts again
+Path = tuple[str, ...]  # d.management.vrf -> ("management", "vrf")
+
+
+def _path(node: nodes.Node) -> Path | None:
+    """The attribute path of ``node`` from ``d`` (``()`` for ``d`` itself), None where it is not one."""
+    if isinstance(node, nodes.Name):
+        return () if node.name == "d" else None
+    if isinstance(node, nodes.Getattr):
+        inner = _path(node.node)
+        return None if inner is None else (*inner, node.attr)
+    return None
+
+
+def _collect(node: nodes.Node, out: set[Path]) -> bool:
+    """Add the longest ``d.a.b`` paths under ``node`` to ``out``; False where ``d`` is used whole."""
+    path = _path(node)
+    if path is not None:
+        out.add(path)
+        return bool(path)
+    return all(_collect(child, out) for child in node.iter_child_nodes())
+
+
+def reads(env: Environment, name: str) -> frozenset[Path] | None:
+    """The paths of ``d`` that template ``name`` reads (with its includes'), or None where it uses
+    ``d`` whole (passed, assigned, subscripted) or includes a template by a computed name."""
+    tree = env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+    paths: set[Path] = set()
+    if not _collect(tree, paths) or any(True for _ in tree.find_all((nodes.Extends, nodes.Import, nodes.FromImport))):
+        return None
+    for inc in tree.find_all(nodes.Include):
+        inner = reads(env, inc.template.value) if isinstance(inc.template, nodes.Const) else None
+        if inner is None:
+            return None
+        paths |= inner
+    return frozenset(paths)
+
+
+def unique(path: Path) -> bool:
+    """The value at ``path`` holds (or is part of) one of :data:`UNIQUE`."""
+    return any(path[:len(u)] == u[:len(path)] for u in UNIQUE)
+
+
+_MISSING = object()
+
+
+def _value(view: Any, path: Path) -> Any:
+    """The value at ``path``; :data:`_MISSING` past a value without the attribute (``d.native.mmu``
+    where ``native`` is None, which the template does not read either)."""
+    for name in path:
+        view = getattr(view, name, _MISSING)
+        if view is _MISSING:
+            break
+    return view
+
+
+class Section:
+    """One included template, cached by the values of the paths it reads unless one is :func:`unique`."""
+
+    def __init__(self, tpl: Template, paths: frozenset[Path] | None) -> None:
+        self.tpl = tpl
+        if paths is not None:  # d.native covers d.native.mmu
+            paths = frozenset(p for p in paths if not any(p[:i] in paths for i in range(1, len(p))))
+        self.paths = None if paths is None or any(map(unique, paths)) else sorted(paths)
+        self.cache: dict[tuple[Any, ...], str] = {}
+
+    def render(self, view: Any) -> str:
+        if self.paths is None:
+            return self.tpl.render(d=view)
+        key = tuple([_value(view, p) for p in self.paths])
+        text = self.cache.get(key)
+        if text is None:
+            if len(self.cache) >= CACHE_LIMIT:
+                self.cache.clear()
+            text = self.cache[key] = self.tpl.render(d=view)
+        return text
+
+
+def _parts(env: Environment, name: str, root: str | None) -> list[str | Section] | None:
+    """The root template ``name`` as text and sections, or None where it holds anything else."""
+    tree = env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+    parts: list[str | Section] = []
+    for node in tree.body:
+        if isinstance(node, nodes.Output) and all(isinstance(n, nodes.TemplateData) for n in node.nodes):
+            parts.append("".join(n.data for n in node.nodes))  # type: ignore[attr-defined]
+        elif (isinstance(node, nodes.Include) and isinstance(node.template, nodes.Const)
+              and node.with_context and not node.ignore_missing):
+            parts.append(Section(template(node.template.value, root), reads(env, node.template.value)))
+        else:
+            return None
+    return parts
+
+
+@cache
+def renderer(name: str, root: str | None = None) -> Callable[[Any], str]:
+    """A function of a device's view that renders template ``name`` (under ``root``) to its text."""
+    parts = _parts(environment(root), name, root)
+    if parts is None:
+        tpl = template(name, root)
+        return lambda view: tpl.render(d=view)
+
+    def render(view: Any) -> str:
+        return "".join([p if isinstance(p, str) else p.render(view) for p in parts])
+    return render
