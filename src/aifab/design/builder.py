@@ -353,9 +353,9 @@ def build_design(intent: Intent) -> Design:
     if problems:
         raise DesignError(problems)
     bdevs, fdevs = tuple(versioned[:len(bdevs)]), tuple(versioned[len(bdevs):])
-    backend = FabricDesign("backend", b_tiers, b.oversubscription, BgpPolicy(**b.bgp.model_dump()), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
+    backend = FabricDesign("backend", b_tiers, b.oversubscription, bgp_policy(b), bfb.mtu, b.pools.loopbacks, b.pools.p2p, b.pools.servers,
                            bdevs, asked)
-    frontend = FabricDesign("frontend", f_tiers, f.oversubscription, BgpPolicy(**f.bgp.model_dump()), ffb.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
+    frontend = FabricDesign("frontend", f_tiers, f.oversubscription, bgp_policy(f), ffb.mtu, f.pools.loopbacks, f.pools.p2p, f.pools.servers,
                             fdevs)
     unworkable = list(bfb.qos.problems.values()) + list(ffb.qos.problems.values())
     if unworkable:
@@ -364,8 +364,18 @@ def build_design(intent: Intent) -> Design:
         Host(name, "gpu", i // b.servers_per_su + 1, tuple(bfb.nics[name] + ffb.nics[name]))
         for i, name in enumerate(servers)
     ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
-    return Design(intent.cluster, backend, frontend, hosts, gateway, UpgradePolicy(**intent.upgrade.model_dump(exclude={"os_version"})),
+    return Design(intent.cluster, backend, frontend, hosts, gateway, upgrade_policy(intent),
                   access_policy(intent.management, intent.telemetry), telemetry_policy(intent.telemetry))
+
+
+def bgp_policy(fabric: Backend | Frontend) -> BgpPolicy:
+    """A fabric's BGP session timers and BFD."""
+    return BgpPolicy(**fabric.bgp.model_dump())
+
+
+def upgrade_policy(intent: Intent) -> UpgradePolicy:
+    """How changes roll out (the target software versions are the devices')."""
+    return UpgradePolicy(**intent.upgrade.model_dump(exclude={"os_version"}))
 
 
 PRIVILEGE = {"network-admin": 15, "network-operator": 1}  # EOS's default roles and their privilege levels
