@@ -19,10 +19,12 @@ from aifab.check.findings import Finding
 from aifab.check.inputs import CheckInputError, Target, load_build_dir
 from aifab.check.parse import DeviceFacts, parse_rendered
 from aifab.design import Design, build_design
+from aifab.design.derive import derive
 from aifab.design.model import design_json_parts
 from aifab.errors import AifabError, DesignError
 from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
+from aifab.intent.schema import Intent
 from aifab.keepalive import retain
 from aifab.render.configs import FORK_THRESHOLD, Rendered, write_and_consume
 from aifab.render.hosts import remove_hosts, write_hosts
@@ -42,9 +44,14 @@ class BuildResult:
     hand_kept: Path | None  # the hand-kept inventory folder copied into OUT/inventory (None: none found)
 
 
-def design_for(intent_path: str | Path) -> tuple[LoadedIntent, Design]:
-    """Load and validate an intent and derive its Design; errors name file, line and key."""
+def design_for(intent_path: str | Path, like: tuple[Intent, Design] | None = None) -> tuple[LoadedIntent, Design]:
+    """Load and validate an intent and derive its Design; errors name file, line and key. With
+    ``like`` (another intent and its Design), a Design that differs from that one only in policy is
+    made from it (:func:`aifab.design.derive.derive`: the same ports and sessions, not built again)."""
     loaded = load_intent(intent_path)
+    derived = derive(like[1], like[0], loaded.intent) if like is not None else None
+    if derived is not None:
+        return loaded, derived
     try:
         return loaded, build_design(loaded.intent)
     except DesignError as exc:

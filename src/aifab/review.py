@@ -22,6 +22,7 @@ from aifab.check.findings import sort_findings
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
+from aifab.intent.schema import Intent
 from aifab.keepalive import retain
 from aifab.paths import PathError
 from aifab.pipeline import design_for, gather, parse_batch
@@ -105,7 +106,9 @@ def _git_show(ref: str, path: Path) -> tuple[str | None, str]:
     return shown.stdout, f"compared with {rel} at {ref}"
 
 
-def _base_design(ref: str, intent: Path) -> tuple[Design | None, str]:
+def _base_design(ref: str, intent: Path, head: tuple[Intent, Design]) -> tuple[Design | None, str]:
+    """The Design of ``intent`` at ``ref`` (made from the ``head`` intent's Design where only policy
+    differs) and a note for the report; None where there is none to compare with."""
     text, note = _git_show(ref, intent)
     if text is None:
         return None, note
@@ -113,7 +116,7 @@ def _base_design(ref: str, intent: Path) -> tuple[Design | None, str]:
         path = Path(tmp) / intent.name
         path.write_text(text)
         try:
-            return design_for(path)[1], note
+            return design_for(path, like=head)[1], note
         except AifabError as exc:
             return None, f"the intent at {ref} does not build ({str(exc).splitlines()[0]}): everything counts as new"
 
@@ -233,8 +236,8 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
     The new side is rendered once, by two processes on a large fabric: each writes its configs,
     parses their text for the checks and diffs them against the base side as it renders them."""
     with paused_gc():  # millions of acyclic objects (two Designs, the parsed facts): collections free nothing
-        _, design = design_for(intent)
-        base, note = _base_design(base_ref, intent)
+        loaded, design = design_for(intent)
+        base, note = _base_design(base_ref, intent, (loaded.intent, design))
         old = {d.name: d for d in base.devices()} if base is not None else {}
         same = frozenset(f for f in ("backend", "frontend") if base is not None and view_inputs(base, f) == view_inputs(design, f))
         try:
