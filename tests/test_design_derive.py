@@ -15,6 +15,7 @@ from aifab.design.derive import POLICY, derive
 from aifab.errors import DesignError
 from aifab.intent import load_intent
 from aifab.intent.schema import Intent
+from aifab.render.view import device_view, rebased_view, view_inputs
 
 ROOT = Path(__file__).parents[1]
 INTENTS = ("cluster.yaml", "lab.yaml")
@@ -90,3 +91,21 @@ def test_a_policy_the_build_refuses_is_left_to_the_build() -> None:
         assert derive(design, intent, other) is None
         with pytest.raises(DesignError):
             build_design(other)
+
+
+@pytest.mark.parametrize("name", ["frr", "eos", "sonic"])
+@pytest.mark.parametrize(("path", "value"), [
+    ("backend.qos.ecn.max_kb", 1200), ("backend.qos.watchdog.enabled", False), ("backend.bgp.hold_s", 15),
+    ("upgrade.graceful_restart_s", 900), ("management.ntp", ["10.250.0.9"]), ("telemetry.gnmi", True),
+    ("backend.mtu", 4200),  # not policy: every view made whole
+])
+def test_a_view_rebased_from_the_other_design_is_the_view_made_whole(name: str, path: str, value: Any) -> None:
+    """What the review diffs against: the base view made from the new one equals the base view."""
+    intent = _head("cluster.yaml")[0].on_platform(name)
+    design = build_design(intent)
+    other = _changed("cluster.yaml", path, value).on_platform(name)
+    base = derive(design, intent, other) or build_design(other)
+    old = {d.name: d for d in base.devices()}
+    for dev in design.devices():
+        shared = view_inputs(base, dev.fabric)
+        assert rebased_view(device_view(design, dev), dev, shared, old[dev.name]) == device_view(base, old[dev.name]), dev.name

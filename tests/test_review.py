@@ -207,6 +207,7 @@ def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(lab: Path, tmp_p
 def test_deltas_are_exactly_the_devices_whose_files_differ(lab: Path, tmp_path: Path, edit: tuple[str, str]) -> None:
     """The review skips the base side of a device equal in both Designs, its view inputs equal: every
     device it skips renders the same pushed files from both Designs, every one it keeps differs."""
+    from aifab.render.view import device_view
     from aifab.review import _diff, _files
 
     assert edit[0] in lab.read_text()
@@ -216,7 +217,7 @@ def test_deltas_are_exactly_the_devices_whose_files_differ(lab: Path, tmp_path: 
     old = {d.name: d for d in r.base.devices()}
     diffs = {}
     for dev in r.design.devices():
-        before, after = _files(r.base, old[dev.name]), _files(r.design, dev)
+        before, after = _files(device_view(r.base, old[dev.name])), _files(device_view(r.design, dev))
         if before != after:
             diffs[dev.name] = {n: _diff(n, before[n], after[n]) for n in sorted(after) if before[n] != after[n]}
     assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs

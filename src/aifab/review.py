@@ -30,9 +30,8 @@ from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
 from aifab.platforms import platform
-from aifab.render import render_device
-from aifab.render.configs import Rendered, write_and_consume
-from aifab.render.view import natural_key, view_inputs
+from aifab.render.configs import Rendered, render_view, write_and_consume
+from aifab.render.view import DeviceView, ViewInputs, device_view, natural_key, rebased_view, view_inputs
 
 VERDICTS = ("ready", "needs cordon", "needs maintenance window", "re-cabling")
 
@@ -161,11 +160,10 @@ def _diff(name: str, old: str, new: str) -> str:
     return "".join(out)
 
 
-def _files(design: Design, dev: Device) -> dict[str, str]:
-    """The files a deploy pushes to ``dev`` (its platform record's ``pushed_files``): what the deploy
-    compares with the device is what the review diffs."""
-    pushed = platform(dev.platform).pushed_files
-    return {name: text for name, text in render_device(design, dev).items() if name.removeprefix(f"{dev.name}.") in pushed}
+def _files(view: DeviceView) -> dict[str, str]:
+    """The files a deploy pushes to the device of ``view`` (its platform record's ``pushed_files``):
+    what the deploy compares with the device is what the review diffs."""
+    return render_view(view, platform(view.platform).pushed_files)
 
 
 def _removed(base: Design, names: list[str]) -> list[DeviceDelta]:
@@ -173,7 +171,7 @@ def _removed(base: Design, names: list[str]) -> list[DeviceDelta]:
     old = {d.name: d for d in base.devices()}
     deltas = []
     for name in names:
-        before = _files(base, old[name])
+        before = _files(device_view(base, old[name]))
         diffs = {n: _diff(n, text, "") for n, text in sorted(before.items())}
         if diffs:
             deltas.append(DeviceDelta(name, "removed", diffs))
@@ -209,19 +207,20 @@ def _plan(result: Review, allow_recabling: bool) -> None:
         result.plan_error = str(exc)
 
 
-def _rendered_deltas(base: Design | None, old: dict[str, Device], same: frozenset[str],
+def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same: frozenset[str],
                      rendered: Rendered) -> tuple[Any, list[DeviceDelta]]:
     """A batch of the new side as its render process has it: the facts parsed from its text, and the
-    deltas of its devices against ``base`` (``old``: base devices by name). A device equal on both
-    sides, of a fabric in ``same`` (whose :class:`~aifab.render.view.ViewInputs` are equal on both
-    sides), renders the same files: its base side is not rendered."""
+    deltas of its devices against the base side (``old``: base devices by name, ``shared``: the base
+    Design's :class:`~aifab.render.view.ViewInputs` per fabric). A device equal on both sides, of a
+    fabric in ``same`` (whose ViewInputs are equal on both sides), renders the same files: its base
+    side is not rendered; another's base view is made from its new one where only policy differs."""
     deltas = []
-    for dev, files in rendered:
+    for dev, view, files in rendered:
         if dev.fabric in same and old.get(dev.name) == dev:
             continue
         pushed = platform(dev.platform).pushed_files
         after = {name: text for name, text in files.items() if name.removeprefix(f"{dev.name}.") in pushed}
-        before = _files(base, old[dev.name]) if base is not None and dev.name in old else {}
+        before = _files(rebased_view(view, dev, shared[dev.fabric], old[dev.name])) if dev.name in old else {}
         diffs = {n: _diff(n, before.get(n, ""), after.get(n, "")) for n in sorted(set(before) | set(after))
                  if before.get(n) != after.get(n)}
         if diffs:
@@ -239,9 +238,10 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
         loaded, design = design_for(intent)
         base, note = _base_design(base_ref, intent, (loaded.intent, design))
         old = {d.name: d for d in base.devices()} if base is not None else {}
-        same = frozenset(f for f in ("backend", "frontend") if base is not None and view_inputs(base, f) == view_inputs(design, f))
+        shared = {f: view_inputs(base, f) for f in ("backend", "frontend")} if base is not None else {}
+        same = frozenset(f for f, inputs in shared.items() if inputs == view_inputs(design, f))
         try:
-            _, batches = write_and_consume(design, out, partial(_rendered_deltas, base, old, same), jobs=2)
+            _, batches = write_and_consume(design, out, partial(_rendered_deltas, old, shared, same), jobs=2)
         except OSError as exc:
             raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
         report = check(design, out, parsed=gather(design, [parsed for parsed, _ in batches]))

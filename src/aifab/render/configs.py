@@ -3,7 +3,7 @@ produced, where it is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,9 +29,15 @@ def producer(record: Platform, output: str) -> Producer:
 
 def render_device(design: Design, dev: Device, container: bool = False) -> dict[str, str]:
     """The files of one device (file name -> text)."""
-    view = device_view(design, dev, container)
-    record = platform(dev.platform)
-    return {f"{dev.name}.{suffix}": producer(record, suffix)(view) for suffix in record.outputs}
+    return render_view(device_view(design, dev, container))
+
+
+def render_view(view: DeviceView, suffixes: Collection[str] | None = None) -> dict[str, str]:
+    """The files of the device whose view is ``view`` (file name -> text), or those of its outputs
+    named in ``suffixes``."""
+    record = platform(view.platform)
+    return {f"{view.hostname}.{suffix}": producer(record, suffix)(view) for suffix in record.outputs
+            if suffixes is None or suffix in suffixes}
 
 
 def _snippet(design: Design, dev: Device, name: str) -> str:
@@ -49,7 +55,7 @@ def undrain_snippet(design: Design, dev: Device) -> str:
     return _snippet(design, dev, "undrain.j2")
 
 
-Rendered = list[tuple[Device, dict[str, str]]]  # devices and their files (name -> text)
+Rendered = list[tuple[Device, DeviceView, dict[str, str]]]  # devices, their views and files (name -> text)
 BATCH = 256  # devices whose texts are kept for the consumer of write_configs at once
 
 
@@ -59,12 +65,13 @@ def _write_devices(design: Design, configs: Path, consume: Callable[[Rendered], 
     batch of them."""
     written, batch, consumed = [], [], []
     for dev in devices:
-        files = render_device(design, dev)
+        view = device_view(design, dev)
+        files = render_view(view)
         for name, text in files.items():
             _write_changed(configs / name, text.encode())
             written.append(name)
         if consume is not None:
-            batch.append((dev, files))
+            batch.append((dev, view, files))
             if len(batch) == BATCH:
                 consumed.append(consume(batch))
                 batch = []

@@ -7,6 +7,7 @@ The Design holds bytes and milliseconds; this is where they become what EOS writ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from aifab.catalog import eos_mmu
 from aifab.design.model import Device
@@ -57,6 +58,7 @@ class EosView:
     watchdog_action: str | None
 
 
+@cache
 def _dscp_groups(dscp_to_tc: tuple[int, ...]) -> tuple[DscpGroup, ...]:
     by_tc: dict[int, list[int]] = {}
     for dscp, tc in enumerate(dscp_to_tc):

@@ -10,7 +10,7 @@ placed in ``DeviceView.native``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from socket import inet_aton
 from typing import Any
@@ -307,7 +307,9 @@ def _child_speed(info: Platform, dev: Device, gbps: int, mode: str) -> str:
     return info.breakout_speed.format(gbps=gbps, lanes=model.lanes // breakout_mode(mode)[0])
 
 
+@cache
 def _qos(q: QosPolicy) -> QosView:
+    """The view of a QoS policy (one per policy: the fabric's devices of a platform share it)."""
     queues = tuple(TxQueue(tc, tc in q.strict_tcs, q.dwrr_weights[tc], tc in q.ecn_queues, tc in q.lossless_priorities)
                    for tc in range(8) if tc in q.strict_tcs or q.dwrr_weights[tc])
     ecn = wd = None
@@ -347,10 +349,15 @@ def _route_maps(lists: tuple[PrefixList, ...], info: Platform) -> tuple[RouteMap
     return tuple(maps)
 
 
+def _bgp_policy(shared: ViewInputs, info: Platform) -> dict[str, Any]:
+    """The parts of ``router bgp`` that the fabric's policy sets: graceful restart, timers, BFD."""
+    timers = (shared.bgp.keepalive_s, shared.bgp.hold_s)
+    return {"restart_time": shared.graceful_restart_s, "timers": None if timers == info.bgp_default_timers else timers,
+            "bfd": shared.bgp.bfd}
+
+
 def _bgp(shared: ViewInputs, dev: Device, info: Platform) -> Bgp:
     groups = sorted({n.group for n in dev.neighbors})
-    policy = shared.bgp
-    timers = (policy.keepalive_s, policy.hold_s)
     # FRR keeps neighbors sorted by peer group, then address; EOS accepts any order.
     neighbors = sorted(dev.neighbors, key=lambda n: (n.group, inet_aton(n.peer_address)))  # bytes: numeric order
     return Bgp(
@@ -358,13 +365,11 @@ def _bgp(shared: ViewInputs, dev: Device, info: Platform) -> Bgp:
         router_id=dev.loopback,
         max_paths=dev.max_paths,
         frr_max_paths=dev.max_paths if dev.max_paths < FRR_MULTIPATH_NUM else None,
-        restart_time=shared.graceful_restart_s,
-        timers=None if timers == info.bgp_default_timers else timers,
-        bfd=policy.bfd,
         peer_groups=tuple(PeerGroup(g) for g in groups),
         neighbors=tuple(BgpNeighbor(n.peer_address, n.peer_asn, n.group, n.peer) for n in neighbors),
         aggregates=dev.server_subnets,
         redistribute_route_map=RM_CONNECTED,
+        **_bgp_policy(shared, info),
     )
 
 
@@ -461,3 +466,27 @@ def shared_view(shared: ViewInputs, dev: Device, container: bool = False) -> Dev
         load_balance=load_balance_view(dev),
         telemetry=telemetry_view(shared.telemetry),
     )
+
+
+# Device fields a policy change replaces (aifab.design.derive): a view of one version of a switch
+# is the view of another where these and the ViewInputs alone differ, with the parts they feed made again.
+POLICY_FIELDS = frozenset({"qos", "buffers", "load_balance", "os_version"})
+_KEPT_FIELDS = tuple(f.name for f in fields(Device) if f.name not in POLICY_FIELDS)
+
+
+def rebased_view(view: DeviceView, dev: Device, shared: ViewInputs, old: Device) -> DeviceView:
+    """The view of ``old`` under ``shared`` from ``view``, the view of ``dev`` (the same switch in
+    another Design): where the two differ only in :data:`POLICY_FIELDS` (and the ViewInputs'
+    policies), its interfaces are ``view``'s and only the QoS, buffers, load balancing, BGP, prefix
+    lists, the way in and telemetry are made again; else the whole view."""
+    if view.management.name != platform(dev.platform).management or any(getattr(dev, f) != getattr(old, f) for f in _KEPT_FIELDS):
+        return shared_view(shared, old)  # a container's view, or another switch
+    info = platform(old.platform)
+    qos = _qos(old.qos) if old.qos else None
+    lists = _prefix_lists(shared.loopbacks, old)
+    return replace(view, management=replace(view.management, gateway=shared.management_gateway),
+                   bgp=replace(view.bgp, **_bgp_policy(shared, info)),
+                   prefix_lists=lists, route_maps=_route_maps(lists, info),
+                   qos=qos, buffers=old.buffers, native=resolve(info.view)(old, qos) if info.view else None,
+                   access=access_view(shared.access), load_balance=load_balance_view(old),
+                   telemetry=telemetry_view(shared.telemetry))
