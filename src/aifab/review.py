@@ -10,6 +10,8 @@ The outputs (``review.md``, ``plan.json``, ``diffs.patch``) are written by ``aif
 from __future__ import annotations
 
 import difflib
+from itertools import compress
+from operator import ne
 import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -130,7 +132,7 @@ def _diff(name: str, old: str, new: str) -> str:
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     if not a or len(a) != len(b):
         return "".join(difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"))
-    changed = [i for i, x in enumerate(a) if x != b[i]]
+    changed = list(compress(range(len(a)), map(ne, a, b)))  # at C speed: most lines are equal
     if not changed:
         return ""
     if not a[-1].endswith("\n") or not b[-1].endswith("\n"):  # a hunk's lines each end with one
