@@ -33,6 +33,13 @@ def test_same_text_as_the_emitter(data: dict[str, Any]) -> None:
     assert yaml_text(data) == emitted(data)
 
 
+def test_a_mapping_or_list_met_twice_is_written_as_the_emitter_writes_it() -> None:
+    """The emitter writes an object met twice as an anchor and an alias (hypothesis found it)."""
+    for shared in ({}, [], {"a": 1}, [1, 2]):
+        data = {"1e3": shared, "A": {"b": shared}}
+        assert yaml_text(data) == emitted(data) and "*id001" in emitted(data)
+
+
 def test_tricky_scalars_as_values_keys_and_items(tmp_path: Any) -> None:
     for text in TRICKY:
         data = {text: {"value": text, "items": [text, 1, None, True], "empty": {}, "none": []}, "host": "10.0.0.1"}

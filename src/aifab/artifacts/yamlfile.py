@@ -21,7 +21,7 @@ def yaml_text(data: Any) -> str:
     A mapping of plain scalars, mappings and lists of plain scalars (the Nornir hosts: 0.6 s
     through libyaml at 32k GPUs) is written directly, as the emitter writes it (tests/test_yamlfile.py)."""
     lines: list[str] = []
-    if isinstance(data, dict) and data and _mapping(data, "", lines):
+    if isinstance(data, dict) and data and _mapping(data, "", lines, {id(data)}):
         return "\n".join(lines) + "\n"
     return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
 
@@ -51,19 +51,24 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
-def _mapping(data: dict[Any, Any], indent: str, lines: list[str]) -> bool:
-    """Append ``data``'s lines at ``indent`` to ``lines``; False when some part needs the emitter."""
+def _mapping(data: dict[Any, Any], indent: str, lines: list[str], seen: set[int]) -> bool:
+    """Append ``data``'s lines at ``indent`` to ``lines``; False when some part needs the emitter
+    (``seen``: the mappings and lists met so far; one met twice the emitter writes as an alias)."""
     for key, value in data.items():
         name = _scalar(key) if type(key) is str else None
         if name is None:
             return False
         kind = type(value)
+        if kind is dict or kind is list:
+            if id(value) in seen:
+                return False
+            seen.add(id(value))
         if kind is dict:
             if not value:
                 lines.append(f"{indent}{name}: {{}}")
                 continue
             lines.append(f"{indent}{name}:")
-            if not _mapping(value, indent + "  ", lines):
+            if not _mapping(value, indent + "  ", lines, seen):
                 return False
         elif kind is list:
             if not value:
