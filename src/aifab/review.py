@@ -10,12 +10,12 @@ The outputs (``review.md``, ``plan.json``, ``diffs.patch``) are written by ``aif
 from __future__ import annotations
 
 import difflib
-from itertools import compress
-from operator import ne
 import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import compress
+from operator import ne
 from pathlib import Path
 from typing import Any
 
