@@ -3,13 +3,14 @@
 A platform's file template (EOS ``running-config.j2``, FRR ``frr.conf.j2``) is, as AVD's
 eos_cli_config_gen is, a list of section templates, each deciding for itself whether it applies.
 Where a root template is only text and ``{% include %}`` of such sections, it is rendered here
-part by part, with the same text as a whole render: each section reads a few fields of the
-:class:`~aifab.render.view.DeviceView` (``d.<field>``, found in its syntax tree, its own includes
-with it), and a section that reads no field unique to one device (the QoS maps, the MMU profile,
-AAA, users, management API...) is rendered once per distinct value of its fields and reused by
-every device with the same values. Most of a switch's sections are such sections; only the ports
-and BGP are rendered per device. A template that uses ``d`` in any other way, or a root with
-anything but text and includes, is rendered whole.
+part by part, with the same text as a whole render: each section reads a few values of the
+:class:`~aifab.render.view.DeviceView` (paths such as ``d.management.vrf``, found in its syntax
+tree, its own includes with it), and a section that reads no value unique to one device (the QoS
+maps, the MMU profile, AAA, users, management API...) is rendered once per distinct tuple of those
+values (compared by equality: the view's fields are typed) and reused by every device with the
+same. Most of a switch's sections are such sections; only the ports and BGP are rendered per
+device. A template that uses ``d`` in any other way, or a root with anything but text and
+includes, is rendered whole.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from aifab.render.env import environment, template
 UNIQUE = frozenset({("hostname",), ("loopback",), ("interfaces",), ("zebra_interfaces",), ("bgp",),
                     ("management", "address")})
 CACHE_LIMIT = 4096  # distinct section inputs kept per process before the cache starts again
-Path = tuple[str, ...]  # d.management.vrf -> ("management", "vrf")
+AttrPath = tuple[str, ...]  # d.management.vrf -> ("management", "vrf")
 
 
-def _path(node: nodes.Node) -> Path | None:
+def _path(node: nodes.Node) -> AttrPath | None:
     """The attribute path of ``node`` from ``d`` (``()`` for ``d`` itself), None where it is not one."""
     if isinstance(node, nodes.Name):
         return () if node.name == "d" else None
@@ -40,7 +41,7 @@ def _path(node: nodes.Node) -> Path | None:
     return None
 
 
-def _collect(node: nodes.Node, out: set[Path]) -> bool:
+def _collect(node: nodes.Node, out: set[AttrPath]) -> bool:
     """Add the longest ``d.a.b`` paths under ``node`` to ``out``; False where ``d`` is used whole."""
     path = _path(node)
     if path is not None:
@@ -49,11 +50,11 @@ def _collect(node: nodes.Node, out: set[Path]) -> bool:
     return all(_collect(child, out) for child in node.iter_child_nodes())
 
 
-def reads(env: Environment, name: str) -> frozenset[Path] | None:
+def reads(env: Environment, name: str) -> frozenset[AttrPath] | None:
     """The paths of ``d`` that template ``name`` reads (with its includes'), or None where it uses
     ``d`` whole (passed, assigned, subscripted) or includes a template by a computed name."""
     tree = env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
-    paths: set[Path] = set()
+    paths: set[AttrPath] = set()
     if not _collect(tree, paths) or any(True for _ in tree.find_all((nodes.Extends, nodes.Import, nodes.FromImport))):
         return None
     for inc in tree.find_all(nodes.Include):
@@ -64,7 +65,7 @@ def reads(env: Environment, name: str) -> frozenset[Path] | None:
     return frozenset(paths)
 
 
-def unique(path: Path) -> bool:
+def unique(path: AttrPath) -> bool:
     """The value at ``path`` holds (or is part of) one of :data:`UNIQUE`."""
     return any(path[:len(u)] == u[:len(path)] for u in UNIQUE)
 
@@ -72,7 +73,7 @@ def unique(path: Path) -> bool:
 _MISSING = object()
 
 
-def _value(view: Any, path: Path) -> Any:
+def _value(view: Any, path: AttrPath) -> Any:
     """The value at ``path``; :data:`_MISSING` past a value without the attribute (``d.native.mmu``
     where ``native`` is None, which the template does not read either)."""
     for name in path:
@@ -85,7 +86,7 @@ def _value(view: Any, path: Path) -> Any:
 class Section:
     """One included template, cached by the values of the paths it reads unless one is :func:`unique`."""
 
-    def __init__(self, tpl: Template, paths: frozenset[Path] | None) -> None:
+    def __init__(self, tpl: Template, paths: frozenset[AttrPath] | None) -> None:
         self.tpl = tpl
         if paths is not None:  # d.native covers d.native.mmu
             paths = frozenset(p for p in paths if not any(p[:i] in paths for i in range(1, len(p))))
