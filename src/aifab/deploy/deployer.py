@@ -75,7 +75,7 @@ class Deployer:
 
     @property
     def stopping(self) -> bool:
-        return self.interrupts.requested.is_set()
+        return self.interrupts.requested
 
     def _state(self, report: DeployReport, names: list[str] | set[str], status: str, detail: str | None = None) -> None:
         for n in names:

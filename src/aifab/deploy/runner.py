@@ -9,6 +9,7 @@ elapsed time; the journal (deploy/journal.py) records the plan and each device's
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -184,8 +185,9 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
 
 
 def _notice(sig: str) -> None:
-    print(f"\naifab: {sig}: stopping safely (finishing or rolling back the devices in hand, undraining what this deploy "
-          "drained); send it again to abort at once", file=sys.stderr, flush=True)
+    """Said from the signal handler: one write to the stderr descriptor, past Python's buffers and their locks."""
+    os.write(2, (f"\naifab: {sig}: stopping safely (finishing or rolling back the devices in hand, undraining what this "
+                 "deploy drained); send it again to abort at once\n").encode())
 
 
 def _abort(d: Deployer, report: DeployReport, sig: str) -> None:

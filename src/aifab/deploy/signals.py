@@ -6,30 +6,42 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
+from contextlib import suppress
 from types import FrameType, TracebackType
 
 EXIT_INTERRUPTED = 130
+POLL_S = 0.05  # how soon a wait sees an interrupt
 
 
 class Interrupts:
-    """Within ``with Interrupts(abort):`` the first SIGINT/SIGTERM sets ``requested`` (an Event
-    the deploy checks between steps and waits on); the second calls ``abort`` (which says what
-    is left) and ends the process with exit code 130 at once. Outside the main thread: inert."""
+    """Within ``with Interrupts(abort, notice):`` the first SIGINT/SIGTERM sets ``requested`` (the
+    deploy checks it between steps; :meth:`sleep` ends early on it) and calls ``notice``; the second
+    calls ``abort`` (which says what is left) and ends the process with exit code 130 at once.
+    Outside the main thread: inert.
+
+    The handler only sets a flag: it runs in the main thread between any two bytecodes, also while
+    that thread holds a lock (``threading.Event.set`` there waits forever on the lock its own
+    ``wait`` holds: a deploy hung at its soak by a Ctrl-C), so nothing it calls may take one."""
 
     def __init__(self, abort: Callable[[str], None], notice: Callable[[str], None]) -> None:
-        self.requested = threading.Event()
         self.signal_name = ""
         self._abort = abort
         self._notice = notice
         self._saved: dict[int, object] = {}
 
+    @property
+    def requested(self) -> bool:
+        """A first signal came."""
+        return bool(self.signal_name)
+
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        if not self.requested.is_set():
+        if not self.signal_name:
             self.signal_name = name
-            self.requested.set()
-            self._notice(name)
+            with suppress(Exception):  # a notice that cannot be written must not break the safe stop
+                self._notice(name)
             return
         try:
             self._abort(name)
@@ -37,8 +49,14 @@ class Interrupts:
             os._exit(EXIT_INTERRUPTED)
 
     def sleep(self, seconds: float) -> bool:
-        """Wait ``seconds``; False when an interrupt cut the wait short."""
-        return not self.requested.wait(max(0.0, seconds))
+        """Wait ``seconds``; False when an interrupt cut the wait short (within ``POLL_S``)."""
+        end = time.monotonic() + max(0.0, seconds)
+        while not self.signal_name:
+            left = end - time.monotonic()
+            if left <= 0:
+                return True
+            time.sleep(min(left, POLL_S))
+        return False
 
     def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():
