@@ -248,18 +248,21 @@ def test_sigint_at_each_further_step_leaves_every_router_old_or_new_and_nothing_
             assert config_state(old, now, {NEW}) == ("new" if name in new else "old"), f"{step}: {name}"
 
 
-def _wait_audit(world: LabRun, event: str, device: str, timeout: float = 60) -> None:
+def _wait_audit(world: LabRun, since: int, event: str, device: str, timeout: float = 60) -> None:
+    """Wait for ``event`` of ``device`` among the audit records after the first ``since`` (the
+    deploy just started: an earlier run's records must not count)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(r["event"] == event and r["device"] == device for r in world.last_run()):
+        if any(r["event"] == event and r["device"] == device for r in world.audit()[since:]):
             return
         time.sleep(0.05)
     raise AssertionError(f"no {event} of {device} in the audit log within {timeout}s")
 
 
 def test_sigint_after_commit_ends_in_a_safe_state(world: LabRun, before: dict[str, str]) -> None:
+    seen = len(world.audit())
     bg = world.start_deploy("--commit")
-    _wait_audit(world, "commit", "fe-spine1")
+    _wait_audit(world, seen, "commit", "fe-spine1")
     bg.signal(signal.SIGINT)
     code, out, err = bg.finish()
     assert code == 130, out + err
@@ -322,8 +325,9 @@ def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
 def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, before: dict[str, str]) -> None:
     # SIGKILL: no handler runs; the device's own revert timer must bring back the config from
     # before the drain (not the drained one, which would keep graceful-shutdown).
+    seen = len(world.audit())
     bg = world.start_deploy("--commit", "--revert-timer", "4")
-    _wait_audit(world, "commit", "fe-spine1")
+    _wait_audit(world, seen, "commit", "fe-spine1")
     bg.signal(signal.SIGKILL)
     code, _, _ = bg.finish(timeout=30)
     assert code == -signal.SIGKILL
@@ -354,8 +358,9 @@ def test_the_device_timer_puts_back_the_kernel_settings_and_their_record(world: 
     snapshot (what the next deploy would restore) states the old MTU, not the reverted one."""
     old = _mtus(world, "fe-spine1")
     lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
+    seen = len(world.audit())
     bg = world.start_deploy("--commit", "--revert-timer", "4")
-    _wait_audit(world, "commit", "fe-spine1")
+    _wait_audit(world, seen, "commit", "fe-spine1")
     bg.signal(signal.SIGKILL)
     assert bg.finish(timeout=30)[0] == -signal.SIGKILL
     deadline = time.monotonic() + 30
