@@ -3,12 +3,15 @@
 The lab runs under cluster name ``labtest`` (namespaces ``aifab-labtest.*``, state
 ``/run/aifab-lab/labtest``) so a lab started by hand from intent/lab.yaml is left alone.
 Tests using these fixtures skip, with the reason, where the lab cannot run (not root, no
-Debian frr or openssh-server).
+Debian frr or openssh-server). Before the first lab test, what a killed earlier run of these tests
+left of its own clusters (state record, namespaces, processes) is taken down: a SIGKILL leaves no
+chance to clean up, and ``up`` rightly refuses a degraded lab.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +21,9 @@ from nornir.core.task import AggregatedResult, Task
 from nornir_napalm.plugins.tasks import napalm_configure
 
 from aifab.design.model import Design
-from aifab.lab import Lab, up, wait_established
+from aifab.lab import Lab, down, missing_requirements, up, wait_established
+from aifab.lab.state import default_state_dir
+from aifab.lab.system import namespaces
 from aifab.pipeline import design_for
 from aifab.platforms import platform
 from aifab.render import render_device
@@ -33,6 +38,20 @@ def lab_design() -> Design:
     """The Design of intent/lab.yaml under the test's own cluster name."""
     _, design = design_for(ROOT / "intent" / "lab.yaml")
     return dataclasses.replace(design, cluster=CLUSTER)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leftover_labs(request: pytest.FixtureRequest, lab_design: Design) -> None:
+    """Take down the labs of the collected tests' clusters (each module's ``CLUSTER``) that an earlier,
+    killed run left behind, before any lab test runs."""
+    if missing_requirements():
+        return
+    clusters = {CLUSTER} | {c for item in request.session.items if isinstance(c := getattr(item.module, "CLUSTER", None), str)}
+    present = namespaces()
+    for cluster in sorted(clusters):
+        if default_state_dir(cluster).exists() or any(ns.startswith(f"aifab-{cluster}.") for ns in present):
+            removed = down(dataclasses.replace(lab_design, cluster=cluster))
+            warnings.warn(f"lab {cluster}: took down what an earlier run left ({len(removed)} namespaces)", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
