@@ -18,7 +18,7 @@ RECORD = "state.json"
 
 
 def default_state_dir(cluster: str) -> Path:
-    """``/run/aifab-lab/<cluster>`` (tmpfs: a reboot clears it together with the namespaces)."""
+    """``/run/aifab-lab/<cluster>`` (where /run is a tmpfs, a reboot clears it together with the namespaces)."""
     return STATE_ROOT / cluster
 
 
