@@ -42,11 +42,13 @@ def lab_design() -> Design:
 
 @pytest.fixture(scope="session", autouse=True)
 def no_leftover_labs(request: pytest.FixtureRequest, lab_design: Design) -> None:
-    """Take down the labs of the collected tests' clusters (each module's ``CLUSTER``) that an earlier,
-    killed run left behind, before any lab test runs."""
+    """Take down the labs of the collected lab tests' clusters (each lab module's ``CLUSTER``) that an
+    earlier, killed run left behind, before any lab test runs."""
     if missing_requirements():
         return
-    clusters = {CLUSTER} | {c for item in request.session.items if isinstance(c := getattr(item.module, "CLUSTER", None), str)}
+    here = Path(__file__).parent
+    clusters = {CLUSTER} | {getattr(item.module, "CLUSTER", CLUSTER) for item in request.session.items
+                            if here in item.path.parents}
     present = namespaces()
     for cluster in sorted(clusters):
         if default_state_dir(cluster).exists() or any(ns.startswith(f"aifab-{cluster}.") for ns in present):
