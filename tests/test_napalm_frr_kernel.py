@@ -4,6 +4,8 @@ with them (state from iproute2 6.1 JSON as this machine prints it)."""
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -11,9 +13,11 @@ from napalm_frr.kernel import (
     BundleError,
     KernelState,
     Setting,
+    apply_script,
     bundle,
     cannot_hold,
     in_effect,
+    parse_applied,
     parse_state,
     reason,
     settings,
@@ -176,3 +180,34 @@ def test_the_record_a_revert_timer_leaves_states_what_it_ran() -> None:
     assert after["applied"] == [mtu.command, up.command, pfc.command, ets.command]  # red's parameters changed: run again
     assert after["unapplied"] == {pfc.command: "Operation not supported"}
     assert after["baseline"] == {target_key(mtu): "links.sh: ip link set dev swp1 mtu 1500"}  # the sysctl was put back
+
+
+def _run_script(todo: list[tuple[Setting, int | None]]) -> list[tuple[int | None, str, str]]:
+    """The script run by this machine's sh, as the driver runs it over SSH, and its results parsed."""
+    res = subprocess.run(["sh", "-c", apply_script(todo)], capture_output=True, text=True, timeout=30, check=False)
+    return parse_applied(res.stdout, res.stderr, len(todo))
+
+
+def test_settings_run_in_one_script_each_with_its_own_exit_code_and_output(tmp_path: Path) -> None:
+    todo: list[tuple[Setting, int | None]] = [
+        (Setting("qos.sh", "printf 'a;b'"), None),  # quoted as one argument, as the driver's SSH session quotes it
+        (Setting("qos.sh", "sh -c 'echo half; echo refused >&2; exit 3'"), None),
+        (Setting("qos.sh", f"touch {tmp_path / 'after-a-failure'}"), 1),  # its parent failed: not run
+        (Setting("qos.sh", f"touch {tmp_path / 'after-a-success'}"), 0),
+        (Setting("qos.sh", "aifab-no-such-tool x"), None),
+        (Setting("qos.sh", "printf 'no newline'"), None),
+    ]
+    got = _run_script(todo)
+    assert got[0] == (0, "a;b", "")
+    assert got[1] == (3, "half", "refused")
+    assert got[2] == (None, "", "") and not (tmp_path / "after-a-failure").exists()
+    assert got[3][0] == 0 and (tmp_path / "after-a-success").exists()
+    assert got[4][0] == 127 and reason(got[4][2]) == "aifab-no-such-tool: not found" and cannot_hold(reason(got[4][2]))
+    assert got[5] == (0, "no newline", "")
+
+
+def test_a_result_the_script_never_printed_is_missing_not_a_success() -> None:
+    todo = [(Setting("qos.sh", "true"), None), (Setting("qos.sh", "true"), None)]
+    res = subprocess.run(["sh", "-c", apply_script(todo)], capture_output=True, text=True, timeout=30, check=True)
+    cut = res.stdout[:res.stdout.index("@@aifab run 1")]  # the connection dropped before the second command
+    assert parse_applied(cut, res.stderr, 2) == [(0, "", ""), (-1, "", "")]

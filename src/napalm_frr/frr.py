@@ -306,28 +306,40 @@ class FRRDriver(VtyshDriver):
         return {s.label: why for s, ok, why in self._kernel_status(self._settings, self._kernel_record()) if ok is None}
 
     def _apply(self, wanted: list[kernel.Setting], record: dict[str, Any]) -> tuple[list[str], dict[str, str], dict[str, str]]:
-        """Run every setting not in effect; returns (applied commands, not applicable, failures)."""
-        applied, unapplied, failed = [], {}, {}
-        missing: dict[tuple[str, str], str] = {}  # (dev, qdisc handle) not applied -> why
+        """Run every setting not in effect, all in one round trip (:func:`kernel.apply_script`);
+        returns (applied commands, not applicable, failures). A child qdisc of one that did not
+        apply is not run: not applicable where the kernel cannot hold its parent, else failed."""
+        applied, todo, handles = [], [], {}
         for s, ok, _why in self._kernel_status(wanted, record):
             if ok is True:
                 applied.append(s.command)
                 continue
-            parent = kernel.tc_parent(s)
-            if parent in missing:  # a child qdisc of one the kernel refused cannot be placed either
-                unapplied[s.command] = f"its parent qdisc {parent[1]} was not applied ({missing[parent]})"
-                continue
-            out = self._run(s.argv)
-            if out.rc == 0:
+            todo.append((s, handles.get(kernel.tc_parent(s))))
+            if handle := kernel.tc_handle(s):
+                handles[handle] = len(todo) - 1
+        if not todo:
+            return applied, {}, {}
+        out = self._run(["sh", "-c", kernel.apply_script(todo)])
+        results = kernel.parse_applied(out.stdout, out.stderr, len(todo))
+        unapplied: dict[str, str] = {}
+        failed: dict[str, str] = {}
+        causes: dict[int, tuple[bool, str]] = {}  # index -> (the kernel cannot hold it, why) of each that did not apply
+        for i, ((s, after), (rc, stdout, stderr)) in enumerate(zip(todo, results, strict=True)):
+            if rc == 0:
                 applied.append(s.command)
                 continue
-            error = kernel.reason(out.stderr or out.stdout) or f"exit {out.rc}"
-            if s.required or not kernel.cannot_hold(error):
+            parent = kernel.tc_parent(s)
+            if rc is None and after is not None and parent is not None:  # not run: its parent did not apply
+                beyond, why = causes[i] = causes[after]
+                error = f"its parent qdisc {parent[1]} was not applied ({why})"
+            else:
+                error = (kernel.reason(stderr or stdout) or f"exit {rc}") if rc != -1 else "not run: the batch stopped before it"
+                beyond = rc != -1 and kernel.cannot_hold(error)
+                causes[i] = (beyond, error)
+            if s.required or not beyond:
                 failed[s.label] = error
             else:
                 unapplied[s.command] = error
-                if kernel.tc_handle(s):
-                    missing[kernel.tc_handle(s)] = error
         return applied, unapplied, failed
 
     def _replace_kernel(self, wanted: list[kernel.Setting], record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

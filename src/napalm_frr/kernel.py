@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 SCRIPTS = ("links.sh", "addresses.sh", "qos.sh")  # applied in this order: links before FRR, QoS after
@@ -141,6 +141,47 @@ def read_script(wanted: Iterable[Setting]) -> str:
                else f"ethtool {shlex.quote(dev)}")
         lines.append(f'echo "{_MARK} probe {tool} {dev}"; {cmd} 2>&1; echo "{_MARK} rc $?"')
     return "\n".join(lines) + "\n"
+
+
+def apply_script(todo: Sequence[tuple[Setting, int | None]]) -> str:
+    """A shell script running each setting of ``todo`` in order (one SSH round trip for them all):
+    a setting paired with the index of an earlier one (the qdisc it hangs under) runs only when
+    that one exited 0. Each command's output is framed on both streams for :func:`parse_applied`."""
+    lines = []
+    for i, (s, after) in enumerate(todo):
+        run = (f'printf "\\n{_MARK} run {i}\\n"; printf "\\n{_MARK} run {i}\\n" >&2; '
+               f"{shlex.join(s.argv)} </dev/null; r{i}=$?")
+        if after is not None:
+            run = f'if [ "$r{after}" = 0 ]; then {run}; else r{i}=skip; fi'
+        lines.append(f'{run}; printf "\\n{_MARK} rc {i} %s\\n" "$r{i}"')
+    return "\n".join(lines) + "\n"
+
+
+def parse_applied(stdout: str, stderr: str, count: int) -> list[tuple[int | None, str, str]]:
+    """The output of :func:`apply_script` for its ``count`` settings: (exit code, stdout, stderr) of
+    each; exit code None for one skipped because the one it ran after failed, -1 for one the script
+    never reached (its result is missing)."""
+    outs, errs = _framed(stdout), _framed(stderr)
+    codes: dict[int, int | None] = {}
+    for line in stdout.splitlines():
+        if line.startswith(f"{_MARK} rc "):
+            index, _, code = line[len(_MARK) + 4:].partition(" ")
+            codes[int(index)] = None if code == "skip" else int(code)
+    return [(codes.get(i, -1), outs.get(i, ""), errs.get(i, "")) for i in range(count)]
+
+
+def _framed(text: str) -> dict[int, str]:
+    """Each command's part of one stream of an :func:`apply_script` run, by index."""
+    parts: dict[int, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith(f"{_MARK} run "):
+            current = parts.setdefault(int(line[len(_MARK) + 5:]), [])
+        elif line.startswith(f"{_MARK} rc "):
+            current = None
+        elif current is not None:
+            current.append(line)
+    return {i: "\n".join(body).strip() for i, body in parts.items()}
 
 
 def parse_state(stdout: str) -> KernelState:
