@@ -4,7 +4,10 @@ with them (state from iproute2 6.1 JSON as this machine prints it)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,7 @@ from napalm_frr.kernel import (
     tc_parent,
     undo,
 )
+from napalm_frr.ssh import Output
 
 QOS = """#!/bin/sh
 # swp1: a comment
@@ -211,3 +215,59 @@ def test_a_result_the_script_never_printed_is_missing_not_a_success() -> None:
     res = subprocess.run(["sh", "-c", apply_script(todo)], capture_output=True, text=True, timeout=30, check=True)
     cut = res.stdout[:res.stdout.index("@@aifab run 1")]  # the connection dropped before the second command
     assert parse_applied(cut, res.stderr, 2) == [(0, "", ""), (-1, "", "")]
+
+
+class _NamespaceShell:
+    """The driver's session as its commands reach a device, in a network namespace of this test's own
+    (one veth port, swp1) instead of over SSH: real ip and tc on a real kernel."""
+
+    def __init__(self, netns: str) -> None:
+        self.netns = netns
+
+    def run(self, argv: list[str], stdin: str | None = None) -> Output:
+        res = subprocess.run(["ip", "netns", "exec", self.netns, *argv], input=stdin, capture_output=True, text=True,
+                             timeout=30, check=False)
+        return Output(res.returncode, res.stdout, res.stderr)
+
+
+@pytest.fixture
+def switch_netns() -> Iterator[str]:
+    if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("tc") is None:
+        pytest.skip("needs root, ip and tc (a network namespace of the test's own)")
+    name = f"aifab-kerneltest-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True, timeout=10)
+    try:
+        for args in (["link", "add", "swp1", "type", "veth", "peer", "name", "swp1p"], ["link", "set", "dev", "swp1", "up"]):
+            subprocess.run(["ip", "-n", name, *args], check=True, timeout=10)
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False, timeout=10)
+
+
+def test_a_commit_applies_what_it_can_reports_what_the_kernel_cannot_hold_and_fails_the_rest(switch_netns: str) -> None:
+    """FRRDriver._apply on a real kernel: the settings run in one script; the MTU applies (read back);
+    a qdisc kind this kernel does not have is not applicable, its child is not run and says why; a
+    qdisc on a port that does not exist and a required MTU the kernel refuses fail the commit."""
+    from napalm_frr.frr import FRRDriver
+
+    dev = FRRDriver("sw", "admin", "", 10)
+    dev._session = _NamespaceShell(switch_netns)  # type: ignore[assignment]
+    wanted = settings({
+        "links.sh": "ip link set dev swp1 mtu 9000\nip link set dev swp1 mtu 70000\n",
+        "qos.sh": ("tc qdisc replace dev swp1 root handle 1: aifabnone\n"
+                   "tc qdisc replace dev swp1 parent 1:3 handle 13: pfifo\n"
+                   "tc qdisc replace dev swp9 root handle 2: pfifo\n"
+                   "aifab-no-such-tool -s swp1\n"),
+    })
+    applied, unapplied, failed = dev._apply(wanted, {"applied": [], "unapplied": {}, "baseline": {}})
+    assert applied == ["ip link set dev swp1 mtu 9000"]
+    mtu = subprocess.run(["ip", "-n", switch_netns, "-j", "link", "show", "swp1"], capture_output=True, text=True,
+                         check=True, timeout=10).stdout
+    assert json.loads(mtu)[0]["mtu"] == 9000, "applied, read back from the kernel"
+    assert set(unapplied) == {"tc qdisc replace dev swp1 root handle 1: aifabnone",
+                              "tc qdisc replace dev swp1 parent 1:3 handle 13: pfifo", "aifab-no-such-tool -s swp1"}
+    assert cannot_hold(unapplied["tc qdisc replace dev swp1 root handle 1: aifabnone"])
+    assert unapplied["tc qdisc replace dev swp1 parent 1:3 handle 13: pfifo"].startswith("its parent qdisc 1: was not applied (")
+    assert unapplied["aifab-no-such-tool -s swp1"] == "aifab-no-such-tool: not found"
+    assert set(failed) == {"links.sh: ip link set dev swp1 mtu 70000", "qos.sh: tc qdisc replace dev swp9 root handle 2: pfifo"}
+    assert not cannot_hold(failed["qos.sh: tc qdisc replace dev swp9 root handle 2: pfifo"])

@@ -333,7 +333,8 @@ class FRRDriver(VtyshDriver):
                 beyond, why = causes[i] = causes[after]
                 error = f"its parent qdisc {parent[1]} was not applied ({why})"
             else:
-                error = (kernel.reason(stderr or stdout) or f"exit {rc}") if rc != -1 else "not run: the batch stopped before it"
+                error = ((kernel.reason(stderr or stdout) or f"exit {rc}") if rc != -1 else
+                         f"not run: the script stopped before it ({kernel.reason(out.stderr) or f'exit {out.rc}'})")
                 beyond = rc != -1 and kernel.cannot_hold(error)
                 causes[i] = (beyond, error)
             if s.required or not beyond:
