@@ -104,6 +104,17 @@ def block(interface: str) -> str:
     return rf"(^interface {interface}\n(?:[ ]+.*\n)*?)"
 
 
+def own_qos(b: Built, device: str, interface: str, pattern: str, replacement: str) -> tuple[str, str]:
+    """(pattern, replacement) giving ``interface`` of ``device`` its QoS as lines of its own instead of
+    the switch's ``qos profile``, with ``pattern`` replaced by ``replacement`` in them (EOS takes QoS
+    lines on a port as it takes them in a profile)."""
+    text = (b.path / "configs" / f"{device}.cfg").read_text()
+    name, lines = re.search(r"^qos profile (\S+)\n((?:   .*\n)*)", text, re.M).groups()  # type: ignore[union-attr]
+    mutated, count = re.subn(pattern, replacement, lines, count=1, flags=re.M)
+    assert count == 1, f"{pattern!r} not found in qos profile {name}"
+    return block(interface) + rf"   service-profile {name}\n", r"\g<1>" + mutated.replace("\\", "\\\\")
+
+
 def fired(design: Design, build_dir: Path) -> tuple[set[str], set[tuple[str, str]]]:
     """Rule ids that fired, and (device, subject) pairs named."""
     findings = run_checks(design, build_dir)
@@ -151,14 +162,14 @@ def eos_case(b: Built, rule_id: str) -> tuple[str, str, str, str, tuple[str, str
         "ISO003": (f1, r"^(router bgp .*\n)", rf"\g<1>   neighbor {fe_peer} remote-as 4200100001\n", (LEAF, fe_peer)),
         "TOPO001": (f1, block(up.name) + r"   speed \S+", r"\g<1>   speed 200g-8", (LEAF, "")),
         "CFG002": (f1, r"^hostname .*$", "hostname be-leaf-su9-r9", (LEAF, "")),
-        "QOS001": (f1, block(up.name) + r"   priority-flow-control priority 3 no-drop", r"\g<1>   priority-flow-control priority 4 no-drop",
+        "QOS001": (f1, *own_qos(b, LEAF, up.name, r"^   priority-flow-control priority 3 no-drop", "   priority-flow-control priority 4 no-drop"),
                    (LEAF, up.name)),
         "QOS002": (f1, r"^qos map dscp 26 to traffic-class 3$", "qos map dscp 26 to traffic-class 4", (LEAF, "")),
-        "QOS003": (f1, block(srv.name) + r"(   tx-queue 6\n)      priority strict", r"\g<1>\g<2>      no priority", (LEAF, srv.name)),
-        "QOS004": (f1, block(srv.name) + r"(   tx-queue 3\n(?:      .*\n)*?)      random-detect ecn .*\n", r"\g<1>\g<2>",
+        "QOS003": (f1, *own_qos(b, LEAF, srv.name, r"^(   tx-queue 6\n)      priority strict", r"\g<1>      no priority"), (LEAF, srv.name)),
+        "QOS004": (f1, *own_qos(b, LEAF, srv.name, r"^(   tx-queue 3\n(?:      .*\n)*?)      random-detect ecn .*\n", r"\g<1>"),
                    (LEAF, srv.name)),
-        "QOS005": (f1, block(up.name) + r"(      random-detect ecn) minimum-threshold (\d+) kbytes maximum-threshold (\d+) kbytes",
-                   r"\g<1>\g<2> minimum-threshold \g<4> kbytes maximum-threshold \g<3> kbytes", (LEAF, up.name)),
+        "QOS005": (f1, *own_qos(b, LEAF, up.name, r"(      random-detect ecn) minimum-threshold (\d+) kbytes maximum-threshold (\d+) kbytes",
+                                r"\g<1> minimum-threshold \g<3> kbytes maximum-threshold \g<2> kbytes"), (LEAF, up.name)),
         "QOS006": (f1, r"^priority-flow-control pause watchdog default timeout .*\n", "", (LEAF, "")),
         "BUF001": (f1, r"^    ingress headroom \d+$", "    ingress headroom 50000", (LEAF, up.name)),
         "BUF002": (f1, r"^platform trident mmu headroom-pool limit \d+$", "platform trident mmu headroom-pool limit 1000",

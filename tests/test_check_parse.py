@@ -169,6 +169,57 @@ def test_eos_lines_in_unusual_places_are_still_read() -> None:
     assert f.bgp is not None and {a: n.remote_as for a, n in f.bgp.neighbors.items()} == {"10.0.0.1": -1, "10.0.0.3": 65100}
 
 
+EOS_PROFILES = """qos profile LOSSLESS
+   qos trust dscp
+   priority-flow-control on
+   priority-flow-control priority 3 no-drop
+   !
+   tx-queue 3
+      random-detect ecn minimum-threshold 500 kbytes maximum-threshold 1500 kbytes max-mark-probability 20
+   !
+   tx-queue 6
+      priority strict
+!
+qos profile LOSSY
+   qos trust dscp
+!
+qos map dscp 26 to traffic-class 3
+!
+interface Ethernet1
+   mtu 9000
+   ip address 10.0.0.0/31
+   service-profile LOSSLESS
+!
+interface Ethernet2
+   ip address 10.0.0.2/31
+   service-profile LOSSY
+!
+interface Ethernet3
+   ip address 10.0.0.4/31
+   service-profile NOSUCH
+!
+interface Ethernet4
+   ip address 10.0.0.6/31
+   service-profile LOSSLESS2
+!
+hostname sw3
+"""
+
+
+def test_eos_ports_hold_the_qos_profile_they_apply() -> None:
+    """A port's ``service-profile`` gives it that profile's settings (and no other's, though one
+    profile's name begins another's); a profile the file does not define gives it none."""
+    (f,) = parse_eos([("sw3", ("sw3.cfg",), {"cfg": EOS_PROFILES})])
+    e1, e2, e3, e4 = (f.interfaces[f"Ethernet{i}"] for i in range(1, 5))
+    assert (e1.pfc, e1.strict, sorted(e1.ecn), e1.dscp_to_tc) == (frozenset({3}), frozenset({6}), [3], {26: 3})
+    assert e1.ecn[3].min_bytes == 500_000 and e1.ecn[3].max_bytes == 1_500_000
+    assert (e1.mtu, e1.address) == (9000, "10.0.0.0/31")
+    assert (e2.pfc, e2.ecn, e2.dscp_to_tc) == (frozenset(), {}, {26: 3})
+    for port in (e3, e4):
+        assert (port.pfc, port.ecn, port.dscp_to_tc, port.address) == (frozenset(), {}, None, port.address)
+    assert (e3.address, e4.address) == ("10.0.0.4/31", "10.0.0.6/31")
+
+
 @pytest.mark.parametrize("platforms", [("eos", "eos"), ("frr", "sonic")])
 def test_parser_processes_give_the_same_facts_as_one(tmp_path: Path, platforms: tuple[str, str]) -> None:
     """intent/cluster.yaml grown to 5 SUs (over POOL_THRESHOLD switches: parser processes start) with its

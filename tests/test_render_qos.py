@@ -29,6 +29,7 @@ def _eos_blocks(text: str) -> dict[str, str]:
 
 
 def test_eos_backend_ports_are_lossless_with_ecn() -> None:
+    """The port QoS is one ``qos profile`` per switch, applied by every port (``service-profile``)."""
     files = lab_files("eos")
     design = lab_design("eos")
     for dev in _devices("eos", "backend"):
@@ -36,15 +37,19 @@ def test_eos_backend_ports_are_lossless_with_ecn() -> None:
         assert dev.qos is not None and dev.buffers is not None and eos is not None
         text = files[f"{dev.name}.cfg"]
         blocks = _eos_blocks(text)
+        profiles = re.findall(r"^qos profile (\S+)\n((?:   .*\n)*)", text, re.M)
+        assert [name for name, _ in profiles] == [eos.qos_profile]
+        profile = profiles[0][1]
         ecn = (f"      random-detect ecn minimum-threshold {eos.ecn_min_kbytes} kbytes maximum-threshold "
                f"{eos.ecn_max_kbytes} kbytes max-mark-probability {dev.qos.ecn.probability}\n")
+        assert profile.startswith("   qos trust dscp\n   priority-flow-control on\n")
+        assert f"   priority-flow-control priority {dev.qos.roce_tc} no-drop\n" in profile
+        tx = profile.split(f"   tx-queue {dev.qos.roce_tc}\n")[1].split("   !")[0]
+        assert ecn in tx and f"      bandwidth percent {dev.qos.dwrr_weights[dev.qos.roce_tc]}\n" in tx
+        assert f"   tx-queue {dev.qos.cnp_tc}\n      priority strict\n" in profile
         for port in dev.ports:
-            block = blocks[port.name]
-            assert "   qos trust dscp\n   priority-flow-control on\n" in block, f"{dev.name} {port.name}"
-            assert f"   priority-flow-control priority {dev.qos.roce_tc} no-drop\n" in block
-            tx = block.split(f"   tx-queue {dev.qos.roce_tc}\n")[1].split("   !")[0]
-            assert ecn in tx and f"      bandwidth percent {dev.qos.dwrr_weights[dev.qos.roce_tc]}\n" in tx
-            assert f"   tx-queue {dev.qos.cnp_tc}\n      priority strict\n" in block
+            assert blocks[port.name].endswith(f"   service-profile {eos.qos_profile}\n"), f"{dev.name} {port.name}"
+            assert "tx-queue" not in blocks[port.name] and "priority-flow-control" not in blocks[port.name]
         assert f"qos map dscp 26 to traffic-class {dev.qos.roce_tc}\n" in text
         assert f"qos map dscp 48 to traffic-class {dev.qos.cnp_tc}\n" in text
         assert f"priority-flow-control pause watchdog default timeout {eos.watchdog_timeout_s}\n" in text

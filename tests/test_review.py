@@ -86,6 +86,10 @@ def test_ecn_change_is_ready_without_cordons(cluster: Path, tmp_path: Path) -> N
     assert any(line.startswith("ECN max threshold") for line in r.changes.lines())
     assert r.deltas and all(d.change and d.change.kind == "hitless" for d in r.deltas)
     assert [w.cordon for w in r.waves] == [()] and plan_json(r)["summary"]["cordoned_gpus"] == 0
+    # EOS: the thresholds live in the switch's one qos profile, so each switch changes one line, not one per port
+    assert {d.lines for d in r.deltas} == {(1, 1)}
+    assert all("\n+      random-detect ecn minimum-threshold 500 kbytes maximum-threshold 2000 kbytes" in diff
+               for d in r.deltas for diff in d.diffs.values())
 
 
 def test_tier_change_is_recabling_with_the_links(cluster: Path, tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ TABLE: tuple[Row, ...] = (
     Row("mtu", "interface MTU", "port-flap", "impact-ports"),
     Row("speed", "port speed", "port-flap", "impact-ports"),
     Row("fec", "forward error correction mode", "port-flap", "impact-ports"),
-    Row("pfc-enable", "PFC no-drop priorities", "port-flap", "impact-ports"),
+    Row("pfc-enable", "PFC no-drop priorities; the QoS profile a port applies (EOS `service-profile`)", "port-flap", "impact-ports"),
     Row("headroom", "per-port PFC headroom (cable length, xoff/xon)", "port-flap", "impact-buffers",
         {"eos": "reload"}),
     Row("bfd", "BFD on the sessions", "session-reset", "impact-bgp"),
@@ -120,7 +120,7 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("route-policy", r"^(ip prefix-list|route-map|match |set |seq \d+|aggregate-address|redistribute|network )"),
     ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|buffer_model|mode|type)\":"
                 r"|dcb buffer"),
-    ("pfc-enable", r"priority-flow-control|pfc_enable|pfc_to_queue|dcb pfc"),
+    ("pfc-enable", r"priority-flow-control|^service-profile\b|pfc_enable|pfc_to_queue|dcb pfc"),
     ("qos-scheduling", r"^qos |tx-queue|bandwidth percent|priority strict|^no priority|^\"(weight|scheduler|tc_to_\w+"
                        r"|dscp_to_tc_map)\":|dcb (app|ets)|tc qdisc replace"),
     ("mtu", r"\bmtu\b"),

@@ -15,6 +15,7 @@ from aifab.platforms import KB
 from aifab.render.view import QosView
 
 MMU_PROFILE = "AIFAB"  # name of the EOS MMU queue profile
+QOS_PROFILE = "AIFAB-QOS"  # name of the EOS qos profile every port applies with `service-profile`
 DSCPS_PER_LINE = 8  # EOS `qos map dscp` takes up to 8 values per command
 # EOS MMU dynamic thresholds are powers of two written as fractions (AVD's platform.trident.mmu).
 EOS_THRESHOLDS = {-7: "1/128", -6: "1/64", -5: "1/32", -4: "1/16", -3: "1/8", -2: "1/4", -1: "1/2",
@@ -40,8 +41,10 @@ class MmuThreshold:
 @dataclass(frozen=True, slots=True)
 class EosView:
     """EOS ``platform trident mmu`` queue profile and headroom pool (AVD's platform.trident.mmu), the
-    DSCP map as EOS lines, and the policy's numbers in EOS units."""
+    ``qos profile`` the ports apply (AVD's qos_profiles), the DSCP map as EOS lines, and the policy's
+    numbers in EOS units."""
 
+    qos_profile: str  # the device's port QoS, written once and applied by every port (docs/sources.md#qos-defaults-eos)
     mmu: bool  # render `platform trident mmu`: a Trident ASIC (docs/sources.md#catalog-asics) on a lossless fabric
     profile: str
     headroom: int  # bytes, per port (largest lossless PG headroom of the device)
@@ -88,6 +91,7 @@ def eos_view(dev: Device, qos: QosView | None) -> EosView | None:
     xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
     pgs = sorted(set(qos.tc_to_pg))
     return EosView(
+        qos_profile=QOS_PROFILE,
         mmu=qos.lossless and eos_mmu(dev.asic),
         profile=MMU_PROFILE,
         headroom=b.pg_headroom_bytes,

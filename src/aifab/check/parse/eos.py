@@ -10,6 +10,11 @@ is the same text on most ports, so PORT parses each distinct body once per batch
 expressions do not take (an address in an unusual place, a secondary) stays in the body,
 where PORT reads it as before.
 
+A port that applies a ``qos profile`` (``service-profile NAME``, docs/sources.md#qos-defaults-eos)
+holds the profile's settings as its own: the profile's lines are put in place of that line before
+the file is cut, so PORT reads them as it reads settings written on the port; a port naming a
+profile the file does not define keeps the line and has no QoS.
+
 ttp matches indentation literally: EOS indents each level by three spaces (four under
 ``platform trident mmu queue profile``).
 """
@@ -96,6 +101,17 @@ interface {{ name }}
 # The first words of the blocks DEVICE reads (no rule reads any other block); EOS indents by three spaces.
 SYNTAX = syntax("   ", "peer group", ("hostname ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
                                       "priority-flow-control pause watchdog ", "platform trident mmu "))
+
+_PROFILE = re.compile(r"^qos profile (\S+)((?:\n   [^\n]*)*)", re.MULTILINE)
+
+
+def inline_profiles(text: str) -> str:
+    """``text`` with each port's ``service-profile NAME`` line replaced by the lines of ``qos profile
+    NAME`` (EOS applies them to the port); a profile the text does not define is left as it is."""
+    for name, body in _PROFILE.findall(text):
+        text = text.replace(f"\n   service-profile {name}\n", body + "\n")
+    return text
+
 
 _SPEED = re.compile(r"(?:forced )?(\d+)(g|full)")
 _UNIT = {"bytes": 1, "kbytes": 1000, "mbytes": 1000 * 1000}  # EOS writes decimal units
@@ -205,7 +221,7 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     def configs() -> Iterator[str]:  # each file's text is dropped once cut
         for dev, files, texts in items:
             heads.append((dev, files))
-            text = texts["cfg"]
+            text = inline_profiles(texts["cfg"])
             name = next((m for m in (EOS.management, EOS.container_management_name) if f"\ninterface {m}\n" in text),
                         EOS.management)
             ways.append(access(text, name))
