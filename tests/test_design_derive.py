@@ -15,6 +15,9 @@ from aifab.design.derive import POLICY, derive
 from aifab.errors import DesignError
 from aifab.intent import load_intent
 from aifab.intent.schema import Intent
+from aifab.platforms import platform
+from aifab.render.configs import rebased_files, render_parts, render_view
+from aifab.render.sections import Section, _sections
 from aifab.render.view import device_view, rebased_view, view_inputs
 
 ROOT = Path(__file__).parents[1]
@@ -109,3 +112,47 @@ def test_a_view_rebased_from_the_other_design_is_the_view_made_whole(name: str, 
     for dev in design.devices():
         shared = view_inputs(base, dev.fabric)
         assert rebased_view(device_view(design, dev), dev, shared, old[dev.name]) == device_view(base, old[dev.name]), dev.name
+
+
+@pytest.mark.parametrize("name", ["frr", "eos", "sonic"])
+@pytest.mark.parametrize(("path", "value"), [
+    ("backend.qos.ecn.max_kb", 1200), ("backend.qos.watchdog.detection_ms", 300), ("backend.bgp.hold_s", 15),
+    ("backend.bgp.bfd", False), ("management.users", [{"name": "admin"}, {"name": "ops", "role": "network-operator"}]),
+    ("telemetry.sflow", {"collectors": ["10.250.0.30"]}),
+    ("backend.mtu", 4200),  # not policy: the ports section renders again
+])
+def test_base_files_rebased_from_the_new_ones_are_the_files_rendered_whole(name: str, path: str, value: Any) -> None:
+    """What the review diffs against: each changed switch's base files, with the new side's text kept
+    for every section that reads the same values in both views, equal the base files rendered whole."""
+    intent = _head("cluster.yaml")[0].on_platform(name)
+    design = build_design(intent)
+    other = _changed("cluster.yaml", path, value).on_platform(name)
+    base = derive(design, intent, other) or build_design(other)
+    old = {d.name: d for d in base.devices()}
+    changed = 0
+    for dev in design.devices():
+        view = device_view(design, dev)
+        was = rebased_view(view, dev, view_inputs(base, dev.fabric), old[dev.name])
+        pushed = platform(dev.platform).pushed_files
+        whole = render_view(was, pushed)
+        assert rebased_files(view, render_parts(view), was, pushed) == whole, dev.name
+        changed += whole != render_view(view, pushed)
+    unpushed = {("management.users", "frr"), ("management.users", "sonic"), ("telemetry.sflow", "frr")}  # not in their pushed files
+    assert bool(changed) == ((path, name) not in unpushed), "the change alters some switch's files"
+
+
+def test_a_policy_change_renders_again_only_the_sections_that_read_it() -> None:
+    """EOS: an ECN change re-renders the qos profile, not the ports or BGP sections."""
+    intent = _head("cluster.yaml")[0].on_platform("eos")
+    design = build_design(intent)
+    other = _changed("cluster.yaml", "backend.qos.ecn.max_kb", 1200).on_platform("eos")
+    base = derive(design, intent, other)
+    assert base is not None
+    dev = design.backend.devices[0]
+    view = device_view(design, dev)
+    was = rebased_view(view, dev, view_inputs(base, dev.fabric), base.backend.devices[0])
+    record = platform(dev.platform)
+    sections = {p.tpl.name: p.same(view, was) for p in _sections(record.outputs["cfg"], record.template_root) or []
+                if isinstance(p, Section)}
+    assert sections["eos/ethernet_interfaces.j2"] and sections["eos/router_bgp.j2"]
+    assert not sections["eos/qos_profile.j2"]

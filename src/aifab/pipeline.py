@@ -112,7 +112,7 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
 def parse_batch(rendered: Rendered) -> tuple[list[DeviceFacts], dict[str, str]]:
     """The facts of a batch of rendered devices, parsed from their text (a consumer of
     :func:`~aifab.render.configs.write_and_consume`), and the devices whose files did not parse."""
-    return parse_rendered([(dev.name, dev.platform, files) for dev, _, files in rendered])
+    return parse_rendered([(dev.name, dev.platform, files) for dev, _, files, _ in rendered])
 
 
 def gather(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:

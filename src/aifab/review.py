@@ -32,7 +32,7 @@ from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
 from aifab.platforms import platform
-from aifab.render.configs import Rendered, render_view, write_and_consume
+from aifab.render.configs import Rendered, rebased_files, render_view, write_and_consume
 from aifab.render.view import DeviceView, ViewInputs, device_view, natural_key, rebased_view, view_inputs
 
 VERDICTS = ("ready", "needs cordon", "needs maintenance window", "re-cabling")
@@ -215,14 +215,18 @@ def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same
     deltas of its devices against the base side (``old``: base devices by name, ``shared``: the base
     Design's :class:`~aifab.render.view.ViewInputs` per fabric). A device equal on both sides, of a
     fabric in ``same`` (whose ViewInputs are equal on both sides), renders the same files: its base
-    side is not rendered; another's base view is made from its new one where only policy differs."""
+    side is not rendered; another's base view is made from its new one where only policy differs, and
+    its base files keep the new side's text of every section that reads the same values in both."""
     deltas = []
-    for dev, view, files in rendered:
+    for dev, view, files, parts in rendered:
         if dev.fabric in same and old.get(dev.name) == dev:
             continue
         pushed = platform(dev.platform).pushed_files
         after = {name: text for name, text in files.items() if name.removeprefix(f"{dev.name}.") in pushed}
-        before = _files(rebased_view(view, dev, shared[dev.fabric], old[dev.name])) if dev.name in old else {}
+        before = {}
+        if dev.name in old:
+            base = rebased_view(view, dev, shared[dev.fabric], old[dev.name])
+            before = rebased_files(view, parts, base, platform(base.platform).pushed_files)
         diffs = {n: _diff(n, before.get(n, ""), after.get(n, "")) for n in sorted(set(before) | set(after))
                  if before.get(n) != after.get(n)}
         if diffs:

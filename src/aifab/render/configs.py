@@ -11,10 +11,11 @@ from aifab import forked
 from aifab.design.model import Design, Device
 from aifab.platforms import Platform, platform, resolve
 from aifab.render.env import template
-from aifab.render.sections import renderer
+from aifab.render.sections import parts_renderer, rebased, renderer
 from aifab.render.view import DeviceView, device_view
 
 Producer = Callable[[DeviceView], str]
+Parts = dict[str, list[str]]  # file name -> its text in parts (aifab.render.sections.parts_renderer)
 T = TypeVar("T")
 FORK_THRESHOLD = 64  # below this many devices a render process costs more than it saves
 
@@ -40,6 +41,34 @@ def render_view(view: DeviceView, suffixes: Collection[str] | None = None) -> di
             if suffixes is None or suffix in suffixes}
 
 
+def render_parts(view: DeviceView) -> Parts:
+    """:func:`render_view`'s files, each in the parts its template renders them (one part for a
+    file a function produces)."""
+    record = platform(view.platform)
+    out = {}
+    for suffix, ref in record.outputs.items():
+        name = f"{view.hostname}.{suffix}"
+        out[name] = [resolve(ref)(view)] if ":" in ref else parts_renderer(ref, record.template_root)(view)
+    return out
+
+
+def rebased_files(view: DeviceView, parts: Parts, other: DeviceView, suffixes: Collection[str]) -> dict[str, str]:
+    """The files named by ``suffixes`` of the device whose view is ``other`` (the same switch as
+    ``view`` in another Design), given ``view``'s files in ``parts``: in a template's file, each
+    section that reads the same values from both views is not rendered again."""
+    record = platform(other.platform)
+    out = {}
+    for suffix, ref in record.outputs.items():
+        if suffix not in suffixes:
+            continue
+        name, mine = f"{other.hostname}.{suffix}", parts.get(f"{view.hostname}.{suffix}")
+        if ":" in ref or mine is None or view.platform != other.platform:
+            out[name] = producer(record, suffix)(other)
+        else:
+            out[name] = rebased(ref, record.template_root, view, mine, other)
+    return out
+
+
 def _snippet(design: Design, dev: Device, name: str) -> str:
     record = platform(dev.platform)
     return template(f"{record.snippet_folder}/{name}", record.template_root).render(d=device_view(design, dev))
@@ -55,7 +84,7 @@ def undrain_snippet(design: Design, dev: Device) -> str:
     return _snippet(design, dev, "undrain.j2")
 
 
-Rendered = list[tuple[Device, DeviceView, dict[str, str]]]  # devices, their views and files (name -> text)
+Rendered = list[tuple[Device, DeviceView, dict[str, str], Parts]]  # devices, their views, files (name -> text) and their parts
 BATCH = 256  # devices whose texts are kept for the consumer of write_configs at once
 
 
@@ -66,12 +95,13 @@ def _write_devices(design: Design, configs: Path, consume: Callable[[Rendered], 
     written, batch, consumed = [], [], []
     for dev in devices:
         view = device_view(design, dev)
-        files = render_view(view)
+        parts = render_parts(view)
+        files = {name: "".join(texts) for name, texts in parts.items()}
         for name, text in files.items():
             _write_changed(configs / name, text.encode())
             written.append(name)
         if consume is not None:
-            batch.append((dev, view, files))
+            batch.append((dev, view, files, parts))
             if len(batch) == BATCH:
                 consumed.append(consume(batch))
                 batch = []

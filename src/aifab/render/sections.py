@@ -90,8 +90,13 @@ class Section:
         self.tpl = tpl
         if paths is not None:  # d.native covers d.native.mmu
             paths = frozenset(p for p in paths if not any(p[:i] in paths for i in range(1, len(p))))
-        self.paths = None if paths is None or any(map(unique, paths)) else sorted(paths)
+        self.reads = None if paths is None else sorted(paths)  # every path it reads; None: it uses d whole
+        self.paths = None if paths is None or any(map(unique, paths)) else self.reads
         self.cache: dict[tuple[Any, ...], str] = {}
+
+    def same(self, view: Any, other: Any) -> bool:
+        """The section renders the same text for both views: it reads equal values from them."""
+        return self.reads is not None and all(_value(view, p) == _value(other, p) for p in self.reads)
 
     def render(self, view: Any) -> str:
         if self.paths is None:
@@ -121,13 +126,37 @@ def _parts(env: Environment, name: str, root: str | None) -> list[str | Section]
 
 
 @cache
+def _sections(name: str, root: str | None) -> list[str | Section] | None:
+    return _parts(environment(root), name, root)
+
+
+@cache
 def renderer(name: str, root: str | None = None) -> Callable[[Any], str]:
     """A function of a device's view that renders template ``name`` (under ``root``) to its text."""
-    parts = _parts(environment(root), name, root)
+    parts = parts_renderer(name, root)
+    return lambda view: "".join(parts(view))
+
+
+@cache
+def parts_renderer(name: str, root: str | None = None) -> Callable[[Any], list[str]]:
+    """A function of a device's view that renders template ``name`` (under ``root``) to its text in
+    parts: one per section of a root of sections (see :func:`rebased`), else the whole text."""
+    parts = _sections(name, root)
     if parts is None:
         tpl = template(name, root)
-        return lambda view: tpl.render(d=view)
+        return lambda view: [tpl.render(d=view)]
 
-    def render(view: Any) -> str:
-        return "".join([p if isinstance(p, str) else p.render(view) for p in parts])
+    def render(view: Any) -> list[str]:
+        return [p if isinstance(p, str) else p.render(view) for p in parts]
     return render
+
+
+def rebased(name: str, root: str | None, view: Any, rendered: list[str], other: Any) -> str:
+    """Template ``name``'s text for the view ``other``, given its parts ``rendered`` for ``view``
+    (by :func:`parts_renderer`): each section that reads equal values from both views keeps its
+    text, only the others are rendered again (a review renders a changed switch's base side so)."""
+    parts = _sections(name, root)
+    if parts is None or len(parts) != len(rendered):
+        return renderer(name, root)(other)
+    return "".join([text if isinstance(p, str) or p.same(view, other) else p.render(other)
+                    for p, text in zip(parts, rendered, strict=True)])
