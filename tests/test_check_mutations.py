@@ -20,6 +20,7 @@ from netaddr.strategy.ipv4 import int_to_str
 
 from aifab.check import all_rules, check, run_checks
 from aifab.check.context import ip_int
+from aifab.check.rules.addressing import one_p2p
 from aifab.design.model import Design, Device, Port
 from aifab.pipeline import build
 
@@ -179,6 +180,15 @@ def eos_case(b: Built, rule_id: str) -> tuple[str, str, str, str, tuple[str, str
 
 EOS_RULES = ["BGP001", "BGP002", "BGP003", "BGP004", "BGP005", "ADDR001", "ADDR002", "ADDR003", "MTU001", "MTU002",
              "ISO002", "ISO003", "TOPO001", "CFG002", "QOS001", "QOS002", "QOS003", "QOS004", "QOS005", "QOS006"]
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("10.0.0.0/31", "10.0.0.1/31", True), ("10.0.0.1/31", "10.0.0.0/31", True), ("10.0.0.1/31", "10.0.0.2/31", False),
+    ("10.0.0.0/31", "10.0.0.0/31", False), ("10.0.0.0/30", "10.0.0.1/30", False), ("10.0.0.0/31", "10.0.0.1/30", False),
+    ("10.0.0.0/31", "10.0.1.1/31", False), ("10.0.0.254/31", "10.0.0.255/31", True),
+])
+def test_one_p2p_is_two_ends_of_one_slash_31(a: str, b: str, same: bool) -> None:
+    assert one_p2p(a, b) is same
 
 
 @pytest.mark.parametrize("rule_id", EOS_RULES)

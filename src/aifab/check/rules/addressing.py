@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from aifab.check.context import CheckContext, ip_int, to_net
+from aifab.check.context import CheckContext, ip_int
 from aifab.check.findings import Hit, Severity
 from aifab.check.parse.facts import Interface
 from aifab.check.registry import rule
@@ -67,9 +67,11 @@ def cable_on_one_p2p(ctx: CheckContext) -> Iterator[Hit]:
 
 
 def one_p2p(a: str, b: str) -> bool:
-    """True when the addresses ``a`` and ``b`` (CIDR) are the two ends of one /31."""
-    na, nb = to_net(a), to_net(b)
-    return na.plen == 31 and nb.plen == 31 and na.first == nb.first and na.addr != nb.addr
+    """True when the addresses ``a`` and ``b`` (CIDR) are the two ends of one /31: both /31 and
+    differing in the last bit alone (68k cables at 32k GPUs: no Net built per end)."""
+    ip_a, _, len_a = a.partition("/")
+    ip_b, _, len_b = b.partition("/")
+    return len_a == len_b == "31" and ip_int(ip_a) ^ ip_int(ip_b) == 1
 
 
 @rule("ADDR004", Severity.ERROR, "every configured address is an IPv4 address and prefix length",
