@@ -11,8 +11,8 @@ expressions do not take (an address in an unusual place, a secondary) stays in t
 where PORT reads it as before.
 
 A port that applies a ``qos profile`` (``service-profile NAME``, docs/sources.md#qos-defaults-eos)
-holds the profile's settings as its own: the profile's lines are put in place of that line before
-the file is cut, so PORT reads them as it reads settings written on the port; a port naming a
+holds the profile's settings as its own: in each distinct interface body the profile's lines are put
+in place of that line, so PORT reads them as it reads settings written on the port; a port naming a
 profile the file does not define keeps the line and has no QoS.
 
 ttp matches indentation literally: EOS indents each level by three spaces (four under
@@ -27,7 +27,7 @@ from typing import Any
 
 from aifab.check.parse import bgpknobs, hashing
 from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, syntax
+from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, parse_bodies, syntax
 from aifab.platforms import EOS
 
 DEVICE = """
@@ -102,15 +102,24 @@ interface {{ name }}
 SYNTAX = syntax("   ", "peer group", ("hostname ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
                                       "priority-flow-control pause watchdog ", "platform trident mmu "))
 
-_PROFILE = re.compile(r"^qos profile (\S+)((?:\n   [^\n]*)*)", re.MULTILINE)
+_PROFILE = re.compile(r"\nqos profile (\S+)((?:\n   [^\n]*+)*+)")  # a literal start: searched at C speed
+_APPLIED = re.compile(r"\n   service-profile (\S+)(?![^\n])")
+Profiles = tuple[tuple[str, str], ...]  # (name, its lines) of each ``qos profile`` block of one file
 
 
-def inline_profiles(text: str) -> str:
-    """``text`` with each port's ``service-profile NAME`` line replaced by the lines of ``qos profile
-    NAME`` (EOS applies them to the port); a profile the text does not define is left as it is."""
-    for name, body in _PROFILE.findall(text):
-        text = text.replace(f"\n   service-profile {name}\n", body + "\n")
-    return text
+def qos_profiles(text: str) -> Profiles:
+    """The ``qos profile`` blocks of an EOS text: each name with its lines (each line after a newline)."""
+    return tuple(_PROFILE.findall("\n" + text if text.startswith("qos profile ") else text))
+
+
+def with_profiles(body: Body, profiles: Profiles) -> Body:
+    """An interface body with each ``service-profile NAME`` line replaced by the lines of ``qos profile
+    NAME`` (EOS applies them to the port); a profile the file does not define is left as it is."""
+    if not profiles or not any("\n   service-profile " in part for part in body):
+        return body
+    lines = dict(profiles)
+    pre, post = (_APPLIED.sub(lambda m: lines.get(m[1], m[0]), part) for part in body)
+    return pre, post
 
 
 _SPEED = re.compile(r"(?:forced )?(\d+)(g|full)")
@@ -217,11 +226,13 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     ways: list[Access] = []
     hashes: list[frozenset[str]] = []
     knobs: list[dict[str, frozenset[str]]] = []
+    applied: list[Profiles] = []
 
     def configs() -> Iterator[str]:  # each file's text is dropped once cut
         for dev, files, texts in items:
             heads.append((dev, files))
-            text = inline_profiles(texts["cfg"])
+            text = texts["cfg"]
+            applied.append(qos_profiles(text))
             name = next((m for m in (EOS.management, EOS.container_management_name) if f"\ninterface {m}\n" in text),
                         EOS.management)
             ways.append(access(text, name))
@@ -230,12 +241,16 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
             yield text
 
     read, bodies = cut_and_parse(configs(), SYNTAX, DEVICE, PORT)
+    expanded = {(body, profiles): with_profiles(body, profiles) for (c, _), profiles in zip(read, applied, strict=True)
+                for body in set(c.bodies)}  # each distinct body with each distinct set of profiles: a few
+    bodies.update(parse_bodies(PORT, set(expanded.values()) - bodies.keys()))
     out = []
-    for (dev, files), (c, p) in zip(heads, read, strict=True):
+    for (dev, files), (c, p), profiles in zip(heads, read, applied, strict=True):
         g = _Globals(p)
         ports: dict[Body, tuple[Any, ...]] = {}
         ifaces = {}
         for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
+            body = expanded[body, profiles]
             v = ports.get(body)
             if v is None:
                 v = ports[body] = _port(bodies[body], g)
