@@ -199,6 +199,16 @@ def test_eos_mutation_fires_exactly_its_rule(cluster: Built, tmp_path: Path, rul
     assert where in named
 
 
+def test_a_port_naming_an_undefined_qos_profile_is_reported(cluster: Built, tmp_path: Path) -> None:
+    """A typo in a port's ``service-profile`` leaves the port without QoS: the QoS rules name it."""
+    srv = cluster.port(LEAF, "server")
+    out = mutate(cluster, tmp_path, f"{LEAF}.cfg", block(srv.name) + r"   service-profile AIFAB-QOS$",
+                 r"\g<1>   service-profile AIFAB-QOS-TYPO")
+    findings = run_checks(cluster.design, out)
+    assert findings and all(f.rule.startswith("QOS") for f in findings)
+    assert {f.rule for f in findings if (f.device, f.subject) == (LEAF, srv.name)} >= {"QOS004"}
+
+
 @pytest.mark.parametrize("rule_id", ["BUF001", "BUF002"])
 def test_eos_mmu_mutation_fires_exactly_its_rule(trident: Built, tmp_path: Path, rule_id: str) -> None:
     """The buffer rules on the lines of EOS's Trident MMU dialect (a Tomahawk EOS switch has none)."""

@@ -216,7 +216,7 @@ def test_eos_ports_hold_the_qos_profile_they_apply() -> None:
     assert (e1.mtu, e1.address) == (9000, "10.0.0.0/31")
     assert (e2.pfc, e2.ecn, e2.dscp_to_tc) == (frozenset(), {}, {26: 3})
     for port in (e3, e4):
-        assert (port.pfc, port.ecn, port.dscp_to_tc, port.address) == (frozenset(), {}, None, port.address)
+        assert (port.pfc, port.ecn, port.dscp_to_tc) == (frozenset(), {}, None)
     assert (e3.address, e4.address) == ("10.0.0.4/31", "10.0.0.6/31")
 
 
