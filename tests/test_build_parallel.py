@@ -67,21 +67,45 @@ def test_rebuild_rewrites_only_files_that_differ(cluster_intent: Path, tmp_path:
     assert longer.read_bytes() == good[longer] and same_size.read_bytes() == good[same_size]
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_build_checks_the_text_it_wrote_as_a_check_of_the_directory_would(cluster_intent: Path, tmp_path: Path,
                                                                            jobs: int) -> None:
     from aifab.check import check
-    from aifab.check.parse import parse_build
-    from aifab.pipeline import gather, parse_batch
+    from aifab.check.parse import parse_build, parse_rendered
+    from aifab.pipeline import gather
     from aifab.render.configs import write_and_consume
 
     design = build(cluster_intent, tmp_path, check=False, jobs=1).design
-    paths, parsed = write_and_consume(design, tmp_path, parse_batch, jobs)
+    paths, _, parsed = write_and_consume(design, tmp_path, None, parse_rendered, jobs)
     facts, unreadable = gather(design, parsed)
     assert (facts, unreadable) == parse_build(design, tmp_path / "configs", jobs=1) and not unreadable
-    assert list(facts) == [d.name for d in design.devices()]
+    assert [f.device for batch, _ in parsed for f in batch] == [d.name for d in design.devices()]  # each once, in order
     in_memory = check(design, tmp_path, parsed=(facts, unreadable))
     assert in_memory.findings == check(design, tmp_path).findings and in_memory.parsed == len(paths)
+
+
+def _consumed(rendered: list) -> list[tuple[int, str, int]]:
+    return [(os.getpid(), dev.name, sum(map(len, files.values()))) for dev, _, files, _ in rendered]
+
+
+def _texts(batch: list) -> list[tuple[int, str, int]]:
+    return [(os.getpid(), name, sum(map(len, files.values()))) for name, _, files in batch]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_renderers_consume_their_devices_and_this_process_parses_every_text(cluster_intent: Path, tmp_path: Path,
+                                                                            jobs: int) -> None:
+    from aifab.render.configs import write_and_consume
+
+    design = build(cluster_intent, tmp_path, check=False, jobs=1).design
+    names = [d.name for d in design.devices()]
+    _, consumed, parsed = write_and_consume(design, tmp_path / "many", _consumed, _texts, jobs)
+    by_consumer = [row for batch in consumed for row in batch]
+    by_parser = [row for batch in parsed for row in batch]
+    assert [name for _, name, _ in by_consumer] == names == [name for _, name, _ in by_parser]
+    assert {pid for pid, _, _ in by_parser} == {os.getpid()}  # every text parsed here
+    assert len({pid for pid, _, _ in by_consumer}) == jobs  # the consumer ran in each renderer, this one too
+    assert [size for _, _, size in by_consumer] == [size for _, _, size in by_parser]  # the text read back is the text rendered
 
 
 def test_a_rendered_text_that_does_not_parse_is_named_as_on_disk(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -79,3 +81,42 @@ def test_fan_out_covers_every_item_once_in_order(jobs: int, parts: int) -> None:
 def test_fan_out_raises_what_a_child_raised() -> None:
     with pytest.raises(ValueError, match="bad value 7"):
         fan_out(lambda part: [_raise(i) for i in part if i == 7], (), list(range(10)), 2)
+
+
+def _stream(n: int, fail_at: int | None, send: Callable[[Any], None]) -> int:
+    for i in range(n):
+        if i == fail_at:
+            raise ValueError(f"failed at {i}")
+        send(list(range(i * 1000, (i + 1) * 1000)))  # 64 items of ~5 KB each: more than a default pipe holds
+    return n
+
+
+def _stream_and_die(send: Callable[[Any], None]) -> None:
+    send("first")
+    os._exit(5)
+
+
+def test_streaming_child_sends_items_as_it_goes_then_its_result() -> None:
+    with children([(_stream, (64, None))], streams=True) as (child,):
+        got = list(child.items())
+        assert got == [list(range(i * 1000, (i + 1) * 1000)) for i in range(64)]
+        assert child.result() == 64
+
+
+def test_streaming_child_that_raises_midway_gives_its_items_then_raises() -> None:
+    with children([(_stream, (10, 3))], streams=True) as (child,):
+        assert len(list(child.items())) == 3
+        with pytest.raises(ValueError, match="failed at 3"):
+            child.result()
+
+
+def test_streaming_child_that_dies_midway_is_one_clear_error() -> None:
+    with children([(_stream_and_die, ())], streams=True) as (child,):
+        assert list(child.items()) == ["first"]
+        with pytest.raises(ChildFailed, match="_stream_and_die: the child process died without a result"):
+            child.result()
+
+
+def test_result_of_a_streaming_child_drops_items_not_read() -> None:
+    with children([(_stream, (5, None))], streams=True) as (child,):
+        assert child.result() == 5

@@ -26,7 +26,7 @@ from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
 from aifab.intent.schema import Intent
 from aifab.keepalive import retain
-from aifab.render.configs import FORK_THRESHOLD, Rendered, write_and_consume
+from aifab.render.configs import FORK_THRESHOLD, write_and_consume
 from aifab.render.hosts import remove_hosts, write_hosts
 from aifab.telemetry.paths import write_gnmi_targets
 
@@ -91,7 +91,7 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
         beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
         with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
             files = [] if beside else write_tables(design, out, kept)
-            configs, parsed = write_and_consume(design, out, parse_batch if check else None, jobs)
+            configs, _, parsed = write_and_consume(design, out, None, parse_rendered if check else None, jobs)
             files += configs
             if clab:
                 files += [p for p in [write_clab(design, out, ceos_image)] if p]
@@ -107,12 +107,6 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
                 files = [path for child in tables for path in child.result()] + files
     retain(design, parsed)  # freed at exit, or never (aifab.keepalive)
     return BuildResult(loaded, design, files, findings, kept.folder)
-
-
-def parse_batch(rendered: Rendered) -> tuple[list[DeviceFacts], dict[str, str]]:
-    """The facts of a batch of rendered devices, parsed from their text (a consumer of
-    :func:`~aifab.render.configs.write_and_consume`), and the devices whose files did not parse."""
-    return parse_rendered([(dev.name, dev.platform, files) for dev, _, files, _ in rendered])
 
 
 def gather(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:

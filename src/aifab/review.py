@@ -17,17 +17,17 @@ from functools import partial
 from itertools import compress
 from operator import ne
 from pathlib import Path
-from typing import Any
 
 from aifab.check import Report, check
 from aifab.check.findings import sort_findings
+from aifab.check.parse import parse_rendered
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
 from aifab.intent.schema import Intent
 from aifab.keepalive import retain
 from aifab.paths import PathError
-from aifab.pipeline import design_for, gather, parse_batch
+from aifab.pipeline import design_for, gather
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
@@ -210,10 +210,10 @@ def _plan(result: Review, allow_recabling: bool) -> None:
 
 
 def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same: frozenset[str],
-                     rendered: Rendered) -> tuple[Any, list[DeviceDelta]]:
-    """A batch of the new side as its render process has it: the facts parsed from its text, and the
-    deltas of its devices against the base side (``old``: base devices by name, ``shared``: the base
-    Design's :class:`~aifab.render.view.ViewInputs` per fabric). A device equal on both sides, of a
+                     rendered: Rendered) -> list[DeviceDelta]:
+    """A batch of the new side as its render process has it: the deltas of its devices against the
+    base side (``old``: base devices by name, ``shared``: the base Design's
+    :class:`~aifab.render.view.ViewInputs` per fabric). A device equal on both sides, of a
     fabric in ``same`` (whose ViewInputs are equal on both sides), renders the same files: its base
     side is not rendered; another's base view is made from its new one where only policy differs, and
     its base files keep the new side's text of every section that reads the same values in both."""
@@ -231,15 +231,16 @@ def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same
                  if before.get(n) != after.get(n)}
         if diffs:
             deltas.append(DeviceDelta(dev.name, "changed" if dev.name in old else "added", diffs))
-    return parse_batch(rendered), deltas
+    return deltas
 
 
 def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False) -> Review:
     """Build both sides, state the change set, diff, classify, plan and check. Raises only for a
     bad head intent; a re-cabling change or one no wave can make is a verdict, not an error.
 
-    The new side is rendered once, by two processes on a large fabric: each writes its configs,
-    parses their text for the checks and diffs them against the base side as it renders them."""
+    The new side is rendered once, by two processes on a large fabric: each writes its configs and
+    diffs them against the base side as it renders them, and this one parses every config's text
+    for the checks."""
     with paused_gc():  # millions of acyclic objects (two Designs, the parsed facts): collections free nothing
         loaded, design = design_for(intent)
         base, note = _base_design(base_ref, intent, (loaded.intent, design))
@@ -247,11 +248,12 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
         shared = {f: view_inputs(base, f) for f in ("backend", "frontend")} if base is not None else {}
         same = frozenset(f for f, inputs in shared.items() if inputs == view_inputs(design, f))
         try:
-            _, batches = write_and_consume(design, out, partial(_rendered_deltas, old, shared, same), jobs=2)
+            _, batches, parsed = write_and_consume(design, out, partial(_rendered_deltas, old, shared, same),
+                                                   parse_rendered, jobs=2)
         except OSError as exc:
             raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
-        report = check(design, out, parsed=gather(design, [parsed for parsed, _ in batches]))
-        deltas = [d for _, part in batches for d in part]
+        report = check(design, out, parsed=gather(design, parsed))
+        deltas = [d for part in batches for d in part]
         if base is not None:  # devices the new side no longer has
             known = {d.name for d in design.devices()}
             deltas += _removed(base, [d.name for d in base.devices() if d.name not in known])
@@ -265,5 +267,5 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
         found = deadlock_findings(design, waves, report.valley_turns)
         if found:
             result.check = replace(report, findings=tuple(sort_findings([*report.findings, *found])))
-    retain(design, base, batches, result)  # freed at exit, or never (aifab.keepalive)
+    retain(design, base, batches, parsed, result)  # freed at exit, or never (aifab.keepalive)
     return result

@@ -3,7 +3,9 @@ produced, where it is written."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Collection
+from itertools import accumulate
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +19,7 @@ from aifab.render.view import DeviceView, device_view
 Producer = Callable[[DeviceView], str]
 Parts = dict[str, list[str]]  # file name -> its text in parts (aifab.render.sections.parts_renderer)
 T = TypeVar("T")
+P = TypeVar("P")
 FORK_THRESHOLD = 64  # below this many devices a render process costs more than it saves
 
 
@@ -85,29 +88,39 @@ def undrain_snippet(design: Design, dev: Device) -> str:
 
 
 Rendered = list[tuple[Device, DeviceView, dict[str, str], Parts]]  # devices, their views, files (name -> text) and their parts
+Texts = list[tuple[str, str, dict[str, str]]]  # devices (name, platform) and their files (name -> text)
 BATCH = 256  # devices whose texts are kept for the consumer of write_configs at once
+OWN_SHARE = 0.1  # of the rendering, done by the process that parses every device's text (see write_and_consume)
+FIXED_WEIGHT = 20  # a device's sections that do not grow with its ports, as so many ports (see _share)
 
 
 def _write_devices(design: Design, configs: Path, consume: Callable[[Rendered], T] | None,
-                   devices: list[Device]) -> tuple[list[str], list[T]]:
-    """Render and write ``devices``; the names of their files, and what ``consume`` made of each
-    batch of them."""
-    written, batch, consumed = [], [], []
-    for dev in devices:
+                   parse: Callable[[Texts], P] | None, devices: list[Device],
+                   send: Callable[[list[tuple[str, str, list[str]]]], None] | None = None) -> tuple[list[str], list[T], list[P]]:
+    """Render and write ``devices``; the names of their files, what ``consume`` made of each batch of
+    them and what ``parse`` made of their texts. ``send`` (in a forked renderer) is told each batch's
+    devices and file names once they are written."""
+    written: list[str] = []
+    consumed: list[T] = []
+    parsed: list[P] = []
+    batch: Rendered = []
+    for i, dev in enumerate(devices, 1):
         view = device_view(design, dev)
         parts = render_parts(view)
         files = {name: "".join(texts) for name, texts in parts.items()}
         for name, text in files.items():
             _write_changed(configs / name, text.encode())
             written.append(name)
-        if consume is not None:
-            batch.append((dev, view, files, parts))
-            if len(batch) == BATCH:
+        batch.append((dev, view, files, parts))
+        if len(batch) == BATCH or i == len(devices):
+            if send is not None:
+                send([(d.name, d.platform, list(f)) for d, _, f, _ in batch])
+            if parse is not None:
+                parsed.append(parse([(d.name, d.platform, f) for d, _, f, _ in batch]))
+            if consume is not None:
                 consumed.append(consume(batch))
-                batch = []
-    if batch and consume is not None:
-        consumed.append(consume(batch))
-    return written, consumed
+            batch = []
+    return written, consumed, parsed
 
 
 def _write_changed(path: Path, data: bytes) -> None:
@@ -121,25 +134,54 @@ def _write_changed(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
+def _share(devices: list[Device], fraction: float) -> int:
+    """How many of the first ``devices`` make ``fraction`` of the work of rendering them all (a
+    device's text grows with its ports and sessions)."""
+    weights = list(accumulate(len(d.ports) + len(d.neighbors) + FIXED_WEIGHT for d in devices))
+    return max(1, bisect_left(weights, weights[-1] * fraction))
+
+
 def write_configs(design: Design, out: Path, jobs: int = 1) -> list[Path]:
     """Render every device into ``out/configs/`` (removing files a previous build left there that
     this Design does not produce) and return the paths written. With ``jobs`` > 1 and at least
-    ``FORK_THRESHOLD`` devices, ``jobs - 1`` forked processes render and write a share each."""
-    return write_and_consume(design, out, None, jobs)[0]
+    ``FORK_THRESHOLD`` devices, ``jobs - 1`` forked processes render and write most of them."""
+    return write_and_consume(design, out, None, None, jobs)[0]
 
 
 def write_and_consume(design: Design, out: Path, consume: Callable[[Rendered], T] | None,
-                      jobs: int = 1) -> tuple[list[Path], list[T]]:
-    """:func:`write_configs`, and ``consume`` called on every batch of up to :data:`BATCH` rendered
-    devices by the process that rendered them, while their text is at hand (results picklable:
-    forked renderers send them back); its results in device order."""
+                      parse: Callable[[Texts], P] | None = None,
+                      jobs: int = 1) -> tuple[list[Path], list[T], list[P]]:
+    """:func:`write_configs`, ``consume`` called on every batch of up to :data:`BATCH` rendered devices
+    by the process that rendered them, while their views and parts are at hand (results picklable:
+    forked renderers send them back), and ``parse`` on the text of every batch by this process; the
+    results of each in device order.
+
+    With several processes this one renders :data:`OWN_SHARE` of the devices and parses the text of
+    all: a forked renderer says which files it has written and this process reads them back (from
+    the page cache: a text costs far less to share than the objects parsed from it)."""
     configs = out / "configs"
     configs.mkdir(parents=True, exist_ok=True)
     devices = design.devices()
-    parts = forked.fan_out(_write_devices, (design, configs, consume), devices, jobs if len(devices) >= FORK_THRESHOLD else 1)
-    written = [configs / name for names, _ in parts for name in names]
-    keep = {p.name for p in written}
+    if jobs < 2 or not forked.AVAILABLE or len(devices) < FORK_THRESHOLD:
+        names, consumed, parsed = _write_devices(design, configs, consume, parse, devices)
+    else:
+        own = _share(devices, OWN_SHARE)
+        size = -(-(len(devices) - own) // (jobs - 1))
+        shares = [devices[i:i + size] for i in range(own, len(devices), size)]
+        with forked.children([(_write_devices, (design, configs, consume, None, share)) for share in shares],
+                             streams=True) as others:
+            names, consumed, parsed = _write_devices(design, configs, consume, parse, devices[:own])
+            for child in others:
+                for batch in child.items():
+                    if parse is not None:
+                        parsed.append(parse([(dev, kind, {f: (configs / f).read_bytes().decode() for f in files})
+                                             for dev, kind, files in batch]))
+                more, results, _ = child.result()
+                names += more
+                consumed += results
+    written = [configs / name for name in names]
+    keep = set(names)
     for stale in configs.iterdir():
         if stale.is_file() and stale.name not in keep:
             stale.unlink()
-    return written, [result for _, results in parts for result in results]
+    return written, consumed, parsed
