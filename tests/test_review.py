@@ -173,6 +173,27 @@ def test_fast_diff_applies_with_patch(tmp_path: Path) -> None:
         assert (tmp_path / "x").read_text() == "".join(new)
 
 
+def test_diff_of_the_lines_between_equal_ends_is_the_diff_of_whole_files() -> None:
+    """The fast path cuts out the lines between the texts' common first and last lines (with their
+    context): its diff is the line-by-line diff of the whole files, hunks and line numbers alike."""
+    import random
+
+    from aifab.review import _diff, _same_length_diff
+
+    rng = random.Random(11)
+    words = ["x", "y", "ab", "", "neighbor 10.0.0.1", "ecn 500"]
+    for _ in range(2000):
+        old = [rng.choice(words) + "\n" for _ in range(rng.randint(1, 200))]
+        new = list(old)
+        for _ in range(rng.randint(1, 4)):  # a few runs of changed lines, some within a line's own text
+            i = rng.randrange(len(old))
+            for j in range(i, min(len(old), i + rng.randint(1, 3))):
+                new[j] = rng.choice([new[j].rstrip("\n") + "c\n", new[j][1:] or "k\n", rng.choice(words) + "\n"])
+        whole = _same_length_diff("x", list(old), list(new), 0)
+        assert _diff("x", "".join(old), "".join(new)) == whole
+        assert (whole == "") == (old == new)
+
+
 def test_no_wave_within_the_rules_needs_a_maintenance_window(lab: Path, tmp_path: Path) -> None:
     """A new frontend ASN resets every frontend session: each spine must be drained, and one of two
     spines out leaves each leaf 50 % of its uplinks, under the 75 % the policy asks."""

@@ -125,13 +125,65 @@ def _base_design(ref: str, intent: Path, head: tuple[Intent, Design]) -> tuple[D
 CONTEXT = 3  # lines of context in a unified diff
 
 
+def _equal_ends(old: str, new: str) -> tuple[int, int]:
+    """The lengths of the longest common prefix and suffix of two different texts, not overlapping
+    in either (binary searches whose every probe compares slices in C)."""
+    lo, hi = 0, min(len(old), len(new))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    head = lo
+    lo, hi = 0, min(len(old), len(new)) - head
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid:] == new[len(new) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return head, lo
+
+
+_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # str.splitlines's other line breaks in ASCII
+
+
+def _plain(text: str) -> bool:
+    """Lines end with ``\\n`` and only there (as ``str.splitlines`` would cut it), the last one too."""
+    return text.isascii() and text.endswith("\n") and not any(c in text for c in _BREAKS)
+
+
 def _diff(name: str, old: str, new: str) -> str:
     """A unified diff of ``old`` -> ``new``. When both have as many lines (a knob changed values),
     each line is compared with its counterpart: a valid diff in linear time, where difflib's
-    matching takes tens of milliseconds per 2,000-line config."""
+    matching takes tens of milliseconds per 2,000-line config; and of plain texts only the lines
+    between their common first and last lines (with the context) are cut and compared."""
+    if old == new:
+        return ""
+    if _plain(old) and _plain(new) and old.count("\n") == new.count("\n"):
+        head, tail = _equal_ends(old, new)
+        start = old.rfind("\n", 0, head) + 1  # the first line that differs, then CONTEXT lines back
+        for _ in range(CONTEXT):
+            if start > 0:
+                start = old.rfind("\n", 0, start - 1) + 1
+        stop = old.find("\n", len(old) - tail)  # past the last line that differs (the rest is the same in
+        stop = len(old) if stop < 0 else stop + 1  # both), then CONTEXT lines on
+        for _ in range(CONTEXT):
+            if stop < len(old):
+                stop = old.index("\n", stop) + 1
+        return _same_length_diff(name, old[start:stop].splitlines(keepends=True),
+                                 new[start:len(new) - len(old) + stop].splitlines(keepends=True),
+                                 old.count("\n", 0, start))
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     if not a or len(a) != len(b):
         return "".join(difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"))
+    return _same_length_diff(name, a, b, 0)
+
+
+def _same_length_diff(name: str, a: list[str], b: list[str], offset: int) -> str:
+    """The unified diff of lines ``a`` -> ``b`` (as many of each), the lines ``offset`` on of two
+    files equal around them: every changed line has its context in them."""
     changed = list(compress(range(len(a)), map(ne, a, b)))  # at C speed: most lines are equal
     if not changed:
         return ""
@@ -150,7 +202,7 @@ def _diff(name: str, old: str, new: str) -> str:
             hunk.append(run)
             continue
         start, end = max(0, hunk[0][0] - CONTEXT), min(len(a), hunk[-1][1] + CONTEXT)
-        out.append(f"@@ -{start + 1},{end - start} +{start + 1},{end - start} @@\n")
+        out.append(f"@@ -{offset + start + 1},{end - start} +{offset + start + 1},{end - start} @@\n")
         at = start
         for first, stop in hunk:
             out += [" " + x for x in a[at:first]]
