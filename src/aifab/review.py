@@ -125,25 +125,30 @@ def _base_design(ref: str, intent: Path, head: tuple[Intent, Design]) -> tuple[D
 CONTEXT = 3  # lines of context in a unified diff
 
 
+CHUNK = 4096  # characters compared at once while looking for where two texts first differ
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``, at most ``limit``: chunk by
+    chunk, then a binary search in the chunk where they differ (every probe compares in C)."""
+    lo = 0
+    while lo + CHUNK <= limit and a[lo:lo + CHUNK] == b[lo:lo + CHUNK]:
+        lo += CHUNK
+    hi = min(limit, lo + CHUNK)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _equal_ends(old: str, new: str) -> tuple[int, int]:
     """The lengths of the longest common prefix and suffix of two different texts, not overlapping
-    in either (binary searches whose every probe compares slices in C)."""
-    lo, hi = 0, min(len(old), len(new))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if old[:mid] == new[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    head = lo
-    lo, hi = 0, min(len(old), len(new)) - head
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if old[len(old) - mid:] == new[len(new) - mid:]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return head, lo
+    in either."""
+    head = _common_prefix(old, new, min(len(old), len(new)))
+    return head, _common_prefix(old[::-1], new[::-1], min(len(old), len(new)) - head)
 
 
 _BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # str.splitlines's other line breaks in ASCII

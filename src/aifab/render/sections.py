@@ -16,6 +16,7 @@ includes, is rendered whole.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from functools import cache
 from typing import Any
 
@@ -94,9 +95,14 @@ class Section:
         self.paths = None if paths is None or any(map(unique, paths)) else self.reads
         self.cache: dict[tuple[Any, ...], str] = {}
 
-    def same(self, view: Any, other: Any) -> bool:
-        """The section renders the same text for both views: it reads equal values from them."""
-        return self.reads is not None and all(_value(view, p) == _value(other, p) for p in self.reads)
+    def same(self, view: Any, other: Any, differs: frozenset[str] | None = None) -> bool:
+        """The section renders the same text for both views: it reads equal values from them.
+        ``differs``: the views' fields whose values differ (:func:`differing`); a path into another
+        field reads equal values."""
+        if self.reads is None:
+            return False
+        paths = self.reads if differs is None else [p for p in self.reads if p[0] in differs]
+        return all(_value(view, p) == _value(other, p) for p in paths)
 
     def render(self, view: Any) -> str:
         if self.paths is None:
@@ -151,6 +157,12 @@ def parts_renderer(name: str, root: str | None = None) -> Callable[[Any], list[s
     return render
 
 
+def differing(view: Any, other: Any) -> frozenset[str]:
+    """The fields of two views (dataclasses of one type) whose values differ."""
+    return frozenset(f.name for f in fields(view) if (a := getattr(view, f.name)) is not (b := getattr(other, f.name))
+                     and a != b)
+
+
 def rebased(name: str, root: str | None, view: Any, rendered: list[str], other: Any) -> str:
     """Template ``name``'s text for the view ``other``, given its parts ``rendered`` for ``view``
     (by :func:`parts_renderer`): each section that reads equal values from both views keeps its
@@ -158,5 +170,6 @@ def rebased(name: str, root: str | None, view: Any, rendered: list[str], other: 
     parts = _sections(name, root)
     if parts is None or len(parts) != len(rendered):
         return renderer(name, root)(other)
-    return "".join([text if isinstance(p, str) or p.same(view, other) else p.render(other)
+    differs = differing(view, other)
+    return "".join([text if isinstance(p, str) or p.same(view, other, differs) else p.render(other)
                     for p, text in zip(parts, rendered, strict=True)])
