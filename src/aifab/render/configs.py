@@ -89,8 +89,8 @@ def undrain_snippet(design: Design, dev: Device) -> str:
 
 Rendered = list[tuple[Device, DeviceView, dict[str, str], Parts]]  # devices, their views, files (name -> text) and their parts
 Texts = list[tuple[str, str, dict[str, str]]]  # devices (name, platform) and their files (name -> text)
-BATCH = 256  # devices whose texts are kept for the consumer of write_configs at once
-OWN_SHARE = 0.1  # of the rendering, done by the process that parses every device's text (see write_and_consume)
+BATCH = 64  # devices whose texts are kept for the consumer at once (the parser waits for at most one more)
+OWN_SHARE = 0.08  # of the rendering, done by the process that parses every device's text (see write_and_consume)
 FIXED_WEIGHT = 20  # a device's sections that do not grow with its ports, as so many ports (see _share)
 
 
