@@ -194,6 +194,33 @@ def test_diff_of_the_lines_between_equal_ends_is_the_diff_of_whole_files() -> No
         assert (whole == "") == (old == new)
 
 
+def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: Path) -> None:
+    """Over FORK_THRESHOLD switches a forked process renders most of them and diffs them, and this
+    one parses every config's text: the deltas are the whole-render diffs of exactly the switches
+    that change, and every switch is parsed and checked."""
+    from aifab.check import check
+    from aifab.render.configs import FORK_THRESHOLD
+    from aifab.render.view import device_view
+    from aifab.review import _diff, _files
+
+    grown = tmp_path / "grown" / "cluster.yaml"
+    grown.parent.mkdir()
+    grown.write_text(CLUSTER.read_text().replace("servers: 128\n", "servers: 160\n"))
+    path = make_repo(tmp_path, grown)
+    path.write_text(path.read_text().replace("    cnp_dscp: 48\n", "    cnp_dscp: 48\n    ecn: {max_kb: 2000}\n", 1))
+    r = review(path, "main", tmp_path / "out")
+    assert r.base is not None and len(r.design.devices()) >= FORK_THRESHOLD
+    old = {d.name: d for d in r.base.devices()}
+    diffs = {}
+    for dev in r.design.devices():
+        before, after = _files(device_view(r.base, old[dev.name])), _files(device_view(r.design, dev))
+        if before != after:
+            diffs[dev.name] = {n: _diff(n, before[n], after[n]) for n in sorted(after) if before[n] != after[n]}
+    assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs
+    assert set(diffs) == {d.name for d in r.design.backend.devices}
+    assert r.check.parsed == len(r.design.devices()) and r.check.findings == check(r.design, tmp_path / "out").findings
+
+
 def test_no_wave_within_the_rules_needs_a_maintenance_window(lab: Path, tmp_path: Path) -> None:
     """A new frontend ASN resets every frontend session: each spine must be drained, and one of two
     spines out leaves each leaf 50 % of its uplinks, under the 75 % the policy asks."""
