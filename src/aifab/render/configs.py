@@ -144,7 +144,7 @@ def _share(devices: list[Device], fraction: float) -> int:
 def write_configs(design: Design, out: Path, jobs: int = 1) -> list[Path]:
     """Render every device into ``out/configs/`` (removing files a previous build left there that
     this Design does not produce) and return the paths written. With ``jobs`` > 1 and at least
-    ``FORK_THRESHOLD`` devices, ``jobs - 1`` forked processes render and write most of them."""
+    ``FORK_THRESHOLD`` devices, ``jobs - 1`` forked processes render and write a share each."""
     return write_and_consume(design, out, None, None, jobs)[0]
 
 
@@ -156,29 +156,33 @@ def write_and_consume(design: Design, out: Path, consume: Callable[[Rendered], T
     forked renderers send them back), and ``parse`` on the text of every batch by this process; the
     results of each in device order.
 
-    With several processes this one renders :data:`OWN_SHARE` of the devices and parses the text of
-    all: a forked renderer says which files it has written and this process reads them back (from
-    the page cache: a text costs far less to share than the objects parsed from it)."""
+    With two processes this one renders :data:`OWN_SHARE` of the devices and parses the text of all:
+    the forked renderer says which files it has written and this process reads them back (from the
+    page cache: a text costs far less to share than the objects parsed from it). With more, one
+    parser would wait for the renderers: each process renders and parses a share, and each forked
+    one sends its facts back."""
     configs = out / "configs"
     configs.mkdir(parents=True, exist_ok=True)
     devices = design.devices()
     if jobs < 2 or not forked.AVAILABLE or len(devices) < FORK_THRESHOLD:
         names, consumed, parsed = _write_devices(design, configs, consume, parse, devices)
     else:
-        own = _share(devices, OWN_SHARE)
+        here = jobs == 2  # this process parses every text
+        own = _share(devices, OWN_SHARE if here else 1 / jobs)
         size = -(-(len(devices) - own) // (jobs - 1))
         shares = [devices[i:i + size] for i in range(own, len(devices), size)]
-        with forked.children([(_write_devices, (design, configs, consume, None, share)) for share in shares],
-                             streams=True) as others:
+        with forked.children([(_write_devices, (design, configs, consume, None if here else parse, share))
+                              for share in shares], streams=True) as others:
             names, consumed, parsed = _write_devices(design, configs, consume, parse, devices[:own])
             for child in others:
                 for batch in child.items():
-                    if parse is not None:
+                    if parse is not None and here:
                         parsed.append(parse([(dev, kind, {f: (configs / f).read_bytes().decode() for f in files})
                                              for dev, kind, files in batch]))
-                more, results, _ = child.result()
+                more, results, theirs = child.result()
                 names += more
                 consumed += results
+                parsed += theirs
     written = [configs / name for name in names]
     keep = set(names)
     for stale in configs.iterdir():
