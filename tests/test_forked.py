@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aifab.forked import AVAILABLE, Child, ChildFailed, children, fan_out
+from aifab.forked import AVAILABLE, Child, ChildFailed, children
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs os.fork (Linux, macOS)")
 
@@ -62,25 +62,6 @@ def test_children_stopped_when_the_parent_fails_midway() -> None:
         raise RuntimeError("parent failed")
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-
-
-def _pid_and_part(tag: str, part: list[int]) -> tuple[str, int, list[int]]:
-    return tag, os.getpid(), list(part)
-
-
-@pytest.mark.parametrize(("jobs", "parts"), [(1, 1), (2, 2), (3, 3), (5, 4)])  # 11 items by 5: parts of 3
-def test_fan_out_covers_every_item_once_in_order(jobs: int, parts: int) -> None:
-    items = list(range(11))
-    results = fan_out(_pid_and_part, ("t",), items, jobs)
-    assert [i for _, _, part in results for i in part] == items
-    assert len(results) == parts and {tag for tag, _, _ in results} == {"t"}
-    pids = [pid for _, pid, _ in results]
-    assert pids[0] == os.getpid() and len(set(pids)) == len(pids)  # the first part here, each other in its own child
-
-
-def test_fan_out_raises_what_a_child_raised() -> None:
-    with pytest.raises(ValueError, match="bad value 7"):
-        fan_out(lambda part: [_raise(i) for i in part if i == 7], (), list(range(10)), 2)
 
 
 def _stream(n: int, fail_at: int | None, send: Callable[[Any], None]) -> int:

@@ -2,9 +2,8 @@
 
 The child inherits everything in memory (the Design, the parsed facts) without copying, sends its
 result back pickled through a pipe (a streaming child sends items before it, as it makes them) and
-leaves with ``os._exit``: it skips tearing down the
-inherited heap, which costs more than the work at 32k GPUs (a ``ProcessPoolExecutor`` worker
-exits normally and does tear it down).
+leaves with ``os._exit``: it skips tearing down the inherited heap, which costs more than the work
+at 32k GPUs (a ``ProcessPoolExecutor`` worker exits normally and does tear it down).
 """
 
 from __future__ import annotations
@@ -13,12 +12,9 @@ import fcntl
 import os
 import pickle
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any, BinaryIO, TypeVar
-
-T = TypeVar("T")
-R = TypeVar("R")
+from typing import Any, BinaryIO
 
 AVAILABLE = hasattr(os, "fork")
 ITEM, RESULT, ERROR = "item", "result", "error"  # what a message from a child holds
@@ -126,15 +122,3 @@ def children(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], streams: b
     finally:
         for child in started:
             child.stop()
-
-
-def fan_out(func: Callable[..., R], args: tuple[Any, ...], items: Sequence[T], jobs: int) -> list[R]:
-    """``func(*args, part)`` over ``jobs`` contiguous parts of ``items``: the first part in this process,
-    each other in a forked child, all at once; the results in the order of the parts."""
-    if jobs < 2 or not AVAILABLE or len(items) < 2:
-        return [func(*args, items)]
-    size = -(-len(items) // jobs)
-    parts = [items[i:i + size] for i in range(0, len(items), size)]
-    with children([(func, (*args, part)) for part in parts[1:]]) as others:
-        first = func(*args, parts[0])
-        return [first, *(child.result() for child in others)]
