@@ -158,7 +158,7 @@ def test_fast_diff_applies_with_patch(tmp_path: Path) -> None:
     """The same-length fast path of the review's diff is a unified diff `patch` applies."""
     import random
 
-    from aifab.review import _diff
+    from aifab.difftext import unified_diff as _diff
 
     rng = random.Random(7)
     for _ in range(50):
@@ -178,7 +178,8 @@ def test_diff_of_the_lines_between_equal_ends_is_the_diff_of_whole_files() -> No
     context): its diff is the line-by-line diff of the whole files, hunks and line numbers alike."""
     import random
 
-    from aifab.review import _diff, _same_length_diff
+    from aifab.difftext import _same_length_diff
+    from aifab.difftext import unified_diff as _diff
 
     rng = random.Random(11)
     words = ["x", "y", "ab", "", "neighbor 10.0.0.1", "ecn 500"]
@@ -199,9 +200,10 @@ def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: P
     one parses every config's text: the deltas are the whole-render diffs of exactly the switches
     that change, and every switch is parsed and checked."""
     from aifab.check import check
+    from aifab.difftext import unified_diff as _diff
     from aifab.render.configs import FORK_THRESHOLD
     from aifab.render.view import device_view
-    from aifab.review import _diff, _files
+    from aifab.review import _files
 
     grown = tmp_path / "grown" / "cluster.yaml"
     grown.parent.mkdir()
@@ -259,8 +261,9 @@ def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(lab: Path, tmp_p
 def test_deltas_are_exactly_the_devices_whose_files_differ(lab: Path, tmp_path: Path, edit: tuple[str, str]) -> None:
     """The review skips the base side of a device equal in both Designs, its view inputs equal: every
     device it skips renders the same pushed files from both Designs, every one it keeps differs."""
+    from aifab.difftext import unified_diff as _diff
     from aifab.render.view import device_view
-    from aifab.review import _diff, _files
+    from aifab.review import _files
 
     assert edit[0] in lab.read_text()
     lab.write_text(lab.read_text().replace(*edit, 1))
