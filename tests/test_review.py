@@ -195,10 +195,12 @@ def test_diff_of_the_lines_between_equal_ends_is_the_diff_of_whole_files() -> No
         assert (whole == "") == (old == new)
 
 
-def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: Path) -> None:
-    """Over FORK_THRESHOLD switches a forked process renders most of them and diffs them, and this
-    one parses every config's text: the deltas are the whole-render diffs of exactly the switches
-    that change, and every switch is parsed and checked."""
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: Path, jobs: int) -> None:
+    """Over FORK_THRESHOLD switches forked processes render and diff most of them, and the texts are
+    parsed (all by this process with two jobs, each share where it is rendered with three): the deltas
+    are the whole-render diffs of exactly the switches that change, and every switch is parsed and
+    checked."""
     from aifab.check import check
     from aifab.difftext import unified_diff as _diff
     from aifab.render.configs import FORK_THRESHOLD
@@ -210,7 +212,7 @@ def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: P
     grown.write_text(CLUSTER.read_text().replace("servers: 128\n", "servers: 160\n"))
     path = make_repo(tmp_path, grown)
     path.write_text(path.read_text().replace("    cnp_dscp: 48\n", "    cnp_dscp: 48\n    ecn: {max_kb: 2000}\n", 1))
-    r = review(path, "main", tmp_path / "out")
+    r = review(path, "main", tmp_path / "out", jobs=jobs)
     assert r.base is not None and len(r.design.devices()) >= FORK_THRESHOLD
     old = {d.name: d for d in r.base.devices()}
     diffs = {}

@@ -9,6 +9,7 @@ The outputs (``review.md``, ``plan.json``, ``diffs.patch``) are written by ``aif
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -192,13 +193,15 @@ def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same
     return deltas
 
 
-def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False) -> Review:
+def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False, jobs: int | None = None) -> Review:
     """Build both sides, state the change set, diff, classify, plan and check. Raises only for a
     bad head intent; a re-cabling change or one no wave can make is a verdict, not an error.
 
-    The new side is rendered once, by two processes on a large fabric: each writes its configs and
-    diffs them against the base side as it renders them, and this one parses every config's text
-    for the checks."""
+    The new side is rendered once, on a large fabric by ``jobs`` processes (default: the CPUs
+    available): each writes its configs and diffs them against the base side as it renders them;
+    with two, this one parses every config's text for the checks, with more each parses its own
+    (:func:`~aifab.render.configs.write_and_consume`)."""
+    jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():  # millions of acyclic objects (two Designs, the parsed facts): collections free nothing
         loaded, design = design_for(intent)
         base, note = _base_design(base_ref, intent, (loaded.intent, design))
@@ -207,10 +210,10 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
         same = frozenset(f for f, inputs in shared.items() if inputs == view_inputs(design, f))
         try:
             _, batches, parsed = write_and_consume(design, out, partial(_rendered_deltas, old, shared, same),
-                                                   parse_rendered, jobs=2)
+                                                   parse_rendered, jobs)
         except OSError as exc:
             raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
-        report = check(design, out, parsed=gather(design, parsed))
+        report = check(design, out, jobs=jobs, parsed=gather(design, parsed))
         deltas = [d for part in batches for d in part]
         if base is not None:  # devices the new side no longer has
             known = {d.name for d in design.devices()}
