@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aifab.review import DeviceDelta, review
+from aifab.review import DeviceDelta, Review, review
 from aifab.review_report import COMMENT_LIMIT, compress, plan_json, to_review_markdown
 
 ROOT = Path(__file__).parents[1]
@@ -195,6 +195,22 @@ def test_diff_of_the_lines_between_equal_ends_is_the_diff_of_whole_files() -> No
         assert (whole == "") == (old == new)
 
 
+def _whole_render_diffs(r: Review) -> dict[str, dict[str, str]]:
+    """Every device's pushed files rendered whole from both Designs of a review, diffed where they differ."""
+    from aifab.difftext import unified_diff
+    from aifab.render.view import device_view
+    from aifab.review import _files
+
+    assert r.base is not None
+    old = {d.name: d for d in r.base.devices()}
+    diffs = {}
+    for dev in r.design.devices():
+        before, after = _files(device_view(r.base, old[dev.name])), _files(device_view(r.design, dev))
+        if before != after:
+            diffs[dev.name] = {n: unified_diff(n, before[n], after[n]) for n in sorted(after) if before[n] != after[n]}
+    return diffs
+
+
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: Path, jobs: int) -> None:
     """Over FORK_THRESHOLD switches forked processes render and diff most of them, and the texts are
@@ -202,10 +218,7 @@ def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: P
     are the whole-render diffs of exactly the switches that change, and every switch is parsed and
     checked."""
     from aifab.check import check
-    from aifab.difftext import unified_diff as _diff
     from aifab.render.configs import FORK_THRESHOLD
-    from aifab.render.view import device_view
-    from aifab.review import _files
 
     grown = tmp_path / "grown" / "cluster.yaml"
     grown.parent.mkdir()
@@ -214,12 +227,7 @@ def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: P
     path.write_text(path.read_text().replace("    cnp_dscp: 48\n", "    cnp_dscp: 48\n    ecn: {max_kb: 2000}\n", 1))
     r = review(path, "main", tmp_path / "out", jobs=jobs)
     assert r.base is not None and len(r.design.devices()) >= FORK_THRESHOLD
-    old = {d.name: d for d in r.base.devices()}
-    diffs = {}
-    for dev in r.design.devices():
-        before, after = _files(device_view(r.base, old[dev.name])), _files(device_view(r.design, dev))
-        if before != after:
-            diffs[dev.name] = {n: _diff(n, before[n], after[n]) for n in sorted(after) if before[n] != after[n]}
+    diffs = _whole_render_diffs(r)
     assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs
     assert set(diffs) == {d.name for d in r.design.backend.devices}
     assert r.check.parsed == len(r.design.devices()) and r.check.findings == check(r.design, tmp_path / "out").findings
@@ -263,18 +271,9 @@ def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(lab: Path, tmp_p
 def test_deltas_are_exactly_the_devices_whose_files_differ(lab: Path, tmp_path: Path, edit: tuple[str, str]) -> None:
     """The review skips the base side of a device equal in both Designs, its view inputs equal: every
     device it skips renders the same pushed files from both Designs, every one it keeps differs."""
-    from aifab.difftext import unified_diff as _diff
-    from aifab.render.view import device_view
-    from aifab.review import _files
-
     assert edit[0] in lab.read_text()
     lab.write_text(lab.read_text().replace(*edit, 1))
     r = review(lab, "main", tmp_path / "out")
     assert r.base is not None
-    old = {d.name: d for d in r.base.devices()}
-    diffs = {}
-    for dev in r.design.devices():
-        before, after = _files(device_view(r.base, old[dev.name])), _files(device_view(r.design, dev))
-        if before != after:
-            diffs[dev.name] = {n: _diff(n, before[n], after[n]) for n in sorted(after) if before[n] != after[n]}
+    diffs = _whole_render_diffs(r)
     assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs
