@@ -397,13 +397,16 @@ class FRRDriver(VtyshDriver):
 
     def get_candidate_snapshot(self) -> str:
         """The device's state as a replace candidate: a bundle of the running frr.conf and the kernel
-        settings last applied (``kernel.json``), one script per file. Loading and committing it
-        puts back both (settings added since cannot be taken away: a qdisc or DCB map stays)."""
+        settings of the last commit's record (``kernel.json``) that are in effect or that this kernel
+        cannot hold, one script per file. Loading and committing it puts back both, and the record:
+        a setting the kernel cannot hold stays known as such, not one to apply at the next deploy
+        (settings added since cannot be taken away: a qdisc or DCB map stays)."""
         scripts: dict[str, list[str]] = {}
-        applied = set(self._kernel_record()["applied"])
-        for label in self._kernel_record()["settings"]:
+        record = self._kernel_record()
+        kept = set(record["applied"]) | set(record["unapplied"])
+        for label in record["settings"]:
             file, _, command = label.partition(": ")
-            if command in applied:
+            if command in kept:
                 scripts.setdefault(file, []).append(command)
         return json.dumps({"frr.conf": self._running(),
                            **{f: "\n".join(lines) + "\n" for f, lines in scripts.items()}}, sort_keys=True)

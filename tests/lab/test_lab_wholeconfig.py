@@ -127,6 +127,31 @@ def test_snapshot_candidate_is_what_runs(first: subprocess.CompletedProcess[str]
         dev.discard_config()
 
 
+def test_a_restored_snapshot_keeps_what_the_kernel_cannot_hold(first: subprocess.CompletedProcess[str], whole: Whole) -> None:
+    """A deploy's rollback commits each switch's snapshot. The settings its kernel cannot hold stay
+    recorded as such, so the build compares equal afterwards: before, they read as settings to apply
+    (a QoS change) and the next deploy of a hitless BGP timer change drained and cordoned for them."""
+    name = "be-spine1"
+    files = {s: (whole.build / "configs" / f"{name}.{s}").read_text() for s in ("frr.conf", "links.sh", "qos.sh")}
+    changed = files["frr.conf"].replace(" bgp graceful-restart\n", " bgp graceful-restart\n timers bgp 5 15\n", 1)
+    assert changed != files["frr.conf"]
+    with get_network_driver("frr")(**whole.lab.napalm_args(name)) as dev:
+        dev.load_replace_candidate(config=json.dumps(files))
+        cannot = set(dev.kernel_not_applicable())
+        assert cannot and dev.compare_config() == "", "deployed: nothing to do, what the kernel cannot hold is known"
+        snapshot = dev.get_candidate_snapshot()
+        dev.load_replace_candidate(config=json.dumps({**files, "frr.conf": changed}))
+        dev.commit_config()
+        assert "timers bgp 5 15" in whole.lab.vtysh(name, "show running-config")
+        dev.load_replace_candidate(config=snapshot)  # the rollback, as aifab.deploy.snapshot.restore runs it
+        dev.commit_config()
+        assert "timers bgp 5 15" not in whole.lab.vtysh(name, "show running-config")
+        dev.load_replace_candidate(config=json.dumps(files))
+        assert dev.compare_config() == "", "after the rollback the build is what runs"
+        assert set(dev.kernel_not_applicable()) == cannot
+        dev.discard_config()
+
+
 def test_timer_change_is_negotiated_on_every_changed_session(first: subprocess.CompletedProcess[str], whole: Whole) -> None:
     whole.set_knob("  oversubscription: \"1:3\"\n", "  oversubscription: \"1:3\"\n  bgp: {keepalive_s: 5, hold_s: 15}\n")
     whole.set_knob("upgrade:\n", "upgrade:\n  bgp_timers: reset-now  # the timers in effect now: drained, sessions reset\n")

@@ -47,7 +47,7 @@ def difference(want: str, got: str) -> str:
 
 def read_state(dev: NetworkDriver) -> str:
     """The device's state as a replace candidate: the driver's ``get_candidate_snapshot`` where it
-    has one (napalm_frr: frr.conf and the kernel settings last applied), else its running config."""
+    has one (napalm_frr: frr.conf and the kernel settings of its last commit), else its running config."""
     reader = getattr(dev, "get_candidate_snapshot", None)
     return reader() if callable(reader) else dev.get_config(retrieve="running")["running"]
 
