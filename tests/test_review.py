@@ -111,6 +111,18 @@ def test_new_intent_counts_as_added(tmp_path: Path) -> None:
     assert {c.kind for w in r.waves for c in w.changes} == {"initial"}
 
 
+def test_a_base_that_is_no_revision_is_an_error_not_everything_new(lab: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    res = subprocess.run([sys.executable, "-m", "aifab", "review", str(lab), "--base", "mian", "-o", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "--base mian: no such revision" in res.stderr and "Traceback" not in res.stderr
+    assert not out.exists(), "nothing written"
+    (lab.parent / "other.yaml").write_text(lab.read_text())  # a file the base does not have: everything new, rightly
+    r = review(lab.parent / "other.yaml", "main", tmp_path / "new")
+    assert "does not exist at main: everything counts as new" in r.base_note
+
+
 def test_review_cli_writes_markdown_plan_and_patch(lab: Path, tmp_path: Path) -> None:
     lab.write_text(lab.read_text().replace("leaf_spine: 20", "leaf_spine: 40"))
     out = tmp_path / "o"

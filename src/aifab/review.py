@@ -92,12 +92,23 @@ class Review:
         return self.check.failed or bool(self.plan_error) or bool(self.recabling)
 
 
+class BaseRefError(AifabError):
+    """``--base`` names no revision of the intent's repository (a typo, or a clone without it)."""
+
+
 def _git_show(ref: str, path: Path) -> tuple[str | None, str]:
-    """The file's text at ``ref`` (None when it did not exist there) and a note for the report."""
+    """The file's text at ``ref`` (None when it did not exist there) and a note for the report.
+    Raises BaseRefError when ``ref`` is no revision of the repository: not a reason to count
+    everything as new."""
     top = subprocess.run(["git", "-C", str(path.parent), "rev-parse", "--show-toplevel"],
                          capture_output=True, text=True, timeout=30)
     if top.returncode != 0:
         return None, f"{path} is not in a git work tree: everything counts as new"
+    known = subprocess.run(["git", "-C", top.stdout.strip(), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                           capture_output=True, text=True, timeout=30)
+    if known.returncode != 0:
+        raise BaseRefError(f"--base {ref}: no such revision in {top.stdout.strip()} (a clone needs the base "
+                           "fetched: actions/checkout with fetch-depth: 0)")
     rel = path.resolve().relative_to(Path(top.stdout.strip()).resolve())
     shown = subprocess.run(["git", "-C", top.stdout.strip(), "show", f"{ref}:{rel.as_posix()}"],
                            capture_output=True, text=True, timeout=30)
