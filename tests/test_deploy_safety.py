@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aifab.deploy.connect import SelectionError, select
-from aifab.deploy.drain import is_drained, marker
+from aifab.deploy.drain import drain_only, is_drained, marker
 from aifab.deploy.guard import LockedError, deploy_lock
 from aifab.deploy.health import blockers, gate_devices
 from aifab.deploy.inputs import pick_inventory
@@ -71,6 +71,20 @@ def test_gate_counts_capacity_from_what_is_up() -> None:
     assert blockers(DESIGN, _wave("fe-spine1", kind="initial"), {"fe-spine2": "down"}) == [], "no drain, no capacity rule"
     # a rail leaf is cordoned (its servers are out anyway): another SU's broken leaf does not count
     assert blockers(DESIGN, _wave("be-leaf-su1-r1", kind="cordon"), {"be-leaf-su2-r1": "down"}) == []
+    held = blockers(DESIGN, wave, {}, frozenset({"fe-spine2"}))  # drained before the deploy: as good as down
+    assert held and all(d.startswith("with fe-spine2 down: ") for d in held)
+
+
+def test_a_diff_that_only_takes_the_drain_away_is_no_change() -> None:
+    frr = next(d for d in DESIGN.devices() if d.name == "fe-spine1")
+    snippet = drain_snippet(DESIGN, frr)
+    undrained = "Lines To Delete\n===============\nrouter bgp 4200000100\n no bgp graceful-shutdown\n"
+    assert drain_only(undrained, snippet)
+    assert not drain_only(undrained + "\nLines To Add\n============\nrouter bgp 4200000100\n timers bgp 5 15\n", snippet)
+    assert not drain_only("", snippet) and not drain_only("Lines To Add\n============\nrouter bgp 1\n bgp graceful-shutdown\n", snippet)
+    eos = "maintenance\n   unit System\n      quiesce\n"  # EOS's drain, as napalm's eos driver diffs it away
+    assert drain_only("@@ -40,5 +40,3 @@\n maintenance\n-   unit System\n-      quiesce\n    profile bgp AIFAB-DRAIN\n", eos)
+    assert not drain_only("@@ -40,4 +40,3 @@\n maintenance\n-   unit System\n-      quiesce\n+   mtu 9000\n", eos)
 
 
 def test_select_by_globs() -> None:

@@ -67,6 +67,29 @@ def test_spines_batched_as_far_as_capacity_allows(cluster: Design) -> None:
     assert len(plan_waves(loose, [classify(d, UPGRADE) for d in spines])) == 2
 
 
+def test_spines_drained_before_the_rollout_count_out_of_service(cluster: Design) -> None:
+    """Two spines drained by hand (``held``): every wave keeps them out, so the 25 % budget leaves
+    room for two more at a time, and no wave breaks the rule with them counted."""
+    spines = [d for d in cluster.backend.devices if d.role == "spine"]
+    held = frozenset({"be-spine15", "be-spine16"})
+    waves = plan_waves(cluster, [classify(d, UPGRADE) for d in spines if d.name not in held], held=held)
+    assert [len(w.changes) for w in waves] == [2, 2, 2, 2, 2, 2, 2]
+    graph = FabricGraph(cluster.backend, cluster)
+    assert all(not graph.simulate(set(w.devices) | held, set(w.cordon), 75.0).problems for w in waves)
+    assert all(w.min_capacity_pct == 75.0 for w in waves)
+    loose = edited(CLUSTER, upgrade__min_capacity_pct=50)
+    assert len(plan_waves(loose, [classify(d, UPGRADE) for d in spines if d.name not in held], held=held)) == 3
+
+
+def test_a_spine_drained_before_the_rollout_keeps_its_peer_in_service() -> None:
+    design = build_design(load_intent(ROOT / "intent" / "lab.yaml").intent)  # two spines, min_capacity_pct 50
+    spines = sorted(d.name for d in design.backend.devices if d.role == "spine")
+    assert len(spines) == 2
+    assert len(plan_waves(design, [Change(spines[1], "drain", UPGRADE)])) == 1
+    with pytest.raises(PlanError, match=r"keeps 0\.0 % of its uplink bandwidth"):
+        plan_waves(design, [Change(spines[1], "drain", UPGRADE)], held=frozenset({spines[0]}))
+
+
 def test_rail_leaves_of_an_su_together_and_pairs_never_together(cluster: Design) -> None:
     leaves = [d for d in cluster.devices() if d.role == "leaf"]
     waves = plan_waves(cluster, [classify(d, REMOVED) for d in leaves])

@@ -309,6 +309,29 @@ def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, bef
     assert world.running("fe-spine1") == before["fe-spine1"], "the drain under the device timer undone, nothing else"
 
 
+def test_a_switch_drained_by_hand_is_never_undrained_nor_counted_in_service(world: LabRun, before: dict[str, str]) -> None:
+    """fe-spine1 drained by hand (``aifab drain``) before the deploy of a change to every frontend
+    switch: its build has no drain, so the deploy commits nothing rather than undrain it (exit 1);
+    left out (``--exclude``), it stays out of service for the rollout rules: draining fe-spine2 too
+    would leave the frontend leaves no uplink, so no wave is planned (exit 2). Read from the
+    routers: every one runs its old config, fe-spine1 still drained."""
+    res = world.cli("drain", str(world.intent), "--lab", "fe-spine1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 1, out + err
+    assert "fe-spine1: drained before this deploy, not by it" in out
+    assert "drained before this deploy and changed: fe-spine1" in out + err
+    assert not events(world, "commit") and not events(world, "drained")
+    code, out, err = world.start_deploy("--commit", "--exclude", "fe-spine1").finish()
+    assert code == 2, out + err
+    assert "fe-spine2" in err and "keeps 0.0 % of its uplink bandwidth" in err, out + err
+    assert not events(world, "commit") and not events(world, "drained")
+    for name, old in before.items():
+        now = world.running(name)
+        assert (now.replace(GSHUT + "\n", "") if name == "fe-spine1" else now) == old, f"{name} does not run its old config"
+    assert GSHUT in world.running("fe-spine1")
+
+
 def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
     res = world.cli("drain", str(world.intent), "--lab", "be-spine1")
     assert res.returncode == 0, res.stdout + res.stderr

@@ -99,9 +99,10 @@ def run(args: argparse.Namespace) -> int:
     console.print(summary_table(report))
     if report.timings:
         console.print(timings_table(report))
-    changed = sum(1 for n, d in report.diffs.items() if d.strip() or n in report.upgrades)
+    changed = len(report.changed)
     upgrades = f" ({len(report.upgrades)} run another software version than the intent's)" if report.upgrades else ""
-    console.print(f"{changed} of {len(report.diffs)} devices differ from their build{upgrades}; "
+    held = f" (left drained as found: {', '.join(report.held)})" if report.held else ""
+    console.print(f"{changed} of {len(report.diffs)} devices differ from their build{upgrades}{held}; "
                   + ("committed" if args.commit and report.ok and changed else "nothing committed" if not args.commit or not changed else "stopped"))
     from napalm_frr.kernel import summarize
 

@@ -51,6 +51,7 @@ class Deployer:
         self.carrying: dict[str, bool] = {}
         self.snapshots: dict[str, str] = {}
         self.drained: set[str] = set()  # drained by this deploy and not yet undrained or restored
+        self.held: frozenset[str] = frozenset()  # drained before this deploy, or unreadable: out of service throughout
         self.in_hand: set[str] = set()  # devices of the running step
         self.touched: set[str] = set()  # devices this deploy drained or committed on
         self.journal: Journal | None = None
@@ -129,6 +130,14 @@ class Deployer:
             failures.update(version_failures)
         return diffs, failures
 
+    def read_drains(self) -> tuple[set[str], dict[str, str]]:
+        """Every Design device of the inventory whose running config holds its drain, and those
+        whose running config cannot be read (name -> why)."""
+        names = [n for n in self.by_name if n in self.nr.inventory.hosts]
+        res, failures = self._run_results(names, lambda t: drain.read(t, self.markers[t.host.name]), "drain-state",
+                                          audit=False)
+        return {n for n in names if n not in failures and res[n][0].result}, failures
+
     def needs_upgrade(self, name: str) -> bool:
         """The device runs another version than the intent names for it."""
         target = self.by_name[name].os_version
@@ -167,7 +176,7 @@ class Deployer:
             return health.check(t, self.rendered.configs.get(n, ""), sessions)
 
         unhealthy = {**missing, **self._run(names, task, "health", audit=False)}
-        reasons = health.blockers(self.design, wave, unhealthy)
+        reasons = health.blockers(self.design, wave, unhealthy, self.held)
         for n, why in unhealthy.items():
             self.audit.write("unhealthy", n, wave=wave.index, reason=why)
         if reasons:
@@ -303,11 +312,12 @@ class Deployer:
 
     def _neighbours(self, devices: list[str]) -> dict[str, set[str]]:
         """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by. A
-        neighbour drained with them is left out: it carries no traffic of its own to move."""
+        neighbour drained with them, or before this deploy, is left out: it carries no traffic of
+        its own to move."""
         out: dict[str, set[str]] = {}
         for name in devices:
             for n in self.by_name[name].neighbors:
-                if n.peer in self.nr.inventory.hosts and n.peer not in devices:
+                if n.peer in self.nr.inventory.hosts and n.peer not in devices and n.peer not in self.held:
                     out.setdefault(n.peer, set()).add(n.local_address)
         return out
 

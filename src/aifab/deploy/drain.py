@@ -7,6 +7,7 @@ from __future__ import annotations
 from nornir.core.task import Result, Task
 
 from aifab.deploy.tasks.config import merge
+from aifab.plan.waves import signed_lines
 
 _NOT_MARKERS = ("exit", "!", "end")
 
@@ -20,6 +21,14 @@ def marker(drain_snippet: str) -> str:
 def is_drained(running: str, drain_marker: str) -> bool:
     """True when the running config holds the drain statement."""
     return any(ln.strip() == drain_marker for ln in running.splitlines())
+
+
+def drain_only(diff: str, drain_snippet: str) -> bool:
+    """True when ``diff`` (a device's compare_config against its build) only takes away lines of
+    ``drain_snippet``: the device is drained and otherwise runs its build."""
+    lines = {ln.strip() for ln in drain_snippet.splitlines() if ln.strip()}
+    changed = signed_lines(diff)
+    return bool(changed) and all(sign == "-" and line in lines for sign, line in changed)
 
 
 def read(task: Task, drain_marker: str) -> Result:

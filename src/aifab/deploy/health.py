@@ -38,11 +38,12 @@ def gate_devices(design: Design, wave: Wave) -> list[str]:
     return sorted(d.name for d in design.devices() if d.name in wave.devices or redundancy_group(d) in groups)
 
 
-def blockers(design: Design, wave: Wave, unhealthy: dict[str, str]) -> list[str]:
+def blockers(design: Design, wave: Wave, unhealthy: dict[str, str], held: frozenset[str] = frozenset()) -> list[str]:
     """Why ``wave`` must not start, given the devices found unhealthy (name -> reason): a device
     of the wave that is not healthy, or a rollout rule the wave would break with the unhealthy
-    devices out of service as well (capacity counted from what is up). Empty: the wave may start."""
+    and the ``held`` devices (drained before the deploy) out of service as well (capacity counted
+    from what is up). Empty: the wave may start."""
     out = [f"{n}: not healthy ({unhealthy[n]})" for n in wave.devices if n in unhealthy]
-    down = set(unhealthy) - set(wave.devices)
+    down = (set(unhealthy) | held) - set(wave.devices)
     out += [f"with {', '.join(natural_sorted(down)) or 'nothing'} down: {p}" for p in wave_problems(design, wave, down)]
     return out

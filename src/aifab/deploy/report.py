@@ -29,6 +29,8 @@ class DeployReport:
 
     outcomes: dict[str, Outcome]
     diffs: dict[str, str]
+    changed: list[str] = field(default_factory=list)  # devices that differ from their build (a drain kept aside)
+    held: list[str] = field(default_factory=list)  # devices drained before this deploy: left drained
     waves: list[Wave] = field(default_factory=list)
     ok: bool = True
     stopped: str = ""

@@ -19,6 +19,7 @@ from rich.syntax import Syntax
 
 from aifab.deploy.connect import open_nornir, select
 from aifab.deploy.deployer import Deployer
+from aifab.deploy.drain import drain_only
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.inventory_files import InventoryError
@@ -118,6 +119,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     d.say(f"loading candidates on {len(names)} devices")
     diffs, failures = d.diff(names)
     report.diffs = diffs
+    report.changed = [n for n in names if diffs.get(n, "").strip()]
     if failures:
         for n, reason in failures.items():
             report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
@@ -128,7 +130,10 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             if n not in failures:
                 report.outcomes[n].status = "untouched"
         return
-    changed = [n for n in names if diffs[n].strip() or d.needs_upgrade(n)]
+    held = _held(d, halted)
+    changed = [n for n in names if (diffs[n].strip() and not (n in held and drain_only(diffs[n], d.rendered.drain[n])))
+               or d.needs_upgrade(n)]
+    report.changed, report.held = changed, sorted(held)
     for n in changed:  # shown before anything is committed
         d.console.rule(n)
         if d.needs_upgrade(n):
@@ -139,6 +144,17 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     for n in names:
         if n not in changed:
             report.outcomes[n].status = "unchanged"
+        if n in held:
+            report.outcomes[n].detail = "drained before this deploy: left drained"
+    blocked = [n for n in changed if n in held]
+    if do_commit and blocked and not d.stopping:  # their builds have no drain: a commit would undrain them
+        d.discard(names)
+        for n in names:
+            report.outcomes[n].status = "untouched"
+        report.ok = False
+        report.stopped = (f"drained before this deploy and changed: {', '.join(blocked)} (committing a build undrains "
+                          "the switch): undrain first (aifab undrain INTENT DEVICE...) or leave out (--exclude GLOB)")
+        return
     if not do_commit or not changed or d.stopping:
         d.discard(names)
         for n in changed:
@@ -150,7 +166,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                         bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
     for c in changes:
         report.outcomes[c.device].kind = c.kind
-    report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes)
+    report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes, held=d.held)
     d.discard(names)
     d.scheduler.preview(report.waves)  # the cordons and their commands, before anything is touched
     snapdir = out / "snapshots" / d.audit.run_id
@@ -182,6 +198,22 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             report.outcomes[n].status = "not started"
     if d.journal is not None:
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
+
+
+def _held(d: Deployer, halted: Journal | None) -> set[str]:
+    """The devices drained before this deploy (not left drained by the rollout it resumes): left
+    drained, and out of service for the rollout rules throughout, as is every device whose drain
+    state cannot be read (``d.held``). Said and audited; returns the drained ones."""
+    drained, unread = d.read_drains()
+    before = drained - set(halted.drained if halted else ())
+    for n in sorted(before):
+        d.say(f"{n}: drained before this deploy, not by it: left drained, out of service for the rollout rules")
+        d.audit.write("held", n, reason="drained before this deploy")
+    for n, why in sorted(unread.items()):
+        d.say(f"{n}: its drain state cannot be read ({why}): out of service for the rollout rules")
+        d.audit.write("held", n, reason=f"drain state unreadable: {why}")
+    d.held = frozenset(before | set(unread))
+    return before
 
 
 def _notice(sig: str) -> None:

@@ -30,11 +30,13 @@ class Simulation:
 
 
 class FabricGraph:
-    """The switch-to-switch links of one fabric, with the servers behind each leaf."""
+    """The switch-to-switch links of one fabric, with the servers behind each leaf; ``held``: its
+    switches out of service whatever the wave (drained before the rollout, or unreadable)."""
 
-    def __init__(self, fabric: FabricDesign, design: Design) -> None:
+    def __init__(self, fabric: FabricDesign, design: Design, held: frozenset[str] = frozenset()) -> None:
         self.fabric = fabric.name
         self.devices = {d.name: d for d in fabric.devices}
+        self.held = held & self.devices.keys()
         up: dict[str, list[tuple[str, int]]] = defaultdict(list)
         down: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for d in fabric.devices:
@@ -62,7 +64,9 @@ class FabricGraph:
         return 100.0 * sum(s for peer, s in self.up[device] if peer not in out) / total
 
     def simulate(self, out: set[str], cordoned: set[str], min_pct: float) -> Simulation:
-        """Every rule checked for the wave that takes ``out`` out of service and cordons ``cordoned``."""
+        """Every rule checked for the wave that takes ``out`` (and the held switches) out of service
+        and cordons ``cordoned``."""
+        out = out | self.held
         problems: list[str] = []
         low = 100.0
         for name in self.up:

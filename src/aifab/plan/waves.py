@@ -274,9 +274,9 @@ def _fits(graph: FabricGraph, draft: _Draft, unit: _Unit, min_pct: float) -> boo
     pairs = [graph.devices[d].pair for d in unit.out if graph.fabric == "frontend" and graph.devices[d].role == "leaf"]
     if len(set(pairs)) < len(pairs) or set(pairs) & draft.pairs:
         return False
-    out = draft.out | unit.out
+    out = draft.out | unit.out | graph.held
     lost = dict(draft.lost)
-    for d in unit.out:
+    for d in (unit.out | graph.held) - draft.out:
         for lower, speed in graph.down.get(d, ()):
             lost[lower] = lost.get(lower, 0) + speed
     budget = 1 - min_pct / 100
@@ -323,12 +323,14 @@ def _pack(design: Design, graph: FabricGraph, changes: list[Change], min_pct: fl
     return out
 
 
-def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool = False) -> list[Wave]:
+def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool = False,
+               held: frozenset[str] = frozenset()) -> list[Wave]:
     """Group changes into waves: initial configurations first (no BGP yet), then every hitless
     change at once, then the disruptive ones packed to cordon each server at most once, spend the
     least cordoned GPU-time, then take the fewest waves, under the rules of ``plan.simulate``
     (``upgrade.min_capacity_pct``, a path between every pair of serving leaves, never both leaves
-    of a frontend pair). Backend and frontend are planned independently and run side by side.
+    of a frontend pair), counting the ``held`` switches (drained before the rollout, or unreadable)
+    out of service in every wave. Backend and frontend are planned independently and run side by side.
 
     Raises PlanError for a re-cabling change (unless ``allow_recabling``) and for a change that no
     wave can make within the rules (a drain that would empty a spine group, say).
@@ -354,7 +356,7 @@ def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool =
         mine = [c for c in changes if c.kind in ("drain", "cordon") and c.device in names]
         if not mine:
             continue
-        graph = FabricGraph(fabric, design)
+        graph = FabricGraph(fabric, design, held)
         for i, (draft, sim) in enumerate(_pack(design, graph, mine, min_pct)):
             if i == len(planned):
                 planned.append([])
