@@ -307,6 +307,15 @@ def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, bef
     assert undrain.returncode == 0, undrain.stdout + undrain.stderr
     assert "fe-spine1: a pending commit rolled back first, as its device timer would; undrained (read back)" in undrain.stdout
     assert world.running("fe-spine1") == before["fe-spine1"], "the drain under the device timer undone, nothing else"
+    # the next deploy, not resumed: fe-leaf1a's pending drain rolled back while loading; what the
+    # aborted deploy left drained is aifab's, not drained by hand: the change made, nothing left drained
+    res = world.deploy("--commit")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "fe-leaf1a: a commit pending confirmation" in res.stdout and events(world, "pending-rolled-back")
+    assert "drained before this deploy" not in res.stdout and not events(world, "held")
+    for dev in world.design.frontend.devices:
+        now = world.running(dev.name)
+        assert GSHUT not in now and NEW in now, f"{dev.name}: drained, or without the change"
 
 
 def test_a_switch_drained_by_hand_is_never_undrained_nor_counted_in_service(world: LabRun, before: dict[str, str]) -> None:

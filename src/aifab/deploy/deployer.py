@@ -110,13 +110,18 @@ class Deployer:
                 self.audit.write(f"{what}-failed", host, reason=reason, traceback=self.rendered.secrets.mask(traceback_of(res[host])))
         return res, failures
 
-    def diff(self, names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Load every candidate; returns (diffs, failures) and notes which devices carry traffic."""
+    def diff(self, names: list[str], settle: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+        """Load every candidate; returns (diffs, failures) and notes which devices carry traffic.
+        ``settle``: first roll back each commit pending confirmation (an interrupted deploy's)."""
         diffs: dict[str, str] = {}
         res, failures = self._run_results(
-            names, lambda task: load_candidate(task, self.rendered.configs[task.host.name]), "load")
+            names, lambda task: load_candidate(task, self.rendered.configs[task.host.name], settle), "load")
         for host, multi in res.items():
             if not multi.failed:
+                if multi[0].result["settled"]:
+                    self.say(f"{host}: a commit pending confirmation (an interrupted deploy's, under its device timer) "
+                             "rolled back first: the config before that commit")
+                    self.audit.write("pending-rolled-back", host)
                 diffs[host] = self.rendered.secrets.mask(multi[0].diff or "")
                 self.carrying[host] = multi[0].result["carrying"]
                 self.not_applied[host] = dict(multi[0].result.get("not_applicable", {}))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nornir.core.task import Result, Task
 
-from aifab.deploy.tasks.config import merge
+from aifab.deploy.tasks.config import merge, roll_back_pending
 from aifab.plan.waves import signed_lines
 
 _NOT_MARKERS = ("exit", "!", "end")
@@ -46,11 +46,10 @@ def set_drain(task: Task, snippet: str, drain_marker: str, drained: bool, revert
     the drain itself after that many seconds, unless :func:`hand_over` ran first."""
     first = ""
     if not drained:
-        dev = task.host.get_connection("napalm", task.nornir.config)
-        if dev.has_pending_commit():  # an interrupted deploy's drain or commit, under its device timer
-            dev.rollback()  # what that timer would do, now: the config before that commit
-            if dev.has_pending_commit():
-                return Result(host=task.host, failed=True, result="a commit pending confirmation could not be rolled back")
+        settled = roll_back_pending(task.host.get_connection("napalm", task.nornir.config))
+        if settled is False:
+            return Result(host=task.host, failed=True, result="a commit pending confirmation could not be rolled back")
+        if settled:
             first = "a pending commit rolled back first, as its device timer would; "
     merge(task, snippet, revert_in)
     now = read(task, drain_marker).result

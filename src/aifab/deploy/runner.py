@@ -117,7 +117,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
 def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: bool, out: Path,
              halted: Journal | None, inventory: Path) -> None:
     d.say(f"loading candidates on {len(names)} devices")
-    diffs, failures = d.diff(names)
+    diffs, failures = d.diff(names, settle=do_commit)
     report.diffs = diffs
     report.changed = [n for n in names if diffs.get(n, "").strip()]
     if failures:
@@ -130,7 +130,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             if n not in failures:
                 report.outcomes[n].status = "untouched"
         return
-    held = _held(d, halted)
+    held = _held(d, _left_drained(out, inventory, halted))
     changed = [n for n in names if (diffs[n].strip() and not (n in held and drain_only(diffs[n], d.rendered.drain[n])))
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
@@ -200,12 +200,23 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
 
 
-def _held(d: Deployer, halted: Journal | None) -> set[str]:
-    """The devices drained before this deploy (not left drained by the rollout it resumes): left
-    drained, and out of service for the rollout rules throughout, as is every device whose drain
-    state cannot be read (``d.held``). Said and audited; returns the drained ones."""
+def _left_drained(out: Path, inventory: Path, halted: Journal | None) -> set[str]:
+    """The devices the last rollout of ``out`` on ``inventory`` left drained (its journal, read
+    whether this deploy resumes it or not): drained by aifab, for this deploy to undrain."""
+    if halted is None:
+        try:
+            halted = read_journal(out)
+        except JournalError:
+            return set()
+    return set(halted.drained) if Path(halted.inventory) == inventory else set()
+
+
+def _held(d: Deployer, ours: set[str]) -> set[str]:
+    """The devices drained before this deploy, but for ``ours`` (left drained by aifab's last
+    rollout): left drained, and out of service for the rollout rules throughout, as is every device
+    whose drain state cannot be read (``d.held``). Said and audited; returns the drained ones."""
     drained, unread = d.read_drains()
-    before = drained - set(halted.drained if halted else ())
+    before = drained - ours
     for n in sorted(before):
         d.say(f"{n}: drained before this deploy, not by it: left drained, out of service for the rollout rules")
         d.audit.write("held", n, reason="drained before this deploy")

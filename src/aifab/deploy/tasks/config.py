@@ -14,12 +14,27 @@ def _device(task: Task) -> NetworkDriver:
     return task.host.get_connection("napalm", task.nornir.config)
 
 
-def load_candidate(task: Task, config: str) -> Result:
+def roll_back_pending(dev: NetworkDriver) -> bool | None:
+    """Roll back a commit pending confirmation (an interrupted deploy's drain or commit, under its
+    device timer) to the config before that commit. None: none was pending; True: rolled back;
+    False: one is still pending."""
+    if not dev.has_pending_commit():
+        return None
+    dev.rollback()
+    return not dev.has_pending_commit()
+
+
+def load_candidate(task: Task, config: str, settle: bool = False) -> Result:
     """Load ``config`` as a full replacement candidate; the result says whether the device carries
     traffic now (any BGP session up), which of its settings the device cannot hold
     (``not_applicable``: setting -> why, from drivers that know, napalm_frr's kernel settings) and
-    the diff against running."""
+    the diff against running. ``settle``: first roll back a commit pending confirmation
+    (:func:`roll_back_pending`; ``settled`` in the result), so that the diff, the snapshot and
+    the drain start from what the device keeps; fails when one stays pending."""
     dev = _device(task)
+    settled = roll_back_pending(dev) if settle else None
+    if settled is False:
+        return Result(host=task.host, failed=True, result="a commit pending confirmation could not be rolled back")
     try:
         peers = dev.get_bgp_neighbors().get("global", {}).get("peers", {})
         carrying = any(p.get("is_up") for p in peers.values())
@@ -29,8 +44,8 @@ def load_candidate(task: Task, config: str) -> Result:
     diff = dev.compare_config()
     probe = getattr(dev, "kernel_not_applicable", None)
     not_applicable = probe() if callable(probe) else {}
-    return Result(host=task.host, result={"carrying": carrying, "not_applicable": not_applicable}, diff=diff,
-                  changed=bool(diff.strip()))
+    return Result(host=task.host, result={"carrying": carrying, "not_applicable": not_applicable, "settled": bool(settled)},
+                  diff=diff, changed=bool(diff.strip()))
 
 
 def discard(task: Task) -> Result:
