@@ -335,6 +335,8 @@ def test_a_switch_drained_by_hand_is_never_undrained_nor_counted_in_service(worl
     assert code == 2, out + err
     assert "fe-spine2" in err and "keeps 0.0 % of its uplink bandwidth" in err, out + err
     assert not events(world, "commit") and not events(world, "drained")
+    left = [n for n in before if (node_dir(world.lab.state_dir, n) / "frr" / "napalm" / "candidate.conf").exists()]
+    assert not left, f"candidates left loaded on {left}"
     for name, old in before.items():
         now = world.running(name)
         assert (now.replace(GSHUT + "\n", "") if name == "fe-spine1" else now) == old, f"{name} does not run its old config"

@@ -166,8 +166,10 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                         bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
     for c in changes:
         report.outcomes[c.device].kind = c.kind
-    report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes, held=d.held)
-    d.discard(names)
+    try:
+        report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes, held=d.held)
+    finally:  # loaded for the diffs only: planned or refused (PlanError), none stays loaded
+        d.discard(names)
     d.scheduler.preview(report.waves)  # the cordons and their commands, before anything is touched
     snapdir = out / "snapshots" / d.audit.run_id
     failures = d.take_snapshots(changed, snapdir)
