@@ -78,3 +78,20 @@ def test_expectations_on_the_lab() -> None:
     assert len(leaf.routes) == 3 and {r.width for r in leaf.routes} == {2}
     assert exp["be-spine1"].routes == () and len(exp["be-spine1"].peers) == 4
     assert all(r.prefix.startswith("10.1.2.") for r in exp["fe-leaf1a"].routes)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--revert-timer", "30"], "--revert-timer 30: must be longer than --verify-timeout (60s)"),
+    (["--revert-timer", "60", "--verify-timeout", "60"], "--revert-timer 60: must be longer than --verify-timeout (60s)"),
+    (["--verify-timeout", "0"], "--verify-timeout 0: must be more than 0 seconds"),
+])
+def test_deploy_timers_that_cannot_confirm_a_wave_exit_2_with_nothing_written(tmp_path: Path, args: list[str],
+                                                                                said: str) -> None:
+    # A revert timer no longer than the verify lets the switch restore its snapshot mid-verify (seen
+    # in the lab: the wave then fails on "hold time 9s configured", the old config's, after the timeout).
+    res = subprocess.run([sys.executable, "-m", "aifab", "deploy", str(ROOT / "intent" / "lab.yaml"), "--commit",
+                          "-o", str(tmp_path / "build"), "--inventory", str(tmp_path / "nowhere"), *args],
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert said in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert not (tmp_path / "build").exists(), "refused before the build is written"

@@ -360,7 +360,7 @@ def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, b
     # SIGKILL: no handler runs; the device's own revert timer must bring back the config from
     # before the drain (not the drained one, which would keep graceful-shutdown).
     seen = len(world.audit())
-    bg = world.start_deploy("--commit", "--revert-timer", "4")
+    bg = world.start_deploy("--commit", "--revert-timer", "4", "--verify-timeout", "3")
     _wait_audit(world, seen, "commit", "fe-spine1")
     bg.signal(signal.SIGKILL)
     code, _, _ = bg.finish(timeout=30)
@@ -393,7 +393,7 @@ def test_the_device_timer_puts_back_the_kernel_settings_and_their_record(world: 
     old = _mtus(world, "fe-spine1")
     lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
     seen = len(world.audit())
-    bg = world.start_deploy("--commit", "--revert-timer", "4")
+    bg = world.start_deploy("--commit", "--revert-timer", "4", "--verify-timeout", "3")
     _wait_audit(world, seen, "commit", "fe-spine1")
     bg.signal(signal.SIGKILL)
     assert bg.finish(timeout=30)[0] == -signal.SIGKILL
@@ -411,7 +411,7 @@ def test_the_device_timer_puts_back_the_kernel_settings_and_their_record(world: 
 def test_the_device_timer_undoes_a_drain_when_aifab_dies_before_the_commit(world: LabRun, before: dict[str, str]) -> None:
     """SIGKILL while wave 1 waits for traffic to move off: no handler runs and nothing was committed
     yet; each drained switch's own timer (drain_wait_s + --revert-timer) restores its snapshot."""
-    bg = world.start_deploy("--commit", "--revert-timer", "4")
+    bg = world.start_deploy("--commit", "--revert-timer", "4", "--verify-timeout", "3")
     bg.wait_for("for traffic to move off fe-leaf1a, fe-spine1")
     bg.signal(signal.SIGKILL)
     code, out, _ = bg.finish(timeout=30)

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="leave out devices matching this glob (repeatable)")
     p.add_argument("--verify-timeout", type=float, default=60.0, help="seconds to wait for sessions and routes (default 60)")
     p.add_argument("--revert-timer", type=int, default=300, metavar="SECONDS",
-                   help="device-side revert timer of each commit: restores the snapshot unless confirmed (default 300)")
+                   help="device-side revert timer of each commit: restores the snapshot unless confirmed; longer than "
+                   "--verify-timeout (default 300)")
     p.add_argument("--confirm-cordon", action="store_true",
                    help="before each wave that cordons servers, pause until the operator confirms the cordon (on a terminal; "
                    "without one, upgrade.cordon_command must be set)")
@@ -66,12 +67,13 @@ def run(args: argparse.Namespace) -> int:
     from aifab.deploy.inputs import rendered_from
     from aifab.deploy.inventory_files import check_inventory
     from aifab.deploy.report import summary_table, timings_table
-    from aifab.deploy.runner import deploy
+    from aifab.deploy.runner import check_timers, deploy
     from aifab.deploy.secrets import load_credentials
     from aifab.paths import writable_file
     from aifab.pipeline import build
 
     console = Console()
+    check_timers(args.verify_timeout, args.revert_timer)  # before the build is written
     if args.inventory is not None:  # bad paths fail before the build is written
         check_inventory(args.inventory)
     if args.resume:

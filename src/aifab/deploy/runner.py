@@ -39,6 +39,22 @@ class DeployError(AifabError):
     exit_code = 1
 
 
+class TimerError(AifabError):
+    """``--verify-timeout`` or ``--revert-timer`` cannot work: a device would restore its snapshot
+    while the deploy still verifies the change."""
+
+
+def check_timers(verify_timeout_s: float, revert_in_s: int) -> None:
+    """Refuse timers under which no wave can be confirmed: a commit's revert timer runs from the
+    commit through the verify (up to ``verify_timeout_s``) to the confirm, so it must outlast the
+    verify; a shorter one restores the snapshot mid-verify and the wave fails for another reason."""
+    if verify_timeout_s <= 0:
+        raise TimerError(f"--verify-timeout {verify_timeout_s:g}: must be more than 0 seconds")
+    if revert_in_s <= verify_timeout_s:
+        raise TimerError(f"--revert-timer {revert_in_s}: must be longer than --verify-timeout ({verify_timeout_s:g}s): "
+                         "the device would restore its snapshot while the deploy still verifies the change")
+
+
 def _resumed_waves(journal: Journal, changes: list[Change]) -> list[Wave]:
     """The halted plan's waves, keeping only the devices that still differ from their build."""
     by_device = {c.device: c for c in changes}
@@ -66,10 +82,11 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     ``out``: where the journal and the snapshots go (default: the audit log's directory);
     ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal;
     ``revert_in_s``: the device-side revert timer of each commit (restores the snapshot if this
-    process dies before confirming); ``no_drain``: leave the drain steps out (only to measure, in a
+    process dies before confirming; longer than ``verify_timeout_s``, else TimerError); ``no_drain``: leave the drain steps out (only to measure, in a
     lab, what the drain protects); ``confirm_cordon``: pause for the operator before each cordon
     wave (``aifab.deploy.cordon``; CordonUsageError without a terminal or a cordon command).
     """
+    check_timers(verify_timeout_s, revert_in_s)
     console = console or Console()
     out = out or audit_path.parent
     names = select([d.name for d in design.devices()], limit, exclude)  # rendered_from refused any device that cannot deploy
