@@ -33,6 +33,7 @@ CLUSTER = "labfault"
 WAIT = ("drain_wait_s: 1", "drain_wait_s: 2")  # a window to act in while a device is drained
 RESET_NOW = ("  soak_s: 2\n", "  soak_s: 2\n  bgp_timers: reset-now\n")  # timers in effect now: drained, sessions reset
 TIMERS = ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  bgp: {keepalive_s: 5, hold_s: 15}\n')
+MTU_9000 = ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')
 NEW = " timers bgp 5 15"
 GSHUT = " bgp graceful-shutdown"
 
@@ -165,7 +166,7 @@ def _refused_mtu_change(world: LabRun, before: dict[str, str]) -> None:
     """A frontend MTU of 9000 (links.sh) with the p2p pool fe-spine1's bgpd refuses (the test above):
     fe-leaf1a commits (its links at 9000) and wave 1 is rolled back; every router runs its old config."""
     lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ("p2p: 10.1.1.0/24", "p2p: 10.1.9.0/24"),
-                                       ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
+                                       MTU_9000))
     world.ip("fe-spine1", "addr", "add", "10.1.9.1/32", "dev", "lo")
     code, out, err = world.start_deploy("--commit").finish()
     assert code == 1, out + err
@@ -318,29 +319,39 @@ def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, bef
         assert GSHUT not in now and NEW in now, f"{dev.name}: drained, or without the change"
 
 
-def test_a_switch_drained_by_hand_is_never_undrained_nor_counted_in_service(world: LabRun, before: dict[str, str]) -> None:
+def test_a_switch_drained_by_hand_is_changed_but_never_undrained_nor_counted_in_service(world: LabRun,
+                                                                                        before: dict[str, str]) -> None:
     """fe-spine1 drained by hand (``aifab drain``) before the deploy of a change to every frontend
-    switch: its build has no drain, so the deploy commits nothing rather than undrain it (exit 1);
-    left out (``--exclude``), it stays out of service for the rollout rules: draining fe-spine2 too
-    would leave the frontend leaves no uplink, so no wave is planned (exit 2). Read from the
-    routers: every one runs its old config, fe-spine1 still drained."""
+    switch: it stays out of service for the rollout rules, so draining fe-spine2 too would leave the
+    frontend leaves no uplink: no wave is planned (exit 2), nothing touched, no candidate left
+    loaded. Deployed alone (``--limit``; an MTU change, which it can verify alone: a timer is only
+    negotiated once its peers change too), it gets its change committed with its drain kept: no
+    drain step, no undrain. Read from the routers: fe-spine1's ports run the new MTU and it is still
+    drained, running and saved; every other router runs its old config and MTUs."""
     res = world.cli("drain", str(world.intent), "--lab", "fe-spine1")
     assert res.returncode == 0, res.stdout + res.stderr
     code, out, err = world.start_deploy("--commit").finish()
-    assert code == 1, out + err
-    assert "fe-spine1: drained before this deploy, not by it" in out
-    assert "drained before this deploy and changed: fe-spine1" in out + err
-    assert not events(world, "commit") and not events(world, "drained")
-    code, out, err = world.start_deploy("--commit", "--exclude", "fe-spine1").finish()
     assert code == 2, out + err
+    assert "fe-spine1: drained before this deploy, not by it" in out
     assert "fe-spine2" in err and "keeps 0.0 % of its uplink bandwidth" in err, out + err
     assert not events(world, "commit") and not events(world, "drained")
     left = [n for n in before if (node_dir(world.lab.state_dir, n) / "frr" / "napalm" / "candidate.conf").exists()]
     assert not left, f"candidates left loaded on {left}"
+    old_mtus = {n: _mtus(world, n) for n in ("fe-spine1", "fe-leaf1a")}
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, MTU_9000))
+    code, out, err = world.start_deploy("--commit", "--limit", "fe-spine1").finish()
+    assert code == 0, out + err
+    assert "fe-spine1: drained before this deploy and changed: its build is committed with the drain kept" in out
+    assert [r["device"] for r in events(world, "commit")] == ["fe-spine1"]
+    assert not events(world, "drained") and not events(world, "undrained"), "no drain step, no undrain"
+    assert set(_mtus(world, "fe-spine1").values()) == {9000} != set(old_mtus["fe-spine1"].values())
+    assert _mtus(world, "fe-leaf1a") == old_mtus["fe-leaf1a"]
+    now = world.running("fe-spine1")
+    assert GSHUT in now and GSHUT in world.saved("fe-spine1"), "still drained, running and saved"
+    assert now.replace(GSHUT + "\n", "") == before["fe-spine1"]
     for name, old in before.items():
-        now = world.running(name)
-        assert (now.replace(GSHUT + "\n", "") if name == "fe-spine1" else now) == old, f"{name} does not run its old config"
-    assert GSHUT in world.running("fe-spine1")
+        if name != "fe-spine1":
+            assert world.running(name) == old, f"{name} does not run its old config"
 
 
 def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
@@ -391,7 +402,7 @@ def test_the_device_timer_puts_back_the_kernel_settings_and_their_record(world: 
     old frr.conf and MTU (read from its kernel), and the record of its kernel settings, so the next
     snapshot (what the next deploy would restore) states the old MTU, not the reverted one."""
     old = _mtus(world, "fe-spine1")
-    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, ('  oversubscription: "1:3"\n', '  oversubscription: "1:3"\n  mtu: 9000\n')))
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, MTU_9000))
     seen = len(world.audit())
     bg = world.start_deploy("--commit", "--revert-timer", "4", "--verify-timeout", "3")
     _wait_audit(world, seen, "commit", "fe-spine1")

@@ -52,6 +52,7 @@ class Deployer:
         self.snapshots: dict[str, str] = {}
         self.drained: set[str] = set()  # drained by this deploy and not yet undrained or restored
         self.held: frozenset[str] = frozenset()  # drained before this deploy, or unreadable: out of service throughout
+        self.kept: frozenset[str] = frozenset()  # drained before this deploy and changed: committed with their drain
         self.in_hand: set[str] = set()  # devices of the running step
         self.touched: set[str] = set()  # devices this deploy drained or committed on
         self.journal: Journal | None = None
@@ -110,12 +111,14 @@ class Deployer:
                 self.audit.write(f"{what}-failed", host, reason=reason, traceback=self.rendered.secrets.mask(traceback_of(res[host])))
         return res, failures
 
-    def diff(self, names: list[str], settle: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    def diff(self, names: list[str], settle: bool = False, drained: bool = False) -> tuple[dict[str, str], dict[str, str]]:
         """Load every candidate; returns (diffs, failures) and notes which devices carry traffic.
-        ``settle``: first roll back each commit pending confirmation (an interrupted deploy's)."""
+        ``settle``: first roll back each commit pending confirmation (an interrupted deploy's);
+        ``drained``: the builds with their drain (what a switch drained before the deploy gets)."""
         diffs: dict[str, str] = {}
+        configs = self.rendered.drained if drained else self.rendered.configs
         res, failures = self._run_results(
-            names, lambda task: load_candidate(task, self.rendered.configs[task.host.name], settle), "load")
+            names, lambda task: load_candidate(task, configs[task.host.name], settle), "load")
         for host, multi in res.items():
             if not multi.failed:
                 if multi[0].result["settled"]:
@@ -194,6 +197,7 @@ class Deployer:
         up = self.design.upgrade
         names = list(wave.devices)
         to_drain = [] if self.no_drain else sorted(c.device for c in wave.changes if c.drain)
+        quiet = sorted(set(to_drain) | (set(names) & self.kept))  # committed drained: drained here, or before
         upgrades = {c.device: c for c in wave.changes if c.upgrade}
         timing = WaveTiming(wave.index, wave.devices)
         begin = time.monotonic()
@@ -256,14 +260,14 @@ class Deployer:
             timing.upgrade_s = round(time.monotonic() - start, 2)
             if failures or self.stopping:
                 return self._fail(wave, failures, report, names)
-        failures = self._commit_wave(wave, set(to_drain), guarded, report)
+        failures = self._commit_wave(wave, set(quiet), guarded, report)
         if failures or self.stopping:
             return self._fail(wave, failures, report, names)
         self.pending -= set(names)
-        if to_drain and up.bgp_timers == "reset-now":  # timers in effect only on new sessions: reset them while drained
+        if quiet and up.bgp_timers == "reset-now":  # timers in effect only on new sessions: reset them while drained
             diffs = {c.device: c.diff for c in wave.changes}
-            self.say(f"wave {wave.index}: reset the BGP sessions of {', '.join(to_drain)} where the change needs it")
-            failures = self._run(to_drain, lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
+            self.say(f"wave {wave.index}: reset the BGP sessions of {', '.join(quiet)} where the change needs it")
+            failures = self._run(quiet, lambda task: reset_sessions(task, diffs[task.host.name]), "reset-sessions")
             if failures or self.stopping:
                 return self._fail(wave, failures, report, names)
         failures = self._verify(wave, names)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -138,19 +139,19 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     report.diffs = diffs
     report.changed = [n for n in names if diffs.get(n, "").strip()]
     if failures:
-        for n, reason in failures.items():
-            report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
-        d.discard([n for n in names if n not in failures])
-        report.ok = False
-        report.stopped = "load failed"
-        for n in names:
-            if n not in failures:
-                report.outcomes[n].status = "untouched"
-        return
+        return _stop_at_load(d, report, names, failures)
     held = _held(d, _left_drained(out, inventory, halted))
     changed = [n for n in names if (diffs[n].strip() and not (n in held and drain_only(diffs[n], d.rendered.drain[n])))
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
+    d.kept = frozenset(n for n in changed if n in held)
+    if d.kept:  # their builds have no drain: diffed, and committed, with it, so that they stay drained
+        for n in sorted(d.kept):
+            d.say(f"{n}: drained before this deploy and changed: its build is committed with the drain kept")
+        again, failures = d.diff(sorted(d.kept), drained=True)
+        if failures:
+            return _stop_at_load(d, report, names, failures)
+        diffs.update(again)
     for n in changed:  # shown before anything is committed
         d.console.rule(n)
         if d.needs_upgrade(n):
@@ -162,16 +163,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         if n not in changed:
             report.outcomes[n].status = "unchanged"
         if n in held:
-            report.outcomes[n].detail = "drained before this deploy: left drained"
-    blocked = [n for n in changed if n in held]
-    if do_commit and blocked and not d.stopping:  # their builds have no drain: a commit would undrain them
-        d.discard(names)
-        for n in names:
-            report.outcomes[n].status = "untouched"
-        report.ok = False
-        report.stopped = (f"drained before this deploy and changed: {', '.join(blocked)} (committing a build undrains "
-                          "the switch): undrain first (aifab undrain INTENT DEVICE...) or leave out (--exclude GLOB)")
-        return
+            report.outcomes[n].detail = "drained before this deploy: " + ("changed, left drained" if n in d.kept else "left drained")
     if not do_commit or not changed or d.stopping:
         d.discard(names)
         for n in changed:
@@ -181,6 +173,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         return
     changes = [classify(d.by_name[n], diffs[n], d.carrying[n], running_version=d.versions.get(n),
                         bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
+    changes = [replace(c, drain=False) if c.device in d.kept else c for c in changes]  # drained already
     for c in changes:
         report.outcomes[c.device].kind = c.kind
     try:
@@ -217,6 +210,18 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             report.outcomes[n].status = "not started"
     if d.journal is not None:
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
+
+
+def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures: dict[str, str]) -> None:
+    """A candidate could not be loaded: nothing is committed anywhere, the others' candidates discarded."""
+    for n, reason in failures.items():
+        report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
+    d.discard([n for n in names if n not in failures])
+    report.ok = False
+    report.stopped = "load failed"
+    for n in names:
+        if n not in failures:
+            report.outcomes[n].status = "untouched"
 
 
 def _left_drained(out: Path, inventory: Path, halted: Journal | None) -> set[str]:
