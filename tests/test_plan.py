@@ -88,6 +88,9 @@ def test_a_spine_drained_before_the_rollout_keeps_its_peer_in_service() -> None:
     assert len(plan_waves(design, [Change(spines[1], "drain", UPGRADE)])) == 1
     with pytest.raises(PlanError, match=r"keeps 0\.0 % of its uplink bandwidth"):
         plan_waves(design, [Change(spines[1], "drain", UPGRADE)], held=frozenset({spines[0]}))
+    kept = plan_waves(design, [Change(spines[0], "drain", UPGRADE, drain=False)], held=frozenset({spines[0]}))
+    assert [w.devices for w in kept] == [(spines[0],)], "the drained spine itself changes, drained as it is"
+    assert kept[0].capacity[0].startswith("backend: 0 out (+1 drained before), every switch in service keeps >= 50.0 %")
 
 
 def test_rail_leaves_of_an_su_together_and_pairs_never_together(cluster: Design) -> None:

@@ -372,7 +372,8 @@ def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool =
             if len(draft.out) == len(graph.devices):
                 capacity.append(f"{graph.fabric}: all {len(draft.out)} switches out, every server behind them cordoned")
             else:
-                capacity.append(f"{graph.fabric}: {len(draft.out)} out, every switch in service keeps >= "
+                held = f" (+{len(graph.held - draft.out)} drained before)" if graph.held - draft.out else ""
+                capacity.append(f"{graph.fabric}: {len(draft.out)} out{held}, every switch in service keeps >= "
                                 f"{sim.min_capacity_pct:.1f} % of its uplink bandwidth{paths}")
         gpus = sum(sum(1 for n in hosts[s].nics if n.fabric == "backend") for s in cordon if s in hosts)
         if cordon:
