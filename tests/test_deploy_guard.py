@@ -95,3 +95,18 @@ def test_deploy_timers_that_cannot_confirm_a_wave_exit_2_with_nothing_written(tm
     assert res.returncode == 2, res.stdout + res.stderr
     assert said in res.stderr and "Traceback" not in res.stderr, res.stderr
     assert not (tmp_path / "build").exists(), "refused before the build is written"
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--lab"], "no running lab inventory (aifab lab up INTENT first)"),
+    (["--resume"], "deploy-journal.json: no rollout journal to resume"),
+])
+def test_deploy_to_no_lab_or_resuming_nothing_exits_2_with_nothing_written(tmp_path: Path, args: list[str],
+                                                                             said: str) -> None:
+    intent = tmp_path / "nolab.yaml"
+    intent.write_text((ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", "cluster: nolabhere"))
+    res = subprocess.run([sys.executable, "-m", "aifab", "deploy", str(intent), "-o", str(tmp_path / "build"), *args],
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert said in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert not (tmp_path / "build").exists(), "refused before the build is written"

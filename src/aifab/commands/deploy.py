@@ -78,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
         check_inventory(args.inventory)
     if args.resume:
         args.commit = True
+        from aifab.deploy.journal import read_journal
+
+        read_journal(args.clab or args.out)  # no rollout to resume: said before the build is written
     writable_file(args.audit or (args.clab or args.out) / "audit.jsonl", "the audit log")
+    if args.lab:  # a lab that is not up: said before the build is written
+        from aifab.intent import load_intent
+
+        target(args, load_intent(args.intent).intent.cluster)
     if args.clab is not None:
         from aifab.lab.ceos import export_clab
 
