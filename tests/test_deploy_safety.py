@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aifab.deploy.connect import SelectionError, select
-from aifab.deploy.drain import drain_only, is_drained, marker
+from aifab.deploy.drain import broken_rules, drain_only, is_drained, marker
 from aifab.deploy.guard import LockedError, deploy_lock
 from aifab.deploy.health import blockers, gate_devices
 from aifab.deploy.inputs import pick_inventory
@@ -85,6 +85,15 @@ def test_a_diff_that_only_takes_the_drain_away_is_no_change() -> None:
     eos = "maintenance\n   unit System\n      quiesce\n"  # EOS's drain, as napalm's eos driver diffs it away
     assert drain_only("@@ -40,5 +40,3 @@\n maintenance\n-   unit System\n-      quiesce\n    profile bgp AIFAB-DRAIN\n", eos)
     assert not drain_only("@@ -40,4 +40,3 @@\n maintenance\n-   unit System\n-      quiesce\n+   mtu 9000\n", eos)
+
+
+def test_drains_that_break_a_rollout_rule() -> None:
+    """``aifab drain`` refuses what a deploy's wave may not do (lab: min_capacity_pct 50, two spines)."""
+    assert broken_rules(DESIGN, {"be-spine1"}) == [] and broken_rules(DESIGN, {"be-leaf-su1-r1", "fe-spine2"}) == []
+    both = broken_rules(DESIGN, {"be-spine1", "be-spine2"})
+    assert "be-leaf-su1-r1 keeps 0.0 % of its uplink bandwidth (< 50 %)" in both
+    assert any(p.startswith("no path left between") for p in both)
+    assert broken_rules(DESIGN, {"fe-leaf1a", "fe-leaf1b"}) == ["both leaves of frontend pair 1 (fe-leaf1a, fe-leaf1b) at once"]
 
 
 def test_select_by_globs() -> None:

@@ -355,10 +355,24 @@ def test_a_switch_drained_by_hand_is_changed_but_never_undrained_nor_counted_in_
 
 
 def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
+    """``aifab drain`` reads back; it refuses, touching nothing, a drain that breaks a rollout rule
+    with what is drained now (read from the switches): both backend spines at once, or the second
+    while the first is drained, unless ``--force``."""
+    res = world.cli("drain", str(world.intent), "--lab", "be-spine1", "be-spine2")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "be-leaf-su1-r1 keeps 0.0 % of its uplink bandwidth" in res.stderr and "nothing drained" in res.stderr
+    assert GSHUT not in world.running("be-spine1") and GSHUT not in world.running("be-spine2")
     res = world.cli("drain", str(world.intent), "--lab", "be-spine1")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "be-spine1: drained (read back)" in res.stdout
     assert GSHUT in world.running("be-spine1") and GSHUT in world.saved("be-spine1")
+    res = world.cli("drain", str(world.intent), "--lab", "be-spine2")
+    assert res.returncode == 2 and "(drained now, or unreadable: be-spine1)" in res.stderr, res.stdout + res.stderr
+    assert GSHUT not in world.running("be-spine2")
+    res = world.cli("drain", str(world.intent), "--lab", "be-spine2", "--force")
+    assert res.returncode == 0 and GSHUT in world.running("be-spine2"), res.stdout + res.stderr
+    res = world.cli("undrain", str(world.intent), "--lab", "be-spine2")
+    assert res.returncode == 0 and GSHUT not in world.running("be-spine2"), res.stdout + res.stderr
     status = world.cli("drain", str(world.intent), "--lab", "--status", "*")
     assert "be-spine1: drained" in status.stdout and "be-spine2: not drained" in status.stdout
     res = world.cli("undrain", str(world.intent), "--lab", "be-spine1")

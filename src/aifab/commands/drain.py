@@ -1,16 +1,25 @@
 """``aifab drain INTENT DEVICE...`` / ``aifab undrain INTENT DEVICE...``: merge the drain (or undrain)
 snippet, read back that the drain is on (off), report per device; ``--status`` only reads.
 
-Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input, 3 a deploy of
-the inventory is running.
+Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input or a drain that
+breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a
+deploy of the inventory is running.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+from aifab.errors import AifabError
+
+if TYPE_CHECKING:
+    from nornir.core import Nornir
+
+    from aifab.design.model import Design
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +36,10 @@ def add_parser(sub: argparse._SubParsersAction, drain: bool) -> None:
     p.add_argument("devices", nargs="+", metavar="DEVICE", help="device names or globs (quote them: 'fe-*', '*')")
     add_target(p)
     p.add_argument("--status", action="store_true", help="only read which devices are drained")
-    p.set_defaults(handler=run, drain=drain)
+    if drain:
+        p.add_argument("--force", action="store_true",
+                       help="drain even where the drain breaks a rollout rule (upgrade.min_capacity_pct, frontend pairs, paths)")
+    p.set_defaults(handler=run, drain=drain, force=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     names = select(sorted(deployable), args.devices, None)
     inventory, how = target(args, design.cluster)
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
-    markers = {n: drain.marker(drain_snippet(design, deployable[n])) for n in names}
+    markers = {n: drain.marker(drain_snippet(design, d)) for n, d in deployable.items()}
     snippet = {n: (drain_snippet if args.drain else undrain_snippet)(design, deployable[n]) for n in names}
     with deploy_lock(inventory):
         nr = open_nornir(inventory, load_credentials())
@@ -55,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             if args.status:
                 res = hosts.run(task=lambda t: drain.read(t, markers[t.host.name]), name="drain-state", on_failed=True)
             else:
+                if args.drain and not args.force:
+                    _refuse_broken_rules(console, design, nr, markers, names)
                 res = hosts.run(task=lambda t: drain.set_drain(t, snippet[t.host.name], markers[t.host.name], args.drain),
                                 name="drain" if args.drain else "undrain", on_failed=True)
         finally:
@@ -70,3 +84,28 @@ def run(args: argparse.Namespace) -> int:
         else:
             console.print(f"{n}: {res[n][-1].result} (read back)", highlight=False)
     return 1 if failures else 0
+
+
+class DrainRefused(AifabError):
+    """Draining the devices asked for would break a rollout rule (``--force`` drains anyway)."""
+
+
+def _refuse_broken_rules(console: Console, design: Design, nr: Nornir, markers: dict[str, str], names: list[str]) -> None:
+    """Read which switches of the fabrics of ``names`` are drained now (one whose state cannot be
+    read counts as drained) and raise DrainRefused, touching nothing, when draining ``names`` too
+    breaks a rollout rule that holds without them."""
+    from aifab.deploy import drain
+    from aifab.deploy.connect import device_errors
+
+    fabrics = {d.fabric for d in design.devices() if d.name in names}
+    others = [d.name for d in design.devices() if d.fabric in fabrics and d.name in markers and d.name not in names]
+    res = nr.filter(filter_func=lambda h: h.name in set(others)).run(
+        task=lambda t: drain.read(t, markers[t.host.name]), name="drain-state", on_failed=True)
+    unread = device_errors(res)
+    now = {n for n in others if n not in res or n in unread or res[n][0].result}
+    before = set(drain.broken_rules(design, now))
+    broken = [p for p in drain.broken_rules(design, now | set(names)) if p not in before]
+    if broken:
+        drained = f" (drained now, or unreadable: {', '.join(sorted(now))})" if now else ""
+        raise DrainRefused(f"draining {', '.join(names)}{drained} breaks a rollout rule: {'; '.join(broken)}; "
+                           "nothing drained (--force drains anyway)")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from nornir.core.task import Result, Task
 
 from aifab.deploy.tasks.config import merge, roll_back_pending
+from aifab.design.model import Design
+from aifab.plan.simulate import FabricGraph
 from aifab.plan.waves import signed_lines
 
 _NOT_MARKERS = ("exit", "!", "end")
@@ -29,6 +31,18 @@ def drain_only(diff: str, drain_snippet: str) -> bool:
     lines = {ln.strip() for ln in drain_snippet.splitlines() if ln.strip()}
     changed = signed_lines(diff)
     return bool(changed) and all(sign == "-" and line in lines for sign, line in changed)
+
+
+def broken_rules(design: Design, out: set[str]) -> list[str]:
+    """The rollout rules broken while the switches ``out`` are drained, as a deploy's wave is judged
+    (``aifab.plan.simulate``): every switch in service keeps ``upgrade.min_capacity_pct`` of its
+    uplinks, never both leaves of a frontend pair, a path between every two serving leaves."""
+    problems: list[str] = []
+    for fabric in (design.backend, design.frontend):
+        names = out & {d.name for d in fabric.devices}
+        if names:
+            problems += FabricGraph(fabric, design).simulate(names, set(), design.upgrade.min_capacity_pct).problems
+    return problems
 
 
 def read(task: Task, drain_marker: str) -> Result:
