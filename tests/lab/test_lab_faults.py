@@ -1,7 +1,8 @@
 """Faults during ``aifab deploy --commit --lab``, judged from the routers themselves (issue 10).
 
-One lab (cluster ``labfault``) rebuilt before each test and given the old intent by a first
-``aifab deploy --commit`` (so each switch also holds the record of its kernel settings); the change
+One lab (cluster ``labfault``) rebuilt before each test and given the old intent's build as a
+first ``aifab deploy --commit`` leaves it (booted with its frr.conf, then the whole build committed
+by the FRR NAPALM driver, so each switch also holds the record of its kernel settings); the change
 is a frontend BGP timer knob with ``upgrade.bgp_timers: reset-now`` (a session reset under drain):
 four frontend devices in two drained waves, as the planner packs them
 (fe-leaf1a with fe-spine1, then fe-leaf1b with fe-spine2). For each fault the test reads every
@@ -18,11 +19,13 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from napalm import get_network_driver
 
+from aifab.deploy.inputs import rendered_from
 from aifab.lab import down, up
 from aifab.lab.switch import node_dir
 from aifab.pipeline import design_for
@@ -54,13 +57,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRun]:
 
 @pytest.fixture
 def before(world: LabRun) -> dict[str, str]:
-    """The lab rebuilt from the old configs and converged; every router's running config."""
+    """The lab rebuilt, each switch booted with the old build's frr.conf and then given the whole
+    old build by the FRR NAPALM driver's commit, as a first deploy leaves it (its kernel settings
+    applied and recorded; a third of a first deploy's time, which waits on BGP's connect retry);
+    converged. Every router's running config."""
     down(world.design)
-    world.lab = up(world.design)
-    base = world.build.parent / "base.yaml"
-    first = world.cli("deploy", str(base), "-o", str(world.build.parent / "old"), "--lab", "--commit",
-                      "--verify-timeout", "60")
-    assert first.returncode == 0, first.stdout + first.stderr
+    old = world.build.parent / "old"
+    world.lab = up(world.design, configs=old / "configs")
+    rendered = rendered_from(world.design, old)
+
+    def commit(device: str) -> None:
+        with get_network_driver("frr")(**world.lab.napalm_args(device)) as dev:
+            dev.load_replace_candidate(config=rendered.configs[device])
+            dev.commit_config()
+
+    names = [d.name for d in world.design.devices()]
+    with ThreadPoolExecutor(len(names)) as pool:
+        list(pool.map(commit, names))
     lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, TIMERS))
     world.converge()
     return world.configs()
