@@ -75,6 +75,18 @@ def test_reset_now_requires_the_timers_negotiated_unless_the_peer_is_pending() -
     assert session_state(detail, None, expect, frozenset(expect.peer_names), "reset-now") == ([], [])
 
 
+def test_reset_now_reports_timers_a_peer_left_out_of_the_deploy_holds_down() -> None:
+    """A peer left out by --limit/--exclude negotiates what it runs: pending until it is deployed
+    too, said, not a failure (and not silent, as for a peer of a later wave)."""
+    detail, expect = _recorded()
+    problems, waiting = session_state(detail, None, expect, frozenset(), "reset-now", outside=frozenset(expect.peer_names))
+    assert problems == []
+    assert waiting == ["hold time configured 15 s, negotiated 9 s on 1 session with switches left out of this deploy: "
+                       "in effect once they are deployed too",
+                       "keepalive configured 5 s, negotiated 3 s on 1 session with switches left out of this deploy: "
+                       "in effect once they are deployed too"]
+
+
 def test_configured_timers_other_than_designed_fail_in_both_modes() -> None:
     detail, expect = _recorded()
     for p in (p for by_as in detail["global"].values() for p in by_as):

@@ -367,6 +367,23 @@ def test_a_switch_drained_by_hand_is_changed_but_never_undrained_nor_counted_in_
             assert world.running(name) == old, f"{name} does not run its old config"
 
 
+def test_a_timer_change_limited_to_one_switch_is_pending_with_its_peers_left_out(world: LabRun,
+                                                                                  before: dict[str, str]) -> None:
+    """The timer knob (reset-now) deployed to fe-spine1 alone (``--limit``): its peers, left out,
+    still hold 9 s, so the reset sessions negotiate 9 s, not 15: reported pending until they are
+    deployed too, not a failure rolled back after the verify timeout. Read from the routers:
+    fe-spine1 runs the new timers, undrained; its peers their old config."""
+    code, out, err = world.start_deploy("--commit", "--limit", "fe-spine1").finish()
+    assert code == 0, out + err
+    assert "fe-spine1: pending: hold time configured 15 s, negotiated 9 s on 2 sessions with switches left out" in out, out
+    assert [r["device"] for r in events(world, "timers-pending")] == ["fe-spine1"]
+    assert config_state(before["fe-spine1"], world.running("fe-spine1"), {NEW}) == "new"
+    assert GSHUT not in world.running("fe-spine1"), "undrained"
+    for name, old in before.items():
+        if name != "fe-spine1":
+            assert world.running(name) == old, f"{name} does not run its old config"
+
+
 def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
     """``aifab drain`` reads back; it refuses, touching nothing, a drain that breaks a rollout rule
     with what is drained now (read from the switches): both backend spines at once, or the second

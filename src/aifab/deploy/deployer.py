@@ -53,6 +53,7 @@ class Deployer:
         self.drained: set[str] = set()  # drained by this deploy and not yet undrained or restored
         self.held: frozenset[str] = frozenset()  # drained before this deploy, or unreadable: out of service throughout
         self.kept: frozenset[str] = frozenset()  # drained before this deploy and changed: committed with their drain
+        self.outside: frozenset[str] = frozenset()  # Design devices left out by --limit/--exclude
         self.in_hand: set[str] = set()  # devices of the running step
         self.touched: set[str] = set()  # devices this deploy drained or committed on
         self.journal: Journal | None = None
@@ -427,7 +428,8 @@ class Deployer:
         while True:
             res, failures = self._run_results(pending, lambda task: verify(
                 task, self.expect[task.host.name], 0.0, candidate=self.rendered.configs[task.host.name],
-                pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers), "verify", audit=False)
+                pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers, outside=self.outside),
+                "verify", audit=False)
             for n in pending:
                 if n not in failures:
                     self._timers_pending(wave, n, list(getattr(res[n][0], "timers_pending", [])))

@@ -104,6 +104,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s, no_drain=no_drain,
                      confirm_cordon=confirm_cordon)
         d.interrupts = Interrupts(lambda sig: _abort(d, report, sig), lambda sig: _notice(sig))
+        d.outside = frozenset(d.by_name) - set(names)
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
                     devices=names, resume=halted.run if halted else None)
         try:

@@ -47,7 +47,7 @@ def reset_sessions(task: Task, diff: str) -> Result:
 
 
 def session_state(detail: dict[str, Any], bfd: dict[str, str] | None, expect: Expectation, pending: frozenset[str],
-                  bgp_timers: str = "reset-now") -> tuple[list[str], list[str]]:
+                  bgp_timers: str = "reset-now", outside: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """Problems of the device's sessions (``detail``: napalm's get_bgp_neighbors_detail, ``bfd``:
     get_bfd_peers or None) and the timers not yet in effect.
 
@@ -55,9 +55,12 @@ def session_state(detail: dict[str, Any], bfd: dict[str, str] | None, expect: Ex
     the configured one is, with ``bgp_timers`` ``reset-now`` (the sessions were reset, unless the
     peer is in ``pending``: not committed yet, it negotiates its old, lower value), a problem; with
     ``next-reset`` it is pending, never a failure: "hold time configured 15 s, negotiated 9 s on 4
-    sessions: in effect at the next session reset" (second list)."""
+    sessions: in effect at the next session reset" (second list). So is one with a peer in
+    ``outside`` (left out of the deploy by --limit/--exclude: it negotiates what it runs), until
+    that peer is deployed too."""
     problems = []
     later: dict[tuple[str, int, int], int] = {}
+    elsewhere: dict[tuple[str, int, int], int] = {}
     by_addr = {p["remote_address"]: p for by_as in detail.get("global", {}).values() for p in by_as}
     peer_names = dict(zip(expect.peers, expect.peer_names, strict=False))
     for addr in expect.peers:
@@ -73,6 +76,8 @@ def session_state(detail: dict[str, Any], bfd: dict[str, str] | None, expect: Ex
                 continue
             if bgp_timers == "next-reset":
                 later[(what, designed, negotiated)] = later.get((what, designed, negotiated), 0) + 1
+            elif peer_names.get(addr) in outside:
+                elsewhere[(what, designed, negotiated)] = elsewhere.get((what, designed, negotiated), 0) + 1
             elif peer_names.get(addr) not in pending:
                 problems.append(f"BGP session to {addr}: {what} {negotiated}s negotiated, {designed}s configured")
         if p["received_prefix_count"] < 1 or p["advertised_prefix_count"] < 1:
@@ -82,6 +87,8 @@ def session_state(detail: dict[str, Any], bfd: dict[str, str] | None, expect: Ex
         problems += [f"BFD to {a}: {bfd.get(a, 'no session')}" for a in expect.peers if bfd.get(a) != "up"]
     waiting = [f"{what} configured {c} s, negotiated {n} s on {k} session{'s' if k > 1 else ''}: in effect at the next session reset"
                for (what, c, n), k in sorted(later.items())]
+    waiting += [f"{what} configured {c} s, negotiated {n} s on {k} session{'s' if k > 1 else ''} with switches left out of "
+                "this deploy: in effect once they are deployed too" for (what, c, n), k in sorted(elsewhere.items())]
     return problems, waiting
 
 
@@ -97,9 +104,9 @@ def _qos_problems(dev: NetworkDriver, candidate: str | None) -> list[str]:
 
 
 def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pending: frozenset[str],
-              bgp_timers: str) -> tuple[list[str], list[str]]:
+              bgp_timers: str, outside: frozenset[str]) -> tuple[list[str], list[str]]:
     bfd = dev.get_bfd_peers() if expect.bfd and hasattr(dev, "get_bfd_peers") else None
-    problems, waiting = session_state(dev.get_bgp_neighbors_detail(), bfd, expect, pending, bgp_timers)
+    problems, waiting = session_state(dev.get_bgp_neighbors_detail(), bfd, expect, pending, bgp_timers, outside)
     if problems:
         return problems, waiting
     for route in expect.routes:
@@ -111,16 +118,18 @@ def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pe
 
 
 def verify(task: Task, expect: Expectation, timeout_s: float = 60.0, interval_s: float = 1.0,
-           candidate: str | None = None, pending: frozenset[str] = frozenset(), bgp_timers: str = "reset-now") -> Result:
+           candidate: str | None = None, pending: frozenset[str] = frozenset(), bgp_timers: str = "reset-now",
+           outside: frozenset[str] = frozenset()) -> Result:
     """Poll until the device meets its expectation or ``timeout_s`` passes (then fail with the reasons).
     ``candidate``: the committed candidate, whose QoS tables a SONiC switch must hold. ``pending``:
-    devices of this rollout not committed yet; a session to one negotiates its old, lower timers.
+    devices of this rollout not committed yet; a session to one negotiates its old, lower timers;
+    ``outside``: devices left out of the rollout, whose lower timers are reported, not failed.
     ``bgp_timers``: the intent's ``upgrade.bgp_timers`` (see :func:`session_state`); the timers not
     yet in effect are the result's ``timers_pending`` (a list of lines, empty when none)."""
     dev = task.host.get_connection("napalm", task.nornir.config)
     deadline = time.monotonic() + timeout_s
     while True:
-        problems, waiting = _problems(dev, expect, candidate, pending, bgp_timers)
+        problems, waiting = _problems(dev, expect, candidate, pending, bgp_timers, outside)
         if not problems or time.monotonic() >= deadline:
             break
         time.sleep(interval_s)
