@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                 res = hosts.run(task=lambda t: drain.read(t, markers[t.host.name]), name="drain-state", on_failed=True)
             else:
                 if args.drain and not args.force:
-                    _refuse_broken_rules(console, design, nr, markers, names)
+                    _refuse_broken_rules(design, nr, markers, names)
                 res = hosts.run(task=lambda t: drain.set_drain(t, snippet[t.host.name], markers[t.host.name], args.drain),
                                 name="drain" if args.drain else "undrain", on_failed=True)
         finally:
@@ -90,7 +90,7 @@ class DrainRefused(AifabError):
     """Draining the devices asked for would break a rollout rule (``--force`` drains anyway)."""
 
 
-def _refuse_broken_rules(console: Console, design: Design, nr: Nornir, markers: dict[str, str], names: list[str]) -> None:
+def _refuse_broken_rules(design: Design, nr: Nornir, markers: dict[str, str], names: list[str]) -> None:
     """Read which switches of the fabrics of ``names`` are drained now (one whose state cannot be
     read counts as drained) and raise DrainRefused, touching nothing, when draining ``names`` too
     breaks a rollout rule that holds without them."""

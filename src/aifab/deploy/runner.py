@@ -83,9 +83,10 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     ``out``: where the journal and the snapshots go (default: the audit log's directory);
     ``limit``/``exclude``: device globs; ``resume``: continue the halted rollout of ``out``'s journal;
     ``revert_in_s``: the device-side revert timer of each commit (restores the snapshot if this
-    process dies before confirming; longer than ``verify_timeout_s``, else TimerError); ``no_drain``: leave the drain steps out (only to measure, in a
-    lab, what the drain protects); ``confirm_cordon``: pause for the operator before each cordon
-    wave (``aifab.deploy.cordon``; CordonUsageError without a terminal or a cordon command).
+    process dies before confirming; longer than ``verify_timeout_s``, else TimerError);
+    ``no_drain``: leave the drain steps out (only to measure, in a lab, what the drain protects);
+    ``confirm_cordon``: pause for the operator before each cordon wave (``aifab.deploy.cordon``;
+    CordonUsageError without a terminal or a cordon command).
     """
     check_timers(verify_timeout_s, revert_in_s)
     console = console or Console()
