@@ -26,8 +26,17 @@ LAB_PACKAGES = ("frr", "frr-pythontools", "openssh-server", "sudo", "iproute2", 
 LAB_PROBE = "import json; from aifab.lab import missing_requirements; print(json.dumps(missing_requirements()))"
 
 
+# A command that touches switches or a lab stops safely on Ctrl-C (a deploy finishes or rolls back
+# the devices in hand and undrains, pytest tears its labs down): nox waits for it. By default nox
+# sends SIGTERM 0.3 s after the SIGINT, which the deploy takes as a second signal (abort at once,
+# switches left drained), then SIGKILL. A second Ctrl-C still reaches the command and aborts it.
+SAFE_STOP = {"interrupt_timeout": None}
+
+
 def install(session: nox.Session, dev: bool = False) -> None:
-    session.install("-e", ".[dev]" if dev else ".")
+    """aifab into the session's virtualenv; with ``nox --no-venv`` the environment is used as it is."""
+    if session.venv_backend != "none":
+        session.install("-e", ".[dev]" if dev else ".")
 
 
 def missing_packages() -> list[str] | None:
@@ -86,7 +95,7 @@ def tests(session: nox.Session) -> None:
     install(session, dev=True)
     skipped = lab_setup(session)
     try:
-        session.run("pytest", *session.posargs)
+        session.run("pytest", *session.posargs, **SAFE_STOP)
     except CommandFailed as exc:
         if exc.return_code == 5:  # pytest: no tests collected
             session.error("pytest collected no tests: check the paths or -k/-m given after --")
@@ -121,7 +130,7 @@ def deploy(session: nox.Session) -> None:
     install(session)
     args = session.posargs or []
     intent = args[0] if args and not args[0].startswith("-") else INTENT
-    session.run("aifab", "deploy", intent, *[a for a in args if a != intent])
+    session.run("aifab", "deploy", intent, *[a for a in args if a != intent], **SAFE_STOP)
 
 
 @nox.session
@@ -129,14 +138,15 @@ def lab(session: nox.Session) -> None:
     """The FRR lab of intent/lab.yaml (root): -- up|down|status [INTENT]; default: up, then deploy --commit."""
     install(session)
     if session.posargs:
-        session.run("aifab", "lab", *session.posargs, *([] if len(session.posargs) > 1 else ["intent/lab.yaml"]))
+        session.run("aifab", "lab", *session.posargs, *([] if len(session.posargs) > 1 else ["intent/lab.yaml"]),
+                    **SAFE_STOP)
         return
-    session.run("aifab", "lab", "up", "intent/lab.yaml")
-    session.run("aifab", "deploy", "intent/lab.yaml", "-o", "build/lab", "--lab", "--commit")
+    session.run("aifab", "lab", "up", "intent/lab.yaml", **SAFE_STOP)
+    session.run("aifab", "deploy", "intent/lab.yaml", "-o", "build/lab", "--lab", "--commit", **SAFE_STOP)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks: a 32k-GPU cluster through every offline stage, then the aifab build command as a user runs it."""
     install(session, dev=True)
-    session.run("python", "bench/bench.py", *session.posargs)
+    session.run("python", "bench/bench.py", *session.posargs, **SAFE_STOP)

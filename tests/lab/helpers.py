@@ -94,6 +94,17 @@ class LabRun:
                                 stderr=subprocess.PIPE, text=True, env=self.env)
         return Background(proc)
 
+    def start_nox_deploy(self, *extra: str) -> Background:
+        """``nox -s deploy -- INTENT ...`` as a user runs it in a terminal (nox and the deploy in one
+        process group of their own, which a Ctrl-C signals as a whole); the session runs in this
+        environment (``--no-venv``), its output read line by line."""
+        cmd = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--no-venv", "-s", "deploy", "--",
+               *self.deploy_args(*extra)[1:]]
+        env = {**self.env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{self.env.get('PATH', '')}"}
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)
+        return Background(proc, group=True)
+
     def audit(self) -> list[dict]:
         path = self.build / "audit.jsonl"
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
@@ -139,8 +150,9 @@ class LabRun:
 class Background:
     """A running CLI process whose stdout is read line by line (by a thread), every wait bounded."""
 
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
+    def __init__(self, proc: subprocess.Popen[str], group: bool = False) -> None:
         self.proc = proc
+        self.group = group  # signals go to its whole process group, as a terminal's Ctrl-C does
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -170,7 +182,10 @@ class Background:
         raise AssertionError(f"no line with {text!r} in {timeout}s:\n{''.join(self.lines)}\n{err}")
 
     def signal(self, sig: int = signal.SIGINT) -> None:
-        self.proc.send_signal(sig)
+        if self.group:
+            os.killpg(self.proc.pid, sig)
+        else:
+            self.proc.send_signal(sig)
 
     def finish(self, timeout: float = 180) -> tuple[int, str, str]:
         """Wait for the exit; (exit code, all stdout, stderr)."""

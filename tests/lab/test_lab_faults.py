@@ -232,6 +232,22 @@ def test_sigint_at_drain_rolls_back_and_exits_130(world: LabRun, before: dict[st
     assert set(judge(world, before, out).values()) == {"old"}
 
 
+def test_ctrl_c_in_nox_s_deploy_stops_safely(world: LabRun, before: dict[str, str]) -> None:
+    """``nox -s deploy -- ... --commit``, Ctrl-C at the drain: the terminal signals nox and the deploy
+    together; nox waits for the deploy's safe stop (by default it sends SIGTERM 0.3 s later, which the
+    deploy took as a second signal: aborted at once, both switches left drained)."""
+    bg = world.start_nox_deploy("--commit")
+    bg.wait_for("wave 1: drain fe-leaf1a, fe-spine1")
+    bg.signal(signal.SIGINT)
+    code, out, err = bg.finish()
+    assert code == 130, out + err
+    said = out + err  # nox sends the deploy's stderr to its stdout
+    assert "stopping safely" in said and "aborted at once" not in said, said
+    assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}
+    assert "still drained by this deploy: none" in out
+    assert set(judge(world, before, out).values()) == {"old"}
+
+
 # Ctrl-C at the steps of a wave the tests above do not stop at, one deploy after another on the
 # same lab (no rebuild between them): the line the deploy prints as the step starts, and the config
 # each router must run afterwards: a wave's old one while its change is not verified (the wave
