@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from aifab.commands.drain import chosen
 from aifab.deploy.connect import SelectionError, select
 from aifab.deploy.drain import broken_rules, drain_only, is_drained, marker
 from aifab.deploy.guard import LockedError, deploy_lock
@@ -99,8 +100,23 @@ def test_drains_that_break_a_rollout_rule() -> None:
 def test_select_by_globs() -> None:
     assert select(NAMES, ["fe-*"], None) == [n for n in NAMES if n.startswith("fe-")]
     assert select(NAMES, None, ["be-*", "fe-leaf*"]) == ["fe-spine1", "fe-spine2"]
-    with pytest.raises(SelectionError, match="no device matches") as err:
+    with pytest.raises(SelectionError, match="no device matches --limit nope") as err:
         select(NAMES, ["nope*"], None)
+    assert err.value.exit_code == 2
+    # one glob of several matching nothing (a typo) is an error too, for --limit and for --exclude
+    with pytest.raises(SelectionError, match=r"no device matches --limit fe-spine9$"):
+        select(NAMES, ["fe-spine1", "fe-spine9"], None)
+    with pytest.raises(SelectionError, match=r"no device matches --exclude be-spine01$"):
+        select(NAMES, ["be-*"], ["be-spine01"])
+    with pytest.raises(SelectionError, match="no device left: --limit fe-spine1 --exclude fe-"):
+        select(NAMES, ["fe-spine1"], ["fe-*"])
+
+
+def test_drain_names_every_pattern_and_sorts_naturally() -> None:
+    names = ["be-spine10", "be-spine2", "be-spine1", "fe-leaf1a"]
+    assert chosen(names, ["be-spine*"]) == ["be-spine1", "be-spine2", "be-spine10"]
+    with pytest.raises(SelectionError, match="no switch of the intent matches be-spine3: nothing done") as err:
+        chosen(names, ["be-spine1", "be-spine3"])  # a typo: be-spine1 is not drained alone
     assert err.value.exit_code == 2
 
 

@@ -329,7 +329,9 @@ def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, bef
     assert code == 130, out + err
     assert "aborted at once" in err and "fe-spine1" in err.split("aborted at once")[1]
     assert events(world, "aborted")[-1]["may_be_drained"] == ["fe-leaf1a", "fe-spine1"]
-    status = world.cli("drain", str(world.intent), "--lab", "--status", "fe-*")
+    check = err.split("Check with: ")[1].split(";")[0].split()  # the command it prints, run as printed
+    assert check == ["aifab", "drain", "INTENT", "--status", "fe-leaf1a", "fe-spine1"], check
+    status = world.cli(*[str(world.intent) if a == "INTENT" else a for a in check[1:]], "--lab")
     assert status.returncode == 0, status.stdout + status.stderr
     drained = GSHUT in world.running("fe-spine1")
     assert f"fe-spine1: {'drained' if drained else 'not drained'}" in status.stdout

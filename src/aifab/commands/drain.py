@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction, drain: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     from aifab.commands.deploy import target
     from aifab.deploy import drain
-    from aifab.deploy.connect import device_errors, open_nornir, select
+    from aifab.deploy.connect import device_errors, open_nornir
     from aifab.deploy.guard import deploy_lock
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import design_for
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     _, design = design_for(args.intent)
     deployable = {d.name: d for d in design.devices() if platform(d.platform).deploys}
-    names = select(sorted(deployable), args.devices, None)
+    names = chosen(list(deployable), args.devices)
     inventory, how = target(args, design.cluster)
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     markers = {n: drain.marker(drain_snippet(design, d)) for n, d in deployable.items()}
@@ -84,6 +84,20 @@ def run(args: argparse.Namespace) -> int:
         else:
             console.print(f"{n}: {res[n][-1].result} (read back)", highlight=False)
     return 1 if failures else 0
+
+
+def chosen(names: list[str], patterns: list[str]) -> list[str]:
+    """The devices of ``names`` that ``patterns`` (names or globs) match, in natural order. A pattern
+    that matches no device is an error: a typo must not leave a switch undrained, or drained."""
+    from fnmatch import fnmatchcase
+
+    from aifab.deploy.connect import SelectionError
+    from aifab.plan.changes import natural_sorted
+
+    unmatched = [g for g in patterns if not any(fnmatchcase(n, g) for n in names)]
+    if unmatched:
+        raise SelectionError(f"no switch of the intent matches {', '.join(unmatched)}: nothing done")
+    return natural_sorted(n for n in names if any(fnmatchcase(n, g) for g in patterns))
 
 
 class DrainRefused(AifabError):

@@ -262,10 +262,12 @@ def _notice(sig: str) -> None:
 def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
     """A second signal: say what is left (devices that may be drained, devices mid-step) and record it."""
     left = sorted(d.drained | d.in_hand)
+    named = " ".join(left) or "'*'"
     cordoned = d.scheduler.servers
     print(f"\naifab: {sig} again: aborted at once. May be left drained or mid-change: {', '.join(left) or 'none'}. "
-          f"Check with: aifab drain INTENT --status; a switch drained under its device timer undoes the drain "
-          f"itself within {d.design.upgrade.drain_wait_s + d.revert_in_s}s; undrain now with: aifab undrain INTENT DEVICE..."
+          f"Check with: aifab drain INTENT --status {named}; a switch drained under its device timer "
+          f"undoes the drain itself within {d.design.upgrade.drain_wait_s + d.revert_in_s}s; undrain now with: "
+          f"aifab undrain INTENT {' '.join(left) or 'DEVICE...'}"
           + (f" Still cordoned in the scheduler: {', '.join(compress(cordoned))}." if cordoned else ""), file=sys.stderr, flush=True)
     d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand), cordoned=cordoned)
     if d.journal is not None:
