@@ -54,6 +54,17 @@ def test_a_peer_that_is_not_ssh_is_a_connection_exception() -> None:
         t.join(5)
 
 
+def test_a_hung_sshd_is_named_after_the_timeout() -> None:
+    """A peer that accepts the connection and then says nothing (a stopped sshd: the kernel completes
+    the handshake): the driver gives up after its timeout and says what it saw."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)  # never accepted: the connection waits in the backlog, as with a stopped sshd
+        driver = FRRDriver("127.0.0.1", "root", "", timeout=1, optional_args={"port": server.getsockname()[1]})
+        with pytest.raises(ConnectionException, match="connected, but no SSH answer within 1 s"):
+            driver.open()
+
+
 def test_unknown_network_namespace_is_a_connection_exception() -> None:
     driver = FRRDriver("192.0.2.1", "root", "", timeout=5, optional_args={"netns": "aifab-no-such-namespace"})
     with pytest.raises(ConnectionException, match="aifab-no-such-namespace"):

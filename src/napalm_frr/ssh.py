@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import threading
+import time
 from dataclasses import dataclass
 
 import paramiko
@@ -46,6 +47,7 @@ class Session:
             sock = netns.connect(host, port, timeout, netns_name)
         except OSError as exc:
             raise ConnectionException(f"{where}: cannot connect: {exc.strerror or exc}") from None
+        start = time.monotonic()
         try:
             self._client.connect(host, port=port, username=username, password=password or None, key_filename=key_file,
                                  sock=sock, timeout=timeout, banner_timeout=timeout, auth_timeout=timeout,
@@ -58,6 +60,9 @@ class Session:
             raise ConnectAuthError(f"{where}: authentication failed for user {username}") from None
         except (paramiko.SSHException, OSError) as exc:
             sock.close()
+            if time.monotonic() - start >= timeout:  # paramiko's own words for it vary ("No existing session")
+                raise ConnectionException(f"{where}: connected, but no SSH answer within {timeout:g} s (sshd hung, or "
+                                          "the switch's control plane overloaded)") from None
             raise ConnectionException(f"{where}: SSH failed: {exc}") from None
 
     @property
