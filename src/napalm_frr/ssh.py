@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import paramiko
@@ -33,6 +35,7 @@ class Session:
     def __init__(self, host: str, port: int, username: str, password: str | None, key_file: str | None,
                  known_hosts: str | None, netns_name: str | None, timeout: float, sudo: bool) -> None:
         self.host, self.port, self.timeout, self.sudo = host, port, timeout, sudo
+        self._closed_why = ""  # why this end closed the connection (a device that stopped answering)
         self._client = paramiko.SSHClient()
         try:
             if known_hosts:
@@ -73,16 +76,38 @@ class Session:
     def close(self) -> None:
         self._client.close()
 
+    @contextmanager
+    def _deadline(self, transport: paramiko.Transport, expired: threading.Event) -> Iterator[None]:
+        """paramiko waits for the device to accept a command, and for its exit status, without a
+        timeout: a device that stops answering would hang the caller for ever. After ``timeout`` the
+        connection is closed (``expired`` set), which ends the wait: a connection whose device does
+        not answer is of no use any more."""
+        def expire() -> None:
+            expired.set()
+            transport.close()
+
+        timer = threading.Timer(self.timeout, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+        if expired.is_set():
+            raise EOFError("deadline")
+
     def run(self, argv: list[str], stdin: str | None = None) -> Output:
         """Run ``argv`` on the device (quoted for its shell, ``sudo -n`` in front when asked)."""
         command = shlex.join(["sudo", "-n", *argv] if self.sudo else argv)
         transport = self._client.get_transport()
         if transport is None or not transport.is_active():
-            raise ConnectionClosedException(f"{self.host}: SSH connection is closed")
+            raise ConnectionClosedException(f"{self.host}: SSH connection is closed{self._closed_why}")
+        expired = threading.Event()
         try:
-            chan = transport.open_session(timeout=self.timeout)
-            chan.settimeout(self.timeout)
-            chan.exec_command(command)
+            with self._deadline(transport, expired):  # paramiko's own channel timeout is later: this one decides
+                chan = transport.open_session(timeout=2 * self.timeout)
+                chan.settimeout(self.timeout)
+                chan.exec_command(command)
             if stdin is not None:
                 chan.sendall(stdin.encode())
             chan.shutdown_write()
@@ -91,10 +116,15 @@ class Session:
             reader.start()
             out = chan.makefile("rb").read()
             reader.join(self.timeout)
-            rc = chan.recv_exit_status()
+            with self._deadline(transport, expired):
+                rc = chan.recv_exit_status()
             chan.close()
         except TimeoutError:
-            raise CommandTimeoutException(f"{self.host}: {argv[0]} did not finish in {self.timeout} s") from None
-        except paramiko.SSHException as exc:
+            raise CommandTimeoutException(f"{self.host}: {argv[0]} did not finish in {self.timeout:g} s") from None
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            if expired.is_set():
+                why = f"no answer to {argv[0]} within {self.timeout:g} s (sshd hung, or the switch's control plane overloaded)"
+                self._closed_why = f" after {why}"
+                raise CommandTimeoutException(f"{self.host}: {why}: connection closed") from None
             raise ConnectionClosedException(f"{self.host}: SSH channel failed: {exc}") from None
         return Output(rc, out.decode(errors="replace"), b"".join(err).decode(errors="replace"))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,7 @@ from napalm import get_network_driver
 from napalm.base import models
 from napalm.base.exceptions import (
     CommandErrorException,
+    CommandTimeoutException,
     CommitConfirmException,
     CommitError,
     ConnectAuthError,
@@ -26,6 +30,7 @@ from nornir.core.task import AggregatedResult
 
 from aifab.design.model import Design, Device
 from aifab.lab import Lab
+from aifab.lab.system import netns_pids, process_name
 from napalm_frr import FRRDriver
 
 pytestmark = pytest.mark.lab
@@ -303,6 +308,45 @@ def test_changed_host_key_is_rejected(lab: Lab, tmp_path: Path) -> None:
     args["optional_args"]["known_hosts"] = str(forged)
     with pytest.raises(ConnectionException, match="does not match"):
         get_network_driver("frr")(**args).open()
+
+
+def test_a_switch_that_stops_answering_mid_session_times_out(lab: Lab) -> None:
+    """Every sshd of the switch stopped (SIGSTOP) while a session is open: the next command gives up
+    after the driver's timeout and closes the connection (paramiko alone waits for ever for the
+    device to accept a command); the sshds resumed afterwards."""
+    args = lab.napalm_args(DEVICE)
+    args["timeout"] = 2
+    driver = get_network_driver("frr")(**args)
+    driver.open()
+    sshds = [pid for pid in netns_pids(lab.topology.switch(DEVICE).netns) if process_name(pid) == "sshd"]
+    assert sshds
+    failed: list[BaseException] = []
+
+    def facts() -> None:
+        try:
+            driver.get_facts()
+        except BaseException as exc:  # handed to the test thread
+            failed.append(exc)
+
+    try:
+        for pid in sshds:
+            os.kill(pid, signal.SIGSTOP)
+        call = threading.Thread(target=facts, daemon=True)
+        call.start()
+        call.join(30)
+        assert not call.is_alive(), "get_facts still waiting on a switch that does not answer"
+    finally:
+        for pid in sshds:
+            os.kill(pid, signal.SIGCONT)
+    assert len(failed) == 1 and isinstance(failed[0], CommandTimeoutException), failed
+    assert "no answer to vtysh within 2 s" in str(failed[0])
+    assert driver.is_alive() == {"is_alive": False}
+    with pytest.raises(ConnectionException, match="SSH connection is closed after no answer to vtysh within 2 s"):
+        driver.get_config()  # the next command says why the connection is gone
+    driver.close()
+    driver.open()  # the switch answers again: a new connection works
+    assert driver.get_facts()["hostname"] == DEVICE
+    driver.close()
 
 
 def test_unknown_namespace_is_a_connection_error(lab: Lab) -> None:
