@@ -15,7 +15,7 @@ import pytest
 from aifab.commands.drain import chosen
 from aifab.deploy.connect import SelectionError, select
 from aifab.deploy.drain import broken_rules, drain_only, is_drained, marker
-from aifab.deploy.guard import LockedError, deploy_lock
+from aifab.deploy.guard import LockedError, check_unlocked, deploy_lock
 from aifab.deploy.health import blockers, gate_devices
 from aifab.deploy.inputs import pick_inventory
 from aifab.deploy.inventory_files import InventoryError
@@ -212,7 +212,31 @@ def test_a_locked_inventory_exits_3(tmp_path: Path) -> None:
         res = _deploy(tmp_path, "--inventory", str(inv))
     assert res.returncode == 3 == LockedError.exit_code, res.stdout + res.stderr
     assert "another deploy of this inventory is running" in res.stderr
-    assert f"inventory: {inv} (given)" in res.stdout
+    assert not (tmp_path / "build").exists(), "refused, yet the build was written"
+
+
+def test_check_unlocked_reads_the_lock_and_creates_nothing(tmp_path: Path) -> None:
+    check_unlocked(tmp_path)
+    assert not (tmp_path / ".aifab-deploy.lock").exists()
+    with deploy_lock(tmp_path), pytest.raises(LockedError, match=r"another deploy of this inventory is running \(pid "):
+        check_unlocked(tmp_path)
+    check_unlocked(tmp_path)  # released: free again
+
+
+def test_a_deploy_refused_by_the_lock_leaves_the_running_deploys_build_alone(tmp_path: Path) -> None:
+    """The build's own inventory locked by a deploy in progress: a second deploy (another intent)
+    exits 3 before its build would rewrite the first one's configs and inventory."""
+    first = _deploy(tmp_path)  # builds, then cannot connect (port 1): its build stays
+    assert first.returncode == 1 and (tmp_path / "build" / "inventory" / "hosts.yaml").is_file(), first.stderr
+    configs = {p.name: p.read_text() for p in (tmp_path / "build" / "configs").iterdir()}
+    other = tmp_path / "other.yaml"
+    other.write_text(LAB.read_text().replace('oversubscription: "1:3"\n', 'oversubscription: "1:3"\n  mtu: 9000\n', 1))
+    with deploy_lock(tmp_path / "build" / "inventory"):
+        env = {**os.environ, "AIFAB_USERNAME": "nobody", "AIFAB_PASSWORD": "nothing", "PYTHONPATH": str(ROOT / "src")}
+        res = subprocess.run([sys.executable, "-m", "aifab", "deploy", str(other), "-o", str(tmp_path / "build")],
+                             capture_output=True, text=True, timeout=180, env=env)
+    assert res.returncode == 3, res.stdout + res.stderr
+    assert {p.name: p.read_text() for p in (tmp_path / "build" / "configs").iterdir()} == configs
 
 
 def test_limit_matching_nothing_and_resume_without_journal_exit_2(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ def target(args: argparse.Namespace, cluster: str) -> tuple[Path, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from aifab.deploy.guard import check_unlocked
     from aifab.deploy.inputs import rendered_from
     from aifab.deploy.inventory_files import check_inventory
     from aifab.deploy.report import summary_table, timings_table
@@ -82,10 +83,12 @@ def run(args: argparse.Namespace) -> int:
 
         read_journal(args.clab or args.out)  # no rollout to resume: said before the build is written
     writable_file(args.audit or (args.clab or args.out) / "audit.jsonl", "the audit log")
+    known = args.inventory or (args.clab or args.out) / "inventory"
     if args.lab:  # a lab that is not up: said before the build is written
         from aifab.intent import load_intent
 
-        target(args, load_intent(args.intent).intent.cluster)
+        known = target(args, load_intent(args.intent).intent.cluster)[0]
+    check_unlocked(known)  # a deploy of it running: said before the build (its build and journal) is rewritten
     if args.clab is not None:
         from aifab.lab.ceos import export_clab
 

@@ -52,6 +52,24 @@ def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
         fh.close()
 
 
+def check_unlocked(inventory_dir: Path) -> None:
+    """Raise LockedError when a deploy of ``inventory_dir`` holds its lock now; creates nothing.
+    Said before a build is written (it would rewrite the running deploy's files); the deploy then
+    takes the lock itself (:func:`deploy_lock`)."""
+    path = inventory_dir / ".aifab-deploy.lock"
+    try:
+        fh = path.open("r")
+    except OSError:  # no lock file: no deploy of it has run, or one cannot tell yet: deploy_lock says
+        return
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = fh.read().strip() or "unknown"
+            raise LockedError(f"{inventory_dir}: another deploy of this inventory is running ({holder})") from None
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class AuditLog:
     """JSON lines, one per event, appended and flushed as they happen (never rewritten)."""
 
