@@ -16,11 +16,12 @@ from aifab.commands.drain import chosen
 from aifab.deploy.connect import SelectionError, select
 from aifab.deploy.drain import broken_rules, drain_only, is_drained, marker
 from aifab.deploy.guard import LockedError, check_unlocked, deploy_lock
-from aifab.deploy.health import blockers, gate_devices
+from aifab.deploy.health import blockers, down_links, gate_devices
 from aifab.deploy.inputs import pick_inventory
 from aifab.deploy.inventory_files import InventoryError
 from aifab.deploy.journal import Journal, JournalError, journal_path, read_journal
 from aifab.deploy.snapshot import difference, normalise
+from aifab.deploy.tasks.expect import expectations, without_down
 from aifab.design import build_design
 from aifab.intent import load_intent
 from aifab.plan.waves import Change, Wave
@@ -74,6 +75,34 @@ def test_gate_counts_capacity_from_what_is_up() -> None:
     assert blockers(DESIGN, _wave("be-leaf-su1-r1", kind="cordon"), {"be-leaf-su2-r1": "down"}) == []
     held = blockers(DESIGN, wave, {}, frozenset({"fe-spine2"}))  # drained before the deploy: as good as down
     assert held and all(d.startswith("with fe-spine2 down: ") for d in held)
+
+
+def test_a_link_down_before_the_wave_is_cut_not_a_sick_device() -> None:
+    """A session down before the wave (a broken optic) cuts its link in the wave's simulation:
+    fe-leaf1a's link to fe-spine2 down leaves fe-leaf1a nothing when fe-spine1 drains (refused);
+    fe-leaf1b's spines are both in reach, and with fe-leaf1a drained too its own link does not matter."""
+    spine2 = {"fe-leaf1a": {"10.1.1.2": "fe-spine2"}}
+    cut = blockers(DESIGN, _wave("fe-spine1"), {}, frozenset(), spine2)
+    assert cut and all(c.startswith("with fe-leaf1a-fe-spine2 down: ") for c in cut), cut
+    assert any("fe-leaf1a keeps 0.0 % of its uplink bandwidth" in c for c in cut)
+    assert blockers(DESIGN, _wave("fe-leaf1a", "fe-spine1"), {}, frozenset(), spine2) == []
+    leaf1b = {"fe-leaf1b": {"10.1.1.6": "fe-spine2"}}
+    assert blockers(DESIGN, _wave("fe-leaf1a", "fe-spine1"), {}, frozenset(), leaf1b), "fe-leaf1b cut off from both spines"
+
+
+def test_down_links_name_the_peer_and_verify_does_not_require_them() -> None:
+    leaf = next(d for d in DESIGN.devices() if d.name == "fe-leaf1a")
+    to_spine2 = next(n for n in leaf.neighbors if n.peer == "fe-spine2")
+    down = down_links(DESIGN, {"fe-leaf1a": [to_spine2.peer_address, "192.0.2.9"], "fe-leaf1b": []})
+    assert down == {"fe-leaf1a": {to_spine2.peer_address: "fe-spine2", "192.0.2.9": "192.0.2.9"}}
+    expect = expectations(DESIGN)
+    relaxed = without_down(expect["fe-leaf1a"], down, degraded=True)
+    assert to_spine2.peer_address not in relaxed.peers and "fe-spine2" not in relaxed.peer_names
+    assert len(relaxed.peers) == len(expect["fe-leaf1a"].peers) - 1
+    assert relaxed.routes and all(r.width == 1 and r.at_least for r in relaxed.routes)
+    other = without_down(expect["fe-leaf1b"], down, degraded=True)  # same fabric: its routes lost width too
+    assert other.peers == expect["fe-leaf1b"].peers and all(r.at_least for r in other.routes)
+    assert without_down(expect["be-leaf-su1-r1"], down, degraded=False) == expect["be-leaf-su1-r1"]
 
 
 def test_a_diff_that_only_takes_the_drain_away_is_no_change() -> None:

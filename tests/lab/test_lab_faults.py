@@ -137,6 +137,51 @@ def test_bgpd_killed_on_a_device_of_a_later_wave(world: LabRun, before: dict[str
     assert judge(world, before, out, broken=("fe-spine2",)) == {n: "old" for n in before if n != "fe-spine2"}
 
 
+def _shut(world: LabRun, device: str, peer: str) -> None:
+    """``neighbor ... shutdown`` on ``device`` towards ``peer``: their session down, as a broken
+    optic leaves it (the device's own commit later replaces it with its build: up again)."""
+    dev = next(d for d in world.design.devices() if d.name == device)
+    addr = next(n.peer_address for n in dev.neighbors if n.peer == peer)
+    switch = world.lab.topology.switch(device)
+    zebra = world.pid(device, "zebra")
+    subprocess.run(["nsenter", "-t", str(zebra), "-n", "-m", "-u", "vtysh", "-c", "configure terminal", "-c",
+                    f"router bgp {dev.asn}", "-c", f"neighbor {addr} shutdown"], check=True, timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "Idle (Admin)" not in world.lab.vtysh(device, "show bgp summary"):
+        time.sleep(0.2)
+    assert "Idle (Admin)" in world.lab.vtysh(device, "show bgp summary"), switch.name
+
+
+def test_a_link_down_before_the_deploy_is_cut_and_the_wave_goes_on(world: LabRun, before: dict[str, str]) -> None:
+    """fe-leaf1a's session to fe-spine2 down before the deploy: wave 1 (fe-leaf1a, fe-spine1) keeps
+    the rules with that link out (fe-leaf1b still has fe-spine2), so it runs; the session is not
+    required by its verify, and fe-leaf1a's routes need one path, not two. Every router ends on its
+    new config (fe-spine2's commit in wave 2 takes the shutdown away: the session up again)."""
+    _shut(world, "fe-spine2", "fe-leaf1a")
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 0, out + err
+    assert "wave 1: fe-leaf1a: BGP session to fe-spine2 (" in out and "down before this wave" in out, out
+    assert {r["device"] for r in events(world, "down-before") if r["wave"] == 1} == {"fe-leaf1a", "fe-spine2"}
+    assert not events(world, "gate-refused") and not events(world, "unhealthy")
+    states = judge(world, before, out)
+    assert {n for n, s in states.items() if s == "new"} == {"fe-spine1", "fe-spine2", "fe-leaf1a", "fe-leaf1b"}, states
+    world.converge()  # every designed session Established again, read from the routers
+
+
+def test_a_link_down_that_would_cut_off_a_leaf_refuses_the_wave(world: LabRun, before: dict[str, str]) -> None:
+    """fe-leaf1b's session to fe-spine2 down: draining fe-spine1 in wave 1 would leave fe-leaf1b no
+    spine; the gate refuses before anything is touched (it refused for any session down before)."""
+    _shut(world, "fe-spine2", "fe-leaf1b")
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 1, out + err
+    refused = events(world, "gate-refused")
+    assert refused and refused[0]["wave"] == 1
+    assert any("fe-leaf1b-fe-spine2 down" in r and "fe-leaf1b" in r for r in refused[0]["reasons"]), refused
+    assert not events(world, "unhealthy"), "a link down is not a sick switch"
+    assert not events(world, "drained") and not events(world, "commit"), "the gate stops before anything is touched"
+    assert judge(world, before, out, broken=("fe-spine2",)) == {n: "old" for n in before if n != "fe-spine2"}
+
+
 def test_sshd_stopped_on_a_device_of_a_later_wave(world: LabRun, before: dict[str, str]) -> None:
     bg = world.start_deploy("--commit")
     bg.wait_for("wave 1: commit fe-leaf1a, fe-spine1")

@@ -23,7 +23,7 @@ from aifab.deploy.journal import Journal
 from aifab.deploy.report import DeployReport, WaveTiming
 from aifab.deploy.signals import Interrupts
 from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate
-from aifab.deploy.tasks.expect import expectations
+from aifab.deploy.tasks.expect import expectations, without_down
 from aifab.deploy.tasks.upgrade import running_version
 from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
 from aifab.deploy.tasks.verify import reset_sessions, verify
@@ -47,6 +47,7 @@ class Deployer:
         self.interrupts = interrupts or Interrupts(lambda _: None, lambda _: None)
         self.by_name = {d.name: d for d in design.devices()}
         self.expect = expectations(design)
+        self.down_before: dict[str, dict[str, str]] = {}  # device -> {peer address: peer} down at a health gate
         self.markers = {n: marker(s) for n, s in rendered.drain.items()}
         self.carrying: dict[str, bool] = {}
         self.snapshots: dict[str, str] = {}
@@ -177,15 +178,24 @@ class Deployer:
         missing = {n: "not in the inventory" for n in health.gate_devices(self.design, wave) if n not in self.nr.inventory.hosts}
         kinds = {c.device: c.kind for c in wave.changes}
         initial = all(c.kind == "initial" for c in wave.changes)
-        self.say(f"wave {wave.index}: health of {', '.join(names)} (reachable, daemons up, every configured session Established)")
+        self.say(f"wave {wave.index}: health of {', '.join(names)} (reachable, daemons up, BGP sessions Established)")
 
         def task(t: Task) -> Result:
             n = t.host.name
             sessions = not initial and kinds.get(n) != "initial"
             return health.check(t, self.rendered.configs.get(n, ""), sessions)
 
-        unhealthy = {**missing, **self._run(names, task, "health", audit=False)}
-        reasons = health.blockers(self.design, wave, unhealthy, self.held)
+        res, failed = self._run_results(names, task, "health", audit=False)
+        unhealthy = {**missing, **failed}
+        cut = health.down_links(self.design, {n: list(getattr(res[n][0], "down", None) or [])
+                                              for n in names if n in res and n not in failed})
+        for n, peers in cut.items():  # a link down before the wave (a broken optic): judged without it
+            self.down_before[n] = peers
+            for addr, peer in sorted(peers.items()):
+                self.say(f"wave {wave.index}: {n}: BGP session to {peer} ({addr}) down before this wave: its link "
+                         "counted out of service, the session not required by the verify")
+            self.audit.write("down-before", n, wave=wave.index, peers=peers)
+        reasons = health.blockers(self.design, wave, unhealthy, self.held, cut)
         for n, why in unhealthy.items():
             self.audit.write("unhealthy", n, wave=wave.index, reason=why)
         if reasons:
@@ -323,11 +333,12 @@ class Deployer:
     def _neighbours(self, devices: list[str]) -> dict[str, set[str]]:
         """Per BGP neighbour of ``devices`` in the inventory: the addresses it knows them by. A
         neighbour drained with them, or before this deploy, is left out: it carries no traffic of
-        its own to move."""
+        its own to move; so is a session found down at a health gate: no path over it either way."""
         out: dict[str, set[str]] = {}
         for name in devices:
             for n in self.by_name[name].neighbors:
-                if n.peer in self.nr.inventory.hosts and n.peer not in devices and n.peer not in self.held:
+                cut = n.peer_address in self.down_before.get(name, {}) or n.local_address in self.down_before.get(n.peer, {})
+                if n.peer in self.nr.inventory.hosts and n.peer not in devices and n.peer not in self.held and not cut:
                     out.setdefault(n.peer, set()).add(n.local_address)
         return out
 
@@ -419,6 +430,11 @@ class Deployer:
         self._state(report, [n for n in names if n not in failures], "committed, not verified")
         return failures
 
+    def _degraded(self, device: str) -> bool:
+        """A link of ``device``'s fabric was found down at a health gate of this deploy."""
+        fabric = self.by_name[device].fabric
+        return any(self.by_name[n].fabric == fabric for n in self.down_before if n in self.by_name)
+
     def _verify(self, wave: Wave, names: list[str]) -> dict[str, str]:
         """Poll ``verify`` until every device passes, the deadline passes, or an interrupt."""
         self.say(f"wave {wave.index}: waiting for the designed sessions and routes of {', '.join(names)} "
@@ -427,7 +443,8 @@ class Deployer:
         pending = list(names)
         while True:
             res, failures = self._run_results(pending, lambda task: verify(
-                task, self.expect[task.host.name], 0.0, candidate=self.rendered.configs[task.host.name],
+                task, without_down(self.expect[task.host.name], self.down_before, self._degraded(task.host.name)), 0.0,
+                candidate=self.rendered.configs[task.host.name],
                 pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers, outside=self.outside),
                 "verify", audit=False)
             for n in pending:

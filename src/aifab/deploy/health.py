@@ -13,11 +13,14 @@ from aifab.plan.waves import Wave, natural_sorted, redundancy_group, wave_proble
 
 def check(task: Task, config: str, sessions: bool) -> Result:
     """One device's health: its daemons that ``config`` needs are running (where the driver can
-    tell, FRR), BGP is readable and, when ``sessions``, every session it has configured (the
-    design it runs now) is Established. Fails with the problems found; an unreachable device
-    fails with the connection error."""
+    tell, FRR) and BGP is readable. Fails with the problems found; an unreachable device fails with
+    the connection error. With ``sessions``, the result's ``down`` lists the addresses of the
+    sessions it has configured (the design it runs now) that are not Established: a link down
+    before the wave (a broken optic) does not make the device unhealthy; the wave is judged with
+    that link out of service (:func:`blockers`)."""
     dev = task.host.get_connection("napalm", task.nornir.config)
     problems = []
+    down: list[str] = []
     down_daemons = getattr(dev, "down_daemons", None)
     if callable(down_daemons):
         problems += [f"{d} is not running" for d in down_daemons(config)]
@@ -28,8 +31,15 @@ def check(task: Task, config: str, sessions: bool) -> Result:
             problems.append(f"BGP unreadable: {str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}")
     else:
         if sessions:
-            problems += [f"BGP session to {a} not Established" for a, p in sorted(peers.items()) if not p.get("is_up")]
-    return Result(host=task.host, result=problems or "healthy", failed=bool(problems))
+            down = [a for a, p in sorted(peers.items()) if not p.get("is_up")]
+    return Result(host=task.host, result=problems or "healthy", failed=bool(problems), down=down)
+
+
+def down_links(design: Design, down: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """The sessions found down (device -> peer addresses) as device -> {peer address: peer device}
+    (the Design's neighbour at that address; the address itself for one the Design does not know)."""
+    names = {d.name: {n.peer_address: n.peer for n in d.neighbors} for d in design.devices()}
+    return {dev: {a: names.get(dev, {}).get(a, a) for a in addrs} for dev, addrs in down.items() if addrs}
 
 
 def gate_devices(design: Design, wave: Wave) -> list[str]:
@@ -38,12 +48,16 @@ def gate_devices(design: Design, wave: Wave) -> list[str]:
     return sorted(d.name for d in design.devices() if d.name in wave.devices or redundancy_group(d) in groups)
 
 
-def blockers(design: Design, wave: Wave, unhealthy: dict[str, str], held: frozenset[str] = frozenset()) -> list[str]:
-    """Why ``wave`` must not start, given the devices found unhealthy (name -> reason): a device
-    of the wave that is not healthy, or a rollout rule the wave would break with the unhealthy
-    and the ``held`` devices (drained before the deploy) out of service as well (capacity counted
-    from what is up). Empty: the wave may start."""
+def blockers(design: Design, wave: Wave, unhealthy: dict[str, str], held: frozenset[str] = frozenset(),
+             cut: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """Why ``wave`` must not start, given the devices found unhealthy (name -> reason) and the
+    sessions found down (``cut``: device -> {peer address: peer device}): a device of the wave
+    that is not healthy, or a rollout rule the wave would break with the unhealthy and the
+    ``held`` devices (drained before the deploy) out of service as well, and the links of the
+    sessions down cut (capacity counted from what is up). Empty: the wave may start."""
     out = [f"{n}: not healthy ({unhealthy[n]})" for n in wave.devices if n in unhealthy]
     down = (set(unhealthy) | held) - set(wave.devices)
-    out += [f"with {', '.join(natural_sorted(down)) or 'nothing'} down: {p}" for p in wave_problems(design, wave, down)]
+    links = {frozenset((dev, peer)) for dev, peers in (cut or {}).items() for peer in peers.values()}
+    said = ", ".join([*natural_sorted(down), *sorted("-".join(natural_sorted(pair)) for pair in links)]) or "nothing"
+    out += [f"with {said} down: {p}" for p in wave_problems(design, wave, down, links)]
     return out

@@ -33,20 +33,26 @@ class FabricGraph:
     """The switch-to-switch links of one fabric, with the servers behind each leaf; ``held``: its
     switches out of service whatever the wave (drained before the rollout, or unreadable)."""
 
-    def __init__(self, fabric: FabricDesign, design: Design, held: frozenset[str] = frozenset()) -> None:
+    def __init__(self, fabric: FabricDesign, design: Design, held: frozenset[str] = frozenset(),
+                 cut: frozenset[frozenset[str]] = frozenset()) -> None:
+        """``cut``: device pairs whose links are down (every link between the two: a session down
+        before a wave, counted out of service)."""
         self.fabric = fabric.name
         self.devices = {d.name: d for d in fabric.devices}
         self.held = held & self.devices.keys()
         up: dict[str, list[tuple[str, int]]] = defaultdict(list)
         down: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        total: dict[str, int] = defaultdict(int)
         for d in fabric.devices:
             for p in d.ports:
                 if p.role == "uplink" and p.peer in self.devices:
-                    up[d.name].append((p.peer, p.speed))
-                    down[p.peer].append((d.name, p.speed))
-        self.up = {k: tuple(v) for k, v in up.items()}
+                    total[d.name] += p.speed  # designed: a cut link is capacity lost
+                    if frozenset((d.name, p.peer)) not in cut:
+                        up[d.name].append((p.peer, p.speed))
+                        down[p.peer].append((d.name, p.speed))
+        self.up = {k: tuple(up.get(k, ())) for k in total}
         self.down = {k: tuple(v) for k, v in down.items()}
-        self.total_up = {k: sum(s for _, s in v) for k, v in self.up.items()}
+        self.total_up = dict(total)
         servers: dict[str, set[str]] = defaultdict(set)
         for h in design.hosts:
             for nic in h.nics:

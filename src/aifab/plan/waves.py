@@ -414,14 +414,16 @@ def redundancy_group(dev: Device) -> tuple[object, ...]:
     return (dev.fabric, "spine", dev.pod)
 
 
-def wave_problems(design: Design, wave: Wave, down: set[str]) -> list[str]:
+def wave_problems(design: Design, wave: Wave, down: set[str], cut: set[frozenset[str]] | None = None) -> list[str]:
     """The rollout rules ``wave`` would break if it ran now, with ``down`` (devices found unhealthy)
-    out of service too: capacity is counted from what is actually up (``plan.simulate``)."""
+    out of service too and the links between the device pairs of ``cut`` down: capacity is counted
+    from what is actually up (``plan.simulate``)."""
     out = {c.device for c in wave.changes if c.kind in ("drain", "cordon")} | down
     problems: list[str] = []
     for fabric in design.fabrics:
         names = {d.name for d in fabric.devices}
         if out & names:
-            sim = FabricGraph(fabric, design).simulate(out & names, set(wave.cordon), float(design.upgrade.min_capacity_pct))
+            sim = FabricGraph(fabric, design, cut=frozenset(cut or ())).simulate(
+                out & names, set(wave.cordon), float(design.upgrade.min_capacity_pct))
             problems += list(sim.problems)
     return problems

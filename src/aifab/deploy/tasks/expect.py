@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netaddr import IPNetwork
 
@@ -16,6 +16,7 @@ class RouteExpectation:
     prefix: str  # the advertised block, for messages
     probe: str  # an address inside it, looked up with get_route_to
     width: int
+    at_least: bool = False  # ``width`` is a floor (links down before the wave), not the exact ECMP width
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +52,16 @@ def expectations(design: Design) -> dict[str, Expectation]:
 
 def _uplinks(dev: Device) -> int:
     return sum(1 for p in dev.ports if p.role == "uplink")
+
+
+def without_down(expect: Expectation, down: dict[str, dict[str, str]], degraded: bool) -> Expectation:
+    """``expect`` less what links found down before the wave take away (``down``: device -> {peer
+    address: peer}, from the health gates): the device's sessions on them are not required and,
+    when its fabric has such a link (``degraded``), its routes need one path at least, not their
+    designed ECMP width (the links lost are said at the gate)."""
+    mine = down.get(expect.device, {})
+    if not mine and not degraded:
+        return expect
+    kept = [(a, n) for a, n in zip(expect.peers, expect.peer_names or expect.peers, strict=False) if a not in mine]
+    routes = tuple(replace(r, width=1, at_least=True) for r in expect.routes) if degraded else expect.routes
+    return replace(expect, peers=tuple(a for a, _ in kept), peer_names=tuple(n for _, n in kept), routes=routes)

@@ -112,8 +112,8 @@ def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pe
     for route in expect.routes:
         found = dev.get_route_to(destination=route.probe)
         paths = [nh for entries in found.values() for nh in entries if nh.get("current_active") and nh.get("protocol", "").lower() == "bgp"]
-        if len(paths) != route.width:
-            problems.append(f"{route.prefix}: {len(paths)} BGP paths, expected {route.width}")
+        if len(paths) < route.width if route.at_least else len(paths) != route.width:
+            problems.append(f"{route.prefix}: {len(paths)} BGP paths, expected {'at least ' if route.at_least else ''}{route.width}")
     return problems + _qos_problems(dev, candidate), waiting
 
 
