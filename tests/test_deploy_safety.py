@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,14 @@ def test_a_link_down_before_the_wave_is_cut_not_a_sick_device() -> None:
     assert blockers(DESIGN, _wave("fe-leaf1a", "fe-spine1"), {}, frozenset(), spine2) == []
     leaf1b = {"fe-leaf1b": {"10.1.1.6": "fe-spine2"}}
     assert blockers(DESIGN, _wave("fe-leaf1a", "fe-spine1"), {}, frozenset(), leaf1b), "fe-leaf1b cut off from both spines"
+    # a rule broken already by what is down counts only when the wave makes it worse: fe-leaf1a and
+    # fe-leaf1b both cut from fe-spine2 keep 50 % (the lab's floor); at a floor of 75 % that is broken
+    # before any wave; a backend wave does not touch it, draining fe-spine2 keeps it as it is
+    both = {**spine2, **leaf1b}
+    strict = replace(DESIGN, upgrade=replace(DESIGN.upgrade, min_capacity_pct=75))
+    assert blockers(strict, _wave("be-leaf-su1-r1", kind="cordon"), {}, frozenset(), both) == []
+    assert blockers(strict, _wave("fe-spine2"), {}, frozenset(), both) == []
+    assert blockers(strict, _wave("fe-spine1"), {}, frozenset(), both), "the spine they still have"
 
 
 def test_down_links_name_the_peer_and_verify_does_not_require_them() -> None:

@@ -4,6 +4,8 @@ Established; capacity is counted from what is actually up."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from napalm.base.exceptions import NapalmException
 from nornir.core.task import Result, Task
 
@@ -54,10 +56,13 @@ def blockers(design: Design, wave: Wave, unhealthy: dict[str, str], held: frozen
     sessions found down (``cut``: device -> {peer address: peer device}): a device of the wave
     that is not healthy, or a rollout rule the wave would break with the unhealthy and the
     ``held`` devices (drained before the deploy) out of service as well, and the links of the
-    sessions down cut (capacity counted from what is up). Empty: the wave may start."""
+    sessions down cut (capacity counted from what is up); a rule the fabric breaks already with
+    only those out (two of a leaf's four uplinks broken) counts when the wave makes it worse.
+    Empty: the wave may start."""
     out = [f"{n}: not healthy ({unhealthy[n]})" for n in wave.devices if n in unhealthy]
     down = (set(unhealthy) | held) - set(wave.devices)
     links = {frozenset((dev, peer)) for dev, peers in (cut or {}).items() for peer in peers.values()}
     said = ", ".join([*natural_sorted(down), *sorted("-".join(natural_sorted(pair)) for pair in links)]) or "nothing"
-    out += [f"with {said} down: {p}" for p in wave_problems(design, wave, down, links)]
+    already = set(wave_problems(design, replace(wave, changes=(), cordon=()), down, links))
+    out += [f"with {said} down: {p}" for p in wave_problems(design, wave, down, links) if p not in already]
     return out

@@ -422,7 +422,7 @@ def wave_problems(design: Design, wave: Wave, down: set[str], cut: set[frozenset
     problems: list[str] = []
     for fabric in design.fabrics:
         names = {d.name for d in fabric.devices}
-        if out & names:
+        if out & names or any(pair <= names for pair in cut or ()):
             sim = FabricGraph(fabric, design, cut=frozenset(cut or ())).simulate(
                 out & names, set(wave.cordon), float(design.upgrade.min_capacity_pct))
             problems += list(sim.problems)
