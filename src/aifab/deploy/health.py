@@ -1,6 +1,6 @@
 """The pre-wave health gate: before a wave starts, every device of the wave and every other
-member of its redundancy group is reachable, runs its daemons and has every designed session
-Established; capacity is counted from what is actually up."""
+member of its redundancy group is reachable, runs its daemons and has BGP readable; a session not
+Established cuts its link; capacity is counted from what is actually up."""
 
 from __future__ import annotations
 
