@@ -31,6 +31,7 @@ from aifab.render import drain_snippet, undrain_snippet
 ROOT = Path(__file__).parents[1]
 LAB = ROOT / "intent" / "lab.yaml"
 DESIGN = build_design(load_intent(LAB).intent)
+DESIGN_DEVICES = {d.name: d for d in DESIGN.devices()}
 NAMES = [d.name for d in DESIGN.devices()]
 
 
@@ -105,13 +106,61 @@ def test_down_links_name_the_peer_and_verify_does_not_require_them() -> None:
     down = down_links(DESIGN, {"fe-leaf1a": [to_spine2.peer_address, "192.0.2.9"], "fe-leaf1b": []})
     assert down == {"fe-leaf1a": {to_spine2.peer_address: "fe-spine2", "192.0.2.9": "192.0.2.9"}}
     expect = expectations(DESIGN)
-    relaxed = without_down(expect["fe-leaf1a"], down, degraded=True)
+    relaxed = without_down(expect["fe-leaf1a"], down)
     assert to_spine2.peer_address not in relaxed.peers and "fe-spine2" not in relaxed.peer_names
     assert len(relaxed.peers) == len(expect["fe-leaf1a"].peers) - 1
-    assert relaxed.routes and all(r.width == 1 and r.at_least for r in relaxed.routes)
-    other = without_down(expect["fe-leaf1b"], down, degraded=True)  # same fabric: its routes lost width too
-    assert other.peers == expect["fe-leaf1b"].peers and all(r.at_least for r in other.routes)
-    assert without_down(expect["be-leaf-su1-r1"], down, degraded=False) == expect["be-leaf-su1-r1"]
+    assert relaxed.routes == expect["fe-leaf1a"].routes, "the routes lost are expectations' cut, not this"
+    assert without_down(expect["fe-leaf1b"], down) == expect["fe-leaf1b"]
+
+
+def _widths(expect: dict, leaf: str) -> dict[str, tuple[int, bool]]:
+    return {r.prefix: (r.width, r.at_least) for r in expect[leaf].routes}
+
+
+def test_with_links_down_each_leaf_needs_the_paths_left_to_it_and_no_more() -> None:
+    """The lab's two-tier fabrics (spines share an ASN): a leaf cut from a spine has one path less to
+    every leaf, and every leaf has one path less to it; a leaf pair with no spine in common has none."""
+    full = expectations(DESIGN)
+    assert {w for leaf in ("fe-leaf1a", "be-leaf-su1-r1") for w in _widths(full, leaf).values()} == {(2, False)}
+    block = {leaf: DESIGN_DEVICES[leaf].server_subnets[0] for leaf in ("fe-leaf1a", "fe-leaf1b", "be-leaf-su1-r1",
+                                                                       "be-leaf-su1-r2", "be-leaf-su2-r2")}
+    cut = expectations(DESIGN, frozenset({frozenset(("fe-leaf1a", "fe-spine2"))}))
+    assert _widths(cut, "fe-leaf1a")[block["fe-leaf1b"]] == (1, True)
+    assert _widths(cut, "fe-leaf1b")[block["fe-leaf1a"]] == (1, True), "fe-spine2 has no route to fe-leaf1a"
+    assert cut["be-leaf-su1-r1"] == full["be-leaf-su1-r1"], "the other fabric keeps its exact widths"
+    two = expectations(DESIGN, frozenset({frozenset(("be-leaf-su1-r1", "be-spine1")), frozenset(("be-leaf-su2-r2", "be-spine2"))}))
+    assert _widths(two, "be-leaf-su1-r1")[block["be-leaf-su2-r2"]] == (0, True), "no spine in common"
+    assert _widths(two, "be-leaf-su1-r1")[block["be-leaf-su1-r2"]] == (1, True)
+    assert _widths(two, "be-leaf-su1-r2")[block["be-leaf-su1-r1"]] == (1, True)
+    assert _widths(two, "be-leaf-su1-r2")[block["be-leaf-su2-r2"]] == (1, True)
+    others = [b for leaf, b in block.items() if leaf.startswith("be-") and leaf not in ("be-leaf-su1-r1", "be-leaf-su2-r2")]
+    assert {_widths(two, "be-leaf-su2-r1")[b] for b in others} == {(2, True)}, "untouched pairs keep the full width"
+
+
+def test_three_tiers_a_spine_reaches_its_own_pod_only_directly_and_other_pods_through_a_core(tmp_path: Path) -> None:
+    """Pods of spines under two cores per plane (spines of a pod share an ASN, so do the cores): a
+    spine cut from a leaf of its pod has no route to it (the way round through a core comes back to
+    its own ASN); a spine cut from one core still reaches every pod through the other; a spine
+    cut from both reaches only its pod; a far spine cut from both cores is lost to every other pod."""
+    from tests.test_deadlock import THREE_TIERS
+
+    (tmp_path / "intent.yaml").write_text(THREE_TIERS)
+    design = build_design(load_intent(tmp_path / "intent.yaml").intent)
+    block = {d.name: d.server_subnets[0] for d in design.backend.devices if d.tier == 1}
+    mate, spine = "be-leaf-su1-r2", "be-spine-p1-1"
+
+    def widths(*pairs: tuple[str, str]) -> dict[str, int]:
+        routes = expectations(design, frozenset(frozenset(p) for p in pairs))[mate].routes
+        return {leaf: next(r.width for r in routes if r.prefix == b) for leaf, b in block.items() if leaf != mate}
+
+    assert set(widths(("be-leaf-su1-r1", spine)).items()) == {("be-leaf-su1-r1", 1)} | {
+        (leaf, 2) for leaf in block if leaf not in (mate, "be-leaf-su1-r1")}
+    assert set(widths((spine, "be-core1-1")).values()) == {2}
+    cut_off = widths((spine, "be-core1-1"), (spine, "be-core1-2"))
+    assert cut_off["be-leaf-su1-r1"] == 2 and {w for leaf, w in cut_off.items() if not leaf.startswith("be-leaf-su1-")} == {1}
+    far = widths(("be-spine-p2-1", "be-core1-1"), ("be-spine-p2-1", "be-core1-2"))
+    assert far["be-leaf-su2-r1"] == far["be-leaf-su2-r2"] == 1
+    assert {w for leaf, w in far.items() if not leaf.startswith("be-leaf-su2-")} == {2}
 
 
 def test_a_diff_that_only_takes_the_drain_away_is_no_change() -> None:

@@ -26,6 +26,7 @@ import pytest
 from napalm import get_network_driver
 
 from aifab.deploy.inputs import rendered_from
+from aifab.deploy.tasks.expect import expectations
 from aifab.lab import down, up
 from aifab.lab.switch import node_dir
 from aifab.pipeline import design_for
@@ -166,6 +167,34 @@ def test_a_link_down_before_the_deploy_is_cut_and_the_wave_goes_on(world: LabRun
     states = judge(world, before, out)
     assert {n for n, s in states.items() if s == "new"} == {"fe-spine1", "fe-spine2", "fe-leaf1a", "fe-leaf1b"}, states
     world.converge()  # every designed session Established again, read from the routers
+
+
+def _paths(world: LabRun, leaf: str, prefix: str) -> int:
+    """The active BGP next hops of ``prefix`` in ``leaf``'s zebra (0: no route)."""
+    routes = json.loads(world.lab.vtysh(leaf, f"show ip route {prefix} json") or "{}").get(prefix, [])
+    return sum(1 for r in routes if r.get("protocol") == "bgp" and r.get("selected")
+               for nh in r.get("nexthops", []) if nh.get("active"))
+
+
+def test_the_paths_each_leaf_keeps_with_links_down_are_those_the_verify_requires(world: LabRun,
+                                                                                 before: dict[str, str]) -> None:
+    """be-leaf-su1-r1's session to be-spine1 and be-leaf-su2-r2's to be-spine2 shut: each backend
+    leaf's BGP next hops to every other leaf's block, read from its zebra, are exactly the widths
+    the deploy's verify then requires (``expectations`` with those links cut): one path where a
+    spine is lost, none between su1-r1 and su2-r2 (no spine in common), two elsewhere."""
+    _shut(world, "be-spine1", "be-leaf-su1-r1")
+    _shut(world, "be-spine2", "be-leaf-su2-r2")
+    cut = frozenset({frozenset(("be-spine1", "be-leaf-su1-r1")), frozenset(("be-spine2", "be-leaf-su2-r2"))})
+    want = {(leaf.name, r.prefix): r.width for leaf in world.design.backend.devices if leaf.role == "leaf"
+            for r in expectations(world.design, cut)[leaf.name].routes}
+    assert sorted(set(want.values())) == [0, 1, 2]
+    deadline = time.monotonic() + 30
+    while True:
+        have = {(leaf, prefix): _paths(world, leaf, prefix) for leaf, prefix in want}
+        if have == want or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert have == want
 
 
 def test_a_link_down_that_would_cut_off_a_leaf_refuses_the_wave(world: LabRun, before: dict[str, str]) -> None:

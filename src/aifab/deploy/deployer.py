@@ -195,6 +195,9 @@ class Deployer:
                 self.say(f"wave {wave.index}: {n}: BGP session to {peer} ({addr}) down before this wave: its link "
                          "counted out of service, the session not required by the verify")
             self.audit.write("down-before", n, wave=wave.index, peers=peers)
+        if cut:  # the leaves' routes: at least the paths the links still up leave them
+            self.expect = expectations(self.design, frozenset(frozenset((n, peer)) for n, peers in self.down_before.items()
+                                                              for peer in peers.values()))
         reasons = health.blockers(self.design, wave, unhealthy, self.held, cut)
         for n, why in unhealthy.items():
             self.audit.write("unhealthy", n, wave=wave.index, reason=why)
@@ -430,11 +433,6 @@ class Deployer:
         self._state(report, [n for n in names if n not in failures], "committed, not verified")
         return failures
 
-    def _degraded(self, device: str) -> bool:
-        """A link of ``device``'s fabric was found down at a health gate of this deploy."""
-        fabric = self.by_name[device].fabric
-        return any(self.by_name[n].fabric == fabric for n in self.down_before if n in self.by_name)
-
     def _verify(self, wave: Wave, names: list[str]) -> dict[str, str]:
         """Poll ``verify`` until every device passes, the deadline passes, or an interrupt."""
         self.say(f"wave {wave.index}: waiting for the designed sessions and routes of {', '.join(names)} "
@@ -443,7 +441,7 @@ class Deployer:
         pending = list(names)
         while True:
             res, failures = self._run_results(pending, lambda task: verify(
-                task, without_down(self.expect[task.host.name], self.down_before, self._degraded(task.host.name)), 0.0,
+                task, without_down(self.expect[task.host.name], self.down_before), 0.0,
                 candidate=self.rendered.configs[task.host.name],
                 pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers, outside=self.outside),
                 "verify", audit=False)
