@@ -89,15 +89,13 @@ def run(args: argparse.Namespace) -> int:
 def chosen(names: list[str], patterns: list[str]) -> list[str]:
     """The devices of ``names`` that ``patterns`` (names or globs) match, in natural order. A pattern
     that matches no device is an error: a typo must not leave a switch undrained, or drained."""
-    from fnmatch import fnmatchcase
-
-    from aifab.deploy.connect import SelectionError
+    from aifab.deploy.connect import SelectionError, matches, unmatched
     from aifab.plan.changes import natural_sorted
 
-    unmatched = [g for g in patterns if not any(fnmatchcase(n, g) for n in names)]
-    if unmatched:
-        raise SelectionError(f"no switch of the intent matches {', '.join(unmatched)}: nothing done")
-    return natural_sorted(n for n in names if any(fnmatchcase(n, g) for g in patterns))
+    missed = unmatched(names, patterns)
+    if missed:
+        raise SelectionError(f"no switch of the intent matches {', '.join(missed)}: nothing done")
+    return natural_sorted(n for n in names if matches(n, patterns))
 
 
 class DrainRefused(AifabError):

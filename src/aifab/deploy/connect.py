@@ -74,16 +74,26 @@ def device_errors(result: AggregatedResult) -> dict[str, str]:
     return out
 
 
+def matches(name: str, globs: list[str]) -> bool:
+    """``name`` matches one of ``globs`` (names or fnmatch globs, case-sensitive)."""
+    return any(fnmatchcase(name, g) for g in globs)
+
+
+def unmatched(names: list[str], globs: list[str]) -> list[str]:
+    """The globs that match none of ``names``: a typo, said as an error by every command."""
+    return [g for g in globs if not any(fnmatchcase(n, g) for n in names)]
+
+
 def select(names: list[str], limit: list[str] | None, exclude: list[str] | None) -> list[str]:
     """The devices matching any ``limit`` glob (all when none) and no ``exclude`` glob (fnmatch).
     A glob that matches no device at all is an error: a typo must neither narrow a deploy silently
     nor leave in a switch it was meant to keep out."""
     for option, globs in (("--limit", limit), ("--exclude", exclude)):
-        unmatched = [g for g in globs or [] if not any(fnmatchcase(n, g) for n in names)]
-        if unmatched:
-            raise SelectionError(f"no device matches {option} {' '.join(unmatched)}")
-    chosen = [n for n in names if not limit or any(fnmatchcase(n, g) for g in limit)]
-    chosen = [n for n in chosen if not any(fnmatchcase(n, g) for g in exclude or [])]
+        missed = unmatched(names, globs or [])
+        if missed:
+            raise SelectionError(f"no device matches {option} {' '.join(missed)}")
+    chosen = [n for n in names if not limit or matches(n, limit)]
+    chosen = [n for n in chosen if not matches(n, exclude or [])]
     if not chosen:
         raise SelectionError(f"no device left: --limit {' '.join(limit or ['*'])}"
                              + (f" --exclude {' '.join(exclude or [])}" if exclude else ""))
