@@ -16,7 +16,7 @@ import pytest
 from aifab.commands.drain import chosen
 from aifab.deploy.connect import SelectionError, select
 from aifab.deploy.drain import broken_rules, drain_only, is_drained, marker
-from aifab.deploy.guard import LockedError, check_unlocked, deploy_lock
+from aifab.deploy.guard import LockedError, deploy_lock
 from aifab.deploy.health import blockers, down_links, gate_devices
 from aifab.deploy.inputs import pick_inventory
 from aifab.deploy.inventory_files import InventoryError
@@ -302,12 +302,45 @@ def test_a_locked_inventory_exits_3(tmp_path: Path) -> None:
     assert not (tmp_path / "build").exists(), "refused, yet the build was written"
 
 
-def test_check_unlocked_reads_the_lock_and_creates_nothing(tmp_path: Path) -> None:
-    check_unlocked(tmp_path)
-    assert not (tmp_path / ".aifab-deploy.lock").exists()
-    with deploy_lock(tmp_path), pytest.raises(LockedError, match=r"another deploy of this inventory is running \(pid "):
-        check_unlocked(tmp_path)
-    check_unlocked(tmp_path)  # released: free again
+def _locked_elsewhere(inventory: Path) -> bool:
+    """Another process is refused the deploy lock of ``inventory`` now."""
+    probe = ("import sys; from pathlib import Path; from aifab.deploy.guard import LockedError, deploy_lock\n"
+             "try:\n    with deploy_lock(Path(sys.argv[1])): pass\nexcept LockedError: sys.exit(3)")
+    res = subprocess.run([sys.executable, "-c", probe, str(inventory)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode in (0, 3), res.stderr
+    return res.returncode == 3
+
+
+def test_the_lock_is_reentrant_in_one_process_and_released_by_the_outer_block(tmp_path: Path) -> None:
+    with deploy_lock(tmp_path):
+        with deploy_lock(tmp_path):
+            assert _locked_elsewhere(tmp_path)
+        assert _locked_elsewhere(tmp_path), "the inner block does not release the outer one's lock"
+    assert not _locked_elsewhere(tmp_path)
+
+
+def test_the_inventory_is_locked_while_the_build_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock is taken before the build (not only probed): a deploy that starts while another
+    one builds is refused, it cannot rewrite that build. Seen from another process during the build."""
+    import aifab.pipeline
+    from aifab.cli import main
+
+    inv = _inventory(tmp_path)
+    seen: list[bool] = []
+    real = aifab.pipeline.build
+
+    def build(*args: object, **kwargs: object) -> aifab.pipeline.BuildResult:
+        seen.append(_locked_elsewhere(inv))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aifab.pipeline, "build", build)
+    monkeypatch.setenv("AIFAB_USERNAME", "nobody")
+    monkeypatch.setenv("AIFAB_PASSWORD", "nothing")
+    code = main(["deploy", str(LAB), "-o", str(tmp_path / "build"), "--inventory", str(inv), "--limit", "fe-spine1"])
+    assert code == 1, "built, then nothing answers on port 1"
+    assert seen == [True]
+    assert not _locked_elsewhere(inv), "released at the end"
 
 
 def test_a_deploy_refused_by_the_lock_leaves_the_running_deploys_build_alone(tmp_path: Path) -> None:

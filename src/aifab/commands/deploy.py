@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
@@ -64,14 +65,10 @@ def target(args: argparse.Namespace, cluster: str) -> tuple[Path, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aifab.deploy.guard import check_unlocked
-    from aifab.deploy.inputs import rendered_from
+    from aifab.deploy.guard import deploy_lock
     from aifab.deploy.inventory_files import check_inventory
-    from aifab.deploy.report import summary_table, timings_table
-    from aifab.deploy.runner import check_timers, deploy
-    from aifab.deploy.secrets import load_credentials
+    from aifab.deploy.runner import check_timers
     from aifab.paths import writable_file
-    from aifab.pipeline import build
 
     console = Console()
     check_timers(args.verify_timeout, args.revert_timer)  # before the build is written
@@ -88,7 +85,20 @@ def run(args: argparse.Namespace) -> int:
         from aifab.intent import load_intent
 
         known = target(args, load_intent(args.intent).intent.cluster)[0]
-    check_unlocked(known)  # a deploy of it running: said before the build (its build and journal) is rewritten
+    with ExitStack() as held:
+        if known.is_dir():  # held from before the build: a deploy of it running is refused before its build is rewritten
+            held.enter_context(deploy_lock(known))
+        return _deploy(args, console)
+
+
+def _deploy(args: argparse.Namespace, console: Console) -> int:
+    """Build, deploy and report: ``run`` once the inputs are checked and the inventory locked."""
+    from aifab.deploy.inputs import rendered_from
+    from aifab.deploy.report import summary_table, timings_table
+    from aifab.deploy.runner import deploy
+    from aifab.deploy.secrets import load_credentials
+    from aifab.pipeline import build
+
     if args.clab is not None:
         from aifab.lab.ceos import export_clab
 

@@ -25,10 +25,18 @@ class GuardPathError(AifabError):
     """The deploy lock or the audit log cannot be written."""
 
 
+_HELD: set[Path] = set()  # the lock files this process holds
+
+
 @contextmanager
 def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
-    """Hold ``<inventory>/.aifab-deploy.lock`` for the whole deploy (released even on a crash)."""
+    """Hold ``<inventory>/.aifab-deploy.lock`` for the whole deploy (released even on a crash).
+    Re-entrant in one process: ``aifab deploy`` takes it before its build, the rollout again."""
     path = inventory_dir / ".aifab-deploy.lock"
+    key = path.resolve()
+    if key in _HELD:  # held by an outer block of this process, which releases it
+        yield path
+        return
     try:
         fh = path.open("a+")
     except OSError as exc:
@@ -40,6 +48,7 @@ def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
         holder = fh.read().strip() or "unknown"
         fh.close()
         raise LockedError(f"{inventory_dir}: another deploy of this inventory is running ({holder})") from None
+    _HELD.add(key)
     try:
         fh.seek(0)
         fh.truncate()
@@ -47,27 +56,10 @@ def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
         fh.flush()
         yield path
     finally:
+        _HELD.discard(key)
         fh.truncate(0)
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
-
-
-def check_unlocked(inventory_dir: Path) -> None:
-    """Raise LockedError when a deploy of ``inventory_dir`` holds its lock now; creates nothing.
-    Said before a build is written (it would rewrite the running deploy's files); the deploy then
-    takes the lock itself (:func:`deploy_lock`)."""
-    path = inventory_dir / ".aifab-deploy.lock"
-    try:
-        fh = path.open("r")
-    except OSError:  # no lock file: no deploy of it has run, or one cannot tell yet: deploy_lock says
-        return
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = fh.read().strip() or "unknown"
-            raise LockedError(f"{inventory_dir}: another deploy of this inventory is running ({holder})") from None
-        fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class AuditLog:
