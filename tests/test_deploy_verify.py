@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 from aifab.deploy.tasks.expect import Expectation, expectations
-from aifab.deploy.tasks.verify import needs_reset, session_state
-from napalm_frr.parse import bfd_peers, bgp_neighbors_detail
+from aifab.deploy.tasks.verify import longest_match, needs_reset, session_state
+from napalm_frr.parse import bfd_peers, bgp_neighbors_detail, routes
 from tests.test_render_helpers import lab_design
 
 DATA = Path(__file__).parent / "data" / "sonic"
+FRR = Path(__file__).parent / "data" / "frr"
 
 
 def test_timer_and_capability_changes_need_a_reset_others_do_not() -> None:
@@ -94,3 +95,15 @@ def test_configured_timers_other_than_designed_fail_in_both_modes() -> None:
     for mode in ("next-reset", "reset-now"):
         problems, _ = session_state(detail, None, expect, frozenset(), mode)
         assert any("hold time 9s configured, 15s designed" in p for p in problems), mode
+
+
+def test_each_probe_takes_its_longest_match_in_the_table_read_once() -> None:
+    """The table a lab leaf returns for ``show ip route 0.0.0.0/0 longer-prefixes json``: another
+    leaf's block over both spines, a loopback, an address of the leaf's own block that a connected
+    /31 holds (longer than the /30 BGP aggregate), and an address no route holds."""
+    table = routes(json.loads((FRR / "show_ip_route_longer_prefixes.json").read_text()))
+    block, loopback, own, nowhere = longest_match(table, ["10.0.2.9", "10.0.0.5", "10.0.2.1", "192.0.2.1"])
+    assert [(nh["protocol"], nh["current_active"]) for nh in block] == [("bgp", True)] * 2
+    assert {nh["next_hop"] for nh in block} == {nh["next_hop"] for nh in table["10.0.2.8/30"]} and len(loopback) == 2
+    assert [nh["protocol"] for nh in own] == ["connected"], "the /31 is longer than the /30"
+    assert nowhere == [] and longest_match({}, ["10.0.2.9"]) == [[]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from ipaddress import ip_address, ip_network
 from typing import Any
 
 from napalm.base import NetworkDriver
@@ -20,6 +21,7 @@ from nornir.core.task import Result, Task
 
 from aifab.deploy.tasks.expect import Expectation
 from aifab.plan.waves import changed_lines
+from napalm_frr.base import VtyshDriver
 
 # Lines whose change takes effect only when a BGP session is established again (their values are
 # exchanged in OPEN: hold time, capabilities); with ``upgrade.bgp_timers: reset-now`` the drained
@@ -103,15 +105,44 @@ def _qos_problems(dev: NetworkDriver, candidate: str | None) -> list[str]:
     return []
 
 
+Table = dict[str, list[dict[str, Any]]]  # NAPALM get_route_to: prefix -> an entry per next hop
+
+
+def longest_match(table: Table, addresses: list[str]) -> list[list[dict[str, Any]]]:
+    """For each IPv4 address, the entries of the longest prefix of ``table`` holding it (none: [])."""
+    by_length: dict[int, dict[int, list[dict[str, Any]]]] = {}
+    for prefix, entries in table.items():
+        net = ip_network(prefix, strict=False)
+        if net.version == 4:
+            by_length.setdefault(net.prefixlen, {})[int(net.network_address) >> (32 - net.prefixlen)] = entries
+    lengths = sorted(by_length, reverse=True)
+    out = []
+    for address in addresses:
+        value = int(ip_address(address))
+        out.append(next((by_length[n][value >> (32 - n)] for n in lengths if value >> (32 - n) in by_length[n]), []))
+    return out
+
+
+def _routes_to(dev: NetworkDriver, probes: list[str]) -> list[list[dict[str, Any]]]:
+    """The route entries each probe address matches on the device. A vtysh driver (FRR, SONiC)
+    reads its whole IPv4 table once (``show ip route 0.0.0.0/0 longer-prefixes json``) and each
+    probe takes its longest match there, as ``show ip route ADDRESS`` does: one read per poll,
+    not one per other leaf (a thousand at 32k GPUs). Other drivers are asked once per probe."""
+    if not probes:
+        return []
+    if isinstance(dev, VtyshDriver):
+        return longest_match(dev.get_route_to(destination="0.0.0.0/0", longer=True), probes)
+    return [[nh for entries in dev.get_route_to(destination=p).values() for nh in entries] for p in probes]
+
+
 def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pending: frozenset[str],
               bgp_timers: str, outside: frozenset[str]) -> tuple[list[str], list[str]]:
     bfd = dev.get_bfd_peers() if expect.bfd and hasattr(dev, "get_bfd_peers") else None
     problems, waiting = session_state(dev.get_bgp_neighbors_detail(), bfd, expect, pending, bgp_timers, outside)
     if problems:
         return problems, waiting
-    for route in expect.routes:
-        found = dev.get_route_to(destination=route.probe)
-        paths = [nh for entries in found.values() for nh in entries if nh.get("current_active") and nh.get("protocol", "").lower() == "bgp"]
+    for route, found in zip(expect.routes, _routes_to(dev, [r.probe for r in expect.routes]), strict=True):
+        paths = [nh for nh in found if nh.get("current_active") and nh.get("protocol", "").lower() == "bgp"]
         if len(paths) < route.width if route.at_least else len(paths) != route.width:
             problems.append(f"{route.prefix}: {len(paths)} BGP paths, expected {'at least ' if route.at_least else ''}{route.width}")
     return problems + _qos_problems(dev, candidate), waiting
