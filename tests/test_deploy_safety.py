@@ -343,6 +343,32 @@ def test_the_inventory_is_locked_while_the_build_is_written(tmp_path: Path, monk
     assert not _locked_elsewhere(inv), "released at the end"
 
 
+def test_a_first_builds_inventory_is_locked_before_anything_is_written(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No build yet, so no inventory to lock before it: the deploy makes and locks the build's own
+    inventory once the Design is built, before the first file is written (a second deploy into the
+    same new directory is refused before it rewrites anything). Seen from another process."""
+    import aifab.pipeline
+    from aifab.cli import main
+
+    inv = tmp_path / "build" / "inventory"
+    seen: list[tuple[bool, list[str]]] = []
+    real = aifab.pipeline.write_tables
+
+    def write_tables(*args: object, **kwargs: object) -> list[Path]:
+        seen.append((_locked_elsewhere(inv), sorted(p.name for p in (tmp_path / "build").rglob("*"))))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aifab.pipeline, "write_tables", write_tables)
+    monkeypatch.setenv("AIFAB_USERNAME", "nobody")
+    monkeypatch.setenv("AIFAB_PASSWORD", "nothing")
+    code = main(["deploy", str(LAB), "-o", str(tmp_path / "build"), "--limit", "fe-spine1"])
+    assert code == 1, "built, then its management address does not answer"
+    assert seen == [(True, [".aifab-deploy.lock", "inventory"])], "locked, and nothing else written yet"
+    assert (inv / "hosts.yaml").is_file()
+    assert not _locked_elsewhere(inv), "released at the end"
+
+
 def test_a_deploy_refused_by_the_lock_leaves_the_running_deploys_build_alone(tmp_path: Path) -> None:
     """The build's own inventory locked by a deploy in progress: a second deploy (another intent)
     exits 3 before its build would rewrite the first one's configs and inventory."""

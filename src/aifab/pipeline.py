@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,13 +70,14 @@ def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
 
 def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = False,
           ceos_image: str = CEOS_IMAGE, jobs: int | None = None, hand_kept: Path | None = None,
-          hosts: bool = False) -> BuildResult:
+          hosts: bool = False, before_write: Callable[[], object] | None = None) -> BuildResult:
     """Derive the Design and write design.json, cabling.csv, ipplan.csv, the configs and the Nornir
     inventory (its connection options from the ``hand_kept`` folder, by default the one
     :func:`~aifab.artifacts.inventory.find_hand_kept` finds above the intent) into ``out``; with
     ``clab`` (and EOS devices) also the containerlab topology, cEOS image ``ceos_image`` (else a
     topology an earlier build left is removed); with ``hosts`` also every host's NIC settings
-    (``out/hosts/``, :func:`aifab.render.hosts.write_hosts`).
+    (``out/hosts/``, :func:`aifab.render.hosts.write_hosts`). ``before_write`` is called once the
+    Design is built, before anything is written (``aifab deploy`` locks a first build's inventory).
 
     Then (unless ``check`` is False) run the checks on what was written: any error finding
     raises ``CheckFailed`` (exit 1), after every file is written. ``jobs`` bounds the processes
@@ -88,6 +89,8 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
     with paused_gc():  # millions of short-lived acyclic objects: collections cost more than they free
         loaded, design = design_for(intent_path)
         kept = hand_kept_for(intent_path, hand_kept)  # before anything is written
+        if before_write is not None:
+            before_write()
         beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
         with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
             files = [] if beside else write_tables(design, out, kept)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -88,11 +89,18 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as held:
         if known.is_dir():  # held from before the build: a deploy of it running is refused before its build is rewritten
             held.enter_context(deploy_lock(known))
-        return _deploy(args, console)
+        first = not known.is_dir() and known == args.out / "inventory"
+
+        def lock_first_build() -> None:  # a first build's inventory: made and locked before anything is written
+            if first:
+                known.mkdir(parents=True, exist_ok=True)
+                held.enter_context(deploy_lock(known))
+        return _deploy(args, console, lock_first_build)
 
 
-def _deploy(args: argparse.Namespace, console: Console) -> int:
-    """Build, deploy and report: ``run`` once the inputs are checked and the inventory locked."""
+def _deploy(args: argparse.Namespace, console: Console, before_write: Callable[[], None]) -> int:
+    """Build, deploy and report: ``run`` once the inputs are checked and the inventory locked
+    (``before_write``: locks a first build's inventory once its Design is built)."""
     from aifab.deploy.inputs import rendered_from
     from aifab.deploy.report import summary_table, timings_table
     from aifab.deploy.runner import deploy
@@ -106,7 +114,7 @@ def _deploy(args: argparse.Namespace, console: Console) -> int:
         design, _ = export_clab(args.intent, args.clab)
         inventory, how = (args.inventory, "given") if args.inventory else (args.clab / "inventory", "the containerlab export's")
     else:
-        design = build(args.intent, args.out).design
+        design = build(args.intent, args.out, before_write=before_write).design
         inventory, how = target(args, design.cluster)
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     from aifab.deploy.inputs import inventory_drivers
