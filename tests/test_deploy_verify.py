@@ -7,13 +7,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aifab.deploy.tasks.expect import Expectation, expectations
-from aifab.deploy.tasks.verify import longest_match, needs_reset, session_state
+from napalm.eos.eos import EOSDriver
+
+from aifab.deploy.tasks.expect import Expectation, RouteExpectation, expectations
+from aifab.deploy.tasks.verify import _routes_to, longest_match, needs_reset, route_problems, session_state
 from napalm_frr.parse import bfd_peers, bgp_neighbors_detail, routes
 from tests.test_render_helpers import lab_design
 
 DATA = Path(__file__).parent / "data" / "sonic"
 FRR = Path(__file__).parent / "data" / "frr"
+EOS = Path(__file__).parent / "data" / "eos"
 
 
 def test_timer_and_capability_changes_need_a_reset_others_do_not() -> None:
@@ -107,3 +110,46 @@ def test_each_probe_takes_its_longest_match_in_the_table_read_once() -> None:
     assert {nh["next_hop"] for nh in block} == {nh["next_hop"] for nh in table["10.0.2.8/30"]} and len(loopback) == 2
     assert [nh["protocol"] for nh in own] == ["connected"], "the /31 is longer than the /30"
     assert nowhere == [] and longest_match({}, ["10.0.2.9"]) == [[]]
+
+
+EAPI_FILES = {"show vrf": "show_vrf.json",
+              "show ip route vrf default 0.0.0.0/0 longer-prefixes detail": "show_ip_route_vrf_default_longer_prefixes_detail.json",
+              "show ip route vrf MGMT 0.0.0.0/0 longer-prefixes detail": "show_ip_route_vrf_MGMT_longer_prefixes_detail.json",
+              "show ip bgp 0.0.0.0/0 longer-prefixes vrf default": "show_ip_bgp_longer_prefixes_vrf_default.json"}
+
+
+class _RecordedEapi:
+    """An EOS eAPI node double (no switch runs here): answers NAPALM's commands from tests/data/eos."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def run_commands(self, commands: list[str], **_: object) -> list[dict[str, object]]:
+        self.sent += [" ".join(c.split()) for c in commands]
+        return [json.loads((EOS / EAPI_FILES[" ".join(c.split())]).read_text()) for c in commands]
+
+
+def test_eos_double_counts_each_installed_ecmp_path_from_one_table_read() -> None:
+    """NAPALM's eos driver (real) over recorded-format eAPI answers: EOS marks only the best of an
+    ECMP route's BGP paths active, so the verify counts a path whose next hop the route installed
+    (its vias); a path that is neither best nor installed does not count, nor does MGMT's default
+    route, and the whole table is read with four commands, not per probe."""
+    dev = EOSDriver("be-leaf-su1-r1", "nobody", "nothing")
+    dev.device = _RecordedEapi()
+    routes = (RouteExpectation("10.0.2.4/30", "10.0.2.5", 2), RouteExpectation("10.0.2.8/30", "10.0.2.9", 2),
+              RouteExpectation("10.0.2.12/30", "10.0.2.13", 2), RouteExpectation("10.0.0.4/32", "10.0.0.4", 2),
+              RouteExpectation("192.0.2.0/24", "192.0.2.1", 1, at_least=True))
+    found = _routes_to(dev, [r.probe for r in routes])
+    assert sorted(dev.device.sent) == sorted(EAPI_FILES), "one read of the table, whatever the probes"
+    assert route_problems(routes, found) == ["10.0.2.12/30: 1 BGP paths, expected 2",
+                                             "192.0.2.0/24: 0 BGP paths, expected at least 1"]
+    assert found[4] == [], "MGMT's default route is no path of the fabric"
+    assert len(found[0]) == 2 and sum(nh["current_active"] for nh in found[0]) == 2
+
+
+def test_frr_paths_are_counted_once_per_next_hop() -> None:
+    table = routes(json.loads((FRR / "show_ip_route_longer_prefixes.json").read_text()))
+    found = longest_match(table, ["10.0.2.9"])
+    assert route_problems((RouteExpectation("10.0.2.8/30", "10.0.2.9", 2),), found) == []
+    assert route_problems((RouteExpectation("10.0.2.8/30", "10.0.2.9", 3),), found) == ["10.0.2.8/30: 2 BGP paths, expected 3"]
+    assert route_problems((RouteExpectation("10.0.2.8/30", "10.0.2.9", 2),), [found[0] * 2]) == [], "a path listed twice is one path"

@@ -19,7 +19,7 @@ from typing import Any
 from napalm.base import NetworkDriver
 from nornir.core.task import Result, Task
 
-from aifab.deploy.tasks.expect import Expectation
+from aifab.deploy.tasks.expect import Expectation, RouteExpectation
 from aifab.plan.waves import changed_lines
 from napalm_frr.base import VtyshDriver
 
@@ -105,7 +105,8 @@ def _qos_problems(dev: NetworkDriver, candidate: str | None) -> list[str]:
     return []
 
 
-Table = dict[str, list[dict[str, Any]]]  # NAPALM get_route_to: prefix -> an entry per next hop
+Table = dict[str, list[dict[str, Any]]]  # NAPALM get_route_to: prefix -> an entry per next hop (EOS: per BGP path)
+BGP = ("bgp", "ebgp", "ibgp")  # NAPALM's protocol names of BGP routes: FRR and SONiC "bgp", EOS "eBGP" and "iBGP"
 
 
 def longest_match(table: Table, addresses: list[str]) -> list[list[dict[str, Any]]]:
@@ -123,16 +124,45 @@ def longest_match(table: Table, addresses: list[str]) -> list[list[dict[str, Any
     return out
 
 
+def installed_paths(table: Table) -> Table:
+    """NAPALM eos ``get_route_to``, as the verify counts paths: EOS lists every BGP path of a prefix
+    (``show ip bgp``) and marks only the best one active, while its ECMP members are the route's
+    installed next hops (``show ip route``'s vias, which give a path its ``outgoing_interface``);
+    so a BGP path whose next hop is installed counts as active. Only the default VRF is kept (the
+    fabric's; MGMT's default route is no path of it)."""
+    out: Table = {}
+    for prefix, entries in table.items():
+        kept = [{**e, "current_active": bool(e.get("current_active") or e.get("outgoing_interface"))}
+                if e.get("protocol", "").lower() in BGP else e
+                for e in entries if e.get("routing_table", "default") == "default"]
+        if kept:
+            out[prefix] = kept
+    return out
+
+
 def _routes_to(dev: NetworkDriver, probes: list[str]) -> list[list[dict[str, Any]]]:
-    """The route entries each probe address matches on the device. A vtysh driver (FRR, SONiC)
-    reads its whole IPv4 table once (``show ip route 0.0.0.0/0 longer-prefixes json``) and each
-    probe takes its longest match there, as ``show ip route ADDRESS`` does: one read per poll,
-    not one per other leaf (a thousand at 32k GPUs). Other drivers are asked once per probe."""
+    """The route entries each probe address matches on the device: its whole IPv4 table is read
+    once (``get_route_to("0.0.0.0/0", longer=True)``: FRR and SONiC ``show ip route 0.0.0.0/0
+    longer-prefixes json``, EOS ``show ip route vrf VRF 0.0.0.0/0 longer-prefixes detail`` and
+    ``show ip bgp 0.0.0.0/0 longer-prefixes vrf VRF``) and each probe takes its longest match
+    there, as ``show ip route ADDRESS`` does: one read per poll, not one per other leaf (a
+    thousand at 32k GPUs)."""
     if not probes:
         return []
-    if isinstance(dev, VtyshDriver):
-        return longest_match(dev.get_route_to(destination="0.0.0.0/0", longer=True), probes)
-    return [[nh for entries in dev.get_route_to(destination=p).values() for nh in entries] for p in probes]
+    table = dev.get_route_to(destination="0.0.0.0/0", longer=True)
+    return longest_match(table if isinstance(dev, VtyshDriver) else installed_paths(table), probes)
+
+
+def route_problems(routes: tuple[RouteExpectation, ...], found: list[list[dict[str, Any]]]) -> list[str]:
+    """Each expected route whose active BGP paths (distinct next hops) are not its ECMP width (or,
+    with ``at_least``, fewer)."""
+    problems = []
+    for route, entries in zip(routes, found, strict=True):
+        paths = {(nh.get("next_hop"), nh.get("outgoing_interface")) for nh in entries
+                 if nh.get("current_active") and nh.get("protocol", "").lower() in BGP}
+        if len(paths) < route.width if route.at_least else len(paths) != route.width:
+            problems.append(f"{route.prefix}: {len(paths)} BGP paths, expected {'at least ' if route.at_least else ''}{route.width}")
+    return problems
 
 
 def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pending: frozenset[str],
@@ -141,10 +171,7 @@ def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pe
     problems, waiting = session_state(dev.get_bgp_neighbors_detail(), bfd, expect, pending, bgp_timers, outside)
     if problems:
         return problems, waiting
-    for route, found in zip(expect.routes, _routes_to(dev, [r.probe for r in expect.routes]), strict=True):
-        paths = [nh for nh in found if nh.get("current_active") and nh.get("protocol", "").lower() == "bgp"]
-        if len(paths) < route.width if route.at_least else len(paths) != route.width:
-            problems.append(f"{route.prefix}: {len(paths)} BGP paths, expected {'at least ' if route.at_least else ''}{route.width}")
+    problems = route_problems(expect.routes, _routes_to(dev, [r.probe for r in expect.routes]))
     return problems + _qos_problems(dev, candidate), waiting
 
 
