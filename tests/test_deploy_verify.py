@@ -115,18 +115,35 @@ def test_each_probe_takes_its_longest_match_in_the_table_read_once() -> None:
 EAPI_FILES = {"show vrf": "show_vrf.json",
               "show ip route vrf default 0.0.0.0/0 longer-prefixes detail": "show_ip_route_vrf_default_longer_prefixes_detail.json",
               "show ip route vrf MGMT 0.0.0.0/0 longer-prefixes detail": "show_ip_route_vrf_MGMT_longer_prefixes_detail.json",
-              "show ip bgp 0.0.0.0/0 longer-prefixes vrf default": "show_ip_bgp_longer_prefixes_vrf_default.json"}
+              "show ip bgp 0.0.0.0/0 longer-prefixes vrf default": "show_ip_bgp_longer_prefixes_vrf_default.json",
+              "show running-config | include service routing protocols model multi-agent": "show_running_config_include_multi_agent.txt",
+              "show ip bgp neighbors vrf all": "show_ip_bgp_neighbors_vrf_all.txt",
+              "show ipv6 bgp peers vrf all": "show_ipv6_bgp_peers_vrf_all.txt",
+              "show ip bgp summary vrf all": "show_ip_bgp_summary_vrf_all.json",
+              "show ipv6 bgp summary vrf all": "show_ipv6_bgp_summary_vrf_all.json"}
+ROUTE_COMMANDS = sorted(c for c in EAPI_FILES if " route " in c or " bgp 0.0.0.0/0 " in c or c == "show vrf")
 
 
 class _RecordedEapi:
-    """An EOS eAPI node double (no switch runs here): answers NAPALM's commands from tests/data/eos."""
+    """An EOS eAPI node double (no switch runs here): answers NAPALM's commands from tests/data/eos,
+    JSON as parsed, text as ``{"output": text}`` (as pyeapi returns them)."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    def run_commands(self, commands: list[str], **_: object) -> list[dict[str, object]]:
-        self.sent += [" ".join(c.split()) for c in commands]
-        return [json.loads((EOS / EAPI_FILES[" ".join(c.split())]).read_text()) for c in commands]
+    def run_commands(self, commands: list[str], encoding: str = "json", **_: object) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for command in commands:
+            self.sent.append(" ".join(command.split()))
+            text = (EOS / EAPI_FILES[self.sent[-1]]).read_text()
+            out.append({"output": text} if encoding == "text" else json.loads(text))
+        return out
+
+
+def _eos_double() -> EOSDriver:
+    dev = EOSDriver("be-leaf-su1-r1", "nobody", "nothing")
+    dev.device = _RecordedEapi()
+    return dev
 
 
 def test_eos_double_counts_each_installed_ecmp_path_from_one_table_read() -> None:
@@ -134,13 +151,12 @@ def test_eos_double_counts_each_installed_ecmp_path_from_one_table_read() -> Non
     ECMP route's BGP paths active, so the verify counts a path whose next hop the route installed
     (its vias); a path that is neither best nor installed does not count, nor does MGMT's default
     route, and the whole table is read with four commands, not per probe."""
-    dev = EOSDriver("be-leaf-su1-r1", "nobody", "nothing")
-    dev.device = _RecordedEapi()
+    dev = _eos_double()
     routes = (RouteExpectation("10.0.2.4/30", "10.0.2.5", 2), RouteExpectation("10.0.2.8/30", "10.0.2.9", 2),
               RouteExpectation("10.0.2.12/30", "10.0.2.13", 2), RouteExpectation("10.0.0.4/32", "10.0.0.4", 2),
               RouteExpectation("192.0.2.0/24", "192.0.2.1", 1, at_least=True))
     found = _routes_to(dev, [r.probe for r in routes])
-    assert sorted(dev.device.sent) == sorted(EAPI_FILES), "one read of the table, whatever the probes"
+    assert sorted(dev.device.sent) == ROUTE_COMMANDS, "one read of the table, whatever the probes"
     assert route_problems(routes, found) == ["10.0.2.12/30: 1 BGP paths, expected 2",
                                              "192.0.2.0/24: 0 BGP paths, expected at least 1"]
     assert found[4] == [], "MGMT's default route is no path of the fabric"
@@ -153,3 +169,17 @@ def test_frr_paths_are_counted_once_per_next_hop() -> None:
     assert route_problems((RouteExpectation("10.0.2.8/30", "10.0.2.9", 2),), found) == []
     assert route_problems((RouteExpectation("10.0.2.8/30", "10.0.2.9", 3),), found) == ["10.0.2.8/30: 2 BGP paths, expected 3"]
     assert route_problems((RouteExpectation("10.0.2.8/30", "10.0.2.9", 2),), [found[0] * 2]) == [], "a path listed twice is one path"
+
+
+def test_eos_double_sessions_are_read_from_the_default_vrf_as_napalm_eos_names_it() -> None:
+    """NAPALM's eos driver (real) over recorded-format eAPI answers: its get_bgp_neighbors_detail
+    names the default VRF ``default`` (NAPALM's other drivers ``global``); the sessions to both
+    spines are read there, Established with the designed timers, and a missing one is named."""
+    detail = _eos_double().get_bgp_neighbors_detail()
+    assert "global" not in detail and "default" in detail
+    expect = Expectation("be-leaf-su1-r1", ("10.0.1.0", "10.0.1.2"), (), hold_s=9, keepalive_s=3)
+    assert session_state(detail, None, expect, frozenset()) == ([], [])
+    slower = Expectation("be-leaf-su1-r1", ("10.0.1.0", "10.0.1.2", "10.0.1.4"), (), hold_s=15, keepalive_s=5)
+    problems, _ = session_state(detail, None, slower, frozenset())
+    assert "BGP session to 10.0.1.4 not Established" in problems
+    assert "BGP session to 10.0.1.0: hold time 9s configured, 15s designed" in problems

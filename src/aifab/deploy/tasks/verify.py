@@ -48,6 +48,12 @@ def reset_sessions(task: Task, diff: str) -> Result:
     return Result(host=task.host, result="BGP sessions reset (hard): timers or capabilities changed", changed=True)
 
 
+def default_vrf(detail: dict[str, Any]) -> dict[str, Any]:
+    """The default VRF's part of NAPALM's ``get_bgp_neighbors_detail``: NAPALM names it ``global``
+    (napalm_frr, napalm_sonic), its eos driver by the VRF's own name, ``default``."""
+    return detail.get("global") or detail.get("default") or {}
+
+
 def session_state(detail: dict[str, Any], bfd: dict[str, str] | None, expect: Expectation, pending: frozenset[str],
                   bgp_timers: str = "reset-now", outside: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """Problems of the device's sessions (``detail``: napalm's get_bgp_neighbors_detail, ``bfd``:
@@ -63,7 +69,7 @@ def session_state(detail: dict[str, Any], bfd: dict[str, str] | None, expect: Ex
     problems = []
     later: dict[tuple[str, int, int], int] = {}
     elsewhere: dict[tuple[str, int, int], int] = {}
-    by_addr = {p["remote_address"]: p for by_as in detail.get("global", {}).values() for p in by_as}
+    by_addr = {p["remote_address"]: p for by_as in default_vrf(detail).values() for p in by_as}
     peer_names = dict(zip(expect.peers, expect.peer_names, strict=False))
     for addr in expect.peers:
         p = by_addr.get(addr)
