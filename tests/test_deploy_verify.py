@@ -10,7 +10,15 @@ from pathlib import Path
 from napalm.eos.eos import EOSDriver
 
 from aifab.deploy.tasks.expect import Expectation, RouteExpectation, expectations
-from aifab.deploy.tasks.verify import _routes_to, longest_match, needs_reset, route_problems, session_state
+from aifab.deploy.tasks.verify import (
+    _routes_to,
+    bfd_state,
+    eos_bfd_peers,
+    longest_match,
+    needs_reset,
+    route_problems,
+    session_state,
+)
 from napalm_frr.parse import bfd_peers, bgp_neighbors_detail, routes
 from tests.test_render_helpers import lab_design
 
@@ -120,7 +128,8 @@ EAPI_FILES = {"show vrf": "show_vrf.json",
               "show ip bgp neighbors vrf all": "show_ip_bgp_neighbors_vrf_all.txt",
               "show ipv6 bgp peers vrf all": "show_ipv6_bgp_peers_vrf_all.txt",
               "show ip bgp summary vrf all": "show_ip_bgp_summary_vrf_all.json",
-              "show ipv6 bgp summary vrf all": "show_ipv6_bgp_summary_vrf_all.json"}
+              "show ipv6 bgp summary vrf all": "show_ipv6_bgp_summary_vrf_all.json",
+              "show bfd peers": "show_bfd_peers.json"}
 ROUTE_COMMANDS = sorted(c for c in EAPI_FILES if " route " in c or " bgp 0.0.0.0/0 " in c or c == "show vrf")
 
 
@@ -183,3 +192,19 @@ def test_eos_double_sessions_are_read_from_the_default_vrf_as_napalm_eos_names_i
     problems, _ = session_state(detail, None, slower, frozenset())
     assert "BGP session to 10.0.1.4 not Established" in problems
     assert "BGP session to 10.0.1.0: hold time 9s configured, 15s designed" in problems
+
+
+def test_eos_double_bfd_is_read_with_show_bfd_peers() -> None:
+    """NAPALM has no BFD getter: on EOS the verify reads ``show bfd peers`` (recorded-format eAPI
+    answer) and judges every designed session's BFD peer, in the default VRF only."""
+    dev = _eos_double()
+    expect = Expectation("be-leaf-su1-r1", ("10.0.1.0", "10.0.1.2"), (), hold_s=9, keepalive_s=3, bfd=True)
+    bfd = bfd_state(dev)
+    assert bfd == {"10.0.1.0": "up", "10.0.1.2": "up"} and dev.device.sent == ["show bfd peers"]
+    assert session_state(dev.get_bgp_neighbors_detail(), bfd, expect, frozenset()) == ([], [])
+    data = json.loads((EOS / "show_bfd_peers.json").read_text())
+    data["vrfs"]["default"]["ipv4Neighbors"]["10.0.1.2"]["peerStats"]["Ethernet4"]["status"] = "down"
+    del data["vrfs"]["default"]["ipv4Neighbors"]["10.0.1.0"]
+    data["vrfs"]["MGMT"]["ipv4Neighbors"]["10.0.1.0"] = {"peerStats": {"": {"status": "up"}}}
+    problems, _ = session_state(dev.get_bgp_neighbors_detail(), eos_bfd_peers(data), expect, frozenset())
+    assert problems == ["BFD to 10.0.1.0: no session", "BFD to 10.0.1.2: down"]

@@ -171,9 +171,31 @@ def route_problems(routes: tuple[RouteExpectation, ...], found: list[list[dict[s
     return problems
 
 
+def eos_bfd_peers(data: dict[str, Any]) -> dict[str, str]:
+    """EOS ``show bfd peers`` (JSON: ``vrfs`` -> VRF -> ``ipv4Neighbors`` -> address ->
+    ``peerStats`` -> interface -> ``status``) -> peer address -> status, in the default VRF; a peer
+    with several sessions is up only when every one is."""
+    peers = ((data.get("vrfs") or {}).get("default") or {}).get("ipv4Neighbors") or {}
+    out = {}
+    for address, peer in peers.items():
+        states = {str(s.get("status", "")) for s in (peer.get("peerStats") or {}).values()}
+        out[address] = "up" if states == {"up"} else ",".join(sorted(states - {"up"})) or "no session"
+    return out
+
+
+def bfd_state(dev: NetworkDriver) -> dict[str, str] | None:
+    """BFD sessions, peer address -> status: napalm_frr's and napalm_sonic's ``get_bfd_peers``,
+    EOS ``show bfd peers`` (NAPALM has no BFD getter); None for a driver with neither."""
+    if hasattr(dev, "get_bfd_peers"):
+        return dev.get_bfd_peers()
+    if getattr(dev, "platform", "") == "eos":
+        return eos_bfd_peers(dev.cli(["show bfd peers"], encoding="json")["show bfd peers"])
+    return None
+
+
 def _problems(dev: NetworkDriver, expect: Expectation, candidate: str | None, pending: frozenset[str],
               bgp_timers: str, outside: frozenset[str]) -> tuple[list[str], list[str]]:
-    bfd = dev.get_bfd_peers() if expect.bfd and hasattr(dev, "get_bfd_peers") else None
+    bfd = bfd_state(dev) if expect.bfd else None
     problems, waiting = session_state(dev.get_bgp_neighbors_detail(), bfd, expect, pending, bgp_timers, outside)
     if problems:
         return problems, waiting
