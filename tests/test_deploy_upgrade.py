@@ -221,7 +221,7 @@ def test_a_prefix_of_a_device_drained_in_the_same_wave_does_not_hold_the_wait() 
     assert evidence.back(table, {"10.1.1.0"}), "de-preferred on every path: drained further away, not by fe-spine1"
 
 
-# EOS's `show ip bgp | json` shape (vrfs -> default -> bgpRouteEntries -> bgpRoutePaths), trimmed.
+# EOS's `show ip bgp` JSON shape (vrfs -> default -> bgpRouteEntries -> bgpRoutePaths), trimmed.
 EOS_TABLE = {"vrfs": {"default": {"bgpRouteEntries": {
     "10.0.0.4/32": {"bgpRoutePaths": [
         {"peerEntry": {"peerAddr": "10.0.1.0"}, "routeType": {"active": False, "ecmpContributor": False}, "localPreference": 0},
@@ -232,8 +232,24 @@ EOS_TABLE = {"vrfs": {"default": {"bgpRouteEntries": {
 }}}}
 
 
+class _EapiNode:
+    """An EOS eAPI node double (no switch runs here) answering ``show ip bgp`` in JSON with EOS_TABLE."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def run_commands(self, commands: list[str], encoding: str = "json", **_: object) -> list[dict[str, object]]:
+        self.sent += [(c, encoding) for c in commands]
+        return [EOS_TABLE if c == "show ip bgp" and encoding == "json" else {} for c in commands]
+
+
 def test_eos_table_double_is_read_the_same_way() -> None:
-    table = evidence.paths(json.dumps(EOS_TABLE), "eos")
+    """Through NAPALM's eos driver (real) over an eAPI double: ``show ip bgp`` in eAPI's JSON encoding."""
+    from napalm.eos.eos import EOSDriver
+
+    dev = EOSDriver("be-leaf-su1-r1", "nobody", "nothing")
+    dev.device = _EapiNode()
+    table = evidence.table_of(dev, "eos")
+    assert dev.device.sent == [("show ip bgp", "json")]
     assert evidence.via(table, {"10.0.1.0"}) == ["10.0.2.4/30"], "an ECMP contributor carries traffic"
     assert not evidence.back(table, {"10.0.1.0"}), "LOCAL_PREF 0 on one of its paths"
-    assert evidence.COMMANDS["eos"] == "show ip bgp | json"

@@ -8,8 +8,8 @@ none of those paths is still de-preferred ("moved back"). Both are bounded by ``
 are the wave's measured times.
 
 Each neighbour's table is read with its driver's ``cli``: ``show bgp ipv4 unicast json`` (vtysh on
-frr, FRR's vtysh on the SONiC host), ``show ip bgp | json`` on EOS. ``paths`` turns either into one
-shape: prefix -> [(peer address, best or multipath, local preference)].
+frr, FRR's vtysh on the SONiC host), ``show ip bgp`` on EOS in eAPI's JSON encoding. ``paths`` turns
+either into one shape: prefix -> [(peer address, best or multipath, local preference)].
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
-COMMANDS = {"eos": "show ip bgp | json", "sonic": "vtysh -c 'show bgp ipv4 unicast json'"}
+COMMANDS = {"eos": "show ip bgp", "sonic": "vtysh -c 'show bgp ipv4 unicast json'"}  # eos: read as JSON
 FRR_COMMAND = "show bgp ipv4 unicast json"
 
 
@@ -52,9 +52,10 @@ def _eos(data: Mapping[str, Any]) -> dict[str, list[Path]]:
     return out
 
 
-def paths(text: str, driver: str) -> dict[str, list[Path]]:
-    """A neighbour's BGP table (the JSON its driver's ``cli`` returned) as prefix -> paths."""
-    data = json.loads(text or "{}")
+def paths(answer: str | Mapping[str, Any], driver: str) -> dict[str, list[Path]]:
+    """A neighbour's BGP table (what its driver's ``cli`` returned: JSON text, or on EOS the
+    decoded JSON) as prefix -> paths."""
+    data = json.loads(answer or "{}") if isinstance(answer, str) else answer
     return _eos(data) if driver == "eos" else _frr(data)
 
 
@@ -89,6 +90,11 @@ def back(table: Mapping[str, list[Path]], peers: Iterable[str]) -> bool:
 
 def read_table(task: Task, driver: str) -> Result:
     """The neighbour's BGP table through its driver (``paths``)."""
-    dev = task.host.get_connection("napalm", task.nornir.config)
+    return Result(host=task.host, result=table_of(task.host.get_connection("napalm", task.nornir.config), driver))
+
+
+def table_of(dev: Any, driver: str) -> dict[str, list[Path]]:
+    """The BGP table of ``dev`` (a NAPALM driver of kind ``driver``) as prefix -> paths."""
     command = COMMANDS.get(driver, FRR_COMMAND)
-    return Result(host=task.host, result=paths(dev.cli([command])[command], driver))
+    answer = dev.cli([command], encoding="json") if driver == "eos" else dev.cli([command])
+    return paths(answer[command], driver)
