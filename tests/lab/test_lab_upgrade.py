@@ -136,6 +136,7 @@ def test_a_failure_mid_rollout_halts_rolls_back_and_resume_completes(world: LabR
         world.kill("be-spine1", "bgpd")  # the device in hand fails after its upgrade, while drained
         code, out, err = bg.finish()
         halted = world.last_run()
+        partner = installed(world, "fe-spine1")  # read from the switch before the resume
         repair(world, "be-spine1")
         wait_established(world.lab, world.design, timeout=60)
         resumed = world.deploy("--resume")
@@ -147,6 +148,8 @@ def test_a_failure_mid_rollout_halts_rolls_back_and_resume_completes(world: LabR
     failed = {r["device"] for r in halted if r["event"] in ("commit-failed", "verify-failed")}
     assert failed == {"be-spine1"}, halted
     assert {r["device"] for r in halted if r["event"] == "rolled-back"} == {"fe-spine1"}, "its wave partner is restored, read back"
+    assert partner == "10.4", "the partner's config is restored, its software is not downgraded"
+    assert "fe-spine1: config rolled back, upgrade kept: runs 10.4 (read back)" in err, "the report says the upgrade stays"
     assert {r["device"] for r in halted if r["event"] == "rollback-failed"} == {"be-spine1"}, "bgpd's config cannot come back"
     assert not [r for r in halted if r["event"] == "upgraded" and r["wave"] == 2], "the rollout halted in wave 1"
     assert "still drained by this deploy: be-spine1" in out, "the report says what stays drained"

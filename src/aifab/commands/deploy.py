@@ -143,7 +143,8 @@ def _deploy(args: argparse.Namespace, console: Console, before_write: Callable[[
         for line in lines:
             console.print(f"{device}: pending: {line}", markup=False, soft_wrap=True)
     if report.stopped:
-        console.print(f"stopped: {report.stopped}" + (" (interrupted)" if report.interrupted else ""), highlight=False)
+        said = report.interrupted and "interrupted" not in report.stopped  # "wave 1: interrupted" says it already
+        console.print(f"stopped: {report.stopped}" + (" (interrupted)" if said else ""), highlight=False)
     console.print("still drained by this deploy: " + (", ".join(report.drained) if report.drained else "none")
                   + (f"  (aifab undrain {args.intent} {' '.join(report.drained)})" if report.drained else ""), highlight=False)
     if report.cordoned:

@@ -65,6 +65,7 @@ class Deployer:
         self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
         self.no_drain = no_drain  # --no-drain: the drain steps left out (only to measure what they protect)
         self.versions: dict[str, str] = {}  # device -> the software version it reported at load
+        self.upgraded: set[str] = set()  # devices whose software this deploy changed (read back)
 
     # -- output -----------------------------------------------------------------------------
 
@@ -399,6 +400,7 @@ class Deployer:
                 continue
             got = res[n][0].result
             self.versions[n] = got["version"]
+            self.upgraded.add(n)
             self.audit.write("upgraded", n, wave=wave.index, **got)
             report.outcomes[n].detail = f"runs {got['version']} (read back)"
             self.say(f"wave {wave.index}: {n} runs {got['version']} (read back from the device; {got['method']} took {got['seconds']:.1f}s)")
@@ -501,7 +503,8 @@ class Deployer:
                 if diff:
                     self.console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
             else:
-                o.status = prefix + "rolled back"
+                # the config is back to its snapshot; a software upgrade is not undone (no downgrade)
+                o.status = prefix + ("config rolled back, upgrade kept" if n in self.upgraded else "rolled back")
                 self.drained.discard(n)
                 self.audit.write("rolled-back", n, wave=wave.index, read_back=True)
         self._state(report, [], "")
