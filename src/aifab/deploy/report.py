@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 
+from aifab.plan.handoff import compress
 from aifab.plan.waves import Wave
 
 
@@ -57,14 +58,15 @@ class WaveTiming:
 
 
 def timings_table(report: DeployReport) -> Table:
-    """Per wave, measured: traffic off the drained devices, the upgrade step, traffic back, in all."""
+    """Per wave, measured: traffic off the drained devices (named in compressed ranges, wrapped,
+    never cut), the upgrade step, traffic back, in all."""
     table = Table(title="wave times (measured)", title_justify="left")
     for col in ("wave", "devices", "traffic moved off", "upgrade", "traffic back", "wave total"):
-        table.add_column(col, justify="left" if col == "devices" else "right")
+        table.add_column(col, justify="left" if col == "devices" else "right", overflow="fold")
     def sec(v: float | None) -> str:
         return "-" if v is None else f"{v:.1f} s"
     for t in report.timings:
-        table.add_row(str(t.wave), ", ".join(t.devices), sec(t.moved_off_s), sec(t.upgrade_s), sec(t.moved_back_s), sec(t.total_s))
+        table.add_row(str(t.wave), ", ".join(compress(t.devices)), sec(t.moved_off_s), sec(t.upgrade_s), sec(t.moved_back_s), sec(t.total_s))
     return table
 
 
