@@ -289,3 +289,18 @@ def test_deltas_are_exactly_the_devices_whose_files_differ(lab: Path, tmp_path: 
     assert r.base is not None
     diffs = _whole_render_diffs(r)
     assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs
+
+
+def test_a_software_only_change_shows_no_empty_diff(lab: Path, tmp_path: Path) -> None:
+    """Every switch upgraded, the frontend's MTU changed too: only the frontend's files differ."""
+    text = lab.read_text() + '  os_version: {frr: "10.2"}\n'  # the intent ends in its upgrade block
+    lab.write_text(text.replace("storage_nodes: 1", "storage_nodes: 1\n  mtu: 9000"))
+    r = review(lab, "main", tmp_path / "out")
+    upgraded_only = {d.device for d in r.deltas if not d.diffs}
+    assert upgraded_only == {d.name for d in r.design.backend.devices}, "the backend only upgrades: no file differs"
+    md = to_review_markdown(r)
+    diffs = md.split("### Diffs")[1]
+    assert "```diff\n```" not in diffs, "no empty diff block"
+    assert f"of {len(r.deltas) - len(upgraded_only)} devices whose files differ" in diffs
+    assert not any(f"<summary>{n} " in diffs for n in upgraded_only)
+    assert f"{len(upgraded_only)} changed devices have no file that differs" in diffs

@@ -169,11 +169,13 @@ def _gantt(waves: list[Wave]) -> list[str]:
 
 
 def _sample(r: Review) -> list[Any]:
-    """Up to SAMPLE_DEVICES deltas: one per distinct (kind of device, status, action, impact) first,
-    natural order."""
+    """Up to SAMPLE_DEVICES deltas whose files differ (a software upgrade alone changes none): one per
+    distinct (kind of device, status, action, impact) first, natural order."""
     seen: set[tuple[object, ...]] = set()
     first, rest = [], []
     for d in r.deltas:
+        if not d.diffs:
+            continue
         key = (re.sub(r"\d+", "", d.device), d.status, d.change.kind if d.change else None, d.change.impact if d.change else None)
         (rest if key in seen else first).append(d)
         seen.add(key)
@@ -221,12 +223,17 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
             out += _steps_md(r)
     out += ["### Checks", "", _clip(to_markdown(r.check).strip(), FINDING_CHARS, "findings"), ""]
     sample = _sample(r)
+    unchanged = sum(1 for d in r.deltas if not d.diffs)
     if sample:
-        out += [f"### Diffs ({len(sample)} of {len(r.deltas):,} devices; all in `{patch_name}`)", ""]
+        differ = len(r.deltas) - unchanged
+        out += [f"### Diffs ({len(sample)} of {differ:,} devices whose files differ; all in `{patch_name}`)", ""]
         for d in sample:
             why = f", {d.change.kind}: {'; '.join(d.change.reasons) or d.change.impact}" if d.change else ""
             body = _clip("".join(d.diffs.values()).rstrip(), DIFF_CHARS, "diff")
             out += [f"<details><summary>{d.device} ({d.status}{why})</summary>", "", "```diff", body, "```", "", "</details>"]
+    if unchanged:
+        out += ["", f"{unchanged:,} changed devices have no file that differs (a software upgrade alone): "
+                "their steps are above, in plan.json and plan.csv."]
     text = "\n".join(out) + "\n"
     return _clip(text, COMMENT_LIMIT - 100, "review") + ("\n" if len(text) > COMMENT_LIMIT - 100 else "")
 
