@@ -86,8 +86,9 @@ def test_a_spine_drained_before_the_rollout_keeps_its_peer_in_service() -> None:
     spines = sorted(d.name for d in design.backend.devices if d.role == "spine")
     assert len(spines) == 2
     assert len(plan_waves(design, [Change(spines[1], "drain", UPGRADE)])) == 1
-    with pytest.raises(PlanError, match=r"keeps 0\.0 % of its uplink bandwidth"):
+    with pytest.raises(PlanError, match=r"keeps 0\.0 % of its uplink bandwidth") as err:
         plan_waves(design, [Change(spines[1], "drain", UPGRADE)], held=frozenset({spines[0]}))
+    assert f"or first put {spines[0]} back in service (out of service before this rollout" in str(err.value)
     kept = plan_waves(design, [Change(spines[0], "drain", UPGRADE, drain=False)], held=frozenset({spines[0]}))
     assert [w.devices for w in kept] == [(spines[0],)], "the drained spine itself changes, drained as it is"
     assert kept[0].capacity[0].startswith("backend: 0 out (+1 drained before), every switch in service keeps >= 50.0 %")

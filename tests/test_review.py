@@ -252,6 +252,7 @@ def test_no_wave_within_the_rules_needs_a_maintenance_window(lab: Path, tmp_path
     lab.write_text(text.replace("    servers: 10.1.2.0/24\n", "    servers: 10.1.2.0/24\n  asn: {base: 4200200000}\n"))
     r = review(lab, "main", tmp_path / "out")
     assert r.verdict == "needs maintenance window" and r.failed and r.plan_error
+    assert "back in service" not in r.plan_error, "no switch was out of service before: no such hint"
     assert "### Needs a maintenance window" in to_review_markdown(r)
 
 

@@ -300,15 +300,30 @@ def _add(graph: FabricGraph, draft: _Draft, unit: _Unit) -> None:
             draft.lost[lower] += speed
 
 
+def _blocked(graph: FabricGraph, unit: _Unit, min_pct: float) -> str:
+    """Why ``unit`` fits no wave, and, where the switches already out of service (``graph.held``) are
+    what stops it, that bringing them back would let it through."""
+    sim = graph.simulate(unit.out, unit.cordon, min_pct)
+    why = (f"{unit.name}: cannot be changed without breaking a rollout rule ({'; '.join(sim.problems[:3])}"
+           f"{'' if sim.problems else 'upgrade.min_capacity_pct'}); schedule a maintenance window")
+    held, graph.held = graph.held, frozenset()
+    try:
+        without = bool(held) and _fits(graph, _Draft(), unit, min_pct)
+    finally:
+        graph.held = held
+    if without:
+        why += (f", or first put {', '.join(natural_sorted(held))} back in service (out of service before this "
+                "rollout: drained by hand, which `aifab undrain` ends, or unreadable)")
+    return why
+
+
 def _pack(design: Design, graph: FabricGraph, changes: list[Change], min_pct: float) -> list[tuple[_Draft, Simulation]]:
     """First fit of the units into waves; each wave is then simulated in full."""
     drafts: list[_Draft] = []
     for unit in _units(design, graph, changes):
         alone = _Draft()
         if not _fits(graph, alone, unit, min_pct):
-            sim = graph.simulate(unit.out, unit.cordon, min_pct)
-            raise PlanError(f"{unit.name}: cannot be changed without breaking a rollout rule ({'; '.join(sim.problems[:3])}"
-                            f"{'' if sim.problems else 'upgrade.min_capacity_pct'}); schedule a maintenance window")
+            raise PlanError(_blocked(graph, unit, min_pct))
         target = next((d for d in drafts if _fits(graph, d, unit, min_pct)), None)
         if target is None:
             target = _Draft()
