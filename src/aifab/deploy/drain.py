@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nornir.core.task import Result, Task
 
-from aifab.deploy.tasks.config import merge, roll_back_pending
+from aifab.deploy.tasks.config import adopt_pending_session, merge, roll_back_pending
 from aifab.design.model import Design
 from aifab.plan.simulate import FabricGraph
 from aifab.plan.waves import signed_lines
@@ -81,5 +81,6 @@ def hand_over(task: Task) -> Result:
     if not dev.has_pending_commit():
         return Result(host=task.host, failed=True,
                       result="the drain's device timer ran out before the commit: the device restored its snapshot")
+    adopt_pending_session(dev)
     dev.confirm_commit()
     return Result(host=task.host, result="drain timer stopped for the commit")

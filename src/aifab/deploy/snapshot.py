@@ -17,6 +17,8 @@ from napalm.base import NetworkDriver
 from napalm.base.exceptions import NapalmException
 from nornir.core.task import Result, Task
 
+from aifab.deploy.tasks.config import adopt_pending_session
+
 
 def _device(task: Task) -> NetworkDriver:
     return task.host.get_connection("napalm", task.nornir.config)
@@ -85,6 +87,7 @@ def restore(task: Task, snapshot: str) -> Result:
     kept = beyond(snapshot) if callable(beyond) else []  # kernel settings the change added: no restore takes them away
     try:
         if dev.has_pending_commit():
+            adopt_pending_session(dev)
             dev.confirm_commit()
         if config_lines(read_state(dev)) != config_lines(snapshot) or kernel_differs(dev):
             dev.load_replace_candidate(config=snapshot)

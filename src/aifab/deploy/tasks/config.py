@@ -20,8 +20,21 @@ def roll_back_pending(dev: NetworkDriver) -> bool | None:
     False: one is still pending."""
     if not dev.has_pending_commit():
         return None
+    adopt_pending_session(dev)
     dev.rollback()
     return not dev.has_pending_commit()
+
+
+def adopt_pending_session(dev: NetworkDriver) -> None:
+    """NAPALM's eos driver rolls back (``configure session NAME abort``) or confirms only a pending
+    commit of its own config session, and raises for any other: one an earlier connection left (an
+    interrupted deploy's) is taken as this connection's session first, as it is the only one EOS
+    lets wait on a commit timer. Other drivers keep no such name: nothing to do."""
+    pending = getattr(dev, "_get_pending_commits", None)
+    if callable(pending) and getattr(dev, "config_session", "") is None:
+        names = list(pending())
+        if len(names) == 1:
+            dev.config_session = names[0]
 
 
 def load_candidate(task: Task, config: str, settle: bool = False) -> Result:
