@@ -187,3 +187,18 @@ def test_a_user_catalog_entry_with_ssu_takes_the_smart_system_upgrade(tmp_path: 
         from aifab.catalog import lookup
         if lookup("LAB-SSU-4") is not None:
             unregister("LAB-SSU-4")
+
+
+@pytest.mark.parametrize(("platform", "read_back"), [
+    ("frr", "verify sessions, routes and QoS (every kernel setting of links.sh and qos.sh in effect)"),
+    ("sonic", "verify sessions, routes and QoS (CONFIG_DB's QoS tables equal to the candidate's)"),
+    ("eos", "verify sessions and routes (QoS not read back: the committed config)"),
+])
+def test_the_commit_step_claims_a_qos_read_back_only_where_the_verify_reads_it(platform: str, read_back: str) -> None:
+    """The verify reads QoS back through napalm_frr's kernel settings and napalm_sonic's CONFIG_DB; on
+    EOS it reads none, and the step the review lists for the deploy says so."""
+    lab = _lab()
+    dev = replace(_device(lab, "be-spine1"), platform=platform)
+    change = classify(dev, "-mtu 9216\n+mtu 9000\n", True)
+    (commit,) = [s for s in change_steps(change, lab) if s.startswith("commit the config")]
+    assert commit == f"commit the config (device revert timer), {read_back}, confirm"

@@ -30,8 +30,10 @@ def method_for(device: Device) -> UpgradeMethod:
 
 
 def steps(*, drain: bool, upgrade: str = "", version: str = "", config: bool = True, soak_s: int = 0,
-          drain_wait_s: int = 0) -> tuple[str, ...]:
-    """The steps the deploy runs for one device's change, in order, as the plan lists them."""
+          drain_wait_s: int = 0, qos_read_back: str = "") -> tuple[str, ...]:
+    """The steps the deploy runs for one device's change, in order, as the plan lists them;
+    ``qos_read_back``: what the verify reads back of the QoS on the device's platform (its record's
+    ``qos_read_back``; "": nothing, and the step says so)."""
     out = []
     if drain:
         out.append(f"drain, then wait until its neighbours' best paths are off it (at most {drain_wait_s} s)")
@@ -39,7 +41,9 @@ def steps(*, drain: bool, upgrade: str = "", version: str = "", config: bool = T
         out += [f"upgrade to {version} via {upgrade}", "wait until its daemons and every designed session are back",
                 f"verify it runs {version} (read from the device)"]
     if config:
-        out.append("commit the config (device revert timer), verify sessions, routes and QoS, confirm")
+        verify = (f"sessions, routes and QoS ({qos_read_back})" if qos_read_back
+                  else "sessions and routes (QoS not read back: the committed config)")
+        out.append(f"commit the config (device revert timer), verify {verify}, confirm")
     elif upgrade:
         out.append("verify sessions and routes")
     if drain:

@@ -23,6 +23,7 @@ from aifab.plan.changes import ChangeSet, natural_sorted
 from aifab.plan.impact import RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
 from aifab.plan.simulate import FabricGraph, Simulation
 from aifab.plan.upgrade import method_for, steps
+from aifab.platforms import platform
 from aifab.render.view import natural_key
 
 Kind = Literal["initial", "hitless", "drain", "cordon"]
@@ -55,6 +56,7 @@ class Change:
     version: str = ""  # the version it upgrades to
     config: bool = True  # a config change is committed (False: a software upgrade alone)
     work_s: int | None = None  # estimated work time; None: by impact class (WORK_S)
+    platform: str = ""  # the device's platform ("": not known, its QoS counted as not read back)
 
     def __post_init__(self) -> None:
         disruptive = self.kind in ("drain", "cordon")
@@ -85,7 +87,8 @@ class Wave:
 def change_steps(change: Change, design: Design) -> tuple[str, ...]:
     """The steps the deploy runs for ``change`` (``plan.upgrade.steps``)."""
     return steps(drain=bool(change.drain), upgrade=change.upgrade, version=change.version, config=change.config,
-                 soak_s=design.upgrade.soak_s if change.drain else 0, drain_wait_s=design.upgrade.drain_wait_s)
+                 soak_s=design.upgrade.soak_s if change.drain else 0, drain_wait_s=design.upgrade.drain_wait_s,
+                 qos_read_back=platform(change.platform).qos_read_back if change.platform else "")
 
 
 # Section titles of the drivers' compare_config: frr-reload.py's, a merge's, napalm_frr's kernel
@@ -187,18 +190,18 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
         kinds = dict.fromkeys(line_kinds(signed_lines(diff)))
     if running_version is not None and device.os_version and running_version != device.os_version:
         kinds["software"] = None  # read from the device: it runs another version than the intent's
-    up = {}
+    up: dict[str, object] = {"platform": device.platform}
     if "software" in kinds and device.os_version:
         method = method_for(device)
-        up = {"upgrade": method.name, "version": device.os_version, "work_s": method.work_s,
-              "config": bool(set(kinds) - {"software"})}
+        up |= {"upgrade": method.name, "version": device.os_version, "work_s": method.work_s,
+               "config": bool(set(kinds) - {"software"})}
     if not carrying:
         return Change(device.name, "initial", diff, impact="hitless", drain=False, **up)  # type: ignore[arg-type]
     impacts: dict[str, Impact] = {}
     reasons = []
     for kind in natural_sorted(kinds):
         impacts[kind], known = impact_of(kind, device.platform, bgp_timers)
-        if kind == "software" and up:
+        if kind == "software" and "upgrade" in up:
             impacts[kind] = method.impact  # type: ignore[assignment]
             reasons.append(f"software: {impacts[kind]} ({method.name} to {device.os_version})")
             continue

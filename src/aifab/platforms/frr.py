@@ -27,6 +27,7 @@ FRR = Platform(
     napalm_driver="frr",
     napalm_extras={"timeout": 60, "optional_args": {"port": 22}},
     deploys=True,
+    qos_read_back="every kernel setting of links.sh and qos.sh in effect",
     bundle={"frr.conf": "frr.conf", "links.sh": "links.sh", "qos.sh": "qos.sh"},  # napalm_frr's candidate bundle
     lab_boots=True,
     batfish="cumulus",

@@ -104,6 +104,9 @@ class Platform:
     # (flowlet) load balancing where the ASIC has it (catalog ``dlb``).
     qp_hash: Literal["", "asic", "always"] = ""
     dynamic_lb: bool = False
+    # What the deploy's verify reads back of the QoS after a commit (its drivers' getters); "": nothing
+    # beyond the committed config, and the plan's steps say so.
+    qos_read_back: str = ""
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only

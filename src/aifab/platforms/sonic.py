@@ -30,6 +30,7 @@ SONIC = replace(
     napalm_driver="sonic",
     napalm_extras={"timeout": 60, "optional_args": {"port": 22, "sudo": True}},
     deploys=True,
+    qos_read_back="CONFIG_DB's QoS tables equal to the candidate's",
     bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
     # docs/sources.md#upgrade-sonic: warm reboot where the model's SONiC build supports it, else fast reboot.
