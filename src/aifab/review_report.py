@@ -232,8 +232,8 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
             body = _clip("".join(d.diffs.values()).rstrip(), DIFF_CHARS, "diff")
             out += [f"<details><summary>{d.device} ({d.status}{why})</summary>", "", "```diff", body, "```", "", "</details>"]
     if unchanged:
-        out += ["", f"{unchanged:,} changed devices have no file that differs (a software upgrade alone): "
-                "their steps are above, in plan.json and plan.csv."]
+        out += ["", f"{unchanged:,} changed devices have no file that differs (a software upgrade alone, say): "
+                "the change set states their change, plan.json and plan.csv list their steps."]
     text = "\n".join(out) + "\n"
     return _clip(text, COMMENT_LIMIT - 100, "review") + ("\n" if len(text) > COMMENT_LIMIT - 100 else "")
 
