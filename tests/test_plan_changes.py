@@ -12,6 +12,7 @@ from aifab.design.model import Design
 from aifab.intent import load_intent
 from aifab.intent.schema import Intent
 from aifab.plan.changes import change_set, natural_sorted
+from tests.helpers import make_intent
 
 ROOT = Path(__file__).parents[1]
 CLUSTER = load_intent(ROOT / "intent" / "cluster.yaml").intent
@@ -88,7 +89,35 @@ def test_su_added_without_a_new_tier() -> None:
     assert "+16 BGP sessions on each of 4 spines" in cs.lines()
     assert cs.added[:2] == ("be-leaf-su4-r1", "be-leaf-su4-r2")
     spine_kinds = {k for n, d in cs.devices.items() if n.startswith("be-spine") for k in d.kinds}
-    assert spine_kinds <= {"neighbor-added", "port-added", "buffer-pools", "management"}
+    assert spine_kinds <= {"neighbor-added", "port-added", "buffer-pools"}
+    # the frontend's management addresses count down from the top of the pool: the backend's growth moves none
+    assert not any("management" in d.kinds for d in cs.devices.values())
+
+
+def test_a_pod_added_to_three_tiers_renumbers_no_switch() -> None:
+    """12 -> 13 SuperPOD SUs (64-port switches, pods of 4 SUs): a fourth pod, its spines on free core
+    ports. Every switch that stays keeps its ASN, router ID and every link address (the spine-core
+    /31s are laid out by spine and port from the top of the pool, the leaves' ASNs after one kept per
+    core port, their loopbacks from the bottom and the spines' from the top)."""
+    backend = {"gpus_per_server": 8, "servers_per_su": 32, "nic_speed": "400G",
+               "switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}, "core": {"ports": 64}},
+               "pools": {"loopbacks": "10.0.0.0/16", "p2p": "10.64.0.0/12", "servers": "10.128.0.0/12"}}
+    frontend = {"switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}}}
+    old = build_design(make_intent(backend={**backend, "servers": 384}, frontend=frontend))
+    new = build_design(make_intent(backend={**backend, "servers": 416}, frontend=frontend))
+    assert [t.count for t in old.backend.tiers] == [96, 96, 64] and [t.count for t in new.backend.tiers] == [104, 104, 64]
+    before = {d.name: d for d in old.backend.devices}
+    for dev in new.backend.devices:
+        was = before.get(dev.name)
+        if was is None:
+            continue
+        assert (dev.asn, dev.loopback) == (was.asn, was.loopback), dev.name
+        ports = {(p.name, p.peer, p.peer_port): p.address for p in was.ports}
+        assert all(ports.get((p.name, p.peer, p.peer_port), p.address) == p.address for p in dev.ports), dev.name
+    kinds = {k for n, d in change_set(old, new).devices.items() if n in before for k in d.kinds}
+    assert not kinds & {"asn", "router-id", "address", "peer-asn", "link-moved", "link-removed"}, kinds
+    added = [d for d in new.backend.devices if d.name not in before]
+    assert {d.role for d in added} == {"spine", "leaf"} and len({d.asn for d in added if d.role == "spine"}) == 1
 
 
 def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:

@@ -8,6 +8,7 @@ Addressing follows RFC 3021 (/31 links, upper tier on the even address) and RFC 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from socket import inet_ntoa
 
 from netaddr import IPAddress, IPNetwork
@@ -99,7 +100,8 @@ class _FabricBuild:
     fabric: str
     mtu: int
     lengths: dict[str, float]
-    p2p_next: int
+    p2p_next: int  # the next /31 of leaf-spine links (from the bottom of the p2p pool up)
+    p2p_top: int  # the top /31 of the p2p pool: spine-core links go down from it, one /31 per spine uplink port
     qos: FabricQos
     devices: list[_Dev] = field(default_factory=list)
     nics: dict[str, list[Nic]] = field(default_factory=dict)
@@ -123,11 +125,18 @@ class _FabricBuild:
         self.devices.append(dev)
         return dev
 
-    def link(self, upper: _Dev, up_idx: int, lower: _Dev, low_idx: int, cable: CableClass) -> None:
-        """Cable ``lower``'s uplink port to ``upper``'s downlink port with the next /31 and a session."""
+    def link(self, upper: _Dev, up_idx: int, lower: _Dev, low_idx: int, cable: CableClass, slot: int | None = None) -> None:
+        """Cable ``lower``'s uplink port to ``upper``'s downlink port with a /31 and a session: a
+        leaf-spine link takes the next /31 from the bottom of the p2p pool; a spine-core link the
+        /31 ``slot`` counted from its top (a spine's and uplink port's own: growing the fabric by an SU
+        adds leaf-spine links and core uplinks, and renumbers none)."""
         speed = lower.switch.speed
-        a, b = self.p2p_next, self.p2p_next + 1
-        self.p2p_next += 2
+        if slot is not None:
+            a = self.p2p_top - 2 * slot
+        else:
+            a = self.p2p_next
+            self.p2p_next += 2
+        b = a + 1
         length = self.lengths[cable]
         up_name, up_buffer, up_fec = self.end(upper, up_idx, speed, length)
         low_name, low_buffer, low_fec = self.end(lower, low_idx, speed, length)
@@ -179,9 +188,9 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
     pools = {k: IPNetwork(getattr(b.pools, k)) for k in ("p2p", "servers")}
     used = [b.switches.leaf, b.switches.spine, *([b.switches.core] if s.tiers == 3 else [])]
     mtu = fabric_mtu(b.mtu, used)
-    fb = _FabricBuild("backend", mtu, b.cables.model_dump(), pools["p2p"].first, FabricQos(b.qos, mtu, "backend"))
+    fb = _FabricBuild("backend", mtu, b.cables.model_dump(), pools["p2p"].first, pools["p2p"].last - 1, FabricQos(b.qos, mtu, "backend"))
     sw, base = b.switches, b.asn.base
-    leaf_asn0 = base + (1 if s.tiers == 2 else s.pods + 1)
+    leaf_asn0 = base + 1 + s.pod_asns  # a pod added later takes a kept ASN: no leaf is renumbered
     cores: list[list[_Dev]] = []
     if s.tiers == 3:
         cores = [[fb.add(_Dev(f"be-core{n + 1}-{c + 1}", "core", 3, sw.core, base, plane=n + 1))
@@ -202,7 +211,8 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
             for n, spine in enumerate(pod):
                 for k in range(s.pod_spines(p)[1]):
                     core = cores[n][k % s.cores_per_plane]
-                    fb.link(core, p * s.spine_core_links + k // s.cores_per_plane + 1, spine, down + 1 + k, "spine_core")
+                    fb.link(core, p * s.spine_core_links + k // s.cores_per_plane + 1, spine, down + 1 + k, "spine_core",
+                            (p * s.spines_per_pod + n) * s.spine_up_ports + k)
     # Server links: the pool is split per rail, each rail block per SU leaf (docs/sources.md#superpod).
     leaf_block = next_pow2(2 * s.servers_per_su)
     rail_block = next_pow2(s.sus * leaf_block)
@@ -223,7 +233,7 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
 def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
     mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine, *([f.switches.core] if s.pods else [])])
-    fb = _FabricBuild("frontend", mtu, f.cables.model_dump(), pools["p2p"].first, FabricQos(f.qos, mtu, "frontend"))
+    fb = _FabricBuild("frontend", mtu, f.cables.model_dump(), pools["p2p"].first, pools["p2p"].last - 1, FabricQos(f.qos, mtu, "frontend"))
     sw, base = f.switches, f.asn.base
     uplinks = [u for u in s.uplinks for _ in "ab"]
     if not s.pods:
@@ -255,11 +265,11 @@ def _frontend_pods(fb: _FabricBuild, s: FrontendShape, sw: FrontendSwitches, bas
     """Three frontend tiers: cores in planes, each pod's spines (spine n in plane n, a shared ASN per
     pod), its leaf pairs; each spine's core uplinks (``s.spine_links``: as many as its leaf downlinks,
     one per core of its plane at least) round robin over its plane's cores (RFC 7938 ASNs: cores
-    ``base``, pod p's spines ``base + p``, then the leaves)."""
+    ``base``, pod p's spines ``base + p``, the leaves after one kept per core port)."""
     planes = max(s.pod_spines)
     cores = [[fb.add(_Dev(f"fe-core{n + 1}-{c + 1}", "core", 3, sw.core, base, plane=n + 1))
               for c in range(s.cores_per_plane)] for n in range(planes)]
-    leaf_asn0 = base + 1 + len(s.pods)
+    leaf_asn0 = base + 1 + s.pod_asns  # a pod added later takes a kept ASN: no leaf is renumbered
     leaves: list[_Dev] = []
     pods = []
     first = 0
@@ -276,14 +286,16 @@ def _frontend_pods(fb: _FabricBuild, s: FrontendShape, sw: FrontendSwitches, bas
     used = [[0] * s.cores_per_plane for _ in range(planes)]
     start = [0] * planes
     ups = iter(up for _, up in s.spine_links)
+    ordinal = 0  # the spine's place in pod order: its uplink ports' /31s
     for spines in pods:
         for n, spine in enumerate(spines):
             count = next(ups)
             for k in range(count):
                 c = (start[n] + k) % s.cores_per_plane
                 used[n][c] += 1
-                fb.link(cores[n][c], used[n][c], spine, down + 1 + k, "spine_core")
+                fb.link(cores[n][c], used[n][c], spine, down + 1 + k, "spine_core", ordinal * s.spine_up_ports + k)
             start[n] += count
+            ordinal += 1
     return leaves
 
 
@@ -298,8 +310,21 @@ def load_balance(asked: LoadBalance | None, platform_name: str, asic: str) -> Lo
     return LoadBalance(asked.fields, asked.roce_qp and qp, asked.dynamic and dynamic)
 
 
+def loopback_addresses(pool: IPNetwork, devices: list[_Dev]) -> list[str]:
+    """Each device's loopback (its router ID) in device order. In two tiers from the bottom of
+    ``pool`` up; in three, the leaves from the bottom up, the cores then the spines from the top down:
+    a pod added later (its spines and leaves) renumbers no switch (the cores change only with a
+    re-cabling)."""
+    if not any(d.role == "core" for d in devices):
+        return [_ip(pool.first + 1 + i) for i in range(len(devices))]
+    leaves = iter(range(pool.first + 1, pool.last))
+    upper = iter(range(pool.last - 1, pool.first, -1))
+    return [_ip(next(leaves if d.role == "leaf" else upper)) for d in devices]
+
+
 def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str], lb: LoadBalance | None = None) -> tuple[Device, ...]:
     out = []
+    routers = loopback_addresses(loopbacks, fb.devices)
     for i, d in enumerate(fb.devices):
         uplinks = sum(1 for p in d.ports if p.role == "uplink")
         per_peer: dict[str, int] = {}
@@ -308,7 +333,7 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str], lb: LoadBal
         max_paths = max(uplinks, *per_peer.values(), 1)
         out.append(Device(
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
-            _ip(loopbacks.first + 1 + i), mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
+            routers[i], mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
             tuple(sorted(d.ports, key=lambda p: (p.index, p.sub))), tuple(d.neighbors), max_paths, tuple(d.subnets),
             fb.qos.policy(d.switch.platform),
             fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports]),
@@ -339,16 +364,14 @@ def build_design(intent: Intent) -> Design:
     mgmt_net = IPNetwork(intent.management.network)
     gateway = intent.management.gateway or _ip(mgmt_net.first + 1)
     gw_int = int(IPAddress(gateway))
-    mgmt_ips = (a for a in range(mgmt_net.first + 1, mgmt_net.last) if a != gw_int)
-    mgmt = [_cidr(next(mgmt_ips), mgmt_net.prefixlen) for _ in range(len(bfb.devices) + len(ffb.devices))]
-    nb = len(bfb.devices)
+    mgmt = management_addresses(mgmt_net, gw_int, len(bfb.devices), len(ffb.devices))
 
     b_tiers, f_tiers = backend_tiers(b, bshape), frontend_tiers(f, fshape)
 
     lb = b.load_balancing
     asked = LoadBalance(tuple(f for f in HASH_FIELDS if f in lb.fields), lb.roce_qp, lb.dynamic)
-    bdevs = _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt[:nb], asked)
-    fdevs = _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt[nb:])
+    bdevs = _freeze(bfb, IPNetwork(b.pools.loopbacks), mgmt["backend"], asked)
+    fdevs = _freeze(ffb, IPNetwork(f.pools.loopbacks), mgmt["frontend"])
     versioned, problems = with_versions(intent.upgrade.os_version, [*bdevs, *fdevs])
     if problems:
         raise DesignError(problems)
@@ -366,6 +389,18 @@ def build_design(intent: Intent) -> Design:
     ) + tuple(Host(name, "storage", None, tuple(ffb.nics[name])) for name in storage)
     return Design(intent.cluster, backend, frontend, hosts, gateway, upgrade_policy(intent),
                   access_policy(intent.management, intent.telemetry), telemetry_policy(intent.telemetry))
+
+
+def management_addresses(net: IPNetwork, gateway: int, backend: int, frontend: int) -> dict[str, list[str]]:
+    """Each fabric's management addresses in device order: the backend's from the bottom of ``net``
+    up, the frontend's from the top down (the gateway skipped), so that one fabric's growth never
+    renumbers the other's switches (a management address is how operators, DNS and the inventory
+    reach a switch). The intent's validation makes sure both fit."""
+    def hosts(ints: range, count: int) -> list[str]:
+        return [_cidr(a, net.prefixlen) for a in islice((a for a in ints if a != gateway), count)]
+
+    return {"backend": hosts(range(net.first + 1, net.last), backend),
+            "frontend": hosts(range(net.last - 1, net.first, -1), frontend)}
 
 
 def bgp_policy(fabric: Backend | Frontend) -> BgpPolicy:

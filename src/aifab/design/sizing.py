@@ -94,6 +94,8 @@ class BackendShape:
     spine_core_links: int
     last_pod_spines: int = 0  # three tiers: spines of a partial last pod, trimmed to its leaves (0: a full pod)
     last_spine_uplinks: int = 0  # and each one's core uplinks (= its downlinks: non-blocking, no more)
+    spine_up_ports: int = 0  # three tiers: a spine's ports above its downlinks (each one's /31 is reserved)
+    pod_asns: int = 0  # three tiers: ASNs kept for spine pods, one per core port (the most pods the cores hold)
 
     @property
     def leaves(self) -> int:
@@ -138,6 +140,8 @@ class FrontendShape:
     pod_spines: tuple[int, ...] = ()  # three tiers: spines of each pod (spine n of a pod is in core plane n)
     cores_per_plane: int = 0
     spine_links: tuple[tuple[int, int], ...] = ()  # three tiers: per spine, in pod order: leaf downlinks, core uplinks
+    spine_up_ports: int = 0  # three tiers: a spine's ports above its downlinks (each one's /31 is reserved)
+    pod_asns: int = 0  # three tiers: ASNs kept for spine pods, one per core port (the most pods the cores hold)
 
     @property
     def leaves(self) -> int:
@@ -208,7 +212,7 @@ def backend_shape(b: Backend, keep_pct: int = 75) -> tuple[BackendShape | None, 
         last = smallest_divisor_at_least(up, max(math.ceil(last_leaves * up / spine_up), min(least, up)))
         last_up = last_leaves * up // last
     return BackendShape(3, sus, rails, per_su, up, sus_per_pod, pods, per_pod, up // per_pod, spine_up, cores,
-                        spine_up // cores, last, last_up), []
+                        spine_up // cores, last, last_up, sw.spine.ports - spine_down, sw.core.ports), []
 
 
 def pair_load(servers: int, hosts: int, per_pair: int, pair: int) -> tuple[int, int]:
@@ -326,7 +330,7 @@ def frontend_pods(f: Frontend, shape: FrontendShape, need: list[int], room: list
     links_per_spine = tuple((d, max(d, cores)) for pod in spine_down for d in pod)
     return replace(shape, leaf_uplinks=max(uplinks), spines=sum(pod_spines), leaf_spine_links=math.ceil(max(uplinks) / reach),
                    uplinks=tuple(uplinks), pods=tuple(pods), pod_spines=tuple(pod_spines), cores_per_plane=cores,
-                   spine_links=links_per_spine), []
+                   spine_links=links_per_spine, spine_up_ports=sw.spine.ports - down_ports, pod_asns=sw.core.ports), []
 
 
 def backend_tiers(b: Backend, s: BackendShape) -> tuple[Tier, ...]:

@@ -23,21 +23,21 @@ class Needs:
     """Addresses and ASNs one fabric consumes."""
 
     switches: int
-    p2p_links: int
+    p2p_links: int  # /31s the layout takes: each leaf-spine link, and each spine uplink port in three tiers
     server_block: int  # addresses for all server links, blocks rounded to powers of two
     asns: int
 
 
 def backend_needs(s: BackendShape) -> Needs:
     leaf_block = next_pow2(2 * s.servers_per_su)
-    links = s.leaves * s.leaf_uplinks + s.spine_core_total
-    groups = 1 if s.tiers == 2 else s.pods + 1
+    links = s.leaves * s.leaf_uplinks + s.spines * s.spine_up_ports
+    groups = 1 + s.pod_asns  # the spines' (or cores' and each pod's spines')
     return Needs(s.leaves + s.spines + s.cores, links, s.rails * next_pow2(s.sus * leaf_block), groups + s.leaves)
 
 
 def frontend_needs(s: FrontendShape) -> Needs:
-    return Needs(s.leaves + s.spines + s.cores, s.links + s.core_links, s.leaves * next_pow2(2 * s.hosts_per_pair),
-                 1 + len(s.pods) + s.leaves)
+    return Needs(s.leaves + s.spines + s.cores, s.links + s.spines * s.spine_up_ports, s.leaves * next_pow2(2 * s.hosts_per_pair),
+                 1 + s.pod_asns + s.leaves)
 
 
 def _asn_problems(fabric: str, asn: Asn, count: int) -> list[Problem]:

@@ -314,7 +314,7 @@ class Management(Model):
     and how, and the management services, all in the management VRF. SSH is always on there (it is
     the way in, and the deploy's transport); there is no switch to turn it off."""
 
-    network: Prefix = Field("192.168.0.0/22", description="Management prefix; switches get addresses from its second host up.")
+    network: Prefix = Field("192.168.0.0/22", description="Management prefix; backend switches get addresses from its second host up, frontend switches from its last host down.")
     gateway: str | None = Field(None, description="Management default gateway; default the prefix's first host.")
     users: list[User] = Field(default_factory=lambda: [User(name="admin")],
                               description="Local accounts (default one `admin`, network-admin, password and SSH key).")
