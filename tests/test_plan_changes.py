@@ -137,3 +137,17 @@ def test_one_knob_on_32k_gpus_is_one_fact_over_every_backend_device() -> None:
     old = build_design(intent)
     cs = change_set(old, edited(intent, backend__qos__ecn__max_kb=2000))
     assert len(cs.facts) == 1 and len(cs.devices) == len(old.backend.devices)
+
+
+def test_a_value_per_device_is_one_line_and_removed_switches_are_named_by_role(cluster: Design) -> None:
+    """A new ASN base renumbers every leaf (each its own ASN): one line with the count, not 33; an SU
+    taken away says which switches go, per role."""
+    lines = change_set(cluster, edited(CLUSTER, backend__asn__base=4250000000)).lines()
+    asn = [ln for ln in lines if ln.startswith("ASN ")]
+    assert asn == ["ASN changed on 32 leaves and 16 spines, 33 different values "
+                   "(4200000000 -> 4250000000, 4200000001 -> 4250000001, ...)"]
+    watchdog = change_set(cluster, edited(CLUSTER, backend__qos__watchdog__detection_ms=300)).lines()
+    assert watchdog[0].startswith("PFC watchdog detection 200 -> 300 ms on "), "one value: said as before"
+    removed = change_set(cluster, edited(CLUSTER, backend__servers=96)).lines()
+    assert "backend switches removed: 8 leaves and 4 spines" in removed
+    assert not any(" changed on " in ln and "removed" in ln for ln in removed)

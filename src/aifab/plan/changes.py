@@ -9,6 +9,7 @@ one-knob change on a 2,750-switch fabric takes a fraction of a second.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aifab.design.model import Design, Device, FabricDesign, QosPolicy
@@ -17,6 +18,7 @@ from aifab.platforms import KB
 from aifab.render.view import natural_key
 
 _PLURAL = {"leaf": "leaves", "spine": "spines", "core": "cores"}
+MERGED_VALUES = 3  # a change with more distinct before/after values than this is one line with a count
 _TOPOLOGY = ("link-moved", "link-removed", "device-removed", "hardware")
 
 
@@ -100,18 +102,38 @@ class _Collector:
             counted.update(items)
         self.per_device[device][kind].update(ports)
 
+    def _of(self, devices: Iterable[str]) -> str:
+        """"2 leaves and 16 spines": the devices counted per role."""
+        roles = Counter(self.roles[d] for d in devices)
+        parts = [f"{_num(n)} {_PLURAL[r] if n > 1 else r}" for r, n in
+                 sorted(roles.items(), key=lambda x: ("leaf", "spine", "core").index(x[0]))]
+        return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
     def facts(self) -> list[Fact]:
         out = []
+        values: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
+        for kind, subject, old, new, unit in self.groups:
+            values[kind, subject, unit].append((old, new))
+        merged: set[tuple[str, str, str]] = set()
         for (kind, subject, old, new, unit), (devices, counted) in self.groups.items():
-            roles = Counter(self.roles[d] for d in devices)
-            parts = [f"{_num(n)} {_PLURAL[r] if n > 1 else r}" for r, n in
-                     sorted(roles.items(), key=lambda x: ("leaf", "spine", "core").index(x[0]))]
-            of = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+            key = (kind, subject, unit)
+            pairs = values[key]
+            if len(pairs) > MERGED_VALUES:  # one value per device (an ASN renumbered): one line, not one each
+                if key not in merged:
+                    merged.add(key)
+                    names = {d for o, n in pairs for d in self.groups[kind, subject, o, n, unit][0]}
+                    shown = ", ".join(f"{o} -> {n}" for o, n in pairs[:2])
+                    out.append(Fact(kind, f"{subject} changed on {self._of(names)}, {_num(len(pairs))} different values "
+                                          f"({shown}, ...)", tuple(natural_sorted(names))))
+                continue
+            of = self._of(devices)
             if " " in old and old.split(" ", 1)[1] == new.split(" ", 1)[-1]:
                 old = old.split(" ", 1)[0]  # "1,500 -> 2,000 KB"
             many = f"{_num(len(counted) + sum(devices.values()))} {unit} of {of}" if unit != "devices" else of
             if subject.endswith(" on each"):
                 text = f"{subject} of {of}"
+            elif kind == "device-removed":
+                text = f"{subject}: {of}"
             elif old or new:
                 text = f"{subject} {old} -> {new} on {many}"
             else:
