@@ -305,3 +305,21 @@ def test_a_software_only_change_shows_no_empty_diff(lab: Path, tmp_path: Path) -
     assert f"of {len(r.deltas) - len(upgraded_only)} devices whose files differ" in diffs
     assert not any(f"<summary>{n} " in diffs for n in upgraded_only)
     assert f"{len(upgraded_only)} changed devices have no file that differs" in diffs
+
+
+def test_management_addresses_that_move_are_named_with_what_to_do_first(lab: Path, tmp_path: Path) -> None:
+    """A new management gateway moves the backend's addresses: forwarding is untouched (hitless), but
+    the deploy would connect at the new address, which the switches do not have yet, so the review
+    names them and says to move them out of band first."""
+    lab.write_text(lab.read_text().replace("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n"))
+    r = review(lab, "main", tmp_path / "out")
+    text = to_review_markdown(r)
+    assert "### Management addresses move" in text
+    section = text.split("### Management addresses move", 1)[1].split("###", 1)[0]
+    assert "6 switches get a new management address: be-leaf-su1-r[1-2], be-leaf-su2-r[1-2], be-spine[1-2]." in section
+    assert "fe-" not in section, "the frontend's addresses count down from the top: the gateway moves none"
+    assert "out of band first" in section
+    assert r.verdict == "ready" and all(c.kind == "hitless" and not c.drain for w in r.waves for c in w.changes)
+
+    unchanged = review(make_repo(tmp_path / "again", LAB), "main", tmp_path / "out2")
+    assert "Management addresses move" not in to_review_markdown(unchanged)

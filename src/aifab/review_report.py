@@ -182,6 +182,21 @@ def _sample(r: Review) -> list[Any]:
     return (first + rest)[:SAMPLE_DEVICES]
 
 
+def _management_moves(r: Review) -> list[str]:
+    """A section for switches whose management address changes: the deploy reaches a switch at the
+    address its build's inventory names, which the switch does not have yet."""
+    if r.changes is None:
+        return []
+    names = sorted({d for f in r.changes.facts if f.kind == "management" for d in f.devices})
+    if not names:
+        return []
+    listed = _clip(", ".join(compress(names)), 1_000, "list")
+    return ["### Management addresses move", "",
+            f"{len(names):,} switches get a new management address: {listed}. The deploy connects to a switch "
+            "at the address its build's inventory names, the new one, which the switch does not have yet: move "
+            "each switch's management address out of band first (console, DHCP or ZTP reservation), then deploy.", ""]
+
+
 def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
     """The pull-request comment: at most COMMENT_LIMIT characters whatever the fabric's size."""
     s = summary(r)
@@ -201,6 +216,7 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
         if len(lines) > FACT_LINES:
             out.append(f"... and {len(lines) - FACT_LINES:,} more (plan.json)")
         out += ["```", ""]
+    out += _management_moves(r)
     if r.recabling:
         out += ["### Re-cabling: no in-place rollout", "", "```", _clip(r.recabling, 6_000, "list"), "```", ""]
     elif r.plan_error:
