@@ -137,6 +137,30 @@ def test_second_deploy_shows_no_diff_and_commits_nothing(first: subprocess.Compl
     assert rollout.running() == before
 
 
+def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refused(
+        first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    """A new management gateway moves the backend's management addresses; the lab's inventory still
+    reaches each switch at its old one. Committing would take that address away mid-session (it
+    cut the session, left the switch drained at the new address and the rollback unreachable): the
+    deploy refuses before anything is touched, and every router keeps its config and address."""
+    before = rollout.running()
+    eth0 = {d.name: rollout.lab.run(d.name, ["ip", "-br", "addr", "show", "eth0"]).stdout for d in rollout.design.backend.devices}
+    rollout.set_knob("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n")
+    try:
+        res = rollout.deploy("--commit")
+    finally:
+        rollout.set_knob("  gateway: 172.31.255.200\n", "")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "management address moves" in res.stdout + res.stderr
+    spine = rollout.design.backend.devices[0]
+    assert f"the build takes away {spine.management.partition('/')[0]}, the address this deploy reaches it at" in res.stdout
+    run = rollout.last_run()
+    assert not [r for r in run if r["event"] in ("drained", "commit", "snapshot")], "nothing touched"
+    assert rollout.running() == before
+    for name, shown in eth0.items():
+        assert rollout.lab.run(name, ["ip", "-br", "addr", "show", "eth0"]).stdout == shown and shown, name
+
+
 def sessions(rollout: Rollout, device: str) -> dict[str, dict]:
     """The device's BGP neighbours as FRR shows them (negotiated and configured timers, connections)."""
     return json.loads(rollout.lab.vtysh(device, "show bgp neighbors json"))

@@ -10,6 +10,7 @@ elapsed time; the journal (deploy/journal.py) records the plan and each device's
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
 from dataclasses import replace
@@ -31,7 +32,7 @@ from aifab.deploy.signals import Interrupts
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan.handoff import compress
-from aifab.plan.waves import Change, Wave, classify, plan_waves
+from aifab.plan.waves import Change, Wave, classify, plan_waves, signed_lines
 
 
 class DeployError(AifabError):
@@ -166,6 +167,10 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             report.outcomes[n].status = "unchanged"
         if n in held:
             report.outcomes[n].detail = "drained before this deploy: " + ("changed, left drained" if n in d.kept else "left drained")
+    moved = {n: _cuts_own_session(diffs[n], d.nr.inventory.hosts[n].hostname or "") for n in changed}
+    moved = {n: why for n, why in moved.items() if why}
+    if moved and do_commit:
+        return _stop_at_load(d, report, names, moved, "management address moves")
     if not do_commit or not changed or d.stopping:
         d.discard(names)
         for n in changed:
@@ -214,13 +219,33 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
 
 
-def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures: dict[str, str]) -> None:
-    """A candidate could not be loaded: nothing is committed anywhere, the others' candidates discarded."""
+def _cuts_own_session(diff: str, reached: str) -> str:
+    """Why committing ``diff`` would cut the deploy's own session, or "": it takes away the address
+    the deploy reaches the device at (``reached``, the inventory's hostname), the switch's management
+    address moved by the build. A hostname that is a name, or an address of a tunnel or NAT, is never
+    in the device's config."""
+    if not reached:
+        return ""
+    address = re.compile(rf"(?<![\d.]){re.escape(reached)}/\d+")
+    gone = next((line for sign, line in signed_lines(diff) if sign == "-" and address.search(line)), None)
+    if gone is None:
+        return ""
+    return (f"the build takes away {reached}, the address this deploy reaches it at ({gone!r}): its commit would cut "
+            "the deploy's own session. Move its management address out of band first (console, DHCP or ZTP "
+            "reservation), then deploy with an inventory that names the new one (the build's); a lab made before "
+            "the move: aifab lab up --force")
+
+
+def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures: dict[str, str],
+                  why: str = "load failed") -> None:
+    """A candidate could not be loaded or must not be committed (``why``): nothing is committed
+    anywhere, every candidate discarded."""
     for n, reason in failures.items():
         report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
-    d.discard([n for n in names if n not in failures])
+    loaded = [n for n in names if n not in failures] if why == "load failed" else names
+    d.discard(loaded)
     report.ok = False
-    report.stopped = "load failed"
+    report.stopped = why
     for n in names:
         if n not in failures:
             report.outcomes[n].status = "untouched"
