@@ -112,7 +112,7 @@ class Session:
                 chan.sendall(stdin.encode())
             chan.shutdown_write()
             err: list[bytes] = []
-            reader = threading.Thread(target=lambda: err.append(chan.makefile_stderr("rb").read()), daemon=True)
+            reader = threading.Thread(target=_read_to_end, args=(chan.makefile_stderr("rb"), err), daemon=True)
             reader.start()
             out = chan.makefile("rb").read()
             reader.join(self.timeout)
@@ -128,3 +128,13 @@ class Session:
                 raise CommandTimeoutException(f"{self.host}: {why}: connection closed") from None
             raise ConnectionClosedException(f"{self.host}: SSH channel failed: {exc}") from None
         return Output(rc, out.decode(errors="replace"), b"".join(err).decode(errors="replace"))
+
+
+def _read_to_end(stream: paramiko.ChannelStderrFile, into: list[bytes]) -> None:
+    """Read a channel's stderr to its end (in a thread beside the stdout read). A timeout or a closed
+    channel ends it quietly: the stdout read meets the same and the command's caller is told; left
+    unhandled, it printed a traceback on the deploy's stderr."""
+    try:
+        into.append(stream.read())
+    except (OSError, EOFError, paramiko.SSHException):
+        return

@@ -351,6 +351,26 @@ def test_a_switch_that_stops_answering_mid_session_times_out(lab: Lab) -> None:
     driver.close()
 
 
+def test_a_command_that_outlasts_the_timeout_fails_in_the_caller_and_nowhere_else(lab: Lab,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command still running at the driver's timeout (the session's address taken away by the
+    config it applies, say): the caller gets CommandTimeoutException, and the thread reading its
+    stderr ends quietly (it raised, and its traceback landed on the deploy's stderr)."""
+    unhandled: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: unhandled.append(args.exc_value))
+    args = lab.napalm_args(DEVICE)
+    args["timeout"] = 1
+    driver = get_network_driver("frr")(**args)
+    driver.open()
+    try:
+        with pytest.raises(CommandTimeoutException, match="sleep did not finish in 1 s"):
+            driver._run(["sleep", "3"])
+        time.sleep(1.5)  # the stderr reader times out too, a moment later
+    finally:
+        driver.close()
+    assert unhandled == []
+
+
 def test_unknown_namespace_is_a_connection_error(lab: Lab) -> None:
     args = lab.napalm_args(DEVICE)
     args["optional_args"]["netns"] = "aifab-labtest.no-such-namespace"
