@@ -96,9 +96,9 @@ def test_su_added_without_a_new_tier() -> None:
 
 def test_a_pod_added_to_three_tiers_renumbers_no_switch() -> None:
     """12 -> 13 SuperPOD SUs (64-port switches, pods of 4 SUs): a fourth pod, its spines on free core
-    ports. Every switch that stays keeps its ASN, router ID and every link address (the spine-core
-    /31s are laid out by spine and port from the top of the pool, the leaves' ASNs after one kept per
-    core port, their loopbacks from the bottom and the spines' from the top)."""
+    ports. Every switch that stays keeps its ASN, router ID, management address and every link
+    address (the spine-core /31s are laid out by spine and port from the top of the pool, the leaves'
+    ASNs after one kept per core port, loopbacks and management addresses counted pod by pod)."""
     backend = {"gpus_per_server": 8, "servers_per_su": 32, "nic_speed": "400G",
                "switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}, "core": {"ports": 64}},
                "pools": {"loopbacks": "10.0.0.0/16", "p2p": "10.64.0.0/12", "servers": "10.128.0.0/12"}}
@@ -111,11 +111,11 @@ def test_a_pod_added_to_three_tiers_renumbers_no_switch() -> None:
         was = before.get(dev.name)
         if was is None:
             continue
-        assert (dev.asn, dev.loopback) == (was.asn, was.loopback), dev.name
+        assert (dev.asn, dev.loopback, dev.management) == (was.asn, was.loopback, was.management), dev.name
         ports = {(p.name, p.peer, p.peer_port): p.address for p in was.ports}
         assert all(ports.get((p.name, p.peer, p.peer_port), p.address) == p.address for p in dev.ports), dev.name
     kinds = {k for n, d in change_set(old, new).devices.items() if n in before for k in d.kinds}
-    assert not kinds & {"asn", "router-id", "address", "peer-asn", "link-moved", "link-removed"}, kinds
+    assert not kinds & {"asn", "router-id", "address", "peer-asn", "link-moved", "link-removed", "management"}, kinds
     added = [d for d in new.backend.devices if d.name not in before]
     assert {d.role for d in added} == {"spine", "leaf"} and len({d.asn for d in added if d.role == "spine"}) == 1
 

@@ -310,21 +310,25 @@ def load_balance(asked: LoadBalance | None, platform_name: str, asic: str) -> Lo
     return LoadBalance(asked.fields, asked.roce_qp and qp, asked.dynamic and dynamic)
 
 
-def loopback_addresses(pool: IPNetwork, devices: list[_Dev]) -> list[str]:
-    """Each device's loopback (its router ID) in device order. In two tiers from the bottom of
-    ``pool`` up; in three, the leaves from the bottom up, the cores then the spines from the top down:
-    a pod added later (its spines and leaves) renumbers no switch (the cores change only with a
-    re-cabling)."""
-    if not any(d.role == "core" for d in devices):
-        return [_ip(pool.first + 1 + i) for i in range(len(devices))]
-    leaves = iter(range(pool.first + 1, pool.last))
-    upper = iter(range(pool.last - 1, pool.first, -1))
-    return [_ip(next(leaves if d.role == "leaf" else upper)) for d in devices]
+_ROLE_ORDER = {"core": 0, "spine": 1, "leaf": 2}
+
+
+def pod_order(devices: list[_Dev]) -> list[int]:
+    """Each device's place when its fabric's loopbacks and management addresses are counted out:
+    the cores, then pod by pod its spines and its leaves (two tiers: the spines, then the leaves).
+    A pod or an SU added later comes last, so growth renumbers no switch that stays (the cores
+    change only with a re-cabling)."""
+    ranked = sorted(range(len(devices)), key=lambda i: (devices[i].role != "core", devices[i].pod or 0,
+                                                        _ROLE_ORDER[devices[i].role], i))
+    place = [0] * len(devices)
+    for n, i in enumerate(ranked):
+        place[i] = n
+    return place
 
 
 def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str], lb: LoadBalance | None = None) -> tuple[Device, ...]:
     out = []
-    routers = loopback_addresses(loopbacks, fb.devices)
+    place = pod_order(fb.devices)
     for i, d in enumerate(fb.devices):
         uplinks = sum(1 for p in d.ports if p.role == "uplink")
         per_peer: dict[str, int] = {}
@@ -333,7 +337,7 @@ def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str], lb: LoadBal
         max_paths = max(uplinks, *per_peer.values(), 1)
         out.append(Device(
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
-            routers[i], mgmt[i], d.su, d.rail, d.pod, d.plane, d.pair,
+            _ip(loopbacks.first + 1 + place[i]), mgmt[place[i]], d.su, d.rail, d.pod, d.plane, d.pair,
             tuple(sorted(d.ports, key=lambda p: (p.index, p.sub))), tuple(d.neighbors), max_paths, tuple(d.subnets),
             fb.qos.policy(d.switch.platform),
             fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports]),
@@ -392,8 +396,8 @@ def build_design(intent: Intent) -> Design:
 
 
 def management_addresses(net: IPNetwork, gateway: int, backend: int, frontend: int) -> dict[str, list[str]]:
-    """Each fabric's management addresses in device order: the backend's from the bottom of ``net``
-    up, the frontend's from the top down (the gateway skipped), so that one fabric's growth never
+    """Each fabric's management addresses in :func:`pod_order`: the backend's from the bottom of
+    ``net`` up, the frontend's from the top down (the gateway skipped), so that one fabric's growth never
     renumbers the other's switches (a management address is how operators, DNS and the inventory
     reach a switch). The intent's validation makes sure both fit."""
     def hosts(ints: range, count: int) -> list[str]:
