@@ -10,7 +10,7 @@ from aifab.design import build_design
 from aifab.design.model import Design
 from aifab.intent import load_intent
 from aifab.plan.impact import END, IMPACTS, ROWS, START, TABLE, impact_of, line_kinds, table_markdown
-from aifab.plan.waves import classify, signed_lines
+from aifab.plan.waves import PlanError, classify, plan_waves, signed_lines
 from tests.test_sources import sections
 
 ROOT = Path(__file__).parents[1]
@@ -97,6 +97,27 @@ def test_neighbour_lines_judged_per_neighbour() -> None:
     assert line_kinds([("+", "neighbor 10.0.1.8 peer group SPINES"), ("+", "neighbor 10.0.1.8 remote-as 42")]) == {"neighbor-added"}
     assert line_kinds([("-", "neighbor 10.0.1.8 remote-as 42")]) == {"neighbor-removed"}
     assert line_kinds([("-", "neighbor 10.0.1.8 remote-as 42"), ("+", "neighbor 10.0.1.8 remote-as 43")]) == {"peer-asn"}
+
+
+def test_a_port_whose_described_peer_goes_is_a_cable_that_moves(cluster: Design) -> None:
+    """The deploy has the device's diff and no Design: a port description naming its peer that goes
+    and does not come back is a cable that moves or goes (re-cabling), in each platform's diff; the
+    plan refuses it unless re-cabling is allowed."""
+    eos = "--- running\n+++ session\n-   description P2P_be-leaf-su2-r1_Ethernet3\n+   description P2P_be-leaf-su1-r1_Ethernet3\n"
+    frr = ("Lines To Delete\n===============\ninterface swp3\n description SERVER_srv-su2-01_fe1\n\n"
+           "Lines To Add\n============\ninterface swp3\n description SERVER_stor01_fe1\n")
+    for diff in (eos, frr):
+        assert line_kinds(signed_lines(diff)) == {"description", "link-moved"}, diff
+    gone = line_kinds([("-", "description P2P_be-leaf-su2-r1_swp3")])  # the port uncabled
+    assert "link-moved" in gone
+    same = [("-", "description P2P_be-spine1_Ethernet1"), ("+", "description P2P_be-spine1_Ethernet1")]
+    assert line_kinds(same) == {"description"}, "the same peer on another line of the diff: nothing moves"
+    assert line_kinds([("-", "description uplink"), ("+", "description P2P_x_y")]) == {"description"}
+    spine = classify(next(d for d in cluster.devices() if d.name == "be-spine1"), eos)
+    assert spine.impact == "re-cabling"
+    with pytest.raises(PlanError, match=r"never an in-place rollout \(once the cables are moved: aifab deploy --allow-recabling\)"):
+        plan_waves(cluster, [spine])
+    assert [w.devices for w in plan_waves(cluster, [spine], allow_recabling=True)] == [("be-spine1",)]
 
 
 @pytest.fixture(scope="module")

@@ -161,6 +161,26 @@ def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refus
         assert rollout.lab.run(name, ["ip", "-br", "addr", "show", "eth0"]).stdout == shown and shown, name
 
 
+def test_an_su_taken_away_is_re_cabling_refused_before_anything_is_touched(
+        first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    """Two servers, one SU: the spines lose their su2 leaves and the storage node moves to another
+    frontend leaf port. The deploy reads it from the devices' own diffs (a port's described peer goes):
+    re-cabling, refused before anything is touched (it committed the spines and rolled back on a
+    verify failure); the leaves the intent no longer has are named, not silently left out."""
+    before = rollout.running()
+    rollout.set_knob("  servers: 4\n", "  servers: 2\n")
+    try:
+        res = rollout.deploy("--commit")
+    finally:
+        rollout.set_knob("  servers: 2\n", "  servers: 4\n")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "the topology changes (re-cabling) on" in res.stderr and "--allow-recabling" in res.stderr
+    assert "not in the build, not touched: be-leaf-su2-r[1-2]" in " ".join(res.stdout.split())
+    run = rollout.last_run()
+    assert not [r for r in run if r["event"] in ("drained", "commit", "snapshot")], "nothing touched"
+    assert rollout.running() == before
+
+
 def sessions(rollout: Rollout, device: str) -> dict[str, dict]:
     """The device's BGP neighbours as FRR shows them (negotiated and configured timers, connections)."""
     return json.loads(rollout.lab.vtysh(device, "show bgp neighbors json"))

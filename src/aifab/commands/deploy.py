@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--confirm-cordon", action="store_true",
                    help="before each wave that cordons servers, pause until the operator confirms the cordon (on a terminal; "
                    "without one, upgrade.cordon_command must be set)")
+    p.add_argument("--allow-recabling", action="store_true",
+                   help="roll out a change that moves or removes cables (a port's peer changes), once they are re-cabled; "
+                   "without it such a change is refused before anything is touched")
     p.add_argument("--no-drain", action="store_true",
                    help="leave out the drain and undrain steps: only to measure, in a lab, what the drain protects")
     p.add_argument("--audit", type=Path, default=None, help="audit log (default: OUT/audit.jsonl)")
@@ -123,7 +126,8 @@ def _deploy(args: argparse.Namespace, console: Console, before_write: Callable[[
     report = deploy(design, rendered, inventory, load_credentials(), args.commit,
                     args.audit or args.out / "audit.jsonl", console, args.verify_timeout,
                     out=args.out, limit=args.limit, exclude=args.exclude, resume=args.resume,
-                    revert_in_s=args.revert_timer, no_drain=args.no_drain, confirm_cordon=args.confirm_cordon)
+                    revert_in_s=args.revert_timer, no_drain=args.no_drain, confirm_cordon=args.confirm_cordon,
+                    allow_recabling=args.allow_recabling)
     for wave in report.waves:
         console.print(f"wave {wave.index}: {', '.join(wave.devices)}")
     console.print(summary_table(report))

@@ -77,7 +77,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
            audit_path: Path, console: Console | None = None, verify_timeout_s: float = 60.0, *,
            out: Path | None = None, limit: list[str] | None = None, exclude: list[str] | None = None,
            resume: bool = False, revert_in_s: int = 300, no_drain: bool = False,
-           confirm_cordon: bool = False) -> DeployReport:
+           confirm_cordon: bool = False, allow_recabling: bool = False) -> DeployReport:
     """Diff every device; with ``do_commit``, roll the change out wave by wave. Never raises for a
     device failure: the report says what happened (``report.ok``, ``report.interrupted``).
 
@@ -87,7 +87,8 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     process dies before confirming; longer than ``verify_timeout_s``, else TimerError);
     ``no_drain``: leave the drain steps out (only to measure, in a lab, what the drain protects);
     ``confirm_cordon``: pause for the operator before each cordon wave (``aifab.deploy.cordon``;
-    CordonUsageError without a terminal or a cordon command).
+    CordonUsageError without a terminal or a cordon command); ``allow_recabling``: plan a change that
+    moves cables (else PlanError before anything is touched).
     """
     check_timers(verify_timeout_s, revert_in_s)
     console = console or Console()
@@ -101,6 +102,10 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         missing = sorted(set(names) - set(nr.inventory.hosts))
         if missing:
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
+        gone = sorted(set(nr.inventory.hosts) - {dev.name for dev in design.devices()})
+        if gone:  # never silently less: switches the intent no longer has are said, not touched
+            console.print(f"not in the build, not touched: {', '.join(compress(gone))} (in {inventory}/hosts.yaml; "
+                          "switches the intent no longer has: take them out of service by hand)", highlight=False)
         audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
         report = DeployReport({n: Outcome(n) for n in names}, {})
         d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s, no_drain=no_drain,
@@ -111,7 +116,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                     devices=names, resume=halted.run if halted else None)
         try:
             with d.interrupts:
-                _rollout(d, report, names, do_commit, out, halted, inventory)
+                _rollout(d, report, names, do_commit, out, halted, inventory, allow_recabling)
         finally:
             for n in names:
                 items = {**dict.fromkeys(rendered.notes.get(n, ()), ""), **d.not_applied.get(n, {})}
@@ -136,7 +141,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
 
 
 def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: bool, out: Path,
-             halted: Journal | None, inventory: Path) -> None:
+             halted: Journal | None, inventory: Path, allow_recabling: bool = False) -> None:
     d.say(f"loading candidates on {len(names)} devices")
     diffs, failures = d.diff(names, settle=do_commit)
     report.diffs = diffs
@@ -184,7 +189,8 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     for c in changes:
         report.outcomes[c.device].kind = c.kind
     try:
-        report.waves = _resumed_waves(halted, changes) if halted else plan_waves(d.design, changes, held=d.held)
+        report.waves = (_resumed_waves(halted, changes) if halted
+                        else plan_waves(d.design, changes, held=d.held, allow_recabling=allow_recabling))
     finally:  # loaded for the diffs only: planned or refused (PlanError), none stays loaded
         d.discard(names)
     d.scheduler.preview(report.waves)  # the cordons and their commands, before anything is touched

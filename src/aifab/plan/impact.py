@@ -130,18 +130,25 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
 ))
 _STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$)')
 _NEIGHBOR = re.compile(r"^neighbor (\d+\.\d+\.\d+\.\d+|\S+:\S+) ")
+# A port's description naming what it is cabled to (the Design's P2P_<peer>_<port>, SERVER_<host>_<nic>)
+_CABLED = re.compile(r'^(?:description |"description": ")((?:P2P|SERVER)_[^"]+)"?$')
 
 
 def line_kinds(signed: list[tuple[str, str]]) -> set[str]:
     """The change kinds of a diff's changed lines (``("+" or "-", line)``); a line no pattern
     knows is ``unknown``. Neighbour lines are judged by neighbour: only added (neighbor-added), only
-    removed (neighbor-removed), both (peer-asn)."""
+    removed (neighbor-removed), both (peer-asn). A port description naming what the port is cabled
+    to that goes and does not come back (on another line of the diff) is a cable that moves or goes
+    (link-moved: re-cabling): the deploy reads it from the device's own diff, which has no Design."""
     kinds: set[str] = set()
     neighbors: dict[str, set[str]] = {}
+    cabled: dict[str, set[str]] = {"+": set(), "-": set()}
     for sign, raw in signed:
         line = raw.strip().rstrip(",")
         if not line:
             continue
+        if m := _CABLED.match(line):
+            cabled[sign].add(m.group(1))
         kind = next((k for k, p in _LINE_KINDS if p.search(line)), None)
         if sign == "-" and line.startswith("interface "):
             kind = "unknown"  # a whole interface deconfigured: its link goes away
@@ -155,6 +162,8 @@ def line_kinds(signed: list[tuple[str, str]]) -> set[str]:
         kinds.add(kind)
     for signs in neighbors.values():
         kinds.add("peer-asn" if len(signs) == 2 else "neighbor-added" if signs == {"+"} else "neighbor-removed")
+    if cabled["-"] - cabled["+"]:
+        kinds.add("link-moved")
     return kinds
 
 

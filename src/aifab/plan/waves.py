@@ -357,7 +357,7 @@ def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool =
     if recabling and not allow_recabling:
         raise PlanError(f"the topology changes (re-cabling) on {len(recabling)} devices "
                         f"({', '.join(natural_sorted(recabling)[:8])}{', ...' if len(recabling) > 8 else ''}): "
-                        "never an in-place rollout")
+                        "never an in-place rollout (once the cables are moved: aifab deploy --allow-recabling)")
     min_pct = float(design.upgrade.min_capacity_pct)
     hosts = {h.name: h for h in design.hosts}
     waves: list[Wave] = []
