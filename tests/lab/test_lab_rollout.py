@@ -62,6 +62,19 @@ class Rollout:
         assert old in text
         self.intent.write_text(text.replace(old, new))
 
+    def refused_with(self, old: str, new: str) -> subprocess.CompletedProcess[str]:
+        """``deploy --commit`` of the intent with ``old`` replaced by ``new`` (put back after), asserting
+        that nothing was snapshotted, drained or committed and every router kept its config."""
+        before = self.running()
+        self.set_knob(old, new)
+        try:
+            res = self.deploy("--commit")
+        finally:
+            self.set_knob(new, old)
+        assert not [r for r in self.last_run() if r["event"] in ("drained", "commit", "snapshot")], "nothing touched"
+        assert self.running() == before
+        return res
+
 
 @pytest.fixture(scope="module")
 def rollout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rollout]:
@@ -143,20 +156,12 @@ def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refus
     reaches each switch at its old one. Committing would take that address away mid-session (it
     cut the session, left the switch drained at the new address and the rollback unreachable): the
     deploy refuses before anything is touched, and every router keeps its config and address."""
-    before = rollout.running()
     eth0 = {d.name: rollout.lab.run(d.name, ["ip", "-br", "addr", "show", "eth0"]).stdout for d in rollout.design.backend.devices}
-    rollout.set_knob("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n")
-    try:
-        res = rollout.deploy("--commit")
-    finally:
-        rollout.set_knob("  gateway: 172.31.255.200\n", "")
+    res = rollout.refused_with("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n")
     assert res.returncode == 1, res.stdout + res.stderr
     assert "management address moves" in res.stdout + res.stderr
     spine = rollout.design.backend.devices[0]
     assert f"the build takes away {spine.management.partition('/')[0]}, the address this deploy reaches it at" in res.stdout
-    run = rollout.last_run()
-    assert not [r for r in run if r["event"] in ("drained", "commit", "snapshot")], "nothing touched"
-    assert rollout.running() == before
     for name, shown in eth0.items():
         assert rollout.lab.run(name, ["ip", "-br", "addr", "show", "eth0"]).stdout == shown and shown, name
 
@@ -167,18 +172,10 @@ def test_an_su_taken_away_is_re_cabling_refused_before_anything_is_touched(
     frontend leaf port. The deploy reads it from the devices' own diffs (a port's described peer goes):
     re-cabling, refused before anything is touched (it committed the spines and rolled back on a
     verify failure); the leaves the intent no longer has are named, not silently left out."""
-    before = rollout.running()
-    rollout.set_knob("  servers: 4\n", "  servers: 2\n")
-    try:
-        res = rollout.deploy("--commit")
-    finally:
-        rollout.set_knob("  servers: 2\n", "  servers: 4\n")
+    res = rollout.refused_with("  servers: 4\n", "  servers: 2\n")
     assert res.returncode == 2, res.stdout + res.stderr
     assert "the topology changes (re-cabling) on" in res.stderr and "--allow-recabling" in res.stderr
     assert "not in the build, not touched: be-leaf-su2-r[1-2]" in " ".join(res.stdout.split())
-    run = rollout.last_run()
-    assert not [r for r in run if r["event"] in ("drained", "commit", "snapshot")], "nothing touched"
-    assert rollout.running() == before
 
 
 def sessions(rollout: Rollout, device: str) -> dict[str, dict]:
