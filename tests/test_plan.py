@@ -190,11 +190,11 @@ def test_changed_lines_reads_every_drivers_compare_output() -> None:
     from aifab.plan.impact import line_kinds
     from aifab.plan.waves import signed_lines
 
-    assert line_kinds(signed_lines(sonic)) == {"description", "ecn"}
-    assert line_kinds(signed_lines(frr)) == {"description", "pfc-enable"}
+    assert set(line_kinds(signed_lines(sonic))) == {"description", "ecn"}
+    assert set(line_kinds(signed_lines(frr))) == {"description", "pfc-enable"}
     back = frr + "\nKernel Settings Taken Back\n==========================\nlinks.sh: ip link set dev swp1 mtu 9100\n"
     assert changed_lines(back)[-1] == "ip link set dev swp1 mtu 9100"  # a setting of its own section, not a line of the one before
-    assert line_kinds(signed_lines(back)) == {"description", "pfc-enable", "mtu"}
+    assert set(line_kinds(signed_lines(back))) == {"description", "pfc-enable", "mtu"}
 
 
 # --- issue 11, "Done when", at plan level ---------------------------------------------------------

@@ -119,6 +119,6 @@ def test_adding_telemetry_is_a_hitless_change(tmp_path: Path) -> None:
         after = files(tmp_path, platform)[suffix].splitlines()
         signed = [(d[0], d[1:]) for d in difflib.unified_diff(before, after, lineterm="", n=0)
                   if d[:1] in "+-" and not d.startswith(("+++", "---"))]
-        kinds = line_kinds(signed)
+        kinds = set(line_kinds(signed))
         assert "telemetry" in kinds and kinds <= {"telemetry", "description"}, (platform, kinds)  # EOS's "!" lines
         assert impact_of("telemetry", platform) == ("hitless", True)

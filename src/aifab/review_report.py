@@ -5,6 +5,7 @@ device's full diff)."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -244,7 +245,7 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
         differ = len(r.deltas) - unchanged
         out += [f"### Diffs ({len(sample)} of {differ:,} devices whose files differ; all in `{patch_name}`)", ""]
         for d in sample:
-            why = f", {d.change.kind}: {'; '.join(d.change.reasons) or d.change.impact}" if d.change else ""
+            why = html.escape(f", {d.change.kind}: {'; '.join(d.change.reasons) or d.change.impact}") if d.change else ""
             body = _clip("".join(d.diffs.values()).rstrip(), DIFF_CHARS, "diff")
             out += [f"<details><summary>{d.device} ({d.status}{why})</summary>", "", "```diff", body, "```", "", "</details>"]
     if unchanged:

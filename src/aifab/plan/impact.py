@@ -134,13 +134,15 @@ _NEIGHBOR = re.compile(r"^neighbor (\d+\.\d+\.\d+\.\d+|\S+:\S+) ")
 _CABLED = re.compile(r'^(?:description |"description": ")((?:P2P|SERVER)_[^"]+)"?$')
 
 
-def line_kinds(signed: list[tuple[str, str]]) -> set[str]:
-    """The change kinds of a diff's changed lines (``("+" or "-", line)``); a line no pattern
-    knows is ``unknown``. Neighbour lines are judged by neighbour: only added (neighbor-added), only
-    removed (neighbor-removed), both (peer-asn). A port description naming what the port is cabled
-    to that goes and does not come back (on another line of the diff) is a cable that moves or goes
-    (link-moved: re-cabling): the deploy reads it from the device's own diff, which has no Design."""
-    kinds: set[str] = set()
+def line_kinds(signed: list[tuple[str, str]]) -> dict[str, str]:
+    """The change kinds of a diff's changed lines (``("+" or "-", line)``), each with the first line
+    of that kind (``"mtu 9214"``; "" for the kinds read from several lines);
+    a line no pattern knows is ``unknown``. Neighbour lines are judged by neighbour: only added
+    (neighbor-added), only removed (neighbor-removed), both (peer-asn). A port description naming
+    what the port is cabled to that goes and does not come back (on another line of the diff) is a
+    cable that moves or goes (link-moved: re-cabling): the deploy reads it from the device's own
+    diff, which has no Design."""
+    kinds: dict[str, str] = {}
     neighbors: dict[str, set[str]] = {}
     cabled: dict[str, set[str]] = {"+": set(), "-": set()}
     for sign, raw in signed:
@@ -159,11 +161,11 @@ def line_kinds(signed: list[tuple[str, str]]) -> set[str]:
             if _STRUCTURE.search(line):
                 continue
             kind = "unknown"
-        kinds.add(kind)
+        kinds.setdefault(kind, line)
     for signs in neighbors.values():
-        kinds.add("peer-asn" if len(signs) == 2 else "neighbor-added" if signs == {"+"} else "neighbor-removed")
+        kinds.setdefault("peer-asn" if len(signs) == 2 else "neighbor-added" if signs == {"+"} else "neighbor-removed", "")
     if cabled["-"] - cabled["+"]:
-        kinds.add("link-moved")
+        kinds.setdefault("link-moved", "")
     return kinds
 
 

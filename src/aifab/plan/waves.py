@@ -184,10 +184,12 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
     graceful restart are hitless at ``next-reset``, a session reset under drain at ``reset-now``.
     """
     kinds: dict[str, frozenset[str] | None]
+    example = ""  # a changed line no pattern knows, quoted in the reason
     if changes is not None and changes.kinds(device.name):
         kinds = dict(changes.kinds(device.name))
     else:  # no Design facts: a template change or drift on the device, read from the text
-        kinds = dict.fromkeys(line_kinds(signed_lines(diff)))
+        read = line_kinds(signed_lines(diff))
+        kinds, example = dict.fromkeys(read), read.get("unknown", "")
     if running_version is not None and device.os_version and running_version != device.os_version:
         kinds["software"] = None  # read from the device: it runs another version than the intent's
     up: dict[str, object] = {"platform": device.platform}
@@ -206,7 +208,8 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
             reasons.append(f"software: {impacts[kind]} ({method.name} to {device.os_version})")
             continue
         later = kind in RESET_NOW and impacts[kind] == "hitless"
-        reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else " (unknown change: the most cautious class)")
+        unknown = f" (unknown change{f' `{example}`' if example and kind == 'unknown' else ''}: the most cautious class)"
+        reasons.append(f"{kind}: {impacts[kind]}" + ("" if known else unknown)
                        + (" (in effect at each session's next reset)" if later else ""))
     impact = worst(list(impacts.values()))
     rail_leaf = device.fabric == "backend" and device.role == "leaf"
