@@ -62,13 +62,14 @@ class Rollout:
         assert old in text
         self.intent.write_text(text.replace(old, new))
 
-    def refused_with(self, old: str, new: str) -> subprocess.CompletedProcess[str]:
-        """``deploy --commit`` of the intent with ``old`` replaced by ``new`` (put back after), asserting
-        that nothing was snapshotted, drained or committed and every router kept its config."""
+    def refused_with(self, old: str, new: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        """``deploy --commit`` (or ``deploy EXTRA``) of the intent with ``old`` replaced by ``new`` (put
+        back after), asserting that nothing was snapshotted, drained or committed and every router
+        kept its config."""
         before = self.running()
         self.set_knob(old, new)
         try:
-            res = self.deploy("--commit")
+            res = self.deploy(*(extra or ("--commit",)))
         finally:
             self.set_knob(new, old)
         assert not [r for r in self.last_run() if r["event"] in ("drained", "commit", "snapshot")], "nothing touched"
@@ -157,7 +158,10 @@ def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refus
     cut the session, left the switch drained at the new address and the rollback unreachable): the
     deploy refuses before anything is touched, and every router keeps its config and address."""
     eth0 = {d.name: rollout.lab.run(d.name, ["ip", "-br", "addr", "show", "eth0"]).stdout for d in rollout.design.backend.devices}
-    res = rollout.refused_with("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n")
+    knob = ("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n")
+    dry = rollout.refused_with(*knob, "--limit", "be-*")  # a dry run says what a commit would refuse, and fails
+    assert dry.returncode == 1 and "stopped: a commit would refuse it: management address moves" in dry.stdout, dry.stdout
+    res = rollout.refused_with(*knob)
     assert res.returncode == 1, res.stdout + res.stderr
     assert "management address moves" in res.stdout + res.stderr
     spine = rollout.design.backend.devices[0]
@@ -185,15 +189,22 @@ def sessions(rollout: Rollout, device: str) -> dict[str, dict]:
 
 def test_one_knob_changes_only_its_fabric_in_drained_waves(first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
     """BGP timers wanted in effect now (upgrade.bgp_timers: reset-now): drained waves, sessions reset."""
-    backend_before = {n: t for n, t in rollout.running().items() if n.startswith("be-")}
+    before = rollout.running()
+    backend_before = {n: t for n, t in before.items() if n.startswith("be-")}
     rollout.set_knob("  oversubscription: \"1:3\"\n", "  oversubscription: \"1:3\"\n  bgp: {keepalive_s: 5, hold_s: 15}\n")
     rollout.set_knob("  soak_s: 2\n", "  soak_s: 2\n  bgp_timers: reset-now\n")
     dry = rollout.deploy()
     assert dry.returncode == 0, dry.stdout + dry.stderr
     changed = {r["device"] for r in rollout.last_run() if r["event"] == "diff" and r["changed"]}
     assert changed == {d.name for d in rollout.design.frontend.devices}
+    for name in changed:  # the dry run says what each change takes and why, as the commit will
+        assert f"{name}: drain: bgp-timers: session-reset" in dry.stdout, dry.stdout
+    assert {n: t for n, t in rollout.running().items() if n.startswith("fe-")} == {
+        n: t for n, t in before.items() if n.startswith("fe-")}, "a dry run changes nothing"
     res = rollout.deploy("--commit")
     assert res.returncode == 0, res.stdout + res.stderr
+    planned = re.compile(r"^wave \d+: .*$", re.MULTILINE)
+    assert planned.findall(dry.stdout) == planned.findall(res.stdout) != [], "the dry run plans the waves the commit runs"
     run = rollout.last_run()
     waves = [r["wave"] for r in run if r["event"] == "commit"]
     assert sorted(waves) == [1, 1, 2, 2], "a spine and a leaf of the pair per wave, as the planner packs them"

@@ -61,9 +61,10 @@ class Scheduler:
             raise CordonUsageError("--confirm-cordon needs a terminal to answer on, or upgrade.cordon_command in the intent "
                                    "(stdin is not a TTY)")
 
-    def preview(self, waves: list[Wave]) -> None:
+    def preview(self, waves: list[Wave], committing: bool = True) -> None:
         """Before anything is touched: every cordon wave's servers and the commands that will run
-        for it, printed and audited (HandoffError for a server name a command must not carry)."""
+        for it (in a dry run, ``committing`` False: those a commit would run), printed and audited
+        (HandoffError for a server name a command must not carry)."""
         for wave in waves:
             cw = cordon_wave(self.design, wave)
             if cw is None:
@@ -71,7 +72,8 @@ class Scheduler:
             cmds = commands(self.design, cw)
             how = "; ".join(f"{what}: {' && '.join(lines)}" for what, lines in cmds.items() if lines) or (
                 "the operator confirms" if self.confirm else "printed only, nothing waits for the scheduler")
-            self.say(f"wave {wave.index} cordons {', '.join(cw.ranges)} ({len(cw.servers)} servers, {cw.gpus} GPUs): {how}")
+            what = "cordons" if committing else "would cordon (with --commit)"
+            self.say(f"wave {wave.index} {what} {', '.join(cw.ranges)} ({len(cw.servers)} servers, {cw.gpus} GPUs): {how}")
             self.audit.write("cordon-plan", None, wave=wave.index, servers=list(cw.servers), ranges=cw.ranges,
                              gpus=cw.gpus, **cmds)
 

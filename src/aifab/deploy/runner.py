@@ -176,24 +176,25 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     moved = {n: why for n, why in moved.items() if why}
     if moved and do_commit:
         return _stop_at_load(d, report, names, moved, "management address moves")
-    if not do_commit or not changed or d.stopping:
+    if not changed or d.stopping:
         d.discard(names)
-        for n in changed:
-            report.outcomes[n].status = "diff only"
         if d.stopping:
             report.ok = False
         return
     changes = [classify(d.by_name[n], diffs[n], d.carrying[n], running_version=d.versions.get(n),
                         bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
     changes = [replace(c, drain=False) if c.device in d.kept else c for c in changes]  # drained already
-    for c in changes:
+    for c in changes:  # what each change takes and why, before anything is touched (a dry run too)
         report.outcomes[c.device].kind = c.kind
-    try:
+        d.say(f"{c.device}: {c.kind}: {'; '.join(c.reasons) or c.impact}")
+    try:  # a dry run plans as the commit would: the same waves, cordons and refusals (PlanError)
         report.waves = (_resumed_waves(halted, changes) if halted
                         else plan_waves(d.design, changes, held=d.held, allow_recabling=allow_recabling))
     finally:  # loaded for the diffs only: planned or refused (PlanError), none stays loaded
         d.discard(names)
-    d.scheduler.preview(report.waves)  # the cordons and their commands, before anything is touched
+    d.scheduler.preview(report.waves, committing=do_commit)  # the cordons and their commands, before anything is touched
+    if not do_commit:
+        return _planned_only(report, changed, moved)
     snapdir = out / "snapshots" / d.audit.run_id
     failures = d.take_snapshots(changed, snapdir)
     if failures:
@@ -223,6 +224,21 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             report.outcomes[n].status = "not started"
     if d.journal is not None:
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
+
+
+def _planned_only(report: DeployReport, changed: list[str], moved: dict[str, str]) -> None:
+    """A dry run: each changed device's planned wave, nothing committed; a management address that
+    moves is what a commit would refuse (the report fails, naming it)."""
+    for wave in report.waves:
+        for c in wave.changes:
+            report.outcomes[c.device].wave = wave.index
+    for n in changed:
+        report.outcomes[n].status = "diff only"
+    for n, why in moved.items():
+        report.outcomes[n].detail = why
+    if moved:
+        report.ok = False
+        report.stopped = "a commit would refuse it: management address moves"
 
 
 def _cuts_own_session(diff: str, reached: str) -> str:
