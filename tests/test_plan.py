@@ -186,7 +186,8 @@ def test_changed_lines_reads_every_drivers_compare_output() -> None:
     assert changed_lines(frr) == ["neighbor 10.0.0.1 description x", "dcb pfc set dev swp1 prio-pfc all:off 3:on"]
     sonic = ('CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/PORT/Ethernet0/description", "value": "x"},\n'
              ' {"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "2097152"}\n]\n')
-    assert changed_lines(sonic) == ['"description": "x"', '"green_min_threshold": "2097152"']
+    assert changed_lines(sonic) == ['"description": (replaced)', '"description": "x"',  # a replace takes a value away
+                                    '"green_min_threshold": (replaced)', '"green_min_threshold": "2097152"']
     from aifab.plan.impact import line_kinds
     from aifab.plan.waves import signed_lines
 

@@ -84,6 +84,37 @@ def test_classes_by_the_issue() -> None:
     assert ROWS["buffers"].on("sonic") == "reload"
 
 
+def test_a_port_cabled_for_the_first_time_is_port_added_from_any_drivers_diff(cluster: Design) -> None:
+    """A storage node added on a free port (seen in the lab): the deploy has only the device's diff,
+    where the new port's address, MTU, queues and link-up read as session-reset, port-flap and
+    unknown (a drain, and a cordon on a rail leaf); every changed line of the port is added and it gains
+    a described peer: port-added, hitless, as the review (from the Design) says."""
+    by = {d.name: d for d in cluster.devices()}
+    frr = ("Lines To Add\n============\ninterface swp6\ninterface swp6\n description SERVER_stor02_fe1\n"
+           "interface swp6\n ip address 10.1.2.10/31\nrouter bgp 65000\n neighbor 10.1.1.9 remote-as 65100\n"
+           "Kernel Settings To Apply\n========================\nlinks.sh: ip link set dev swp6 mtu 9216\n"
+           "links.sh: ip link set dev swp6 up\nqos.sh: tc qdisc replace dev swp6 root handle 1: ets bands 3 strict 1\n")
+    eos = ("--- system:/running-config\n+++ session:/aifab\n@@ -40,6 +40,10 @@\n interface Ethernet5/1\n"
+           "+   description SERVER_stor02_fe1\n+   mtu 9214\n+   no switchport\n+   ip address 10.1.2.10/31\n !\n"
+           " interface Ethernet6/1\n")
+    sonic = ('CONFIG_DB (config apply-patch)\n[\n {"op": "add", "path": "/PORT/Ethernet24/description", "value": "SERVER_stor02_fe1"},\n'
+             ' {"op": "add", "path": "/INTERFACE/Ethernet24|10.1.2.10~131", "value": {}},\n'
+             ' {"op": "add", "path": "/PORT/Ethernet24/mtu", "value": "9100"}\n]\n')
+    for diff in (frr, eos, sonic):
+        leaf = classify(by["be-leaf-su1-r1"], diff)
+        assert (leaf.kind, leaf.reasons) == ("hitless", ("neighbor-added: hitless", "port-added: hitless") if diff is frr
+                                              else ("port-added: hitless",)), diff
+    # the same lines on a port that had config: what they change, not a port added
+    moved = frr.replace("Lines To Add", "Lines To Delete\n===============\ninterface swp6\n description SERVER_stor01_fe1\n\nLines To Add")
+    mtu = "Kernel Settings To Apply\n========================\nlinks.sh: ip link set dev swp6 mtu 9216\n"
+    replaced = sonic.replace('"op": "add", "path": "/PORT/Ethernet24/description"', '"op": "replace", "path": "/PORT/Ethernet24/description"')
+    assert classify(by["be-leaf-su1-r1"], moved).impact == "re-cabling"
+    assert classify(by["be-leaf-su1-r1"], mtu).reasons == ("mtu: port-flap",)
+    assert classify(by["be-leaf-su1-r1"], replaced).impact == "session-reset", "a described port's address added"
+    hunk = eos.replace(" interface Ethernet5/1\n", "")  # the hunk does not show whose lines they are
+    assert classify(by["be-leaf-su1-r1"], hunk).kind == "cordon"
+
+
 def test_unknown_kind_is_most_cautious_in_place_class_and_says_so(cluster: Design) -> None:
     assert impact_of("frobnicate", "eos") == ("reload", False)
     assert set(line_kinds([("+", "hostname other")])) == {"unknown"}

@@ -131,7 +131,7 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
 _STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$)')
 _NEIGHBOR = re.compile(r"^neighbor (\d+\.\d+\.\d+\.\d+|\S+:\S+) ")
 # A port's description naming what it is cabled to (the Design's P2P_<peer>_<port>, SERVER_<host>_<nic>)
-_CABLED = re.compile(r'^(?:description |"description": ")((?:P2P|SERVER)_[^"]+)"?$')
+CABLED = re.compile(r'^(?:description |"description": ")((?:P2P|SERVER)_[^"]+)"?$')
 
 
 def line_kinds(signed: list[tuple[str, str]]) -> dict[str, str]:
@@ -149,7 +149,7 @@ def line_kinds(signed: list[tuple[str, str]]) -> dict[str, str]:
         line = raw.strip().rstrip(",")
         if not line:
             continue
-        if m := _CABLED.match(line):
+        if m := CABLED.match(line):
             cabled[sign].add(m.group(1))
         kind = next((k for k, p in _LINE_KINDS if p.search(line)), None)
         if sign == "-" and line.startswith("interface "):

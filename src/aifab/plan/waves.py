@@ -20,7 +20,7 @@ from typing import Literal
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.plan.changes import ChangeSet, natural_sorted
-from aifab.plan.impact import RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
+from aifab.plan.impact import CABLED, RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
 from aifab.plan.simulate import FabricGraph, Simulation
 from aifab.plan.upgrade import method_for, steps
 from aifab.platforms import platform
@@ -112,50 +112,95 @@ def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _patch_lines(line: str) -> list[tuple[str, str]]:
+def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
     """A JSON Patch operation as the config_db.json lines it changes (``"field": value``), so one
-    table of line kinds reads the review's file diff and the device's patch alike."""
+    table of line kinds reads the review's file diff and the device's patch alike; each with the port
+    its path names (``/PORT/Ethernet24/...``, ``/INTERFACE/Ethernet24|10.1.2.10~131``), else None."""
     text = line.strip().rstrip(",")
-    if text in ("[", "]", ""):
+    if not text.startswith("{"):
         return []
     try:
         op = json.loads(text)
     except ValueError:
-        return [("+", text)]
+        return [("+", text, None)]
     sign = "-" if op.get("op") == "remove" else "+"
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in str(op.get("path", "")).split("/")[1:]]
+    port = tokens[1].split("|")[0] if len(tokens) >= 2 and tokens[1].startswith("Ethernet") else None
     value = op.get("value")
     if isinstance(value, dict) and value:
-        return [(sign, f'"{k}": {json.dumps(v)}') for k, v in value.items()]
+        return [(sign, f'"{k}": {json.dumps(v)}', port) for k, v in value.items()]
     if len(tokens) >= 3:
-        return [(sign, f'"{tokens[-1]}": {json.dumps(value)}')]
-    return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}')]
+        # a replace takes a value away that the operation does not carry: said as a removed line
+        before = [("-", f'"{tokens[-1]}": (replaced)', port)] if op.get("op") == "replace" else []
+        return [*before, (sign, f'"{tokens[-1]}": {json.dumps(value)}', port)]
+    return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}', port)]
 
 
-def signed_lines(diff: str) -> list[tuple[str, str]]:
-    """The changed lines of a diff with their sign, without context: a unified diff's ``+``/``-``
+_DEV = re.compile(r"\bdev (\S+)")
+
+
+def _port_of(block: str) -> str | None:
+    """The port a top-level line opens (``interface swp6``), else None."""
+    return block.split()[1] if block.startswith("interface ") and len(block.split()) > 1 else None
+
+
+def scoped_lines(diff: str) -> list[tuple[str, str, str | None]]:
+    """The changed lines of a diff with their sign, without context, each with the port whose block
+    (or kernel command, or CONFIG_DB key) it is in, None outside one: a unified diff's ``+``/``-``
     lines (the review's diff of the rendered files), or a driver's compare_config (the deploy's):
     frr-reload's "Lines To Delete" (``-``) and "Lines To Add" (``+``), where a line followed by a
     deeper one is only the context of that one; napalm_frr's kernel settings, applied or taken back
-    (``+`` command);
-    napalm_sonic's CONFIG_DB patch operations (the config_db.json lines they change)."""
+    (``+`` command); napalm_sonic's CONFIG_DB patch operations (the config_db.json lines they change)."""
     lines = diff.splitlines()
     sections = _sections(lines)
+    out: list[tuple[str, str, str | None]] = []
     if sections:
-        out: list[tuple[str, str]] = []
         for title, body in sections:
             if title in _KERNEL:
-                out += [("+", ln.split(": ", 1)[-1].strip()) for ln in body]
+                for ln in body:
+                    command = ln.split(": ", 1)[-1].strip()
+                    dev = _DEV.search(command)
+                    out.append(("+", command, dev.group(1) if dev else None))
             elif _CONFIG_DB.match(title):
                 out += [p for ln in body for p in _patch_lines(ln)]
             else:
                 sign = "-" if title == "Lines To Delete" else "+"
-                nxt = [*body[1:], ""]
-                out += [(sign, ln.strip().removeprefix("no ").strip()) for ln, after in zip(body, nxt, strict=True)
-                        if _indent(after) <= _indent(ln)]
+                port = None
+                for ln, after in zip(body, [*body[1:], ""], strict=True):
+                    if not _indent(ln):
+                        port = _port_of(ln.strip().removeprefix("no "))
+                    if _indent(after) <= _indent(ln):
+                        out.append((sign, ln.strip().removeprefix("no ").strip(), port))
         return out
-    return [(line[0], line[1:].strip()) for line in lines
-            if not line.startswith(("+++", "---", "@@")) and line[:1] in "+-" and line[1:].strip()]
+    port = None
+    for line in lines:
+        if line.startswith(("+++", "---", "@@")):
+            port = None  # a hunk may start inside a block whose header it does not show
+            continue
+        text = line[1:]
+        if text[:1] not in ("", " ", "\t"):  # a line at column 0 opens (or is) a block
+            port = _port_of(text)
+        if line[:1] in "+-" and text.strip():
+            out.append((line[0], text.strip(), port))
+    return out
+
+
+def signed_lines(diff: str) -> list[tuple[str, str]]:
+    """The changed lines of a diff with their sign, without context (:func:`scoped_lines`)."""
+    return [(sign, line) for sign, line, _ in scoped_lines(diff)]
+
+
+def added_ports(scoped: list[tuple[str, str, str | None]]) -> set[str]:
+    """Ports the diff configures from nothing: every changed line of the port is added and one of them
+    is a description naming what it is cabled to (a port cabled for the first time: port-added)."""
+    signs: dict[str, set[str]] = defaultdict(set)
+    cabled: set[str] = set()
+    for sign, line, port in scoped:
+        if port is not None:
+            signs[port].add(sign)
+            if sign == "+" and CABLED.match(line):
+                cabled.add(port)
+    return {p for p in cabled if signs[p] == {"+"}}
 
 
 def changed_lines(diff: str) -> list[str]:
@@ -188,8 +233,12 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
     if changes is not None and changes.kinds(device.name):
         kinds = dict(changes.kinds(device.name))
     else:  # no Design facts: a template change or drift on the device, read from the text
-        read = line_kinds(signed_lines(diff))
+        scoped = scoped_lines(diff)
+        added = added_ports(scoped)  # their lines are the port's first config: port-added, whatever they set
+        read = line_kinds([(sign, line) for sign, line, port in scoped if port not in added])
         kinds, example = dict.fromkeys(read), read.get("unknown", "")
+        if added:
+            kinds["port-added"] = None
     if running_version is not None and device.os_version and running_version != device.os_version:
         kinds["software"] = None  # read from the device: it runs another version than the intent's
     up: dict[str, object] = {"platform": device.platform}
