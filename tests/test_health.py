@@ -147,6 +147,22 @@ def test_unreachable_device_is_unhealthy_and_json_says_so(tmp_path: Path) -> Non
     assert doc["thresholds"]["watchdog_storms"] == 0
 
 
+def test_the_table_keeps_every_device_name_whole_at_80_columns(tmp_path: Path) -> None:
+    """An 80-column terminal folded names (``be-leaf-`` over ``su1-r1``): one can neither read nor grep them."""
+    from rich.console import Console
+
+    from aifab.health.judge import print_table
+
+    d = design(tmp_path, "frr")
+    readings = {x.name: Reading(x.name, "frr", error="ConnectionException: refused") for x in d.devices()}
+    console = Console(width=80, record=True, color_system=None)
+    print_table(d, judge(d, readings, d.telemetry.thresholds), console)
+    rows = [line for line in console.export_text().splitlines() if line.startswith("│")]
+    for x in d.devices():
+        assert any(line.split("│")[1].strip() == x.name and line.split("│")[-2].strip() == "UNHEALTHY" for line in rows), x.name
+    assert max(len(line) for line in rows) <= 80
+
+
 def test_missing_table_is_unreadable_not_zero() -> None:
     with pytest.raises(parse.Unreadable):
         parse.eos_pfc_frames("% Invalid input\n")

@@ -71,7 +71,7 @@ def _cell(reading: Reading, metric: str) -> str:
 def _bgp_cell(design: Design, reading: Reading) -> str:
     dev = next(d for d in design.devices() if d.name == reading.device)
     if reading.error or reading.sessions is None:
-        return f"n/r of {len(dev.neighbors)}"
+        return "n/r"  # each designed session is named unreadable below the table
     up = sum(1 for n in dev.neighbors if reading.sessions.get(n.peer_address))
     return f"{up}/{len(dev.neighbors)}"
 
@@ -80,8 +80,9 @@ def print_table(design: Design, verdicts: list[Verdict], console: Console) -> No
     """One row per device (n/r: not readable), then each problem, then what could not be read (one
     line per distinct gap, naming its devices)."""
     table = Table(title=f"aifab health: {design.cluster}", title_justify="left")
-    for col in ("device", "driver", "BGP up", "PFC pause", "ECN marked", "WD storms", "drops", "health"):
-        table.add_column(col, overflow="fold")
+    for col in ("device", "driver", "BGP\nup", "PFC\npause", "ECN\nmarked", "WD\nstorms", "drops", "health"):
+        # a name and a verdict are never cut (at 80 columns too): headings take two lines, cells wrap
+        table.add_column(col, overflow="fold", no_wrap=col in ("device", "health"), min_width=max(map(len, col.split())))
     for v in verdicts:
         r = v.reading
         table.add_row(r.device, r.driver, _bgp_cell(design, r), *(_cell(r, m) for m in METRICS),
