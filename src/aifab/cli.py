@@ -40,7 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     if command is None and "--version" in argv:
         print(f"aifab {__version__}")
         return 0
-    args = parser(command if command in COMMANDS else None).parse_args(argv)
+    top = parser(command if command in COMMANDS else None)
+    args, extra = top.parse_known_args(argv)
+    if extra:  # argparse fills an optional DEVICE... list once, before the options: names after them join it
+        if not isinstance(getattr(args, "devices", None), list) or any(e.startswith("-") for e in extra):
+            top.parse_args(argv)  # says which arguments it does not know (exit 2)
+        args.devices += extra
     try:
         return int(args.handler(args) or 0)
     except AifabError as exc:

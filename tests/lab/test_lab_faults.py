@@ -15,6 +15,7 @@ documented one (1 stopped by a failure, 130 interrupted).
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -496,8 +497,11 @@ def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
     assert res.returncode == 0 and GSHUT in world.running("be-spine2"), res.stdout + res.stderr
     res = world.cli("undrain", str(world.intent), "--lab", "be-spine2")
     assert res.returncode == 0 and GSHUT not in world.running("be-spine2"), res.stdout + res.stderr
-    status = world.cli("drain", str(world.intent), "--lab", "--status", "*")
+    status = world.cli("drain", str(world.intent), "--lab", "--status")  # every device when none is named
     assert "be-spine1: drained" in status.stdout and "be-spine2: not drained" in status.stdout
+    assert len(re.findall(r"^\S+: (?:not )?drained$", status.stdout, re.MULTILINE)) == len(world.design.devices())
+    res = world.cli("undrain", str(world.intent), "--lab")
+    assert res.returncode == 2 and "name the devices" in res.stderr and GSHUT in world.running("be-spine1"), res.stderr
     res = world.cli("undrain", str(world.intent), "--lab", "be-spine1")
     assert res.returncode == 0, res.stdout + res.stderr
     assert GSHUT not in world.running("be-spine1")

@@ -1,5 +1,6 @@
 """``aifab drain INTENT DEVICE...`` / ``aifab undrain INTENT DEVICE...``: merge the drain (or undrain)
-snippet, read back that the drain is on (off), report per device; ``--status`` only reads.
+snippet, read back that the drain is on (off), report per device; ``--status [DEVICE...]`` only
+reads (every device when none is named).
 
 Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input or a drain that
 breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a
@@ -33,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction, drain: bool) -> None:
     verb = "drain" if drain else "undrain"
     p = sub.add_parser(verb, help=f"{verb} devices (merge the {verb} snippet and read it back); --status shows who is drained")
     p.add_argument("intent", type=Path, help="intent YAML file")
-    p.add_argument("devices", nargs="+", metavar="DEVICE", help="device names or globs (quote them: 'fe-*', '*')")
+    p.add_argument("devices", nargs="*", metavar="DEVICE",
+                   help="device names or globs (quote them: 'fe-*', '*'); with --status, default every device")
     add_target(p)
     p.add_argument("--status", action="store_true", help="only read which devices are drained")
     if drain:
@@ -55,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     _, design = design_for(args.intent)
     deployable = {d.name: d for d in design.devices() if platform(d.platform).deploys}
-    names = chosen(list(deployable), args.devices)
+    if not args.devices and not args.status:
+        from aifab.deploy.connect import SelectionError
+
+        raise SelectionError(f"aifab {'drain' if args.drain else 'undrain'}: name the devices (names or globs, '*' for "
+                             "every one): nothing done")
+    names = chosen(list(deployable), args.devices or ["*"])
     inventory, how = target(args, design.cluster)
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     markers = {n: drain.marker(drain_snippet(design, d)) for n, d in deployable.items()}
