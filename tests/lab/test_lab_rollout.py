@@ -180,6 +180,7 @@ def test_an_su_taken_away_is_re_cabling_refused_before_anything_is_touched(
     assert res.returncode == 2, res.stdout + res.stderr
     assert "the topology changes (re-cabling) on" in res.stderr and "--allow-recabling" in res.stderr
     assert "not in the build, not touched: be-leaf-su2-r[1-2]" in " ".join(res.stdout.split())
+    assert [r["devices"] for r in rollout.last_run() if r["event"] == "not-in-build"] == [["be-leaf-su2-r1", "be-leaf-su2-r2"]]
 
 
 def sessions(rollout: Rollout, device: str) -> dict[str, dict]:

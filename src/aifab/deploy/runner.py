@@ -31,6 +31,7 @@ from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
 from aifab.design.model import Design
 from aifab.errors import AifabError
+from aifab.plan.changes import natural_sorted
 from aifab.plan.handoff import compress
 from aifab.plan.waves import Change, Wave, classify, plan_waves, signed_lines
 
@@ -102,11 +103,11 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         missing = sorted(set(names) - set(nr.inventory.hosts))
         if missing:
             raise InventoryError(f"{inventory}/hosts.yaml: no inventory entry for {', '.join(missing)}")
-        gone = sorted(set(nr.inventory.hosts) - {dev.name for dev in design.devices()})
-        if gone:  # never silently less: switches the intent no longer has are said, not touched
+        gone = natural_sorted(set(nr.inventory.hosts) - {dev.name for dev in design.devices()})
+        audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
+        if gone:  # never silently less: switches the intent no longer has are said and audited, not touched
             console.print(f"not in the build, not touched: {', '.join(compress(gone))} (in {inventory}/hosts.yaml; "
                           "switches the intent no longer has: take them out of service by hand)", highlight=False)
-        audit = AuditLog(audit_path, uuid.uuid4().hex[:12], rendered.secrets.mask)
         report = DeployReport({n: Outcome(n) for n in names}, {})
         d = Deployer(design, rendered, nr, audit, console, verify_timeout_s, revert_in_s, no_drain=no_drain,
                      confirm_cordon=confirm_cordon)
@@ -114,6 +115,8 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         d.outside = frozenset(d.by_name) - set(names)
         audit.write("start", None, commit=do_commit, cluster=design.cluster, inventory=str(inventory),
                     devices=names, resume=halted.run if halted else None)
+        if gone:
+            audit.write("not-in-build", None, devices=gone)
         try:
             with d.interrupts:
                 _rollout(d, report, names, do_commit, out, halted, inventory, allow_recabling)
