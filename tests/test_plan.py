@@ -250,6 +250,35 @@ def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:
     assert spines <= hitless and disruptive(waves) == []
 
 
+@pytest.mark.parametrize("platform", ["eos", "frr", "sonic"])
+def test_su_added_reads_hitless_on_the_spines_from_their_diffs_alone(platform: str) -> None:
+    """What the deploy has (each spine's diff, no Design before): the new ports and sessions of an SU
+    added read as port-added and neighbor-added, hitless, as the review plans from the Designs (they
+    read as session-reset, port-flap and unknown: every spine drained)."""
+    import json
+
+    from aifab.difftext import unified_diff
+    from aifab.render import render_device
+    from napalm_sonic import configdb
+
+    kw = {"backend__oversubscription": "1:4", "frontend__storage_nodes": 0, "backend__switches__spine__platform": platform}
+    old, new = edited(CLUSTER, backend__servers=96, **kw), edited(CLUSTER, backend__servers=128, **kw)
+    before = {d.name: d for d in old.devices()}
+    for dev in (d for d in new.backend.devices if d.role == "spine"):
+        files = render_device(new, dev)
+        was = render_device(old, before[dev.name])
+        db = f"{dev.name}.config_db.json"
+        if db in files:  # SONiC: the CONFIG_DB patch as napalm_sonic shows it (its frr.conf part: neighbours alone)
+            ops = configdb.diff(json.loads(was[db]), json.loads(files[db]))
+            diff = "\n".join(["CONFIG_DB (config apply-patch)", "[", ",\n".join(" " + json.dumps(op) for op in ops), "]"])
+        else:
+            diff = "".join(unified_diff(n, was.get(n, ""), text) for n, text in sorted(files.items()) if was.get(n) != text)
+        change = classify(dev, diff)
+        assert change.kind == "hitless" and set(change.reasons) <= {"port-added: hitless", "neighbor-added: hitless",
+                                                                      "description: hitless", "buffer-pools: hitless"}, (
+            dev.name, change.reasons)
+
+
 def test_tier_change_is_recabling_with_the_links(cluster: Design) -> None:
     new = edited(CLUSTER, backend__servers=160)
     cs = change_set(cluster, new)

@@ -31,7 +31,10 @@ EXAMPLES: dict[str, list[str]] = {
     "speed": ["+   speed 200g-4", '+            "speed": "200000",', "+ethtool -s swp1 speed 200000 duplex full autoneg off"],
     "fec": ["+   error-correction encoding reed-solomon", '+            "fec": "rs",'],
     "pfc-enable": ["+   priority-flow-control priority 4 no-drop", "+   service-profile AIFAB-QOS", '+            "pfc_enable": "3,4",'],
-    "buffers": ["+platform trident mmu queue profile AIFAB2", '+            "xoff": "100000",'],
+    "buffers": ["+platform trident mmu queue profile AIFAB2", '+            "xoff": "100000",',
+                'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/BUFFER_PROFILE/AIFAB_LOSSLESS/size", "value": "0"}\n]'],
+    "buffer-pools": ['CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/BUFFER_POOL/ingress_lossless_pool/size", '
+                     '"value": "106886208"}\n]'],
     "bfd": ["+   neighbor SPINES bfd"],
     "asn": ["+router bgp 4200000009"],
     "router-id": ["+   router-id 10.0.0.9"],
@@ -45,7 +48,7 @@ EXAMPLES: dict[str, list[str]] = {
 }
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
 FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",
-               "buffer-pools", "platform", "hardware", "link-moved", "link-removed", "device-removed", "device-added"}
+               "platform", "hardware", "link-moved", "link-removed", "device-removed", "device-added"}
 
 
 def test_every_row_is_covered_by_an_example_or_a_design_test() -> None:

@@ -118,6 +118,7 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("asn", r"^router bgp\b|^\"bgp_asn\":"),
     ("software", r"^version\b|^boot system\b|^frr version\b|\"sonic_version\""),
     ("route-policy", r"^(ip prefix-list|route-map|match |set |seq \d+|aggregate-address|redistribute|network )"),
+    ("buffer-pools", r'^"BUFFER_POOL\|[^"|]+\|size":'),  # a CONFIG_DB patch of a pool's size (napalm_sonic)
     ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|buffer_model|mode|type)\":"
                 r"|dcb buffer"),
     ("pfc-enable", r"priority-flow-control|^service-profile\b|pfc_enable|pfc_to_queue|dcb pfc"),
@@ -128,7 +129,7 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("fec", r'error-correction|^"fec":'),
     ("address", r"address|^\"[\w-]+\|\d+\.\d+\.\d+\.\d+/\d+\": \{\}"),
 ))
-_STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$)')
+_STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$|exit)')
 _NEIGHBOR = re.compile(r"^neighbor (\d+\.\d+\.\d+\.\d+|\S+:\S+) ")
 # A port's description naming what it is cabled to (the Design's P2P_<peer>_<port>, SERVER_<host>_<nic>)
 CABLED = re.compile(r'^(?:description |"description": ")((?:P2P|SERVER)_[^"]+)"?$')

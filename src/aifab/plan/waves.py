@@ -115,7 +115,8 @@ def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
 def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
     """A JSON Patch operation as the config_db.json lines it changes (``"field": value``), so one
     table of line kinds reads the review's file diff and the device's patch alike; each with the port
-    its path names (``/PORT/Ethernet24/...``, ``/INTERFACE/Ethernet24|10.1.2.10~131``), else None."""
+    its path names (``/PORT/Ethernet24/...``, ``/INTERFACE/Ethernet24|10.1.2.10~131``,
+    ``/CABLE_LENGTH/AZURE/Ethernet24``), else None."""
     text = line.strip().rstrip(",")
     if not text.startswith("{"):
         return []
@@ -125,18 +126,19 @@ def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
         return [("+", text, None)]
     sign = "-" if op.get("op") == "remove" else "+"
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in str(op.get("path", "")).split("/")[1:]]
-    port = tokens[1].split("|")[0] if len(tokens) >= 2 and tokens[1].startswith("Ethernet") else None
+    port = next((t.split("|")[0] for t in tokens[1:] if t.startswith("Ethernet")), None)
     value = op.get("value")
     if isinstance(value, dict) and value:
         return [(sign, f'"{k}": {json.dumps(v)}', port) for k, v in value.items()]
     if len(tokens) >= 3:
+        field = "|".join(tokens[:2] + tokens[-1:]) if tokens[0] == "BUFFER_POOL" else tokens[-1]  # a pool's, not a profile's
         # a replace takes a value away that the operation does not carry: said as a removed line
-        before = [("-", f'"{tokens[-1]}": (replaced)', port)] if op.get("op") == "replace" else []
-        return [*before, (sign, f'"{tokens[-1]}": {json.dumps(value)}', port)]
+        before = [("-", f'"{field}": (replaced)', port)] if op.get("op") == "replace" else []
+        return [*before, (sign, f'"{field}": {json.dumps(value)}', port)]
     return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}', port)]
 
 
-_DEV = re.compile(r"\bdev (\S+)")
+_DEV = re.compile(r"(?:\bdev |\bethtool -s )(\S+)")  # the port a shell command sets
 
 
 def _port_of(block: str) -> str | None:
@@ -173,7 +175,7 @@ def scoped_lines(diff: str) -> list[tuple[str, str, str | None]]:
                         out.append((sign, ln.strip().removeprefix("no ").strip(), port))
         return out
     port = None
-    for line in lines:
+    for line in _slid(lines):
         if line.startswith(("+++", "---", "@@")):
             port = None  # a hunk may start inside a block whose header it does not show
             continue
@@ -181,7 +183,29 @@ def scoped_lines(diff: str) -> list[tuple[str, str, str | None]]:
         if text[:1] not in ("", " ", "\t"):  # a line at column 0 opens (or is) a block
             port = _port_of(text)
         if line[:1] in "+-" and text.strip():
-            out.append((line[0], text.strip(), port))
+            dev = _DEV.search(text)  # a shell command names its port (links.sh, qos.sh)
+            out.append((line[0], text.strip(), dev.group(1) if dev else port))
+    return out
+
+
+def _slid(lines: list[str]) -> list[str]:
+    """A unified diff with each run of added lines slid down past the equal context lines after it
+    until it starts at a block (``interface ...``), as git's diff heuristics place it: blocks added
+    after a last block that ends like them are shown from that block's end (``+   service-profile X``,
+    ``+!``, ``+interface Ethernet49/1``), which puts the new blocks' first lines in the one before."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        if not out[i].startswith("+") or out[i].startswith("+++"):
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j].startswith("+") and not out[j].startswith("+++"):
+            j += 1
+        while j < len(out) and out[j][:1] == " " and out[j][1:] == out[i][1:] and not _port_of(out[i][1:]):
+            out[i], out[j] = " " + out[i][1:], "+" + out[j][1:]
+            i, j = i + 1, j + 1
+        i = j
     return out
 
 
