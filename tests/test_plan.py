@@ -192,6 +192,7 @@ def test_changed_lines_reads_every_drivers_compare_output() -> None:
     from aifab.plan.waves import signed_lines
 
     assert set(line_kinds(signed_lines(sonic))) == {"description", "ecn"}
+    assert set(line_kinds(signed_lines("CONFIG_DB (config apply-patch)\n[\nan answer not JSON\n]\n"))) == {"unknown"}
     assert set(line_kinds(signed_lines(frr))) == {"description", "pfc-enable"}
     back = frr + "\nKernel Settings Taken Back\n==========================\nlinks.sh: ip link set dev swp1 mtu 9100\n"
     assert changed_lines(back)[-1] == "ip link set dev swp1 mtu 9100"  # a setting of its own section, not a line of the one before

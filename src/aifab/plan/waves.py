@@ -118,7 +118,7 @@ def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
     its path names (``/PORT/Ethernet24/...``, ``/INTERFACE/Ethernet24|10.1.2.10~131``,
     ``/CABLE_LENGTH/AZURE/Ethernet24``), else None."""
     text = line.strip().rstrip(",")
-    if not text.startswith("{"):
+    if text in ("[", "]", ""):
         return []
     try:
         op = json.loads(text)
