@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aifab.deploy.guard import AuditLog, deploy_lock
+from aifab.deploy.guard import AuditLog, deploy_lock, deploy_running
 from aifab.deploy.secrets import SecretsError, load_credentials
 from aifab.deploy.tasks.expect import expectations
 from aifab.design import build_design
@@ -27,6 +27,21 @@ def test_lock_refuses_a_second_deploy_from_another_process(tmp_path: Path) -> No
         assert res.returncode == 3
         assert f"pid {os.getpid()}" in res.stdout
     with deploy_lock(tmp_path):  # released after the first
+        pass
+
+
+def test_a_reader_sees_who_holds_the_lock_without_taking_it(tmp_path: Path) -> None:
+    """``aifab drain --status`` reads during a deploy: it names the holder and never blocks the
+    lock; a holder line left by a process that died (SIGKILL: no release ran) names no one."""
+    assert deploy_running(tmp_path) is None  # no lock file
+    with deploy_lock(tmp_path):
+        assert deploy_running(tmp_path) == (tmp_path / ".aifab-deploy.lock").read_text().strip()
+        assert deploy_running(tmp_path).startswith(f"pid {os.getpid()} user ")  # type: ignore[union-attr]
+    assert deploy_running(tmp_path) is None  # released: the file is emptied
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, timeout=30)
+    (tmp_path / ".aifab-deploy.lock").write_text(f"pid {dead.stdout.strip()} user ops since 2026-12-04T10:00:00+0000\n")
+    assert deploy_running(tmp_path) is None
+    with deploy_lock(tmp_path):  # and the lock is free to take
         pass
 
 

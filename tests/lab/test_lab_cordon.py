@@ -44,13 +44,18 @@ SU = {1: ("srv-su1-01", "srv-su1-02"), 2: ("srv-su2-01", "srv-su2-02")}
 LEAVES = {1: ("be-leaf-su1-r1", "be-leaf-su1-r2"), 2: ("be-leaf-su2-r1", "be-leaf-su2-r2")}
 
 # The scheduler: ``stop`` writes the servers to the probe's stop file and waits until every sender
-# acknowledged them (their flows ended); ``record`` stops nothing; ``fail`` refuses. All log their call.
+# acknowledged them (their flows ended); ``record`` stops nothing; ``fail`` refuses. All log their
+# call; ``stop`` also what ``aifab drain --status`` reads of the rail leaves while the deploy runs.
 SCHEDULER = '''#!{python}
-import json, pathlib, sys, time
+import json, pathlib, subprocess, sys, time
 mode, hosts, wave = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
 stop = pathlib.Path({stop!r})
+call = {{"mode": mode, "hosts": hosts, "wave": wave, "t": time.time()}}
+if mode == "stop":
+    status = subprocess.run({status!r}, capture_output=True, text=True, timeout=60)
+    call["status"] = [status.returncode, status.stdout + status.stderr]
 with open({log!r}, "a") as fh:
-    fh.write(json.dumps({{"mode": mode, "hosts": hosts, "wave": wave, "t": time.time()}}) + "\\n")
+    fh.write(json.dumps(call) + "\\n")
 if mode == "fail":
     sys.exit("scontrol: error: Invalid node name specified")
 if mode == "stop":
@@ -92,7 +97,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     _, design = design_for(intent)
     run = World(intent, work / "build", design, None)  # type: ignore[arg-type]
     run.stop, run.log, run.script = work / "stop", work / "scheduler.jsonl", work / "scheduler"
-    run.script.write_text(SCHEDULER.format(python=sys.executable, stop=str(run.stop), log=str(run.log)))
+    status = [sys.executable, "-m", "aifab", "drain", str(intent), "--lab", "--status", "be-leaf-*"]
+    run.script.write_text(SCHEDULER.format(python=sys.executable, stop=str(run.stop), log=str(run.log), status=status))
     run.script.chmod(0o755)
     with lab_torn_down(design, intent):
         run.up_deployed()
@@ -145,6 +151,9 @@ def test_rolling_upgrade_of_su1_leaves_the_cordon_hook_stops_their_flows_first(w
     assert events.index("drained") > first and events.index("upgraded") > first, "the cordon waited on before any device"
     assert events.index("uncordoned") > max(i for i, e in enumerate(events) if e == "undrained")
     assert [(c["mode"], c["hosts"]) for c in world.calls()] == [("stop", list(SU[1])), ("uncordoned", list(SU[1]))]
+    code, said = world.calls()[0]["status"]  # asked from the hook, the deploy holding its lock: read, not refused
+    assert code == 0 and "a deploy of this inventory is running (pid " in said, said
+    assert all(f"{leaf}: not drained" in said for su in LEAVES for leaf in LEAVES[su]), "cordoned before any drain"
     mine, others = of(report, SU[1])
     full = min(r.sent for r in others)
     assert mine and all(r.sent < full for r in mine), "every flow of a cordoned server was stopped by the hook"

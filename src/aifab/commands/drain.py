@@ -1,15 +1,16 @@
 """``aifab drain INTENT DEVICE...`` / ``aifab undrain INTENT DEVICE...``: merge the drain (or undrain)
 snippet, read back that the drain is on (off), report per device; ``--status [DEVICE...]`` only
-reads (every device when none is named).
+reads (every device when none is named), also while a deploy runs.
 
 Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input or a drain that
 breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a
-deploy of the inventory is running.
+deploy of the inventory is running (a drain or undrain; ``--status`` reads anyway).
 """
 
 from __future__ import annotations
 
 import argparse
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from aifab.commands.deploy import target
     from aifab.deploy import drain
     from aifab.deploy.connect import device_errors, open_nornir
-    from aifab.deploy.guard import deploy_lock
+    from aifab.deploy.guard import deploy_lock, deploy_running
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import design_for
     from aifab.platforms import platform
@@ -67,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
     markers = {n: drain.marker(drain_snippet(design, d)) for n, d in deployable.items()}
     snippet = {n: (drain_snippet if args.drain else undrain_snippet)(design, deployable[n]) for n in names}
-    with deploy_lock(inventory):
+    if args.status and (holder := deploy_running(inventory)):  # only reads: never waits for nor blocks a deploy
+        console.print(f"a deploy of this inventory is running ({holder}): states as read now", highlight=False, soft_wrap=True)
+    with nullcontext() if args.status else deploy_lock(inventory):
         nr = open_nornir(inventory, load_credentials())
         try:
             hosts = nr.filter(filter_func=lambda h: h.name in set(names))

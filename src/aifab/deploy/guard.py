@@ -62,6 +62,26 @@ def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
         fh.close()
 
 
+def deploy_running(inventory_dir: Path) -> str | None:
+    """Who holds the deploy lock of ``inventory_dir`` (``pid N user U since T``), read without taking
+    it (a deploy starting now is never refused for a reader); None when no live process of this
+    machine holds it."""
+    try:
+        holder = (inventory_dir / ".aifab-deploy.lock").read_text().strip()
+    except OSError:
+        return None
+    words = holder.split()
+    if len(words) < 2 or words[0] != "pid" or not words[1].isdigit():
+        return None
+    try:
+        os.kill(int(words[1]), 0)
+    except ProcessLookupError:
+        return None  # left by a process that died
+    except PermissionError:
+        pass  # alive, another user's
+    return holder
+
+
 class AuditLog:
     """JSON lines, one per event, appended and flushed as they happen (never rewritten)."""
 
