@@ -61,12 +61,15 @@ def timings_table(report: DeployReport) -> Table:
     """Per wave, measured: traffic off the drained devices (named in compressed ranges, wrapped,
     never cut), the upgrade step, traffic back, in all."""
     table = Table(title="wave times (measured)", title_justify="left")
-    for col in ("wave", "devices", "traffic moved off", "upgrade", "traffic back", "wave total"):
-        table.add_column(col, justify="left" if col == "devices" else "right", overflow="fold")
+    named = [compress(t.devices) for t in report.timings]
+    widest = max((len(n) + 1 for names in named for n in names), default=7)  # a name and its comma on one line
+    for col in ("wave", "devices", "traffic\nmoved off", "upgrade", "traffic\nback", "wave\ntotal"):
+        table.add_column(col, justify="left" if col == "devices" else "right", overflow="fold", no_wrap=col != "devices",
+                         min_width=widest if col == "devices" else max(map(len, col.split())))
     def sec(v: float | None) -> str:
         return "-" if v is None else f"{v:.1f} s"
-    for t in report.timings:
-        table.add_row(str(t.wave), ", ".join(compress(t.devices)), sec(t.moved_off_s), sec(t.upgrade_s), sec(t.moved_back_s), sec(t.total_s))
+    for t, names in zip(report.timings, named, strict=True):
+        table.add_row(str(t.wave), ", ".join(names), sec(t.moved_off_s), sec(t.upgrade_s), sec(t.moved_back_s), sec(t.total_s))
     return table
 
 
