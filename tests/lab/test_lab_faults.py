@@ -374,6 +374,9 @@ def test_sigint_after_commit_ends_in_a_safe_state(world: LabRun, before: dict[st
     states = judge(world, before, out)
     assert "still drained by this deploy: none" in out
     assert all(states[n] == "old" for n in ("fe-spine2", "fe-leaf1b")), states
+    for n in ("fe-spine2", "fe-leaf1b"):  # the summary names the wave a --resume runs them in
+        row = next(line for line in out.splitlines() if f"│ {n} " in line)
+        assert [c.strip() for c in row.split("│")[3:5]] == ["2", "not started"], row
 
 
 def test_sigterm_during_verify_of_a_later_wave_then_resume(world: LabRun, before: dict[str, str]) -> None:

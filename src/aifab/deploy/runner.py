@@ -222,9 +222,10 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                 report.ok = False
                 report.stopped = report.stopped or f"interrupted after wave {wave.index}"
             break
+    planned = {c.device: wave.index for wave in report.waves for c in wave.changes}
     for n in changed:
-        if report.outcomes[n].status == "pending":
-            report.outcomes[n].status = "not started"
+        if report.outcomes[n].status == "pending":  # its planned wave, which a --resume runs
+            report.outcomes[n].status, report.outcomes[n].wave = "not started", planned.get(n)
     if d.journal is not None:
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
 
