@@ -199,6 +199,44 @@ def test_select_by_globs() -> None:
         select(NAMES, ["fe-spine1"], ["fe-*"])
 
 
+def test_resume_refuses_a_build_that_is_not_the_halted_plans(tmp_path: Path) -> None:
+    """An intent edited between the interrupt and ``--resume`` would be rolled out in waves planned
+    for another change (a hitless plan's one wave draining every spine at once): refused, exit 2,
+    before any device is reached; the same build goes on to the devices (here unreachable: exit 1)."""
+    from aifab.deploy.inputs import inventory_drivers, rendered_from
+    from aifab.deploy.journal import build_digest, changed_builds
+
+    inv = _inventory(tmp_path)
+    first = _deploy(tmp_path, "--inventory", str(inv))  # writes the build; no device answers
+    assert first.returncode == 1, first.stdout + first.stderr
+    rendered = rendered_from(DESIGN, tmp_path / "build", inventory_drivers(inv))
+    builds = {n: build_digest(rendered.secrets.mask(text)) for n, text in rendered.configs.items()}
+    plan = [["fe-leaf1a", "fe-spine1"], ["fe-leaf1b", "fe-spine2"]]
+
+    def halted(recorded: dict[str, str]) -> Journal:
+        j = Journal(journal_path(tmp_path / "build"), "run1", "lab", str(inv), "", plan, status="interrupted", builds=recorded)
+        j.write()
+        return j
+
+    def resumed() -> tuple[subprocess.CompletedProcess[str], list[str]]:
+        audit = tmp_path / "build" / "audit.jsonl"
+        seen = len(audit.read_text().splitlines())
+        res = _deploy(tmp_path, "--inventory", str(inv), "--resume")
+        return res, [json.loads(x)["event"] for x in audit.read_text().splitlines()[seen:]]
+
+    stale = {n: builds[n] for n in ("fe-leaf1a", "fe-leaf1b", "fe-spine2")} | {"fe-spine1": build_digest("mtu 9100")}
+    assert changed_builds(halted(stale), builds) == ["fe-spine1"]
+    res, events = resumed()
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "the build of fe-spine1 is not the one the halted rollout run1 planned" in res.stderr
+    assert "deploy without --resume to plan this one" in res.stderr and events == [], "refused before the audit's start"
+    assert changed_builds(halted({}), builds) == [n for wave in plan for n in wave], "an older journal cannot tell"
+    assert resumed()[0].returncode == 2
+    halted({n: builds[n] for wave in plan for n in wave})
+    res, events = resumed()  # the build it planned: resumed, then the devices do not answer
+    assert res.returncode == 1 and events[0] == "start", res.stdout + res.stderr
+
+
 def test_drain_names_every_pattern_and_sorts_naturally() -> None:
     names = ["be-spine10", "be-spine2", "be-spine1", "fe-leaf1a"]
     assert chosen(names, ["be-spine*"]) == ["be-spine1", "be-spine2", "be-spine10"]

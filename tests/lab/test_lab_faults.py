@@ -389,6 +389,13 @@ def test_sigterm_during_verify_of_a_later_wave_then_resume(world: LabRun, before
     assert states["fe-spine1"] == states["fe-leaf1a"] == "new", "wave 1 was done before the interrupt"
     assert states["fe-spine2"] == states["fe-leaf1b"] == "old"
     assert "still drained by this deploy: none" in out
+    now = {name: world.running(name) for name in before}
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, (TIMERS[0], TIMERS[1].replace("hold_s: 15", "hold_s: 18"))))
+    res = world.cli(*world.deploy_args("--resume"))  # another change than the halted plan's: refused
+    lab_intent(world.intent, CLUSTER, (WAIT, RESET_NOW, TIMERS))
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "the build of fe-leaf1a, fe-leaf1b, fe-spine[1-2] is not the one the halted rollout" in res.stderr, res.stderr
+    assert {name: world.running(name) for name in before} == now, "refused before any device was touched"
     res = world.cli(*world.deploy_args("--resume"))  # continues the halted plan from its journal
     assert res.returncode == 0, res.stdout + res.stderr
     assert "fe-spine1" not in {r["device"] for r in events(world, "commit")}, "wave 1 is not redone"

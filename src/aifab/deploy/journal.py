@@ -3,6 +3,7 @@ device's state; rewritten atomically after every step, read by ``aifab deploy --
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,8 @@ class Journal:
     """A rollout's plan and progress. ``waves``: device names per wave in order; ``kinds``: each
     device's change kind; ``states``: each device's last known state; ``status``: running,
     done, halted or interrupted; ``timers_pending``: BGP timers configured but negotiated only at
-    each session's next reset (``upgrade.bgp_timers: next-reset``)."""
+    each session's next reset (``upgrade.bgp_timers: next-reset``); ``builds``: the digest of each
+    planned device's config (:func:`build_digest`), which a resume must find unchanged."""
 
     path: Path
     run: str
@@ -36,6 +38,7 @@ class Journal:
     drained: list[str] = field(default_factory=list)
     status: str = "running"
     timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
+    builds: dict[str, str] = field(default_factory=dict)  # device -> build_digest of the config the plan rolls out
 
     def write(self) -> None:
         """Replace the journal file atomically."""
@@ -47,6 +50,20 @@ class Journal:
     def state(self, device: str, state: str) -> None:
         self.states[device] = state
         self.write()
+
+
+def build_digest(config: str) -> str:
+    """The SHA-256 of a device's config as built, its secrets masked (never hashed: a digest of a
+    known config would let a weak secret be guessed offline)."""
+    return hashlib.sha256(config.encode()).hexdigest()
+
+
+def changed_builds(journal: Journal, builds: dict[str, str]) -> list[str]:
+    """The devices of ``journal``'s plan whose config as built now (``builds``: device -> digest)
+    is not the one the plan rolls out: the intent, a template or aifab changed since it halted (a
+    journal that recorded no builds, of an older aifab, cannot tell: every device)."""
+    planned = [n for wave in journal.waves for n in wave]
+    return [n for n in planned if not journal.builds or journal.builds.get(n) != builds.get(n)]
 
 
 def journal_path(out: Path) -> Path:
