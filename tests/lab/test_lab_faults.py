@@ -223,6 +223,14 @@ def test_sshd_stopped_on_a_device_of_a_later_wave(world: LabRun, before: dict[st
     states = judge(world, before, out)
     assert states["fe-spine1"] == states["fe-leaf1a"] == "new"
     assert states["fe-spine2"] == states["fe-leaf1b"] == "old"
+    res = world.deploy("--commit")  # fe-leaf1b still without sshd: nothing committed, and how to go on said
+    assert res.returncode == 1, res.stdout + res.stderr
+    hint = "stopped: load failed on fe-leaf1b, nothing committed; to go on without it: --exclude fe-leaf1b "
+    assert hint in res.stdout and not events(world, "commit"), res.stdout
+    res = world.deploy("--commit", "--exclude", "fe-leaf1b")  # as said
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "fe-leaf1b: its drain state cannot be read" in res.stdout and "out of service for the rollout rules" in res.stdout
+    assert config_state(before["fe-spine2"], world.running("fe-spine2"), {NEW}) == "new"
 
 
 def test_a_commit_the_daemon_refuses_is_rolled_back_and_read_back(world: LabRun, before: dict[str, str]) -> None:

@@ -279,6 +279,11 @@ def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures:
     d.discard(loaded)
     report.ok = False
     report.stopped = why
+    left = natural_sorted(failures)
+    if why == "load failed" and len(left) < len(names):  # one dead switch of thousands need not hold back the others
+        report.stopped = (f"load failed on {', '.join(compress(left))}, nothing committed; to go on without "
+                          f"{'it' if len(left) == 1 else 'them'}: {' '.join(f'--exclude {n}' for n in left)} "
+                          "(its change is not made; one unreachable counts out of service for the rollout rules)")
     for n in names:
         if n not in failures:
             report.outcomes[n].status = "untouched"
