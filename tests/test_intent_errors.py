@@ -50,6 +50,8 @@ CASES = {
     "unknown_platform": ("leaf:  {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: frr}",
                          "leaf:  {model: generic, max_mtu: 9216, ports: 4, speed: 400G, platform: junos}", "platform: junos",
                          "backend.switches.leaf.platform", "Input should be 'eos', 'frr' or 'sonic' (got 'junos')"),
+    "growth_below_today": ("storage_nodes: 1", "storage_nodes: 1\n  growth: {storage_nodes: 0}", "growth: {storage_nodes: 0}",
+                           "frontend.growth.storage_nodes", "fewer than frontend.storage_nodes (1)"),
     "bad_prefix": ("servers: 10.0.2.0/24", "servers: 10.0.2.1/24", "servers: 10.0.2.1/24", "backend.pools.servers",
                    "host bits set"),
 }

@@ -33,7 +33,16 @@ from aifab.design.model import (
     UpgradePolicy,
 )
 from aifab.design.models import resolve_switches
-from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, backend_tiers, fanout, frontend_shape, frontend_tiers
+from aifab.design.sizing import (
+    BackendShape,
+    FrontendShape,
+    backend_shape,
+    backend_tiers,
+    fanout,
+    frontend_shape,
+    frontend_tiers,
+    laid_out,
+)
 from aifab.design.validate import intent_problems, next_pow2
 from aifab.design.versions import with_versions
 from aifab.errors import DesignError
@@ -230,7 +239,10 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
     return fb, s.tiers
 
 
-def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set[str]) -> _FabricBuild:
+def _frontend(f: Frontend, s: FrontendShape, servers: list[str], storage: list[str]) -> _FabricBuild:
+    """The frontend laid out for the hosts of :func:`~aifab.design.sizing.laid_out`: its slots hold
+    the GPU servers, then the storage nodes, each kind from its first slot (a slot without a host yet
+    keeps its leaf port and address for the host to come)."""
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
     mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine, *([f.switches.core] if s.pods else [])])
     fb = _FabricBuild("frontend", mtu, f.cables.model_dump(), pools["p2p"].first, pools["p2p"].last - 1, FabricQos(f.qos, mtu, "frontend"))
@@ -247,14 +259,18 @@ def _frontend(f: Frontend, s: FrontendShape, host_names: list[str], storage: set
     reach = str(pools["servers"].cidr)
     speeds = {False: f.nic_speed, True: f.storage_speed}
     per_port = {kind: fanout(sw.leaf, speed) for kind, speed in speeds.items()}  # hosts per port, by kind
+    server_slots, storage_slots = laid_out(f, len(servers))
+    slots = [*servers, *[None] * (server_slots - len(servers)), *storage, *[None] * (storage_slots - len(storage))]
     for j, leaf in enumerate(leaves):
         block = pools["servers"].first + j * leaf_block
         leaf.subnets.append(_cidr(block, 32 - leaf_block.bit_length() + 1))
-        p = j // 2
-        pair_hosts = host_names[p * s.hosts_per_pair:(p + 1) * s.hosts_per_pair]
-        n_srv = sum(1 for h in pair_hosts if h not in storage)  # servers first, then storage on the next ports
+        first_slot = j // 2 * s.hosts_per_pair
+        pair_hosts = slots[first_slot:first_slot + s.hosts_per_pair]
+        n_srv = max(0, min(len(pair_hosts), server_slots - first_slot))  # servers first, then storage on the next ports
         for i, host in enumerate(pair_hosts):
-            kind = host in storage
+            if host is None:
+                continue
+            kind = i >= n_srv
             n, k = per_port[kind], i - n_srv if kind else i
             first = -(-n_srv // per_port[False]) if kind else 0
             fb.attach(leaf, first + k // n + 1, host, f"fe{j % 2 + 1}", speeds[kind], block + 2 * i, None, reach, k % n, n)
@@ -363,7 +379,7 @@ def build_design(intent: Intent) -> Design:
     storage = [f"stor{i + 1:02d}" for i in range(f.storage_nodes)]
 
     bfb, _ = _backend(b, bshape, servers)
-    ffb = _frontend(f, fshape, servers + storage, set(storage))
+    ffb = _frontend(f, fshape, servers, storage)
 
     mgmt_net = IPNetwork(intent.management.network)
     gateway = intent.management.gateway or _ip(mgmt_net.first + 1)

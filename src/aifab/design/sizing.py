@@ -231,20 +231,28 @@ def pair_loads(servers: int, storage: int, per_pair: int) -> set[tuple[int, int]
             for j in {0, servers // per_pair, servers // per_pair + 1, pairs - 1} if 0 <= j < pairs}
 
 
+def laid_out(f: Frontend, servers: int) -> tuple[int, int]:
+    """The GPU servers and storage nodes the frontend is laid out for: ``f.growth``'s where it names
+    more than there are (``servers``, ``f.storage_nodes``)."""
+    return max(servers, f.growth.servers or 0), max(f.storage_nodes, f.growth.storage_nodes or 0)
+
+
 def frontend_shape(f: Frontend, servers: int, keep_pct: int = 75) -> tuple[FrontendShape | None, list[Problem]]:
-    """Size the frontend, or say why the switches cannot build it (``keep_pct`` as in :func:`backend_shape`)."""
+    """Size the frontend for the hosts it is laid out for (:func:`laid_out`), or say why the switches
+    cannot build it (``keep_pct`` as in :func:`backend_shape`)."""
     sw, loc = f.switches, ("frontend",)
-    host_speed = max(f.nic_speed, f.storage_speed if f.storage_nodes else 0)
+    servers, storage = laid_out(f, servers)
+    host_speed = max(f.nic_speed, f.storage_speed if storage else 0)
     if host_speed > sw.leaf.speed:
         key = "nic_speed" if f.nic_speed > sw.leaf.speed else "storage_speed"
         return None, [Problem((*loc, key), f"faster than the leaf ports ({sw.leaf.speed}G)", f"{host_speed}G")]
     if sw.spine.speed != sw.leaf.speed:
         return None, [Problem((*loc, "switches", "spine", "speed"), f"must equal the leaf port speed ({sw.leaf.speed}G)", f"{sw.spine.speed}G")]
-    hosts = servers + f.storage_nodes
+    hosts = servers + storage
     per_port = (fanout(sw.leaf, f.nic_speed), fanout(sw.leaf, f.storage_speed))
 
     def fits(per_pair: int) -> bool:
-        for n_srv, n_stor in pair_loads(servers, f.storage_nodes, per_pair):
+        for n_srv, n_stor in pair_loads(servers, storage, per_pair):
             ports = math.ceil(n_srv / per_port[0]) + math.ceil(n_stor / per_port[1])
             if ports + uplinks_for(n_srv * f.nic_speed + n_stor * f.storage_speed, f.oversubscription, sw.leaf.speed) > sw.leaf.ports:
                 return False

@@ -72,6 +72,12 @@ def intent_problems(intent: Intent) -> list[Problem]:
     problems += p
     fshape, p = frontend_shape(intent.frontend, intent.backend.servers, keep)
     problems += p
+    growth = intent.frontend.growth
+    for key, have, what in (("servers", intent.backend.servers, "backend.servers"),
+                            ("storage_nodes", intent.frontend.storage_nodes, "frontend.storage_nodes")):
+        if getattr(growth, key) is not None and getattr(growth, key) < have:
+            problems.append(Problem(("frontend", "growth", key), f"fewer than {what} ({have}): the layout must hold them",
+                                    getattr(growth, key)))
 
     named: list[tuple[tuple[str, ...], IPNetwork]] = []
     for fabric in ("backend", "frontend"):

@@ -265,6 +265,13 @@ class Backend(Model):
     load_balancing: LoadBalancing = Field(default_factory=LoadBalancing, description="ECMP load balancing of RoCE flows.")
 
 
+class FrontendGrowth(Model):
+    """The host counts the frontend is laid out for: hosts added up to them move no cable."""
+
+    servers: int | None = Field(None, ge=1, description="GPU servers the frontend is laid out for (at least `backend.servers`; empty: as many).")
+    storage_nodes: int | None = Field(None, ge=0, description="Storage nodes the frontend is laid out for (at least `frontend.storage_nodes`; empty: as many).")
+
+
 class Frontend(Model):
     """Storage and ordinary traffic: dual-homed hosts on leaf pairs, oversubscription allowed."""
 
@@ -279,6 +286,10 @@ class Frontend(Model):
     cables: Cables = Field(default_factory=Cables, description="Cable lengths per link class.")
     qos: FrontendQos = Field(default_factory=FrontendQos, description="Frontend QoS policy.")
     bgp: BgpTimers = Field(default_factory=BgpTimers, description="BGP session timers and BFD.")
+    growth: FrontendGrowth = Field(default_factory=FrontendGrowth, description=(
+        "Lay the frontend out (leaf pairs, their host ports and addresses, uplinks, spines) for this many hosts, "
+        "every leaf pair built and cabled up front: servers and storage added up to them only cable their own "
+        "ports, where a layout for today's hosts moves links."))
 
 
 class User(Model):

@@ -1,0 +1,73 @@
+"""``frontend.growth``: a frontend laid out for the hosts to come, so that servers and storage added
+up to those counts cable their own ports only (without it, storage added to intent/cluster.yaml
+moves spine links, and servers added move the storage nodes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aifab.design.model import Design
+from aifab.intent import load_intent
+from aifab.plan.changes import change_set
+from aifab.plan.waves import PlanError, require_in_place
+from tests.test_plan_changes import edited
+
+CLUSTER = load_intent(Path(__file__).parents[1] / "intent" / "cluster.yaml").intent
+ROOM = {"servers": 160, "storage_nodes": 64}
+
+
+def moved(before: Design, after: Design) -> list[tuple[Any, ...]]:
+    """Every frontend switch-or-host link, address, ASN, router ID or management address of
+    ``before`` that ``after`` does not keep (a port it only adds is not counted)."""
+    new = {d.name: d for d in after.frontend.devices}
+    out: list[tuple[Any, ...]] = []
+    for d in before.frontend.devices:
+        if d.name not in new:
+            out.append((d.name, "gone"))
+            continue
+        now = {p.name: p for p in new[d.name].ports}
+        out += [(d.name, p.name, p.peer) for p in d.ports
+                if (q := now.get(p.name)) is None or (q.peer, q.peer_port, q.address) != (p.peer, p.peer_port, p.address)]
+        if (d.asn, d.loopback, d.management) != (new[d.name].asn, new[d.name].loopback, new[d.name].management):
+            out.append((d.name, "renumbered"))
+    return out
+
+
+def test_growth_at_todays_counts_is_todays_layout() -> None:
+    assert edited(CLUSTER, frontend__growth={"servers": 128, "storage_nodes": 16}) == edited(CLUSTER)
+
+
+@pytest.mark.parametrize("storage", [17, 28])
+def test_storage_added_within_the_layout_only_cables_its_ports(storage: int) -> None:
+    today = edited(CLUSTER, frontend__growth={"storage_nodes": 28})
+    grown = edited(CLUSTER, frontend__storage_nodes=storage, frontend__growth={"storage_nodes": 28})
+    cs = change_set(today, grown)
+    require_in_place(cs)  # no PlanError: not re-cabling
+    assert not cs.recabling and cs.added == () and cs.removed == ()
+    assert f"ports cabled: {2 * (storage - 16)} ports of 2 leaves" in cs.lines(), cs.lines()
+    assert moved(today, grown) == []
+    unplanned = change_set(edited(CLUSTER), edited(CLUSTER, frontend__storage_nodes=storage))
+    with pytest.raises(PlanError, match="re-cabling"):  # the same growth on today's layout moves spine links
+        require_in_place(unplanned)
+
+
+def test_servers_and_storage_added_within_the_layout_move_nothing_of_the_frontend() -> None:
+    today = edited(CLUSTER, frontend__growth=ROOM)
+    grown = edited(CLUSTER, backend__servers=160, frontend__storage_nodes=40, frontend__growth=ROOM)
+    assert [d.name for d in grown.frontend.devices] == [d.name for d in today.frontend.devices]
+    assert moved(today, grown) == []
+    hosts = {h.name: h for h in grown.hosts}
+    assert {n.leaf for n in hosts["stor01"].nics} == {n.leaf for h in today.hosts if h.name == "stor01" for n in h.nics}
+    assert moved(edited(CLUSTER), edited(CLUSTER, backend__servers=160)), "today's layout moves the storage nodes"
+
+
+def test_every_leaf_pair_of_the_layout_is_built_with_its_uplinks() -> None:
+    today = edited(CLUSTER, frontend__growth=ROOM)
+    leaves = [d for d in today.frontend.devices if d.role == "leaf"]
+    empty = [d for d in leaves if not any(p.role == "server" for p in d.ports)]
+    assert empty and len(leaves) > sum(d.role == "leaf" for d in edited(CLUSTER).frontend.devices), "pairs for the hosts to come"
+    assert all(sum(p.role == "uplink" for p in d.ports) > 0 for d in empty)
+    assert today.frontend.tiers[0].count == len(leaves)
