@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from aifab.design import build_design
 from aifab.design.model import Design
 from aifab.intent import load_intent
 from aifab.plan.changes import change_set
 from aifab.plan.waves import PlanError, require_in_place
+from tests.helpers import make_intent
 from tests.test_plan_changes import edited
 
 CLUSTER = load_intent(Path(__file__).parents[1] / "intent" / "cluster.yaml").intent
@@ -71,3 +73,21 @@ def test_every_leaf_pair_of_the_layout_is_built_with_its_uplinks() -> None:
     assert empty and len(leaves) > sum(d.role == "leaf" for d in edited(CLUSTER).frontend.devices), "pairs for the hosts to come"
     assert all(sum(p.role == "uplink" for p in d.ports) > 0 for d in empty)
     assert today.frontend.tiers[0].count == len(leaves)
+
+
+def test_storage_added_within_a_three_tier_layout_moves_nothing() -> None:
+    """600 -> 690 storage nodes under pods (32-port leaves, 16-port spines): laid out for 700, the
+    pods, their spines and cores are there already; laid out for today, pods and spines are added."""
+    def design(storage: int, room: int | None) -> Design:
+        fe: dict[str, Any] = {"storage_nodes": storage, "switches": {"leaf": {"ports": 32}, "spine": {"ports": 16}},
+                              "pools": {"loopbacks": "10.100.0.0/16", "p2p": "10.101.0.0/16", "servers": "10.104.0.0/14"}}
+        if room:
+            fe["growth"] = {"storage_nodes": room}
+        return build_design(make_intent(frontend=fe))
+
+    today, grown = design(600, 700), design(690, 700)
+    assert [t.role for t in today.frontend.tiers] == ["leaf", "spine", "core"]
+    cs = change_set(today, grown)
+    assert not cs.recabling and cs.added == () and moved(today, grown) == []
+    assert "ports cabled: 180 ports of 8 leaves" in cs.lines(), cs.lines()
+    assert change_set(design(600, None), design(690, None)).recabling
