@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from aifab.deploy.cordon import CordonUsageError, Scheduler, run_hook
+from aifab.deploy.cordon import GRACE_S, CordonUsageError, Scheduler, run_hook
 from aifab.design import build_design
 from aifab.design.model import Design
 from aifab.errors import IntentError
@@ -118,6 +118,21 @@ def test_run_hook_waits_and_reports_exit_status(tmp_path: Path) -> None:
     assert run_hook([str(hang)], 0.5) == f"{hang}: no exit after 0.5s (killed)"
     assert time.monotonic() - started < 5
     assert run_hook([str(tmp_path / "missing")], 1).endswith("cannot run (No such file or directory)")
+
+
+def test_run_hook_stops_the_command_at_an_interrupt(tmp_path: Path) -> None:
+    """The wait on a cordon command ends when the deploy is interrupted: the command gets SIGTERM
+    (its own clean-up may run), SIGKILL if it ignores that; a wait without ``stopping`` goes on."""
+    done = tmp_path / "done"
+    polite = script(tmp_path, "polite", f"#!/bin/sh\ntrap 'echo term > {done}; exit 143' TERM\nsleep 30 & wait\n")
+    deaf = script(tmp_path, "deaf", "#!/bin/sh\ntrap '' TERM\nsleep 30 & wait\nsleep 30\n")
+    for cmd, bound in ((polite, 3.0), (deaf, GRACE_S + 3.0)):
+        started = time.monotonic()
+        assert run_hook([str(cmd)], 60, lambda t=started + 0.5: time.monotonic() > t) == \
+            f"{cmd}: interrupted while waiting for it (stopped)"
+        assert time.monotonic() - started < bound
+    assert done.read_text() == "term\n", "SIGTERM first: the command's own clean-up ran"
+    assert run_hook([str(polite)], 0.5, None) == f"{polite}: no exit after 0.5s (killed)"
 
 
 def test_scheduler_runs_cordon_then_uncordon_and_audits(tmp_path: Path) -> None:

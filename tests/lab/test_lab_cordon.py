@@ -22,6 +22,7 @@ prints its packet counts.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -44,7 +45,8 @@ SU = {1: ("srv-su1-01", "srv-su1-02"), 2: ("srv-su2-01", "srv-su2-02")}
 LEAVES = {1: ("be-leaf-su1-r1", "be-leaf-su1-r2"), 2: ("be-leaf-su2-r1", "be-leaf-su2-r2")}
 
 # The scheduler: ``stop`` writes the servers to the probe's stop file and waits until every sender
-# acknowledged them (their flows ended); ``record`` stops nothing; ``fail`` refuses. All log their
+# acknowledged them (their flows ended); ``record`` stops nothing; ``fail`` refuses; ``hang`` takes
+# a minute. All log their
 # call; ``stop`` also what ``aifab drain --status`` reads of the rail leaves while the deploy runs.
 SCHEDULER = '''#!{python}
 import json, pathlib, subprocess, sys, time
@@ -58,6 +60,8 @@ with open({log!r}, "a") as fh:
     fh.write(json.dumps(call) + "\\n")
 if mode == "fail":
     sys.exit("scontrol: error: Invalid node name specified")
+if mode == "hang":  # a scheduler that takes long to drain the jobs
+    time.sleep(60)
 if mode == "stop":
     with stop.open("a") as fh:
         fh.write("".join(h + "\\n" for h in hosts))
@@ -178,6 +182,29 @@ def test_a_failing_cordon_hook_stops_the_rollout_before_any_device_is_touched(wo
     for d in LEAVES[1]:
         row = next(line for line in res.stdout.splitlines() if f"│ {d} " in line)
         assert "not started" in row
+
+
+def test_an_interrupt_while_the_cordon_command_runs_stops_it_and_touches_no_device(world: World) -> None:
+    """SIGINT to the deploy alone (``kill -INT``, a job runner; a terminal's Ctrl-C reaches the command
+    too) while the cordon command waits on the scheduler: the command is stopped, no device of the
+    wave is drained or upgraded, the partial cordon is undone, exit 130 within seconds (it waited the
+    command out, up to cordon_timeout_s, then drained the wave)."""
+    world.edit(dict.fromkeys(LEAVES[1], "10.4"), "hang")
+    before = {d: world.running(d) for d in LEAVES[1]}
+    bg = world.start_deploy("--commit")
+    bg.wait_for("wave 1: cordon: ")
+    time.sleep(1)  # the command is running
+    asked = time.monotonic()
+    bg.signal(signal.SIGINT)
+    code, out, err = bg.finish(timeout=90)
+    assert code == 130, out + err
+    assert time.monotonic() - asked < 20, "the wait on the command ended with the interrupt"
+    assert "interrupted while waiting for it (stopped)" in out, out
+    run = world.last_run()
+    assert not [r for r in run if r["event"] in ("drained", "upgraded", "commit")], "nothing touched"
+    assert {d: installed(world, d) for d in LEAVES[1]} == dict.fromkeys(LEAVES[1], "10.2")
+    assert {d: world.running(d) for d in LEAVES[1]} == before
+    assert [c["mode"] for c in world.calls()][-2:] == ["hang", "uncordoned"], "the partial cordon undone"
 
 
 def test_the_same_upgrade_of_su2_with_a_hook_that_stops_nothing_loses_their_packets(world: World) -> None:

@@ -10,11 +10,14 @@ output captured (its last line goes into the reason of a failure), bounded by
 
 from __future__ import annotations
 
+import os
 import select
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, TextIO
 
 from aifab.design.model import Design
@@ -29,18 +32,61 @@ class CordonUsageError(AifabError):
     """``--confirm-cordon`` where nobody can answer (no TTY) and no cordon command to wait on."""
 
 
-def run_hook(argv: list[str], timeout_s: float) -> str:
-    """Run one command and wait; "" when it exited 0, else why not (one line)."""
+POLL_S = 0.2  # how often a running hook's wait looks for an interrupt
+GRACE_S = 5.0  # a hook stopped by an interrupt: SIGTERM, then SIGKILL after this long
+
+
+def run_hook(argv: list[str], timeout_s: float, stopping: Callable[[], bool] | None = None) -> str:
+    """Run one command and wait; "" when it exited 0, else why not (one line). With ``stopping``,
+    the wait ends when it turns true (an interrupt): the command is stopped and the answer says so.
+    The command runs in its own process group, stopped as a whole (SIGTERM, SIGKILL after
+    :data:`GRACE_S`; at the timeout SIGKILL): what it started does not outlive it."""
     try:
-        res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired:
-        return f"{shown(argv)}: no exit after {timeout_s:g}s (killed)"
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
     except OSError as exc:
         return f"{shown(argv)}: cannot run ({exc.strerror or exc})"
-    if res.returncode != 0:
-        last = (res.stderr.strip() or res.stdout.strip()).splitlines()[-1:] or [""]
-        return f"{shown(argv)}: exit {res.returncode}" + (f": {last[0][:200]}" if last[0] else "")
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                out, err = proc.communicate(timeout=min(POLL_S, max(0.0, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if stopping is not None and stopping():
+                    _end(proc, signal.SIGTERM)
+                    return f"{shown(argv)}: interrupted while waiting for it (stopped)"
+                if time.monotonic() >= deadline:
+                    _end(proc, signal.SIGKILL)
+                    return f"{shown(argv)}: no exit after {timeout_s:g}s (killed)"
+    finally:
+        if proc.returncode is None:  # an exception in the wait (a second signal): never left running
+            _end(proc, signal.SIGKILL)
+    if proc.returncode != 0:
+        last = (err.strip() or out.strip()).splitlines()[-1:] or [""]
+        return f"{shown(argv)}: exit {proc.returncode}" + (f": {last[0][:200]}" if last[0] else "")
     return ""
+
+
+def _end(proc: subprocess.Popen[str], sig: int) -> None:
+    """Signal the command's process group (SIGTERM: SIGKILL after :data:`GRACE_S` if it is still
+    there), reap it and close its pipes, bounded even if something it started escaped the group."""
+    def group(s: int) -> None:
+        with suppress(ProcessLookupError):  # the whole group is gone
+            os.killpg(proc.pid, s)
+    group(sig)
+    try:
+        proc.wait(timeout=GRACE_S if sig == signal.SIGTERM else 10)
+    except subprocess.TimeoutExpired:
+        group(signal.SIGKILL)
+        proc.wait()
+    group(signal.SIGKILL)  # what it started and left behind
+    try:
+        proc.communicate(timeout=1)
+    except subprocess.TimeoutExpired:
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 class Scheduler:
@@ -83,9 +129,11 @@ class Scheduler:
         return [s for cw in self.cordoned.values() for s in cw.servers]
 
     def _run_all(self, what: str, template: str, cw: CordonWave) -> str:
+        """Run ``template``'s commands for ``cw`` in turn; "" when all exited 0, else why not. A cordon's
+        wait ends at an interrupt; an uncordon's (part of the safe state) does not."""
         for argv in argvs(template, cw):
             self.say(f"wave {cw.wave}: {what}: {shown(argv)} (waiting, up to {self.design.upgrade.cordon_timeout_s}s)")
-            why = run_hook(argv, self.design.upgrade.cordon_timeout_s)
+            why = run_hook(argv, self.design.upgrade.cordon_timeout_s, self.stopping if what == "cordon" else None)
             self.audit.write(f"{what}-command", None, wave=cw.wave, argv=argv, ok=not why, reason=why)
             if why:
                 return why

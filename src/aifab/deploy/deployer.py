@@ -236,6 +236,8 @@ class Deployer:
                 report.outcomes[n].detail = f"cordon: {why}"
             report.stopped = f"wave {wave.index}: cordon failed ({why})"
             return self._fail(wave, {}, report, names)
+        if self.stopping:  # interrupted while the scheduler answered: no device of the wave is touched
+            return self._fail(wave, {}, report, names)
         if self.no_drain and any(c.drain for c in wave.changes):
             self.say(f"wave {wave.index}: no drain (--no-drain): {', '.join(c.device for c in wave.changes if c.drain)} "
                      "change while carrying traffic")
