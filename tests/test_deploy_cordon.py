@@ -9,12 +9,13 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from aifab.deploy.cordon import GRACE_S, CordonUsageError, Scheduler, run_hook
+from aifab.deploy.cordon import GRACE_S, CordonUsageError, Scheduler, kill_running, run_hook
 from aifab.design import build_design
 from aifab.design.model import Design
 from aifab.errors import IntentError
@@ -133,6 +134,28 @@ def test_run_hook_stops_the_command_at_an_interrupt(tmp_path: Path) -> None:
         assert time.monotonic() - started < bound
     assert done.read_text() == "term\n", "SIGTERM first: the command's own clean-up ran"
     assert run_hook([str(polite)], 0.5, None) == f"{polite}: no exit after 0.5s (killed)"
+
+
+def test_an_abort_at_once_kills_the_command_being_waited_on(tmp_path: Path) -> None:
+    """A second signal ends the deploy at once (``os._exit``): the command it waits on, and what
+    that command started, are killed first rather than left running on their own."""
+    child = tmp_path / "child.pid"
+    hang = script(tmp_path, "hang", f"#!/bin/sh\nsleep 60 &\necho $! > {child}\nwait\n")
+    answer: list[str] = []
+    waiting = threading.Thread(target=lambda: answer.append(run_hook([str(hang), "srv-su1-01"], 60)))
+    waiting.start()
+    deadline = time.monotonic() + 10
+    while not (child.exists() and child.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert kill_running() == [f"{hang} srv-su1-01"]
+    waiting.join(10)
+    assert answer == [f"{hang} srv-su1-01: exit -9"]
+    pid = int(child.read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z", "its sleep killed too"
+    assert kill_running() == [], "nothing left to kill"
 
 
 def test_scheduler_runs_cordon_then_uncordon_and_audits(tmp_path: Path) -> None:

@@ -36,6 +36,20 @@ POLL_S = 0.2  # how often a running hook's wait looks for an interrupt
 GRACE_S = 5.0  # a hook stopped by an interrupt: SIGTERM, then SIGKILL after this long
 
 
+_RUNNING: dict[int, list[str]] = {}  # process group -> argv of each command running now
+
+
+def kill_running() -> list[str]:
+    """SIGKILL the process group of every command :func:`run_hook` is waiting on (the deploy aborts
+    at once: nothing it started outlives it); the commands, as shown."""
+    killed = []
+    for pgid, argv in list(_RUNNING.items()):
+        with suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+            killed.append(shown(argv))
+    return killed
+
+
 def run_hook(argv: list[str], timeout_s: float, stopping: Callable[[], bool] | None = None) -> str:
     """Run one command and wait; "" when it exited 0, else why not (one line). With ``stopping``,
     the wait ends when it turns true (an interrupt): the command is stopped and the answer says so.
@@ -47,6 +61,7 @@ def run_hook(argv: list[str], timeout_s: float, stopping: Callable[[], bool] | N
     except OSError as exc:
         return f"{shown(argv)}: cannot run ({exc.strerror or exc})"
     deadline = time.monotonic() + timeout_s
+    _RUNNING[proc.pid] = argv
     try:
         while True:
             try:
@@ -60,8 +75,9 @@ def run_hook(argv: list[str], timeout_s: float, stopping: Callable[[], bool] | N
                     _end(proc, signal.SIGKILL)
                     return f"{shown(argv)}: no exit after {timeout_s:g}s (killed)"
     finally:
-        if proc.returncode is None:  # an exception in the wait (a second signal): never left running
+        if proc.returncode is None:  # an exception in the wait: never left running
             _end(proc, signal.SIGKILL)
+        _RUNNING.pop(proc.pid, None)
     if proc.returncode != 0:
         last = (err.strip() or out.strip()).splitlines()[-1:] or [""]
         return f"{shown(argv)}: exit {proc.returncode}" + (f": {last[0][:200]}" if last[0] else "")

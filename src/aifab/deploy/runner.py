@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 
 from aifab.deploy.connect import open_nornir, select
+from aifab.deploy.cordon import kill_running
 from aifab.deploy.deployer import Deployer
 from aifab.deploy.drain import drain_only
 from aifab.deploy.guard import AuditLog, deploy_lock
@@ -327,12 +328,16 @@ def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
     left = sorted(d.drained | d.in_hand)
     named = " ".join(left) or "'*'"
     cordoned = d.scheduler.servers
+    killed = kill_running()  # a cordon or uncordon command it was waiting on does not outlive it
     print(f"\naifab: {sig} again: aborted at once. May be left drained or mid-change: {', '.join(left) or 'none'}. "
           f"Check with: aifab drain INTENT --status {named}; a switch drained under its device timer "
           f"undoes the drain itself within {d.design.upgrade.drain_wait_s + d.revert_in_s}s; undrain now with: "
           f"aifab undrain INTENT {' '.join(left) or 'DEVICE...'}"
-          + (f" Still cordoned in the scheduler: {', '.join(compress(cordoned))}." if cordoned else ""), file=sys.stderr, flush=True)
-    d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand), cordoned=cordoned)
+          + (f" Still cordoned in the scheduler: {', '.join(compress(cordoned))}." if cordoned else "")
+          + (f" Killed the scheduler command it was waiting on: {'; '.join(killed)}." if killed else ""),
+          file=sys.stderr, flush=True)
+    d.audit.write("aborted", None, signal=sig, may_be_drained=sorted(d.drained), in_hand=sorted(d.in_hand), cordoned=cordoned,
+                  killed=killed)
     if d.journal is not None:
         d.journal.status = "aborted"
         d.journal.drained = left
