@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -51,3 +52,31 @@ def test_failed_up_removes_what_it_made(can_run: None, lab_design: Design, tmp_p
         up(design, state_dir, configs=tmp_path / "no-configs")
     assert not [ns for ns in namespaces() if ns.startswith("aifab-labfail.")]
     assert not state_dir.exists()
+
+
+def test_a_failed_growth_removes_what_it_added_and_leaves_the_lab_running(can_run: None, lab_design: Design,
+                                                                          tmp_path: Path) -> None:
+    """A leaf pair added (``frontend.growth``) whose new switches cannot boot (no rendered config):
+    ``up`` fails naming the switch, and the lab that ran is as it was, whole, its record unchanged."""
+    from aifab.intent import load_intent
+    from aifab.lab import Lab, problems, state
+    from aifab.lab.topology import topology
+    from tests.test_plan_changes import edited
+
+    design = dataclasses.replace(lab_design, cluster="labgrow")
+    state_dir = tmp_path / "state"
+    running = up(design, state_dir)
+    try:
+        record = state.read(state_dir)
+        intent = load_intent(Path(__file__).parents[2] / "intent" / "lab.yaml").intent
+        grown = dataclasses.replace(edited(intent, frontend__growth={"storage_nodes": 3}), cluster="labgrow")
+        with pytest.raises(LabError, match=r"fe-leaf2a: cannot read rendered config"):
+            up(grown, state_dir, configs=tmp_path / "no-configs")
+        assert not [ns for ns in namespaces() if ns.startswith("aifab-labgrow.fe-leaf2")]
+        assert state.read(state_dir) == record and problems(Lab(running.topology, state_dir)) == []
+        new_ports = {ln.b_if for ln in topology(grown).links if ln.a_ns.endswith("fe-leaf2a")}
+        spine = json.loads(subprocess.run(["ip", "-n", "aifab-labgrow.fe-spine1", "-j", "link", "show"],
+                                          capture_output=True, text=True, check=True).stdout)
+        assert not new_ports & {i["ifname"] for i in spine}, "the new cables' spine ends are gone too"
+    finally:
+        down(design, state_dir)

@@ -28,12 +28,14 @@ backend:
   pools: {loopbacks: 10.0.0.0/24, p2p: 10.0.1.0/24, servers: 10.0.2.0/24}
 frontend:
   storage_nodes: 0
+  growth: {storage_nodes: 1}
   switches:
     leaf:  {ports: 8, platform: frr}
     spine: {ports: 4, platform: frr}
   pools: {loopbacks: 10.1.0.0/24, p2p: 10.1.1.0/24, servers: 10.1.2.0/24}
 management:
   network: 172.31.254.0/24
+upgrade: {drain_wait_s: 2, soak_s: 0}
 """
 
 
@@ -109,13 +111,46 @@ def test_up_status_down(tmp_path: Path) -> None:
         st = aifab("lab", "status", str(intent))
         assert st.returncode == 0, st.stdout
         assert "labcli: up" in st.stdout and "2/2" in st.stdout and "missing" not in st.stdout
+        _grows_in_place(intent, tmp_path)
     finally:
         dn = aifab("lab", "down", str(intent))
     assert dn.returncode == 0, dn.stderr
-    assert f"removed {switches + 2 + 1} namespaces" in dn.stdout  # the switches, 2 hosts, management
+    assert f"removed {switches + 3 + 1} namespaces" in dn.stdout  # the switches, 3 hosts, management
     assert not [ns for ns in namespaces() if ns.startswith("aifab-labcli.")]
     st = aifab("lab", "status", str(intent))
     assert st.returncode == 1 and "NOT UP" in st.stdout
+
+
+def _grows_in_place(intent: Path, tmp_path: Path) -> None:
+    """A storage node added (within ``frontend.growth``): ``lab up`` adds its namespace and cables to
+    the running lab, touches no switch (same daemon pids), and a deploy configures the new leaf
+    ports so that it reaches both leaves; a Design that changes what runs is refused, nothing changed."""
+    from aifab.lab import Lab, status, switch
+    from aifab.lab.state import default_state_dir
+    from aifab.lab.topology import topology
+
+    _, design = design_for(intent)
+    pids = {sw.name: switch.running(sw) for sw in topology(design).switches}
+    intent.write_text(MINI.replace("storage_nodes: 0", "storage_nodes: 1"))
+    grown = aifab("lab", "up", str(intent))
+    assert grown.returncode == 0, grown.stdout + grown.stderr
+    assert "lab labcli grown in place: added stor01 and 2 cables" in grown.stdout, grown.stdout
+    _, design = design_for(intent)
+    topo = topology(design)
+    assert {sw.name: switch.running(sw) for sw in topo.switches} == pids, "no switch restarted"
+    assert status(design).healthy
+    deploy = aifab("deploy", str(intent), "-o", str(tmp_path / "grown"), "--lab", "--commit", "--limit", "fe-leaf*")
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    lab = Lab(topo, default_state_dir(design.cluster))
+    for nic in next(h for h in design.hosts if h.name == "stor01").nics:  # one echo each, 2 s at most
+        ping = lab.run("stor01", ["ping", "-c", "1", "-W", "2", "-I", nic.name, nic.gateway])
+        assert ping.returncode == 0, f"stor01 {nic.name} -> {nic.leaf} {nic.gateway}: {ping.stdout}{ping.stderr}"
+    intent.write_text(MINI.replace("storage_nodes: 0", "storage_nodes: 1").replace("10.1.2.0/24", "10.1.4.0/24"))
+    moved = aifab("lab", "up", str(intent))
+    assert moved.returncode == 1, moved.stdout + moved.stderr
+    assert "only additions grow a running lab; the Design moves or changes srv-su1-01, srv-su1-02, stor01" in moved.stdout
+    intent.write_text(MINI.replace("storage_nodes: 0", "storage_nodes: 1"))
+    assert aifab("lab", "status", str(intent)).returncode == 0, "left as it was"
 
 
 def test_bad_intent_is_one_located_error(tmp_path: Path) -> None:

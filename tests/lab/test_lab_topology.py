@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,25 @@ def test_reserved_and_overlong_names_are_refused(lab_design: Design) -> None:
     host = dataclasses.replace(lab_design.hosts[0], nics=(nic, *lab_design.hosts[0].nics[1:]))
     with pytest.raises(LabError, match="srv-su1-01: NIC name 'a-very-long-nic-name'"):
         topology(dataclasses.replace(lab_design, hosts=(host, *lab_design.hosts[1:])))
+
+
+def test_the_state_record_gives_back_the_topology_and_growth_is_told_from_change(lab_design: Design) -> None:
+    """``lab up`` keeps the topology in its state record and grows a running lab only by additions:
+    a storage node within ``frontend.growth`` adds a host and its cables; new addresses change hosts."""
+    import json
+
+    from aifab.intent import load_intent
+    from aifab.lab.topology import changed_nodes, from_record, mgmt_port
+    from tests.test_plan_changes import edited
+
+    topo = topology(lab_design)
+    assert from_record(json.loads(json.dumps(dataclasses.asdict(topo)))) == topo
+    assert all(s.mgmt_port == mgmt_port(s.management) and len(s.mgmt_port) <= IFNAMSIZ for s in topo.switches)
+    lab = load_intent(Path(__file__).parents[2] / "intent" / "lab.yaml").intent
+    room = {"storage_nodes": 2}
+    before = topology(edited(lab, frontend__growth=room))
+    after = topology(edited(lab, frontend__storage_nodes=2, frontend__growth=room))
+    assert changed_nodes(before, after) == []
+    assert [h.name for h in after.hosts if h not in before.hosts] == ["stor02"] and len(set(after.links) - set(before.links)) == 2
+    assert changed_nodes(before, topology(edited(lab, frontend__pools__servers="10.1.9.0/24", frontend__growth=room))) == \
+        ["srv-su1-01", "srv-su1-02", "srv-su2-01", "srv-su2-02", "stor01"]

@@ -18,6 +18,7 @@ from aifab.lab.switch import PROCESSES
 from aifab.lab.system import require
 from aifab.lab.traffic import Counts, Probe, Report
 from aifab.pipeline import design_for
+from aifab.plan.handoff import compress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,13 +85,18 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"[red]lab {design.cluster} is degraded, nothing was changed:[/]")
             for problem in exc.problems:
                 console.print(f"  {problem}")
-            console.print(f"aifab lab up --force {args.intent} tears it down and rebuilds it (what was deployed is lost)")
+            console.print(f"aifab lab up --force {args.intent} tears it down and rebuilds it (what was deployed is lost); "
+                          "a Design that only adds switches, hosts or cables to a whole lab grows it in place")
             return exc.exit_code
         if running.existing:
             current = lab.status(design, args.state_dir)
             console.print(status_table(current))
             console.print(f"lab {design.cluster} is already up: nothing changed ({'' if args.configs is None else '--configs ignored; '}"
                           f"--force rebuilds it); Nornir inventory {running.inventory}")
+        elif running.added:
+            console.print(f"lab {design.cluster} grown in place: added {', '.join(compress(running.added))} and "
+                          f"{running.cables} cables; what ran is untouched (a deploy configures the new ports); "
+                          f"Nornir inventory {running.inventory}", highlight=False)
         else:
             console.print(f"lab {design.cluster} up: {len(running.topology.switches)} switches, "
                           f"{len(running.topology.hosts)} hosts; state {running.state_dir}; "

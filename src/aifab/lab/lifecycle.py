@@ -14,7 +14,7 @@ from typing import Any
 
 from aifab.design.model import Design
 from aifab.lab import access, configdb, shell, state, switch, system
-from aifab.lab.topology import BRIDGE, LabError, Topology, topology
+from aifab.lab.topology import BRIDGE, LabError, Topology, changed_nodes, from_record, topology
 from aifab.platforms import platform as platform_record
 from napalm_frr.netns import connect
 
@@ -26,6 +26,8 @@ class Lab:
     topology: Topology
     state_dir: Path
     existing: bool = False  # ``up`` found it already up and healthy, and changed nothing
+    added: tuple[str, ...] = ()  # ``up`` grew a running lab: the switches and hosts it added
+    cables: int = 0  # and how many cables
 
     @property
     def inventory(self) -> Path:
@@ -87,11 +89,14 @@ def up(design: Design, state_dir: Path | None = None, configs: Path | None = Non
 
     ``configs``: a directory of rendered configs (``<device>.frr.conf``, from ``aifab build``) the
     switches boot with; without it each switch boots with a minimal config (hostname, datacenter
-    defaults). A lab of the cluster that is there but not whole (a daemon or sshd dead, a
-    namespace missing, a crash half-way, another Design) raises ``LabDegraded`` listing what is
+    defaults). A healthy lab of a Design that ``design`` only adds to (switches, hosts, cables: an
+    SU or a storage node added) is grown in place: what is new is made and booted (``configs`` for
+    the new switches), what runs is not touched, and the Lab says what it added. A lab of the
+    cluster that is there but not whole (a daemon or sshd dead, a namespace missing, a crash
+    half-way, a Design that moves or changes what it has) raises ``LabDegraded`` listing what is
     wrong and is left as it is: only ``force`` tears it down and rebuilds it (``force`` rebuilds a
-    healthy lab too). On any failure while building, everything made so far is removed and
-    ``LabError`` names the node.
+    healthy lab too). On any failure while building, everything made so far is removed (while
+    growing, what was added) and ``LabError`` names the node.
     """
     system.require()
     topo = topology(design)
@@ -100,12 +105,16 @@ def up(design: Design, state_dir: Path | None = None, configs: Path | None = Non
     with state.locked(state_dir):
         if not force and exists(lab):
             found = problems(lab)
-            if found:
+            if not found:
+                return replace(lab, existing=True)
+            old = _grows(lab, found)
+            if old is None:
                 raise LabDegraded(lab, found)
-            return replace(lab, existing=True)
+            return _grow(design, old, lab, configs)
         _teardown(topo, state_dir)
         state.write(state_dir, {"cluster": topo.cluster, "prefix": topo.prefix, "namespaces": topo.namespaces,
-                                "fingerprint": _fingerprint(topo), "ready": False, "started": time.time()})
+                                "fingerprint": _fingerprint(topo), "topology": asdict(topo), "ready": False,
+                                "started": time.time()})
         try:
             _build(design, topo, state_dir, configs)
         except BaseException:
@@ -114,6 +123,52 @@ def up(design: Design, state_dir: Path | None = None, configs: Path | None = Non
         record = state.read(state_dir)
         state.write(state_dir, {**record, "ready": True, "up_s": round(time.time() - record["started"], 3)})
     return lab
+
+
+def _grows(lab: Lab, found: list[str]) -> Topology | None:
+    """The running lab's topology when the only thing wrong is that ``lab``'s Design adds to it and
+    the running lab is whole; else None, with why added to ``found`` (a Design that moves what runs)."""
+    record = state.read(lab.state_dir)
+    if found != [DIFFERENT] or "topology" not in record:
+        return None
+    old = from_record(record["topology"])
+    if _fingerprint(old) != record.get("fingerprint") or problems(Lab(old, lab.state_dir)):
+        return None
+    moved = changed_nodes(old, lab.topology)
+    if moved:
+        found.append(f"only additions grow a running lab; the Design moves or changes {', '.join(moved[:6])}"
+                     + (f" and {len(moved) - 6} more" if len(moved) > 6 else ""))
+        return None
+    return old
+
+
+def _grow(design: Design, old: Topology, lab: Lab, configs: Path | None) -> Lab:
+    """Add to the running lab of ``old`` what ``lab``'s topology has more; on a failure remove what was added."""
+    topo, state_dir = lab.topology, lab.state_dir
+    record = state.read(state_dir)
+    state.write(state_dir, {**record, "ready": False})
+    try:
+        _build(design, topo, state_dir, configs, old)
+    except BaseException:
+        _ungrow(old, topo)
+        state.write(state_dir, record)
+        raise
+    state.write(state_dir, {**record, "namespaces": topo.namespaces, "fingerprint": _fingerprint(topo),
+                            "topology": asdict(topo), "ready": True})
+    known = {n.name for n in (*old.switches, *old.hosts)}
+    return replace(lab, added=tuple(n.name for n in (*topo.switches, *topo.hosts) if n.name not in known),
+                   cables=len(set(topo.links) - set(old.links)))
+
+
+def _ungrow(old: Topology, new: Topology) -> None:
+    """Remove what a grow added: its namespaces (their processes first) and its cables between nodes that were there."""
+    added = [ns for ns in new.namespaces if ns not in old.namespaces and ns in system.namespaces()]
+    system.kill_all([pid for ns in added for pid in system.netns_pids(ns)])
+    for ns in added:
+        system.delete_netns(ns)
+    for ln in set(new.links) - set(old.links):
+        if ln.a_ns in old.namespaces:
+            subprocess.run(["ip", "-n", ln.a_ns, "link", "del", ln.a_if], capture_output=True, timeout=30, check=False)
 
 
 def down(design: Design, state_dir: Path | None = None) -> list[str]:
@@ -139,7 +194,7 @@ def problems(lab: Lab) -> list[str]:
     if not record:
         return [f"{lab.state_dir}: no lab state"]
     if record.get("fingerprint") != _fingerprint(topo):
-        return ["the lab was built from a different design"]
+        return [DIFFERENT]
     if not record.get("ready"):
         return ["the lab did not finish coming up"]
     existing = system.namespaces()
@@ -168,31 +223,41 @@ def _missing_links(topo: Topology) -> list[str]:
     return out
 
 
-def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None) -> None:
-    root = [f"netns add {ns}" for ns in topo.namespaces]
+def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None, running: Topology | None = None) -> None:
+    """Make the lab of ``topo``; with ``running`` (the lab that runs), only what ``topo`` adds to it."""
+    have = set(running.namespaces) if running else set()
+    links = [ln for ln in topo.links if running is None or ln not in set(running.links)]
+    switches = [sw for sw in topo.switches if sw.netns not in have]
+    hosts = [h for h in topo.hosts if h.netns not in have]
+    root = [f"netns add {ns}" for ns in topo.namespaces if ns not in have]
     root += [f"link add {ln.a_if} netns {ln.a_ns} mtu {ln.mtu} type veth peer name {ln.b_if} netns {ln.b_ns} mtu {ln.mtu}"
-             for ln in topo.links]
+             for ln in links]
     root += [f"link add eth0 netns {sw.netns} type veth peer name {sw.mgmt_port} netns {topo.mgmt_ns}"
-             for sw in topo.switches]
+             for sw in switches]
     system.ip_batch(root, "namespaces and cables")
 
-    mgmt = [f"link add {BRIDGE} type bridge", f"link set {BRIDGE} up",
-            f"addr add {topo.gateway} dev {BRIDGE}", "link set lo up"]
-    for sw in topo.switches:
+    mgmt = [] if running else [f"link add {BRIDGE} type bridge", f"link set {BRIDGE} up",
+                               f"addr add {topo.gateway} dev {BRIDGE}", "link set lo up"]
+    for sw in switches:
         mgmt += [f"link set {sw.mgmt_port} master {BRIDGE}", f"link set {sw.mgmt_port} up"]
-    system.ip_batch(mgmt, "management network", topo.mgmt_ns)
+    if mgmt:
+        system.ip_batch(mgmt, "management network", topo.mgmt_ns)
 
     ports: dict[str, list[str]] = {sw.netns: [] for sw in topo.switches}
-    for ln in topo.links:
+    for ln in links:
         for ns, name in ((ln.a_ns, ln.a_if), (ln.b_ns, ln.b_if)):
             if ns in ports:
                 ports[ns].append(name)
     for sw in topo.switches:
+        if sw.netns in have:  # running: its new ports come up, as a cabled port does; its FRR configures them
+            if ports[sw.netns]:
+                system.ip_batch([f"link set {p} up" for p in ports[sw.netns]], sw.name, sw.netns)
+            continue
         lines = ["link set lo up", "link set eth0 up", f"addr add {sw.management} dev eth0"]
         lines += [f"link set {p} up" for p in ports[sw.netns]]
         system.ip_batch(lines + _kernel_config(sw.name, sw.platform, configs), sw.name, sw.netns)
 
-    for host in topo.hosts:
+    for host in hosts:
         lines = ["link set lo up"]
         for nic, cidr in host.addresses:
             lines += [f"addr add {cidr} dev {nic}", f"link set {nic} up"]
@@ -207,7 +272,7 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
 
     pubkey = access.client_key(state_dir)
     booting = []
-    for sw in topo.switches:
+    for sw in switches:
         boot = switch.prepare(sw, state_dir, _boot_config(sw.name, sw.platform, configs), pubkey,
                               platform_record(sw.platform).zebra_modules)
         booting.append((sw, boot, switch.start(sw, boot)))
@@ -216,6 +281,9 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
     access.write_known_hosts(topo, state_dir)
     access.write_inventory(design, topo, state_dir)
     _wait_ssh(topo)
+
+
+DIFFERENT = "the lab was built from a different design"
 
 
 def _boot_config(name: str, platform: str, configs: Path | None) -> str:

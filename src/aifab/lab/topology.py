@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from netaddr import IPNetwork
 
@@ -95,6 +96,12 @@ class Topology:
         raise LabError(f"{name}: no such switch in the lab of cluster {self.cluster}")
 
 
+def mgmt_port(management: str) -> str:
+    """A switch's veth end in the management namespace, named for its management address (``m``
+    and the address in hex): the same when switches are added to the lab."""
+    return f"m{int(IPNetwork(management).ip):x}"
+
+
 def ns_prefix(cluster: str) -> str:
     """Namespace name prefix of a cluster's lab (``aifab-<cluster>.``; '.' cannot occur in a cluster name)."""
     return f"aifab-{cluster}."
@@ -116,8 +123,7 @@ def topology(design: Design) -> Topology:
             raise LabError(f"{dev.name}: interface names longer than {IFNAMSIZ} characters: {', '.join(long)}")
 
     prefixlen = IPNetwork(devices[0].management).prefixlen
-    switches = tuple(
-        Switch(d.name, prefix + d.name, d.management, f"m{i}", d.platform) for i, d in enumerate(devices, start=1))
+    switches = tuple(Switch(d.name, prefix + d.name, d.management, mgmt_port(d.management), d.platform) for d in devices)
     links: list[Link] = []
     for dev in devices:
         for port in dev.ports:
@@ -132,6 +138,27 @@ def topology(design: Design) -> Topology:
         hosts=tuple(_host(prefix, h) for h in design.hosts),
         links=tuple(links),
     )
+
+
+def from_record(data: dict[str, Any]) -> Topology:
+    """The :class:`Topology` a lab's state record keeps (``dataclasses.asdict`` of it, read from JSON)."""
+    return Topology(
+        data["cluster"], data["prefix"], data["mgmt_ns"], data["gateway"],
+        tuple(Switch(**s) for s in data["switches"]),
+        tuple(HostNode(h["name"], h["netns"], tuple(tuple(a) for a in h["addresses"]),  # type: ignore[misc]
+                       tuple(Route(r["prefix"], tuple(tuple(n) for n in r["nexthops"])) for r in h["routes"]))  # type: ignore[misc]
+              for h in data["hosts"]),
+        tuple(Link(**ln) for ln in data["links"]))
+
+
+def changed_nodes(old: Topology, new: Topology) -> list[str]:
+    """What ``new`` moves or changes of ``old`` (empty: it only adds switches, hosts and cables)."""
+    if (old.cluster, old.prefix, old.mgmt_ns, old.gateway) != (new.cluster, new.prefix, new.mgmt_ns, new.gateway):
+        return ["the management network"]
+    switches, hosts, links = set(new.switches), set(new.hosts), set(new.links)
+    return ([s.name for s in old.switches if s not in switches] + [h.name for h in old.hosts if h not in hosts]
+            + [f"{ln.a_ns.removeprefix(old.prefix)} {ln.a_if} - {ln.b_ns.removeprefix(old.prefix)} {ln.b_if}"
+               for ln in old.links if ln not in links])
 
 
 def _host(prefix: str, host: Host) -> HostNode:
