@@ -53,8 +53,8 @@ class Journal:
 
 
 def build_digest(config: str) -> str:
-    """The SHA-256 of a device's config as built, its secrets masked (never hashed: a digest of a
-    known config would let a weak secret be guessed offline)."""
+    """The SHA-256 of a device's config as built. Give it with its secrets masked (placeholders):
+    a digest of a known config holding a weak secret would let that secret be guessed offline."""
     return hashlib.sha256(config.encode()).hexdigest()
 
 

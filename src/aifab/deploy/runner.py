@@ -99,12 +99,12 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     halted = read_journal(out) if resume else None
     if halted is not None and Path(halted.inventory) != inventory:
         raise JournalError(f"{halted.path}: the halted rollout used the inventory {halted.inventory}, not {inventory}")
-    builds = {n: build_digest(rendered.secrets.mask(text)) for n, text in rendered.configs.items()}
-    if halted is not None and (moved := changed_builds(halted, builds)):  # before any device is touched
+    if halted is not None and (moved := changed_builds(halted, {n: build_digest(rendered.secrets.mask(text))
+                                                                 for n, text in rendered.configs.items()})):
         raise JournalError(f"{halted.path}: the build of {', '.join(compress(natural_sorted(moved)))} is not the one the "
                            f"halted rollout {halted.run} planned (the intent, a template or aifab changed since): --resume "
                            "only finishes that change; deploy without --resume to plan this one (devices it finished "
-                           "show no diff)")
+                           "show no diff)")  # before any device is touched
     with deploy_lock(inventory):
         nr = open_nornir(inventory, creds)
         missing = sorted(set(names) - set(nr.inventory.hosts))
@@ -284,7 +284,8 @@ def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures:
     if why == "load failed" and len(left) < len(names):  # one dead switch of thousands need not hold back the others
         report.stopped = (f"load failed on {', '.join(compress(left))}, nothing committed; to go on without "
                           f"{'it' if len(left) == 1 else 'them'}: {' '.join(f'--exclude {n}' for n in left)} "
-                          "(its change is not made; one unreachable counts out of service for the rollout rules)")
+                          f"({'its' if len(left) == 1 else 'their'} change is not made; one unreachable counts out "
+                          "of service for the rollout rules)")
     for n in names:
         if n not in failures:
             report.outcomes[n].status = "untouched"

@@ -89,8 +89,8 @@ def up(design: Design, state_dir: Path | None = None, configs: Path | None = Non
 
     ``configs``: a directory of rendered configs (``<device>.frr.conf``, from ``aifab build``) the
     switches boot with; without it each switch boots with a minimal config (hostname, datacenter
-    defaults). A healthy lab of a Design that ``design`` only adds to (switches, hosts, cables: an
-    SU or a storage node added) is grown in place: what is new is made and booted (``configs`` for
+    defaults). A healthy lab of a Design that ``design`` only adds to (switches, hosts, cables: a
+    storage node or a leaf pair within ``frontend.growth``) is grown in place: what is new is made and booted (``configs`` for
     the new switches), what runs is not touched, and the Lab says what it added. A lab of the
     cluster that is there but not whole (a daemon or sshd dead, a namespace missing, a crash
     half-way, a Design that moves or changes what it has) raises ``LabDegraded`` listing what is
