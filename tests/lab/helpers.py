@@ -98,8 +98,12 @@ class LabRun:
         """``nox -s deploy -- INTENT ...`` as a user runs it in a terminal (nox and the deploy in one
         process group of their own, which a Ctrl-C signals as a whole); the session runs in this
         environment (``--no-venv``), its output read line by line."""
-        cmd = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--no-venv", "-s", "deploy", "--",
+        nox = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--no-venv", "-s", "deploy", "--",
                *self.deploy_args(*extra)[1:]]
+        # a terminal's foreground job takes Ctrl-C: SIGINT at its default even where this test runs with it
+        # ignored (started in the background without job control), which nox, having no handler, would keep
+        cmd = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+               "os.execv(sys.argv[1], sys.argv[1:])", *nox]
         env = {**self.env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{self.env.get('PATH', '')}"}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                 start_new_session=True)
