@@ -210,7 +210,7 @@ def test_resume_refuses_a_build_that_is_not_the_halted_plans(tmp_path: Path) -> 
     first = _deploy(tmp_path, "--inventory", str(inv))  # writes the build; no device answers
     assert first.returncode == 1, first.stdout + first.stderr
     rendered = rendered_from(DESIGN, tmp_path / "build", inventory_drivers(inv))
-    builds = {n: build_digest(rendered.secrets.mask(text)) for n, text in rendered.configs.items()}
+    builds = {n: rendered.digest(n) for n in rendered.configs}
     plan = [["fe-leaf1a", "fe-spine1"], ["fe-leaf1b", "fe-spine2"]]
 
     def halted(recorded: dict[str, str]) -> Journal:

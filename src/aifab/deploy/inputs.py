@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from aifab.deploy.inventory_files import InventoryError
+from aifab.deploy.journal import build_digest
 from aifab.deploy.secrets import SecretValues, inject_payload
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
@@ -41,6 +42,10 @@ class Rendered:
     secrets: SecretValues = field(default_factory=SecretValues)
     drained: dict[str, str] = field(default_factory=dict, repr=False)  # the candidate with the drain snippet in it
     notes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per device: files not applied and why
+
+    def digest(self, device: str) -> str:
+        """:func:`~aifab.deploy.journal.build_digest` of ``device``'s config, its secrets masked first."""
+        return build_digest(self.secrets.mask(self.configs[device]))
 
 
 class UndeployableError(AifabError):

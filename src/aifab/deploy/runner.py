@@ -26,7 +26,7 @@ from aifab.deploy.drain import drain_only
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.inventory_files import InventoryError
-from aifab.deploy.journal import Journal, JournalError, build_digest, changed_builds, journal_path, read_journal
+from aifab.deploy.journal import Journal, JournalError, changed_builds, journal_path, read_journal
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
@@ -99,8 +99,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
     halted = read_journal(out) if resume else None
     if halted is not None and Path(halted.inventory) != inventory:
         raise JournalError(f"{halted.path}: the halted rollout used the inventory {halted.inventory}, not {inventory}")
-    if halted is not None and (moved := changed_builds(halted, {n: build_digest(rendered.secrets.mask(text))
-                                                                 for n, text in rendered.configs.items()})):
+    if halted is not None and (moved := changed_builds(halted, {n: rendered.digest(n) for n in rendered.configs})):
         raise JournalError(f"{halted.path}: the build of {', '.join(compress(natural_sorted(moved)))} is not the one the "
                            f"halted rollout {halted.run} planned (the intent, a template or aifab changed since): --resume "
                            "only finishes that change; deploy without --resume to plan this one (devices it finished "
@@ -216,7 +215,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     d.journal = Journal(journal_path(out), d.audit.run_id, d.design.cluster, str(inventory),
                         str(snapdir), [list(w.devices) for w in report.waves], {c.device: c.kind for c in changes},
                         {n: "pending" for n in changed},
-                        builds={n: build_digest(d.rendered.secrets.mask(d.rendered.configs[n])) for n in changed})
+                        builds={n: d.rendered.digest(n) for n in changed})
     d.journal.write()
     d.pending = set(changed)
     for wave in report.waves:
