@@ -128,3 +128,27 @@ def test_a_rendered_text_that_does_not_parse_is_named_as_on_disk(tmp_path: Path)
     assert list(unreadable) == [broken] and unreadable == bad_on_disk
     assert unreadable[broken].startswith(f"{broken}.config_db.json: invalid JSON at line 1")
     assert {f.device: f for f in facts} == on_disk and broken not in on_disk
+
+
+def _whole(batch: list) -> list[tuple[str, dict[str, str]]]:
+    return [(name, files) for name, _, files in batch]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_rendering_without_writing_gives_the_parser_the_texts_a_build_writes(cluster_intent: Path, tmp_path: Path,
+                                                                             jobs: int) -> None:
+    """``aifab review`` renders without writing (out None): nothing is written anywhere, and the parser
+    gets every device's texts, in order, as a build writes them (with two processes through the
+    renderer's spool, not the file system)."""
+    from aifab.render.configs import write_and_consume
+
+    design = build(cluster_intent, tmp_path / "build", check=False, jobs=1).design
+    configs = tmp_path / "build" / "configs"
+    before = set(tmp_path.rglob("*"))
+    paths, consumed, parsed = write_and_consume(design, None, _consumed, _whole, jobs)
+    assert paths == [] and set(tmp_path.rglob("*")) == before
+    texts = [row for batch in parsed for row in batch]
+    assert [name for name, _ in texts] == [d.name for d in design.devices()]
+    assert [dev for batch in consumed for _, dev, _ in batch] == [d.name for d in design.devices()]
+    on_disk = {p.name: p.read_text() for p in configs.iterdir()}
+    assert {n: t for _, files in texts for n, t in files.items()} == on_disk

@@ -151,7 +151,7 @@ def test_a_version_dropped_from_the_intent_changes_nothing(tmp_path: Path) -> No
 def test_review_lists_the_steps_in_plan_json_review_md_and_plan_csv(tmp_path: Path) -> None:
     intent = make_repo(tmp_path, LAB)
     intent.write_text(intent.read_text() + '  os_version: {roles: {backend: {spine: "10.2"}}}\n')
-    r = review(intent, "main", tmp_path / "out")
+    r = review(intent, "main")
     assert r.verdict == "ready" and not r.failed
     plan = plan_json(r)
     dev = plan["waves"][0]["devices"][0]

@@ -43,14 +43,14 @@ def cluster(tmp_path: Path) -> Path:
 
 
 def test_unchanged_intent_changes_nothing(lab: Path, tmp_path: Path) -> None:
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     assert r.deltas == [] and r.waves == [] and not r.failed and r.verdict == "ready"
     assert "0 devices change" in to_review_markdown(r)
 
 
 def test_backend_mtu_cordons_each_server_once(lab: Path, tmp_path: Path) -> None:
     lab.write_text(lab.read_text().replace("cables: {server_leaf: 3, leaf_spine: 20}", "cables: {server_leaf: 3, leaf_spine: 20, spine_core: 100}\n  mtu: 9000"))
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     changed = {d.device for d in r.deltas}
     assert changed == {d.name for d in r.design.backend.devices}, "an MTU change reaches every backend switch, no frontend one"
     assert r.verdict == "needs cordon" and not r.failed
@@ -66,7 +66,7 @@ def test_review_shows_the_scheduler_commands_of_each_cordon_wave(lab: Path, tmp_
     lab.write_text(lab.read_text().replace("cables: {server_leaf: 3, leaf_spine: 20}", "cables: {server_leaf: 3, leaf_spine: 20}\n  mtu: 9000")
                    + "  cordon_command: scontrol update nodename={hosts_range} state=drain reason={reason}\n"
                    + "  uncordon_command: kubectl uncordon {host}\n")
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     waves = [w for w in plan_json(r)["waves"] if w["cordon"]["servers"]]
     assert waves and r.verdict == "needs cordon"
     for w in waves:
@@ -81,7 +81,7 @@ def test_review_shows_the_scheduler_commands_of_each_cordon_wave(lab: Path, tmp_
 
 def test_ecn_change_is_ready_without_cordons(cluster: Path, tmp_path: Path) -> None:
     cluster.write_text(cluster.read_text().replace("    roce_dscp: 26\n", "    roce_dscp: 26\n    ecn: {max_kb: 2000}\n"))
-    r = review(cluster, "main", tmp_path / "out")
+    r = review(cluster, "main")
     assert r.verdict == "ready" and not r.failed
     assert any(line.startswith("ECN max threshold") for line in r.changes.lines())
     assert r.deltas and all(d.change and d.change.kind == "hitless" for d in r.deltas)
@@ -94,7 +94,7 @@ def test_ecn_change_is_ready_without_cordons(cluster: Path, tmp_path: Path) -> N
 
 def test_tier_change_is_recabling_with_the_links(cluster: Path, tmp_path: Path) -> None:
     cluster.write_text(cluster.read_text().replace("servers: 128\n", "servers: 160\n", 1))
-    r = review(cluster, "main", tmp_path / "out")
+    r = review(cluster, "main")
     assert r.verdict == "re-cabling" and r.failed and r.waves == []
     assert "be-leaf-su1-r1:Ethernet49/1 -> be-spine1" in r.recabling
     md = to_review_markdown(r)
@@ -105,7 +105,7 @@ def test_tier_change_is_recabling_with_the_links(cluster: Path, tmp_path: Path) 
 def test_new_intent_counts_as_added(tmp_path: Path) -> None:
     path = tmp_path / "lab.yaml"
     path.write_text(LAB.read_text())
-    r = review(path, "main", tmp_path / "out")
+    r = review(path, "main")
     assert "not in a git work tree" in r.base_note
     assert {d.status for d in r.deltas} == {"added"} and len(r.deltas) == 10
     assert {c.kind for w in r.waves for c in w.changes} == {"initial"}
@@ -119,7 +119,7 @@ def test_a_base_that_is_no_revision_is_an_error_not_everything_new(lab: Path, tm
     assert "--base mian: no such revision" in res.stderr and "Traceback" not in res.stderr
     assert not out.exists(), "nothing written"
     (lab.parent / "other.yaml").write_text(lab.read_text())  # a file the base does not have: everything new, rightly
-    r = review(lab.parent / "other.yaml", "main", tmp_path / "new")
+    r = review(lab.parent / "other.yaml", "main")
     assert "does not exist at main: everything counts as new" in r.base_note
 
 
@@ -140,6 +140,7 @@ def test_review_cli_writes_markdown_plan_and_patch(lab: Path, tmp_path: Path) ->
         assert set(w["cordon"]) == {"servers", "ranges", "gpus", "commands", "uncordon_commands"}
         assert all(set(d) >= {"name", "action", "impact", "drain"} for d in w["devices"])
     assert (out / "diffs.patch").read_text().startswith("--- a/")
+    assert sorted(p.name for p in out.iterdir()) == ["diffs.patch", "plan.csv", "plan.json", "review.md"]  # no build
 
 
 def test_recabling_exits_1(cluster: Path, tmp_path: Path) -> None:
@@ -158,7 +159,7 @@ def test_compress_ranges_in_natural_order() -> None:
 
 def test_review_md_fits_one_comment_on_a_huge_change(lab: Path, tmp_path: Path) -> None:
     """Thousands of devices with long diffs and a long change set still make one PR comment."""
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     body = "".join(f"-   ecn threshold {i} old\n+   ecn threshold {i} new\n" for i in range(400))
     r.deltas = [DeviceDelta(f"be-leaf-su{i // 8 + 1}-r{i % 8 + 1}", "changed", {"x.cfg": f"--- a/x\n+++ b/x\n{body}"})
                 for i in range(3000)]
@@ -230,6 +231,7 @@ def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: P
     are the whole-render diffs of exactly the switches that change, and every switch is parsed and
     checked."""
     from aifab.check import check
+    from aifab.pipeline import build
     from aifab.render.configs import FORK_THRESHOLD
 
     grown = tmp_path / "grown" / "cluster.yaml"
@@ -237,11 +239,12 @@ def test_a_review_large_enough_to_fork_diffs_and_checks_every_switch(tmp_path: P
     grown.write_text(CLUSTER.read_text().replace("servers: 128\n", "servers: 160\n"))
     path = make_repo(tmp_path, grown)
     path.write_text(path.read_text().replace("    cnp_dscp: 48\n", "    cnp_dscp: 48\n    ecn: {max_kb: 2000}\n", 1))
-    r = review(path, "main", tmp_path / "out", jobs=jobs)
+    r = review(path, "main", jobs=jobs)
     assert r.base is not None and len(r.design.devices()) >= FORK_THRESHOLD
     diffs = _whole_render_diffs(r)
     assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs
     assert set(diffs) == {d.name for d in r.design.backend.devices}
+    build(path, tmp_path / "out", check=False)  # the review writes no configs: the checks of a build's
     assert r.check.parsed == len(r.design.devices()) and r.check.findings == check(r.design, tmp_path / "out").findings
 
 
@@ -250,7 +253,7 @@ def test_no_wave_within_the_rules_needs_a_maintenance_window(lab: Path, tmp_path
     spines out leaves each leaf 50 % of its uplinks, under the 75 % the policy asks."""
     text = lab.read_text().replace("min_capacity_pct: 50", "min_capacity_pct: 75")
     lab.write_text(text.replace("    servers: 10.1.2.0/24\n", "    servers: 10.1.2.0/24\n  asn: {base: 4200200000}\n"))
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     assert r.verdict == "needs maintenance window" and r.failed and r.plan_error
     assert "back in service" not in r.plan_error, "no switch was out of service before: no such hint"
     assert "### Needs a maintenance window" in to_review_markdown(r)
@@ -263,7 +266,7 @@ def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(lab: Path, tmp_p
 
     path = lab
     path.write_text(path.read_text().replace("  servers_per_su: 2\n", "  servers_per_su: 2\n  qos: {ecn: {min_kb: 200}}\n"))
-    r = review(path, "main", tmp_path / "out")
+    r = review(path, "main")
     assert {d.device for d in r.deltas} == {d.name for d in r.design.backend.devices}
     spine = next(d for d in r.deltas if d.device == "be-spine1")
     assert set(spine.diffs) == {"be-spine1.qos.sh"} and spine.change is not None and spine.change.kind == "hitless"
@@ -286,7 +289,7 @@ def test_deltas_are_exactly_the_devices_whose_files_differ(lab: Path, tmp_path: 
     device it skips renders the same pushed files from both Designs, every one it keeps differs."""
     assert edit[0] in lab.read_text()
     lab.write_text(lab.read_text().replace(*edit, 1))
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     assert r.base is not None
     diffs = _whole_render_diffs(r)
     assert diffs and {d.device: d.diffs for d in r.deltas if d.diffs} == diffs
@@ -296,7 +299,7 @@ def test_a_software_only_change_shows_no_empty_diff(lab: Path, tmp_path: Path) -
     """Every switch upgraded, the frontend's MTU changed too: only the frontend's files differ."""
     text = lab.read_text() + '  os_version: {frr: "10.2"}\n'  # the intent ends in its upgrade block
     lab.write_text(text.replace("storage_nodes: 1", "storage_nodes: 1\n  mtu: 9000"))
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     upgraded_only = {d.device for d in r.deltas if not d.diffs}
     assert upgraded_only == {d.name for d in r.design.backend.devices}, "the backend only upgrades: no file differs"
     md = to_review_markdown(r)
@@ -312,7 +315,7 @@ def test_management_addresses_that_move_are_named_with_what_to_do_first(lab: Pat
     the deploy would connect at the new address, which the switches do not have yet, so the review
     names them and says to move them out of band first."""
     lab.write_text(lab.read_text().replace("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n"))
-    r = review(lab, "main", tmp_path / "out")
+    r = review(lab, "main")
     text = to_review_markdown(r)
     assert "### Management addresses move" in text
     section = text.split("### Management addresses move", 1)[1].split("###", 1)[0]
@@ -321,5 +324,5 @@ def test_management_addresses_that_move_are_named_with_what_to_do_first(lab: Pat
     assert "out of band first" in section
     assert r.verdict == "ready" and all(c.kind == "hitless" and not c.drain for w in r.waves for c in w.changes)
 
-    unchanged = review(make_repo(tmp_path / "again", LAB), "main", tmp_path / "out2")
+    unchanged = review(make_repo(tmp_path / "again", LAB), "main")
     assert "Management addresses move" not in to_review_markdown(unchanged)

@@ -25,7 +25,6 @@ from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
 from aifab.intent.schema import Intent
 from aifab.keepalive import retain
-from aifab.paths import PathError
 from aifab.pipeline import design_for, gather
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
@@ -204,14 +203,14 @@ def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same
     return deltas
 
 
-def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False, jobs: int | None = None) -> Review:
+def review(intent: Path, base_ref: str, allow_recabling: bool = False, jobs: int | None = None) -> Review:
     """Build both sides, state the change set, diff, classify, plan and check. Raises only for a
     bad head intent; a re-cabling change or one no wave can make is a verdict, not an error.
 
-    The new side is rendered once, on a large fabric by ``jobs`` processes (default: the CPUs
-    available): each writes its configs and diffs them against the base side as it renders them;
-    with two, this one parses every config's text for the checks, with more each parses its own
-    (:func:`~aifab.render.configs.write_and_consume`)."""
+    The new side is rendered once, in memory (no config is written: ``aifab build`` writes them), on a
+    large fabric by ``jobs`` processes (default: the CPUs available): each diffs its devices against
+    the base side as it renders them; with two, this one parses every config's text for the checks,
+    with more each parses its own (:func:`~aifab.render.configs.write_and_consume`)."""
     jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():  # millions of acyclic objects (two Designs, the parsed facts): collections free nothing
         loaded, design = design_for(intent)
@@ -219,12 +218,9 @@ def review(intent: Path, base_ref: str, out: Path, allow_recabling: bool = False
         old = {d.name: d for d in base.devices()} if base is not None else {}
         shared = {f: view_inputs(base, f) for f in ("backend", "frontend")} if base is not None else {}
         same = frozenset(f for f, inputs in shared.items() if inputs == view_inputs(design, f))
-        try:
-            _, batches, parsed = write_and_consume(design, out, partial(_rendered_deltas, old, shared, same),
-                                                   parse_rendered, jobs)
-        except OSError as exc:
-            raise PathError(f"{out}: cannot write the review build ({exc.strerror or exc})") from None
-        report = check(design, out, jobs=jobs, parsed=gather(design, parsed))
+        _, batches, parsed = write_and_consume(design, None, partial(_rendered_deltas, old, shared, same),
+                                               parse_rendered, jobs)
+        report = check(design, jobs=jobs, parsed=gather(design, parsed))
         deltas = [d for part in batches for d in part]
         if base is not None:  # devices the new side no longer has
             known = {d.name for d in design.devices()}

@@ -91,14 +91,15 @@ def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | No
     """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.
 
     ``jobs`` bounds the parser and rule processes (default: the CPUs available). ``parsed``: those
-    files already parsed from the text written there (``aifab build`` parses what it renders).
+    files already parsed from their text as they were rendered (``aifab build`` parses what it
+    writes, ``aifab review`` what it renders without writing it: then ``build_dir`` is not read).
     """
     configs = Path(build_dir) / "configs" if build_dir is not None else None
-    with_configs = configs is not None and configs.is_dir()
+    with_configs = parsed is not None or (configs is not None and configs.is_dir())
     rules = all_rules()
     jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():
-        if parsed is not None and with_configs:
+        if parsed is not None:
             facts, unreadable = parsed
         else:
             facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})

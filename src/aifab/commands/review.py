@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("intent", type=Path, help="intent YAML file (in a git work tree)")
     p.add_argument("--base", default="main", help="git revision to compare with (default: main)")
     p.add_argument("-o", "--out", type=Path, default=Path("build/review"),
-                   help="output directory: the build, review.md, plan.json, plan.csv, diffs.patch (default: build/review)")
+                   help="output directory: review.md, plan.json, plan.csv, diffs.patch (default: build/review)")
     p.add_argument("--report", type=Path, default=None, help="write the Markdown here too (default: OUT/review.md)")
     p.add_argument("--allow-recabling", action="store_true",
                    help="plan a change that re-cables the fabric anyway (default: verdict re-cabling, exit 1)")
@@ -26,9 +26,9 @@ def run(args: argparse.Namespace) -> int:
     from aifab.review_report import to_review_markdown, write_outputs
 
     path = args.report or args.out / "review.md"
-    writable_dir(args.out, "the review build")
+    writable_dir(args.out, "the review's outputs")
     writable_file(path, "the review report")
-    result = review(args.intent, args.base, args.out, allow_recabling=args.allow_recabling)
+    result = review(args.intent, args.base, allow_recabling=args.allow_recabling)
     try:
         written = write_outputs(result, args.out)
         text = written["review.md"].read_text()

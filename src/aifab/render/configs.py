@@ -3,11 +3,13 @@ produced, where it is written."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from bisect import bisect_left
 from collections.abc import Callable, Collection
 from itertools import accumulate
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aifab import forked
 from aifab.design.model import Design, Device
@@ -94,12 +96,46 @@ OWN_SHARE = 0.08  # of the rendering, done by the process that parses every devi
 FIXED_WEIGHT = 20  # a device's sections that do not grow with its ports, as so many ports (see _share)
 
 
-def _write_devices(design: Design, configs: Path, consume: Callable[[Rendered], T] | None,
+class _Spool:
+    """An anonymous in-memory file (memfd; elsewhere an unlinked temporary file) through which a
+    forked renderer passes its texts to this process when no config is written: the renderer appends
+    them, this process reads each back by offset. Unlike a pipe it never fills: the renderer does not
+    wait for the parser."""
+
+    def __init__(self) -> None:
+        if hasattr(os, "memfd_create"):
+            self.fd = os.memfd_create("aifab-texts")
+        else:
+            with tempfile.TemporaryFile() as fh:
+                self.fd = os.dup(fh.fileno())
+        self.end = 0  # where the renderer appends next
+
+    def put(self, text: str) -> tuple[int, int]:
+        """Append ``text``; where it is (offset, length in bytes)."""
+        data = memoryview(text.encode())
+        start = self.end
+        while data:
+            done = os.pwrite(self.fd, data, self.end)
+            data, self.end = data[done:], self.end + done
+        return start, self.end - start
+
+    def get(self, where: tuple[int, int]) -> str:
+        """The text appended at ``where``."""
+        start, size = where
+        return os.pread(self.fd, size, start).decode()
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _write_devices(design: Design, configs: Path | None, consume: Callable[[Rendered], T] | None,
                    parse: Callable[[Texts], P] | None, devices: list[Device],
-                   send: Callable[[list[tuple[str, str, list[str]]]], None] | None = None) -> tuple[list[str], list[T], list[P]]:
-    """Render and write ``devices``; the names of their files, what ``consume`` made of each batch of
-    them and what ``parse`` made of their texts. ``send`` (in a forked renderer) is told each batch's
-    devices and file names once they are written."""
+                   spool: _Spool | None = None,
+                   send: Callable[[list[tuple[str, str, Any]]], None] | None = None) -> tuple[list[str], list[T], list[P]]:
+    """Render ``devices`` and write them into ``configs`` (None: write nothing); the names of the
+    files written, what ``consume`` made of each batch of them and what ``parse`` made of their
+    texts. ``send`` (in a forked renderer) is told each batch's devices and file names once they are
+    written, or where in ``spool`` their texts are when nothing is written."""
     written: list[str] = []
     consumed: list[T] = []
     parsed: list[P] = []
@@ -108,13 +144,15 @@ def _write_devices(design: Design, configs: Path, consume: Callable[[Rendered], 
         view = device_view(design, dev)
         parts = render_parts(view)
         files = {name: "".join(texts) for name, texts in parts.items()}
-        for name, text in files.items():
-            _write_changed(configs / name, text.encode())
-            written.append(name)
+        if configs is not None:
+            for name, text in files.items():
+                _write_changed(configs / name, text.encode())
+                written.append(name)
         batch.append((dev, view, files, parts))
         if len(batch) == BATCH or i == len(devices):
             if send is not None:
-                send([(d.name, d.platform, list(f)) for d, _, f, _ in batch])
+                send([(d.name, d.platform, {n: spool.put(t) for n, t in f.items()} if spool else list(f))
+                      for d, _, f, _ in batch])
             if parse is not None:
                 parsed.append(parse([(d.name, d.platform, f) for d, _, f, _ in batch]))
             if consume is not None:
@@ -148,41 +186,51 @@ def write_configs(design: Design, out: Path, jobs: int = 1) -> list[Path]:
     return write_and_consume(design, out, None, None, jobs)[0]
 
 
-def write_and_consume(design: Design, out: Path, consume: Callable[[Rendered], T] | None,
+def write_and_consume(design: Design, out: Path | None, consume: Callable[[Rendered], T] | None,
                       parse: Callable[[Texts], P] | None = None,
                       jobs: int = 1) -> tuple[list[Path], list[T], list[P]]:
     """:func:`write_configs`, ``consume`` called on every batch of up to :data:`BATCH` rendered devices
     by the process that rendered them, while their views and parts are at hand (results picklable:
     forked renderers send them back), and ``parse`` on the text of every batch by this process; the
-    results of each in device order.
+    results of each in device order. With ``out`` None nothing is written (``aifab review``: the
+    texts are only parsed; creating thousands of files costs more system time than the rest).
 
     With two processes this one renders :data:`OWN_SHARE` of the devices and parses the text of all:
     the forked renderer says which files it has written and this process reads them back (from the
-    page cache: a text costs far less to share than the objects parsed from it). With more, one
-    parser would wait for the renderers: each process renders and parses a share, and each forked
-    one sends its facts back."""
-    configs = out / "configs"
-    configs.mkdir(parents=True, exist_ok=True)
+    page cache: a text costs far less to share than the objects parsed from it), or, when nothing is
+    written, where in a :class:`_Spool` it put their texts. With more, one parser would wait for the
+    renderers: each process renders and parses a share, and each forked one sends its facts back."""
+    configs = out / "configs" if out is not None else None
+    if configs is not None:
+        configs.mkdir(parents=True, exist_ok=True)
     devices = design.devices()
     if jobs < 2 or not forked.AVAILABLE or len(devices) < FORK_THRESHOLD:
         names, consumed, parsed = _write_devices(design, configs, consume, parse, devices)
     else:
         here = jobs == 2  # this process parses every text
+        spool = _Spool() if here and configs is None else None
         own = _share(devices, OWN_SHARE if here else 1 / jobs)
         size = -(-(len(devices) - own) // (jobs - 1))
         shares = [devices[i:i + size] for i in range(own, len(devices), size)]
-        with forked.children([(_write_devices, (design, configs, consume, None if here else parse, share))
-                              for share in shares], streams=True) as others:
-            names, consumed, parsed = _write_devices(design, configs, consume, parse, devices[:own])
-            for child in others:
-                for batch in child.items():
-                    if parse is not None and here:
-                        parsed.append(parse([(dev, kind, {f: (configs / f).read_bytes().decode() for f in files})
-                                             for dev, kind, files in batch]))
-                more, results, theirs = child.result()
-                names += more
-                consumed += results
-                parsed += theirs
+        try:
+            with forked.children([(_write_devices, (design, configs, consume, None if here else parse, share, spool))
+                                  for share in shares], streams=True) as others:
+                names, consumed, parsed = _write_devices(design, configs, consume, parse, devices[:own])
+                for child in others:
+                    for batch in child.items():
+                        if parse is not None and here:
+                            parsed.append(parse([(dev, kind, {f: spool.get(at) for f, at in where.items()} if spool
+                                                  else {f: (configs / f).read_bytes().decode() for f in where})
+                                                 for dev, kind, where in batch]))
+                    more, results, theirs = child.result()
+                    names += more
+                    consumed += results
+                    parsed += theirs
+        finally:
+            if spool is not None:
+                spool.close()
+    if configs is None:
+        return [], consumed, parsed
     written = [configs / name for name in names]
     keep = set(names)
     for stale in configs.iterdir():
