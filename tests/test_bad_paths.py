@@ -49,8 +49,8 @@ def test_check_report_is_a_directory(tmp_path: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(("report", "out", "expected"), [
     ("{file}/review.md", None, "{file}/review.md: cannot write the review report: {file} is not a directory"),
     ("{tmp}", None, "{tmp}: cannot write the review report: is a directory"),
-    (None, "{file}/review", "{file}/review: cannot write the review build: {file} is not a directory"),
-    (None, "{file}", "{file}: cannot write the review build: not a directory"),
+    (None, "{file}/review", "{file}/review: cannot write the review's outputs: {file} is not a directory"),
+    (None, "{file}", "{file}: cannot write the review's outputs: not a directory"),
 ])
 def test_review_unwritable_places(tmp_path: Path, capsys: pytest.CaptureFixture[str], a_file: Path,
                                   report: str | None, out: str | None, expected: str) -> None:
