@@ -208,7 +208,7 @@ def write_and_consume(design: Design, out: Path | None, consume: Callable[[Rende
         names, consumed, parsed = _write_devices(design, configs, consume, parse, devices)
     else:
         here = jobs == 2  # this process parses every text
-        spool = _Spool() if here and configs is None else None
+        spool = _Spool() if here and configs is None and parse is not None else None  # the texts only go to parse
         own = _share(devices, OWN_SHARE if here else 1 / jobs)
         size = -(-(len(devices) - own) // (jobs - 1))
         shares = [devices[i:i + size] for i in range(own, len(devices), size)]
