@@ -37,9 +37,13 @@ def design(tmp_path: Path, platform: str, thresholds: str = "") -> Design:
 class RecordedDriverDouble:
     """A NAPALM driver double answering the getters and the CLI from recorded outputs."""
 
-    def __init__(self, outputs: dict[str, Any], peers: dict[str, bool], counters: dict[str, dict[str, int]]) -> None:
-        self.outputs, self.peers, self.counters = outputs, peers, counters
+    def __init__(self, outputs: dict[str, Any], peers: dict[str, bool], counters: dict[str, dict[str, int]],
+                 running: str = "") -> None:
+        self.outputs, self.peers, self.counters, self.running = outputs, peers, counters, running
         self.asked: list[str] = []
+
+    def get_config(self, retrieve: str = "all") -> dict[str, str]:
+        return {"running": self.running, "startup": "", "candidate": ""}
 
     def get_bgp_neighbors(self) -> dict[str, Any]:
         return {"global": {"router_id": "10.0.0.1", "peers": {a: {"is_up": up} for a, up in self.peers.items()}}}
@@ -73,7 +77,7 @@ def test_eos_double_recorded_counters_are_read(tmp_path: Path) -> None:
     d = design(tmp_path, "eos")
     dev = next(x for x in d.devices() if x.name == "be-spine1")
     double = double_for(d, "be-spine1", EOS, drops=7)
-    r = read_device(double, "be-spine1", "eos", plan(dev))
+    r = read_device(double, "be-spine1", "eos", plan(d, dev))
     assert r.values == {"pfc_pause_frames": 352, "watchdog_storms": 2, "drops": 7}
     assert set(r.unreadable) == {"ecn_marked"}  # never a zero it did not read
     assert "not readable on eos: ECN-marked packets" in not_readable(r)
@@ -84,7 +88,7 @@ def test_eos_double_recorded_counters_are_read(tmp_path: Path) -> None:
 def test_eos_double_watchdog_storm_is_unhealthy_by_default(tmp_path: Path) -> None:
     d = design(tmp_path, "eos")
     dev = next(x for x in d.devices() if x.name == "be-spine1")
-    r = read_device(double_for(d, "be-spine1", EOS), "be-spine1", "eos", plan(dev))
+    r = read_device(double_for(d, "be-spine1", EOS), "be-spine1", "eos", plan(d, dev))
     assert r.values["drops"] == 0
     (verdict,) = judge(d, {"be-spine1": r}, d.telemetry.thresholds)
     assert verdict.problems == ("PFC watchdog storms 2 above 0",)
@@ -95,7 +99,7 @@ def test_thresholds_from_the_intent(tmp_path: Path) -> None:
     d = design(tmp_path, "eos", limits)
     assert d.telemetry.thresholds == HealthThresholds(100, None, 5, 6)
     dev = next(x for x in d.devices() if x.name == "be-spine1")
-    r = read_device(double_for(d, "be-spine1", EOS, drops=7), "be-spine1", "eos", plan(dev))
+    r = read_device(double_for(d, "be-spine1", EOS, drops=7), "be-spine1", "eos", plan(d, dev))
     (verdict,) = judge(d, {"be-spine1": r}, d.telemetry.thresholds)
     assert verdict.problems == ("PFC pause frames 352 above 100", "dropped packets 7 above 6")
 
@@ -103,7 +107,7 @@ def test_thresholds_from_the_intent(tmp_path: Path) -> None:
 def test_sonic_double_recorded_counters_are_read(tmp_path: Path) -> None:
     d = design(tmp_path, "sonic")
     dev = next(x for x in d.devices() if x.name == "be-leaf-su1-r1")
-    r = read_device(double_for(d, dev.name, SONIC), dev.name, "sonic", plan(dev))
+    r = read_device(double_for(d, dev.name, SONIC), dev.name, "sonic", plan(d, dev))
     assert r.values == {"pfc_pause_frames": 1234, "watchdog_storms": 4, "ecn_marked": 1032736, "drops": 0}
     assert r.unreadable == {}
 
@@ -112,7 +116,7 @@ def test_sonic_double_ecn_not_counted_is_not_zero(tmp_path: Path) -> None:
     d = design(tmp_path, "sonic")
     dev = next(x for x in d.devices() if x.name == "be-leaf-su1-r1")
     outputs = {**SONIC, "show queue wredcounters": recorded("sonic_wredcounters_na.txt")}
-    r = read_device(double_for(d, dev.name, outputs), dev.name, "sonic", plan(dev))
+    r = read_device(double_for(d, dev.name, outputs), dev.name, "sonic", plan(d, dev))
     assert "ecn_marked" not in r.values
     assert "N/A" in r.unreadable["ecn_marked"]
 
@@ -120,7 +124,7 @@ def test_sonic_double_ecn_not_counted_is_not_zero(tmp_path: Path) -> None:
 def test_session_down_names_the_device_and_its_peer(tmp_path: Path) -> None:
     d = design(tmp_path, "sonic")
     dev = next(x for x in d.devices() if x.name == "be-leaf-su1-r1")
-    r = read_device(double_for(d, dev.name, SONIC, down=("be-spine1",)), dev.name, "sonic", plan(dev))
+    r = read_device(double_for(d, dev.name, SONIC, down=("be-spine1",)), dev.name, "sonic", plan(d, dev))
     (verdict,) = judge(d, {dev.name: r}, HealthThresholds(watchdog_storms=None))
     spine = next(n for n in dev.neighbors if n.peer == "be-spine1")
     assert verdict.problems == (f"BGP session to be-spine1 ({spine.peer_address}) not Established",)
@@ -208,3 +212,44 @@ def test_sonic_portstat_recorded_as_napalm_counters() -> None:
     assert counters["Ethernet0"]["rx_unicast_packets"] == 1234
     assert counters["Ethernet8"]["rx_errors"] == -1 and counters["Ethernet0"]["rx_octets"] == -1
     assert parse.drops(counters, {"Ethernet0", "Ethernet8"}) == 15
+
+
+def test_a_drained_switch_is_said_drained_where_healthy_and_its_drain_read_from_its_running_config(tmp_path: Path) -> None:
+    """A spine drained for maintenance keeps its sessions up and carries no traffic: the table says
+    ``drained`` (not ``healthy``), the last line and the JSON name it; a switch whose running config
+    cannot be read has its drain state unreadable, never "not drained". EOS double: the running
+    config is the switch's rendered config with the drain snippet (EOS's documented ``maintenance``
+    / ``quiesce`` commands) in it."""
+    from rich.console import Console
+
+    from aifab.health.judge import print_table
+    from aifab.render import drain_snippet, render_device
+
+    d = design(tmp_path, "eos", "telemetry:\n  thresholds: {pfc_pause_frames: 1000, watchdog_storms: 5}\n")  # the recordings'
+    spines = [x for x in d.devices() if x.name in ("be-spine1", "be-spine2")]
+    config = {x.name: next(iter(render_device(d, x).values())) for x in spines}
+    drained = double_for(d, "be-spine1", EOS)
+    drained.running = config["be-spine1"] + drain_snippet(d, spines[0])
+    serving = double_for(d, "be-spine2", EOS)
+    serving.running = config["be-spine2"]
+    readings = {"be-spine1": read_device(drained, "be-spine1", "eos", plan(d, spines[0])),
+                "be-spine2": read_device(serving, "be-spine2", "eos", plan(d, spines[1]))}
+    assert (readings["be-spine1"].drained, readings["be-spine2"].drained) == (True, False)
+    verdicts = judge(d, readings, d.telemetry.thresholds)
+    console = Console(width=120, record=True, color_system=None)
+    print_table(d, verdicts, console)
+    text = console.export_text()
+    rows = {line.split("│")[1].strip(): line.split("│")[-2].strip() for line in text.splitlines() if line.startswith("│")}
+    assert rows == {"be-spine1": "drained", "be-spine2": "healthy"}
+    assert text.rstrip().endswith("2 of 2 devices healthy; drained (carrying no traffic until undrained): be-spine1")
+    doc = json.loads(to_json(d, verdicts, d.telemetry.thresholds))
+    assert doc["drained"] == ["be-spine1"] and [x["drained"] for x in doc["devices"]] == [True, False]
+
+    class Refused(RecordedDriverDouble):
+        def get_config(self, retrieve: str = "all") -> dict[str, str]:
+            raise ConnectionError("show running-config: permission denied")
+
+    blind = Refused(EOS, drained.peers, drained.counters)
+    r = read_device(blind, "be-spine1", "eos", plan(d, spines[0]))
+    assert r.drained is None and r.unreadable["drain"] == "ConnectionError: show running-config: permission denied"
+    assert "drain state (ConnectionError" in not_readable(r)

@@ -1,7 +1,8 @@
 """``aifab health --lab`` against real FRR and Linux (cluster ``labhealth``): a healthy lab is exit 0
 with every designed session Established and the counters Linux has (drops from
-/sys/class/net statistics) read, and what it has not (PFC, the watchdog) said per device; bgpd
-killed on one spine is exit 1 naming that spine and each of its sessions."""
+/sys/class/net statistics) read, and what it has not (PFC, the watchdog) said per device; a spine
+drained is said drained; bgpd killed on one spine is exit 1 naming that spine and each of its
+sessions."""
 
 from __future__ import annotations
 
@@ -58,6 +59,30 @@ def test_healthy_lab_is_exit_0_and_says_what_linux_cannot_give(world: LabRun) ->
     assert f"{len(devices)} of {len(devices)} devices healthy" in table
     gaps = next(line for line in table.splitlines() if "not readable on frr: PFC counters" in line)
     assert all(d in gaps.split(": not readable")[0].split(", ") for d in devices)  # every device named
+
+
+def test_a_spine_drained_for_maintenance_is_said_drained_as_its_running_config_has_it(world: LabRun) -> None:
+    """``aifab drain`` on be-spine2 (bgp graceful-shutdown in its running config, as vtysh shows):
+    health is exit 0 (its sessions stay up) and says the spine is drained, in its row, the last line
+    and the JSON; undrained, nothing is said drained."""
+    res = world.cli("drain", str(world.intent), "-o", str(world.build), "--lab", "be-spine2", timeout=120)
+    try:
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert " bgp graceful-shutdown" in world.running("be-spine2").splitlines()  # the router's own state
+        code, table, err = health(world)
+        assert code == 0, table + err
+        rows = {line.split("│")[1].strip(): line.split("│")[-2].strip() for line in table.splitlines()
+                if line.startswith("│") and line.split("│")[1].strip()}
+        assert rows["be-spine2"] == "drained" and set(rows.values()) == {"healthy", "drained"}, table
+        assert table.rstrip().endswith("healthy; drained (carrying no traffic until undrained): be-spine2"), table
+        code, out, err = health(world, "--format", "json")
+        assert code == 0 and json.loads(out)["drained"] == ["be-spine2"], out + err
+    finally:
+        res = world.cli("undrain", str(world.intent), "-o", str(world.build), "--lab", "be-spine2", timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert " bgp graceful-shutdown" not in world.running("be-spine2").splitlines()
+    code, out, err = health(world, "--format", "json")
+    assert code == 0 and json.loads(out)["drained"] == [], out + err
 
 
 def test_bgpd_killed_on_a_spine_is_exit_1_naming_it_and_its_sessions(world: LabRun) -> None:

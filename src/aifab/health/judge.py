@@ -77,8 +77,9 @@ def _bgp_cell(design: Design, reading: Reading) -> str:
 
 
 def print_table(design: Design, verdicts: list[Verdict], console: Console) -> None:
-    """One row per device (n/r: not readable), then each problem, then what could not be read (one
-    line per distinct gap, naming its devices)."""
+    """One row per device (n/r: not readable; a healthy device that is drained says ``drained``),
+    then each problem, then what could not be read (one line per distinct gap, naming its devices),
+    then the count of healthy devices and the drained ones."""
     table = Table(title=f"aifab health: {design.cluster}", title_justify="left")
     for col in ("device", "driver", "BGP\nup", "PFC\npause", "ECN\nmarked", "WD\nstorms", "drops", "health"):
         # a name and a verdict are never cut (at 80 columns too): headings take two lines, cells wrap
@@ -86,7 +87,7 @@ def print_table(design: Design, verdicts: list[Verdict], console: Console) -> No
     for v in verdicts:
         r = v.reading
         table.add_row(r.device, r.driver, _bgp_cell(design, r), *(_cell(r, m) for m in METRICS),
-                      "[green]healthy[/]" if v.healthy else "[bold red]UNHEALTHY[/]")
+                      "[bold red]UNHEALTHY[/]" if not v.healthy else "[yellow]drained[/]" if r.drained else "[green]healthy[/]")
     console.print(table)
     for v in verdicts:
         for p in v.problems:
@@ -98,15 +99,19 @@ def print_table(design: Design, verdicts: list[Verdict], console: Console) -> No
     for line, devices in same.items():
         console.print(f"{', '.join(devices)}: {line}", markup=False, highlight=False, soft_wrap=True)
     bad = [v.reading.device for v in verdicts if not v.healthy]
+    drained = [v.reading.device for v in verdicts if v.reading.drained]
     console.print(f"{len(verdicts) - len(bad)} of {len(verdicts)} devices healthy"
-                  + (f"; unhealthy: {', '.join(bad)}" if bad else ""), highlight=False, soft_wrap=True)
+                  + (f"; unhealthy: {', '.join(bad)}" if bad else "")
+                  + (f"; drained (carrying no traffic until undrained): {', '.join(drained)}" if drained else ""),
+                  highlight=False, soft_wrap=True)
 
 
 def to_json(design: Design, verdicts: list[Verdict], limits: HealthThresholds) -> str:
-    """``{"cluster", "healthy", "thresholds", "devices": [reading + problems + healthy + not_readable]}``."""
+    """``{"cluster", "healthy", "drained", "thresholds", "devices": [reading + problems + healthy + not_readable]}``."""
     return json.dumps({
         "cluster": design.cluster,
         "healthy": all(v.healthy for v in verdicts),
+        "drained": [v.reading.device for v in verdicts if v.reading.drained],
         "thresholds": {m: getattr(limits, m) for m in METRICS},
         "devices": [{**v.reading.as_dict(), "healthy": v.healthy, "problems": list(v.problems),
                      "not_readable": not_readable(v.reading)} for v in verdicts],

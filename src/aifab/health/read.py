@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aifab.deploy.drain import is_drained
 from aifab.health import parse
 from aifab.health.parse import Unreadable
 
 METRICS = ("pfc_pause_frames", "ecn_marked", "watchdog_storms", "drops")
 LABEL = {"pfc_pause_frames": "PFC counters", "ecn_marked": "ECN-marked packets", "watchdog_storms": "PFC watchdog",
-         "drops": "drops", "bgp": "BGP sessions"}
+         "drops": "drops", "bgp": "BGP sessions", "drain": "drain state"}
 
 
 @dataclass
@@ -29,22 +30,25 @@ class Reading:
     driver: str
     error: str = ""  # unreachable: why
     sessions: dict[str, bool] | None = None
+    drained: bool | None = None  # its running config holds the drain (carries no traffic); None: not read
     down_daemons: tuple[str, ...] = ()
     values: dict[str, int] = field(default_factory=dict)  # metric -> count
     unreadable: dict[str, str] = field(default_factory=dict)  # metric (or "bgp") -> why
 
     def as_dict(self) -> dict[str, Any]:
         return {"device": self.device, "driver": self.driver, "error": self.error, "sessions": self.sessions,
-                "down_daemons": list(self.down_daemons), **{m: self.values.get(m) for m in METRICS},
+                "drained": self.drained, "down_daemons": list(self.down_daemons), **{m: self.values.get(m) for m in METRICS},
                 "unreadable": self.unreadable}
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What to read on one device: its designed ports, and the daemons its design needs (FRR)."""
+    """What to read on one device: its designed ports, the daemons its design needs (FRR), and the
+    statement its running config holds while it is drained."""
 
     ports: frozenset[str]
     daemons_config: str  # lines naming the daemons the design needs ("router bgp 65000", " bfd")
+    drain_marker: str = ""  # aifab.deploy.drain.marker of its drain snippet ("": nothing to read)
 
 
 def _why(exc: BaseException) -> str:
@@ -76,6 +80,16 @@ def _bgp(dev: Any, reading: Reading, plan: Plan) -> None:
         reading.unreadable["bgp"] = _why(exc)
         return
     reading.sessions = {addr: bool(p.get("is_up")) for addr, p in peers.items()}
+
+
+def _drain(dev: Any, reading: Reading, plan: Plan) -> None:
+    """Whether the device is drained, read from its running config as ``aifab drain --status`` reads it."""
+    if not plan.drain_marker:
+        return
+    try:
+        reading.drained = is_drained(dev.get_config(retrieve="running")["running"], plan.drain_marker)
+    except Exception as exc:
+        reading.unreadable["drain"] = _why(exc)
 
 
 def _drops(dev: Any, plan: Plan) -> int:
@@ -122,6 +136,7 @@ def read_device(dev: Any, name: str, driver: str, plan: Plan) -> Reading:
     """Every counter of one connected device (``dev``: its open NAPALM driver)."""
     reading = Reading(name, driver)
     _bgp(dev, reading, plan)
+    _drain(dev, reading, plan)
     _measure(reading, "drops", lambda: _drops(dev, plan))
     reader = READERS.get(driver)
     if reader is None:

@@ -7,16 +7,18 @@ from pathlib import Path
 from nornir.core.task import Result, Task
 
 from aifab.deploy.connect import device_errors, open_nornir
+from aifab.deploy.drain import marker
 from aifab.deploy.inputs import inventory_drivers
 from aifab.deploy.secrets import Credentials
 from aifab.design.model import Design, Device
 from aifab.health.read import Plan, Reading, read_device
+from aifab.render import drain_snippet
 
 
-def plan(dev: Device) -> Plan:
-    """The designed ports of ``dev`` and the daemons its design needs."""
+def plan(design: Design, dev: Device) -> Plan:
+    """The designed ports of ``dev``, the daemons its design needs and the mark of its drain."""
     config = f"router bgp {dev.asn}\n" if dev.neighbors else ""
-    return Plan(frozenset(p.name for p in dev.ports), config)
+    return Plan(frozenset(p.name for p in dev.ports), config, marker(drain_snippet(design, dev)))
 
 
 def _task(task: Task, plans: dict[str, Plan], drivers: dict[str, str]) -> Result:
@@ -33,7 +35,7 @@ def read_all(design: Design, names: list[str], inventory: Path, creds: Credentia
     nr = open_nornir(inventory, creds)
     try:
         hosts = nr.filter(filter_func=lambda h: h.name in set(names))
-        res = hosts.run(task=_task, plans={n: plan(devices[n]) for n in names}, drivers=drivers,
+        res = hosts.run(task=_task, plans={n: plan(design, devices[n]) for n in names}, drivers=drivers,
                         name="health", on_failed=True)
     finally:
         nr.close_connections()
