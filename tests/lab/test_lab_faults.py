@@ -479,6 +479,27 @@ def test_a_switch_drained_by_hand_is_changed_but_never_undrained_nor_counted_in_
             assert world.running(name) == old, f"{name} does not run its old config"
 
 
+def test_a_hitless_change_with_a_spine_drained_by_hand_verifies_the_paths_left(world: LabRun,
+                                                                                before: dict[str, str]) -> None:
+    """fe-spine1 drained by hand, then a hitless change to every frontend switch (the timer knob at
+    ``next-reset``: one wave, no drain step): the leaves' routes now go through fe-spine2 alone (a
+    drained spine's paths are the least preferred), and the verify requires the paths left, not the
+    designed two: it used to fail every leaf ("1 BGP paths, expected 2") and roll the wave back.
+    Read from the routers: each frontend router runs the new timers, fe-spine1 still drained."""
+    res = world.cli("drain", str(world.intent), "--lab", "fe-spine1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    lab_intent(world.intent, CLUSTER, (WAIT, TIMERS))  # bgp_timers next-reset: hitless
+    code, out, err = world.start_deploy("--commit").finish()
+    assert code == 0, out + err
+    assert "fe-spine1: drained before this deploy and changed" in out
+    assert {r["device"] for r in events(world, "verified")} == {"fe-spine1", "fe-spine2", "fe-leaf1a", "fe-leaf1b"}
+    assert not events(world, "drained") and not events(world, "rolled-back")
+    assert GSHUT in world.running("fe-spine1"), "left drained as found"
+    for name, old in before.items():
+        now = world.running(name).replace(GSHUT + "\n", "")
+        assert config_state(old, now, {NEW}) == ("new" if name.startswith("fe-") else "old"), name
+
+
 def test_a_timer_change_limited_to_one_switch_is_pending_with_its_peers_left_out(world: LabRun,
                                                                                   before: dict[str, str]) -> None:
     """The timer knob (reset-now) deployed to fe-spine1 alone (``--limit``): its peers, left out,

@@ -67,6 +67,24 @@ class Deployer:
         self.versions: dict[str, str] = {}  # device -> the software version it reported at load
         self.upgraded: set[str] = set()  # devices whose software this deploy changed (read back)
 
+    def hold(self, devices: frozenset[str]) -> None:
+        """Count ``devices`` (drained before this deploy, or their drain state unreadable) out of
+        service throughout: for the rollout rules, and for the verify's routes (:meth:`refresh_expectations`)."""
+        self.held = devices
+        self.refresh_expectations()
+
+    def refresh_expectations(self) -> None:
+        """What the verify requires: a leaf's routes need at least the paths left by the links found
+        down before a wave and by the spines and cores held out of service (a drained one's paths
+        are the least preferred, so none of the leaves' ECMP: graceful shutdown, RFC 8326); a held
+        leaf keeps its paths (all of them equally less preferred)."""
+        cut = {frozenset((n, peer)) for n, peers in self.down_before.items() for peer in peers.values()}
+        for n in self.held:
+            dev = self.by_name.get(n)
+            if dev is not None and dev.tier > 1:
+                cut |= {frozenset((n, p.peer)) for p in dev.ports if p.role in ("uplink", "downlink")}
+        self.expect = expectations(self.design, frozenset(cut))
+
     # -- output -----------------------------------------------------------------------------
 
     def say(self, message: str) -> None:
@@ -197,8 +215,7 @@ class Deployer:
                          "counted out of service, the session not required by the verify")
             self.audit.write("down-before", n, wave=wave.index, peers=peers)
         if cut:  # the leaves' routes: at least the paths the links still up leave them
-            self.expect = expectations(self.design, frozenset(frozenset((n, peer)) for n, peers in self.down_before.items()
-                                                              for peer in peers.values()))
+            self.refresh_expectations()
         reasons = health.blockers(self.design, wave, unhealthy, self.held, cut)
         for n, why in unhealthy.items():
             self.audit.write("unhealthy", n, wave=wave.index, reason=why)

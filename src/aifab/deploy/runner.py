@@ -313,7 +313,7 @@ def _held(d: Deployer, ours: set[str]) -> set[str]:
     for n, why in sorted(unread.items()):
         d.say(f"{n}: its drain state cannot be read ({why}): out of service for the rollout rules")
         d.audit.write("held", n, reason=f"drain state unreadable: {why}")
-    d.held = frozenset(before | set(unread))
+    d.hold(frozenset(before | set(unread)))
     return before
 
 
