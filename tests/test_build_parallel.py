@@ -152,3 +152,19 @@ def test_rendering_without_writing_gives_the_parser_the_texts_a_build_writes(clu
     assert [dev for batch in consumed for _, dev, _ in batch] == [d.name for d in design.devices()]
     on_disk = {p.name: p.read_text() for p in configs.iterdir()}
     assert {n: t for _, files in texts for n, t in files.items()} == on_disk
+
+
+def test_without_memfd_the_texts_pass_through_a_temporary_file(cluster_intent: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where memfd_create is missing or refused (macOS, a sandbox), the spool is an unlinked temporary
+    file: the parser still gets every text as a build writes it."""
+    from aifab.render.configs import write_and_consume
+
+    def refused(name: str, flags: int = 0) -> int:
+        raise PermissionError(1, "Operation not permitted")
+
+    design = build(cluster_intent, tmp_path / "build", check=False, jobs=1).design
+    monkeypatch.setattr(os, "memfd_create", refused, raising=False)
+    _, _, parsed = write_and_consume(design, None, None, _whole, 2)
+    on_disk = {p.name: p.read_text() for p in (tmp_path / "build" / "configs").iterdir()}
+    assert {n: t for batch in parsed for _, files in batch for n, t in files.items()} == on_disk

@@ -103,9 +103,9 @@ class _Spool:
     wait for the parser."""
 
     def __init__(self) -> None:
-        if hasattr(os, "memfd_create"):
+        try:
             self.fd = os.memfd_create("aifab-texts")
-        else:
+        except (AttributeError, OSError):  # no memfd (macOS), or refused (a sandbox): a file no one else sees
             with tempfile.TemporaryFile() as fh:
                 self.fd = os.dup(fh.fileno())
         self.end = 0  # where the renderer appends next
