@@ -79,6 +79,9 @@ class LabDegraded(LabError):
                          "(aifab lab up --force tears it down and rebuilds it, wiping what was deployed)")
 
 
+DIFFERENT = "the lab was built from a different design"  # the problem a grown Design shows (see _grows)
+
+
 def _fingerprint(topo: Topology) -> str:
     return hashlib.sha256(json.dumps(asdict(topo), sort_keys=True).encode()).hexdigest()[:16]
 
@@ -226,7 +229,8 @@ def _missing_links(topo: Topology) -> list[str]:
 def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None, running: Topology | None = None) -> None:
     """Make the lab of ``topo``; with ``running`` (the lab that runs), only what ``topo`` adds to it."""
     have = set(running.namespaces) if running else set()
-    links = [ln for ln in topo.links if running is None or ln not in set(running.links)]
+    cabled = set(running.links) if running else set()
+    links = [ln for ln in topo.links if ln not in cabled]
     switches = [sw for sw in topo.switches if sw.netns not in have]
     hosts = [h for h in topo.hosts if h.netns not in have]
     root = [f"netns add {ns}" for ns in topo.namespaces if ns not in have]
@@ -281,9 +285,6 @@ def _build(design: Design, topo: Topology, state_dir: Path, configs: Path | None
     access.write_known_hosts(topo, state_dir)
     access.write_inventory(design, topo, state_dir)
     _wait_ssh(topo)
-
-
-DIFFERENT = "the lab was built from a different design"
 
 
 def _boot_config(name: str, platform: str, configs: Path | None) -> str:
