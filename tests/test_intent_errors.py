@@ -52,6 +52,12 @@ CASES = {
                          "backend.switches.leaf.platform", "Input should be 'eos', 'frr' or 'sonic' (got 'junos')"),
     "growth_below_today": ("storage_nodes: 1", "storage_nodes: 1\n  growth: {storage_nodes: 0}", "growth: {storage_nodes: 0}",
                            "frontend.growth.storage_nodes", "fewer than frontend.storage_nodes (1)"),
+    # a typo's count of hosts is refused by its bound, not by a sizing that lays out every host first
+    # (4,294,967,296 servers took all memory before the bound)
+    "too_many_servers": ("servers: 4", "servers: 4294967296", "servers: 4294967296", "backend.servers",
+                         "less than or equal to 65536"),
+    "too_many_storage_nodes": ("storage_nodes: 1", "storage_nodes: 100000000", "storage_nodes: 100000000",
+                               "frontend.storage_nodes", "less than or equal to 65536"),
     "bad_prefix": ("servers: 10.0.2.0/24", "servers: 10.0.2.1/24", "servers: 10.0.2.1/24", "backend.pools.servers",
                    "host bits set"),
 }

@@ -93,6 +93,10 @@ def _text(value: object) -> str:
 
 
 # Placeholders of upgrade.cordon_command / uncordon_command (aifab.plan.handoff fills them).
+# The most hosts of one kind an intent may count: four times the largest cluster benchmarked
+# (bench/cluster-128k.yaml, 16,384 servers); a larger count is a typo, which the sizing would take
+# minutes and gigabytes to refuse (it lays out every host).
+MAX_HOSTS = 65536
 COMMAND_FIELDS = ("hosts", "hosts_range", "host", "count", "gpus", "wave", "reason", "cluster")
 
 
@@ -250,9 +254,9 @@ class LoadBalancing(Model):
 class Backend(Model):
     """Rail-optimized GPU fabric (docs/sources.md#superpod)."""
 
-    servers: int = Field(ge=1, description="GPU servers in the cluster.")
+    servers: int = Field(ge=1, le=MAX_HOSTS, description=f"GPU servers in the cluster (at most {MAX_HOSTS:,}).")
     gpus_per_server: int = Field(8, ge=1, le=16, description="GPUs (= backend NICs = rails) per server.")
-    servers_per_su: int = Field(32, ge=1, description="Servers per scalable unit; each SU has one leaf per rail.")
+    servers_per_su: int = Field(32, ge=1, le=MAX_HOSTS, description=f"Servers per scalable unit; each SU has one leaf per rail (at most {MAX_HOSTS:,}).")
     nic_speed: Speed = Field(400, description="Backend NIC speed.")
     oversubscription: Ratio = Field(1.0, description="Leaf downlink:uplink bandwidth ratio; 1 (1:1) is non-blocking.")
     switches: BackendSwitches = Field(default_factory=BackendSwitches, description="Switch model and platform per tier.")
@@ -268,15 +272,15 @@ class Backend(Model):
 class FrontendGrowth(Model):
     """The host counts the frontend is laid out for: hosts added up to them move no cable."""
 
-    servers: int | None = Field(None, ge=1, description="GPU servers the frontend is laid out for (at least `backend.servers`; empty: as many).")
-    storage_nodes: int | None = Field(None, ge=0, description="Storage nodes the frontend is laid out for (at least `frontend.storage_nodes`; empty: as many).")
+    servers: int | None = Field(None, ge=1, le=MAX_HOSTS, description=f"GPU servers the frontend is laid out for (at least `backend.servers`, at most {MAX_HOSTS:,}; empty: as many).")
+    storage_nodes: int | None = Field(None, ge=0, le=MAX_HOSTS, description=f"Storage nodes the frontend is laid out for (at least `frontend.storage_nodes`, at most {MAX_HOSTS:,}; empty: as many).")
 
 
 class Frontend(Model):
     """Storage and ordinary traffic: dual-homed hosts on leaf pairs, oversubscription allowed."""
 
     nic_speed: Speed = Field(100, description="Compute servers' frontend NIC speed (one NIC to each leaf of a pair).")
-    storage_nodes: int = Field(0, ge=0, description="Storage nodes, dual-homed like servers.")
+    storage_nodes: int = Field(0, ge=0, le=MAX_HOSTS, description=f"Storage nodes, dual-homed like servers (at most {MAX_HOSTS:,}).")
     storage_speed: Speed = Field(100, description="Storage node NIC speed.")
     oversubscription: Ratio = Field(3.0, description="Leaf downlink:uplink bandwidth ratio (e.g. 1:3).")
     switches: FrontendSwitches = Field(default_factory=FrontendSwitches, description="Switch model and platform per tier.")
