@@ -299,6 +299,30 @@ def test_frr_mtu_mismatch_in_links_sh_fires_mtu001(lab: Built, tmp_path: Path) -
     assert fired(lab.design, out) == ({"MTU001"}, {(LEAF, up.name)})
 
 
+
+def test_frr_links_sh_without_a_last_newline_reads_its_last_mtu(lab: Built, tmp_path: Path) -> None:
+    """links.sh's last line without its newline is still its own line (it was read as one with
+    qos.sh's first: an MTU of '9216#!/bin/sh' crashed BUF001); its MTU changed there fires MTU001."""
+    out = copy_configs(lab, tmp_path)
+    path = out / "configs" / f"{LEAF}.links.sh"
+    lines = path.read_text().rstrip("\n").split("\n")
+    name = re.fullmatch(r"ip link set dev (\S+) mtu \d+", next(ln for ln in reversed(lines) if " mtu " in ln)).group(1)  # type: ignore[union-attr]
+    cut = max(i for i, ln in enumerate(lines) if " mtu " in ln)
+    lines[cut] = f"ip link set dev {name} mtu 1500"
+    path.write_text("\n".join(lines[:cut + 1]))
+    assert fired(lab.design, out) == ({"MTU001"}, {(LEAF, name)})
+
+
+def test_frr_a_qos_sh_value_no_command_takes_fires_cfg001_not_a_crash(lab: Built, tmp_path: Path) -> None:
+    """A stray word on a dcb line (``... 63:0 0``: dcb refuses it) makes the device's files unreadable
+    (CFG001 naming them), where it raised ValueError out of ``aifab check``."""
+    srv = lab.port(LEAF, "server")
+    out = mutate(lab, tmp_path, f"{LEAF}.qos.sh", rf"^(dcb app replace dev {srv.name} dscp-prio .*)$", r"\g<1> 0")
+    findings = run_checks(lab.design, out)
+    assert [(f.rule, f.device) for f in findings] == [("CFG001", LEAF)]
+    assert f"{LEAF}.qos.sh" in findings[0].message and "a value its command does not take" in findings[0].message
+
+
 # ---------------------------------------------------------------- SONiC (lab intent on sonic)
 
 SONIC_DB = f"{LEAF}.config_db.json"

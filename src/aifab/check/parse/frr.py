@@ -18,7 +18,7 @@ from typing import Any
 
 from aifab.check.parse import bgpknobs, hashing
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
-from aifab.check.parse.text import as_list, cidr, cut_and_parse, device_facts, run_ttp, syntax
+from aifab.check.parse.text import ParseError, as_list, cidr, cut_and_parse, device_facts, run_ttp, syntax
 
 FRR_CONF = """
 <group name="system">
@@ -130,10 +130,17 @@ def _by_port(facts: DeviceFacts, parsed: dict[str, Any], group: str) -> list[tup
     return out
 
 
+def _count(value: Any) -> int:
+    """A whole number ttp converted (it leaves a value it cannot convert as text); ValueError otherwise."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    return value
+
+
 def _links_and_qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
     """MTU and speed (links.sh); DSCP map, PFC, strict classes, headroom and ECN (qos.sh)."""
     for iface, raw in _by_port(facts, parsed, "mtu"):
-        iface.mtu = raw["mtu"]
+        iface.mtu = _count(raw["mtu"])
     for iface, raw in _by_port(facts, parsed, "speed"):
         iface.speed = raw["mbps"] // 1000
     prio_tc: dict[str, dict[int, int]] = {}
@@ -208,7 +215,10 @@ def _shell(facts: list[DeviceFacts], texts: list[str]) -> None:
         ports.append({name: keys.setdefault(tuple(key), len(keys)) for name, key in lines.items()})
     scratch = DeviceFacts("", "frr", ())
     text = "".join(f"{before}{_STAND_IN}{k}{after}\n" for key, k in keys.items() for before, after in key)
-    _links_and_qos(scratch, run_ttp(SHELL, [text])[0] if keys else {})
+    try:
+        _links_and_qos(scratch, run_ttp(SHELL, [text])[0] if keys else {})
+    except (ValueError, TypeError, KeyError, IndexError) as exc:  # a value no command of the script takes
+        raise ParseError(f"links.sh/qos.sh: a value its command does not take ({exc})") from None
     stand_ins = {int(name[len(_STAND_IN):]): iface for name, iface in scratch.interfaces.items()}
     for f, device_ports in zip(facts, ports, strict=True):
         for name, k in device_ports.items():
@@ -229,7 +239,7 @@ def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> lis
 
     def conf() -> Iterator[tuple[str, str, tuple[str, ...], str]]:
         for dev, files, texts in devices:
-            shell.append(texts.get("links.sh", "") + texts.get("qos.sh", ""))
+            shell.append(texts.get("links.sh", "") + "\n" + texts.get("qos.sh", ""))  # a file may not end its last line
             hashes.append(hashing.linux(texts.get("links.sh", "")))
             yield dev, "frr", files, texts["frr.conf"]
 
