@@ -367,6 +367,28 @@ def test_sonic_invalid_json_fires_cfg001_naming_the_file(sonic: Built, tmp_path:
     assert findings[0].message.startswith(f"{SONIC_DB}: invalid JSON at line 1")
 
 
+
+def _dscp(db: dict[str, Any], value: Any) -> None:
+    db["DSCP_TO_TC_MAP"][next(iter(db["DSCP_TO_TC_MAP"]))]["26"] = value
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda db: _dscp(db, "x"), "traffic class of DSCP 26: 'x' is not a number"),
+    (lambda db: _dscp(db, {"tc": "3"}), 'field \'26\': {"tc": "3"} is not a string'),
+    (lambda db: _dscp(db, None), "field '26': null is not a string"),
+    (lambda db: db["QUEUE"][next(iter(db["QUEUE"]))].update(scheduler=["scheduler.6"]), 'field \'scheduler\': ["scheduler.6"] is not a string'),
+    (lambda db: db.update(PORT=[]), "PORT is not an object of entries"),
+], ids=["dscp-map-word", "dscp-map-object", "dscp-map-null", "queue-list", "table-list"])
+def test_sonic_values_config_db_cannot_hold_fire_cfg001_not_a_crash(sonic: Built, tmp_path: Path,
+                                                                   edit: Callable[[dict[str, Any]], None], said: str) -> None:
+    """A CONFIG_DB value of the wrong type (SONiC's YANG models refuse it) makes the device's files
+    unreadable (CFG001 naming the file, table and field), where it raised TypeError or ValueError
+    out of ``aifab check``."""
+    findings = run_checks(sonic.design, mutate_json(sonic, tmp_path, SONIC_DB, edit))
+    assert [(f.rule, f.device) for f in findings] == [("CFG001", LEAF)]
+    assert SONIC_DB in findings[0].message and said in findings[0].message, findings[0].message
+
+
 # ---------------------------------------------------------------- Design-level (ISO001)
 
 

@@ -27,6 +27,31 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _shape(dev: str, db: Any) -> None:
+    """CONFIG_DB's shape (what SONiC's YANG models let ``config apply-patch`` load): tables of
+    entries, each entry's fields a string (a list of strings in ``SWITCH_HASH``, the Generic Hash
+    design's field lists: docs/sources.md#load-balancing). ParseError naming the first that is not."""
+    if not isinstance(db, dict):
+        raise ParseError(f"{dev}.config_db.json: not a JSON object")
+    for table, entries in db.items():
+        if not isinstance(entries, dict):
+            raise ParseError(f"{dev}.config_db.json: {table} is not an object of entries")
+        for key, entry in entries.items():
+            if not isinstance(entry, dict):
+                raise ParseError(f"{dev}.config_db.json: {table}|{key} is not an object of fields")
+            for field, value in entry.items():
+                listed = table == "SWITCH_HASH" and isinstance(value, list) and all(isinstance(v, str) for v in value)
+                if not (isinstance(value, str) or listed):
+                    raise ParseError(f"{dev}.config_db.json: {table}|{key} field {field!r}: {json.dumps(value)} is not a string")
+
+
+def _number(value: str, where: str) -> int:
+    """A field that must be a whole number (a DSCP, a traffic class); ParseError naming ``where``."""
+    if not value.isdigit():
+        raise ParseError(f"{where}: {value!r} is not a number")
+    return int(value)
+
+
 def _addresses(facts: DeviceFacts, db: dict[str, Any]) -> None:
     for table in ("INTERFACE", "LOOPBACK_INTERFACE", "MGMT_INTERFACE"):
         for key in db.get(table, {}):
@@ -64,10 +89,12 @@ def _per_queue(db: dict[str, Any], table: str) -> Iterator[tuple[str, range, dic
             yield port, range(int(first), int(last or first) + 1), entry
 
 
-def _qos(facts: DeviceFacts, db: dict[str, Any]) -> None:
+def _qos(dev: str, facts: DeviceFacts, db: dict[str, Any]) -> None:
     """Per port: DSCP map, PFC priorities, watchdog, strict queues, ECN and headroom. Values that come
     from a named map or profile are built once per name and shared (read-only) by the ports using it."""
-    maps = {name: {int(d): int(t) for d, t in m.items()} for name, m in db.get("DSCP_TO_TC_MAP", {}).items()}
+    maps = {name: {_number(d, f"{dev}.config_db.json: DSCP_TO_TC_MAP|{name} DSCP"):
+                   _number(t, f"{dev}.config_db.json: DSCP_TO_TC_MAP|{name} traffic class of DSCP {d}") for d, t in m.items()}
+            for name, m in db.get("DSCP_TO_TC_MAP", {}).items()}
     pfc_of: dict[str, frozenset[int]] = {}
     watched: dict[str, frozenset[int] | None] = {}  # port -> pfcwd_sw_enable priorities (None: not stated)
     for name, qos in db.get("PORT_QOS_MAP", {}).items():
@@ -145,12 +172,11 @@ def parse(devices: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> lis
             db = json.loads(texts["config_db.json"])
         except json.JSONDecodeError as exc:
             raise ParseError(f"{dev}.config_db.json: invalid JSON at line {exc.lineno}: {exc.msg}") from None
-        if not isinstance(db, dict):
-            raise ParseError(f"{dev}.config_db.json: not a JSON object")
+        _shape(dev, db)
         names = [h for h in (db.get("DEVICE_METADATA", {}).get("localhost", {}).get("hostname"), facts.hostname) if h]
         facts.hostname = next((h for h in names if h != dev), names[0] if names else None)  # a wrong name wins
         _addresses(facts, db)
-        _qos(facts, db)
+        _qos(dev, facts, db)
         facts.access = _access(db)
         facts.ecmp_hash = hashing.sonic(db)
         lo = facts.interfaces.get(SONIC.loopback)
