@@ -125,17 +125,19 @@ def test_corrupt_design_json_exits_2_naming_the_file(lab_build: Path, tmp_path: 
     assert "Traceback" not in err
 
 
-def test_design_json_naming_an_unknown_platform_exits_2_naming_the_device(lab_build: Path, tmp_path: Path,
-                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("field", "value", "said"), [("platform", "junos", "unknown platform 'junos'"),
+                                                      ("asic", "x", "unknown ASIC 'x'")])
+def test_design_json_naming_an_unknown_platform_or_asic_exits_2_naming_the_device(
+        lab_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, value: str, said: str) -> None:
     out = tmp_path / "build"
     shutil.copytree(lab_build, out)
     design = json.loads((out / "design.json").read_text())
     device = design["backend"]["devices"][2]
-    device["platform"] = "junos"
+    device[field] = value
     (out / "design.json").write_text(json.dumps(design))
     code, _, err = run(capsys, str(out))
     assert code == 2, err
-    assert err.startswith(f"{out / 'design.json'}: {device['name']}: unknown platform 'junos'"), err
+    assert err.startswith(f"{out / 'design.json'}: {device['name']}: {said}"), err
 
 
 def test_bad_intent_exits_2_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

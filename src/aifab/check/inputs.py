@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from aifab.design.model import Design, design_from_json
 from aifab.errors import AifabError
 from aifab.platforms import platform
+from aifab.qos.defaults import buffer_model
 
 
 class CheckInputError(AifabError):
@@ -41,10 +42,15 @@ def load_build_dir(path: Path) -> Target:
         raise CheckInputError(f"{design_file}: {where}: {err['msg']} (is it from this aifab version?)") from None
     except OSError as exc:
         raise CheckInputError(f"{design_file}: cannot read ({exc.strerror or exc})") from None
-    for device in design.devices():  # the platform record names each device's files and parser
+    for device in design.devices():  # the platform record names each device's files and parser, the ASIC its buffers
         try:
             platform(device.platform)
         except KeyError as exc:
             raise CheckInputError(f"{design_file}: {device.name}: {exc.args[0]} (is it from this aifab version?)") from None
+        try:
+            buffer_model(device.platform, device.asic or None)
+        except KeyError:
+            raise CheckInputError(f"{design_file}: {device.name}: unknown ASIC {device.asic!r} (is it from this aifab "
+                                  "version?)") from None
     return Target(design, path)
 
