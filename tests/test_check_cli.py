@@ -8,7 +8,9 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,19 +127,39 @@ def test_corrupt_design_json_exits_2_naming_the_file(lab_build: Path, tmp_path: 
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("field", "value", "said"), [("platform", "junos", "unknown platform 'junos'"),
-                                                      ("asic", "x", "unknown ASIC 'x'")])
-def test_design_json_naming_an_unknown_platform_or_asic_exits_2_naming_the_device(
-        lab_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, value: str, said: str) -> None:
+def _device(design: dict[str, Any], field: str, value: str) -> str:
+    device = design["backend"]["devices"][2]
+    device[field] = value
+    return f"{device['name']}: "
+
+
+def _port(design: dict[str, Any], value: str) -> str:
+    device = design["backend"]["devices"][2]
+    device["ports"][1]["address"] = value
+    return f"{device['name']}: port {device['ports'][1]['name']} address "
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda d: _device(d, "platform", "junos"), "unknown platform 'junos'"),
+    (lambda d: _device(d, "asic", "x"), "unknown ASIC 'x'"),
+    (lambda d: _device(d, "loopback", "10.0.0.300"), "loopback '10.0.0.300' is not an IPv4 address"),
+    (lambda d: _port(d, "10.0.1.2/99"), "'10.0.1.2/99' is not an IPv4 prefix"),
+    (lambda d: d["frontend"].update(p2p="x") or "frontend pool p2p: ", "'x' is not an IPv4 prefix"),
+], ids=["platform", "asic", "loopback", "port-address", "pool"])
+def test_design_json_value_the_checks_cannot_read_exits_2_naming_where(
+        lab_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Callable[[dict[str, Any]], str],
+        said: str) -> None:
+    """A design.json value no rule can read (an unknown platform or ASIC, an address that is not one)
+    is one error naming the file, where the value is and what it holds (it was a KeyError or an
+    OSError traceback)."""
     out = tmp_path / "build"
     shutil.copytree(lab_build, out)
     design = json.loads((out / "design.json").read_text())
-    device = design["backend"]["devices"][2]
-    device[field] = value
+    where = edit(design)
     (out / "design.json").write_text(json.dumps(design))
     code, _, err = run(capsys, str(out))
     assert code == 2, err
-    assert err.startswith(f"{out / 'design.json'}: {device['name']}: {said}"), err
+    assert err.startswith(f"{out / 'design.json'}: {where}") and said in err.splitlines()[0], err
 
 
 def test_bad_intent_exits_2_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

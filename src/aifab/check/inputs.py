@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from aifab.check.parse.text import CIDR, all_match, cidr, ipv4
 from aifab.design.model import Design, design_from_json
 from aifab.errors import AifabError
 from aifab.platforms import platform
@@ -42,6 +43,9 @@ def load_build_dir(path: Path) -> Target:
         raise CheckInputError(f"{design_file}: {where}: {err['msg']} (is it from this aifab version?)") from None
     except OSError as exc:
         raise CheckInputError(f"{design_file}: cannot read ({exc.strerror or exc})") from None
+    bad = _unreadable_address(design)
+    if bad:
+        raise CheckInputError(f"{design_file}: {bad} (is it from this aifab version?)")
     for device in design.devices():  # the platform record names each device's files and parser, the ASIC its buffers
         try:
             platform(device.platform)
@@ -54,3 +58,20 @@ def load_build_dir(path: Path) -> Target:
                                   "version?)") from None
     return Target(design, path)
 
+
+def _unreadable_address(design: Design) -> str | None:
+    """The first address of ``design`` the rules read as an integer (pools, loopbacks, port
+    addresses) that is not one: where it is and what it holds; None when all are. The ports' are
+    matched at once first (178k at 32k GPUs)."""
+    for fabric in (design.backend, design.frontend):
+        for pool in ("loopbacks", "p2p", "servers"):
+            if not cidr(getattr(fabric, pool)):
+                return f"{fabric.name} pool {pool}: {getattr(fabric, pool)!r} is not an IPv4 prefix"
+    devices = design.devices()
+    for dev in devices:
+        if not ipv4(dev.loopback):
+            return f"{dev.name}: loopback {dev.loopback!r} is not an IPv4 address"
+    if all_match(CIDR, [p.address for d in devices for p in d.ports]):
+        return None
+    return next(f"{d.name}: port {p.name} address {p.address!r} is not an IPv4 prefix"
+                for d in devices for p in d.ports if not cidr(p.address))

@@ -77,14 +77,26 @@ def run_ttp_shared(template: str, devices: list[list[str]]) -> list[dict[str, An
 Body = tuple[str, str]  # an interface's body before and after its address line (a key: not joined per port)
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _DOTTED = rf"{_OCTET}(?:\.{_OCTET}){{3}}"  # an IPv4 address: a dotted quad, each part 0-255
-_CIDR = re.compile(rf"{_DOTTED}/(?:3[0-2]|[12]?\d)")
-_IPV4 = re.compile(_DOTTED)
+CIDR = re.compile(rf"{_DOTTED}/(?:3[0-2]|[12]?\d)")  # an IPv4 address with a prefix length (0-32)
+IPV4 = re.compile(_DOTTED)
+
+
+def all_match(pattern: re.Pattern[str], values: list[str]) -> bool:
+    """Every one of ``values`` (strings of one line) matches ``pattern`` whole: one regular expression
+    over them all instead of a call per value."""
+    text = "\n".join(values)
+    return text.count("\n") == max(len(values) - 1, 0) and not re.search(rf"^(?!(?:{pattern.pattern})$)", text, re.M)
+
+
+def ipv4(value: Any) -> str | None:
+    """``value`` when it is a bare IPv4 address (a dotted quad, each part 0-255), else None."""
+    return value if isinstance(value, str) and IPV4.fullmatch(value) else None
 
 
 def cidr(value: Any) -> str | None:
     """``value`` when it is an IPv4 address with a prefix length (0-32), else None: the rules read
     addresses as integers, and a port whose address is not one has none (a finding, not a crash)."""
-    return value if isinstance(value, str) and _CIDR.fullmatch(value) else None
+    return value if isinstance(value, str) and CIDR.fullmatch(value) else None
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ def syntax(indent: str, group_word: str, read: tuple[str, ...]) -> Syntax:
     # the engine then keeps no backtracking state per line (~30 % less time at 32k GPUs).
     return Syntax(
         interface=re.compile(rf"\ninterface ([^\n]++)(?:\n{i}description ([^\n]*+))?+((?:\n{i}(?!ip)[^\n]*+)*+)"
-                             rf"(?:\n{i}ip address ({_CIDR.pattern}){end})?+((?:\n{i}[^\n]*+)*+)"),
+                             rf"(?:\n{i}ip address ({CIDR.pattern}){end})?+((?:\n{i}[^\n]*+)*+)"),
         remote_as=re.compile(rf"\n{i}neighbor (\d\S*+) remote-as (\S++){end}"),  # the address is checked
         member=re.compile(rf"\n{i}neighbor (\d\S*+) {re.escape(group_word)} (\S++){end}"),  # by neighbors()
         address_neighbor=re.compile(rf"\n{i}neighbor \d[^\n]*+"),
@@ -218,7 +230,7 @@ def neighbors(lines: list[str], group_word: str, remote: dict[str, str] | None =
         groups[g] = asn.get(g)
     out = {}
     for name in (*remote, *member):
-        if name in groups or name in out or not _IPV4.fullmatch(name):
+        if name in groups or name in out or not IPV4.fullmatch(name):
             continue  # a peer group, seen, or not an IPv4 address (the fabrics are IPv4)
         group = member.get(name)
         out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group and intern(group))
