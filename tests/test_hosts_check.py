@@ -67,3 +67,36 @@ def test_a_report_of_no_designed_host_and_a_malformed_report(tmp_path: Path, cap
     assert main(["check", str(LAB), "--hosts", str(tmp_path)]) == 2
     assert "srv-su1-01.txt: section 'ip -j -4 addr show' is not JSON" in capsys.readouterr().err
     assert main(["check", str(LAB), "--hosts", str(tmp_path / "missing")]) == 2
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ('"mtu": 9216, "qdisc"', '"mtu": "9216", "qdisc"', "section 'ip -j -4 addr show': mtu \"9216\" is not a number"),
+    ('"addr_info": [{', '"addr_info": [[], {', "section 'ip -j -4 addr show': addr_info is not a list of JSON objects"),
+    ('{"dst": "10.0.2.0/29", "gateway": "10.0.2.0"', '{"dst": {"p": 1}, "gateway": "10.0.2.0"',
+     "section 'ip -j -4 route show': dst {\"p\": 1} is not a string"),
+], ids=["mtu-string", "addr-info-list", "route-dst-object"])
+def test_a_report_whose_ip_json_holds_a_value_ip_never_prints_is_refused_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, said: str) -> None:
+    """A report edited or cut so that ip's JSON holds a value of another type is one error naming the
+    file, section and field (exit 2): it was a TypeError traceback out of ``aifab check``."""
+    text = (REPORTS / "srv-su1-01.txt").read_text()
+    assert old in text
+    (tmp_path / "srv-su1-01.txt").write_text(text.replace(old, new, 1))
+    assert main(["check", str(LAB), "--hosts", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"srv-su1-01.txt: {said}" in err and "Traceback" not in err, err
+
+
+def test_a_pfc_row_that_is_not_eight_flags_is_a_setting_the_report_does_not_show(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``enabled 0 0 0 1 0 0 0 x`` (a cut or edited report): the NIC's PFC is not shown, a HOST001
+    finding on that NIC, not a ValueError out of ``aifab check``."""
+    text = (REPORTS / "srv-su1-01.txt").read_text()
+    old = "        enabled     0   0   0   1   0   0   0   0\n"
+    assert old in text
+    (tmp_path / "srv-su1-01.txt").write_text(text.replace(old, "        enabled     0   0   0   1   0   0   0   x\n", 1))
+    code, doc = run(capsys, tmp_path)
+    assert code == 1
+    pfc = [f for f in doc["findings"] if f["rule"] == "HOST001" and f["device"] == "srv-su1-01"]
+    assert pfc and "rail1" in pfc[0]["subject"], doc["findings"]
+

@@ -58,6 +58,25 @@ def _json(name: str, section: str, body: str) -> list[dict]:
     return data
 
 
+# The fields aifab reads of iproute2's JSON (``ip -j``) and their types: a value of another type is
+# not what ip printed (a report edited or cut), and the report is refused naming it.
+_TYPES = {"ifname": str, "mtu": int, "addr_info": list, "family": str, "local": str, "prefixlen": int,
+          "dst": str, "gateway": str, "dev": str, "nexthops": list}
+_TYPE_NAMES = {str: "string", int: "number", list: "list"}
+
+
+def _objects(name: str, section: str, items: object, what: str) -> list[dict]:
+    """``items`` as a list of JSON objects whose known fields (:data:`_TYPES`) have their types."""
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ParseError(f"{name}: section '{section}': {what} is not a list of JSON objects")
+    for item in items:
+        for key, value in item.items():
+            kind = _TYPES.get(key)
+            if kind is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+                raise ParseError(f"{name}: section '{section}': {key} {json.dumps(value)} is not a {_TYPE_NAMES[kind]}")
+    return items
+
+
 def _mlnx_qos(nic: NicReport, body: str) -> None:
     """``mlnx_qos -i <nic>``: trust state, dscp2prio mapping lines, the PFC ``enabled`` row."""
     in_pfc = False
@@ -71,8 +90,8 @@ def _mlnx_qos(nic: NicReport, body: str) -> None:
         elif s.startswith("PFC configuration"):
             in_pfc = True
         elif in_pfc and s.startswith("enabled"):
-            flags = [int(x) for x in s.split()[1:]]
-            nic.pfc = tuple(flags) if len(flags) == 8 else None
+            words = s.split()[1:]  # a row that is not eight 0/1 flags does not show the PFC state
+            nic.pfc = tuple(int(x) for x in words) if len(words) == 8 and all(x in ("0", "1") for x in words) else None
             in_pfc = False
 
 
@@ -99,15 +118,18 @@ def parse_report(name: str, text: str) -> HostReport:
     got = set()
     if "ip -j -4 addr show" in sections:
         got.add("addr")
-        for link in _json(name, "ip -j -4 addr show", sections["ip -j -4 addr show"]):
+        section = "ip -j -4 addr show"
+        for link in _objects(name, section, _json(name, section, sections[section]), "the output"):
             nic = nics.setdefault(str(link.get("ifname")), NicReport())
             nic.mtu = link.get("mtu")
-            nic.addresses |= {f"{a['local']}/{a['prefixlen']}" for a in link.get("addr_info", []) if a.get("family") == "inet"}
+            nic.addresses |= {f"{a['local']}/{a['prefixlen']}" for a in _objects(name, section, link.get("addr_info", []), "addr_info")
+                              if a.get("family") == "inet" and "local" in a and "prefixlen" in a}
     routes: dict[str, set[tuple[str, str]]] = {}
     if "ip -j -4 route show" in sections:
         got.add("route")
-        for r in _json(name, "ip -j -4 route show", sections["ip -j -4 route show"]):
-            hops = r.get("nexthops") or [r]
+        section = "ip -j -4 route show"
+        for r in _objects(name, section, _json(name, section, sections[section]), "the output"):
+            hops = _objects(name, section, r.get("nexthops"), "nexthops") if r.get("nexthops") else [r]
             routes.setdefault(str(r.get("dst")), set()).update((h.get("gateway", ""), h.get("dev", "")) for h in hops)
     for key, body in sections.items():
         kind, _, nic_name = key.rpartition(" ")
