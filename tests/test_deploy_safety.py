@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -264,6 +265,17 @@ def test_journal_round_trip_and_refusals(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="unreadable") as err:
         read_journal(tmp_path)
     assert err.value.exit_code == 2
+    # a journal edited or cut by hand: each field of its type, no key it does not have (tracebacks before)
+    good = {k: v for k, v in asdict(j).items() if k != "path"} | {"status": "halted"}
+    for edit, said in (({"waves": [[1]]}, "waves.0.0: Input should be a valid string"),
+                       ({"states": []}, "states: Input should be a valid dictionary"),
+                       ({"extra": 1}, "unknown key 'extra'"), ({"path": "/x"}, "unknown key 'path'")):
+        journal_path(tmp_path).write_text(json.dumps(good | edit))
+        with pytest.raises(JournalError, match=re.escape(f"not a rollout journal ({said})")):
+            read_journal(tmp_path)
+    journal_path(tmp_path).write_text("[]")
+    with pytest.raises(JournalError, match=re.escape("not a rollout journal (not a JSON object)")):
+        read_journal(tmp_path)
 
 
 def test_inventory_is_chosen_explicitly(tmp_path: Path) -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from aifab.errors import AifabError
 
@@ -79,10 +81,16 @@ def read_journal(out: Path) -> Journal:
         raise JournalError(f"{path}: no rollout journal to resume (run aifab deploy --commit first)") from None
     except (OSError, ValueError) as exc:
         raise JournalError(f"{path}: unreadable rollout journal ({exc})") from None
+    if not isinstance(data, dict):
+        raise JournalError(f"{path}: not a rollout journal (not a JSON object)")
+    unknown = sorted(set(data) - {f.name for f in fields(Journal)} | ({"path"} & set(data)))
+    if unknown:
+        raise JournalError(f"{path}: not a rollout journal (unknown key {unknown[0]!r})")
     try:
-        journal = Journal(path=path, **data)
-    except TypeError as exc:
-        raise JournalError(f"{path}: not a rollout journal ({exc})") from None
+        journal = TypeAdapter(Journal).validate_python({**data, "path": path})  # each field of its type
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        raise JournalError(f"{path}: not a rollout journal ({'.'.join(map(str, err['loc']))}: {err['msg']})") from None
     if journal.status == "done":
         raise JournalError(f"{path}: the rollout {journal.run} finished; nothing to resume")
     return journal
