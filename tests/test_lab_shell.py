@@ -59,6 +59,20 @@ def test_no_lab_up_is_one_line(root: Path) -> None:
         shell.find("sw1", cluster="z")
 
 
+@pytest.mark.parametrize("record", ["[]", '{"cluster": "a", "ready": true, "namespaces": ["aifab-a.sw1"]}',
+                                    '{"cluster": "a", "prefix": "aifab-a.", "ready": true, "namespaces": 5}',
+                                    '{"cluster": 7, "prefix": "aifab-a.", "ready": true, "namespaces": []}'],
+                         ids=["list", "no-prefix", "namespaces-number", "cluster-number"])
+def test_a_record_edited_by_hand_counts_as_none_not_a_traceback(root: Path, record: str) -> None:
+    """A state record that is not what ``state.write`` gives (edited by hand) reads as no record: the
+    lab is not found (one line), where it was an AttributeError, KeyError or TypeError."""
+    _lab(root, "a", ["sw1"], [])
+    (root / "a" / state.RECORD).write_text(record)
+    assert state.read(root / "a") == {}
+    with pytest.raises(LabError, match=r"^no lab is up \(aifab lab up INTENT\)$"):
+        shell.find("sw1")
+
+
 def test_a_switch_with_nothing_running_says_the_lab_is_degraded() -> None:
     with pytest.raises(LabError, match=re.escape("sw1: none of zebra, bgpd, bfdd, staticd, sshd runs in aifab-none.sw1")):
         shell.enter(shell.Node("sw1", "aifab-none.sw1", True))

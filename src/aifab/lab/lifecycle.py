@@ -134,7 +134,10 @@ def _grows(lab: Lab, found: list[str]) -> Topology | None:
     record = state.read(lab.state_dir)
     if found != [DIFFERENT] or "topology" not in record:
         return None
-    old = from_record(record["topology"])
+    try:
+        old = from_record(record["topology"])
+    except (KeyError, TypeError, ValueError):  # a record edited by hand: the running lab's topology is not known
+        return None
     if _fingerprint(old) != record.get("fingerprint") or problems(Lab(old, lab.state_dir)):
         return None
     moved = changed_nodes(old, lab.topology)

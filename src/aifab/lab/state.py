@@ -43,11 +43,15 @@ def locked(state_dir: Path) -> Iterator[None]:
 
 
 def read(state_dir: Path) -> dict[str, Any]:
-    """The record of a lab, ``{}`` when there is none (or it is unreadable after a crash)."""
+    """The record of a lab, ``{}`` when there is none, or it is unreadable (after a crash, or edited
+    by hand: not an object, or without its cluster, prefix and namespaces as :func:`write` gives them)."""
     try:
-        return json.loads((state_dir / RECORD).read_text())
+        record = json.loads((state_dir / RECORD).read_text())
     except (OSError, ValueError):
         return {}
+    whole = (isinstance(record, dict) and isinstance(record.get("cluster"), str) and isinstance(record.get("prefix"), str)
+             and isinstance(record.get("namespaces"), list) and all(isinstance(n, str) for n in record["namespaces"]))
+    return record if whole else {}
 
 
 def write(state_dir: Path, record: dict[str, Any]) -> None:
