@@ -123,6 +123,20 @@ def test_a_base_that_is_no_revision_is_an_error_not_everything_new(lab: Path, tm
     assert "does not exist at main: everything counts as new" in r.base_note
 
 
+def test_a_base_intent_that_does_not_build_is_named_at_its_revision(lab: Path) -> None:
+    """The base intent broken at its revision: everything counts as new, and the note names it as
+    ``lab.yaml at main:LINE``, not by the scratch copy the review reads it from."""
+    text = lab.read_text()
+    lab.write_text(text.replace("  servers: 4\n", "  servers: four\n"))
+    git(lab.parents[1], "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "broken")
+    lab.write_text(text)
+    r = review(lab, "main")
+    line = text.splitlines().index("  servers: 4") + 1
+    assert f"the intent at main does not build (lab.yaml at main:{line}: backend.servers" in r.base_note, r.base_note
+    assert "aifab-review-" not in r.base_note
+    assert {d.status for d in r.deltas} == {"added"}
+
+
 def test_review_cli_writes_markdown_plan_and_patch(lab: Path, tmp_path: Path) -> None:
     lab.write_text(lab.read_text().replace("leaf_spine: 20", "leaf_spine: 40"))
     out = tmp_path / "o"

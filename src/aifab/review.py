@@ -128,7 +128,8 @@ def _base_design(ref: str, intent: Path, head: tuple[Intent, Design]) -> tuple[D
         try:
             return design_for(path, like=head)[1], note
         except AifabError as exc:
-            return None, f"the intent at {ref} does not build ({str(exc).splitlines()[0]}): everything counts as new"
+            first = str(exc).splitlines()[0].replace(str(path), f"{intent.name} at {ref}")  # not the scratch copy's path
+            return None, f"the intent at {ref} does not build ({first}): everything counts as new"
 
 
 def _files(view: DeviceView) -> dict[str, str]:
