@@ -92,11 +92,11 @@ def _text(value: object) -> str:
     return value
 
 
-# Placeholders of upgrade.cordon_command / uncordon_command (aifab.plan.handoff fills them).
 # The most hosts of one kind an intent may count: four times the largest cluster benchmarked
 # (bench/cluster-128k.yaml, 16,384 servers); a larger count is a typo, which the sizing would take
 # minutes and gigabytes to refuse (it lays out every host).
 MAX_HOSTS = 65536
+# Placeholders of upgrade.cordon_command / uncordon_command (aifab.plan.handoff fills them).
 COMMAND_FIELDS = ("hosts", "hosts_range", "host", "count", "gpus", "wave", "reason", "cluster")
 
 
