@@ -12,7 +12,7 @@ from aifab.check.parse.eos import DEVICE, speed
 from aifab.check.parse.eos import parse as parse_eos
 from aifab.check.parse.facts import DeviceFacts
 from aifab.check.parse.frr import parse as parse_frr
-from aifab.check.parse.text import as_list, run_ttp, run_ttp_shared
+from aifab.check.parse.text import CIDR, all_match, as_list, cidr, run_ttp, run_ttp_shared
 from aifab.design.model import Design
 from aifab.pipeline import build
 
@@ -320,3 +320,14 @@ def test_sonic_fpm_lines_are_read_past() -> None:
     (without,) = parse_sonic([("be-spine1", files, {**texts, "frr.conf": texts["frr.conf"].replace(fpm, "")})])
     assert with_fpm == without and with_fpm.hostname == "be-spine1"
     assert with_fpm.bgp is not None and len(with_fpm.bgp.neighbors) == 4
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([], True), (["10.0.0.0/31", "1.2.3.4/32"], True), (["10.0.0.0/31", "x"], False),
+    (["10.0.0.0/31\n10.0.0.2/31"], False), ([""], False), (["10.0.0.300/31"], False), (["10.0.0.0/33"], False)],
+    ids=["none", "all", "one-not", "two-in-one", "empty", "octet", "length"])
+def test_all_match_is_every_value_matching_whole(values: list[str], expected: bool) -> None:
+    """One expression over every value: each whole, one per line (a value holding a newline is not one)."""
+    assert all_match(CIDR, values) is expected
+    assert all(cidr(v) is not None for v in values) is expected, "the same as a call per value"
+

@@ -84,8 +84,10 @@ IPV4 = re.compile(_DOTTED)
 def all_match(pattern: re.Pattern[str], values: list[str]) -> bool:
     """Every one of ``values`` (strings of one line) matches ``pattern`` whole: one regular expression
     over them all instead of a call per value."""
+    if not values:
+        return True
     text = "\n".join(values)
-    return text.count("\n") == max(len(values) - 1, 0) and not re.search(rf"^(?!(?:{pattern.pattern})$)", text, re.M)
+    return text.count("\n") == len(values) - 1 and not re.search(rf"^(?!(?:{pattern.pattern})$)", text, re.M)
 
 
 def ipv4(value: Any) -> str | None:
