@@ -308,6 +308,52 @@ def test_first_signal_asks_to_stop_second_aborts_with_130() -> None:
     assert res.stdout.splitlines() == ["notice SIGTERM", "still running", "abort SIGINT"]
 
 
+def test_a_hang_up_asks_to_stop_and_a_second_one_never_aborts() -> None:
+    """SIGHUP (the terminal went away) is a first signal like SIGTERM; another SIGHUP during the safe
+    stop changes nothing (nobody is there to ask for an abort); SIGINT still aborts at once."""
+    code = textwrap.dedent("""
+        import os, signal
+        from aifab.deploy.signals import Interrupts
+        i = Interrupts(lambda s: print("abort", s, flush=True), lambda s: print("notice", s, flush=True))
+        with i:
+            os.kill(os.getpid(), signal.SIGHUP)
+            assert i.requested and i.signal_name == "SIGHUP"
+            os.kill(os.getpid(), signal.SIGHUP)
+            print("still running", flush=True)
+            os.kill(os.getpid(), signal.SIGINT)
+            print("not reached", flush=True)
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 130, res.stdout + res.stderr
+    assert res.stdout.splitlines() == ["notice SIGHUP", "still running", "abort SIGINT"]
+
+
+def test_output_whose_reader_went_away_never_raises_and_hangs_up_once() -> None:
+    """Within kept_output, a write to a pipe nobody reads (EPIPE) is swallowed, as is every later
+    one, and the process gets SIGHUP once; outside it, the streams are the real ones again."""
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from aifab.deploy.output import kept_output
+        hups = []
+        signal.signal(signal.SIGHUP, lambda n, f: hups.append(n))
+        read, write = os.pipe()
+        os.close(read)
+        real = sys.stdout
+        sys.stdout = os.fdopen(write, "w", buffering=1)
+        with kept_output():
+            for n in range(3):
+                print("line", n)
+                sys.stdout.flush()
+        sys.stdout = real
+        os.write(2, f"hups={len(hups)} restored={sys.stderr is sys.__stderr__}".encode())
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.endswith("hups=1 restored=True"), res.stderr
+
+
 def test_a_signal_while_a_wait_checks_its_flag_never_hangs_the_deploy() -> None:
     """SIGINT lands at any instruction of a wait, also where the wait holds a lock (the handler used
     to set a threading.Event there and waited forever on the lock its own wait held: a deploy hung

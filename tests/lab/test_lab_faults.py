@@ -15,9 +15,12 @@ documented one (1 stopped by a failure, 130 interrupted).
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -310,17 +313,39 @@ def test_a_first_deploy_rolled_back_takes_its_kernel_settings_back(world: LabRun
     assert _mtus(world, "fe-leaf1a") == unrecorded, "rolled back, its links carry the MTU they had before again"
 
 
-def test_sigint_at_drain_rolls_back_and_exits_130(world: LabRun, before: dict[str, str]) -> None:
-    bg = world.start_deploy("--commit")
-    bg.wait_for("wave 1: drain fe-leaf1a, fe-spine1")
-    bg.signal(signal.SIGINT)
-    code, out, err = bg.finish()
-    assert code == 130, out + err
-    assert "stopping safely" in err
+def test_the_output_reader_gone_at_drain_is_a_hang_up_the_deploy_stops_safely_from(world: LabRun,
+                                                                                    before: dict[str, str]) -> None:
+    """``aifab deploy --commit | head``, the reader gone while wave 1 drains (as an SSH session that
+    drops): the next write fails, which used to raise out of the wave (rich's SystemExit on a broken
+    pipe) with both switches left drained and ``ok`` in the audit log. It is taken as SIGHUP: the
+    safe stop rolls the wave back and undrains, exit 130, the audit log says interrupted and not ok;
+    every router runs its old config, none drained. (SIGINT at the drain: the nox test below.)"""
+    read, write = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-m", "aifab", *world.deploy_args("--commit")], stdout=write,
+                            stderr=subprocess.PIPE, text=True, env=world.env)
+    os.close(write)
+    seen, deadline = b"", time.monotonic() + 60
+    try:
+        while b"wave 1: drain fe-leaf1a, fe-spine1" not in seen and time.monotonic() < deadline:
+            if select.select([read], [], [], 1)[0]:
+                chunk = os.read(read, 65536)
+                if not chunk:
+                    break
+                seen += chunk
+    finally:
+        os.close(read)  # the reader goes away: the deploy's next write fails
+    assert b"wave 1: drain fe-leaf1a, fe-spine1" in seen, seen.decode()
+    try:
+        code = proc.wait(timeout=180)
+    finally:
+        proc.kill()
+    err = proc.stderr.read() if proc.stderr else ""
+    assert code == 130, err
+    assert "SIGHUP" in err and "stopping safely" in err and "aborted at once" not in err, err
     assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}
-    assert events(world, "end")[-1]["interrupted"] is True
-    assert "still drained by this deploy: none" in out
-    assert set(judge(world, before, out).values()) == {"old"}
+    end = events(world, "end")[-1]
+    assert end["interrupted"] is True and end["ok"] is False and end["still_drained"] == []
+    assert set(judge(world, before, "").values()) == {"old"}, "a router left drained fails judge: nothing printed it"
 
 
 def test_ctrl_c_in_nox_s_deploy_stops_safely(world: LabRun, before: dict[str, str]) -> None:

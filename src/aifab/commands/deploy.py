@@ -69,12 +69,18 @@ def target(args: argparse.Namespace, cluster: str) -> tuple[Path, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from aifab.deploy.output import kept_output
+
+    with kept_output():  # a terminal that goes away hangs the deploy up (a safe stop), never breaks it mid-wave
+        return _run(args, Console())
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
     from aifab.deploy.guard import deploy_lock
     from aifab.deploy.inventory_files import check_inventory
     from aifab.deploy.runner import check_timers
     from aifab.paths import writable_file
 
-    console = Console()
     check_timers(args.verify_timeout, args.revert_timer)  # before the build is written
     if args.inventory is not None:  # bad paths fail before the build is written
         check_inventory(args.inventory)

@@ -126,6 +126,10 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
         try:
             with d.interrupts:
                 _rollout(d, report, names, do_commit, out, halted, inventory, allow_recabling)
+        except BaseException as exc:  # never "ok" in the audit log and journal of a rollout that did not end
+            report.ok = False
+            report.stopped = report.stopped or f"aborted by {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+            raise
         finally:
             for n in names:
                 items = {**dict.fromkeys(rendered.notes.get(n, ()), ""), **d.not_applied.get(n, {})}
@@ -319,8 +323,10 @@ def _held(d: Deployer, ours: set[str]) -> set[str]:
 
 def _notice(sig: str) -> None:
     """Said from the signal handler: one write to the stderr descriptor, past Python's buffers and their locks."""
-    os.write(2, (f"\naifab: {sig}: stopping safely (finishing or rolling back the devices in hand, undraining what this "
-                 "deploy drained); send it again to abort at once\n").encode())
+    gone = " (the terminal or the reader of the output went away)" if sig == "SIGHUP" else ""
+    again = "Ctrl-C or SIGTERM aborts at once" if gone else "send it again to abort at once"
+    os.write(2, (f"\naifab: {sig}{gone}: stopping safely (finishing or rolling back the devices in hand, undraining "
+                 f"what this deploy drained); {again}\n").encode())
 
 
 def _abort(d: Deployer, report: DeployReport, sig: str) -> None:

@@ -1,5 +1,7 @@
-"""SIGINT and SIGTERM during a deploy: the first asks the deploy to reach a safe state and stop;
-a second one aborts at once (after saying what it leaves)."""
+"""SIGINT, SIGTERM and SIGHUP during a deploy: the first asks the deploy to reach a safe state and
+stop; a second SIGINT or SIGTERM aborts at once (after saying what it leaves). SIGHUP is a terminal
+that went away (an SSH session that dropped, a reader of the output that exited:
+:mod:`aifab.deploy.output`): it never aborts a safe stop, nobody being there to ask."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ POLL_S = 0.05  # how soon a wait sees an interrupt
 
 
 class Interrupts:
-    """Within ``with Interrupts(abort, notice):`` the first SIGINT/SIGTERM sets ``requested`` (the
-    deploy checks it between steps; :meth:`sleep` ends early on it) and calls ``notice``; the second
-    calls ``abort`` (which says what is left) and ends the process with exit code 130 at once.
+    """Within ``with Interrupts(abort, notice):`` the first SIGINT/SIGTERM/SIGHUP sets ``requested`` (the
+    deploy checks it between steps; :meth:`sleep` ends early on it) and calls ``notice``; a second
+    SIGINT/SIGTERM calls ``abort`` (which says what is left) and ends the process with exit code 130
+    at once (a second SIGHUP changes nothing).
     Outside the main thread: inert.
 
     The handler only sets a flag: it runs in the main thread between any two bytecodes, also while
@@ -43,6 +46,8 @@ class Interrupts:
             with suppress(Exception):  # a notice that cannot be written must not break the safe stop
                 self._notice(name)
             return
+        if signum == signal.SIGHUP:  # the terminal went away during the safe stop: nobody asked to abort it
+            return
         try:
             self._abort(name)
         finally:
@@ -60,7 +65,7 @@ class Interrupts:
 
     def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 self._saved[sig] = signal.signal(sig, self._handle)
         return self
 
