@@ -290,6 +290,12 @@ def test_inventory_is_chosen_explicitly(tmp_path: Path) -> None:
         pick_inventory(out, None, tmp_path / "no-lab")
 
 
+def _python(code: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a Python process of its own (signals sent to it end only it), with aifab importable."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+
+
 def test_first_signal_asks_to_stop_second_aborts_with_130() -> None:
     code = textwrap.dedent("""
         import os, signal, sys
@@ -302,8 +308,7 @@ def test_first_signal_asks_to_stop_second_aborts_with_130() -> None:
             os.kill(os.getpid(), signal.SIGINT)
             print("not reached", flush=True)
     """)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
-                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    res = _python(code)
     assert res.returncode == 130, res.stdout + res.stderr
     assert res.stdout.splitlines() == ["notice SIGTERM", "still running", "abort SIGINT"]
 
@@ -323,8 +328,7 @@ def test_a_hang_up_asks_to_stop_and_a_second_one_never_aborts() -> None:
             os.kill(os.getpid(), signal.SIGINT)
             print("not reached", flush=True)
     """)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
-                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    res = _python(code)
     assert res.returncode == 130, res.stdout + res.stderr
     assert res.stdout.splitlines() == ["notice SIGHUP", "still running", "abort SIGINT"]
 
@@ -348,8 +352,7 @@ def test_output_whose_reader_went_away_never_raises_and_hangs_up_once() -> None:
         sys.stdout = real
         os.write(2, f"hups={len(hups)} restored={sys.stderr is sys.__stderr__}".encode())
     """)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
-                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    res = _python(code)
     assert res.returncode == 0, res.stderr
     assert res.stderr.endswith("hups=1 restored=True"), res.stderr
 
@@ -371,8 +374,7 @@ def test_a_signal_while_a_wait_checks_its_flag_never_hangs_the_deploy() -> None:
                 t.join()
         print("done", n + 1, flush=True)
     """)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    res = _python(code, timeout=60)
     assert res.returncode == 0 and res.stdout.split() == ["done", "300"], res.stdout + res.stderr
 
 
