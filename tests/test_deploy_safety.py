@@ -357,6 +357,46 @@ def test_output_whose_reader_went_away_never_raises_and_hangs_up_once() -> None:
     assert res.stderr.endswith("hups=1 restored=True"), res.stderr
 
 
+def test_an_interrupt_during_a_drain_touches_no_other_device_and_reports_each(tmp_path: Path) -> None:
+    """``aifab drain``'s guard on a real Nornir run (one worker: the devices go one by one): SIGINT
+    while the first device's drain is in hand lets it finish; the others are not started (their
+    task never runs), each device gets its line, exit 130. (The lab test drains real switches.)"""
+    hosts = tmp_path / "hosts.yaml"
+    hosts.write_text("".join(f"{n}:\n  hostname: 127.0.0.1\n" for n in ("sw1", "sw2", "sw3")))
+    code = textwrap.dedent(f"""
+        import io, os, signal, time
+        from nornir import InitNornir
+        from nornir.core.task import Result
+        from rich.console import Console
+        from aifab.commands.drain import _Progress, _report
+        from aifab.deploy.signals import Interrupts
+        nr = InitNornir(runner={{"plugin": "threaded", "options": {{"num_workers": 1}}}}, logging={{"enabled": False}},
+                        inventory={{"plugin": "SimpleInventory", "options": {{"host_file": {str(hosts)!r}}}}})
+        progress, ran = _Progress(), []
+        def drain(t):
+            ran.append(t.host.name)
+            os.kill(os.getpid(), signal.SIGINT)  # while the first drain is in hand
+            while not progress.stop.requested:
+                time.sleep(0.01)
+            return Result(host=t.host, result="drained")
+        with Interrupts(lambda s: print("abort"), lambda s: None) as progress.stop:
+            res = nr.run(task=progress.guard(drain), on_failed=True)
+        out = io.StringIO()
+        code = _report(Console(file=out, width=200), ["sw1", "sw2", "sw3"], res, "drain", progress.signal)
+        print(code, ran, sorted(progress.started), sorted(progress.done))
+        print(out.getvalue(), end="")
+    """)
+    res = _python(code)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.splitlines() == [
+        "130 ['sw1'] ['sw1'] ['sw1']",
+        "sw1: drained (read back)",
+        "sw2: not started (drain interrupted by SIGINT: not touched)",
+        "sw3: not started (drain interrupted by SIGINT: not touched)",
+        "interrupted: 2 of 3 devices not drained: sw2 sw3",
+    ]
+
+
 def test_a_signal_while_a_wait_checks_its_flag_never_hangs_the_deploy() -> None:
     """SIGINT lands at any instruction of a wait, also where the wait holds a lock (the handler used
     to set a threading.Event there and waited forever on the lock its own wait held: a deploy hung

@@ -34,6 +34,7 @@ from aifab.deploy.journal import journal_path
 from aifab.deploy.tasks.expect import expectations
 from aifab.lab import down, up
 from aifab.lab.switch import node_dir
+from aifab.lab.system import netns_pids
 from aifab.pipeline import design_for
 from tests.lab.helpers import LabRun, config_state, lab_intent, lab_torn_down, require_lab
 
@@ -583,6 +584,56 @@ def test_drain_and_undrain_commands_read_back(world: LabRun) -> None:
     assert res.returncode == 0, res.stdout + res.stderr
     assert GSHUT not in world.running("be-spine1")
     assert Path(world.lab.inventory, "hosts.yaml").is_file()
+
+
+def _vtysh_running(world: LabRun, device: str) -> bool:
+    return any(Path(f"/proc/{p}/comm").read_text().strip() == "vtysh"
+               for p in netns_pids(world.lab.topology.switch(device).netns) if Path(f"/proc/{p}").exists())
+
+
+def test_ctrl_c_during_a_drain_reports_every_device_as_its_router_says(world: LabRun) -> None:
+    """SIGINT while ``aifab drain 'fe-*'`` has three switches drained and fe-spine2's in hand (its bgpd
+    stopped, so the merge waits): the drain in hand finishes once bgpd goes on, is read back, and every
+    device gets its line, each what its router runs, exit 0 (nothing left undone). It used to print
+    "aifab: interrupted" alone, exit 130, while its threads finished the drains unsaid. A second SIGINT
+    aborts at once, bgpd still stopped, naming the switch it may leave mid-drain."""
+    fe = [d.name for d in world.design.devices() if d.fabric == "frontend"]
+    drain = [sys.executable, "-m", "aifab", "drain", str(world.intent), "--lab", "--force"]
+    bgpd = world.pid("fe-spine2", "bgpd")
+    os.kill(bgpd, signal.SIGSTOP)
+    try:
+        proc = subprocess.Popen([*drain, "fe-*"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=world.env)
+        deadline = time.monotonic() + 60
+        while not all(GSHUT in world.running(n) for n in fe if n != "fe-spine2"):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1)
+        assert proc.poll() is None, "it waits for the drain in hand"
+        os.kill(bgpd, signal.SIGCONT)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and "SIGINT: stopping" in err, out + err
+        for name in fe:
+            assert GSHUT in world.running(name) and f"\n{name}: drained (read back)\n" in out, out
+        res = world.cli("undrain", str(world.intent), "--lab", "fe-spine2")
+        assert res.returncode == 0 and GSHUT not in world.running("fe-spine2"), res.stdout + res.stderr
+        os.kill(bgpd, signal.SIGSTOP)
+        proc = subprocess.Popen([*drain, "fe-spine2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=world.env)
+        deadline = time.monotonic() + 60
+        while not _vtysh_running(world, "fe-spine2"):  # its merge, waiting on bgpd
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130 and "SIGINT again: aborted at once. May be left mid-drain: fe-spine2" in err, out + err
+    finally:
+        os.kill(bgpd, signal.SIGCONT)
+        proc.kill()
+    res = world.cli("undrain", str(world.intent), "--lab", "fe-*")
+    assert res.returncode == 0 and not any(GSHUT in world.running(n) for n in fe), res.stdout + res.stderr
 
 
 def test_the_device_timer_restores_the_snapshot_when_aifab_dies(world: LabRun, before: dict[str, str]) -> None:

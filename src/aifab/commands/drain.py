@@ -4,13 +4,19 @@ reads (every device when none is named), also while a deploy runs.
 
 Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input or a drain that
 breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a
-deploy of the inventory is running (a drain or undrain; ``--status`` reads anyway).
+deploy of the inventory is running (a drain or undrain; ``--status`` reads anyway), 130
+interrupted: a first SIGINT, SIGTERM or SIGHUP (also a write to an output nobody reads any more)
+lets the devices in hand finish and be read back, touches no other and reports every device; a
+second SIGINT or SIGTERM aborts at once, naming the devices it may leave mid-change.
 """
 
 from __future__ import annotations
 
 import argparse
-from contextlib import nullcontext
+import os
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +26,12 @@ from aifab.errors import AifabError
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
+    from nornir.core.task import AggregatedResult, Result, Task
 
+    from aifab.deploy.signals import Interrupts
     from aifab.design.model import Design
+
+NOT_STARTED = "not started"  # a device an interrupt kept this command from touching
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +58,7 @@ def add_parser(sub: argparse._SubParsersAction, drain: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     from aifab.commands.deploy import target
     from aifab.deploy import drain
-    from aifab.deploy.connect import device_errors, open_nornir
+    from aifab.deploy.connect import open_nornir
     from aifab.deploy.guard import deploy_lock, deploy_running
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import design_for
@@ -70,7 +80,17 @@ def run(args: argparse.Namespace) -> int:
     snippet = {n: (drain_snippet if args.drain else undrain_snippet)(design, deployable[n]) for n in names}
     if args.status and (holder := deploy_running(inventory)):  # only reads: never waits for nor blocks a deploy
         console.print(f"a deploy of this inventory is running ({holder}): states as read now", highlight=False, soft_wrap=True)
-    with nullcontext() if args.status else deploy_lock(inventory):
+    verb = "drain" if args.drain else "undrain"
+    progress = _Progress()
+    with ExitStack() as held:  # held while the report is printed: an output lost there is a hang-up too
+        if not args.status:  # only reading needs no lock and no safe stop: an interrupt ends it at once
+            from aifab.deploy.output import kept_output
+            from aifab.deploy.signals import Interrupts
+
+            held.enter_context(deploy_lock(inventory))
+            held.enter_context(kept_output())  # an output that goes away is a hang-up: a stop, never a break mid-way
+            progress.stop = held.enter_context(Interrupts(lambda sig: _abort(progress, verb, sig, args.intent),
+                                                          lambda sig: _notice(verb, sig)))
         nr = open_nornir(inventory, load_credentials())
         try:
             hosts = nr.filter(filter_func=lambda h: h.name in set(names))
@@ -79,21 +99,82 @@ def run(args: argparse.Namespace) -> int:
             else:
                 if args.drain and not args.force:
                     _refuse_broken_rules(design, nr, markers, names)
-                res = hosts.run(task=lambda t: drain.set_drain(t, snippet[t.host.name], markers[t.host.name], args.drain),
-                                name="drain" if args.drain else "undrain", on_failed=True)
+                res = hosts.run(task=progress.guard(lambda t: drain.set_drain(t, snippet[t.host.name],
+                                                                              markers[t.host.name], args.drain)),
+                                name=verb, on_failed=True)
         finally:
             nr.close_connections()
+        return _report(console, names, res, verb if not args.status else "", progress.signal)
+
+
+def _report(console: Console, names: list[str], res: AggregatedResult, verb: str, sig: str) -> int:
+    """One line per device: its state read back (``verb`` "", ``--status``), its failure, or that
+    an interrupt (``sig``) kept it untouched; the exit code."""
+    from aifab.deploy.connect import device_errors
+
     failures = device_errors(res)
+    left = []
     for n in names:
         if n not in res:
             failures[n] = "not in the inventory"
         if n in failures:
             console.print(f"{n}: [red]failed[/]: {failures[n]}", highlight=False)
-        elif args.status:
+        elif not verb:
             console.print(f"{n}: {'drained' if res[n][0].result else 'not drained'}", highlight=False)
+        elif res[n][-1].result == NOT_STARTED:
+            left.append(n)
+            console.print(f"{n}: not started ({verb} interrupted by {sig}: not touched)", highlight=False)
         else:
             console.print(f"{n}: {res[n][-1].result} (read back)", highlight=False)
+    if left:
+        console.print(f"interrupted: {len(left)} of {len(names)} devices not {verb}ed: {' '.join(left)}", highlight=False,
+                      soft_wrap=True)
+        return 130
     return 1 if failures else 0
+
+
+@dataclass
+class _Progress:
+    """What a drain (or undrain) has in hand: the devices it started and those it finished, and the
+    interrupts that stop it starting more."""
+
+    stop: Interrupts | None = None
+    started: set[str] = field(default_factory=set)
+    done: set[str] = field(default_factory=set)
+
+    @property
+    def signal(self) -> str:
+        """The first signal that came ("" none)."""
+        return self.stop.signal_name if self.stop is not None else ""
+
+    def guard(self, work: Callable[[Task], Result]) -> Callable[[Task], Result]:
+        """``work`` as a Nornir task that, once an interrupt came, touches no device it has not started."""
+        from nornir.core.task import Result
+
+        def task(t: Task) -> Result:
+            if self.stop is not None and self.stop.requested:
+                return Result(host=t.host, result=NOT_STARTED)
+            self.started.add(t.host.name)
+            try:
+                return work(t)
+            finally:
+                self.done.add(t.host.name)
+        return task
+
+
+def _notice(verb: str, sig: str) -> None:
+    """Said from the signal handler: one write to the stderr descriptor, past Python's buffers and their locks."""
+    gone = " (the terminal or the reader of the output went away)" if sig == "SIGHUP" else ""
+    os.write(2, f"\naifab: {sig}{gone}: stopping: the devices being {verb}ed finish and are read back, no other is "
+                f"touched; {'Ctrl-C or SIGTERM aborts' if gone else 'send it again to abort'} at once\n".encode())
+
+
+def _abort(progress: _Progress, verb: str, sig: str, intent: Path) -> None:
+    """A second signal: name the devices that may be left mid-change (started, not finished)."""
+    mid = sorted(progress.started - progress.done)
+    named = " ".join(mid)
+    os.write(2, (f"\naifab: {sig} again: aborted at once. May be left mid-{verb}: {', '.join(mid) or 'none'}"
+                 + (f". Check with: aifab drain {intent} --status {named}" if mid else "") + "\n").encode())
 
 
 def chosen(names: list[str], patterns: list[str]) -> list[str]:
