@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,57 @@ def test_audit_log_appends(tmp_path: Path) -> None:
     assert [(r["run"], r["event"], r["device"]) for r in records] == [
         ("run1", "start", None), ("run1", "commit", "be-spine1"), ("run2", "start", None)]
     assert records[1]["wave"] == 1
+
+
+def test_a_full_disk_never_raises_out_of_an_audit_write_and_leaves_no_line_cut(tmp_path: Path) -> None:
+    """A file size limit (RLIMIT_FSIZE: writes past it fail with EFBIG, as a full disk's with ENOSPC)
+    cuts the third event mid-line: the write is taken back whole, ``lost`` says why, that event and
+    every later one are kept in ``unwritten`` (never written after a hole), and no write raises."""
+    path = tmp_path / "audit.jsonl"
+    code = textwrap.dedent(f"""
+        import json, resource
+        from pathlib import Path
+        from aifab.deploy.guard import AuditLog
+        log = AuditLog(Path({str(path)!r}), "run1")
+        log.write("start", None)
+        size = Path({str(path)!r}).stat().st_size
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size * 2 + 40, resource.RLIM_INFINITY))
+        log.write("commit", "be-spine1", wave=1)
+        log.write("verified", "be-spine1", wave=1, note="x" * 200)  # past the limit
+        log.write("undrained", "be-spine1", wave=1)  # would fit, but after a hole
+        print(json.dumps({{"lost": log.lost, "unwritten": [json.loads(x)["event"] for x in log.unwritten]}}))
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == {"lost": "File too large", "unwritten": ["verified", "undrained"]}
+    assert [json.loads(line)["event"] for line in path.read_text().splitlines()] == ["start", "commit"]
+    assert path.read_text().endswith("\n")
+
+
+def test_a_journal_that_cannot_be_written_keeps_the_last_one_whole(tmp_path: Path) -> None:
+    """A journal write that fails (the file size limit) raises nothing: the file is the last journal
+    written, no temporary file is left, ``lost`` says why; a later write that fits replaces it."""
+    code = textwrap.dedent(f"""
+        import resource
+        from pathlib import Path
+        from aifab.deploy.journal import Journal, read_journal
+        out = Path({str(tmp_path)!r})
+        j = Journal(out / "deploy-journal.json", "run1", "lab", "inv", "snaps", [["be-spine1"]], states={{"be-spine1": "pending"}})
+        j.write()
+        resource.setrlimit(resource.RLIMIT_FSIZE, (j.path.stat().st_size + 20, resource.RLIM_INFINITY))
+        j.states["be-spine1"] = "drained" + "x" * 100
+        j.write()
+        print(j.lost, read_journal(out).states, sorted(p.name for p in out.iterdir()))
+        j.states["be-spine1"] = "drained"
+        j.write()
+        print(read_journal(out).states)
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == ["File too large {'be-spine1': 'pending'} ['deploy-journal.json']",
+                                       "{'be-spine1': 'drained'}"]
 
 
 def test_credentials_from_env_and_file(tmp_path: Path) -> None:

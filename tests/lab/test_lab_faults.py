@@ -349,6 +349,58 @@ def test_the_output_reader_gone_at_drain_is_a_hang_up_the_deploy_stops_safely_fr
     assert set(judge(world, before, "").values()) == {"old"}, "a router left drained fails judge: nothing printed it"
 
 
+@pytest.fixture
+def small_disk(world: LabRun) -> Iterator[Path]:
+    """A 4 MB tmpfs of its own for the deploy's output, unmounted after."""
+    mount = world.build.parent / "small-disk"
+    mount.mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True, timeout=30)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=False, timeout=30)
+
+
+def test_a_disk_that_fills_mid_wave_stops_the_deploy_safely(world: LabRun, before: dict[str, str], small_disk: Path) -> None:
+    """The output's file system full once wave 1 drains (filled as the drain is printed): the audit log
+    and journal cannot be written, which used to raise out of the wave (a traceback, exit 1, both
+    switches left drained). The deploy stops safely as on an interrupt: the wave restored to its
+    snapshots, exit 1, ``stopped:`` naming the file and the error, the events the audit log could not
+    take on stderr, every line of the file whole; judged on the routers: each runs its old config,
+    none drained. Before that, snapshots that cannot be written stop the deploy, nothing touched."""
+    args = [sys.executable, "-m", "aifab", "deploy", str(world.intent), "-o", str(small_disk), "--lab",
+            "--verify-timeout", "30", "--commit"]
+    (small_disk / "snapshots").write_text("")  # not a directory: no snapshot can be written
+    res = subprocess.run(args, capture_output=True, text=True, timeout=300, env=world.env)
+    assert res.returncode == 1 and f"{small_disk}/snapshots/" in res.stderr and "cannot write the snapshots" in res.stderr
+    assert "nothing touched" in res.stderr and "Traceback" not in res.stderr, res.stdout + res.stderr
+    assert world.configs() == before
+    (small_disk / "snapshots").unlink()
+    err = small_disk.parent / "small-disk.err"
+    with err.open("w") as stderr:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True, env=world.env)
+        out = ""
+        try:
+            for line in proc.stdout or ():
+                out += line
+                if "wave 1: drain fe-leaf1a, fe-spine1" in line:
+                    subprocess.run(["dd", "if=/dev/zero", f"of={small_disk / 'filler'}", "bs=64k"], capture_output=True, timeout=30)
+            code = proc.wait(timeout=300)
+        finally:
+            proc.kill()
+    said = err.read_text()
+    assert code == 1 and "Traceback" not in said, out + said
+    assert re.search(r"stopped: wave 1: the (journal|audit log) \S+ cannot be written \(No space left on device\)", out), out
+    unwritten = [json.loads(line) for line in said.splitlines() if line.startswith("{")]
+    assert "cannot be written (No space left on device)" in said and unwritten[-1]["event"] == "end", said
+    assert unwritten[-1]["still_drained"] == [] and unwritten[-1]["ok"] is False
+    for line in (small_disk / "audit.jsonl").read_text().splitlines():
+        json.loads(line)  # whole
+    for name, old in before.items():
+        now = world.running(name)
+        assert GSHUT not in now and config_state(old, now, {NEW}) == "old", f"{name} does not run its old config"
+
+
 def test_ctrl_c_in_nox_s_deploy_stops_safely(world: LabRun, before: dict[str, str]) -> None:
     """``nox -s deploy -- ... --commit``, Ctrl-C at the drain: the terminal signals nox and the deploy
     together; nox waits for the deploy's safe stop (by default it sends SIGTERM 0.3 s later, which the

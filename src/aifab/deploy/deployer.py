@@ -28,7 +28,14 @@ from aifab.deploy.tasks.upgrade import running_version
 from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
 from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design
+from aifab.errors import AifabError
 from aifab.plan.waves import Change, Wave
+
+
+class SnapshotError(AifabError):
+    """The snapshots cannot be written (a full disk): the deploy stops before touching any device."""
+
+    exit_code = 1
 
 
 class Deployer:
@@ -98,7 +105,19 @@ class Deployer:
 
     @property
     def stopping(self) -> bool:
-        return self.interrupts.requested
+        """The rollout stops safely: a signal came, or its records cannot be kept."""
+        return self.interrupts.requested or bool(self.records_lost)
+
+    @property
+    def records_lost(self) -> str:
+        """Why the audit log or the journal cannot be written ("" both can): a rollout that cannot
+        record what it does stops safely, as on an interrupt (a full disk used to raise out of the
+        wave, its switches left drained)."""
+        if self.audit.lost:
+            return f"the audit log {self.audit.path} cannot be written ({self.audit.lost})"
+        if self.journal is not None and self.journal.lost:
+            return f"the journal {self.journal.path} cannot be written ({self.journal.lost})"
+        return ""
 
     def _state(self, report: DeployReport, names: list[str] | set[str], status: str, detail: str | None = None) -> None:
         for n in names:
@@ -176,14 +195,19 @@ class Deployer:
         self._run(names, discard, "discard")
 
     def take_snapshots(self, names: list[str], directory: Path) -> dict[str, str]:
-        """Read every device's running config before anything touches it; returns failures."""
+        """Read every device's running config before anything touches it and write it into
+        ``directory``; returns failures (SnapshotError: the files cannot be written)."""
         self.say(f"snapshot of the running config of {len(names)} devices")
         res, failures = self._run_results(names, snapshot.take, "snapshot")
         for host, multi in res.items():
             if not multi.failed:
                 self.snapshots[host] = multi[0].result
         mask = self.rendered.secrets.mask  # on disk with placeholders: secrets never land in an artifact
-        snapshot.save(directory, {n: mask(self.snapshots[n]) for n in names if n in self.snapshots})
+        try:
+            snapshot.save(directory, {n: mask(self.snapshots[n]) for n in names if n in self.snapshots})
+        except OSError as exc:  # a full disk: before any device is touched
+            raise SnapshotError(f"{directory}: cannot write the snapshots ({exc.strerror or exc}): nothing touched, "
+                                "nothing committed") from None
         for n in names:
             if n in self.snapshots:
                 self.audit.write("snapshot", n, path=str(directory / f"{n}.conf"), lines=len(snapshot.config_lines(self.snapshots[n])))
@@ -499,7 +523,9 @@ class Deployer:
         for n, reason in failures.items():
             report.outcomes[n].detail = reason
             self.console.print(f"  [red]{n}: {reason}[/]")
-        why = "interrupted" if self.stopping and not failures else "failed"
+        why = "failed"
+        if self.stopping and not failures:
+            why = "interrupted" if self.interrupts.requested else self.records_lost
         report.stopped = report.stopped or f"wave {wave.index}: {why}" + (f" on {', '.join(sorted(failures))}" if failures else "")
         touched = [n for n in names if n in self.touched]
         for n in names:

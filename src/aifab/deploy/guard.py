@@ -8,7 +8,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +83,19 @@ def deploy_running(inventory_dir: Path) -> str | None:
 
 
 class AuditLog:
-    """JSON lines, one per event, appended and flushed as they happen (never rewritten)."""
+    """JSON lines, one per event, appended and flushed as they happen (never rewritten).
+
+    A write that fails (a full disk, a file system gone read-only) never raises out of the deploy
+    step that made the event: the file keeps every event up to it, whole (a line cut short is taken
+    back), :attr:`lost` says why, and that event and every later one go to :attr:`unwritten`
+    instead (the deploy stops safely and prints them: the record is never silently less)."""
 
     def __init__(self, path: Path, run_id: str, mask: Callable[[str], str] | None = None) -> None:
         self.path = path
         self.run_id = run_id
         self.mask = mask  # applied to every line: a secret a device echoes back is written as its placeholder
+        self.lost = ""  # why events could not be written ("" every event so far is in the file)
+        self.unwritten: list[str] = []  # the events from the first that could not be written on (JSON lines)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.open("a", encoding="utf-8").close()
@@ -96,9 +103,32 @@ class AuditLog:
             raise GuardPathError(f"{path}: cannot write the audit log ({exc.strerror or exc})") from None
 
     def write(self, event: str, device: str | None = None, **fields: Any) -> None:
-        """Append one event."""
+        """Append one event (or, once one could not be, keep it in :attr:`unwritten`)."""
         record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "run": self.run_id, "user": getpass.getuser(),
                   "event": event, "device": device, **fields}
         line = json.dumps(record, sort_keys=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write((self.mask(line) if self.mask else line) + "\n")
+        line = self.mask(line) if self.mask else line
+        if not self.lost:
+            try:
+                _append(self.path, (line + "\n").encode())
+                return
+            except OSError as exc:
+                self.lost = exc.strerror or str(exc)
+        self.unwritten.append(line)
+
+
+def _append(path: Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` whole or not at all (what a failed write left is cut off again)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        end = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            done = 0
+            while done < len(data):
+                done += os.write(fd, data[done:])
+        except OSError:
+            with suppress(OSError):
+                os.ftruncate(fd, end)
+            raise
+    finally:
+        os.close(fd)

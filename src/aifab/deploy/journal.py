@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,24 @@ class Journal:
     timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
     builds: dict[str, str] = field(default_factory=dict)  # device -> build_digest of the config the plan rolls out
 
+    lost: str = ""  # why a write failed ("" none did): the file holds the last one written whole
+
+    def record(self) -> dict[str, Any]:
+        """What the file holds: every field but where it is and whether it could be written."""
+        return {k: v for k, v in asdict(self).items() if k not in ("path", "lost")}
+
     def write(self) -> None:
-        """Replace the journal file atomically."""
-        data = {k: v for k, v in asdict(self).items() if k != "path"}
+        """Replace the journal file atomically. A write that fails (a full disk) never raises out of
+        the deploy step that made it: the file keeps the last journal written whole, :attr:`lost`
+        says why (the deploy stops safely), and each later write tries again."""
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(json.dumps(self.record(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            self.lost = exc.strerror or str(exc)
+            with suppress(OSError):
+                tmp.unlink()
 
     def state(self, device: str, state: str) -> None:
         self.states[device] = state
@@ -83,7 +96,7 @@ def read_journal(out: Path) -> Journal:
         raise JournalError(f"{path}: unreadable rollout journal ({exc})") from None
     if not isinstance(data, dict):
         raise JournalError(f"{path}: not a rollout journal (not a JSON object)")
-    unknown = sorted(set(data) - {f.name for f in fields(Journal)} | ({"path"} & set(data)))
+    unknown = sorted(set(data) - {f.name for f in fields(Journal)} | ({"path", "lost"} & set(data)))
     if unknown:
         raise JournalError(f"{path}: not a rollout journal (unknown key {unknown[0]!r})")
     try:

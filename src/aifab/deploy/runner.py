@@ -137,7 +137,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                     report.not_applied[n] = items
                 for what, why in items.items():  # each one, exactly: the console groups them
                     audit.write("not-applied", n, setting=what, reason=why)
-            report.interrupted = d.stopping
+            report.interrupted = d.interrupts.requested
             report.drained = sorted(d.drained)
             report.timers_pending = dict(d.timers_pending)
             report.cordoned = d.scheduler.servers
@@ -145,10 +145,18 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                 d.journal.status = "done" if report.ok else ("interrupted" if report.interrupted else "halted")
                 d.journal.drained = report.drained
                 d.journal.write()
+            if d.records_lost:  # stopped safely for it, or every step done but not every event recorded
+                report.ok = False
+                report.stopped = report.stopped or d.records_lost
             audit.write("end", None, ok=report.ok, committed=do_commit, interrupted=report.interrupted,
                         stopped=report.stopped, still_drained=report.drained, timers_pending=report.timers_pending,
                         still_cordoned=report.cordoned,
                         states={n: o.status for n, o in report.outcomes.items()})
+            if audit.lost:  # the events the file could not take: on stderr, never silently less
+                print(f"aifab: the audit log {audit.path} cannot be written ({audit.lost}): the {len(audit.unwritten)} "
+                      "events it could not take follow", file=sys.stderr)
+                for line in audit.unwritten:
+                    print(line, file=sys.stderr)
             nr.close_connections()
     return report
 
@@ -231,7 +239,8 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         if not done:
             if d.stopping:
                 report.ok = False
-                report.stopped = report.stopped or f"interrupted after wave {wave.index}"
+                report.stopped = report.stopped or (f"interrupted after wave {wave.index}" if d.interrupts.requested
+                                                    else f"after wave {wave.index}: {d.records_lost}")
             break
     planned = {c.device: wave.index for wave in report.waves for c in wave.changes}
     for n in changed:
