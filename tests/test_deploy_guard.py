@@ -46,6 +46,24 @@ def test_a_reader_sees_who_holds_the_lock_without_taking_it(tmp_path: Path) -> N
         pass
 
 
+def test_the_lock_is_taken_on_a_full_disk_without_its_holder_line(tmp_path: Path) -> None:
+    """Who holds the lock is a line for readers; the lock is the flock. With no byte writable (the
+    file size limit, as a full disk) the lock is still taken and released (it used to raise)."""
+    code = textwrap.dedent(f"""
+        import resource
+        from pathlib import Path
+        from aifab.deploy.guard import deploy_lock, deploy_running
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
+        with deploy_lock(Path({str(tmp_path)!r})):
+            print("held", deploy_running(Path({str(tmp_path)!r})))
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert res.returncode == 0 and res.stdout == "held None\n", res.stdout + res.stderr
+    with deploy_lock(tmp_path):  # released
+        pass
+
+
 def test_audit_log_appends(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "a" / "audit.jsonl", "run1")
     log.write("start", None, commit=True)

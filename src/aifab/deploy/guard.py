@@ -52,8 +52,8 @@ def deploy_lock(inventory_dir: Path) -> Iterator[Path]:
     try:
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()} user {getpass.getuser()} since {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n")
-        fh.flush()
+        with suppress(OSError):  # who holds it, for readers; the lock is the flock: a full disk must not stop what it guards
+            os.write(fh.fileno(), f"pid {os.getpid()} user {getpass.getuser()} since {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n".encode())
         yield path
     finally:
         _HELD.discard(key)
