@@ -63,6 +63,14 @@ def test_review_unwritable_places(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert not (tmp_path / "review").exists(), "nothing is written"
 
 
+def test_review_output_that_cannot_be_written_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file of the outputs that cannot be written once the review ran (here a directory in its
+    place; a full disk alike) is named, not review.md (it used to be)."""
+    (tmp_path / "review" / "diffs.patch").mkdir(parents=True)
+    line = fails(capsys, "review", str(LAB), "--base", "HEAD", "-o", str(tmp_path / "review"))
+    assert line == f"{tmp_path / 'review' / 'diffs.patch'}: cannot write the review's outputs (Is a directory)"
+
+
 def deploy_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
     """``aifab deploy`` of the lab intent into tmp/out; it must fail before writing the build."""
     line = fails(capsys, "deploy", str(LAB), "-o", str(tmp_path / "out"), *extra)

@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
         if path != written["review.md"]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(to_review_markdown(result))
-    except OSError as exc:
-        raise PathError(f"{path}: cannot write the review report ({exc.strerror or exc})") from None
+    except OSError as exc:  # a full disk, or a file of the outputs that is a directory
+        raise PathError(f"{exc.filename or path}: cannot write the review's outputs ({exc.strerror or exc})") from None
     sys.stdout.write(text)
     print(f"\nreview: {result.verdict}; written to {path}, {written['plan.json']}, {written['plan.csv']}, {written['diffs.patch']}", file=sys.stderr)
     return 1 if result.failed else 0
