@@ -54,6 +54,27 @@ def test_failed_up_removes_what_it_made(can_run: None, lab_design: Design, tmp_p
     assert not state_dir.exists()
 
 
+def test_a_full_state_disk_fails_up_in_one_error_and_leaves_nothing(can_run: None, lab_design: Design,
+                                                                    tmp_path: Path) -> None:
+    """The lab's state on a file system with no room (a 300 kB tmpfs, half of what it needs, as a
+    full /run): ``up`` fails with one LabError naming the file system's error, every namespace it
+    made removed. A write or an ssh-keygen that failed used to raise out of ``aifab lab up``: a
+    traceback. Each size the lab stops at, from the first file to its last, gives one LabError."""
+    design = dataclasses.replace(lab_design, cluster="labfull")
+    small = tmp_path / "small"
+    small.mkdir()
+    for size in ("40k", "200k", "400k"):  # it needs over 500k
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(small)], check=True, timeout=30)
+        try:
+            with pytest.raises(LabError, match=r"No space left on device") as err:
+                up(design, small / "state")
+            assert "\n" not in str(err.value), str(err.value)
+            assert not [ns for ns in namespaces() if ns.startswith("aifab-labfull.")]
+        finally:
+            down(design, small / "state")  # a lab that came up after all
+            subprocess.run(["umount", "--lazy", str(small)], check=False, timeout=30)
+
+
 def test_a_failed_growth_removes_what_it_added_and_leaves_the_lab_running(can_run: None, lab_design: Design,
                                                                           tmp_path: Path) -> None:
     """A leaf pair added (``frontend.growth``) whose new switches cannot boot (no rendered config):

@@ -6,7 +6,6 @@ records each switch's host key in its own known_hosts, so the driver verifies ho
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from aifab.artifacts.inventory import HandKept
 from aifab.artifacts.inventory import write_inventory as write_inventory_files
 from aifab.design.model import Design
 from aifab.lab.switch import node_dir
+from aifab.lab.system import run
 from aifab.lab.topology import Topology
 
 USERNAME = "root"
@@ -39,8 +39,7 @@ def client_key(state_dir: Path) -> str:
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = key_file(state_dir)
     if not key.exists():
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "aifab-lab", "-f", str(key)],
-                       check=True, capture_output=True, timeout=30)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "aifab-lab", "-f", str(key)], "the lab's SSH key")
     return key.with_suffix(".pub").read_text()
 
 

@@ -7,7 +7,8 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ def up(design: Design, state_dir: Path | None = None, configs: Path | None = Non
     topo = topology(design)
     state_dir = state_dir or state.default_state_dir(design.cluster)
     lab = Lab(topo, state_dir)
-    with state.locked(state_dir):
+    with _written(topo.cluster, state_dir), state.locked(state_dir):
         if not force and exists(lab):
             found = problems(lab)
             if not found:
@@ -115,17 +116,28 @@ def up(design: Design, state_dir: Path | None = None, configs: Path | None = Non
                 raise LabDegraded(lab, found)
             return _grow(design, old, lab, configs)
         _teardown(topo, state_dir)
-        state.write(state_dir, {"cluster": topo.cluster, "prefix": topo.prefix, "namespaces": topo.namespaces,
-                                "fingerprint": _fingerprint(topo), "topology": asdict(topo), "ready": False,
-                                "started": time.time()})
         try:
+            state.write(state_dir, {"cluster": topo.cluster, "prefix": topo.prefix, "namespaces": topo.namespaces,
+                                    "fingerprint": _fingerprint(topo), "topology": asdict(topo), "ready": False,
+                                    "started": time.time()})
             _build(design, topo, state_dir, configs)
+            record = state.read(state_dir)
+            state.write(state_dir, {**record, "ready": True, "up_s": round(time.time() - record["started"], 3)})
         except BaseException:
             _teardown(topo, state_dir)
             raise
-        record = state.read(state_dir)
-        state.write(state_dir, {**record, "ready": True, "up_s": round(time.time() - record["started"], 3)})
     return lab
+
+
+@contextmanager
+def _written(cluster: str, state_dir: Path) -> Iterator[None]:
+    """A file of the lab that cannot be written (a full /run, a read-only one) is a LabError naming
+    it, once the cleanup of ``up`` removed what this run made (it used to raise a traceback)."""
+    try:
+        yield
+    except OSError as exc:
+        raise LabError(f"lab {cluster}: {exc.filename or state_dir}: {exc.strerror or exc}; what this run made is "
+                       "removed") from None
 
 
 def _grows(lab: Lab, found: list[str]) -> Topology | None:
@@ -155,12 +167,12 @@ def _grow(design: Design, old: Topology, lab: Lab, configs: Path | None) -> Lab:
     state.write(state_dir, {**record, "ready": False})
     try:
         _build(design, topo, state_dir, configs, old)
+        state.write(state_dir, {**record, "namespaces": topo.namespaces, "fingerprint": _fingerprint(topo),
+                                "topology": asdict(topo), "ready": True})
     except BaseException:
         _ungrow(old, topo)
         state.write(state_dir, record)
         raise
-    state.write(state_dir, {**record, "namespaces": topo.namespaces, "fingerprint": _fingerprint(topo),
-                            "topology": asdict(topo), "ready": True})
     known = {n.name for n in (*old.switches, *old.hosts)}
     return replace(lab, added=tuple(n.name for n in (*topo.switches, *topo.hosts) if n.name not in known),
                    cables=len(set(topo.links) - set(old.links)))

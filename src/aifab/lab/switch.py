@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from aifab.lab.system import DAEMONS, FRR_DIR, netns_pids, process_name
+from aifab.lab.system import DAEMONS, FRR_DIR, netns_pids, process_name, run
 from aifab.lab.topology import LabError, Switch
 
 FRR_USER = "frr"
@@ -53,8 +53,7 @@ def prepare(switch: Switch, state_dir: Path, config: str, authorized_key: str, z
         path.chmod(0o640)
     key = ssh / "ssh_host_ed25519_key"
     if not key.exists():
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{switch.name}-host", "-f", str(key)],
-                       check=True, capture_output=True, timeout=30)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{switch.name}-host", "-f", str(key)], switch.name)
     (ssh / "authorized_keys").write_text(authorized_key)
     (ssh / "authorized_keys").chmod(0o600)
     (ssh / "sshd_config").write_text("\n".join([  # paths as the switch sees them
