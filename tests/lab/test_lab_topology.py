@@ -85,3 +85,21 @@ def test_the_state_record_gives_back_the_topology_and_growth_is_told_from_change
     assert [h.name for h in after.hosts if h not in before.hosts] == ["stor02"] and len(set(after.links) - set(before.links)) == 2
     assert changed_nodes(before, topology(edited(lab, frontend__pools__servers="10.1.9.0/24", frontend__growth=room))) == \
         ["srv-su1-01", "srv-su1-02", "srv-su2-01", "srv-su2-02", "stor01"]
+
+
+def test_an_su_added_within_backend_growth_grows_the_lab_in_place() -> None:
+    """intent/lab.yaml laid out for 3 SUs (three tiers: its 4-port spines hold 2 SUs): the third SU
+    adds its pod's spines, its leaves and servers and their cables, and changes nothing that runs,
+    so ``lab up`` grows the lab in place; laid out for today, every server's rail route changes."""
+    from aifab.intent import load_intent
+    from aifab.lab.topology import changed_nodes
+    from tests.test_plan_changes import edited
+
+    lab = load_intent(Path(__file__).parents[2] / "intent" / "lab.yaml").intent
+    room = {"servers": 6}
+    before, after = topology(edited(lab, backend__growth=room)), topology(edited(lab, backend__servers=6, backend__growth=room))
+    assert changed_nodes(before, after) == []
+    assert [s.name for s in after.switches if s not in before.switches] == \
+        ["be-spine-p3-1", "be-spine-p3-2", "be-leaf-su3-r1", "be-leaf-su3-r2"]
+    assert [h.name for h in after.hosts if h not in before.hosts] == ["srv-su3-01", "srv-su3-02"]
+    assert "srv-su1-01" in changed_nodes(topology(edited(lab)), topology(edited(lab, backend__servers=6)))

@@ -36,6 +36,7 @@ from aifab.design.models import resolve_switches
 from aifab.design.sizing import (
     BackendShape,
     FrontendShape,
+    backend_room,
     backend_shape,
     backend_tiers,
     fanout,
@@ -224,7 +225,7 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
                             (p * s.spines_per_pod + n) * s.spine_up_ports + k)
     # Server links: the pool is split per rail, each rail block per SU leaf (docs/sources.md#superpod).
     leaf_block = next_pow2(2 * s.servers_per_su)
-    rail_block = next_pow2(s.sus * leaf_block)
+    rail_block = next_pow2(s.room * leaf_block)  # the SUs of backend.growth: one added later renumbers no server
     per_port = fanout(sw.leaf, b.nic_speed)  # NICs per server port (a breakout where the model has one)
     for leaf in leaves:
         assert leaf.su is not None and leaf.rail is not None
@@ -239,10 +240,11 @@ def _backend(b: Backend, s: BackendShape, host_names: list[str]) -> tuple[_Fabri
     return fb, s.tiers
 
 
-def _frontend(f: Frontend, s: FrontendShape, servers: list[str], storage: list[str]) -> _FabricBuild:
-    """The frontend laid out for the hosts of :func:`~aifab.design.sizing.laid_out`: its slots hold
-    the GPU servers, then the storage nodes, each kind from its first slot (a slot without a host yet
-    keeps its leaf port and address for the host to come)."""
+def _frontend(f: Frontend, s: FrontendShape, servers: list[str], storage: list[str], room: int) -> _FabricBuild:
+    """The frontend laid out for the hosts of :func:`~aifab.design.sizing.laid_out` (``room``: the GPU
+    servers the backend is laid out for): its slots hold the GPU servers, then the storage nodes, each
+    kind from its first slot (a slot without a host yet keeps its leaf port and address for the host
+    to come)."""
     pools = {k: IPNetwork(getattr(f.pools, k)) for k in ("p2p", "servers")}
     mtu = fabric_mtu(f.mtu, [f.switches.leaf, f.switches.spine, *([f.switches.core] if s.pods else [])])
     fb = _FabricBuild("frontend", mtu, f.cables.model_dump(), pools["p2p"].first, pools["p2p"].last - 1, FabricQos(f.qos, mtu, "frontend"))
@@ -259,7 +261,7 @@ def _frontend(f: Frontend, s: FrontendShape, servers: list[str], storage: list[s
     reach = str(pools["servers"].cidr)
     speeds = {False: f.nic_speed, True: f.storage_speed}
     per_port = {kind: fanout(sw.leaf, speed) for kind, speed in speeds.items()}  # hosts per port, by kind
-    server_slots, storage_slots = laid_out(f, len(servers))
+    server_slots, storage_slots = laid_out(f, room)
     slots = [*servers, *[None] * (server_slots - len(servers)), *storage, *[None] * (storage_slots - len(storage))]
     for j, leaf in enumerate(leaves):
         block = pools["servers"].first + j * leaf_block
@@ -373,13 +375,13 @@ def build_design(intent: Intent) -> Design:
     b, f = intent.backend, intent.frontend
     keep = intent.upgrade.min_capacity_pct
     bshape, _ = backend_shape(b, keep)
-    fshape, _ = frontend_shape(f, b.servers, keep)
+    fshape, _ = frontend_shape(f, backend_room(b), keep)
     assert bshape is not None and fshape is not None
     servers = [f"srv-su{i // b.servers_per_su + 1}-{i % b.servers_per_su + 1:02d}" for i in range(b.servers)]
     storage = [f"stor{i + 1:02d}" for i in range(f.storage_nodes)]
 
     bfb, _ = _backend(b, bshape, servers)
-    ffb = _frontend(f, fshape, servers, storage)
+    ffb = _frontend(f, fshape, servers, storage, backend_room(b))
 
     mgmt_net = IPNetwork(intent.management.network)
     gateway = intent.management.gateway or _ip(mgmt_net.first + 1)

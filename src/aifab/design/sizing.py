@@ -96,10 +96,16 @@ class BackendShape:
     last_spine_uplinks: int = 0  # and each one's core uplinks (= its downlinks: non-blocking, no more)
     spine_up_ports: int = 0  # three tiers: a spine's ports above its downlinks (each one's /31 is reserved)
     pod_asns: int = 0  # three tiers: ASNs kept for spine pods, one per core port (the most pods the cores hold)
+    layout_sus: int = 0  # the SUs the layout holds (backend.growth), when more than ``sus``
 
     @property
     def leaves(self) -> int:
         return self.sus * self.rails
+
+    @property
+    def room(self) -> int:
+        """The SUs the layout holds: each rail's server address block is sized for them."""
+        return max(self.sus, self.layout_sus)
 
     @property
     def spines(self) -> int:
@@ -166,13 +172,40 @@ class FrontendShape:
         return sum(up for _, up in self.spine_links)
 
 
-def backend_shape(b: Backend, keep_pct: int = 75) -> tuple[BackendShape | None, list[Problem]]:
+def backend_room(b: Backend) -> int:
+    """The GPU servers the backend is laid out for: ``b.growth``'s where it names more than there are."""
+    return max(b.servers, b.growth.servers or 0)
+
+
+def backend_shape(b: Backend, keep_pct: int = 75, whole: bool = False) -> tuple[BackendShape | None, list[Problem]]:
     """Size the backend, or say why the switches cannot build it. ``keep_pct``: the uplink bandwidth a
-    leaf keeps while one spine is drained (upgrade.min_capacity_pct), which sets the fewest spines."""
+    leaf keeps while one spine is drained (upgrade.min_capacity_pct), which sets the fewest spines.
+
+    The layout is that of :func:`backend_room`'s servers (``b.growth``): its spines and cores, each
+    one's links and the server address blocks; of its leaves, those of today's SUs (``whole``: all of
+    them, for the pools and ASNs the grown fabric needs). A pod of three tiers is built once it has
+    an SU, with the spines the layout gives it."""
+    loc = ("backend",)
+    for key, servers in (("servers", b.servers), ("growth", b.growth.servers)):
+        if servers is not None and servers % b.servers_per_su:
+            where = (*loc, key) if key == "servers" else (*loc, "growth", "servers")
+            return None, [Problem(where, f"must be a multiple of servers_per_su ({b.servers_per_su})", servers)]
+    layout, problems = _layout(b, backend_room(b) // b.servers_per_su, keep_pct)
+    sus = b.servers // b.servers_per_su
+    if layout is None or whole or layout.sus == sus:
+        return layout, problems
+    if layout.tiers == 2:
+        return replace(layout, sus=sus, sus_per_pod=sus, layout_sus=layout.sus), []
+    pods = math.ceil(sus / layout.sus_per_pod)
+    last = pods == layout.pods  # the layout's last pod, partial in it or not
+    return replace(layout, sus=sus, pods=pods, last_pod_spines=layout.last_pod_spines if last else 0,
+                   last_spine_uplinks=layout.last_spine_uplinks if last else 0, layout_sus=layout.sus), []
+
+
+def _layout(b: Backend, sus: int, keep_pct: int) -> tuple[BackendShape | None, list[Problem]]:
+    """The backend of ``sus`` SUs (:func:`backend_shape`)."""
     sw = b.switches
     loc = ("backend",)
-    if b.servers % b.servers_per_su:
-        return None, [Problem((*loc, "servers"), f"must be a multiple of servers_per_su ({b.servers_per_su})", b.servers)]
     problems = []
     if b.nic_speed > sw.leaf.speed:
         problems.append(Problem((*loc, "nic_speed"), f"faster than the leaf ports ({sw.leaf.speed}G)", f"{b.nic_speed}G"))
@@ -180,7 +213,7 @@ def backend_shape(b: Backend, keep_pct: int = 75) -> tuple[BackendShape | None, 
         problems.append(Problem((*loc, "switches", "spine", "speed"), f"must equal the leaf port speed ({sw.leaf.speed}G) for leaf uplinks", f"{sw.spine.speed}G"))
     if problems:
         return None, problems
-    sus, rails, per_su = b.servers // b.servers_per_su, b.gpus_per_server, b.servers_per_su
+    rails, per_su = b.gpus_per_server, b.servers_per_su
     up = uplinks_for(per_su * b.nic_speed, b.oversubscription, sw.leaf.speed)
     down = math.ceil(per_su / fanout(sw.leaf, b.nic_speed))  # server ports, on breakouts where the model has them
     if down + up > sw.leaf.ports:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from netaddr import AddrFormatError, IPAddress, IPNetwork
 
-from aifab.design.sizing import BackendShape, FrontendShape, backend_shape, frontend_shape
+from aifab.design.sizing import BackendShape, FrontendShape, backend_room, backend_shape, frontend_shape
 from aifab.errors import Problem
 from aifab.intent.schema import Asn, Intent
 
@@ -32,7 +32,7 @@ def backend_needs(s: BackendShape) -> Needs:
     leaf_block = next_pow2(2 * s.servers_per_su)
     links = s.leaves * s.leaf_uplinks + s.spines * s.spine_up_ports
     groups = 1 + s.pod_asns  # the spines' (or cores' and each pod's spines')
-    return Needs(s.leaves + s.spines + s.cores, links, s.rails * next_pow2(s.sus * leaf_block), groups + s.leaves)
+    return Needs(s.leaves + s.spines + s.cores, links, s.rails * next_pow2(s.room * leaf_block), groups + s.leaves)
 
 
 def frontend_needs(s: FrontendShape) -> Needs:
@@ -68,10 +68,14 @@ def intent_problems(intent: Intent) -> list[Problem]:
     """Every semantic problem of a schema-valid intent (empty when the intent can be built)."""
     problems: list[Problem] = []
     keep = intent.upgrade.min_capacity_pct
-    bshape, p = backend_shape(intent.backend, keep)
+    bshape, p = backend_shape(intent.backend, keep, whole=True)  # the pools and ASNs hold the grown fabric
     problems += p
-    fshape, p = frontend_shape(intent.frontend, intent.backend.servers, keep)
+    fshape, p = frontend_shape(intent.frontend, backend_room(intent.backend), keep)
     problems += p
+    grows = intent.backend.growth.servers
+    if grows is not None and grows < intent.backend.servers:
+        problems.append(Problem(("backend", "growth", "servers"), f"fewer than backend.servers ({intent.backend.servers}): "
+                                "the layout must hold them", grows))
     growth = intent.frontend.growth
     for key, have, what in (("servers", intent.backend.servers, "backend.servers"),
                             ("storage_nodes", intent.frontend.storage_nodes, "frontend.storage_nodes")):

@@ -251,6 +251,15 @@ class LoadBalancing(Model):
 # --- end backend.load_balancing ---
 
 
+class BackendGrowth(Model):
+    """The GPU servers the backend is laid out for: SUs added up to them add their own leaves and move no cable."""
+
+    servers: int | None = Field(None, ge=1, le=MAX_HOSTS, description=(
+        f"GPU servers the backend is laid out for (a multiple of `servers_per_su`, at least `servers`, at most "
+        f"{MAX_HOSTS:,}; empty: as many). Also the GPU servers the frontend is laid out for, unless "
+        "`frontend.growth.servers` names more."))
+
+
 class Backend(Model):
     """Rail-optimized GPU fabric (docs/sources.md#superpod)."""
 
@@ -267,6 +276,11 @@ class Backend(Model):
     qos: BackendQos = Field(default_factory=BackendQos, description="RoCEv2 QoS policy.")
     bgp: BgpTimers = Field(default_factory=BgpTimers, description="BGP session timers and BFD.")
     load_balancing: LoadBalancing = Field(default_factory=LoadBalancing, description="ECMP load balancing of RoCE flows.")
+    growth: BackendGrowth = Field(default_factory=BackendGrowth, description=(
+        "Lay the backend out (spines and cores, their ports, every leaf's uplinks, the server address blocks of "
+        "each rail) for this many servers, the spines built and cabled up front: an SU added up to it brings its "
+        "own leaves and cables only their ports, where a layout for today's SUs adds spines (re-cabling every "
+        "leaf) or renumbers the servers of every rail but the first."))
 
 
 class FrontendGrowth(Model):

@@ -1,0 +1,149 @@
+"""``backend.growth``: a backend laid out for the SUs to come (its spines and cores built and cabled
+up front, each rail's server block sized for them), so that an SU added brings its own leaves and
+cables only their ports. Without it, adding an SU adds spines (every leaf re-cabled, the leaves
+renumbered) or, where the SU count crosses a power of two, renumbers the servers of every rail but
+the first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aifab.design import build_design
+from aifab.design.model import Design
+from aifab.errors import DesignError
+from aifab.intent import load_intent
+from aifab.plan.changes import change_set
+from aifab.plan.waves import require_in_place
+from tests.helpers import make_intent
+from tests.test_plan import disruptive, plan
+from tests.test_plan_changes import edited
+
+CLUSTER_FILE = Path(__file__).parents[1] / "intent" / "cluster.yaml"
+CLUSTER = load_intent(CLUSTER_FILE).intent
+THIN = {"backend__oversubscription": "1:4", "frontend__storage_nodes": 0}  # 8 uplinks a leaf: spines to spare
+
+
+def moved(before: Design, after: Design) -> list[tuple[Any, ...]]:
+    """Every link, address, ASN, router ID or management address of a switch or host of ``before``
+    that ``after`` does not keep (a port or host it only adds is not counted)."""
+    new = {d.name: d for d in after.devices()}
+    out: list[tuple[Any, ...]] = []
+    for d in before.devices():
+        if d.name not in new:
+            out.append((d.name, "gone"))
+            continue
+        now = {p.name: p for p in new[d.name].ports}
+        out += [(d.name, p.name, p.peer) for p in d.ports
+                if (q := now.get(p.name)) is None or (q.peer, q.peer_port, q.address) != (p.peer, p.peer_port, p.address)]
+        if (d.asn, d.loopback, d.management, d.server_subnets) != (new[d.name].asn, new[d.name].loopback,
+                                                            new[d.name].management, new[d.name].server_subnets):
+            out.append((d.name, "renumbered"))
+    hosts = {h.name: h for h in after.hosts}
+    out += [(h.name, "host renumbered") for h in before.hosts if hosts[h.name].nics != h.nics]
+    return out
+
+
+def test_growth_at_todays_count_is_todays_layout() -> None:
+    assert edited(CLUSTER, backend__growth={"servers": 128}) == edited(CLUSTER)
+
+
+@pytest.mark.parametrize("servers", [64, 96, 128, 160, 192, 224])
+def test_each_su_added_within_the_layout_only_adds_its_leaves_and_ports(servers: int) -> None:
+    """1:4 on intent/cluster.yaml's switches, laid out for 8 SUs: every SU from 2 to 8 is one
+    initial wave of its own leaves, every spine hitless, nothing drained or cordoned, nothing moved."""
+    room = {"backend__growth": {"servers": 256}}
+    today, grown = edited(CLUSTER, backend__servers=servers, **THIN, **room), edited(CLUSTER, backend__servers=servers + 32, **THIN, **room)
+    assert [t.count for t in today.backend.tiers] == [servers // 4, 8], "the layout's 8 spines from the first SU"
+    cs = change_set(today, grown)
+    require_in_place(cs)
+    assert moved(today, grown) == []
+    su = servers // 32 + 1
+    assert cs.added == tuple(f"be-leaf-su{su}-r{r}" for r in range(1, 9))
+    assert cs.lines()[0] == "+1 SU: 8 backend leaves, 32 servers, 320 leaf links", cs.lines()
+    waves = plan(today, grown)
+    assert set(waves[0].devices) == set(cs.added) and {c.kind for c in waves[0].changes} == {"initial"}
+    assert disruptive(waves) == []
+
+
+@pytest.mark.parametrize(("old", "what"), [(64, "interface addresses: 448 ports of 14 leaves"),
+                                           (128, "backend leaves 32 -> 40, spines 4 -> 5")])
+def test_without_it_the_same_su_renumbers_or_recables(old: int, what: str) -> None:
+    """Today's layout: 2 -> 3 SUs doubles each rail's block (rails 2-8 renumbered: every GPU NIC's
+    address); 4 -> 5 SUs needs a fifth spine (every leaf re-cabled)."""
+    cs = change_set(edited(CLUSTER, backend__servers=old, **THIN), edited(CLUSTER, backend__servers=old + 32, **THIN))
+    assert any(line.startswith(what) for line in cs.lines()), cs.lines()
+    assert cs.recabling
+    assert moved(edited(CLUSTER, backend__servers=old, **THIN), edited(CLUSTER, backend__servers=old + 32, **THIN))
+
+
+def test_a_full_two_tier_fabric_laid_out_for_8_sus_grows_where_today_it_must_be_recabled() -> None:
+    """intent/cluster.yaml (1:1, 64-port spines) is full at 4 SUs: its 16 spines have no port left.
+    Laid out for 8 SUs it has 32 spines from the start, each with room for the 4 SUs to come."""
+    room = {"backend__growth": {"servers": 256}}
+    today, grown = edited(CLUSTER, **room), edited(CLUSTER, backend__servers=160, **room)
+    assert [t.count for t in today.backend.tiers] == [32, 32]
+    cs = change_set(today, grown)
+    assert not cs.recabling and moved(today, grown) == []
+    assert "+8 BGP sessions on each of 32 spines" in cs.lines(), cs.lines()
+    assert change_set(edited(CLUSTER), edited(CLUSTER, backend__servers=160)).recabling
+
+
+def superpod(servers: int, room: int | None) -> Design:
+    """64-port leaves, spines and cores, pods of 4 SUs (three tiers past 8 SUs)."""
+    backend: dict[str, Any] = {"servers": servers, "gpus_per_server": 8, "servers_per_su": 32, "nic_speed": "400G",
+                               "switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}, "core": {"ports": 64}},
+                               "pools": {"loopbacks": "10.0.0.0/16", "p2p": "10.64.0.0/12", "servers": "10.128.0.0/12"}}
+    if room:
+        backend["growth"] = {"servers": room}
+    return build_design(make_intent(backend=backend, frontend={"switches": {"leaf": {"ports": 64}, "spine": {"ports": 64}}}))
+
+
+@pytest.mark.parametrize("servers", [288, 320, 352, 384, 416, 512])
+def test_three_tiers_laid_out_for_20_sus_add_pods_and_sus_without_moving_a_cable(servers: int) -> None:
+    """Without a layout, 4 of these 6 steps re-cable (a partial pod's spines, the cores' count);
+    laid out for 20 SUs (5 pods, 128 cores), each adds its leaves, or a pod with its spines on free
+    core ports, and moves nothing."""
+    step = 96 if servers == 416 else 32
+    today, grown = superpod(servers, 640), superpod(servers + step, 640)
+    assert today.backend.tiers[2].count == 128
+    cs = change_set(today, grown)
+    require_in_place(cs)
+    assert moved(today, grown) == []
+    new = {d.role for d in grown.backend.devices if d.name in cs.added}
+    assert new == ({"leaf", "spine"} if servers in (384, 512) else {"leaf"}), (new, cs.lines())
+
+
+def test_without_it_three_tiers_recable_as_they_grow() -> None:
+    recabled = [n for n in (288, 320, 352, 384, 416, 512) if change_set(superpod(n, None), superpod(n + 32, None)).recabling]
+    assert len(recabled) >= 4, recabled
+
+
+def test_the_frontend_is_laid_out_for_the_backends_growth() -> None:
+    room = {"backend__growth": {"servers": 256}}
+    today, grown = edited(CLUSTER, **room), edited(CLUSTER, backend__servers=160, **room)
+    assert [d.name for d in grown.frontend.devices] == [d.name for d in today.frontend.devices]
+    assert moved(today, grown) == []
+    assert edited(CLUSTER, **room).frontend == edited(CLUSTER, frontend__growth={"servers": 256}).frontend
+
+
+@pytest.mark.parametrize(("growth", "message"), [
+    (96, "fewer than backend.servers (128): the layout must hold them"),
+    (140, "must be a multiple of servers_per_su (32)"),
+])
+def test_a_growth_that_cannot_be_is_an_error_naming_the_key(growth: int, message: str) -> None:
+    with pytest.raises(DesignError) as caught:
+        edited(CLUSTER, backend__growth={"servers": growth})
+    assert any(p.loc == ("backend", "growth", "servers") and message in p.message for p in caught.value.problems), \
+        caught.value.problems
+
+
+def test_the_pools_must_hold_the_grown_fabric() -> None:
+    """The server pool holds today's 4 SUs (8 rails of 256 addresses) but not 8 (8 of 512)."""
+    edited(CLUSTER, backend__pools__servers="10.8.0.0/21")
+    with pytest.raises(DesignError) as caught:
+        edited(CLUSTER, backend__pools__servers="10.8.0.0/21", backend__growth={"servers": 256})
+    assert any(p.loc == ("backend", "pools", "servers") for p in caught.value.problems), caught.value.problems
+
