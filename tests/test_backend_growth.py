@@ -147,3 +147,28 @@ def test_the_pools_must_hold_the_grown_fabric() -> None:
         edited(CLUSTER, backend__pools__servers="10.8.0.0/21", backend__growth={"servers": 256})
     assert any(p.loc == ("backend", "pools", "servers") for p in caught.value.problems), caught.value.problems
 
+
+@pytest.mark.parametrize("laid_out", [False, True])
+def test_the_review_of_an_su_added_says_what_a_layout_for_growth_would_keep(tmp_path: Path, laid_out: bool) -> None:
+    """2 -> 3 SUs at 1:4 (the frontend laid out for 8 SUs) on today's backend layout: every GPU NIC of
+    rails 2-8 renumbered, each server of the two SUs there cordoned, and the review says why and what
+    keeps them; the backend laid out for 8 SUs too: ready."""
+    from aifab.review import review
+    from aifab.review_report import to_review_markdown
+    from tests.test_review import make_repo
+
+    text = (CLUSTER_FILE.read_text().replace("servers: 128\n", "servers: 64\n", 1)
+            .replace('oversubscription: "1:1"', 'oversubscription: "1:4"', 1).replace("storage_nodes: 16", "storage_nodes: 0", 1).replace("frontend:\n", "frontend:\n  growth: {servers: 256}\n", 1))
+    if laid_out:
+        text = text.replace("  servers_per_su: 32\n", "  servers_per_su: 32\n  growth: {servers: 256}\n", 1)
+    source = tmp_path / "cluster.yaml"
+    source.write_text(text)
+    path = make_repo(tmp_path, source)
+    path.write_text(text.replace("servers: 64\n", "servers: 96\n", 1))
+    r = review(path, "main")
+    md = to_review_markdown(r)
+    if laid_out:
+        assert r.verdict == "ready" and "### Growth" not in md
+        return
+    assert r.verdict == "needs cordon" and sum(len(w.cordon) for w in r.waves) == 64
+    assert "### Growth" in md and "interface addresses: 448 ports of 14 leaves" in md and "`backend.growth.servers`" in md

@@ -198,6 +198,25 @@ def _management_moves(r: Review) -> list[str]:
             "each switch's management address out of band first (console, DHCP or ZTP reservation), then deploy.", ""]
 
 
+MOVED_BY_GROWTH = ("address", "route-policy", "router-id", "management", "asn", "peer-asn", "link-moved")  # what an SU moves of the rest
+
+
+def _growth(r: Review) -> list[str]:
+    """A section for an SU added that moves switches or servers that stay: the backend laid out for
+    today's SUs, where a layout for its growth (``backend.growth``) would have moved nothing."""
+    cs = r.changes
+    if cs is None or not any(f.kind == "device-added" and " SU: " in f.text for f in cs.facts):
+        return []
+    moved = [f.text for f in cs.facts if f.kind in MOVED_BY_GROWTH]
+    if not moved:
+        return []
+    listed = _clip("; ".join(moved), 1_000, "list")
+    return ["### Growth", "",
+            f"An SU is added and what stays moves with it ({listed}): the fabric is laid out for today's hosts. "
+            "Laid out for its growth (`backend.growth.servers`, and `frontend.growth` for storage nodes, set before "
+            "the first deploy), an SU added brings its own leaves and moves nothing of the rest.", ""]
+
+
 def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
     """The pull-request comment: at most COMMENT_LIMIT characters whatever the fabric's size."""
     s = summary(r)
@@ -218,6 +237,7 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
             out.append(f"... and {len(lines) - FACT_LINES:,} more (plan.json)")
         out += ["```", ""]
     out += _management_moves(r)
+    out += _growth(r)
     if r.recabling:
         out += ["### Re-cabling: no in-place rollout", "", "```", _clip(r.recabling, 6_000, "list"), "```", ""]
     elif r.plan_error:
