@@ -5,9 +5,16 @@ the SSH session, as root or with ``sudo``. The driver keeps its files in a work 
 the device (default ``/etc/frr/napalm``): ``candidate.conf`` (the loaded candidate),
 ``rollback.conf`` (the running config saved by the last commit), ``revert.conf``, ``revert.sh``
 and ``revert.kernel.json`` (the frr.conf, the kernel settings and their record a commit-confirm
-timer restores when ``set_revert_config`` named them), ``pending`` (the pid of that timer). A
-commit or rollback is refused, writing nothing, while a daemon its config configures is down
-(``down_daemons``).
+timer restores when ``set_revert_config`` named them), ``pending`` (the pid of that timer),
+``kept-addresses`` (below). A commit or rollback is refused, writing nothing, while a daemon its
+config configures is down (``down_daemons``).
+
+An interface address the kernel held before a committed frr.conf first configured it (the
+management address DHCP or the OS set up) is the switch's own: zebra deletes an address its config
+no longer has, so a later replace without it (a rollback to a snapshot from before, the revert
+timer) would take the way in away, cutting the SSH session mid-command. The commit that first
+configures it records it in ``kept-addresses``; every frr-reload.py run puts back, in the same
+shell, each recorded address that was there before the run and is gone after it.
 
 ``optional_args``:
     port          SSH port (22)
@@ -52,6 +59,7 @@ from napalm_frr.ssh import Output
 STARTUP = "/etc/frr/frr.conf"
 # The daemon that takes a top-level frr.conf statement (zebra takes the rest: interfaces, hostname, ...).
 _DAEMON_OF = (("router bgp", "bgpd"), ("bfd", "bfdd"), ("ip route ", "staticd"), ("ipv6 route ", "staticd"))
+KEPT = "kept-addresses"  # the interface addresses the switch held before a committed frr.conf configured them
 _EMPTY: dict[str, Any] = {"settings": [], "applied": [], "unapplied": {}, "baseline": {}}  # no kernel record
 _SECRET = re.compile(r"^(\s*.*\b(?:password|authentication-key|message-digest-key \d+ md5)\s+)\S+.*$", re.MULTILINE)
 
@@ -90,8 +98,34 @@ class FRRDriver(VtyshDriver):
         return self._vtysh("show running-config no-header")
 
     def _reload(self, path: str) -> Output:
-        """Apply a full config with frr-reload.py (line by line; it saves frr.conf when done)."""
-        return self._run([self.frr_reload, "--reload", path])
+        """Apply a full config with frr-reload.py (line by line; it saves frr.conf when done),
+        keeping the addresses of ``kept-addresses`` (:meth:`_keeping`)."""
+        return self._run(["sh", "-c", self._keeping(f'{shlex.quote(self.frr_reload)} --reload "$1"'), "sh", path])
+
+    def _keeping(self, reload: str) -> str:
+        """Shell text running ``reload`` (an frr-reload.py command line) and then putting back each
+        address of ``kept-addresses`` that the kernel held before it and not after; its exit status
+        is ``reload``'s. One shell: the SSH session may ride on such an address."""
+        kept = shlex.quote(self._path(KEPT))
+        held = '[ -n "$(ip -o addr show dev "$dev" to "$(host_of "$cidr")" 2>/dev/null)" ]'
+        return ('host_of() { case "$1" in *:*) echo "${1%/*}/128";; *) echo "${1%/*}/32";; esac; }; held=""; '
+                f'if [ -s {kept} ]; then while read -r dev cidr; do if {held}; then held="$held $dev,$cidr"; fi; '
+                f'done < {kept}; fi; {reload}; rc=$?; for e in $held; do dev="${{e%%,*}}"; cidr="${{e#*,}}"; '
+                f'{held} || ip addr add "$cidr" dev "$dev" 2>/dev/null; done; exit $rc')
+
+    def _keep_addresses(self, running: str, candidate: str) -> None:
+        """Record in ``kept-addresses`` the interface addresses ``candidate`` configures that the
+        running frr.conf does not and the kernel holds already: the switch's own (see the module)."""
+        claimed = parse.interface_addresses(candidate) - parse.interface_addresses(running)
+        if not claimed:
+            return
+        state = kernel.parse_state(self._run(["sh", "-c", kernel.read_script([])]).stdout)
+        new = sorted((dev, cidr) for dev, cidr in claimed if cidr in state.addrs.get(dev, set()))
+        if new:
+            out = self._run(["cat", self._path(KEPT)])
+            known = out.stdout if out.rc == 0 else ""
+            lines = dict.fromkeys([*known.splitlines(), *(f"{dev} {cidr}" for dev, cidr in new)])
+            self._write(KEPT, "".join(f"{line}\n" for line in lines if line.strip()))
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -150,9 +184,12 @@ class FRRDriver(VtyshDriver):
             raise CommitError(f"{self.hostname}: no candidate loaded")
         if self.has_pending_commit():
             raise CommitError(f"{self.hostname}: a commit is pending confirmation; confirm or roll back first")
-        self._require_daemons(self._check(["cat", self._path("candidate.conf")]))
+        candidate_text = self._check(["cat", self._path("candidate.conf")])
+        self._require_daemons(candidate_text)
         kind, error = self._candidate, (ReplaceConfigException if self._candidate == "replace" else MergeConfigException)
-        rollback = self._write("rollback.conf", self._running())
+        running = self._running()
+        rollback = self._write("rollback.conf", running)
+        self._keep_addresses(running, candidate_text)
         candidate = self._path("candidate.conf")
         if kind == "replace":
             out = self._reload(candidate)
@@ -187,8 +224,9 @@ class FRRDriver(VtyshDriver):
         """The shell command a revert timer runs."""
         reload, files = shlex.quote(self.frr_reload), self._revert_files
         if files is None:
-            return f"{reload} --reload {shlex.quote(rollback)}"
-        command = f"{reload} --reload {shlex.quote(self._write('revert.conf', files.get('frr.conf', '')))}"
+            return f"sh -c {shlex.quote(self._keeping(f'{reload} --reload {shlex.quote(rollback)}'))}"
+        revert = shlex.quote(self._write('revert.conf', files.get('frr.conf', '')))
+        command = f"sh -c {shlex.quote(self._keeping(f'{reload} --reload {revert}'))}"
         wanted, record = kernel.settings(files), self._kernel_record()
         settings = self._released(wanted, record) + wanted
         if settings:

@@ -30,6 +30,21 @@ def reload_diff(stdout: str) -> str:
     return "\n".join(out)
 
 
+def interface_addresses(config: str) -> set[tuple[str, str]]:
+    """Every ``(interface, address/prefixlen)`` a frr.conf configures (``interface NAME`` sections'
+    ``ip address`` and ``ipv6 address`` lines)."""
+    out, current = set(), None
+    for line in config.splitlines():
+        words = line.split()
+        if not words or words[0] == "!":
+            continue
+        if not line[0].isspace():
+            current = words[1] if words[0] == "interface" and len(words) > 1 else None
+        elif current and len(words) >= 3 and words[0] in ("ip", "ipv6") and words[1] == "address":
+            out.add((current, words[2]))
+    return out
+
+
 def os_version(show_version: str) -> str:
     """``8.4.4`` from ``FRRouting 8.4.4 (host) on Linux(...)``."""
     m = re.search(r"FRRouting (\S+)", show_version)

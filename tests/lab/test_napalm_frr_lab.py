@@ -32,7 +32,7 @@ from nornir.core.task import AggregatedResult
 from aifab.design.model import Design, Device
 from aifab.lab import Lab
 from aifab.lab.system import netns_pids, process_name
-from napalm_frr import FRRDriver
+from napalm_frr import FRRDriver, parse
 
 pytestmark = pytest.mark.lab
 
@@ -237,6 +237,53 @@ def test_commit_with_revert_timer_reverts_unless_confirmed(dev: FRRDriver) -> No
     assert STATIC in dev.get_config()["running"]  # confirmed: kept
     with pytest.raises(CommitConfirmException):
         dev.confirm_commit()
+
+
+def test_a_replace_without_the_management_address_keeps_the_way_in(dev: FRRDriver, lab: Lab, design_dev: Device) -> None:
+    """The switch booted with its management address in the kernel alone (``lab up``, as DHCP or the
+    OS sets it on a switch); the first commit (the ``deployed`` fixture) put it in frr.conf. A replace
+    without it, the rollback of a first deploy to its snapshot, made zebra delete it from the kernel:
+    the driver's next command got no answer for 60 s, then ConnectionClosed, and the switch was cut
+    off (seen in the lab). It stays now, through a commit, a rollback and the revert timer, and the
+    same session keeps answering; an address the kernel did not hold before goes as FRR says."""
+    netns = lab.topology.switch(DEVICE).netns
+    running = dev.get_config(retrieve="running")["running"]
+    mgmt = next((i, a) for i, a in parse.interface_addresses(running) if a == design_dev.management)
+
+    def held(address: str = mgmt[1]) -> bool:
+        host = f"{address.split('/')[0]}/32"
+        out = subprocess.run(["ip", "-n", netns, "-o", "addr", "show", "dev", mgmt[0], "to", host],
+                             capture_output=True, text=True, timeout=10)
+        return bool(out.stdout.strip())
+
+    extra = "192.0.2.77/32"  # a documentation address the kernel never held: FRR's to add and take away
+    lines = running.splitlines()
+    start = lines.index(f"interface {mgmt[0]}")
+    bare = "\n".join(lines[:start] + lines[lines.index("exit", start) + 1:]) + "\n"  # its interface section gone
+    assert mgmt not in parse.interface_addresses(bare) and held()
+    with_extra = running.replace(f"interface {mgmt[0]}\n", f"interface {mgmt[0]}\n ip address {extra}\n", 1)
+
+    dev.load_replace_candidate(config=with_extra)
+    dev.commit_config()
+    assert held(extra)
+    dev.load_replace_candidate(config=bare)
+    dev.commit_config()
+    assert mgmt not in parse.interface_addresses(dev.get_config(retrieve="running")["running"]), "FRR no longer has it"
+    assert held(), "the kernel keeps the switch's own address"
+    assert not held(extra), "the address FRR added is taken away with its config"
+    assert dev.get_facts()["hostname"] == DEVICE, "the session still answers"
+    dev.rollback()
+    assert held() and mgmt in parse.interface_addresses(dev.get_config(retrieve="running")["running"])
+
+    dev.set_revert_config(bare)  # the revert timer restores a config without it
+    dev.load_replace_candidate(config=running)
+    dev.commit_config(revert_in=2)
+    deadline = time.monotonic() + 20
+    while dev.has_pending_commit() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not dev.has_pending_commit()
+    assert mgmt not in parse.interface_addresses(dev.get_config(retrieve="running")["running"]), "the timer ran"
+    assert held() and dev.get_facts()["hostname"] == DEVICE
 
 
 def test_invalid_candidates_are_rejected_at_load(dev: FRRDriver) -> None:
