@@ -29,6 +29,7 @@ from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
 from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design
 from aifab.errors import AifabError
+from aifab.plan.changes import natural_sorted
 from aifab.plan.waves import Change, Wave
 
 
@@ -68,6 +69,7 @@ class Deployer:
         self.started = time.monotonic()
         self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
         self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
+        self.initial: frozenset[str] = frozenset()  # changed devices that carry no traffic yet (a new SU's switches)
         self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
         self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
         self.no_drain = no_drain  # --no-drain: the drain steps left out (only to measure what they protect)
@@ -85,12 +87,28 @@ class Deployer:
         down before a wave and by the spines and cores held out of service (a drained one's paths
         are the least preferred, so none of the leaves' ECMP: graceful shutdown, RFC 8326); a held
         leaf keeps its paths (all of them equally less preferred)."""
+        self.expect = expectations(self.design, self._cut())
+
+    def _cut(self) -> frozenset[frozenset[str]]:
+        """The links the verify counts out of service: down before a wave, or of a spine or core held."""
         cut = {frozenset((n, peer)) for n, peers in self.down_before.items() for peer in peers.values()}
         for n in self.held:
             dev = self.by_name.get(n)
             if dev is not None and dev.tier > 1:
                 cut |= {frozenset((n, p.peer)) for p in dev.ports if p.role in ("uplink", "downlink")}
-        self.expect = expectations(self.design, frozenset(cut))
+        return frozenset(cut)
+
+    def deferred(self, names: list[str]) -> dict[str, dict[str, str]]:
+        """Per device of ``names``, the sessions (peer address -> peer) that cannot come up yet: those
+        between a device that carries no traffic yet and one still to be committed, whose config for
+        that session comes with its own wave (a new SU's spines and the cores that gain them as
+        neighbours in the wave after). Each is required by the later of the two waves."""
+        out: dict[str, dict[str, str]] = {}
+        for name in names:
+            for n in self.by_name[name].neighbors:
+                if n.peer in self.pending and (name in self.initial or n.peer in self.initial):
+                    out.setdefault(name, {})[n.peer_address] = n.peer
+        return out
 
     # -- output -----------------------------------------------------------------------------
 
@@ -484,9 +502,16 @@ class Deployer:
                  f"(deadline {self.clock(self.verify_timeout_s)}, {self.verify_timeout_s:.0f}s)")
         deadline = time.monotonic() + self.verify_timeout_s
         pending = list(names)
+        later = self.deferred(names)
+        for n, peers in sorted(later.items()):
+            self.say(f"wave {wave.index}: {n}: BGP sessions to {', '.join(natural_sorted(set(peers.values())))} "
+                     "required once those switches are committed in their wave (each end is configured by its own)")
+        down = {n: {**self.down_before.get(n, {}), **later.get(n, {})} for n in {*self.down_before, *later}}
+        expect = self.expect if not later else expectations(
+            self.design, self._cut() | {frozenset((n, peer)) for n, peers in later.items() for peer in peers.values()})
         while True:
             res, failures = self._run_results(pending, lambda task: verify(
-                task, without_down(self.expect[task.host.name], self.down_before), 0.0,
+                task, without_down(expect[task.host.name], down), 0.0,
                 candidate=self.rendered.configs[task.host.name],
                 pending=frozenset(self.pending), bgp_timers=self.design.upgrade.bgp_timers, outside=self.outside),
                 "verify", audit=False)

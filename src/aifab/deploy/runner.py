@@ -205,6 +205,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     changes = [classify(d.by_name[n], diffs[n], d.carrying[n], running_version=d.versions.get(n),
                         bgp_timers=d.design.upgrade.bgp_timers) for n in changed]
     changes = [replace(c, drain=False) if c.device in d.kept else c for c in changes]  # drained already
+    d.initial = frozenset(c.device for c in changes if c.kind == "initial")
     for c in changes:  # what each change takes and why, before anything is touched (a dry run too)
         report.outcomes[c.device].kind = c.kind
         d.say(f"{c.device}: {c.kind}: {'; '.join(c.reasons) or c.impact}")

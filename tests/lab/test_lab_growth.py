@@ -1,0 +1,81 @@
+"""An SU added to a running fabric laid out for it (``backend.growth``), as a user runs it: ``aifab
+lab up`` grows the lab in place, ``aifab deploy --commit`` configures the new leaf first and the
+spines that gain it as a neighbour after, nothing drained or cordoned, and the routers say so.
+
+The lab (cluster ``labgrow``): one rail, 2 servers per SU, 2 SUs laid out for 3: 2 leaves and the
+layout's 2 spines, each with a port free for the third SU's leaf. Before the deploy waited in the new
+leaf's wave for its sessions to the spines, whose config for them comes in the next wave: the wave
+failed its verify and was rolled back (seen in the lab). Always torn down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from netaddr import IPNetwork
+
+from aifab.lab import Lab, up
+from aifab.pipeline import design_for
+from tests.lab.helpers import lab_torn_down, require_lab
+
+pytestmark = pytest.mark.lab
+ROOT = Path(__file__).resolve().parents[2]
+CLUSTER = "labgrow"
+
+
+def aifab(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "aifab", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def intent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The lab of 2 SUs laid out for 3, up and deployed; torn down at the end."""
+    require_lab()
+    path = tmp_path_factory.mktemp("growth") / "lab.yaml"
+    text = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}")
+    for old, new in (("  gpus_per_server: 2\n", "  gpus_per_server: 1\n  growth: {servers: 6}\n"),):
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    _, design = design_for(path)
+    with lab_torn_down(design, path):
+        for args in (("lab", "up", str(path)), ("deploy", str(path), "--lab", "-o", str(path.parent / "build"), "--commit")):
+            res = aifab(*args)
+            assert res.returncode == 0, res.stdout + res.stderr
+        yield path
+
+
+def test_an_su_added_within_the_layout_is_grown_and_deployed_without_a_drain(intent: Path) -> None:
+    intent.write_text(intent.read_text().replace("  servers: 4\n", "  servers: 6\n", 1))
+    _, design = design_for(intent)
+    grown = aifab("lab", "up", str(intent))
+    assert grown.returncode == 0 and "grown in place" in grown.stdout, grown.stdout + grown.stderr
+    build = intent.parent / "build"
+    res = aifab("deploy", str(intent), "--lab", "-o", str(build), "--commit", "--verify-timeout", "20")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "be-leaf-su3-r1: BGP sessions to be-spine1, be-spine2 required once those switches are committed" in res.stdout, res.stdout
+    records = [json.loads(line) for line in (build / "audit.jsonl").read_text().splitlines()]
+    run = [r for r in records if r["run"] == records[-1]["run"]]
+    waves = {r["device"]: r["wave"] for r in run if r["event"] == "commit"}
+    assert waves["be-leaf-su3-r1"] == 1 and waves["be-spine1"] == waves["be-spine2"] == 2, waves
+    assert not [r for r in run if r["event"] in ("drained", "cordon", "rolled-back")]
+
+    lab: Lab = up(design)  # the running lab, as it is (healthy: up() changes nothing)
+    leaf = next(d for d in design.devices() if d.name == "be-leaf-su3-r1")
+    for dev in [leaf, *(d for d in design.devices() if d.role == "spine" and d.fabric == "backend")]:
+        peers = json.loads(lab.vtysh(dev.name, "show bgp ipv4 unicast summary json"))["peers"]
+        for n in dev.neighbors:
+            assert peers[n.peer_address]["state"] == "Established", f"{dev.name} -> {n.peer}"
+    hosts = {h.name: h for h in design.hosts}
+    new, old = (next(n for n in hosts[h].nics if n.fabric == "backend") for h in ("srv-su3-01", "srv-su1-01"))
+    ping = subprocess.run(["ip", "netns", "exec", lab.netns("srv-su3-01"), "ping", "-c", "3", "-i", "0.2", "-W", "2",
+                           "-I", str(IPNetwork(new.address).ip), str(IPNetwork(old.address).ip)],
+                          capture_output=True, text=True, timeout=30)
+    assert ping.returncode == 0, ping.stdout + ping.stderr
