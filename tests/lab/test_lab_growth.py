@@ -2,10 +2,11 @@
 lab up`` grows the lab in place, ``aifab deploy --commit`` configures the new leaf first and the
 spines that gain it as a neighbour after, nothing drained or cordoned, and the routers say so.
 
-The lab (cluster ``labgrow``): one rail, 2 servers per SU, 2 SUs laid out for 3: 2 leaves and the
-layout's 2 spines, each with a port free for the third SU's leaf. Before the deploy waited in the new
-leaf's wave for its sessions to the spines, whose config for them comes in the next wave: the wave
-failed its verify and was rolled back (seen in the lab). Always torn down.
+The lab (cluster ``labgrow``): one rail, 2 servers per SU, 2 SUs laid out for 4: 2 leaves and the
+layout's 2 spines, each with ports free for the leaves of SUs 3 and 4. Before, the deploy waited in
+the new leaf's wave for its sessions to the spines, whose config for them comes in the next wave (or
+with a later deploy, when the new SU is deployed alone first): the wave failed its verify and was
+rolled back (seen in the lab). Always torn down.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ def aifab(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def intent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The lab of 2 SUs laid out for 3, up and deployed; torn down at the end."""
+    """The lab of 2 SUs laid out for 4, up and deployed; torn down at the end."""
     require_lab()
     path = tmp_path_factory.mktemp("growth") / "lab.yaml"
     text = (ROOT / "intent" / "lab.yaml").read_text().replace("cluster: lab", f"cluster: {CLUSTER}")
-    for old, new in (("  gpus_per_server: 2\n", "  gpus_per_server: 1\n  growth: {servers: 6}\n"),):
+    for old, new in (("  gpus_per_server: 2\n", "  gpus_per_server: 1\n  growth: {servers: 8}\n"),):
         assert old in text
         text = text.replace(old, new, 1)
     path.write_text(text)
@@ -79,3 +80,32 @@ def test_an_su_added_within_the_layout_is_grown_and_deployed_without_a_drain(int
                            "-I", str(IPNetwork(new.address).ip), str(IPNetwork(old.address).ip)],
                           capture_output=True, text=True, timeout=30)
     assert ping.returncode == 0, ping.stdout + ping.stderr
+
+
+def test_the_next_su_deployed_alone_first_says_its_sessions_are_pending_until_the_spines_are(intent: Path) -> None:
+    """SU 4's leaf deployed alone (``--limit``): committed and kept, its sessions to the spines, left
+    out and without config for it, said pending and not verified (before: the wave failed its
+    verify and was rolled back); the spines untouched; the full deploy after brings them up."""
+    text = intent.read_text()
+    assert "  servers: 6\n" in text, "runs after the SU 3 test"
+    intent.write_text(text.replace("  servers: 6\n", "  servers: 8\n", 1))
+    _, design = design_for(intent)
+    assert aifab("lab", "up", str(intent)).returncode == 0
+    lab: Lab = up(design)
+    spines = ("be-spine1", "be-spine2")
+    before = {s: lab.vtysh(s, "show running-config") for s in spines}
+    build = intent.parent / "build"
+    res = aifab("deploy", str(intent), "--lab", "-o", str(build), "--commit", "--limit", "be-leaf-su4-*", "--verify-timeout", "20")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert ("be-leaf-su4-r1: pending: BGP sessions to be-spine1, be-spine2 not verified: those switches are left out "
+            "of this deploy") in res.stdout, res.stdout
+    leaf = next(d for d in design.devices() if d.name == "be-leaf-su4-r1")
+    assert all(f"neighbor {n.peer_address} " in lab.vtysh(leaf.name, "show running-config") for n in leaf.neighbors)
+    peers = json.loads(lab.vtysh(leaf.name, "show bgp ipv4 unicast summary json"))["peers"]
+    assert all(peers[n.peer_address]["state"] != "Established" for n in leaf.neighbors), "the spines have no config for it"
+    assert {s: lab.vtysh(s, "show running-config") for s in spines} == before, "left out: untouched"
+
+    res = aifab("deploy", str(intent), "--lab", "-o", str(build), "--commit", "--verify-timeout", "20")
+    assert res.returncode == 0 and "pending" not in res.stdout, res.stdout + res.stderr
+    peers = json.loads(lab.vtysh(leaf.name, "show bgp ipv4 unicast summary json"))["peers"]
+    assert all(peers[n.peer_address]["state"] == "Established" for n in leaf.neighbors), peers

@@ -71,6 +71,7 @@ class Deployer:
         self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
         self.initial: frozenset[str] = frozenset()  # changed devices that carry no traffic yet (a new SU's switches)
         self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
+        self.sessions_pending: dict[str, list[str]] = {}  # device -> its sessions to switches left out: not verified
         self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
         self.no_drain = no_drain  # --no-drain: the drain steps left out (only to measure what they protect)
         self.versions: dict[str, str] = {}  # device -> the software version it reported at load
@@ -102,11 +103,14 @@ class Deployer:
         """Per device of ``names``, the sessions (peer address -> peer) that cannot come up yet: those
         between a device that carries no traffic yet and one still to be committed, whose config for
         that session comes with its own wave (a new SU's spines and the cores that gain them as
-        neighbours in the wave after). Each is required by the later of the two waves."""
+        neighbours in the wave after), each required by the later of the two waves; and those of a
+        device that carries no traffic yet to a switch left out of this deploy (--limit/--exclude),
+        which has no config for it until it is deployed too: not verified, said pending."""
         out: dict[str, dict[str, str]] = {}
         for name in names:
             for n in self.by_name[name].neighbors:
-                if n.peer in self.pending and (name in self.initial or n.peer in self.initial):
+                later = n.peer in self.pending and (name in self.initial or n.peer in self.initial)
+                if later or (n.peer in self.outside and name in self.initial):
                     out.setdefault(name, {})[n.peer_address] = n.peer
         return out
 
@@ -390,7 +394,9 @@ class Deployer:
         if self.stopping:
             return False
         if up.soak_s:
-            self.say(f"wave {wave.index}: verified; soaking {up.soak_s}s (until {self.clock(up.soak_s)})")
+            left = [n for n in names if n in self.sessions_pending]
+            note = f" (but the sessions of {', '.join(left)} to switches left out: pending)" if left else ""
+            self.say(f"wave {wave.index}: verified{note}; soaking {up.soak_s}s (until {self.clock(up.soak_s)})")
             if not self.interrupts.sleep(up.soak_s):
                 return False
         return True
@@ -504,8 +510,17 @@ class Deployer:
         pending = list(names)
         later = self.deferred(names)
         for n, peers in sorted(later.items()):
-            self.say(f"wave {wave.index}: {n}: BGP sessions to {', '.join(natural_sorted(set(peers.values())))} "
-                     "required once those switches are committed in their wave (each end is configured by its own)")
+            waiting = natural_sorted({p for p in peers.values() if p in self.pending})
+            left = natural_sorted({p for p in peers.values() if p not in self.pending})
+            if waiting:
+                self.say(f"wave {wave.index}: {n}: BGP sessions to {', '.join(waiting)} required once those switches "
+                         "are committed in their wave (each end is configured by its own)")
+            if left:
+                line = (f"BGP sessions to {', '.join(left)} not verified: those switches are left out of this deploy; "
+                        "the sessions come up once their config has them (deploy them too)")
+                self.say(f"wave {wave.index}: {n}: {line}")
+                self.sessions_pending[n] = [line]
+                self.audit.write("sessions-pending", n, wave=wave.index, peers=left)
         down = {n: {**self.down_before.get(n, {}), **later.get(n, {})} for n in {*self.down_before, *later}}
         expect = self.expect if not later else expectations(
             self.design, self._cut() | {frozenset((n, peer)) for n, peers in later.items() for peer in peers.values()})

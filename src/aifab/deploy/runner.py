@@ -140,6 +140,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             report.interrupted = d.interrupts.requested
             report.drained = sorted(d.drained)
             report.timers_pending = dict(d.timers_pending)
+            report.sessions_pending = dict(d.sessions_pending)
             report.cordoned = d.scheduler.servers
             if d.journal is not None:
                 d.journal.status = "done" if report.ok else ("interrupted" if report.interrupted else "halted")
@@ -150,6 +151,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                 report.stopped = report.stopped or d.records_lost
             audit.write("end", None, ok=report.ok, committed=do_commit, interrupted=report.interrupted,
                         stopped=report.stopped, still_drained=report.drained, timers_pending=report.timers_pending,
+                        sessions_pending=report.sessions_pending,
                         still_cordoned=report.cordoned,
                         states={n: o.status for n, o in report.outcomes.items()})
             if audit.lost:  # the events the file could not take: on stderr, never silently less
