@@ -139,19 +139,38 @@ def _port(design: dict[str, Any], value: str) -> str:
     return f"{device['name']}: port {device['ports'][1]['name']} address "
 
 
+def _neighbor(design: dict[str, Any], field: str, value: str) -> str:
+    device = design["backend"]["devices"][2]
+    device["neighbors"][0][field] = value
+    return f"{device['name']}: neighbour {device['neighbors'][0]['peer']} "
+
+
+def _nic(design: dict[str, Any], field: str, value: str) -> str:
+    host = design["hosts"][1]
+    host["nics"][0][field] = value
+    return f"{host['name']}: NIC {host['nics'][0]['name']} "
+
+
 @pytest.mark.parametrize(("edit", "said"), [
     (lambda d: _device(d, "platform", "junos"), "unknown platform 'junos'"),
     (lambda d: _device(d, "asic", "x"), "unknown ASIC 'x'"),
     (lambda d: _device(d, "loopback", "10.0.0.300"), "loopback '10.0.0.300' is not an IPv4 address"),
     (lambda d: _port(d, "10.0.1.2/99"), "'10.0.1.2/99' is not an IPv4 prefix"),
     (lambda d: d["frontend"].update(p2p="x") or "frontend pool p2p: ", "'x' is not an IPv4 prefix"),
-], ids=["platform", "asic", "loopback", "port-address", "pool"])
+    (lambda d: _device(d, "management", "garbage"), "management 'garbage' is not an IPv4 prefix"),
+    (lambda d: _neighbor(d, "local_address", "999.1.1.1"), "local address '999.1.1.1' is not an IPv4 address"),
+    (lambda d: _nic(d, "address", "10.0.2.1"), "address '10.0.2.1' is not an IPv4 prefix"),
+    (lambda d: _nic(d, "gateway", "bad"), "gateway 'bad' is not an IPv4 address"),
+    (lambda d: d.update(management_gateway="gw") or "management gateway ", "'gw' is not an IPv4 address"),
+], ids=["platform", "asic", "loopback", "port-address", "pool", "management", "neighbour", "nic", "nic-gateway",
+        "management-gateway"])
 def test_design_json_value_the_checks_cannot_read_exits_2_naming_where(
         lab_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Callable[[dict[str, Any]], str],
         said: str) -> None:
     """A design.json value no rule can read (an unknown platform or ASIC, an address that is not one)
     is one error naming the file, where the value is and what it holds (it was a KeyError or an
-    OSError traceback)."""
+    OSError traceback; a management, neighbour or host NIC address that is not one passed the checks,
+    exit 0, as the oracle they compare the configs with)."""
     out = tmp_path / "build"
     shutil.copytree(lab_build, out)
     design = json.loads((out / "design.json").read_text())
