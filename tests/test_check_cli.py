@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -196,6 +197,32 @@ def test_real_process_exit_codes(lab_build: Path, broken_build: Path) -> None:
                          capture_output=True, text=True, check=False)
     assert (ok.returncode, bad.returncode) == (0, 1)
     assert json.loads(bad.stdout)["findings"][0]["rule"] == "BGP002"
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_reader_that_goes_away_leaves_the_exit_code_the_commands_own(lab_build: Path, broken_build: Path,
+                                                                      tmp_path: Path, command: str) -> None:
+    """``aifab check BUILD | head``: the reader gone before the first line, the command finishes and
+    exits with its own code, 0 for a check that passes and 1 for one that fails (rich ended the
+    process with exit 1 at the first write: "a check fails" of a check that passed)."""
+    def piped(*args: str) -> subprocess.CompletedProcess[str]:
+        read, write = os.pipe()
+        os.close(read)  # nobody reads: every write to stdout fails (EPIPE)
+        try:
+            return subprocess.run([sys.executable, "-m", "aifab", command, *args], stdout=write, stderr=subprocess.PIPE,
+                                  text=True, timeout=120, check=False)
+        finally:
+            os.close(write)
+
+    if command == "build":
+        out = tmp_path / "build"
+        res = piped(str(ROOT / "intent" / "lab.yaml"), "-o", str(out))
+        assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+        assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in lab_build.iterdir()), "every file written"
+        return
+    ok, bad = piped(str(lab_build)), piped(str(broken_build))
+    assert (ok.returncode, bad.returncode) == (0, 1), ok.stderr + bad.stderr
+    assert "Traceback" not in ok.stderr + bad.stderr
 
 
 def test_build_fails_with_exit_1_when_its_configs_break_a_rule(broken_build: Path) -> None:

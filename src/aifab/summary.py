@@ -3,9 +3,9 @@ tier and the ports each tier leaves unused."""
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.table import Table
 
+from aifab.console import Console
 from aifab.design.model import Design
 
 

@@ -6,12 +6,12 @@ import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from rich.console import Console
 from rich.table import Table
 
 from aifab.check.engine import Report
 from aifab.check.findings import Finding, Severity
 from aifab.check.registry import Rule
+from aifab.console import Console
 
 FORMATS = ("table", "json", "junit", "markdown")
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

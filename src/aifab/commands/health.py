@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
+from aifab.console import Console
 
 
 def register(sub: argparse._SubParsersAction) -> None:

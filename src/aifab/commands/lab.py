@@ -7,10 +7,10 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from aifab import lab
+from aifab.console import Console
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.lab.status import LabStatus
