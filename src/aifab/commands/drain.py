@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from aifab.deploy import drain
     from aifab.deploy.connect import open_nornir
     from aifab.deploy.guard import deploy_lock, deploy_running
+    from aifab.deploy.heartbeat import heartbeat
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import design_for
     from aifab.platforms import platform
@@ -94,14 +96,18 @@ def run(args: argparse.Namespace) -> int:
         nr = open_nornir(inventory, load_credentials())
         try:
             hosts = nr.filter(filter_func=lambda h: h.name in set(names))
+            say = partial(console.print, highlight=False, soft_wrap=True)
             if args.status:
-                res = hosts.run(task=lambda t: drain.read(t, markers[t.host.name]), name="drain-state", on_failed=True)
+                with heartbeat(list(hosts.inventory.hosts), "drain-state", say) as track:
+                    res = hosts.run(task=track(lambda t: drain.read(t, markers[t.host.name])), name="drain-state",
+                                    on_failed=True)
             else:
                 if args.drain and not args.force:
                     _refuse_broken_rules(design, nr, markers, names)
-                res = hosts.run(task=progress.guard(lambda t: drain.set_drain(t, snippet[t.host.name],
-                                                                              markers[t.host.name], args.drain)),
-                                name=verb, on_failed=True)
+                with heartbeat(list(hosts.inventory.hosts), verb, say) as track:
+                    res = hosts.run(task=track(progress.guard(lambda t: drain.set_drain(t, snippet[t.host.name],
+                                                                                        markers[t.host.name], args.drain))),
+                                    name=verb, on_failed=True)
         finally:
             nr.close_connections()
         return _report(console, names, res, verb if not args.status else "", progress.signal)

@@ -18,6 +18,7 @@ from aifab.deploy.connect import device_errors, traceback_of
 from aifab.deploy.cordon import Scheduler
 from aifab.deploy.drain import marker
 from aifab.deploy.guard import AuditLog
+from aifab.deploy.heartbeat import heartbeat
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.journal import Journal
 from aifab.deploy.report import DeployReport, WaveTiming
@@ -164,7 +165,8 @@ class Deployer:
         wanted = set(names)
         self.in_hand = wanted
         try:
-            res = self.nr.filter(filter_func=lambda h: h.name in wanted).run(task=task, name=what, on_failed=True)
+            with heartbeat([n for n in names if n in self.nr.inventory.hosts], what, self.say) as track:
+                res = self.nr.filter(filter_func=lambda h: h.name in wanted).run(task=track(task), name=what, on_failed=True)
         finally:
             self.in_hand = set()
         failures = {host: self.rendered.secrets.mask(reason) for host, reason in device_errors(res).items()}
