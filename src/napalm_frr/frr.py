@@ -107,11 +107,11 @@ class FRRDriver(VtyshDriver):
         address of ``kept-addresses`` that the kernel held before it and not after; its exit status
         is ``reload``'s. One shell: the SSH session may ride on such an address."""
         kept = shlex.quote(self._path(KEPT))
-        held = '[ -n "$(ip -o addr show dev "$dev" to "$(host_of "$cidr")" 2>/dev/null)" ]'
+        present = '[ -n "$(ip -o addr show dev "$dev" to "$(host_of "$cidr")" 2>/dev/null)" ]'  # "$dev" has "$cidr"
         return ('host_of() { case "$1" in *:*) echo "${1%/*}/128";; *) echo "${1%/*}/32";; esac; }; held=""; '
-                f'if [ -s {kept} ]; then while read -r dev cidr; do if {held}; then held="$held $dev,$cidr"; fi; '
+                f'if [ -s {kept} ]; then while read -r dev cidr; do if {present}; then held="$held $dev,$cidr"; fi; '
                 f'done < {kept}; fi; {reload}; rc=$?; for e in $held; do dev="${{e%%,*}}"; cidr="${{e#*,}}"; '
-                f'{held} || ip addr add "$cidr" dev "$dev" 2>/dev/null; done; exit $rc')
+                f'{present} || ip addr add "$cidr" dev "$dev" 2>/dev/null; done; exit $rc')
 
     def _keep_addresses(self, running: str, candidate: str) -> None:
         """Record in ``kept-addresses`` the interface addresses ``candidate`` configures that the

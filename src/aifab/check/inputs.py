@@ -64,8 +64,8 @@ def load_build_dir(path: Path) -> Target:
 def _unreadable_address(design: Design) -> str | None:
     """The first address of ``design`` that is not one (pools, loopbacks, management, ports, BGP
     neighbours, server blocks, host NICs): where it is and what it holds; None when all are. Each
-    kind is matched at once first (178k ports at 32k GPUs). A hand-edited design.json is read as the
-    checks' oracle and by the lab and the deploy: garbage there is one error, not a check that passes."""
+    kind is matched at once first (178k ports at 32k GPUs). A hand-edited design.json is the checks'
+    oracle: garbage there is one error, not a check that passes."""
     for fabric in (design.backend, design.frontend):
         for pool in ("loopbacks", "p2p", "servers"):
             if not cidr(getattr(fabric, pool)):
