@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     check_inventory(inventory)
     console = Console(stderr=args.format == "json")
     console.print(f"inventory: {inventory} ({how})", highlight=False, soft_wrap=True)
-    readings = read_all(design, names, inventory, load_credentials())
+    readings = read_all(design, names, inventory, load_credentials(),
+                        lambda line: console.print(line, highlight=False, soft_wrap=True))
     limits = design.telemetry.thresholds
     verdicts = judge(design, readings, limits)
     if args.format == "json":

@@ -33,9 +33,9 @@ def heartbeat(names: list[str], what: str, say: Callable[[str], None],
                     "device that does not answer is given up at its driver's timeout)")
 
     def track(task: Callable[..., Any]) -> Callable[..., Any]:
-        def tracked(t: Any) -> Any:
+        def tracked(t: Any, **params: Any) -> Any:
             try:
-                return task(t)
+                return task(t, **params)
             finally:
                 done.add(t.host.name)
         return tracked
