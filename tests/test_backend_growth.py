@@ -17,33 +17,13 @@ from aifab.errors import DesignError
 from aifab.intent import load_intent
 from aifab.plan.changes import change_set
 from aifab.plan.waves import require_in_place
-from tests.helpers import make_intent
+from tests.helpers import make_intent, moved
 from tests.test_plan import disruptive, plan
 from tests.test_plan_changes import edited
 
 CLUSTER_FILE = Path(__file__).parents[1] / "intent" / "cluster.yaml"
 CLUSTER = load_intent(CLUSTER_FILE).intent
 THIN = {"backend__oversubscription": "1:4", "frontend__storage_nodes": 0}  # 8 uplinks a leaf: spines to spare
-
-
-def moved(before: Design, after: Design) -> list[tuple[Any, ...]]:
-    """Every link, address, ASN, router ID or management address of a switch or host of ``before``
-    that ``after`` does not keep (a port or host it only adds is not counted)."""
-    new = {d.name: d for d in after.devices()}
-    out: list[tuple[Any, ...]] = []
-    for d in before.devices():
-        if d.name not in new:
-            out.append((d.name, "gone"))
-            continue
-        now = {p.name: p for p in new[d.name].ports}
-        out += [(d.name, p.name, p.peer) for p in d.ports
-                if (q := now.get(p.name)) is None or (q.peer, q.peer_port, q.address) != (p.peer, p.peer_port, p.address)]
-        if (d.asn, d.loopback, d.management, d.server_subnets) != (new[d.name].asn, new[d.name].loopback,
-                                                            new[d.name].management, new[d.name].server_subnets):
-            out.append((d.name, "renumbered"))
-    hosts = {h.name: h for h in after.hosts}
-    out += [(h.name, "host renumbered") for h in before.hosts if hosts[h.name].nics != h.nics]
-    return out
 
 
 def test_growth_at_todays_count_is_todays_layout() -> None:

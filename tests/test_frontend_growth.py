@@ -14,28 +14,11 @@ from aifab.design.model import Design
 from aifab.intent import load_intent
 from aifab.plan.changes import change_set
 from aifab.plan.waves import PlanError, require_in_place
-from tests.helpers import make_intent
+from tests.helpers import make_intent, moved
 from tests.test_plan_changes import edited
 
 CLUSTER = load_intent(Path(__file__).parents[1] / "intent" / "cluster.yaml").intent
 ROOM = {"servers": 160, "storage_nodes": 64}
-
-
-def moved(before: Design, after: Design) -> list[tuple[Any, ...]]:
-    """Every frontend switch-or-host link, address, ASN, router ID or management address of
-    ``before`` that ``after`` does not keep (a port it only adds is not counted)."""
-    new = {d.name: d for d in after.frontend.devices}
-    out: list[tuple[Any, ...]] = []
-    for d in before.frontend.devices:
-        if d.name not in new:
-            out.append((d.name, "gone"))
-            continue
-        now = {p.name: p for p in new[d.name].ports}
-        out += [(d.name, p.name, p.peer) for p in d.ports
-                if (q := now.get(p.name)) is None or (q.peer, q.peer_port, q.address) != (p.peer, p.peer_port, p.address)]
-        if (d.asn, d.loopback, d.management) != (new[d.name].asn, new[d.name].loopback, new[d.name].management):
-            out.append((d.name, "renumbered"))
-    return out
 
 
 def test_growth_at_todays_counts_is_todays_layout() -> None:
@@ -50,7 +33,7 @@ def test_storage_added_within_the_layout_only_cables_its_ports(storage: int) -> 
     require_in_place(cs)  # no PlanError: not re-cabling
     assert not cs.recabling and cs.added == () and cs.removed == ()
     assert f"ports cabled: {2 * (storage - 16)} ports of 2 leaves" in cs.lines(), cs.lines()
-    assert moved(today, grown) == []
+    assert moved(today, grown, "frontend") == []
     unplanned = change_set(edited(CLUSTER), edited(CLUSTER, frontend__storage_nodes=storage))
     with pytest.raises(PlanError, match="re-cabling"):  # the same growth on today's layout moves spine links
         require_in_place(unplanned)
@@ -60,10 +43,10 @@ def test_servers_and_storage_added_within_the_layout_move_nothing_of_the_fronten
     today = edited(CLUSTER, frontend__growth=ROOM)
     grown = edited(CLUSTER, backend__servers=160, frontend__storage_nodes=40, frontend__growth=ROOM)
     assert [d.name for d in grown.frontend.devices] == [d.name for d in today.frontend.devices]
-    assert moved(today, grown) == []
+    assert moved(today, grown, "frontend") == []
     hosts = {h.name: h for h in grown.hosts}
     assert {n.leaf for n in hosts["stor01"].nics} == {n.leaf for h in today.hosts if h.name == "stor01" for n in h.nics}
-    assert moved(edited(CLUSTER), edited(CLUSTER, backend__servers=160)), "today's layout moves the storage nodes"
+    assert moved(edited(CLUSTER), edited(CLUSTER, backend__servers=160), "frontend"), "today's layout moves the storage nodes"
 
 
 def test_every_leaf_pair_of_the_layout_is_built_with_its_uplinks() -> None:
@@ -88,6 +71,6 @@ def test_storage_added_within_a_three_tier_layout_moves_nothing() -> None:
     today, grown = design(600, 700), design(690, 700)
     assert [t.role for t in today.frontend.tiers] == ["leaf", "spine", "core"]
     cs = change_set(today, grown)
-    assert not cs.recabling and cs.added == () and moved(today, grown) == []
+    assert not cs.recabling and cs.added == () and moved(today, grown, "frontend") == []
     assert "ports cabled: 180 ports of 8 leaves" in cs.lines(), cs.lines()
     assert change_set(design(600, None), design(690, None)).recabling
