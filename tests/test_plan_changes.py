@@ -84,7 +84,7 @@ def test_su_added_without_a_new_tier() -> None:
     new = edited(CLUSTER, backend__servers=128, backend__oversubscription="1:4", frontend__storage_nodes=0)
     assert [t.count for t in old.backend.tiers] == [24, 4] and [t.count for t in new.backend.tiers] == [32, 4]
     cs = change_set(old, new)
-    assert not cs.recabling and cs.links == ()
+    assert not cs.recabling and cs.links == () and cs.sus_added == 1 and change_set(new, old).sus_added == 0
     assert cs.facts[0].text.startswith("+1 SU: 8 backend leaves, 2 frontend leaves, 32 servers")
     assert "+16 BGP sessions on each of 4 spines" in cs.lines()
     assert cs.added[:2] == ("be-leaf-su4-r1", "be-leaf-su4-r2")

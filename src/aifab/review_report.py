@@ -205,7 +205,7 @@ def _growth(r: Review) -> list[str]:
     """A section for an SU added that moves switches or servers that stay: the backend laid out for
     today's SUs, where a layout for its growth (``backend.growth``) would have moved nothing."""
     cs = r.changes
-    if cs is None or not any(f.kind == "device-added" and " SU: " in f.text for f in cs.facts):
+    if cs is None or not cs.sus_added:
         return []
     moved = [f.text for f in cs.facts if f.kind in MOVED_BY_GROWTH]
     if not moved:

@@ -56,6 +56,7 @@ class ChangeSet:
     added: tuple[str, ...]  # new devices, natural order
     removed: tuple[str, ...]
     links: tuple[str, ...] = field(default=())  # re-cabled links, "dev:port -> old peer (now new peer)"
+    sus_added: int = 0  # scalable units added (more SUs host servers than before)
 
     @property
     def cables_moved(self) -> int:
@@ -323,7 +324,12 @@ def change_set(old: Design, new: Design) -> ChangeSet:
     per_device = {d: DeviceChanges(d, {k: frozenset(p) for k, p in kinds.items()})
                   for d, kinds in c.per_device.items() if d in before and d in after}
     ordered = [f for f in extra if f.kind != "policy"] + facts + [f for f in extra if f.kind == "policy"]
-    return ChangeSet(tuple(ordered), per_device, added, removed, tuple(natural_sorted(links)))
+    return ChangeSet(tuple(ordered), per_device, added, removed, tuple(natural_sorted(links)), _sus_added(old, new))
+
+
+def _sus_added(old: Design, new: Design) -> int:
+    """How many more scalable units host servers in ``new`` than in ``old`` (0 when none or fewer)."""
+    return max(0, len({h.su for h in new.hosts if h.su is not None}) - len({h.su for h in old.hosts if h.su is not None}))
 
 
 def _order(kind: str) -> int:
@@ -347,14 +353,13 @@ def _topology(old: Design, new: Design, added: tuple[str, ...], removed: tuple[s
         elif any(not c.startswith("leaves") for c in counts):  # new leaves alone: the SU fact says them
             out.append(Fact("device-added", f"{nf.name} {', '.join(counts)}", ()))
     osu = {h.su for h in old.hosts if h.su is not None}
-    nsu = {h.su for h in new.hosts if h.su is not None}
-    if len(nsu) > len(osu):
+    if _sus_added(old, new):
         new_devs = [d for d in new.devices() if d.name in set(added)]
         roles = Counter((d.fabric, d.role) for d in new_devs)
         hosts = [h for h in new.hosts if h.su not in osu and h.su is not None]
         cables = sum(len(d.ports) for d in new_devs if d.role == "leaf")
         what = ", ".join(f"{n} {f} {_PLURAL[r] if n > 1 else r}" for (f, r), n in roles.items())
-        out.append(Fact("device-added", f"+{len(nsu) - len(osu)} SU: {what}, {_num(len(hosts))} servers, {_num(cables)} leaf links",
+        out.append(Fact("device-added", f"+{_sus_added(old, new)} SU: {what}, {_num(len(hosts))} servers, {_num(cables)} leaf links",
                         added))
     elif added:
         out.append(Fact("device-added", f"+{len(added)} switches", added))

@@ -494,8 +494,7 @@ def require_in_place(changes: ChangeSet, allow_recabling: bool = False) -> None:
     shown = changes.links[:20]
     more = f"\n  ... and {len(changes.links) - len(shown):,} more" if len(changes.links) > len(shown) else ""
     facts = "; ".join(f.text for f in changes.facts if ROWS.get(f.kind) and ROWS[f.kind].impact == "re-cabling")
-    grows = any(f.kind == "device-added" and " SU: " in f.text for f in changes.facts)
-    hint = "; an SU added to a backend laid out for it (backend.growth) moves none" if grows else ""
+    hint = "; an SU added to a backend laid out for it (backend.growth) moves none" if changes.sus_added else ""
     raise PlanError(f"re-cabling: {facts}; {changes.cables_moved:,} links move, never an in-place rollout "
                     f"(allow re-cabling explicitly to plan it anyway{hint}):\n  " + "\n  ".join(shown) + more)
 
