@@ -156,3 +156,29 @@ def test_the_review_of_an_su_added_says_what_a_layout_for_growth_would_keep(tmp_
         return
     assert r.verdict == "needs cordon" and sum(len(w.cordon) for w in r.waves) == 64
     assert "### Growth" in md and "interface addresses: 448 ports of 14 leaves" in md and "`backend.growth.servers`" in md
+
+
+def test_the_build_writes_the_cables_to_come_and_the_ports_they_keep(tmp_path: Path) -> None:
+    """intent/lab.yaml (one rail) at 2 SUs laid out for 4: cabling-growth.csv is every cable the fabric
+    at 4 SUs has and today's has not (each spine's ports kept for SUs 3 and 4, the new leaves' and
+    servers' links), and today's cabling.csv is the grown fabric's, less those rows: the layout keeps
+    every cable; the file goes with the layout."""
+    from aifab.pipeline import build
+
+    lab = Path(__file__).parents[1] / "intent" / "lab.yaml"
+    text = lab.read_text().replace("  gpus_per_server: 2\n", "  gpus_per_server: 1\n  growth: {servers: 8}\n", 1)
+    intent = tmp_path / "lab.yaml"
+    intent.write_text(text)
+    build(intent, tmp_path / "today")
+    intent.write_text(text.replace("  servers: 4\n", "  servers: 8\n", 1))
+    build(intent, tmp_path / "grown")
+    today, grown = ((tmp_path / d / "cabling.csv").read_text().splitlines() for d in ("today", "grown"))
+    header, *rows = (tmp_path / "today" / "cabling-growth.csv").read_text().splitlines()
+    assert header == today[0] and rows and not set(rows) & set(today)
+    assert sorted(today[1:] + rows) == sorted(grown[1:])
+    spines = [r.split(",")[1:5] for r in rows if r.startswith("backend,be-spine")]
+    assert sorted(spines) == [["be-spine1", "swp3", "be-leaf-su3-r1", "swp3"], ["be-spine1", "swp4", "be-leaf-su4-r1", "swp3"],
+                              ["be-spine2", "swp3", "be-leaf-su3-r1", "swp4"], ["be-spine2", "swp4", "be-leaf-su4-r1", "swp4"]]
+    assert not (tmp_path / "grown" / "cabling-growth.csv").exists(), "at its full size nothing is to come"
+    build(intent, tmp_path / "today")
+    assert not (tmp_path / "today" / "cabling-growth.csv").exists(), "an earlier build's file removed"

@@ -13,7 +13,7 @@ from pathlib import Path
 from aifab import forked
 from aifab.artifacts.clab import CEOS_IMAGE, clab_path, write_clab
 from aifab.artifacts.inventory import HandKept, hand_kept_for, write_inventory
-from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, ipplan_rows, write_csv
+from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, growth_cabling_rows, ipplan_rows, write_csv
 from aifab.check.engine import Parsed, require_clean
 from aifab.check.findings import Finding
 from aifab.check.inputs import CheckInputError, Target, load_build_dir
@@ -21,6 +21,7 @@ from aifab.check.parse import DeviceFacts, parse_rendered
 from aifab.design import Design, build_design
 from aifab.design.derive import derive
 from aifab.design.model import design_json_parts
+from aifab.design.sizing import grown_intent
 from aifab.errors import AifabError, DesignError
 from aifab.gcpause import paused_gc
 from aifab.intent import LoadedIntent, load_intent
@@ -30,6 +31,7 @@ from aifab.render.configs import FORK_THRESHOLD, write_and_consume
 from aifab.render.hosts import remove_hosts, write_hosts
 from aifab.telemetry.paths import write_gnmi_targets
 
+GROWTH_CABLING = "cabling-growth.csv"  # the cables of an intent laid out for growth still to come
 
 class OutputError(AifabError):
     """The output directory cannot be written."""
@@ -58,13 +60,21 @@ def design_for(intent_path: str | Path, like: tuple[Intent, Design] | None = Non
         raise loaded.error(exc.problems) from None
 
 
-def write_tables(design: Design, out: Path, hand_kept: HandKept) -> list[Path]:
-    """Write design.json, cabling.csv, ipplan.csv and the Nornir inventory into ``out``."""
+def write_tables(design: Design, intent: Intent, out: Path, hand_kept: HandKept) -> list[Path]:
+    """Write design.json, cabling.csv, ipplan.csv and the Nornir inventory into ``out``; for an
+    ``intent`` laid out for growth also cabling-growth.csv, the cables still to come (else one an
+    earlier build wrote is removed)."""
     files = [out / "design.json", out / "cabling.csv", out / "ipplan.csv"]
     with files[0].open("wb") as fh:
         fh.writelines(design_json_parts(design))
     write_csv(files[1], CABLING_HEADER, cabling_rows(design))
     write_csv(files[2], IPPLAN_HEADER, ipplan_rows(design))
+    grown, growth = grown_intent(intent), out / GROWTH_CABLING
+    if grown is None:
+        growth.unlink(missing_ok=True)
+    else:
+        write_csv(growth, CABLING_HEADER, growth_cabling_rows(design, build_design(grown)))
+        files.append(growth)
     return files + write_inventory(design, out, hand_kept) + write_gnmi_targets(design, out)
 
 
@@ -92,8 +102,8 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
         if before_write is not None:
             before_write()
         beside = jobs > 1 and forked.AVAILABLE and len(design.devices()) >= FORK_THRESHOLD
-        with _writing(out), forked.children([(write_tables, (design, out, kept))] if beside else []) as tables:
-            files = [] if beside else write_tables(design, out, kept)
+        with _writing(out), forked.children([(write_tables, (design, loaded.intent, out, kept))] if beside else []) as tables:
+            files = [] if beside else write_tables(design, loaded.intent, out, kept)
             configs, _, parsed = write_and_consume(design, out, None, parse_rendered if check else None, jobs)
             files += configs
             if clab:

@@ -20,6 +20,13 @@ def cabling_rows(design: Design) -> Iterator[tuple[str, ...]]:
             yield (dev.fabric, dev.name, p.name, p.peer, p.peer_port, p.cable, f"{p.length_m:g}", f"{p.speed}G")
 
 
+def growth_cabling_rows(design: Design, grown: Design) -> Iterator[tuple[str, ...]]:
+    """The cables of ``grown`` (the fabric at the size it is laid out for) that ``design`` does not
+    have yet: the ports today's switches keep free and the links of the switches and hosts to come."""
+    today = {(d.name, p.name) for d in design.devices() for p in d.ports}
+    return (row for row in cabling_rows(grown) if (row[1], row[2]) not in today)
+
+
 def ipplan_rows(design: Design) -> Iterator[tuple[str, ...]]:
     """Every assigned address: switch loopbacks, management, ports, and host NICs."""
     for dev in design.devices():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from aifab.catalog import lookup
 from aifab.design.model import Tier
 from aifab.errors import Problem
-from aifab.intent.schema import Backend, Frontend, Switch
+from aifab.intent.schema import Backend, Frontend, Intent, Switch
 from aifab.platforms import platform
 
 _EPS = 1e-9
@@ -175,6 +175,18 @@ class FrontendShape:
 def backend_room(b: Backend) -> int:
     """The GPU servers the backend is laid out for: ``b.growth``'s where it names more than there are."""
     return max(b.servers, b.growth.servers or 0)
+
+
+def grown_intent(intent: Intent) -> Intent | None:
+    """``intent`` at the size it is laid out for: the backend's servers of ``backend.growth`` and the
+    frontend's storage nodes of ``frontend.growth``; None when it is laid out for today's hosts."""
+    servers, storage = backend_room(intent.backend), laid_out(intent.frontend, intent.backend.servers)[1]
+    if (servers, storage) == (intent.backend.servers, intent.frontend.storage_nodes):
+        return None
+    data = intent.model_dump(exclude_unset=True)  # defaults that depend on what is set stay so
+    data.setdefault("backend", {})["servers"] = servers
+    data.setdefault("frontend", {})["storage_nodes"] = storage
+    return Intent.model_validate(data)
 
 
 def backend_shape(b: Backend, keep_pct: int = 75, whole: bool = False) -> tuple[BackendShape | None, list[Problem]]:
