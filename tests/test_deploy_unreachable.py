@@ -14,6 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from napalm.base.exceptions import (
+    CommandErrorException,
+    CommandTimeoutException,
+    ConnectAuthError,
+    ConnectionException,
+    ReplaceConfigException,
+)
 
 from aifab.design import build_design
 from aifab.intent import load_intent
@@ -78,9 +85,36 @@ def test_unreachable_devices_are_one_line_each(tmp_path: Path, request: pytest.F
     lines = res.stderr.splitlines()
     assert sorted(line.split(":")[0] for line in lines) == sorted(NAMES), res.stderr
     for line in lines:
-        assert f": unreachable or refused: ConnectionException: 127.0.0.1:{port}: " in line
+        assert f": unreachable: ConnectionException: 127.0.0.1:{port}: " in line
     events = [json.loads(line) for line in (tmp_path / "build" / "audit.jsonl").read_text().splitlines()]
     failed = {e["device"]: e for e in events if e["event"] == "load-failed"}
     assert sorted(failed) == sorted(NAMES)
     assert all("ConnectionException" in e["traceback"] and e["traceback"].startswith("Traceback") for e in failed.values())
     assert not any(e["event"] == "commit" for e in events)
+
+
+@pytest.mark.parametrize(("exc", "status"), [
+    (ConnectionException("127.0.0.1:22: connection refused"), "unreachable"),
+    (CommandTimeoutException("be-spine1: vtysh did not finish in 60 s"), "unreachable"),
+    (ConnectAuthError("be-spine1: authentication failed"), "login refused"),
+    (ReplaceConfigException("cat > /etc/frr/candidate: No space left on device"), "refused"),
+    (CommandErrorException("vtysh -C: line 12: % Unknown command"), "refused"),
+])
+def test_a_failed_device_is_said_unreachable_or_refused_by_what_it_raised(tmp_path: Path, exc: Exception, status: str) -> None:
+    """The status a device at fault gets comes from the exception its task raised (worded as the
+    deploy words it, from a real Nornir run): a switch that answered and refused its candidate (its
+    own disk full) is not said unreachable, nor one that cannot be reached refused."""
+    from nornir import InitNornir
+    from nornir.core.task import Result, Task
+
+    from aifab.deploy.connect import device_errors, failure_status
+
+    def fails(task: Task) -> Result:
+        raise exc
+
+    hosts = tmp_path / "hosts.yaml"
+    hosts.write_text("be-spine1:\n  hostname: 127.0.0.1\n")
+    nr = InitNornir(runner={"plugin": "serial"}, logging={"enabled": False}, inventory={
+        "plugin": "SimpleInventory", "options": {"host_file": str(hosts)}})
+    reason = device_errors(nr.run(task=fails))["be-spine1"]
+    assert reason.startswith(type(exc).__name__ + ": ") and failure_status(reason) == status

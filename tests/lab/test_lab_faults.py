@@ -233,6 +233,7 @@ def test_sshd_stopped_on_a_device_of_a_later_wave(world: LabRun, before: dict[st
     assert res.returncode == 1, res.stdout + res.stderr
     hint = "stopped: load failed on fe-leaf1b, nothing committed; to go on without it: --exclude fe-leaf1b "
     assert hint in res.stdout and not events(world, "commit"), res.stdout
+    assert "fe-leaf1b: unreachable: ConnectionException: " in res.stderr, res.stderr
     res = world.deploy("--commit", "--exclude", "fe-leaf1b")  # as said
     assert res.returncode == 0, res.stdout + res.stderr
     assert "fe-leaf1b: its drain state cannot be read" in res.stdout and "out of service for the rollout rules" in res.stdout

@@ -166,6 +166,7 @@ def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refus
     assert "management address moves" in res.stdout + res.stderr
     spine = rollout.design.backend.devices[0]
     assert f"the build takes away {spine.management.partition('/')[0]}, the address this deploy reaches it at" in res.stdout
+    assert f"{spine.name}: held back: the build takes away " in res.stderr, res.stderr
     for name, shown in eth0.items():
         assert rollout.lab.run(name, ["ip", "-br", "addr", "show", "eth0"]).stdout == shown and shown, name
 

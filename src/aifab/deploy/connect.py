@@ -74,6 +74,22 @@ def device_errors(result: AggregatedResult) -> dict[str, str]:
     return out
 
 
+# Exceptions (by name, as device_errors words them) that mean no connection or no answer, and a login refused.
+_UNREACHABLE = frozenset({"ConnectionException", "ConnectionClosedException", "CommandTimeoutException", "EOFError",
+                          "NetmikoTimeoutException", "NetMikoTimeoutException", "NoValidConnectionsError", "OSError",
+                          "SSHException", "TimeoutError", "ConnectionRefusedError", "ConnectionResetError"})
+_LOGIN = frozenset({"ConnectAuthError", "NetmikoAuthenticationException", "NetMikoAuthenticationException",
+                    "AuthenticationException"})
+
+
+def failure_status(reason: str) -> str:
+    """A device's status from its one-line reason (:func:`device_errors`): ``unreachable`` (no
+    connection, or no answer), ``login refused``, or ``refused`` (it answered and refused, e.g. a
+    candidate its own disk cannot take)."""
+    kind = reason.partition(":")[0]
+    return "unreachable" if kind in _UNREACHABLE else "login refused" if kind in _LOGIN else "refused"
+
+
 def matches(name: str, globs: list[str]) -> bool:
     """``name`` matches one of ``globs`` (names or fnmatch globs, case-sensitive)."""
     return any(fnmatchcase(name, g) for g in globs)

@@ -74,12 +74,15 @@ def timings_table(report: DeployReport) -> Table:
     return table
 
 
+FAULTS = frozenset({"unreachable", "login refused", "refused", "held back"})  # a device that stopped the deploy
+
+
 def summary_table(report: DeployReport) -> Table:
     """Device, change kind, wave, status, detail."""
     table = Table(title="deploy summary", title_justify="left")
     for col in ("device", "change", "wave", "status", "detail"):
         table.add_column(col)
     for o in report.outcomes.values():
-        style = "red" if "fail" in o.status or "unreachable" in o.status else ("green" if o.status == "committed" else "")
+        style = "red" if "fail" in o.status or o.status in FAULTS else ("green" if o.status == "committed" else "")
         table.add_row(o.device, o.kind or "-", "-" if o.wave is None else str(o.wave), f"[{style}]{o.status}[/]" if style else o.status, o.detail)
     return table

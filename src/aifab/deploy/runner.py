@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.syntax import Syntax
 
-from aifab.deploy.connect import open_nornir, select
+from aifab.deploy.connect import failure_status, open_nornir, select
 from aifab.deploy.cordon import kill_running
 from aifab.deploy.deployer import Deployer
 from aifab.deploy.drain import drain_only
@@ -223,7 +223,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     failures = d.take_snapshots(changed, snapdir)
     if failures:
         for n, reason in failures.items():
-            report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", f"snapshot: {reason}"
+            report.outcomes[n].status, report.outcomes[n].detail = failure_status(reason), f"snapshot: {reason}"
         report.ok = False
         report.stopped = "snapshot failed"
         return
@@ -290,7 +290,8 @@ def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures:
     """A candidate could not be loaded or must not be committed (``why``): nothing is committed
     anywhere, every candidate discarded."""
     for n, reason in failures.items():
-        report.outcomes[n].status, report.outcomes[n].detail = "unreachable or refused", reason
+        report.outcomes[n].status = failure_status(reason) if why == "load failed" else "held back"
+        report.outcomes[n].detail = reason
     loaded = [n for n in names if n not in failures] if why == "load failed" else names
     d.discard(loaded)
     report.ok = False
