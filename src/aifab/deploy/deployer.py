@@ -28,7 +28,7 @@ from aifab.deploy.tasks.expect import expectations, without_down
 from aifab.deploy.tasks.upgrade import running_version
 from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
 from aifab.deploy.tasks.verify import reset_sessions, verify
-from aifab.design.model import Design
+from aifab.design.model import Design, Neighbor
 from aifab.errors import AifabError
 from aifab.plan.changes import natural_sorted
 from aifab.plan.waves import Change, Wave
@@ -57,6 +57,8 @@ class Deployer:
         self.by_name = {d.name: d for d in design.devices()}
         self.expect = expectations(design)
         self.down_before: dict[str, dict[str, str]] = {}  # device -> {peer address: peer} down at a health gate
+        self.configured_before: dict[str, frozenset[str]] = {}  # device -> neighbour addresses configured at its gate
+        self.left_out_ready: set[tuple[str, str]] = set()  # (switch left out, address) it has a session configured to
         self.markers = {n: marker(s) for n, s in rendered.drain.items()}
         self.carrying: dict[str, bool] = {}
         self.snapshots: dict[str, str] = {}
@@ -111,9 +113,34 @@ class Deployer:
         for name in names:
             for n in self.by_name[name].neighbors:
                 later = n.peer in self.pending and (name in self.initial or n.peer in self.initial)
-                if later or (n.peer in self.outside and name in self.initial):
+                if later or (self._new_to_left_out(name, n) and (n.peer, n.local_address) not in self.left_out_ready):
                     out.setdefault(name, {})[n.peer_address] = n.peer
         return out
+
+    def _new_to_left_out(self, name: str, n: Neighbor) -> bool:
+        """True for a session this deploy gives ``name`` (it carries no traffic yet, or its gate did
+        not find the neighbour configured) to a switch left out of the deploy."""
+        return n.peer in self.outside and (name in self.initial or n.peer_address not in self.configured_before.get(name, ()))
+
+    def read_left_out(self, wave: Wave, names: list[str]) -> None:
+        """Read, on the switches left out of this deploy, whether they have the sessions ``names``
+        gain with them configured already: those the verify requires (they come up once this end
+        is committed), the others stay pending (:meth:`deferred`); one that cannot be read too."""
+        want = {(n.peer, n.local_address): name for name in names for n in self.by_name[name].neighbors
+                if self._new_to_left_out(name, n)}
+        peers = natural_sorted({p for p, _ in want} & set(self.nr.inventory.hosts))
+        if not peers:
+            return
+        res, failures = self._run_results(peers, health.configured_neighbors, "read-left-out", audit=False)
+        ready: dict[str, list[str]] = {}
+        for (peer, address), name in want.items():
+            if peer in res and peer not in failures and address in res[peer][0].result:
+                self.left_out_ready.add((peer, address))
+                ready.setdefault(name, []).append(peer)
+        for name, have in sorted(ready.items()):
+            self.say(f"wave {wave.index}: {name}: BGP sessions to {', '.join(natural_sorted(have))} required: those "
+                     "switches, left out of this deploy, have them configured already (read)")
+            self.audit.write("sessions-required", name, wave=wave.index, peers=natural_sorted(have))
 
     # -- output -----------------------------------------------------------------------------
 
@@ -256,6 +283,9 @@ class Deployer:
         unhealthy = {**missing, **failed}
         cut = health.down_links(self.design, {n: list(getattr(res[n][0], "down", None) or [])
                                               for n in names if n in res and n not in failed})
+        for n in names:
+            if n in res and n not in failed:
+                self.configured_before[n] = frozenset(getattr(res[n][0], "configured", None) or ())
         for n, peers in cut.items():  # a link down before the wave (a broken optic): judged without it
             self.down_before[n] = peers
             for addr, peer in sorted(peers.items()):
@@ -510,6 +540,7 @@ class Deployer:
                  f"(deadline {self.clock(self.verify_timeout_s)}, {self.verify_timeout_s:.0f}s)")
         deadline = time.monotonic() + self.verify_timeout_s
         pending = list(names)
+        self.read_left_out(wave, names)
         later = self.deferred(names)
         for n, peers in sorted(later.items()):
             waiting = natural_sorted({p for p in peers.values() if p in self.pending})
@@ -518,8 +549,8 @@ class Deployer:
                 self.say(f"wave {wave.index}: {n}: BGP sessions to {', '.join(waiting)} required once those switches "
                          "are committed in their wave (each end is configured by its own)")
             if left:
-                line = (f"BGP sessions to {', '.join(left)} not verified: those switches are left out of this deploy; "
-                        "the sessions come up once their config has them (deploy them too)")
+                line = (f"BGP sessions to {', '.join(left)} not verified: those switches are left out of this deploy "
+                        "and have no config for them (or cannot be read); the sessions come up once they do (deploy them too)")
                 self.say(f"wave {wave.index}: {n}: {line}")
                 self.sessions_pending[n] = [line]
                 self.audit.write("sessions-pending", n, wave=wave.index, peers=left)

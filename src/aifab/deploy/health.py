@@ -19,10 +19,12 @@ def check(task: Task, config: str, sessions: bool) -> Result:
     the connection error. With ``sessions``, the result's ``down`` lists the addresses of the
     sessions it has configured (the design it runs now) that are not Established: a link down
     before the wave (a broken optic) does not make the device unhealthy; the wave is judged with
-    that link out of service (:func:`blockers`)."""
+    that link out of service (:func:`blockers`). Its ``configured`` lists every neighbour address
+    the device has configured (a session the wave adds is not among them)."""
     dev = task.host.get_connection("napalm", task.nornir.config)
     problems = []
     down: list[str] = []
+    peers: dict[str, dict[str, object]] = {}
     down_daemons = getattr(dev, "down_daemons", None)
     if callable(down_daemons):
         problems += [f"{d} is not running" for d in down_daemons(config)]
@@ -34,7 +36,13 @@ def check(task: Task, config: str, sessions: bool) -> Result:
     else:
         if sessions:
             down = [a for a, p in sorted(peers.items()) if not p.get("is_up")]
-    return Result(host=task.host, result=problems or "healthy", failed=bool(problems), down=down)
+    return Result(host=task.host, result=problems or "healthy", failed=bool(problems), down=down, configured=sorted(peers))
+
+
+def configured_neighbors(task: Task) -> Result:
+    """The neighbour addresses the device has configured in its default VRF (Established or not)."""
+    dev = task.host.get_connection("napalm", task.nornir.config)
+    return Result(host=task.host, result=sorted(dev.get_bgp_neighbors().get("global", {}).get("peers", {})))
 
 
 def down_links(design: Design, down: dict[str, list[str]]) -> dict[str, dict[str, str]]:
