@@ -106,9 +106,9 @@ class Deployer:
         """Per device of ``names``, the sessions (peer address -> peer) that cannot come up yet: those
         between a device that carries no traffic yet and one still to be committed, whose config for
         that session comes with its own wave (a new SU's spines and the cores that gain them as
-        neighbours in the wave after), each required by the later of the two waves; and those of a
-        device that carries no traffic yet to a switch left out of this deploy (--limit/--exclude),
-        which has no config for it until it is deployed too: not verified, said pending."""
+        neighbours in the wave after), each required by the later of the two waves; and those this
+        deploy adds to a switch left out of it (--limit/--exclude) that has no config for them yet
+        or cannot be read (:meth:`read_left_out`): not verified, said pending."""
         out: dict[str, dict[str, str]] = {}
         for name in names:
             for n in self.by_name[name].neighbors:
@@ -132,6 +132,8 @@ class Deployer:
         if not peers:
             return
         res, failures = self._run_results(peers, health.configured_neighbors, "read-left-out", audit=False)
+        for peer, reason in sorted(failures.items()):
+            self.audit.write("unreadable", peer, reason=reason)
         ready: dict[str, list[str]] = {}
         for (peer, address), name in want.items():
             if peer in res and peer not in failures and address in res[peer][0].result:
