@@ -182,3 +182,23 @@ def test_the_build_writes_the_cables_to_come_and_the_ports_they_keep(tmp_path: P
     assert not (tmp_path / "grown" / "cabling-growth.csv").exists(), "at its full size nothing is to come"
     build(intent, tmp_path / "today")
     assert not (tmp_path / "today" / "cabling-growth.csv").exists(), "an earlier build's file removed"
+
+
+@pytest.mark.parametrize(("frontend", "kept"), [(None, None), (12, 12), (12 // 2, None)])
+def test_the_grown_intent_is_the_fabric_at_its_layouts_size(tmp_path: Path, frontend: int | None, kept: int | None) -> None:
+    """The intent the cables to come are read from: the backend at ``backend.growth``'s servers, the
+    frontend at its storage growth; a ``frontend.growth.servers`` below the backend's growth (the
+    frontend is laid out for that anyway) is no error of the grown intent (it was: 'fewer than
+    backend.servers (8)' of an intent whose servers are 4)."""
+    from aifab.design.sizing import grown_intent
+
+    text = (Path(__file__).parents[1] / "intent" / "lab.yaml").read_text()
+    text = text.replace("  gpus_per_server: 2\n", "  gpus_per_server: 1\n  growth: {servers: 8}\n", 1)
+    text = text.replace("  storage_nodes: 1\n", "  storage_nodes: 1\n  growth: {storage_nodes: 3" +
+                        (f", servers: {frontend}" if frontend else "") + "}\n", 1)
+    (tmp_path / "lab.yaml").write_text(text)
+    grown = grown_intent(load_intent(tmp_path / "lab.yaml").intent)
+    assert grown is not None
+    assert (grown.backend.servers, grown.frontend.storage_nodes, grown.frontend.growth.servers) == (8, 3, kept)
+    assert grown_intent(grown) is None, "at its layout's size: nothing to come"
+    build_design(grown)

@@ -185,7 +185,10 @@ def grown_intent(intent: Intent) -> Intent | None:
         return None
     data = intent.model_dump(exclude_unset=True)  # defaults that depend on what is set stay so
     data.setdefault("backend", {})["servers"] = servers
-    data.setdefault("frontend", {})["storage_nodes"] = storage
+    frontend = data.setdefault("frontend", {})
+    frontend["storage_nodes"] = storage
+    if (intent.frontend.growth.servers or 0) < servers:  # the frontend is laid out for the backend's growth anyway
+        frontend.get("growth", {}).pop("servers", None)
     return Intent.model_validate(data)
 
 
