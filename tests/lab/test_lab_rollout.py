@@ -151,6 +151,19 @@ def test_second_deploy_shows_no_diff_and_commits_nothing(first: subprocess.Compl
     assert rollout.running() == before
 
 
+def test_an_mtu_change_with_a_leaf_left_out_says_each_link_it_makes_one_sided(
+        first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    """A backend MTU change (a dry run) with be-leaf-su1-r1 left out: each spine's port to it would
+    take the new MTU and the leaf's keep the old one; said per spine, before anything is touched
+    (before: a commit of it ended 'committed', exit 0, the links' two ends at 9000 and 9216)."""
+    res = rollout.refused_with("  servers_per_su: 2\n", "  servers_per_su: 2\n  mtu: 9000\n", "--exclude", "be-leaf-su1-r1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    for spine in (d for d in rollout.design.backend.devices if d.role == "spine"):
+        port = next(p for p in spine.ports if p.peer == "be-leaf-su1-r1")
+        assert (f"{spine.name}: mtu changed at this end only of {port.name} (to be-leaf-su1-r1 {port.peer_port}): the other "
+                "end is left out of this deploy") in res.stdout, res.stdout
+
+
 def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refused(
         first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
     """A new management gateway moves the backend's management addresses; the lab's inventory still

@@ -149,8 +149,8 @@ def _deploy(args: argparse.Namespace, console: Console, before_write: Callable[[
     for device, items in report.not_applied.items():  # per device, what the switch does not run and why (each in the audit)
         for line in summarize(items):
             console.print(f"{device}: not applied: {line}", markup=False, soft_wrap=True)
-    pending = {d: [*report.timers_pending.get(d, []), *report.sessions_pending.get(d, [])]
-               for d in {**report.timers_pending, **report.sessions_pending}}
+    pending = {d: [*report.timers_pending.get(d, []), *report.sessions_pending.get(d, []), *report.links_pending.get(d, [])]
+               for d in {**report.timers_pending, **report.sessions_pending, **report.links_pending}}
     for device, lines in pending.items():  # not in effect or not verifiable yet: never claimed as verified
         for line in lines:
             console.print(f"{device}: pending: {line}", markup=False, soft_wrap=True)

@@ -75,6 +75,7 @@ class Deployer:
         self.initial: frozenset[str] = frozenset()  # changed devices that carry no traffic yet (a new SU's switches)
         self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
         self.sessions_pending: dict[str, list[str]] = {}  # device -> its sessions to switches left out: not verified
+        self.links_pending: dict[str, list[str]] = {}  # device -> link settings changed at its end only (one_sided)
         self.scheduler = Scheduler(design, confirm_cordon, self.say, audit, lambda: self.stopping)  # the cordon hand-off
         self.no_drain = no_drain  # --no-drain: the drain steps left out (only to measure what they protect)
         self.versions: dict[str, str] = {}  # device -> the software version it reported at load

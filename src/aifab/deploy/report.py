@@ -40,6 +40,7 @@ class DeployReport:
     not_applied: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> what -> why ("" for a note)
     timers_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> timers in effect at the next session reset
     sessions_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> sessions to switches left out, not verified
+    links_pending: dict[str, list[str]] = field(default_factory=dict)  # device -> link settings committed at its end only
     cordoned: list[str] = field(default_factory=list)  # servers this deploy cordoned and did not give back
     timings: list[WaveTiming] = field(default_factory=list)  # measured per wave that ran
     upgrades: dict[str, tuple[str, str]] = field(default_factory=dict)  # device -> (version it ran, the intent's)

@@ -27,6 +27,7 @@ from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.inventory_files import InventoryError
 from aifab.deploy.journal import Journal, JournalError, changed_builds, journal_path, read_journal
+from aifab.deploy.one_sided import one_sided_links
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
@@ -141,6 +142,8 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
             report.drained = sorted(d.drained)
             report.timers_pending = dict(d.timers_pending)
             report.sessions_pending = dict(d.sessions_pending)
+            report.links_pending = {n: lines for n, lines in d.links_pending.items()
+                                    if report.outcomes[n].status.startswith("committed")}
             report.cordoned = d.scheduler.servers
             if d.journal is not None:
                 d.journal.status = "done" if report.ok else ("interrupted" if report.interrupted else "halted")
@@ -151,7 +154,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
                 report.stopped = report.stopped or d.records_lost
             audit.write("end", None, ok=report.ok, committed=do_commit, interrupted=report.interrupted,
                         stopped=report.stopped, still_drained=report.drained, timers_pending=report.timers_pending,
-                        sessions_pending=report.sessions_pending,
+                        sessions_pending=report.sessions_pending, links_pending=report.links_pending,
                         still_cordoned=report.cordoned,
                         states={n: o.status for n, o in report.outcomes.items()})
             if audit.lost:  # the events the file could not take: on stderr, never silently less
@@ -175,6 +178,11 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     changed = [n for n in names if (diffs[n].strip() and not (n in held and drain_only(diffs[n], d.rendered.drain[n])))
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
+    d.links_pending = one_sided_links(d.design, {n: diffs[n] for n in changed}, d.outside)
+    for n, lines in d.links_pending.items():  # said before anything is touched, a dry run too
+        for line in lines:
+            d.say(f"{n}: {line}")
+        d.audit.write("links-one-sided", n, lines=lines)
     d.kept = frozenset(n for n in changed if n in held)
     if d.kept:  # their builds have no drain: diffed, and committed, with it, so that they stay drained
         for n in sorted(d.kept):

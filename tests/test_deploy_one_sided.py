@@ -1,0 +1,73 @@
+"""A setting both ends of a link must share (MTU, speed, FEC) changed at one end only, its peer left
+out of the deploy (``--limit``/``--exclude``): said per device, from the driver's own diff of each
+platform. Seen in the lab before: a backend MTU change deployed with ``--exclude be-leaf-su1-r1``
+ended "committed", exit 0, each spine's port to that leaf at 9000 and the leaf's at 9216, unsaid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aifab.deploy.one_sided import one_sided_links
+from aifab.design import build_design
+from aifab.design.model import Design
+from aifab.intent import load_intent
+
+ROOT = Path(__file__).parents[1]
+
+
+def design(tmp_path: Path, name: str, platform: str = "") -> Design:
+    text = (ROOT / "intent" / name).read_text()
+    if platform:
+        text = text.replace("platform: frr}", f"platform: {platform}}}")
+    (tmp_path / name).write_text(text)
+    return build_design(load_intent(tmp_path / name).intent)
+
+
+def spine_ports(d: Design) -> tuple[str, list[tuple[str, str, str]]]:
+    spine = d.backend.devices[0]
+    assert spine.role == "spine"
+    return spine.name, [(p.name, p.peer, p.peer_port) for p in spine.ports]
+
+
+def frr_diff(ports: list[str], setting: str) -> str:
+    return "Kernel Settings To Apply\n========================\n" + "".join(f"links.sh: ip link set dev {p} {setting}\n" for p in ports)
+
+
+def eos_diff(ports: list[str], line: str) -> str:
+    return "@@ -1,4 +1,4 @@\n" + "".join(f" interface {p}\n-   description x\n+   {line}\n" for p in ports)
+
+
+def sonic_diff(ports: list[str], key: str, value: str) -> str:
+    ops = ",\n".join(f' {{"op": "replace", "path": "/PORT/{p}/{key}", "value": "{value}"}}' for p in ports)
+    return f"CONFIG_DB (config apply-patch)\n[\n{ops}\n]\n"
+
+
+@pytest.mark.parametrize(("intent", "platform", "diff"), [
+    ("lab.yaml", "", lambda ports: frr_diff(ports, "mtu 9000")),
+    ("lab.yaml", "sonic", lambda ports: sonic_diff(ports, "mtu", "9000")),
+    ("cluster.yaml", "", lambda ports: eos_diff(ports, "mtu 9000")),
+])
+def test_an_mtu_changed_on_a_port_to_a_switch_left_out_is_said_for_that_port(tmp_path: Path, intent: str, platform: str,
+                                                                             diff: object) -> None:
+    d = design(tmp_path, intent, platform)
+    spine, ports = spine_ports(d)
+    (mine, peer, theirs), other = ports[0], next(name for name, to, _ in ports if to != ports[0][1])
+    text = diff([mine, other])  # type: ignore[operator]
+    said = one_sided_links(d, {spine: text}, frozenset({peer}))
+    assert said == {spine: [f"mtu changed at this end only of {mine} (to {peer} {theirs}): the other end is left out of "
+                            "this deploy, and the two ends differ until it is deployed too"]}
+    assert one_sided_links(d, {spine: text}, frozenset()) == {}, "both ends deployed"
+
+
+def test_a_setting_one_end_may_hold_alone_is_not_said(tmp_path: Path) -> None:
+    """A description, or a speed on a port to a switch that is deployed, is no one-sided link; a speed
+    on the port to the switch left out is."""
+    d = design(tmp_path, "lab.yaml")
+    spine, ports = spine_ports(d)
+    (mine, peer, _), other = ports[0], next(name for name, to, _ in ports if to != ports[0][1])
+    assert one_sided_links(d, {spine: eos_diff([mine], "description y")}, frozenset({peer})) == {}
+    speed = "Kernel Settings To Apply\n========================\nlinks.sh: ethtool -s {} speed 100000\n"
+    assert one_sided_links(d, {spine: speed.format(other)}, frozenset({peer})) == {}, "its port to the switch left out is not changed"
+    assert list(one_sided_links(d, {spine: speed.format(mine)}, frozenset({peer}))[spine][0].split()[:2]) == ["speed", "changed"]
