@@ -1,4 +1,4 @@
-"""A setting both ends of a link must share (MTU, speed, FEC) changed at one end only, its peer left
+"""A setting both ends of a link must share (MTU, speed, FEC, PFC) changed at one end only, its peer left
 out of the deploy (``--limit``/``--exclude``): said per device, from the driver's own diff of each
 platform. Seen in the lab before: a backend MTU change deployed with ``--exclude be-leaf-su1-r1``
 ended "committed", exit 0, each spine's port to that leaf at 9000 and the leaf's at 9216, unsaid."""
@@ -71,3 +71,18 @@ def test_a_setting_one_end_may_hold_alone_is_not_said(tmp_path: Path) -> None:
     speed = "Kernel Settings To Apply\n========================\nlinks.sh: ethtool -s {} speed 100000\n"
     assert one_sided_links(d, {spine: speed.format(other)}, frozenset({peer})) == {}, "its port to the switch left out is not changed"
     assert list(one_sided_links(d, {spine: speed.format(mine)}, frozenset({peer}))[spine][0].split()[:2]) == ["speed", "changed"]
+
+
+@pytest.mark.parametrize(("intent", "platform", "diff"), [
+    ("lab.yaml", "", lambda port: f"Kernel Settings To Apply\n========================\nqos.sh: dcb pfc set dev {port} prio-pfc all:off 3:on\n"),
+    ("lab.yaml", "sonic", lambda port: f'CONFIG_DB (config apply-patch)\n[\n {{"op": "add", "path": "/PORT_QOS_MAP/{port}/pfc_enable", "value": "3"}}\n]\n'),
+    ("cluster.yaml", "", lambda port: eos_diff([port], "priority-flow-control on")),
+])
+def test_pfc_enabled_at_one_end_only_is_said(tmp_path: Path, intent: str, platform: str, diff: object) -> None:
+    """PFC on at one end of a link only: the other end's pause frames go unanswered."""
+    d = design(tmp_path, intent, platform)
+    spine, ports = spine_ports(d)
+    mine, peer, _ = ports[0]
+    said = one_sided_links(d, {spine: diff(mine)}, frozenset({peer}))  # type: ignore[operator]
+    assert said[spine][0].startswith(f"pfc-enable changed at this end only of {mine} (to {peer} "), said
+

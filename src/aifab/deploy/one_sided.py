@@ -1,7 +1,9 @@
 """Links a deploy changes at one end only: a setting both ends of a link must share (MTU, speed,
-FEC) changed on a port whose peer is left out of the deploy (``--limit``/``--exclude``). Speed or
-FEC that differ take the link down, which the verify sees; an MTU that differs drops the frames
-one end sends longer than the other takes, which nothing reads: each is said, never silent."""
+FEC, PFC priorities) changed on a port whose peer is left out of the deploy (``--limit``/``--exclude``).
+Speed or FEC that differ take the link down, which the verify sees; an MTU that differs drops the
+frames one end sends longer than the other takes, and PFC enabled at one end only leaves the
+other's pause frames unanswered (the lossless class drops), which nothing reads: each is said,
+never silent."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from aifab.design.model import Design
 from aifab.plan.changes import natural_sorted
 from aifab.plan.waves import line_kinds, scoped_lines
 
-LINK_KINDS = ("mtu", "speed", "fec")  # change kinds (plan.impact) both ends of a link must share
+LINK_KINDS = ("mtu", "speed", "fec", "pfc-enable")  # change kinds (plan.impact) both ends of a link must share
 
 
 def one_sided_links(design: Design, diffs: dict[str, str], outside: frozenset[str]) -> dict[str, list[str]]:
