@@ -758,3 +758,26 @@ def test_the_device_timer_undoes_a_drain_when_aifab_dies_before_the_commit(world
         assert world.running(name) == old, f"{name}: the drain was not undone"
         assert GSHUT not in world.saved(name), f"{name}: a drained frr.conf is saved"
 
+
+
+def test_a_commit_another_deploy_left_pending_is_never_rolled_back(world: LabRun, before: dict[str, str]) -> None:
+    """A commit pending confirmation on fe-spine1 that no deploy into this output left (made with the
+    FRR NAPALM driver, as another deploy, from another output or machine, holds one between its
+    commit and its confirm): the deploy rolls nothing back and commits nothing, exit 3, the switch
+    said busy, its pending commit kept for its owner (before: rolled back while loading, under the
+    other deploy)."""
+    mark = "ip prefix-list AIFAB-ELSEWHERE seq 5 permit 10.99.0.0/16"
+    with get_network_driver("frr")(**world.lab.napalm_args("fe-spine1")) as dev:
+        dev.load_replace_candidate(config=world.saved("fe-spine1") + mark + "\n")
+        dev.commit_config(revert_in=120)
+    try:
+        res = world.cli("deploy", str(world.intent), "-o", str(world.build.parent / "elsewhere"), "--lab", "--commit")
+        assert res.returncode == 3, res.stdout + res.stderr
+        assert "fe-spine1: busy: a commit pending confirmation that no deploy into this output left" in res.stderr, res.stderr
+        assert _pending(world, "fe-spine1") and mark in world.running("fe-spine1"), "kept for the deploy that made it"
+        run = [json.loads(line) for line in (world.build.parent / "elsewhere" / "audit.jsonl").read_text().splitlines()]
+        assert not [r for r in run if r["event"] in ("commit", "snapshot", "drained", "pending-rolled-back")]
+    finally:
+        with get_network_driver("frr")(**world.lab.napalm_args("fe-spine1")) as dev:
+            dev.rollback()
+    assert world.running("fe-spine1") == before["fe-spine1"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 EXIT_INTERRUPTED = 130
+EXIT_BUSY = 3
 
 
 def add_target(p: argparse.ArgumentParser) -> None:
@@ -168,4 +169,6 @@ def _deploy(args: argparse.Namespace, console: Console, before_write: Callable[[
             print(f"{o.device}: {o.status}: {o.detail}", file=sys.stderr)
     if report.interrupted:
         return EXIT_INTERRUPTED
+    if not report.ok and any(o.status == "busy" for o in report.outcomes.values()):
+        return EXIT_BUSY  # another deploy's commit pending on a switch: nothing touched, as for a held lock
     return 0 if report.ok else 1

@@ -84,10 +84,11 @@ _LOGIN = frozenset({"ConnectAuthError", "NetmikoAuthenticationException", "NetMi
 
 def failure_status(reason: str) -> str:
     """A device's status from its one-line reason (:func:`device_errors`): ``unreachable`` (no
-    connection, or no answer), ``login refused``, or ``refused`` (it answered and refused, e.g. a
-    candidate its own disk cannot take)."""
+    connection, or no answer), ``login refused``, ``busy`` (another deploy's commit pending on it),
+    or ``refused`` (it answered and refused, e.g. a candidate its own disk cannot take)."""
     kind = reason.partition(":")[0]
-    return "unreachable" if kind in _UNREACHABLE else "login refused" if kind in _LOGIN else "refused"
+    return ("unreachable" if kind in _UNREACHABLE else "login refused" if kind in _LOGIN else "busy" if kind == "busy"
+            else "refused")
 
 
 def matches(name: str, globs: list[str]) -> bool:

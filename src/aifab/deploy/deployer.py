@@ -205,14 +205,18 @@ class Deployer:
                 self.audit.write(f"{what}-failed", host, reason=reason, traceback=self.rendered.secrets.mask(traceback_of(res[host])))
         return res, failures
 
-    def diff(self, names: list[str], settle: bool = False, drained: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    def diff(self, names: list[str], settle: frozenset[str] | None = None,
+             drained: bool = False) -> tuple[dict[str, str], dict[str, str]]:
         """Load every candidate; returns (diffs, failures) and notes which devices carry traffic.
-        ``settle``: first roll back each commit pending confirmation (an interrupted deploy's);
-        ``drained``: the builds with their drain (what a switch drained before the deploy gets)."""
+        ``settle``: about to commit: first roll back a commit pending confirmation on the devices it
+        names (an interrupted deploy of this output left it), and fail on any other device that
+        has one (another deploy's, perhaps running); ``drained``: the builds with their drain (what a
+        switch drained before the deploy gets)."""
         diffs: dict[str, str] = {}
         configs = self.rendered.drained if drained else self.rendered.configs
-        res, failures = self._run_results(
-            names, lambda task: load_candidate(task, configs[task.host.name], settle), "load")
+        res, failures = self._run_results(names, lambda task: load_candidate(
+            task, configs[task.host.name], settle is not None and task.host.name in settle,
+            settle is not None and task.host.name not in settle), "load")
         for host, multi in res.items():
             if not multi.failed:
                 if multi[0].result["settled"]:

@@ -75,7 +75,7 @@ def timings_table(report: DeployReport) -> Table:
     return table
 
 
-FAULTS = frozenset({"unreachable", "login refused", "refused", "held back"})  # a device that stopped the deploy
+FAULTS = frozenset({"unreachable", "login refused", "refused", "busy", "held back"})  # a device that stopped the deploy
 
 
 def summary_table(report: DeployReport) -> Table:

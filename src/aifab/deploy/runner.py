@@ -169,7 +169,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
 def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: bool, out: Path,
              halted: Journal | None, inventory: Path, allow_recabling: bool = False) -> None:
     d.say(f"loading candidates on {len(names)} devices")
-    diffs, failures = d.diff(names, settle=do_commit)
+    diffs, failures = d.diff(names, settle=_own_pending(out, inventory, halted) if do_commit else None)
     report.diffs = diffs
     report.changed = [n for n in names if diffs.get(n, "").strip()]
     if failures:
@@ -298,8 +298,8 @@ def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures:
     """A candidate could not be loaded or must not be committed (``why``): nothing is committed
     anywhere, every candidate discarded."""
     for n, reason in failures.items():
-        report.outcomes[n].status = failure_status(reason) if why == "load failed" else "held back"
-        report.outcomes[n].detail = reason
+        status = report.outcomes[n].status = failure_status(reason) if why == "load failed" else "held back"
+        report.outcomes[n].detail = reason.removeprefix(f"{status}: ")  # a reason worded with its status says it once
     loaded = [n for n in names if n not in failures] if why == "load failed" else names
     d.discard(loaded)
     report.ok = False
@@ -324,6 +324,18 @@ def _left_drained(out: Path, inventory: Path, halted: Journal | None) -> set[str
         except JournalError:
             return set()
     return set(halted.drained) if Path(halted.inventory) == inventory else set()
+
+
+def _own_pending(out: Path, inventory: Path, halted: Journal | None) -> frozenset[str]:
+    """The devices on which a commit pending confirmation is this output's: those of its last rollout
+    on ``inventory`` that did not finish (its journal), interrupted or killed under their device
+    timers. A pending commit elsewhere is another deploy's, perhaps one running now."""
+    if halted is None:
+        try:
+            halted = read_journal(out)
+        except JournalError:
+            return frozenset()
+    return frozenset(n for wave in halted.waves for n in wave) if Path(halted.inventory) == inventory else frozenset()
 
 
 def _held(d: Deployer, ours: set[str]) -> set[str]:

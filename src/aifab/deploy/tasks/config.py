@@ -37,14 +37,23 @@ def adopt_pending_session(dev: NetworkDriver) -> None:
             dev.config_session = names[0]
 
 
-def load_candidate(task: Task, config: str, settle: bool = False) -> Result:
+FOREIGN_PENDING = ("busy: a commit pending confirmation that no deploy into this output left: another deploy may be "
+                   "running on it (if not, its device timer restores it); deploy again once it is confirmed or "
+                   "restored, or into the output of the deploy that left it")
+
+
+def load_candidate(task: Task, config: str, settle: bool = False, foreign: bool = False) -> Result:
     """Load ``config`` as a full replacement candidate; the result says whether the device carries
     traffic now (any BGP session up), which of its settings the device cannot hold
     (``not_applicable``: setting -> why, from drivers that know, napalm_frr's kernel settings) and
     the diff against running. ``settle``: first roll back a commit pending confirmation
     (:func:`roll_back_pending`; ``settled`` in the result), so that the diff, the snapshot and
-    the drain start from what the device keeps; fails when one stays pending."""
+    the drain start from what the device keeps; fails when one stays pending. ``foreign``: a commit
+    pending confirmation is none this deploy's output left (another deploy's, perhaps running):
+    fails (:data:`FOREIGN_PENDING`), touching nothing."""
     dev = _device(task)
+    if foreign and dev.has_pending_commit():
+        return Result(host=task.host, failed=True, result=FOREIGN_PENDING)
     settled = roll_back_pending(dev) if settle else None
     if settled is False:
         return Result(host=task.host, failed=True, result="a commit pending confirmation could not be rolled back")
