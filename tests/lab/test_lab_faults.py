@@ -774,6 +774,7 @@ def test_a_commit_another_deploy_left_pending_is_never_rolled_back(world: LabRun
         res = world.cli("deploy", str(world.intent), "-o", str(world.build.parent / "elsewhere"), "--lab", "--commit")
         assert res.returncode == 3, res.stdout + res.stderr
         assert "fe-spine1: busy: a commit pending confirmation that no deploy into this output left" in res.stderr, res.stderr
+        assert "stopped: another deploy's commit is pending on fe-spine1, nothing committed" in res.stdout, res.stdout
         assert _pending(world, "fe-spine1") and mark in world.running("fe-spine1"), "kept for the deploy that made it"
         run = [json.loads(line) for line in (world.build.parent / "elsewhere" / "audit.jsonl").read_text().splitlines()]
         assert not [r for r in run if r["event"] in ("commit", "snapshot", "drained", "pending-rolled-back")]

@@ -305,7 +305,11 @@ def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures:
     report.ok = False
     report.stopped = why
     left = natural_sorted(failures)
-    if why == "load failed" and len(left) < len(names):  # one dead switch of thousands need not hold back the others
+    busy = [n for n in left if report.outcomes[n].status == "busy"]
+    if busy:  # another deploy at work: nothing to go on without
+        report.stopped = (f"another deploy's commit is pending on {', '.join(compress(busy))}, nothing committed; deploy "
+                          "again once it is confirmed or restored")
+    elif why == "load failed" and len(left) < len(names):  # one dead switch of thousands need not hold back the others
         report.stopped = (f"load failed on {', '.join(compress(left))}, nothing committed; to go on without "
                           f"{'it' if len(left) == 1 else 'them'}: {' '.join(f'--exclude {n}' for n in left)} "
                           f"({'its' if len(left) == 1 else 'their'} change is not made; one unreachable counts out "
