@@ -33,6 +33,7 @@ from aifab.telemetry.paths import write_gnmi_targets
 
 GROWTH_CABLING = "cabling-growth.csv"  # the cables of an intent laid out for growth still to come
 
+
 class OutputError(AifabError):
     """The output directory cannot be written."""
 
