@@ -319,27 +319,30 @@ def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures:
             report.outcomes[n].status = "untouched"
 
 
-def _left_drained(out: Path, inventory: Path, halted: Journal | None) -> set[str]:
-    """The devices the last rollout of ``out`` on ``inventory`` left drained (its journal, read
-    whether this deploy resumes it or not): drained by aifab, for this deploy to undrain."""
+def _unfinished(out: Path, inventory: Path, halted: Journal | None) -> Journal | None:
+    """The last rollout of ``out`` on ``inventory`` that did not finish (its journal, read whether
+    this deploy resumes it or not), or None."""
     if halted is None:
         try:
             halted = read_journal(out)
         except JournalError:
-            return set()
-    return set(halted.drained) if Path(halted.inventory) == inventory else set()
+            return None
+    return halted if Path(halted.inventory) == inventory else None
+
+
+def _left_drained(out: Path, inventory: Path, halted: Journal | None) -> set[str]:
+    """The devices the last rollout of ``out`` on ``inventory`` left drained: drained by aifab, for
+    this deploy to undrain."""
+    last = _unfinished(out, inventory, halted)
+    return set(last.drained) if last else set()
 
 
 def _own_pending(out: Path, inventory: Path, halted: Journal | None) -> frozenset[str]:
     """The devices on which a commit pending confirmation is this output's: those of its last rollout
-    on ``inventory`` that did not finish (its journal), interrupted or killed under their device
-    timers. A pending commit elsewhere is another deploy's, perhaps one running now."""
-    if halted is None:
-        try:
-            halted = read_journal(out)
-        except JournalError:
-            return frozenset()
-    return frozenset(n for wave in halted.waves for n in wave) if Path(halted.inventory) == inventory else frozenset()
+    on ``inventory`` that did not finish, interrupted or killed under their device timers. A pending
+    commit elsewhere is another deploy's, perhaps one running now."""
+    last = _unfinished(out, inventory, halted)
+    return frozenset(n for wave in last.waves for n in wave) if last else frozenset()
 
 
 def _held(d: Deployer, ours: set[str]) -> set[str]:
