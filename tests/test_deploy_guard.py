@@ -126,6 +126,26 @@ def test_a_journal_that_cannot_be_written_keeps_the_last_one_whole(tmp_path: Pat
                                        "{'be-spine1': 'drained'}"]
 
 
+def test_pending_commits_are_an_outputs_own_only_while_its_rollout_on_that_inventory_is_unfinished(tmp_path: Path) -> None:
+    """A commit pending on a device is this output's (an undrain or a deploy rolls it back) only where
+    the output's last rollout on the same inventory did not finish and planned that device; a
+    finished rollout, another inventory, another output or no journal own none."""
+    from aifab.deploy.journal import Journal, own_pending
+
+    out, inv = tmp_path / "build", tmp_path / "inventory"
+    out.mkdir()
+    assert own_pending(out, inv) == frozenset()  # no journal
+    j = Journal(out / "deploy-journal.json", "run1", "lab", str(inv), "snaps", [["fe-leaf1a", "fe-spine1"], ["fe-spine2"]],
+                status="interrupted")
+    j.write()
+    assert own_pending(out, inv) == {"fe-leaf1a", "fe-spine1", "fe-spine2"}
+    assert own_pending(out, tmp_path / "other-inventory") == frozenset()
+    assert own_pending(tmp_path, inv) == frozenset()  # another output
+    j.status = "done"
+    j.write()
+    assert own_pending(out, inv) == frozenset()
+
+
 def test_credentials_from_env_and_file(tmp_path: Path) -> None:
     assert load_credentials({"AIFAB_USERNAME": "ops", "AIFAB_PASSWORD": "s3cret"}).username == "ops"
     assert "s3cret" not in repr(load_credentials({"AIFAB_USERNAME": "ops", "AIFAB_PASSWORD": "s3cret"}))

@@ -518,7 +518,9 @@ def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, bef
     assert f"fe-spine1: {'drained' if drained else 'not drained'}" in status.stdout
     # the first signal's restore may have settled a switch's pending drain before the second came: read the switches
     pending = {name: _pending(world, name) for name in ("fe-spine1", "fe-leaf1a")}
-    undrain = world.cli("undrain", str(world.intent), "--lab", "fe-spine1")
+    printed = err.split("undrain now with: ")[1].split()  # run as printed: with this deploy's output, whose journal
+    assert printed[:3] == ["aifab", "undrain", "INTENT"] and "fe-spine1" in printed, printed  # lists its pending commits
+    undrain = world.cli(*[str(world.intent) if a == "INTENT" else a for a in printed[1:] if a != "fe-leaf1a"])
     assert undrain.returncode == 0, undrain.stdout + undrain.stderr
     first = "a pending commit rolled back first, as its device timer would; " if pending["fe-spine1"] else ""
     assert f"fe-spine1: {first}undrained (read back)" in undrain.stdout, undrain.stdout
@@ -778,6 +780,12 @@ def test_a_commit_another_deploy_left_pending_is_never_rolled_back(world: LabRun
         assert _pending(world, "fe-spine1") and mark in world.running("fe-spine1"), "kept for the deploy that made it"
         run = [json.loads(line) for line in (world.build.parent / "elsewhere" / "audit.jsonl").read_text().splitlines()]
         assert not [r for r in run if r["event"] in ("commit", "snapshot", "drained", "pending-rolled-back")]
+        for verb in ("undrain", "drain"):  # neither rolls back nor commits over another deploy's pending commit
+            res = world.cli(verb, str(world.intent), "-o", str(world.build.parent / "elsewhere"), "--lab", "fe-spine1")
+            assert res.returncode == 3, res.stdout + res.stderr
+            assert "fe-spine1: failed: busy: a commit pending confirmation" in res.stdout, res.stdout
+            assert _pending(world, "fe-spine1") and mark in world.running("fe-spine1"), f"{verb}: kept for its owner"
+            assert GSHUT not in world.running("fe-spine1"), f"{verb}: nothing committed"
     finally:
         with get_network_driver("frr")(**world.lab.napalm_args("fe-spine1")) as dev:
             dev.rollback()

@@ -2,9 +2,14 @@
 snippet, read back that the drain is on (off), report per device; ``--status [DEVICE...]`` only
 reads (every device when none is named), also while a deploy runs.
 
+A switch with a commit pending confirmation is left untouched (``busy``: another deploy's, perhaps
+running), but for an undrain of a switch the last unfinished rollout of ``-o OUT`` left under its
+device timer: that commit is rolled back first, as the timer would.
+
 Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input or a drain that
 breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a
-deploy of the inventory is running (a drain or undrain; ``--status`` reads anyway), 130
+deploy of the inventory is running (a drain or undrain; ``--status`` reads anyway) or a switch is
+busy, 130
 interrupted: a first SIGINT, SIGTERM or SIGHUP (also a write to an output nobody reads any more)
 lets the devices in hand finish and be read back, touches no other and reports every device; a
 second SIGINT or SIGTERM aborts at once, naming the devices it may leave mid-change.
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
     from aifab.design.model import Design
 
 NOT_STARTED = "not started"  # a device an interrupt kept this command from touching
+EXIT_BUSY = 3  # as aifab.commands.deploy's
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from aifab.deploy.connect import open_nornir
     from aifab.deploy.guard import deploy_lock, deploy_running
     from aifab.deploy.heartbeat import heartbeat
+    from aifab.deploy.journal import own_pending
     from aifab.deploy.secrets import load_credentials
     from aifab.pipeline import design_for
     from aifab.platforms import platform
@@ -104,9 +111,10 @@ def run(args: argparse.Namespace) -> int:
             else:
                 if args.drain and not args.force:
                     _refuse_broken_rules(design, nr, markers, names)
+                ours = own_pending(args.out, inventory)  # an interrupted deploy's pending commits, to roll back
                 with heartbeat(list(hosts.inventory.hosts), verb, say) as track:
-                    res = hosts.run(task=track(progress.guard(lambda t: drain.set_drain(t, snippet[t.host.name],
-                                                                                        markers[t.host.name], args.drain))),
+                    res = hosts.run(task=track(progress.guard(lambda t: drain.set_drain(
+                        t, snippet[t.host.name], markers[t.host.name], args.drain, settle=t.host.name in ours))),
                                     name=verb, on_failed=True)
         finally:
             nr.close_connections()
@@ -136,6 +144,8 @@ def _report(console: Console, names: list[str], res: AggregatedResult, verb: str
         console.print(f"interrupted: {len(left)} of {len(names)} devices not {verb}ed: {' '.join(left)}", highlight=False,
                       soft_wrap=True)
         return 130
+    if any(why.startswith("busy:") for why in failures.values()):
+        return EXIT_BUSY  # another deploy's commit pending on a switch: that switch untouched
     return 1 if failures else 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nornir.core.task import Result, Task
 
-from aifab.deploy.tasks.config import adopt_pending_session, merge, roll_back_pending
+from aifab.deploy.tasks.config import FOREIGN_PENDING, adopt_pending_session, merge, roll_back_pending
 from aifab.design.model import Design
 from aifab.plan.simulate import FabricGraph
 from aifab.plan.waves import signed_lines
@@ -51,20 +51,25 @@ def read(task: Task, drain_marker: str) -> Result:
     return Result(host=task.host, result=is_drained(dev.get_config(retrieve="running")["running"], drain_marker))
 
 
-def set_drain(task: Task, snippet: str, drain_marker: str, drained: bool, revert_in: int | None = None) -> Result:
-    """Merge ``snippet`` (the drain or the undrain) and read back that the drain is ``drained``. An
-    undrain first rolls back a commit pending confirmation (an interrupted deploy's, which its
-    device timer would roll back anyway).
+def set_drain(task: Task, snippet: str, drain_marker: str, drained: bool, revert_in: int | None = None,
+              settle: bool = True) -> Result:
+    """Merge ``snippet`` (the drain or the undrain) and read back that the drain is ``drained``. A
+    commit pending confirmation on the device is first rolled back, for an undrain with ``settle``
+    (an interrupted deploy's, of this output: its device timer would roll it back anyway); any other
+    (a drain's, or without ``settle``: another deploy's, perhaps running now) makes the device busy,
+    touched by nothing (:data:`~aifab.deploy.tasks.config.FOREIGN_PENDING`).
     ``revert_in``: commit it under the device's revert timer, pointed at the deploy's snapshot
     (:func:`aifab.deploy.snapshot.set_revert`): a device left drained by a deploy that dies undoes
     the drain itself after that many seconds, unless :func:`hand_over` ran first."""
     first = ""
-    if not drained:
-        settled = roll_back_pending(task.host.get_connection("napalm", task.nornir.config))
+    dev = task.host.get_connection("napalm", task.nornir.config)
+    if dev.has_pending_commit():
+        if drained or not settle:
+            return Result(host=task.host, failed=True, result=FOREIGN_PENDING)
+        settled = roll_back_pending(dev)
         if settled is False:
             return Result(host=task.host, failed=True, result="a commit pending confirmation could not be rolled back")
-        if settled:
-            first = "a pending commit rolled back first, as its device timer would; "
+        first = "a pending commit rolled back first, as its device timer would; "
     merge(task, snippet, revert_in)
     now = read(task, drain_marker).result
     if now != drained:

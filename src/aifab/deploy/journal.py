@@ -107,3 +107,22 @@ def read_journal(out: Path) -> Journal:
     if journal.status == "done":
         raise JournalError(f"{path}: the rollout {journal.run} finished; nothing to resume")
     return journal
+
+
+def unfinished(out: Path, inventory: Path, halted: Journal | None = None) -> Journal | None:
+    """The last rollout of ``out`` on ``inventory`` that did not finish (``halted``, or its journal
+    read from ``out``), or None."""
+    if halted is None:
+        try:
+            halted = read_journal(out)
+        except JournalError:
+            return None
+    return halted if Path(halted.inventory) == inventory else None
+
+
+def own_pending(out: Path, inventory: Path, halted: Journal | None = None) -> frozenset[str]:
+    """The devices on which a commit pending confirmation is ``out``'s: those of its last rollout on
+    ``inventory`` that did not finish, interrupted or killed under their device timers. A pending
+    commit elsewhere is another deploy's, perhaps one running now."""
+    last = unfinished(out, inventory, halted)
+    return frozenset(n for wave in last.waves for n in wave) if last else frozenset()

@@ -26,7 +26,7 @@ from aifab.deploy.drain import drain_only
 from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.inventory_files import InventoryError
-from aifab.deploy.journal import Journal, JournalError, changed_builds, journal_path, read_journal
+from aifab.deploy.journal import Journal, JournalError, changed_builds, journal_path, own_pending, read_journal, unfinished
 from aifab.deploy.one_sided import one_sided_links
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
@@ -169,7 +169,7 @@ def deploy(design: Design, rendered: Rendered, inventory: Path, creds: Credentia
 def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: bool, out: Path,
              halted: Journal | None, inventory: Path, allow_recabling: bool = False) -> None:
     d.say(f"loading candidates on {len(names)} devices")
-    diffs, failures = d.diff(names, settle=_own_pending(out, inventory, halted) if do_commit else None)
+    diffs, failures = d.diff(names, settle=own_pending(out, inventory, halted) if do_commit else None)
     report.diffs = diffs
     report.changed = [n for n in names if diffs.get(n, "").strip()]
     if failures:
@@ -319,30 +319,11 @@ def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures:
             report.outcomes[n].status = "untouched"
 
 
-def _unfinished(out: Path, inventory: Path, halted: Journal | None) -> Journal | None:
-    """The last rollout of ``out`` on ``inventory`` that did not finish (its journal, read whether
-    this deploy resumes it or not), or None."""
-    if halted is None:
-        try:
-            halted = read_journal(out)
-        except JournalError:
-            return None
-    return halted if Path(halted.inventory) == inventory else None
-
-
 def _left_drained(out: Path, inventory: Path, halted: Journal | None) -> set[str]:
     """The devices the last rollout of ``out`` on ``inventory`` left drained: drained by aifab, for
     this deploy to undrain."""
-    last = _unfinished(out, inventory, halted)
+    last = unfinished(out, inventory, halted)
     return set(last.drained) if last else set()
-
-
-def _own_pending(out: Path, inventory: Path, halted: Journal | None) -> frozenset[str]:
-    """The devices on which a commit pending confirmation is this output's: those of its last rollout
-    on ``inventory`` that did not finish, interrupted or killed under their device timers. A pending
-    commit elsewhere is another deploy's, perhaps one running now."""
-    last = _unfinished(out, inventory, halted)
-    return frozenset(n for wave in last.waves for n in wave) if last else frozenset()
 
 
 def _held(d: Deployer, ours: set[str]) -> set[str]:
@@ -375,10 +356,11 @@ def _abort(d: Deployer, report: DeployReport, sig: str) -> None:
     named = " ".join(left) or "'*'"
     cordoned = d.scheduler.servers
     killed = kill_running()  # a cordon or uncordon command it was waiting on does not outlive it
+    where = f" -o {d.journal.path.parent} --inventory {d.journal.inventory}" if d.journal is not None else ""
     print(f"\naifab: {sig} again: aborted at once. May be left drained or mid-change: {', '.join(left) or 'none'}. "
           f"Check with: aifab drain INTENT --status {named}; a switch drained under its device timer "
           f"undoes the drain itself within {d.design.upgrade.drain_wait_s + d.revert_in_s}s; undrain now with: "
-          f"aifab undrain INTENT {' '.join(left) or 'DEVICE...'}"
+          f"aifab undrain INTENT{where} {' '.join(left) or 'DEVICE...'}"
           + (f" Still cordoned in the scheduler: {', '.join(compress(cordoned))}." if cordoned else "")
           + (f" Killed the scheduler command it was waiting on: {'; '.join(killed)}." if killed else ""),
           file=sys.stderr, flush=True)
