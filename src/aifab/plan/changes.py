@@ -353,13 +353,13 @@ def _topology(old: Design, new: Design, added: tuple[str, ...], removed: tuple[s
         elif any(not c.startswith("leaves") for c in counts):  # new leaves alone: the SU fact says them
             out.append(Fact("device-added", f"{nf.name} {', '.join(counts)}", ()))
     osu = {h.su for h in old.hosts if h.su is not None}
-    if _sus_added(old, new):
+    if sus := _sus_added(old, new):
         new_devs = [d for d in new.devices() if d.name in set(added)]
         roles = Counter((d.fabric, d.role) for d in new_devs)
         hosts = [h for h in new.hosts if h.su not in osu and h.su is not None]
         cables = sum(len(d.ports) for d in new_devs if d.role == "leaf")
         what = ", ".join(f"{n} {f} {_PLURAL[r] if n > 1 else r}" for (f, r), n in roles.items())
-        out.append(Fact("device-added", f"+{_sus_added(old, new)} SU: {what}, {_num(len(hosts))} servers, {_num(cables)} leaf links",
+        out.append(Fact("device-added", f"+{sus} SU: {what}, {_num(len(hosts))} servers, {_num(cables)} leaf links",
                         added))
     elif added:
         out.append(Fact("device-added", f"+{len(added)} switches", added))
