@@ -86,3 +86,23 @@ def test_pfc_enabled_at_one_end_only_is_said(tmp_path: Path, intent: str, platfo
     said = one_sided_links(d, {spine: diff(mine)}, frozenset({peer}))  # type: ignore[operator]
     assert said[spine][0].startswith(f"pfc-enable changed at this end only of {mine} (to {peer} "), said
 
+
+
+def test_an_mtu_port_whose_far_end_runs_the_new_mtu_already_is_no_one_sided_link(tmp_path: Path) -> None:
+    """What the far end runs, read from it, decides: the MTU this end takes already there (a new
+    switch whose peers were deployed for it first) is not said; another is said with what the far end
+    runs; a far end that could not be read is said with why."""
+    d = design(tmp_path, "lab.yaml")
+    spine, ports = spine_ports(d)
+    (mine, peer, theirs), (other, peer2, theirs2) = ports[0], next(p for p in ports if p[1] != ports[0][1])
+    mtu = next(p.mtu for p in d.backend.devices[0].ports if p.name == mine)
+    text = frr_diff([mine, other], f"mtu {mtu}")
+    outside = frozenset({peer, peer2})
+    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}, peer2: {theirs2: mtu}}, {}) == {}
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}, peer2: {theirs2: 1500}}, {})
+    assert said == {spine: [f"mtu changed at this end only of {other} (to {peer2} {theirs2}: runs mtu 1500, read): the "
+                            "other end is left out of this deploy, and the two ends differ until it is deployed too"]}
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}}, {peer2: "unreachable: ConnectionException"})
+    assert f"{other} (to {peer2} {theirs2}: not read, unreachable: ConnectionException)" in said[spine][0], said
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}, peer2: {}}, {})
+    assert f"{other} (to {peer2} {theirs2}: not read, {theirs2} not among its interfaces)" in said[spine][0], said

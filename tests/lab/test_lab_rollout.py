@@ -160,8 +160,10 @@ def test_an_mtu_change_with_a_leaf_left_out_says_each_link_it_makes_one_sided(
     assert res.returncode == 0, res.stdout + res.stderr
     for spine in (d for d in rollout.design.backend.devices if d.role == "spine"):
         port = next(p for p in spine.ports if p.peer == "be-leaf-su1-r1")
-        assert (f"{spine.name}: mtu changed at this end only of {port.name} (to be-leaf-su1-r1 {port.peer_port}): the other "
-                "end is left out of this deploy") in res.stdout, res.stdout
+        runs = rollout.lab.run("be-leaf-su1-r1", ["cat", f"/sys/class/net/{port.peer_port}/mtu"]).stdout.strip()
+        assert runs == str(port.mtu) != "9000", runs  # the leaf's end as the first deploy left it
+        assert (f"{spine.name}: mtu changed at this end only of {port.name} (to be-leaf-su1-r1 {port.peer_port}: runs mtu "
+                f"{runs}, read): the other end is left out of this deploy") in res.stdout, res.stdout
 
 
 def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refused(

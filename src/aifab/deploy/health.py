@@ -45,6 +45,12 @@ def configured_neighbors(task: Task) -> Result:
     return Result(host=task.host, result=sorted(dev.get_bgp_neighbors().get("global", {}).get("peers", {})))
 
 
+def port_mtus(task: Task) -> Result:
+    """The MTU of each of the device's interfaces, as it runs them (NAPALM ``get_interfaces``)."""
+    dev = task.host.get_connection("napalm", task.nornir.config)
+    return Result(host=task.host, result={name: int(i.get("mtu") or 0) for name, i in dev.get_interfaces().items()})
+
+
 def down_links(design: Design, down: dict[str, list[str]]) -> dict[str, dict[str, str]]:
     """The sessions found down (device -> peer addresses) as device -> {peer address: peer device}
     (the Design's neighbour at that address; the address itself for one the Design does not know)."""

@@ -3,22 +3,25 @@ FEC, PFC priorities) changed on a port whose peer is left out of the deploy (``-
 Speed or FEC that differ take the link down, which the verify sees; an MTU that differs drops the
 frames one end sends longer than the other takes, and PFC enabled at one end only leaves the
 other's pause frames unanswered (the lossless class drops), which nothing reads: each is said,
-never silent."""
+never silent. The MTU the far end runs is read from it (NAPALM ``get_interfaces``): a port whose
+peer runs the MTU this end takes already (a new switch whose peers were deployed for it first) is
+no one-sided link."""
 
 from __future__ import annotations
 
-from aifab.design.model import Design
+from aifab.design.model import Design, Port
 from aifab.plan.changes import natural_sorted
 from aifab.plan.waves import line_kinds, scoped_lines
 
 LINK_KINDS = ("mtu", "speed", "fec", "pfc-enable")  # change kinds (plan.impact) both ends of a link must share
+Found = dict[str, dict[str, list[Port]]]  # device -> change kind -> its ports to switches left out
 
 
-def one_sided_links(design: Design, diffs: dict[str, str], outside: frozenset[str]) -> dict[str, list[str]]:
-    """Per device of ``diffs`` (its diff against what it runs) that changes a :data:`LINK_KINDS`
-    setting on a port cabled to a switch in ``outside``: one line per kind naming those ports."""
+def one_sided_ports(design: Design, diffs: dict[str, str], outside: frozenset[str]) -> Found:
+    """Per device of ``diffs`` (its diff against what it runs), the ports cabled to a switch in
+    ``outside`` on which it changes a :data:`LINK_KINDS` setting, per kind."""
     by_name = {d.name: d for d in design.devices()}
-    out: dict[str, list[str]] = {}
+    out: Found = {}
     for name, diff in diffs.items():
         ports = {p.name: p for p in by_name[name].ports if p.peer in outside}
         found: dict[str, set[str]] = {}
@@ -27,9 +30,47 @@ def one_sided_links(design: Design, diffs: dict[str, str], outside: frozenset[st
                 for kind in line_kinds([(sign, line)]):
                     if kind in LINK_KINDS:
                         found.setdefault(kind, set()).add(port)
-        for kind in (k for k in LINK_KINDS if k in found):
-            links = ", ".join(f"{p} (to {ports[p].peer} {ports[p].peer_port})" for p in natural_sorted(found[kind]))
-            out.setdefault(name, []).append(
-                f"{kind} changed at this end only of {links}: the other end is left out of this deploy, and the two "
-                "ends differ until it is deployed too")
+        if found:
+            out[name] = {k: [ports[p] for p in natural_sorted(found[k])] for k in LINK_KINDS if k in found}
     return out
+
+
+def mtu_peers(found: Found) -> list[str]:
+    """The switches left out whose ports' MTU :func:`said` compares: the far ends of MTU changes."""
+    return natural_sorted({p.peer for kinds in found.values() for p in kinds.get("mtu", ())})
+
+
+def said(found: Found, mtus: dict[str, dict[str, int]] | None = None, unread: dict[str, str] | None = None
+         ) -> dict[str, list[str]]:
+    """One line per device and kind naming its one-sided links. ``mtus``: the MTU each port of the
+    switches left out runs, read from them (switch -> port -> MTU); ``unread``: why a switch could
+    not be read. Given them, an MTU port whose far end runs this end's new MTU is left out, and the
+    others say what their far end runs (or why it is not known)."""
+    out: dict[str, list[str]] = {}
+    for name, kinds in found.items():
+        for kind, ports in kinds.items():
+            notes = {p.name: "" for p in ports}
+            if kind == "mtu" and mtus is not None:
+                for p in ports:
+                    runs = mtus.get(p.peer, {}).get(p.peer_port)
+                    if runs == p.mtu:
+                        del notes[p.name]
+                    elif runs is not None:
+                        notes[p.name] = f": runs mtu {runs}, read"
+                    else:
+                        why = (unread or {}).get(p.peer) or f"{p.peer_port} not among its interfaces"
+                        notes[p.name] = f": not read, {why}"
+            links = ", ".join(f"{p.name} (to {p.peer} {p.peer_port}{notes[p.name]})" for p in ports if p.name in notes)
+            if links:
+                out.setdefault(name, []).append(
+                    f"{kind} changed at this end only of {links}: the other end is left out of this deploy, and the two "
+                    "ends differ until it is deployed too")
+    return out
+
+
+def one_sided_links(design: Design, diffs: dict[str, str], outside: frozenset[str],
+                    mtus: dict[str, dict[str, int]] | None = None, unread: dict[str, str] | None = None
+                    ) -> dict[str, list[str]]:
+    """:func:`said` of :func:`one_sided_ports`: per device of ``diffs`` that changes a
+    :data:`LINK_KINDS` setting on a port cabled to a switch in ``outside``, one line per kind."""
+    return said(one_sided_ports(design, diffs, outside), mtus, unread)

@@ -27,7 +27,7 @@ from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.inventory_files import InventoryError
 from aifab.deploy.journal import Journal, JournalError, changed_builds, journal_path, own_pending, read_journal, unfinished
-from aifab.deploy.one_sided import one_sided_links
+from aifab.deploy.one_sided import mtu_peers, one_sided_ports, said
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
@@ -178,7 +178,8 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     changed = [n for n in names if (diffs[n].strip() and not (n in held and drain_only(diffs[n], d.rendered.drain[n])))
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
-    d.links_pending = one_sided_links(d.design, {n: diffs[n] for n in changed}, d.outside)
+    found = one_sided_ports(d.design, {n: diffs[n] for n in changed}, d.outside)
+    d.links_pending = said(found, *d.read_mtus(mtu_peers(found)))  # what the far ends run, read from them
     for n, lines in d.links_pending.items():  # said before anything is touched, a dry run too
         for line in lines:
             d.say(f"{n}: {line}")
