@@ -573,6 +573,31 @@ def test_a_switch_drained_by_hand_is_changed_but_never_undrained_nor_counted_in_
             assert world.running(name) == old, f"{name} does not run its old config"
 
 
+def test_a_spine_drained_by_hand_during_the_deploy_is_counted_out_and_its_partners_wave_refused(
+        world: LabRun, before: dict[str, str]) -> None:
+    """fe-spine1 drained by hand (vtysh: ``aifab drain`` waits for the deploy's lock) while wave 1,
+    which undrained it and saw its traffic back, soaks: wave 2's gate reads it drained, not by this deploy, and counts it out of service,
+    so draining fe-spine2 too would leave the frontend leaves no uplink: the wave is refused, exit 1,
+    fe-spine2 and fe-leaf1b never drained and on their old config, fe-spine1 left drained (before:
+    the gate knew only the switches drained when the deploy started; wave 2 drained both spines)."""
+    bg = world.start_deploy("--commit")
+    bg.wait_for("wave 1: traffic back on fe-leaf1a, fe-spine1")  # then a soak of 2 s before wave 2's gate
+    spine = next(d for d in world.design.frontend.devices if d.name == "fe-spine1")
+    zebra = world.pid("fe-spine1", "zebra")
+    subprocess.run(["nsenter", "-t", str(zebra), "-n", "-m", "-u", "vtysh", "-c", "configure terminal", "-c",
+                    f"router bgp {spine.asn}", "-c", "bgp graceful-shutdown"], check=True, timeout=30)
+    code, out, err = bg.finish()
+    assert code == 1, out + err
+    assert "wave 2: fe-spine1: drained since this deploy started, not by it: left drained" in out, out
+    assert [r["wave"] for r in events(world, "gate-refused")] == [2], out
+    assert {r["device"] for r in events(world, "held")} == {"fe-spine1"}
+    assert {r["device"] for r in events(world, "drained")} == {"fe-leaf1a", "fe-spine1"}, "wave 2 never drained"
+    now = world.running("fe-spine1")
+    assert GSHUT in now and config_state(before["fe-spine1"], now.replace(GSHUT + "\n", ""), {NEW}) == "new"
+    for name in ("fe-spine2", "fe-leaf1b"):
+        assert world.running(name) == before[name], f"{name}: not on its old config, or drained"
+
+
 def test_a_hitless_change_with_a_spine_drained_by_hand_verifies_the_paths_left(world: LabRun,
                                                                                 before: dict[str, str]) -> None:
     """fe-spine1 drained by hand, then a hitless change to every frontend switch (the timer knob at

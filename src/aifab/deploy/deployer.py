@@ -295,10 +295,24 @@ class Deployer:
         def task(t: Task) -> Result:
             n = t.host.name
             sessions = not initial and kinds.get(n) != "initial"
-            return health.check(t, self.rendered.configs.get(n, ""), sessions)
+            result = health.check(t, self.rendered.configs.get(n, ""), sessions)
+            if n not in self.held and not result.failed:  # drained since this deploy started, not by it?
+                result.drained = drain.read(t, self.markers[n]).result
+            return result
 
         res, failed = self._run_results(names, task, "health", audit=False)
         unhealthy = {**missing, **failed}
+        since = [n for n in names if n in res and n not in failed and getattr(res[n][0], "drained", False)
+                 and n not in self.drained]
+        refused = [f"{n}: drained since this deploy started, not by it: its wave would undrain it (deploy --resume "
+                   "keeps it drained)" for n in since if n in wave.devices]
+        partners = frozenset(since) - set(wave.devices)
+        for n in natural_sorted(partners):
+            self.say(f"wave {wave.index}: {n}: drained since this deploy started, not by it: left drained, out of "
+                     "service for the rollout rules")
+            self.audit.write("held", n, wave=wave.index, reason="drained since this deploy started")
+        if partners:
+            self.hold(self.held | partners)
         cut = health.down_links(self.design, {n: list(getattr(res[n][0], "down", None) or [])
                                               for n in names if n in res and n not in failed})
         for n in names:
@@ -312,7 +326,7 @@ class Deployer:
             self.audit.write("down-before", n, wave=wave.index, peers=peers)
         if cut:  # the leaves' routes: at least the paths the links still up leave them
             self.refresh_expectations()
-        reasons = health.blockers(self.design, wave, unhealthy, self.held, cut)
+        reasons = refused + health.blockers(self.design, wave, unhealthy, self.held, cut)
         for n, why in unhealthy.items():
             self.audit.write("unhealthy", n, wave=wave.index, reason=why)
         if reasons:
