@@ -64,6 +64,7 @@ class Deployer:
         self.snapshots: dict[str, str] = {}
         self.drained: set[str] = set()  # drained by this deploy and not yet undrained or restored
         self.held: frozenset[str] = frozenset()  # drained before this deploy, or unreadable: out of service throughout
+        self.inherited: frozenset[str] = frozenset()  # drained when it started, by the last rollout of its output
         self.kept: frozenset[str] = frozenset()  # drained before this deploy and changed: committed with their drain
         self.outside: frozenset[str] = frozenset()  # Design devices left out by --limit/--exclude
         self.in_hand: set[str] = set()  # devices of the running step
@@ -303,7 +304,7 @@ class Deployer:
         res, failed = self._run_results(names, task, "health", audit=False)
         unhealthy = {**missing, **failed}
         since = [n for n in names if n in res and n not in failed and getattr(res[n][0], "drained", False)
-                 and n not in self.drained]
+                 and n not in self.drained and n not in self.inherited]
         refused = [f"{n}: drained since this deploy started, not by it: its wave would undrain it (deploy --resume "
                    "keeps it drained)" for n in since if n in wave.devices]
         partners = frozenset(since) - set(wave.devices)
@@ -428,6 +429,7 @@ class Deployer:
             failures = self._run(to_drain, lambda task: drain.set_drain(
                 task, self.rendered.undrain[task.host.name], self.markers[task.host.name], False), "undrain")
             self.drained -= set(to_drain) - set(failures)
+            self.inherited -= set(to_drain) - set(failures)
             for n in to_drain:
                 if n not in failures:
                     self.audit.write("undrained", n, wave=wave.index)

@@ -340,6 +340,7 @@ def _held(d: Deployer, ours: set[str]) -> set[str]:
         d.say(f"{n}: its drain state cannot be read ({why}): out of service for the rollout rules")
         d.audit.write("held", n, reason=f"drain state unreadable: {why}")
     d.hold(frozenset(before | set(unread)))
+    d.inherited = frozenset(drained & ours)  # drained by aifab's last rollout: this one's to undrain, not held
     return before
 
 
