@@ -60,17 +60,34 @@ def test_an_su_added_within_the_layout_is_grown_and_deployed_without_a_drain(int
     grown = aifab("lab", "up", str(intent))
     assert grown.returncode == 0 and "grown in place" in grown.stdout, grown.stdout + grown.stderr
     build = intent.parent / "build"
-    res = aifab("deploy", str(intent), "--lab", "-o", str(build), "--commit", "--verify-timeout", "20")
-    assert res.returncode == 0, res.stdout + res.stderr
+    lab: Lab = up(design)  # the running lab, as it is (healthy: up() changes nothing)
+    leaf = next(d for d in design.devices() if d.name == "be-leaf-su3-r1")
+    # a route left on an old leaf (a workaround by hand) takes the new SU's block: that leaf does not reach it
+    hijack = ["ip", "netns", "exec", lab.netns("be-leaf-su1-r1"), "ip", "route", "add", "blackhole", leaf.server_subnets[0]]
+    subprocess.run(hijack, check=True, capture_output=True, timeout=30)
+    try:
+        res = aifab("deploy", str(intent), "--lab", "-o", str(build), "--commit", "--verify-timeout", "10")
+    finally:
+        subprocess.run(["ip", "netns", "exec", lab.netns("be-leaf-su1-r1"), "ip", "route", "del", "blackhole",
+                        leaf.server_subnets[0]], check=True, capture_output=True, timeout=30)
+    assert res.returncode == 1, res.stdout + res.stderr
     assert "be-leaf-su3-r1: BGP sessions to be-spine1, be-spine2 required once those switches are committed" in res.stdout, res.stdout
     records = [json.loads(line) for line in (build / "audit.jsonl").read_text().splitlines()]
     run = [r for r in records if r["run"] == records[-1]["run"]]
     waves = {r["device"]: r["wave"] for r in run if r["event"] == "commit"}
     assert waves["be-leaf-su3-r1"] == 1 and waves["be-spine1"] == waves["be-spine2"] == 2, waves
+    assert {r["device"] for r in run if r["event"] == "rolled-back"} == {n for n, w in waves.items() if w == 2}
+    assert (f"be-leaf-su3-r1: not reached from be-leaf-su1-r1 (read on them), be-leaf-su1-r1: {leaf.server_subnets[0]}: "
+            "0 BGP paths, expected at least 1") in res.stdout, res.stdout
+    assert "stopped: wave 2: failed on be-leaf-su3-r1" in res.stdout, res.stdout  # the spines' wave rolled back
+    res = aifab("deploy", str(intent), "--lab", "-o", str(build), "--commit", "--verify-timeout", "20")
+    assert res.returncode == 0, res.stdout + res.stderr
+    records = [json.loads(line) for line in (build / "audit.jsonl").read_text().splitlines()]
+    run = [r for r in records if r["run"] == records[-1]["run"]]
+    assert {r["device"]: r["from_leaves"] for r in run if r["event"] == "reached"} == {"be-leaf-su3-r1": 2}
+    assert {r["device"] for r in run if r["event"] == "commit"} == {n for n, w in waves.items() if w == 2}, "the leaf kept its config"
     assert not [r for r in run if r["event"] in ("drained", "cordon", "rolled-back")]
 
-    lab: Lab = up(design)  # the running lab, as it is (healthy: up() changes nothing)
-    leaf = next(d for d in design.devices() if d.name == "be-leaf-su3-r1")
     for dev in [leaf, *(d for d in design.devices() if d.role == "spine" and d.fabric == "backend")]:
         peers = json.loads(lab.vtysh(dev.name, "show bgp ipv4 unicast summary json"))["peers"]
         for n in dev.neighbors:

@@ -13,7 +13,7 @@ from nornir.core.task import AggregatedResult, Result, Task
 from rich.console import Console
 from rich.syntax import Syntax
 
-from aifab.deploy import drain, evidence, health, snapshot
+from aifab.deploy import drain, evidence, health, reach, snapshot
 from aifab.deploy.connect import device_errors, traceback_of
 from aifab.deploy.cordon import Scheduler
 from aifab.deploy.drain import marker
@@ -24,13 +24,15 @@ from aifab.deploy.journal import Journal
 from aifab.deploy.report import DeployReport, WaveTiming
 from aifab.deploy.signals import Interrupts
 from aifab.deploy.tasks.config import commit, confirm, discard, load_candidate
-from aifab.deploy.tasks.expect import expectations, without_down
+from aifab.deploy.tasks.expect import Expectation, expectations, without_down
 from aifab.deploy.tasks.upgrade import running_version
 from aifab.deploy.tasks.upgrade import upgrade as upgrade_task
+from aifab.deploy.tasks.verify import reach as reach_task
 from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design, Neighbor
 from aifab.errors import AifabError
 from aifab.plan.changes import natural_sorted
+from aifab.plan.handoff import compress
 from aifab.plan.waves import Change, Wave
 
 
@@ -74,6 +76,8 @@ class Deployer:
         self.not_applied: dict[str, dict[str, str]] = {}  # device -> kernel setting -> why (from the commit)
         self.pending: set[str] = set()  # changed devices not committed yet (their sessions keep old timers)
         self.initial: frozenset[str] = frozenset()  # changed devices that carry no traffic yet (a new SU's switches)
+        self.gaining: set[str] = set()  # leaves given sessions by this deploy (a new SU's leaves, by its spines)
+        self.reached: set[str] = set()  # of those and the new leaves, the ones the other leaves were read to reach
         self.timers_pending: dict[str, list[str]] = {}  # device -> timers in effect at the next session reset
         self.sessions_pending: dict[str, list[str]] = {}  # device -> its sessions to switches left out: not verified
         self.links_pending: dict[str, list[str]] = {}  # device -> link settings changed at its end only (one_sided)
@@ -601,6 +605,8 @@ class Deployer:
                 if n not in failures:
                     self._timers_pending(wave, n, list(getattr(res[n][0], "timers_pending", [])))
             pending = [n for n in pending if n in failures]
+            if not pending and not self.stopping:
+                return self._reach(wave, expect, deadline)
             if not pending or self.stopping:
                 return {}
             if time.monotonic() >= deadline:
@@ -609,6 +615,52 @@ class Deployer:
                 return failures
             if not self.interrupts.sleep(1.0):
                 return {}
+
+    def _reach(self, wave: Wave, expect: dict[str, Expectation], deadline: float) -> dict[str, str]:
+        """The new leaves (and those this deploy gives sessions, a new SU's leaves deployed before
+        their spines) whose sessions are all up now, reached from every other leaf of their fabric
+        (:mod:`aifab.deploy.reach`): polled until the verify's ``deadline``; the failures per such
+        leaf (the wave is then rolled back), none when each is reached. A leaf that cannot be read is
+        said and audited, not waited on."""
+        for name in wave.devices:  # the leaves this wave gives sessions they did not have (a new SU's, to its spines)
+            before = self.configured_before.get(name)
+            if before is not None:
+                self.gaining |= {n.peer for n in self.by_name[name].neighbors if n.peer_address not in before}
+        new = (self.initial | self.gaining) - self.reached - self.outside  # one left out is verified once deployed
+        targets = reach.ready(self.design, natural_sorted(new), self.pending, self.sessions_pending)
+        if not targets:
+            return {}
+        wanted = reach.readers(self.design, targets, expect, {*wave.devices, *self.pending, *self.sessions_pending})
+        wanted = {n: r for n, r in wanted.items() if n in self.nr.inventory.hosts}
+        if not wanted:  # no other leaf in service (a first deploy): nothing to read
+            self.reached |= set(targets)
+            return {}
+        self.say(f"wave {wave.index}: the routes of {len(wanted)} other leaves to the server blocks of "
+                 f"{', '.join(targets)} (read on them)")
+        left = natural_sorted(wanted)
+        while left:
+            res, failures = self._run_results(left, lambda task: reach_task(task, wanted[task.host.name]), "reach",
+                                              audit=False)
+            for n in [n for n in left if n in failures and res[n][0].exception is not None]:
+                why = failures.pop(n)
+                self.say(f"wave {wave.index}: {n}: its routes cannot be read ({why}): not verified from it")
+                self.audit.write("unreadable", n, wave=wave.index, reason=why)
+            left = natural_sorted(failures)
+            if not left or self.stopping:
+                break
+            if time.monotonic() >= deadline:
+                out = {t: f"not reached from {', '.join(compress(left))} (read on them), {left[0]}: {failures[left[0]]}"
+                       for t in targets}
+                for t, reason in out.items():
+                    self.audit.write("verify-failed", t, wave=wave.index, reason=reason)
+                return out
+            if not self.interrupts.sleep(1.0):
+                break
+        if not self.stopping:
+            self.reached |= set(targets)
+            for t in targets:
+                self.audit.write("reached", t, wave=wave.index, from_leaves=len(wanted))
+        return {}
 
     def _timers_pending(self, wave: Wave, device: str, lines: list[str]) -> None:
         """Timers configured but not negotiated yet (``upgrade.bgp_timers: next-reset``): printed,

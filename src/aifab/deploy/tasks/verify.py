@@ -220,3 +220,11 @@ def verify(task: Task, expect: Expectation, timeout_s: float = 60.0, interval_s:
             break
         time.sleep(interval_s)
     return Result(host=task.host, result=problems or "verified", failed=bool(problems), timers_pending=waiting)
+
+
+def reach(task: Task, routes: tuple[RouteExpectation, ...]) -> Result:
+    """One read of the device's routes (its table read once, as :func:`verify` does): fails with
+    each of ``routes`` that does not have its ECMP width; ``reached`` when every one does."""
+    dev = task.host.get_connection("napalm", task.nornir.config)
+    problems = route_problems(routes, _routes_to(dev, [r.probe for r in routes]))
+    return Result(host=task.host, result=problems or "reached", failed=bool(problems))

@@ -1,0 +1,42 @@
+"""A new scalable unit reached from the rest of its fabric, read on the leaves the deploy did not
+change: a new leaf's own verify reads its routes to every other leaf, but the others' routes to it
+are in no wave of theirs (unchanged, or left out of the deploy). Once every session of a new leaf
+is up, each other leaf of its fabric must hold its server blocks over at least one BGP path (one
+read of its routing table, as a verify does: :func:`aifab.deploy.tasks.verify.reach`). Not the
+designed ECMP width: an old leaf's own uplink down (a broken optic, which no gate of this deploy
+reads) takes a path from it to every leaf alike, and the new SU's sessions to its spines are
+verified in their waves."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from aifab.deploy.tasks.expect import Expectation, RouteExpectation
+from aifab.design.model import Design
+
+
+def ready(design: Design, new: Collection[str], pending: Collection[str], unverified: Collection[str]) -> list[str]:
+    """The leaves of ``new`` (devices that carried no traffic before this deploy) committed and with
+    every session up now: not ``pending`` (a later wave's) and none of their peers either, and no
+    session to a switch left out of the deploy ``unverified``."""
+    by_name = {d.name: d for d in design.devices()}
+    return [n for n in new if by_name[n].role == "leaf" and n not in pending and n not in unverified
+            and not any(nb.peer in pending for nb in by_name[n].neighbors)]
+
+
+def readers(design: Design, targets: Collection[str], expect: dict[str, Expectation], skip: Collection[str]
+            ) -> dict[str, tuple[RouteExpectation, ...]]:
+    """Per other leaf of the fabrics of ``targets`` (but those in ``skip``), its routes to the server
+    blocks of ``targets`` (``expect``: what the verify requires of every device), each over at
+    least one BGP path."""
+    by_name = {d.name: d for d in design.devices()}
+    blocks = {b for n in targets for b in by_name[n].server_subnets}
+    fabrics = {by_name[n].fabric for n in targets}
+    out = {}
+    for d in design.devices():
+        if d.role == "leaf" and d.fabric in fabrics and d.name not in targets and d.name not in skip and d.name in expect:
+            routes = tuple(replace(r, width=1, at_least=True) for r in expect[d.name].routes if r.prefix in blocks)
+            if routes:
+                out[d.name] = routes
+    return out
