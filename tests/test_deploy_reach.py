@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aifab.deploy.reach import readers, ready
+from aifab.deploy.reach import not_reached, readers, ready
 from aifab.deploy.tasks.expect import expectations
 from aifab.pipeline import design_for
 
@@ -29,3 +29,15 @@ def test_the_other_leaves_of_its_fabric_are_read_for_its_server_blocks_alone() -
     for name, routes in got.items():
         assert [(r.prefix, r.width, r.at_least) for r in routes] == [("10.0.2.4/30", 1, True)], name  # its block, reached
     assert readers(d, ["fe-leaf1a"], expect, skip=set()).keys() == {"fe-leaf1b"}, "the frontend's own leaves"
+
+
+def test_a_leaf_not_reached_is_said_with_the_leaves_that_miss_its_own_blocks_only() -> None:
+    _, d = design_for(ROOT / "intent" / "lab.yaml")
+    problems = {"be-leaf-su1-r2": ["10.0.2.4/30: 0 BGP paths, expected at least 1"],
+                "be-leaf-su1-r1": ["10.0.2.4/30: 0 BGP paths, expected at least 1", "10.0.2.12/30: 0 BGP paths, expected at least 1"]}
+    said = not_reached(d, ["be-leaf-su2-r1", "be-leaf-su2-r2"], problems)
+    assert said == {
+        "be-leaf-su2-r1": "not reached from be-leaf-su1-r[1-2] (read on them), be-leaf-su1-r1: 10.0.2.4/30: 0 BGP paths, "
+                          "expected at least 1",
+        "be-leaf-su2-r2": "not reached from be-leaf-su1-r1 (read on them), be-leaf-su1-r1: 10.0.2.12/30: 0 BGP paths, "
+                          "expected at least 1"}

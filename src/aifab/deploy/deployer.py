@@ -32,7 +32,6 @@ from aifab.deploy.tasks.verify import reset_sessions, verify
 from aifab.design.model import Design, Neighbor
 from aifab.errors import AifabError
 from aifab.plan.changes import natural_sorted
-from aifab.plan.handoff import compress
 from aifab.plan.waves import Change, Wave
 
 
@@ -637,20 +636,19 @@ class Deployer:
             return {}
         self.say(f"wave {wave.index}: the routes of {len(wanted)} other leaves to the server blocks of "
                  f"{', '.join(targets)} (read on them)")
-        left = natural_sorted(wanted)
+        left, unread = natural_sorted(wanted), 0
         while left:
             res, failures = self._run_results(left, lambda task: reach_task(task, wanted[task.host.name]), "reach",
                                               audit=False)
             for n in [n for n in left if n in failures and res[n][0].exception is not None]:
-                why = failures.pop(n)
+                why, unread = failures.pop(n), unread + 1
                 self.say(f"wave {wave.index}: {n}: its routes cannot be read ({why}): not verified from it")
                 self.audit.write("unreadable", n, wave=wave.index, reason=why)
             left = natural_sorted(failures)
             if not left or self.stopping:
                 break
             if time.monotonic() >= deadline:
-                out = {t: f"not reached from {', '.join(compress(left))} (read on them), {left[0]}: {failures[left[0]]}"
-                       for t in targets}
+                out = reach.not_reached(self.design, targets, {n: res[n][0].result for n in left})
                 for t, reason in out.items():
                     self.audit.write("verify-failed", t, wave=wave.index, reason=reason)
                 return out
@@ -659,7 +657,7 @@ class Deployer:
         if not self.stopping:
             self.reached |= set(targets)
             for t in targets:
-                self.audit.write("reached", t, wave=wave.index, from_leaves=len(wanted))
+                self.audit.write("reached", t, wave=wave.index, from_leaves=len(wanted) - unread)
         return {}
 
     def _timers_pending(self, wave: Wave, device: str, lines: list[str]) -> None:

@@ -14,6 +14,8 @@ from dataclasses import replace
 
 from aifab.deploy.tasks.expect import Expectation, RouteExpectation
 from aifab.design.model import Design
+from aifab.plan.changes import natural_sorted
+from aifab.plan.handoff import compress
 
 
 def ready(design: Design, new: Collection[str], pending: Collection[str], unverified: Collection[str]) -> list[str]:
@@ -39,4 +41,20 @@ def readers(design: Design, targets: Collection[str], expect: dict[str, Expectat
             routes = tuple(replace(r, width=1, at_least=True) for r in expect[d.name].routes if r.prefix in blocks)
             if routes:
                 out[d.name] = routes
+    return out
+
+
+def not_reached(design: Design, targets: list[str], problems: dict[str, list[str]]) -> dict[str, str]:
+    """Per leaf of ``targets``, why it is not reached: the leaves whose route ``problems`` (leaf ->
+    its problems, each starting with the block: :func:`aifab.deploy.tasks.verify.route_problems`)
+    name one of its server blocks, and the first one's problems."""
+    by_name = {d.name: d for d in design.devices()}
+    out = {}
+    for t in targets:
+        blocks = by_name[t].server_subnets
+        mine = {n: [p for p in found if p.split(":")[0] in blocks] for n, found in problems.items()}
+        mine = {n: found for n, found in mine.items() if found}
+        if mine:
+            first = natural_sorted(mine)[0]
+            out[t] = f"not reached from {', '.join(compress(list(mine)))} (read on them), {first}: {'; '.join(mine[first])}"
     return out
