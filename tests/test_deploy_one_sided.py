@@ -87,7 +87,6 @@ def test_pfc_enabled_at_one_end_only_is_said(tmp_path: Path, intent: str, platfo
     assert said[spine][0].startswith(f"pfc-enable changed at this end only of {mine} (to {peer} "), said
 
 
-
 def test_an_mtu_port_whose_far_end_runs_the_new_mtu_already_is_no_one_sided_link(tmp_path: Path) -> None:
     """What the far end runs, read from it, decides: the MTU this end takes already there (a new
     switch whose peers were deployed for it first) is not said; another is said with what the far end

@@ -575,7 +575,7 @@ def test_a_switch_drained_by_hand_is_changed_but_never_undrained_nor_counted_in_
 
 def test_a_spine_drained_by_hand_during_the_deploy_is_counted_out_and_its_partners_wave_refused(
         world: LabRun, before: dict[str, str]) -> None:
-    """fe-spine1 drained by hand (vtysh: ``aifab drain`` waits for the deploy's lock) while wave 1,
+    """fe-spine1 drained by hand (vtysh: ``aifab drain`` is refused while the deploy holds its lock) while wave 1,
     which undrained it and saw its traffic back, soaks: wave 2's gate reads it drained, not by this deploy, and counts it out of service,
     so draining fe-spine2 too would leave the frontend leaves no uplink: the wave is refused, exit 1,
     fe-spine2 and fe-leaf1b never drained and on their old config, fe-spine1 left drained (before:
