@@ -575,11 +575,12 @@ def test_a_switch_drained_by_hand_is_changed_but_never_undrained_nor_counted_in_
 
 def test_a_spine_drained_by_hand_during_the_deploy_is_counted_out_and_its_partners_wave_refused(
         world: LabRun, before: dict[str, str]) -> None:
-    """fe-spine1 drained by hand (vtysh: ``aifab drain`` is refused while the deploy holds its lock) while wave 1,
-    which undrained it and saw its traffic back, soaks: wave 2's gate reads it drained, not by this deploy, and counts it out of service,
-    so draining fe-spine2 too would leave the frontend leaves no uplink: the wave is refused, exit 1,
-    fe-spine2 and fe-leaf1b never drained and on their old config, fe-spine1 left drained (before:
-    the gate knew only the switches drained when the deploy started; wave 2 drained both spines)."""
+    """fe-spine1 drained by hand (vtysh: ``aifab drain`` is refused while the deploy holds its lock)
+    while wave 1, which undrained it and saw its traffic back, soaks: wave 2's gate reads it drained,
+    not by this deploy, and counts it out of service, so draining fe-spine2 too would leave the
+    frontend leaves no uplink: the wave is refused, exit 1, fe-spine2 and fe-leaf1b never drained and
+    on their old config, fe-spine1 left drained (before: the gate knew only the switches drained when
+    the deploy started; wave 2 drained both spines)."""
     bg = world.start_deploy("--commit")
     bg.wait_for("wave 1: traffic back on fe-leaf1a, fe-spine1")  # then a soak of 2 s before wave 2's gate
     spine = next(d for d in world.design.frontend.devices if d.name == "fe-spine1")
