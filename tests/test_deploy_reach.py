@@ -41,3 +41,12 @@ def test_a_leaf_not_reached_is_said_with_the_leaves_that_miss_its_own_blocks_onl
                           "expected at least 1",
         "be-leaf-su2-r2": "not reached from be-leaf-su1-r1 (read on them), be-leaf-su1-r1: 10.0.2.12/30: 0 BGP paths, "
                           "expected at least 1"}
+
+
+def test_problems_that_name_no_target_block_fail_every_target_rather_than_pass() -> None:
+    _, d = design_for(ROOT / "intent" / "lab.yaml")
+    problems = {"be-leaf-su1-r1": ["the routing table cannot be read: timed out"], "be-leaf-su1-r2": []}
+    said = not_reached(d, ["be-leaf-su2-r1", "be-leaf-su2-r2"], problems)
+    assert said == {t: "not reached from be-leaf-su1-r1 (read on them), be-leaf-su1-r1: the routing table cannot be "
+                       "read: timed out" for t in ("be-leaf-su2-r1", "be-leaf-su2-r2")}
+    assert not_reached(d, ["be-leaf-su2-r1"], {"be-leaf-su1-r1": []}) == {}, "no problem: reached"

@@ -47,14 +47,25 @@ def readers(design: Design, targets: Collection[str], expect: dict[str, Expectat
 def not_reached(design: Design, targets: list[str], problems: dict[str, list[str]]) -> dict[str, str]:
     """Per leaf of ``targets``, why it is not reached: the leaves whose route ``problems`` (leaf ->
     its problems, each starting with the block: :func:`aifab.deploy.tasks.verify.route_problems`)
-    name one of its server blocks, and the first one's problems."""
+    name one of its server blocks, and the first one's problems. Problems that name no target's block
+    fail every target with them: a leaf's problems never leave a wave passing."""
     by_name = {d.name: d for d in design.devices()}
+    problems = {n: found for n, found in problems.items() if found}
     out = {}
     for t in targets:
         blocks = by_name[t].server_subnets
         mine = {n: [p for p in found if p.split(":")[0] in blocks] for n, found in problems.items()}
-        mine = {n: found for n, found in mine.items() if found}
-        if mine:
-            first = natural_sorted(mine)[0]
-            out[t] = f"not reached from {', '.join(compress(list(mine)))} (read on them), {first}: {'; '.join(mine[first])}"
+        out.update(_said(t, {n: found for n, found in mine.items() if found}))
+    if problems and not out:
+        for t in targets:
+            out.update(_said(t, problems))
     return out
+
+
+def _said(target: str, problems: dict[str, list[str]]) -> dict[str, str]:
+    """``target`` not reached from the leaves of ``problems``, with the first one's problems (none: {})."""
+    if not problems:
+        return {}
+    first = natural_sorted(problems)[0]
+    return {target: f"not reached from {', '.join(compress(list(problems)))} (read on them), {first}: "
+                    f"{'; '.join(problems[first])}"}
