@@ -22,7 +22,11 @@ EXAMPLES: dict[str, list[str]] = {
             '+            "green_max_threshold": "2097152",',
             "+tc qdisc replace dev swp1 parent 1:3 handle 13: red limit 6000000 min 150000 max 2000000 avpkt 1000 ecn"],
     "pfc-watchdog": ["+priority-flow-control pause watchdog default timeout 0.3", '+            "detection_time": "300",'],
-    "qos-scheduling": ["+qos map dscp 26 to traffic-class 4", "+qos profile AIFAB-QOS", "+      bandwidth percent 60", '+            "weight": "60",'],
+    "qos-scheduling": ["+qos map dscp 26 to traffic-class 4", "+qos profile AIFAB-QOS", "+      bandwidth percent 60", '+            "weight": "60",',
+                       # napalm_sonic's patch of a map's entries (bare numbers): read as the map they change
+                       'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/DSCP_TO_TC_MAP/AIFAB/24", "value": "3"}\n]',
+                       'CONFIG_DB (config apply-patch)\n[\n {"op": "add", "path": "/TC_TO_QUEUE_MAP/AIFAB", "value": {"4": "4"}}\n]',
+                       'CONFIG_DB (config apply-patch)\n[\n {"op": "remove", "path": "/TC_TO_PRIORITY_GROUP_MAP/AIFAB/4"}\n]'],
     "bgp-timers": ["+   timers bgp 5 15", "+ timers bgp 5 15"],
     "graceful-restart": ["+   graceful-restart restart-time 300"],
     "max-paths": ["+   maximum-paths 4"],
@@ -30,7 +34,8 @@ EXAMPLES: dict[str, list[str]] = {
     "mtu": ["+   mtu 9000", "+ip link set dev swp1 mtu 9000", '+            "mtu": "9000",'],
     "speed": ["+   speed 200g-4", '+            "speed": "200000",', "+ethtool -s swp1 speed 200000 duplex full autoneg off"],
     "fec": ["+   error-correction encoding reed-solomon", '+            "fec": "rs",'],
-    "pfc-enable": ["+   priority-flow-control priority 4 no-drop", "+   service-profile AIFAB-QOS", '+            "pfc_enable": "3,4",'],
+    "pfc-enable": ["+   priority-flow-control priority 4 no-drop", "+   service-profile AIFAB-QOS", '+            "pfc_enable": "3,4",',
+                   'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/MAP_PFC_PRIORITY_TO_QUEUE/AIFAB/4", "value": "4"}\n]'],
     "buffers": ["+platform trident mmu queue profile AIFAB2", '+            "xoff": "100000",',
                 'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/BUFFER_PROFILE/AIFAB_LOSSLESS/size", "value": "0"}\n]'],
     "buffer-pools": ['CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/BUFFER_POOL/ingress_lossless_pool/size", '

@@ -112,6 +112,11 @@ def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
+# CONFIG_DB's QoS map tables, each by the PORT_QOS_MAP field that applies it to a port (docs/sources.md#qos-defaults-sonic)
+_MAP_TABLES = {"DSCP_TO_TC_MAP": "dscp_to_tc_map", "TC_TO_QUEUE_MAP": "tc_to_queue_map",
+               "TC_TO_PRIORITY_GROUP_MAP": "tc_to_pg_map", "MAP_PFC_PRIORITY_TO_QUEUE": "pfc_to_queue_map"}
+
+
 def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
     """A JSON Patch operation as the config_db.json lines it changes (``"field": value``), so one
     table of line kinds reads the review's file diff and the device's patch alike; each with the port
@@ -128,6 +133,10 @@ def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in str(op.get("path", "")).split("/")[1:]]
     port = next((t.split("|")[0] for t in tokens[1:] if t.startswith("Ethernet")), None)
     value = op.get("value")
+    if tokens and tokens[0] in _MAP_TABLES:  # a map's entries are bare numbers ("24": "3"): said as the map
+        line = f'"{_MAP_TABLES[tokens[0]]}": {json.dumps({"/".join(tokens[1:]): value})}'
+        return [*([("-", f'"{_MAP_TABLES[tokens[0]]}": (replaced)', None)] if op.get("op") == "replace" else []),
+                (sign, line, None)]
     if isinstance(value, dict) and value:
         return [(sign, f'"{k}": {json.dumps(v)}', port) for k, v in value.items()]
     if len(tokens) >= 3:
