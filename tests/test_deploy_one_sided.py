@@ -105,3 +105,27 @@ def test_an_mtu_port_whose_far_end_runs_the_new_mtu_already_is_no_one_sided_link
     assert f"{other} (to {peer2} {theirs2}: not read, unreachable: ConnectionException)" in said[spine][0], said
     said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}, peer2: {}}, {})
     assert f"{other} (to {peer2} {theirs2}: not read, {theirs2} not among its interfaces)" in said[spine][0], said
+
+
+@pytest.mark.parametrize(("intent", "platform", "diff", "kind"), [
+    ("cluster.yaml", "", "@@ -8,7 +8,7 @@\n qos profile AIFAB-QOS\n    qos trust dscp\n    priority-flow-control on\n"
+                         "-   priority-flow-control priority 3 no-drop\n+   priority-flow-control priority 4 no-drop\n", "pfc-enable"),
+    ("cluster.yaml", "", "@@ -30,3 +30,3 @@\n-qos map dscp 26 to traffic-class 3\n+qos map dscp 24 to traffic-class 3\n",
+     "qos-scheduling"),
+    ("lab.yaml", "sonic", 'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/DSCP_TO_TC_MAP/AIFAB/24", "value": "3"}\n]\n',
+     "qos-scheduling"),
+])
+def test_a_class_setting_outside_any_port_is_said_on_every_port_to_a_switch_left_out(
+        tmp_path: Path, intent: str, platform: str, diff: str, kind: str) -> None:
+    """The no-drop priorities of EOS's qos profile, its DSCP map, SONiC's DSCP_TO_TC_MAP: written once
+    per switch, applied on every port. Changed with a peer left out, the RoCE traffic is in another
+    class (or paused on another priority) on each side of every link to it: each such link is said."""
+    d = design(tmp_path, intent, platform)
+    spine, ports = spine_ports(d)
+    peer = ports[0][1]
+    to_peer = [(name, theirs) for name, to, theirs in ports if to == peer]
+    said = one_sided_links(d, {spine: diff}, frozenset({peer}))
+    links = ", ".join(f"{name} (to {peer} {theirs})" for name, theirs in to_peer)
+    assert said == {spine: [f"{kind} changed at this end only of {links}: the other end is left out of this deploy, and "
+                            "the two ends differ until it is deployed too"]}
+    assert one_sided_links(d, {spine: diff}, frozenset()) == {}, "every switch deployed"

@@ -1,9 +1,11 @@
 """Links a deploy changes at one end only: a setting both ends of a link must share (MTU, speed,
-FEC, PFC priorities) changed on a port whose peer is left out of the deploy (``--limit``/``--exclude``).
-Speed or FEC that differ take the link down, which the verify sees; an MTU that differs drops the
-frames one end sends longer than the other takes, and PFC enabled at one end only leaves the
-other's pause frames unanswered (the lossless class drops), which nothing reads: each is said,
-never silent. The MTU the far end runs is read from it (NAPALM ``get_interfaces``): a port whose
+FEC, PFC priorities, the DSCP-to-traffic-class map and queues) changed on a port whose peer is left
+out of the deploy (``--limit``/``--exclude``). Speed or FEC that differ take the link down, which the
+verify sees; an MTU that differs drops the frames one end sends longer than the other takes, PFC
+enabled at one end only leaves the other's pause frames unanswered, and a DSCP map that differs
+puts the RoCE traffic in another class at the next hop (the lossless class drops), which nothing
+reads: each is said, never silent. A setting written outside any port's block (EOS's ``qos
+profile`` and ``qos map dscp``, SONiC's QoS maps) applies to every port of the switch. The MTU the far end runs is read from it (NAPALM ``get_interfaces``): a port whose
 peer runs the MTU this end takes already (a new switch whose peers were deployed for it first) is
 no one-sided link."""
 
@@ -13,23 +15,24 @@ from aifab.design.model import Design, Port
 from aifab.plan.changes import natural_sorted
 from aifab.plan.waves import line_kinds, scoped_lines
 
-LINK_KINDS = ("mtu", "speed", "fec", "pfc-enable")  # change kinds (plan.impact) both ends of a link must share
+LINK_KINDS = ("mtu", "speed", "fec", "pfc-enable", "qos-scheduling")  # change kinds (plan.impact) both ends of a link must share
 Found = dict[str, dict[str, list[Port]]]  # device -> change kind -> its ports to switches left out
 
 
 def one_sided_ports(design: Design, diffs: dict[str, str], outside: frozenset[str]) -> Found:
     """Per device of ``diffs`` (its diff against what it runs), the ports cabled to a switch in
-    ``outside`` on which it changes a :data:`LINK_KINDS` setting, per kind."""
+    ``outside`` on which it changes a :data:`LINK_KINDS` setting, per kind (a line outside any
+    port's block: on every such port)."""
     by_name = {d.name: d for d in design.devices()}
     out: Found = {}
     for name, diff in diffs.items():
         ports = {p.name: p for p in by_name[name].ports if p.peer in outside}
         found: dict[str, set[str]] = {}
         for sign, line, port in scoped_lines(diff) if ports else ():
-            if port in ports:
+            if port is None or port in ports:
                 for kind in line_kinds([(sign, line)]):
                     if kind in LINK_KINDS:
-                        found.setdefault(kind, set()).add(port)
+                        found.setdefault(kind, set()).update(ports if port is None else (port,))
         if found:
             out[name] = {k: [ports[p] for p in natural_sorted(found[k])] for k in LINK_KINDS if k in found}
     return out
