@@ -129,3 +129,20 @@ def test_a_class_setting_outside_any_port_is_said_on_every_port_to_a_switch_left
     assert said == {spine: [f"{kind} changed at this end only of {links}: the other end is left out of this deploy, and "
                             "the two ends differ until it is deployed too"]}
     assert one_sided_links(d, {spine: diff}, frozenset()) == {}, "every switch deployed"
+
+
+def test_a_new_switch_is_said_one_sided_for_its_mtu_alone_read_from_the_far_end(tmp_path: Path) -> None:
+    """A switch that carried no traffic (a new SU's leaf deployed after the spines deployed for it):
+    its first config sets every setting; only its MTU is compared, with what the far end runs (read),
+    the others are no change the far end shared (seen in the lab: its queues said one-sided)."""
+    d = design(tmp_path, "lab.yaml")
+    spine, ports = spine_ports(d)
+    mine, peer, theirs = ports[0]
+    mtu = next(p.mtu for p in d.backend.devices[0].ports if p.name == mine)
+    text = (frr_diff([mine], f"mtu {mtu}")
+            + f"qos.sh: tc qdisc replace dev {mine} root handle 1: ets bands 3 strict 1\nqos.sh: dcb pfc set dev {mine} prio-pfc all:off 3:on\n")
+    outside = frozenset({peer})
+    assert [line.split()[0] for line in one_sided_links(d, {spine: text}, outside)[spine]] == ["mtu", "pfc-enable", "qos-scheduling"]
+    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}}, {}, new={spine}) == {}, "runs its MTU: nothing"
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: 1500}}, {}, new={spine})
+    assert [line.split()[0] for line in said[spine]] == ["mtu"], said

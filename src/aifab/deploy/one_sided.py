@@ -11,6 +11,8 @@ no one-sided link."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from aifab.design.model import Design, Port
 from aifab.plan.changes import natural_sorted
 from aifab.plan.waves import line_kinds, scoped_lines
@@ -19,19 +21,24 @@ LINK_KINDS = ("mtu", "speed", "fec", "pfc-enable", "qos-scheduling")  # change k
 Found = dict[str, dict[str, list[Port]]]  # device -> change kind -> its ports to switches left out
 
 
-def one_sided_ports(design: Design, diffs: dict[str, str], outside: frozenset[str]) -> Found:
+def one_sided_ports(design: Design, diffs: dict[str, str], outside: frozenset[str],
+                    new: Collection[str] = ()) -> Found:
     """Per device of ``diffs`` (its diff against what it runs), the ports cabled to a switch in
     ``outside`` on which it changes a :data:`LINK_KINDS` setting, per kind (a line outside any
-    port's block: on every such port)."""
+    port's block: on every such port). A device of ``new`` (it carried no traffic before) changes
+    no setting its far ends shared with it: only its MTU is taken, which :func:`said` compares with
+    what the far end runs, read from it (its other settings are what the far ends were deployed
+    for, or not: no one reads them)."""
     by_name = {d.name: d for d in design.devices()}
     out: Found = {}
     for name, diff in diffs.items():
         ports = {p.name: p for p in by_name[name].ports if p.peer in outside}
+        kinds = ("mtu",) if name in new else LINK_KINDS
         found: dict[str, set[str]] = {}
         for sign, line, port in scoped_lines(diff) if ports else ():
             if port is None or port in ports:
                 for kind in line_kinds([(sign, line)]):
-                    if kind in LINK_KINDS:
+                    if kind in kinds:
                         found.setdefault(kind, set()).update(ports if port is None else (port,))
         if found:
             out[name] = {k: [ports[p] for p in natural_sorted(found[k])] for k in LINK_KINDS if k in found}
@@ -72,8 +79,8 @@ def said(found: Found, mtus: dict[str, dict[str, int]] | None = None, unread: di
 
 
 def one_sided_links(design: Design, diffs: dict[str, str], outside: frozenset[str],
-                    mtus: dict[str, dict[str, int]] | None = None, unread: dict[str, str] | None = None
-                    ) -> dict[str, list[str]]:
+                    mtus: dict[str, dict[str, int]] | None = None, unread: dict[str, str] | None = None,
+                    new: Collection[str] = ()) -> dict[str, list[str]]:
     """:func:`said` of :func:`one_sided_ports`: per device of ``diffs`` that changes a
     :data:`LINK_KINDS` setting on a port cabled to a switch in ``outside``, one line per kind."""
-    return said(one_sided_ports(design, diffs, outside), mtus, unread)
+    return said(one_sided_ports(design, diffs, outside, new), mtus, unread)

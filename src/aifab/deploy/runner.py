@@ -178,7 +178,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     changed = [n for n in names if (diffs[n].strip() and not (n in held and drain_only(diffs[n], d.rendered.drain[n])))
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
-    found = one_sided_ports(d.design, {n: diffs[n] for n in changed}, d.outside)
+    found = one_sided_ports(d.design, {n: diffs[n] for n in changed}, d.outside, {n for n in changed if not d.carrying[n]})
     d.links_pending = said(found, *d.read_mtus(mtu_peers(found)))  # what the far ends run, read from them
     for n, lines in d.links_pending.items():  # said before anything is touched, a dry run too
         for line in lines:
