@@ -51,6 +51,25 @@ EXAMPLES: dict[str, list[str]] = {
                        '+                "L4_SRC_PORT",', '+                "RDMA_BTH_DEST_QP"'],
     "telemetry": ["+sflow sample 16384", "+queue-monitor length", "+management api gnmi", '+            "collector_ip": "10.250.0.20",'],
 }
+# napalm_sonic's patch operations whose path, not a field of the line, says what they change: a whole
+# entry or table removed or added, a port-keyed field (CABLE_LENGTH|AZURE), a field named only here.
+SONIC_OPS = {
+    "pfc-watchdog": ['{"op": "remove", "path": "/PFC_WD"}',
+                     '{"op": "add", "path": "/PFC_WD", "value": {"Ethernet0": {"action": "drop", "detection_time": "200"}}}',
+                     '{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfcwd_sw_enable", "value": "3"}'],
+    "ecn": ['{"op": "remove", "path": "/WRED_PROFILE/AIFAB_LOSSLESS"}'],
+    "buffers": ['{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "100m"}',
+                '{"op": "add", "path": "/CABLE_LENGTH", "value": {"AZURE": {"Ethernet0": "5m"}}}',
+                '{"op": "remove", "path": "/BUFFER_PROFILE/pg_lossless_400000_20m_profile"}',
+                '{"op": "replace", "path": "/BUFFER_PORT_INGRESS_PROFILE_LIST/Ethernet0/profile_list", "value": "x"}'],
+    "pfc-enable": ['{"op": "remove", "path": "/PORT_QOS_MAP/Ethernet0"}'],
+    "qos-scheduling": ['{"op": "remove", "path": "/QUEUE/Ethernet0|3"}', '{"op": "remove", "path": "/SCHEDULER/scheduler.3"}'],
+    "address": ['{"op": "remove", "path": "/INTERFACE/Ethernet0|10.0.1.0~131"}'],
+    "load-balancing": ['{"op": "remove", "path": "/SWITCH_HASH/GLOBAL"}'],
+}
+for _kind, _ops in SONIC_OPS.items():
+    EXAMPLES[_kind] += [f"CONFIG_DB (config apply-patch)\n[\n {op}\n]" for op in _ops]
+
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
 FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",
                "platform", "hardware", "link-moved", "link-removed", "device-removed", "device-added"}
@@ -204,3 +223,45 @@ def test_port_flap_on_server_ports_cordons_those_servers_only(cluster: Design) -
     cs = ChangeSet((), {leaf.name: DeviceChanges(leaf.name, {"speed": frozenset({uplink.name, server_ports[0].name})})}, (), ())
     both = classify(leaf, "", changes=cs)
     assert (both.kind, both.drain) == ("cordon", True) and len(both.cordon) == 32
+
+
+@pytest.mark.parametrize(("knob", "value", "kind"), [
+    (("qos", "roce_dscp"), 24, "qos-scheduling"),
+    (("qos", "ecn", "max_kb"), 3000, "ecn"),
+    (("qos", "watchdog", "enabled"), False, "pfc-watchdog"),
+    (("qos", "watchdog", "detection_ms"), 300, "pfc-watchdog"),
+])
+def test_a_sonic_qos_change_deployed_as_napalm_sonic_patches_it_is_hitless(tmp_path: Path, knob: tuple[str, ...],
+                                                                           value: object, kind: str) -> None:
+    """The deploy classifies a switch by its driver's diff: for SONiC, napalm_sonic's CONFIG_DB patch
+    (its own ``configdb.diff`` of the running and the candidate CONFIG_DB). A DSCP map's entries are
+    bare numbers and a watchdog turned off removes the PFC_WD table: before, the first read as an
+    unknown change (the most cautious class: a drain, a cordon on every rail leaf) and the second as
+    no change at all. Now each is its kind, hitless, on every backend switch."""
+    import json
+
+    import yaml
+
+    from aifab.render.configs import render_device
+    from napalm_sonic import configdb
+
+    data = yaml.safe_load((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}"))
+    designs = []
+    for changed in (False, True):
+        if changed:
+            node = data["backend"]
+            for key in knob[:-1]:
+                node = node.setdefault(key, {})
+            node[knob[-1]] = value
+        path = tmp_path / f"{changed}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        designs.append(build_design(load_intent(path).intent))
+    old, new = designs
+    for dev in new.backend.devices:
+        before, after = (json.loads(render_device(d, next(x for x in d.devices() if x.name == dev.name))[f"{dev.name}.config_db.json"])
+                         for d in (old, new))
+        patch = configdb.diff(before, after)
+        assert patch, dev.name
+        text = "CONFIG_DB (config apply-patch)\n[\n" + ",\n".join(" " + json.dumps(op, sort_keys=True) for op in patch) + "\n]\n"
+        change = classify(dev, text)
+        assert (change.kind, change.reasons) == ("hitless", (f"{kind}: hitless",)), (dev.name, text)

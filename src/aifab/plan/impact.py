@@ -104,12 +104,12 @@ def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
 # First match wins; the order puts the specific patterns before the general ones.
 _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
     ("description", r'^(description\b|!|#|alias\b)|^"(description|alias)":|^neighbor \S+ description\b'),
-    ("load-balancing", r'load-sharing|load-balance|^fields |^payload bytes|fib_multipath_hash|^"ecmp_hash\w*":'
+    ("load-balancing", r'load-sharing|load-balance|^fields |^payload bytes|fib_multipath_hash|^"ecmp_hash\w*":|^"SWITCH_HASH[|"]'
                        r'|^"(SRC_IP|DST_IP|IP_PROTOCOL|L4_SRC_PORT|L4_DST_PORT|RDMA_BTH_\w+)"$'),
-    ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":'),
+    ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":|^"PFC_WD[|"]|^"pfcwd_\w+":'),
     ("telemetry", r'^sflow\b|^queue-monitor\b|^management api gnmi|^transport grpc\b|^"(collector_\w+|sample_rate|polling_interval'
                   r'|agent_id|admin_state|client_auth|log_level|port)":'),
-    ("ecn", r'random-detect|^"(green|yellow|red)_\w+":|^"(wred_\w+|ecn)":| red limit .* ecn'),
+    ("ecn", r'random-detect|^"(green|yellow|red)_\w+":|^"(wred_\w+|ecn)":| red limit .* ecn|^"WRED_PROFILE[|"]'),
     ("bgp-timers", r"^timers bgp\b"),
     ("graceful-restart", r"graceful-restart"),
     ("bfd", r"^neighbor \S+ bfd\b|^bfd\b"),
@@ -119,15 +119,16 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("software", r"^version\b|^boot system\b|^frr version\b|\"sonic_version\""),
     ("route-policy", r"^(ip prefix-list|route-map|match |set |seq \d+|aggregate-address|redistribute|network )"),
     ("buffer-pools", r'^"BUFFER_POOL\|[^"|]+\|size":'),  # a CONFIG_DB patch of a pool's size (napalm_sonic)
-    ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|buffer_model|mode|type)\":"
+    ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|profile_list|buffer_model|mode|type)\":"
+                r"|^\"(BUFFER_\w+|CABLE_LENGTH)[|\"]"
                 r"|dcb buffer"),
-    ("pfc-enable", r"priority-flow-control|^service-profile\b|pfc_enable|pfc_to_queue|dcb pfc"),
-    ("qos-scheduling", r"^qos |tx-queue|bandwidth percent|priority strict|^no priority|^\"(weight|scheduler|tc_to_\w+"
+    ("pfc-enable", r"priority-flow-control|^service-profile\b|pfc_enable|pfc_to_queue|dcb pfc|^\"PORT_QOS_MAP[|\"]"),
+    ("qos-scheduling", r"^qos |tx-queue|bandwidth percent|priority strict|^no priority|^\"(QUEUE|SCHEDULER)[|\"]|^\"(weight|scheduler|tc_to_\w+"
                        r"|dscp_to_tc_map)\":|dcb (app|ets)|tc qdisc replace"),
     ("mtu", r"\bmtu\b"),
     ("speed", r'^speed\b|^"speed":|ethtool .* speed'),
     ("fec", r'error-correction|^"fec":'),
-    ("address", r"address|^\"[\w-]+\|\d+\.\d+\.\d+\.\d+/\d+\": \{\}"),
+    ("address", r"address|^\"[\w-]+\|\d+\.\d+\.\d+\.\d+/\d+\": \{\}|^\"\w*INTERFACE\|[^\"]*/\d+\""),
 ))
 _STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$|exit)')
 _NEIGHBOR = re.compile(r"^neighbor (\d+\.\d+\.\d+\.\d+|\S+:\S+) ")

@@ -15,7 +15,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
@@ -129,22 +129,35 @@ def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
         op = json.loads(text)
     except ValueError:
         return [("+", text, None)]
-    sign = "-" if op.get("op") == "remove" else "+"
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in str(op.get("path", "")).split("/")[1:]]
+    return _op_lines(str(op.get("op")), tokens, op.get("value"))
+
+
+def _op_lines(verb: str, tokens: list[str], value: Any) -> list[tuple[str, str, str | None]]:
+    """:func:`_patch_lines` of one operation: ``verb`` (add, replace, remove) at the path ``tokens``."""
+    sign = "-" if verb == "remove" else "+"
     port = next((t.split("|")[0] for t in tokens[1:] if t.startswith("Ethernet")), None)
-    value = op.get("value")
     if tokens and tokens[0] in _MAP_TABLES:  # a map's entries are bare numbers ("24": "3"): said as the map
         line = f'"{_MAP_TABLES[tokens[0]]}": {json.dumps({"/".join(tokens[1:]): value})}'
-        return [*([("-", f'"{_MAP_TABLES[tokens[0]]}": (replaced)', None)] if op.get("op") == "replace" else []),
-                (sign, line, None)]
+        return [*([("-", f'"{_MAP_TABLES[tokens[0]]}": (replaced)', None)] if verb == "replace" else []), (sign, line, None)]
+    if len(tokens) == 1 and isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+        return [line for key, entry in value.items() for line in _op_lines(verb, [*tokens, key], entry)]  # a whole table
     if isinstance(value, dict) and value:
-        return [(sign, f'"{k}": {json.dumps(v)}', port) for k, v in value.items()]
+        return [(sign, f'"{_field(tokens[0], k)}": {json.dumps(v)}', port) for k, v in value.items()]
     if len(tokens) >= 3:
-        field = "|".join(tokens[:2] + tokens[-1:]) if tokens[0] == "BUFFER_POOL" else tokens[-1]  # a pool's, not a profile's
+        field = "|".join(tokens[:2] + tokens[-1:]) if tokens[0] == "BUFFER_POOL" else _field(tokens[0], tokens[-1])
         # a replace takes a value away that the operation does not carry: said as a removed line
-        before = [("-", f'"{field}": (replaced)', port)] if op.get("op") == "replace" else []
+        before = [("-", f'"{field}": (replaced)', port)] if verb == "replace" else []
         return [*before, (sign, f'"{field}": {json.dumps(value)}', port)]
+    if verb == "remove":  # a whole entry or table, its fields not in the patch: said with its table
+        return [(sign, f'"{"|".join(tokens)}": (removed)', port)]
     return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}', port)]
+
+
+def _field(table: str, name: str) -> str:
+    """A field's name as its line says it: a port's name (the field of a table keyed by port inside,
+    ``CABLE_LENGTH|AZURE``) with its table."""
+    return f"{table}|{name}" if name.startswith("Ethernet") else name
 
 
 _DEV = re.compile(r"(?:\bdev |\bethtool -s )(\S+)")  # the port a shell command sets
