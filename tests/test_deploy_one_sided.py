@@ -111,9 +111,11 @@ def test_an_mtu_port_whose_far_end_runs_the_new_mtu_already_is_no_one_sided_link
     ("cluster.yaml", "", "@@ -8,7 +8,7 @@\n qos profile AIFAB-QOS\n    qos trust dscp\n    priority-flow-control on\n"
                          "-   priority-flow-control priority 3 no-drop\n+   priority-flow-control priority 4 no-drop\n", "pfc-enable"),
     ("cluster.yaml", "", "@@ -30,3 +30,3 @@\n-qos map dscp 26 to traffic-class 3\n+qos map dscp 24 to traffic-class 3\n",
-     "qos-scheduling"),
+     "dscp-map"),
     ("lab.yaml", "sonic", 'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/DSCP_TO_TC_MAP/AIFAB/24", "value": "3"}\n]\n',
-     "qos-scheduling"),
+     "dscp-map"),
+    ("cluster.yaml", "", "@@ -8,7 +8,7 @@\n qos profile AIFAB-QOS\n-   tx-queue 3\n-      bandwidth percent 50\n"
+                         "+   tx-queue 3\n+      bandwidth percent 60\n", "qos-scheduling"),
 ])
 def test_a_class_setting_outside_any_port_is_said_on_every_port_to_a_switch_left_out(
         tmp_path: Path, intent: str, platform: str, diff: str, kind: str) -> None:

@@ -22,9 +22,13 @@ EXAMPLES: dict[str, list[str]] = {
             '+            "green_max_threshold": "2097152",',
             "+tc qdisc replace dev swp1 parent 1:3 handle 13: red limit 6000000 min 150000 max 2000000 avpkt 1000 ecn"],
     "pfc-watchdog": ["+priority-flow-control pause watchdog default timeout 0.3", '+            "detection_time": "300",'],
-    "qos-scheduling": ["+qos map dscp 26 to traffic-class 4", "+qos profile AIFAB-QOS", "+      bandwidth percent 60", '+            "weight": "60",',
-                       # napalm_sonic's patch of a map's entries (bare numbers): read as the map they change
-                       'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/DSCP_TO_TC_MAP/AIFAB/24", "value": "3"}\n]',
+    "dscp-map": ["+qos map dscp 26 to traffic-class 4", '+            "dscp_to_tc_map": "AIFAB",',
+                 "+dcb app replace dev swp1 dscp-prio 0:0 24:3 26:0",
+                 # napalm_sonic's patch of a map's entries (bare numbers): read as the map they change
+                 'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/DSCP_TO_TC_MAP/AIFAB/24", "value": "3"}\n]'],
+    "qos-scheduling": ["+qos profile AIFAB-QOS", "+      bandwidth percent 60", '+            "weight": "60",',
+                       "+dcb ets set dev swp1 prio-tc 0:0 1:1 tc-tsa all:ets 6:strict tc-bw all:0 0:40 3:60",
+                       "+tc qdisc replace dev swp1 root handle 1: ets bands 3 strict 1 quanta 60000 40000 priomap 1 1 1 2 1 1 0 1",
                        'CONFIG_DB (config apply-patch)\n[\n {"op": "add", "path": "/TC_TO_QUEUE_MAP/AIFAB", "value": {"4": "4"}}\n]',
                        'CONFIG_DB (config apply-patch)\n[\n {"op": "remove", "path": "/TC_TO_PRIORITY_GROUP_MAP/AIFAB/4"}\n]'],
     "bgp-timers": ["+   timers bgp 5 15", "+ timers bgp 5 15"],
@@ -226,7 +230,7 @@ def test_port_flap_on_server_ports_cordons_those_servers_only(cluster: Design) -
 
 
 @pytest.mark.parametrize(("knob", "value", "kind"), [
-    (("qos", "roce_dscp"), 24, "qos-scheduling"),
+    (("qos", "roce_dscp"), 24, "dscp-map"),
     (("qos", "ecn", "max_kb"), 3000, "ecn"),
     (("qos", "watchdog", "enabled"), False, "pfc-watchdog"),
     (("qos", "watchdog", "detection_ms"), 300, "pfc-watchdog"),

@@ -293,6 +293,28 @@ def test_ecn_only_change_is_a_change_in_review_and_deploy_alike(lab: Path, tmp_p
     assert r.waves and "be-spine1" in {n for w in r.waves for n in w.devices}
 
 
+def test_a_dscp_map_change_on_frr_is_hitless_in_review_and_deploy_alike(lab: Path, tmp_path: Path) -> None:
+    """On a Linux switch the DSCP map is ``dcb app`` (classification of arriving packets), no queue is
+    replaced: hitless, no cordon (before: read as a scheduler change, which replaces the root qdisc on
+    FRR, and cordoned every server). A weight change replaces the root qdisc: still a cordon."""
+    from aifab.plan.waves import classify
+
+    lab.write_text(lab.read_text().replace("  servers_per_su: 2\n", "  servers_per_su: 2\n  qos: {roce_dscp: 24}\n"))
+    r = review(lab, "main")
+    assert r.verdict == "ready" and [w.cordon for w in r.waves] == [()], r.waves
+    assert any(line.startswith("DSCP map") for line in r.changes.lines()), r.changes.lines()
+    leaf = next(d for d in r.deltas if d.device == "be-leaf-su1-r1")
+    assert leaf.change is not None and (leaf.change.kind, leaf.change.reasons) == ("hitless", ("dscp-map: hitless",))
+    apps = [ln[1:] for ln in leaf.diffs["be-leaf-su1-r1.qos.sh"].splitlines() if ln.startswith("+dcb app")]
+    assert apps and all(" dscp-prio " in a for a in apps)
+    device_diff = "Kernel Settings To Apply\n========================\n" + "".join(f"qos.sh: {a}\n" for a in apps)
+    dev = next(d for d in r.design.devices() if d.name == "be-leaf-su1-r1")
+    assert classify(dev, device_diff).reasons == ("dscp-map: hitless",), "napalm_frr's compare_config of the same lines"
+    lab.write_text(lab.read_text().replace("  qos: {roce_dscp: 24}\n", "  qos: {lossless_weight: 60}\n"))
+    r = review(lab, "main")
+    assert r.verdict == "needs cordon", "the root qdisc replaced: the port's queues reset"
+
+
 @pytest.mark.parametrize("edit", [
     ("  storage_nodes: 1\n", "  storage_nodes: 1\n  bgp: {keepalive_s: 5, hold_s: 15}\n"),  # the frontend only
     ("  servers_per_su: 2\n", "  servers_per_su: 2\n  qos: {ecn: {min_kb: 200}}\n"),  # the backend only

@@ -17,7 +17,7 @@ from aifab.design.model import Design, Port
 from aifab.plan.changes import natural_sorted
 from aifab.plan.waves import line_kinds, scoped_lines
 
-LINK_KINDS = ("mtu", "speed", "fec", "pfc-enable", "qos-scheduling")  # change kinds (plan.impact) both ends of a link must share
+LINK_KINDS = ("mtu", "speed", "fec", "pfc-enable", "dscp-map", "qos-scheduling")  # change kinds (plan.impact) both ends of a link must share
 Found = dict[str, dict[str, list[Port]]]  # device -> change kind -> its ports to switches left out
 
 

@@ -178,11 +178,13 @@ def qos_deltas(oq: QosPolicy | None, nq: QosPolicy | None) -> list[QosDelta]:
     if oq.lossless_priorities != nq.lossless_priorities:
         out.append(("pfc-enable", "PFC no-drop priorities", str(list(oq.lossless_priorities)),
                     str(list(nq.lossless_priorities)), "ports", True))
-    sched = ("dscp_to_tc", "tc_to_queue", "tc_to_pg", "strict_tcs", "dwrr_weights", "ecn_queues", "roce_dscp", "roce_tc",
-             "cnp_dscp", "cnp_tc", "storage_dscp", "storage_tc", "lossless", "headroom_model", "platform")
-    diff = [f for f in sched if getattr(oq, f) != getattr(nq, f)]
-    if diff:
-        out.append(("qos-scheduling", f"QoS {', '.join(f.replace('_', ' ') for f in diff)}", "", "", "devices", False))
+    for kind, subject, names in (
+            ("dscp-map", "DSCP map", ("dscp_to_tc", "roce_dscp", "cnp_dscp", "storage_dscp")),
+            ("qos-scheduling", "QoS", ("tc_to_queue", "tc_to_pg", "strict_tcs", "dwrr_weights", "ecn_queues", "roce_tc",
+                                       "cnp_tc", "storage_tc", "lossless", "headroom_model", "platform"))):
+        diff = [f for f in names if getattr(oq, f) != getattr(nq, f)]
+        if diff:
+            out.append((kind, f"{subject} {', '.join(f.replace('_', ' ') for f in diff)}", "", "", "devices", False))
     return out
 
 

@@ -37,7 +37,8 @@ TABLE: tuple[Row, ...] = (
     Row("description", "descriptions, aliases, comments", "hitless", "impact-ports"),
     Row("ecn", "ECN/WRED thresholds and marking probability", "hitless", "impact-qos"),
     Row("pfc-watchdog", "PFC watchdog detection, restoration, polling, action", "hitless", "impact-qos"),
-    Row("qos-scheduling", "DSCP and traffic-class maps, DWRR weights, strict queues", "hitless", "impact-qos",
+    Row("dscp-map", "the DSCP to traffic-class map (how arriving packets are classified)", "hitless", "impact-qos"),
+    Row("qos-scheduling", "traffic-class maps, DWRR weights, strict queues", "hitless", "impact-qos",
         {"frr": "port-flap"}),  # tc qdisc replace resets the port's queues
     # Negotiated in OPEN: a new value is in effect on each session from its next establishment; the
     # commit itself resets nothing (docs/sources.md#impact-bgp). ``upgrade.bgp_timers: reset-now``
@@ -123,8 +124,9 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
                 r"|^\"(BUFFER_\w+|CABLE_LENGTH)[|\"]"
                 r"|dcb buffer"),
     ("pfc-enable", r"priority-flow-control|^service-profile\b|pfc_enable|pfc_to_queue|dcb pfc|^\"PORT_QOS_MAP[|\"]"),
+    ("dscp-map", r"^qos map dscp |^\"dscp_to_tc_map\":|dcb app .* dscp-prio"),
     ("qos-scheduling", r"^qos |tx-queue|bandwidth percent|priority strict|^no priority|^\"(QUEUE|SCHEDULER)[|\"]|^\"(weight|scheduler|tc_to_\w+"
-                       r"|dscp_to_tc_map)\":|dcb (app|ets)|tc qdisc replace"),
+                       r")\":|dcb ets|tc qdisc replace"),
     ("mtu", r"\bmtu\b"),
     ("speed", r'^speed\b|^"speed":|ethtool .* speed'),
     ("fec", r'error-correction|^"fec":'),
