@@ -148,7 +148,13 @@ def test_recorded_sonic_load_and_compare_limit_the_patch_to_managed_tables() -> 
 
     diff = dev.compare_config()
     assert diff.startswith("CONFIG_DB (config apply-patch)\n[\n")
-    assert '{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "9216"}' in diff
+    # each value taken away shown as the switch runs it (not in the patch it applies)
+    assert '{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "9216", "was": "9100"}' in diff
+    assert '{"op": "remove", "path": "/INTERFACE/Ethernet8|10.9.9.0~131", "was": {}}' in diff
+    assert "was" not in s.files[f"{WORK}/candidate.patch.json"]
+    from aifab.plan.waves import changed_lines
+
+    assert {'"mtu": "9100"', '"mtu": "9216"'} <= set(changed_lines(diff)), "the old value, read as a removed line"
     assert "Lines To Add\n============\nrouter bgp 4200000001\n neighbor 10.0.1.2 description be-spine2" in diff
     assert not s.sent("config apply-patch " + WORK)  # nothing applied by load or compare
 

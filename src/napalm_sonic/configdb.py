@@ -104,6 +104,21 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     return ops
 
 
+def shown(running: ConfigDb, patch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``patch`` as compare_config shows it: each replace and remove with the value it takes away
+    (``was``, read from ``running``), which the operator and aifab's change classes read; the patch
+    the device applies has no such member."""
+    out = []
+    for op in patch:
+        if op["op"] in ("replace", "remove"):
+            node: Any = running
+            for token in op["path"].split("/")[1:]:
+                node = node[token.replace("~1", "/").replace("~0", "~")]
+            op = {**op, "was": node}
+        out.append(op)
+    return out
+
+
 def _escape(key: str) -> str:
     """A JSON Pointer reference token (RFC 6901): ``~`` -> ``~0``, ``/`` -> ``~1``."""
     return key.replace("~", "~0").replace("/", "~1")

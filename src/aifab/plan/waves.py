@@ -121,7 +121,8 @@ def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
     """A JSON Patch operation as the config_db.json lines it changes (``"field": value``), so one
     table of line kinds reads the review's file diff and the device's patch alike; each with the port
     its path names (``/PORT/Ethernet24/...``, ``/INTERFACE/Ethernet24|10.1.2.10~131``,
-    ``/CABLE_LENGTH/AZURE/Ethernet24``), else None."""
+    ``/CABLE_LENGTH/AZURE/Ethernet24``), else None. A replace or remove that shows the value it takes
+    away (napalm_sonic's ``was``) has it as removed lines; one that does not says so."""
     text = line.strip().rstrip(",")
     if text in ("[", "]", ""):
         return []
@@ -130,27 +131,37 @@ def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
     except ValueError:
         return [("+", text, None)]
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in str(op.get("path", "")).split("/")[1:]]
-    return _op_lines(str(op.get("op")), tokens, op.get("value"))
+    verb, value = op.get("op"), op.get("value")
+    if verb == "add":
+        return _value_lines("+", tokens, value)
+    if "was" in op:
+        before = _value_lines("-", tokens, op["was"])
+    elif verb == "replace":  # the value taken away, not in the operation: said as a removed line
+        before = [("-", f'{ln.split(": ", 1)[0]}: (replaced)', port) for _, ln, port in _value_lines("-", tokens, value)]
+    elif len(tokens) >= 3:
+        before = _value_lines("-", tokens, None)
+    else:  # a whole entry or table, its fields not in the operation: said with its table
+        before = [("-", f'"{"|".join(tokens)}": (removed)', _port(tokens))]
+    return before + (_value_lines("+", tokens, value) if verb == "replace" else [])
 
 
-def _op_lines(verb: str, tokens: list[str], value: Any) -> list[tuple[str, str, str | None]]:
-    """:func:`_patch_lines` of one operation: ``verb`` (add, replace, remove) at the path ``tokens``."""
-    sign = "-" if verb == "remove" else "+"
-    port = next((t.split("|")[0] for t in tokens[1:] if t.startswith("Ethernet")), None)
+def _port(tokens: list[str]) -> str | None:
+    """The port a CONFIG_DB path names, if any."""
+    return next((t.split("|")[0] for t in tokens[1:] if t.startswith("Ethernet")), None)
+
+
+def _value_lines(sign: str, tokens: list[str], value: Any) -> list[tuple[str, str, str | None]]:
+    """The config_db.json lines of ``value`` at the path ``tokens``, each with ``sign`` and its port."""
+    port = _port(tokens)
     if tokens and tokens[0] in _MAP_TABLES:  # a map's entries are bare numbers ("24": "3"): said as the map
-        line = f'"{_MAP_TABLES[tokens[0]]}": {json.dumps({"/".join(tokens[1:]): value})}'
-        return [*([("-", f'"{_MAP_TABLES[tokens[0]]}": (replaced)', None)] if verb == "replace" else []), (sign, line, None)]
+        return [(sign, f'"{_MAP_TABLES[tokens[0]]}": {json.dumps({"/".join(tokens[1:]): value})}', None)]
     if len(tokens) == 1 and isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
-        return [line for key, entry in value.items() for line in _op_lines(verb, [*tokens, key], entry)]  # a whole table
+        return [line for key, entry in value.items() for line in _value_lines(sign, [*tokens, key], entry)]  # a table
     if isinstance(value, dict) and value:
         return [(sign, f'"{_field(tokens[0], k)}": {json.dumps(v)}', port) for k, v in value.items()]
     if len(tokens) >= 3:
         field = "|".join(tokens[:2] + tokens[-1:]) if tokens[0] == "BUFFER_POOL" else _field(tokens[0], tokens[-1])
-        # a replace takes a value away that the operation does not carry: said as a removed line
-        before = [("-", f'"{field}": (replaced)', port)] if verb == "replace" else []
-        return [*before, (sign, f'"{field}": {json.dumps(value)}', port)]
-    if verb == "remove":  # a whole entry or table, its fields not in the patch: said with its table
-        return [(sign, f'"{"|".join(tokens)}": (removed)', port)]
+        return [(sign, f'"{field}": {json.dumps(value)}', port)]
     return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}', port)]
 
 
