@@ -61,6 +61,19 @@ def test_watchdog_and_nothing_else(cluster: Design) -> None:
     assert cs.facts[0].text.startswith("PFC watchdog detection 200 -> 300 ms on ")
 
 
+def test_class_dscps_traffic_classes_and_weights_are_stated_with_their_values(cluster: Design) -> None:
+    """A class's DSCP or traffic class, or a DWRR weight, is said with its values, as the issue's
+    facts are ("RoCE DSCP 26 -> 24 on ..."), not as the derived maps that change with it."""
+    cs = change_set(cluster, edited(CLUSTER, backend__qos__roce_dscp=24))
+    assert cs.lines() == ["RoCE DSCP 26 -> 24 on 32 leaves and 16 spines"]
+    assert {k for d in cs.devices.values() for k in d.kinds} == {"dscp-map"}
+    cs = change_set(cluster, edited(CLUSTER, backend__qos__lossless_weight=60))
+    assert cs.lines() == ["DWRR weights TC0 50 %, TC3 50 % -> TC0 40 %, TC3 60 % on 32 leaves and 16 spines"]
+    cs = change_set(cluster, edited(CLUSTER, backend__qos__cnp_tc=5, frontend__qos__storage_dscp=20))
+    assert cs.lines() == ["CNP traffic class 6 -> 5 on 32 leaves and 16 spines", "storage DSCP 18 -> 20 on 8 leaves and 4 spines"]
+    assert {k for d in cs.devices.values() for k in d.kinds} == {"dscp-map", "qos-scheduling"}
+
+
 def test_unchanged_design_has_no_facts(cluster: Design) -> None:
     cs = change_set(cluster, build_design(CLUSTER))
     assert cs.facts == () and cs.devices == {}

@@ -178,14 +178,32 @@ def qos_deltas(oq: QosPolicy | None, nq: QosPolicy | None) -> list[QosDelta]:
     if oq.lossless_priorities != nq.lossless_priorities:
         out.append(("pfc-enable", "PFC no-drop priorities", str(list(oq.lossless_priorities)),
                     str(list(nq.lossless_priorities)), "ports", True))
-    for kind, subject, names in (
-            ("dscp-map", "DSCP map", ("dscp_to_tc", "roce_dscp", "cnp_dscp", "storage_dscp")),
-            ("qos-scheduling", "QoS", ("tc_to_queue", "tc_to_pg", "strict_tcs", "dwrr_weights", "ecn_queues", "roce_tc",
-                                       "cnp_tc", "storage_tc", "lossless", "headroom_model", "platform"))):
-        diff = [f for f in names if getattr(oq, f) != getattr(nq, f)]
+    classes = [(kind, label, getattr(oq, f), getattr(nq, f)) for kind, f, label in _CLASSES if getattr(oq, f) != getattr(nq, f)]
+    out += [(kind, label, str(a), str(b), "devices", False) for kind, label, a, b in classes]
+    if oq.dwrr_weights != nq.dwrr_weights and not any(kind == "qos-scheduling" for kind, *_ in classes):
+        out.append(("qos-scheduling", "DWRR weights", _weights(oq.dwrr_weights), _weights(nq.dwrr_weights), "devices", False))
+    # what the values above do not explain (a platform's own map or queue layout)
+    derived = {"dscp_to_tc"} if classes else set()
+    if classes or oq.dwrr_weights != nq.dwrr_weights:
+        derived |= {"tc_to_queue", "tc_to_pg", "strict_tcs", "dwrr_weights", "ecn_queues"}
+    for kind, subject, names in (("dscp-map", "DSCP map", ("dscp_to_tc",)),
+                                 ("qos-scheduling", "QoS", ("tc_to_queue", "tc_to_pg", "strict_tcs", "dwrr_weights",
+                                                            "ecn_queues", "lossless", "headroom_model", "platform"))):
+        diff = [f for f in names if f not in derived and getattr(oq, f) != getattr(nq, f)]
         if diff:
             out.append((kind, f"{subject} {', '.join(f.replace('_', ' ') for f in diff)}", "", "", "devices", False))
     return out
+
+
+# The classes' DSCPs and traffic classes, each stated with its values: (kind, QosPolicy field, subject)
+_CLASSES = (("dscp-map", "roce_dscp", "RoCE DSCP"), ("dscp-map", "cnp_dscp", "CNP DSCP"), ("dscp-map", "storage_dscp", "storage DSCP"),
+            ("qos-scheduling", "roce_tc", "RoCE traffic class"), ("qos-scheduling", "cnp_tc", "CNP traffic class"),
+            ("qos-scheduling", "storage_tc", "storage traffic class"))
+
+
+def _weights(weights: tuple[int, ...]) -> str:
+    """DWRR weights as ``TC0 50 %, TC3 50 %`` (the traffic classes that have one)."""
+    return ", ".join(f"TC{tc} {w} %" for tc, w in enumerate(weights) if w) or "none"
 
 
 _DEVICE_FIELDS = (("asn", "asn", "ASN"), ("loopback", "router-id", "router ID"), ("management", "management", "management address"),
