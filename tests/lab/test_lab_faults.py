@@ -520,10 +520,18 @@ def test_second_sigint_aborts_at_once_and_says_what_it_leaves(world: LabRun, bef
     pending = {name: _pending(world, name) for name in ("fe-spine1", "fe-leaf1a")}
     printed = err.split("undrain now with: ")[1].split()  # run as printed: with this deploy's output, whose journal
     assert printed[:3] == ["aifab", "undrain", "INTENT"] and "fe-spine1" in printed, printed  # lists its pending commits
-    undrain = world.cli(*[str(world.intent) if a == "INTENT" else a for a in printed[1:] if a != "fe-leaf1a"])
-    assert undrain.returncode == 0, undrain.stdout + undrain.stderr
+    # drained by hand first (kept out for a look): the pending drain rolled back, as its timer would (which
+    # would also undo a drain made on top of it), then drained; before, refused busy "that no deploy into
+    # this output left", which this output's journal says it did
+    args = [str(world.intent) if a == "INTENT" else a for a in printed[2:] if a != "fe-leaf1a"]
+    drain = world.cli("drain", *args)
+    assert drain.returncode == 0, drain.stdout + drain.stderr
     first = "a pending commit rolled back first, as its device timer would; " if pending["fe-spine1"] else ""
-    assert f"fe-spine1: {first}undrained (read back)" in undrain.stdout, undrain.stdout
+    assert f"fe-spine1: {first}drained (read back)" in drain.stdout, drain.stdout
+    assert not _pending(world, "fe-spine1") and GSHUT in world.running("fe-spine1")
+    undrain = world.cli("undrain", *args)
+    assert undrain.returncode == 0, undrain.stdout + undrain.stderr
+    assert "fe-spine1: undrained (read back)" in undrain.stdout, undrain.stdout
     assert not _pending(world, "fe-spine1")
     assert world.running("fe-spine1") == before["fe-spine1"], "the drain under the device timer undone, nothing else"
     # the next deploy, not resumed: fe-leaf1a's pending drain rolled back while loading; what the

@@ -3,8 +3,8 @@ snippet, read back that the drain is on (off), report per device; ``--status [DE
 reads (every device when none is named), also while a deploy runs.
 
 A switch with a commit pending confirmation is left untouched (``busy``: another deploy's, perhaps
-running), but for an undrain of a switch the last unfinished rollout of ``-o OUT`` left under its
-device timer: that commit is rolled back first, as the timer would.
+running), but for a switch the last unfinished rollout of ``-o OUT`` left under its device timer:
+that commit is rolled back first, as the timer would (it would also undo a drain made on top of it).
 
 Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input or a drain that
 breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a

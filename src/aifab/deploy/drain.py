@@ -52,19 +52,19 @@ def read(task: Task, drain_marker: str) -> Result:
 
 
 def set_drain(task: Task, snippet: str, drain_marker: str, drained: bool, revert_in: int | None = None,
-              settle: bool = True) -> Result:
+              settle: bool = False) -> Result:
     """Merge ``snippet`` (the drain or the undrain) and read back that the drain is ``drained``. A
-    commit pending confirmation on the device is first rolled back, for an undrain with ``settle``
-    (an interrupted deploy's, of this output: its device timer would roll it back anyway); any other
-    (a drain's, or without ``settle``: another deploy's, perhaps running now) makes the device busy,
-    touched by nothing (:data:`~aifab.deploy.tasks.config.FOREIGN_PENDING`).
+    commit pending confirmation on the device is first rolled back with ``settle`` (an interrupted
+    deploy's, of this output: its device timer would roll it back anyway, and would undo a drain
+    made on top of it); without, it is another deploy's, perhaps running now, and makes the device
+    busy, touched by nothing (:data:`~aifab.deploy.tasks.config.FOREIGN_PENDING`).
     ``revert_in``: commit it under the device's revert timer, pointed at the deploy's snapshot
     (:func:`aifab.deploy.snapshot.set_revert`): a device left drained by a deploy that dies undoes
     the drain itself after that many seconds, unless :func:`hand_over` ran first."""
     first = ""
     dev = task.host.get_connection("napalm", task.nornir.config)
     if dev.has_pending_commit():
-        if drained or not settle:
+        if not settle:
             return Result(host=task.host, failed=True, result=FOREIGN_PENDING)
         settled = roll_back_pending(dev)
         if settled is False:
