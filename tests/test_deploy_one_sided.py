@@ -97,13 +97,13 @@ def test_an_mtu_port_whose_far_end_runs_the_new_mtu_already_is_no_one_sided_link
     mtu = next(p.mtu for p in d.backend.devices[0].ports if p.name == mine)
     text = frr_diff([mine, other], f"mtu {mtu}")
     outside = frozenset({peer, peer2})
-    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}, peer2: {theirs2: mtu}}, {}) == {}
-    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}, peer2: {theirs2: 1500}}, {})
+    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": mtu}}, peer2: {theirs2: {"mtu": mtu}}}, {}) == {}
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": mtu}}, peer2: {theirs2: {"mtu": 1500}}}, {})
     assert said == {spine: [f"mtu changed at this end only of {other} (to {peer2} {theirs2}: runs mtu 1500, read): the "
                             "other end is left out of this deploy, and the two ends differ until it is deployed too"]}
-    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}}, {peer2: "unreachable: ConnectionException"})
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": mtu}}}, {peer2: "unreachable: ConnectionException"})
     assert f"{other} (to {peer2} {theirs2}: not read, unreachable: ConnectionException)" in said[spine][0], said
-    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}, peer2: {}}, {})
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": mtu}}, peer2: {}}, {})
     assert f"{other} (to {peer2} {theirs2}: not read, {theirs2} not among its interfaces)" in said[spine][0], said
 
 
@@ -145,6 +145,23 @@ def test_a_new_switch_is_said_one_sided_for_its_mtu_alone_read_from_the_far_end(
             + f"qos.sh: tc qdisc replace dev {mine} root handle 1: ets bands 3 strict 1\nqos.sh: dcb pfc set dev {mine} prio-pfc all:off 3:on\n")
     outside = frozenset({peer})
     assert [line.split()[0] for line in one_sided_links(d, {spine: text}, outside)[spine]] == ["mtu", "pfc-enable", "qos-scheduling"]
-    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: mtu}}, {}, new={spine}) == {}, "runs its MTU: nothing"
-    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: 1500}}, {}, new={spine})
+    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": mtu}}}, {}, new={spine}) == {}, "runs its MTU: nothing"
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": 1500}}}, {}, new={spine})
     assert [line.split()[0] for line in said[spine]] == ["mtu"], said
+
+
+def test_a_speed_port_whose_far_end_runs_the_new_speed_already_is_no_one_sided_link(tmp_path: Path) -> None:
+    """As for the MTU: the speed the far end runs (NAPALM get_interfaces, Mb/s, read as Gb/s) decides.
+    The same speed: not said; another: said with it; 0 (a port that does not know its speed): said so."""
+    d = design(tmp_path, "lab.yaml")
+    spine, ports = spine_ports(d)
+    mine, peer, theirs = ports[0]
+    speed = next(p.speed for p in d.backend.devices[0].ports if p.name == mine)
+    text = f"Kernel Settings To Apply\n========================\nlinks.sh: ethtool -s {mine} speed {speed * 1000}\n"
+    outside = frozenset({peer})
+    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": 9216, "speed": speed}}}, {}) == {}
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": 9216, "speed": 100}}}, {})
+    assert f"speed changed at this end only of {mine} (to {peer} {theirs}: runs speed 100G, read)" in said[spine][0], said
+    said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": 9216, "speed": 0}}}, {})
+    assert f"{mine} (to {peer} {theirs}: its speed reads unknown)" in said[spine][0], said
+    assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"speed": speed}}}, {}, new={spine}) == {}, "a new switch too"

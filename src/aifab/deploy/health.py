@@ -45,10 +45,12 @@ def configured_neighbors(task: Task) -> Result:
     return Result(host=task.host, result=sorted(dev.get_bgp_neighbors().get("global", {}).get("peers", {})))
 
 
-def port_mtus(task: Task) -> Result:
-    """The MTU of each of the device's interfaces, as it runs them (NAPALM ``get_interfaces``)."""
+def port_settings(task: Task) -> Result:
+    """The MTU and speed (Gb/s; 0 where the device does not know it) of each of the device's
+    interfaces, as it runs them (NAPALM ``get_interfaces``: speed in Mb/s)."""
     dev = task.host.get_connection("napalm", task.nornir.config)
-    return Result(host=task.host, result={name: int(i.get("mtu") or 0) for name, i in dev.get_interfaces().items()})
+    return Result(host=task.host, result={name: {"mtu": int(i.get("mtu") or 0), "speed": max(int(i.get("speed") or 0), 0) // 1000}
+                                          for name, i in dev.get_interfaces().items()})
 
 
 def down_links(design: Design, down: dict[str, list[str]]) -> dict[str, dict[str, str]]:

@@ -27,7 +27,7 @@ from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.inventory_files import InventoryError
 from aifab.deploy.journal import Journal, JournalError, changed_builds, journal_path, own_pending, read_journal, unfinished
-from aifab.deploy.one_sided import mtu_peers, one_sided_ports, said
+from aifab.deploy.one_sided import far_ends, one_sided_ports, said
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
@@ -179,7 +179,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
     found = one_sided_ports(d.design, {n: diffs[n] for n in changed}, d.outside, {n for n in changed if not d.carrying[n]})
-    d.links_pending = said(found, *d.read_mtus(mtu_peers(found)))  # what the far ends run, read from them
+    d.links_pending = said(found, *d.read_far_ends(far_ends(found)))  # what the far ends run, read from them
     for n, lines in d.links_pending.items():  # said before anything is touched, a dry run too
         for line in lines:
             d.say(f"{n}: {line}")
