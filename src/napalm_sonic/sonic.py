@@ -175,9 +175,11 @@ class SONiCDriver(VtyshDriver):
         if self._kind is None:
             return ""
         out = []
-        running = self._running() if self._candidate.config_db is not None else {}
-        patch, method = self._plan(running)[1:] if self._candidate.config_db is not None else ([], "none")
-        patch = configdb.shown(running, patch)
+        patch: list[dict[str, Any]] = []
+        if self._candidate.config_db is not None:
+            running = self._running()
+            patch, method = self._plan(running)[1:]
+            patch = configdb.shown(running, patch)
         if patch:
             how = "config apply-patch" if method == "apply-patch" else "config reload (first install)"
             out += [f"CONFIG_DB ({how})", "[", ",\n".join(" " + json.dumps(op, sort_keys=True) for op in patch), "]", ""]
