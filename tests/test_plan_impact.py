@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from aifab.design import build_design
 from aifab.design.model import Design
 from aifab.intent import load_intent
+from aifab.plan.changes import change_set
 from aifab.plan.impact import END, IMPACTS, ROWS, START, TABLE, impact_of, line_kinds, table_markdown
 from aifab.plan.waves import PlanError, classify, plan_waves, signed_lines
 from tests.test_sources import sections
@@ -62,20 +64,27 @@ SONIC_OPS = {
                      '{"op": "add", "path": "/PFC_WD", "value": {"Ethernet0": {"action": "drop", "detection_time": "200"}}}',
                      '{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfcwd_sw_enable", "value": "3"}'],
     "ecn": ['{"op": "remove", "path": "/WRED_PROFILE/AIFAB_LOSSLESS"}'],
-    "buffers": ['{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "100m"}',
-                '{"op": "add", "path": "/CABLE_LENGTH", "value": {"AZURE": {"Ethernet0": "5m"}}}',
-                '{"op": "remove", "path": "/BUFFER_PROFILE/pg_lossless_400000_20m_profile"}',
+    "buffers": ['{"op": "remove", "path": "/BUFFER_PROFILE/ingress_lossy_profile"}',
+                '{"op": "add", "path": "/BUFFER_POOL/ingress_lossless_pool", "value": {"mode": "dynamic", "type": "ingress"}}',
                 '{"op": "replace", "path": "/BUFFER_PORT_INGRESS_PROFILE_LIST/Ethernet0/profile_list", "value": "x"}'],
+    # a port's lossless priority group: its profile (SONiC's pg_lossless_<speed>_<cable>_profile) and cable length
+    "headroom": ['{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "100m"}',
+                 '{"op": "add", "path": "/CABLE_LENGTH", "value": {"AZURE": {"Ethernet0": "5m"}}}',
+                 '{"op": "remove", "path": "/BUFFER_PROFILE/pg_lossless_400000_20m_profile"}',
+                 '{"op": "remove", "path": "/BUFFER_PROFILE/pg_lossless_400000_20m_profile", "was": {"xoff": "176128", "size": "221184"}}',
+                 '{"op": "replace", "path": "/BUFFER_PROFILE/pg_lossless_400000_5m_profile/xoff", "value": "159744"}',
+                 '{"op": "replace", "path": "/BUFFER_PG/Ethernet0|3/profile", "value": "pg_lossless_400000_5m_profile", '
+                 '"was": "pg_lossless_400000_3m_profile"}'],
     "pfc-enable": ['{"op": "remove", "path": "/PORT_QOS_MAP/Ethernet0"}'],
     "qos-scheduling": ['{"op": "remove", "path": "/QUEUE/Ethernet0|3"}', '{"op": "remove", "path": "/SCHEDULER/scheduler.3"}'],
     "address": ['{"op": "remove", "path": "/INTERFACE/Ethernet0|10.0.1.0~131"}'],
     "load-balancing": ['{"op": "remove", "path": "/SWITCH_HASH/GLOBAL"}'],
 }
 for _kind, _ops in SONIC_OPS.items():
-    EXAMPLES[_kind] += [f"CONFIG_DB (config apply-patch)\n[\n {op}\n]" for op in _ops]
+    EXAMPLES[_kind] = EXAMPLES.get(_kind, []) + [f"CONFIG_DB (config apply-patch)\n[\n {op}\n]" for op in _ops]
 
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
-FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy", "headroom",
+FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy",
                "platform", "hardware", "link-moved", "link-removed", "device-removed", "device-added"}
 
 
@@ -242,12 +251,36 @@ def test_a_sonic_qos_change_deployed_as_napalm_sonic_patches_it_is_hitless(tmp_p
     bare numbers and a watchdog turned off removes the PFC_WD table: before, the first read as an
     unknown change (the most cautious class: a drain, a cordon on every rail leaf) and the second as
     no change at all. Now each is its kind, hitless, on every backend switch."""
-    import json
+    old, new = _sonic_designs(tmp_path, knob, value)
+    for dev in new.backend.devices:
+        text = _sonic_patch(old, new, dev.name)
+        change = classify(dev, text)
+        assert (change.kind, change.reasons) == ("hitless", (f"{kind}: hitless",)), (dev.name, text)
 
-    import yaml
 
-    from aifab.render.configs import render_device
+@pytest.mark.parametrize(("knob", "value"), [(("mtu",), 4200), (("cables", "leaf_spine"), 40), (("cables", "server_leaf"), 5)])
+def test_a_sonic_headroom_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tuple[str, ...], value: object) -> None:
+    """An MTU or cable length change gives SONiC's ports new lossless priority-group profiles (their
+    headroom, docs/sources.md#impact-buffers: port-flap). The review reads it from the Designs
+    (headroom), the deploy from napalm_sonic's patch as compare_config shows it: the profiles and
+    cable lengths there read as buffer profiles (reload: the switch drained, a rail leaf's servers
+    all cordoned, where only the ports it changes flap). Both now plan each backend switch alike."""
     from napalm_sonic import configdb
+
+    old, new = _sonic_designs(tmp_path, knob, value)
+    cs = change_set(old, new)
+    changed = [d for d in new.backend.devices if d.name in cs.devices]
+    assert changed
+    for dev in changed:
+        text = _sonic_patch(old, new, dev.name, lambda before, patch: configdb.shown(before, patch))
+        deploy, review = classify(dev, text), classify(dev, "", changes=cs)
+        assert "headroom: port-flap" in deploy.reasons, (dev.name, text)
+        assert (deploy.kind, deploy.impact, deploy.cordon) == (review.kind, review.impact, review.cordon)
+
+
+def _sonic_designs(tmp_path: Path, knob: tuple[str, ...], value: object) -> tuple[Design, Design]:
+    """The lab intent with SONiC switches, as it is and with the backend's ``knob`` set to ``value``."""
+    import yaml
 
     data = yaml.safe_load((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}"))
     designs = []
@@ -260,12 +293,21 @@ def test_a_sonic_qos_change_deployed_as_napalm_sonic_patches_it_is_hitless(tmp_p
         path = tmp_path / f"{changed}.yaml"
         path.write_text(yaml.safe_dump(data))
         designs.append(build_design(load_intent(path).intent))
-    old, new = designs
-    for dev in new.backend.devices:
-        before, after = (json.loads(render_device(d, next(x for x in d.devices() if x.name == dev.name))[f"{dev.name}.config_db.json"])
-                         for d in (old, new))
-        patch = configdb.diff(before, after)
-        assert patch, dev.name
-        text = "CONFIG_DB (config apply-patch)\n[\n" + ",\n".join(" " + json.dumps(op, sort_keys=True) for op in patch) + "\n]\n"
-        change = classify(dev, text)
-        assert (change.kind, change.reasons) == ("hitless", (f"{kind}: hitless",)), (dev.name, text)
+    return designs[0], designs[1]
+
+
+def _sonic_patch(old: Design, new: Design, name: str, show: Callable[[dict, list], list] | None = None) -> str:
+    """napalm_sonic's CONFIG_DB patch from ``name``'s config in ``old`` to its config in ``new``, as
+    its compare_config prints it (``show``: the operations as shown, default as applied)."""
+    import json
+
+    from aifab.render.configs import render_device
+    from napalm_sonic import configdb
+
+    before, after = (json.loads(render_device(d, next(x for x in d.devices() if x.name == name))[f"{name}.config_db.json"])
+                     for d in (old, new))
+    patch = configdb.diff(before, after)
+    assert patch, name
+    if show is not None:
+        patch = show(before, patch)
+    return "CONFIG_DB (config apply-patch)\n[\n" + ",\n".join(" " + json.dumps(op, sort_keys=True) for op in patch) + "\n]\n"

@@ -101,6 +101,10 @@ def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
     return max(impacts, key=IMPACTS.index, default="hitless")
 
 
+# The prefix of SONiC's names for the profile of a port's lossless priority group, one per speed, cable
+# length (and MTU): its headroom (docs/sources.md#impact-buffers)
+LOSSLESS_PG = "pg_lossless_"
+
 # A changed line of a rendered file (EOS, frr.conf, links.sh/qos.sh, SONiC config_db.json) -> its kind.
 # First match wins; the order puts the specific patterns before the general ones.
 _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
@@ -120,6 +124,8 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("software", r"^version\b|^boot system\b|^frr version\b|\"sonic_version\""),
     ("route-policy", r"^(ip prefix-list|route-map|match |set |seq \d+|aggregate-address|redistribute|network )"),
     ("buffer-pools", r'^"BUFFER_POOL\|[^"|]+\|size":'),  # a CONFIG_DB patch of a pool's size (napalm_sonic)
+    # a CONFIG_DB patch of a port's lossless priority-group profile or cable length (docs/sources.md#impact-buffers)
+    ("headroom", rf'^"BUFFER_PROFILE\|{LOSSLESS_PG}|^"profile": "{LOSSLESS_PG}|^"CABLE_LENGTH\|Ethernet'),
     ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|profile_list|buffer_model|mode|type)\":"
                 r"|^\"(BUFFER_\w+|CABLE_LENGTH)[|\"]"
                 r"|dcb buffer"),

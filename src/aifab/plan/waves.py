@@ -20,7 +20,7 @@ from typing import Any, Literal
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.plan.changes import ChangeSet, natural_sorted
-from aifab.plan.impact import CABLED, RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
+from aifab.plan.impact import CABLED, LOSSLESS_PG, RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
 from aifab.plan.simulate import FabricGraph, Simulation
 from aifab.plan.upgrade import method_for, steps
 from aifab.platforms import platform
@@ -158,17 +158,21 @@ def _value_lines(sign: str, tokens: list[str], value: Any) -> list[tuple[str, st
     if len(tokens) == 1 and isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
         return [line for key, entry in value.items() for line in _value_lines(sign, [*tokens, key], entry)]  # a table
     if isinstance(value, dict) and value:
-        return [(sign, f'"{_field(tokens[0], k)}": {json.dumps(v)}', port) for k, v in value.items()]
+        return [(sign, f'"{_field(tokens, k)}": {json.dumps(v)}', port) for k, v in value.items()]
     if len(tokens) >= 3:
-        field = "|".join(tokens[:2] + tokens[-1:]) if tokens[0] == "BUFFER_POOL" else _field(tokens[0], tokens[-1])
-        return [(sign, f'"{field}": {json.dumps(value)}', port)]
+        return [(sign, f'"{_field(tokens, tokens[-1])}": {json.dumps(value)}', port)]
     return [(sign, f'"{tokens[-1] if tokens else ""}": {{}}', port)]
 
 
-def _field(table: str, name: str) -> str:
-    """A field's name as its line says it: a port's name (the field of a table keyed by port inside,
+def _field(tokens: list[str], name: str) -> str:
+    """A field's name as its line says it, with what the field alone does not say: a pool's
+    (``BUFFER_POOL|ingress_lossless_pool|size``) and a lossless priority group's profile
+    (``BUFFER_PROFILE|pg_lossless_400000_5m_profile|xoff``: a port's headroom, by SONiC's profile
+    naming) with their table and entry, a port's name (the field of a table keyed by port inside,
     ``CABLE_LENGTH|AZURE``) with its table."""
-    return f"{table}|{name}" if name.startswith("Ethernet") else name
+    if tokens[0] == "BUFFER_POOL" or (tokens[0] == "BUFFER_PROFILE" and tokens[1:2] and tokens[1].startswith(LOSSLESS_PG)):
+        return "|".join([*tokens[:2], name])
+    return f"{tokens[0]}|{name}" if name.startswith("Ethernet") else name
 
 
 _DEV = re.compile(r"(?:\bdev |\bethtool -s )(\S+)")  # the port a shell command sets
