@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from aifab.design import build_design
-from aifab.design.model import Design
+from aifab.design.model import Design, Port
 from aifab.intent import load_intent
 from aifab.plan.changes import change_set
 from aifab.plan.impact import END, IMPACTS, ROWS, START, TABLE, impact_of, line_kinds, table_markdown
@@ -238,6 +239,33 @@ def test_port_flap_on_server_ports_cordons_those_servers_only(cluster: Design) -
     assert (both.kind, both.drain) == ("cordon", True) and len(both.cordon) == 32
 
 
+def test_port_flap_on_server_ports_read_from_a_drivers_diff_cordons_those_servers_only(cluster: Design) -> None:
+    """The deploy has only the device's diff: each changed line takes the port its block, kernel
+    command or CONFIG_DB key names (as the review's change set names them). Before, every kind read
+    from a diff counted on every port: a speed change on three server ports drained the rail leaf and
+    cordoned all 32 of its servers. A line outside any port (EOS's global ``mtu``) still counts on all."""
+    leaf = next(d for d in cluster.devices() if d.name == "be-leaf-su1-r1")
+    servers = [p for p in leaf.ports if p.role == "server"][:3]
+    uplink = next(p for p in leaf.ports if p.role == "uplink")
+    def diffs(ports: list[Port]) -> tuple[str, str, str]:  # EOS, napalm_frr's kernel settings, napalm_sonic's patch
+        eos = "".join(f"--- a\n+++ b\n@@ -1,3 +1,3 @@\n interface {p.name}\n-   speed 400g-8\n+   speed 200g-4\n !\n" for p in ports)
+        frr = "Kernel Settings To Apply\n========================\n" + "".join(
+            f"links.sh: ethtool -s {p.name} speed 200000 duplex full autoneg off\n" for p in ports)
+        sonic = "CONFIG_DB (config apply-patch)\n[\n" + ",\n".join(json.dumps(
+            {"op": "replace", "path": "/PORT/" + p.name.replace("/", "~1") + "/speed", "value": "200000", "was": "400000"})
+            for p in ports) + "\n]\n"
+        return eos, frr, sonic
+
+    for diff, wider in zip(diffs(servers), diffs([uplink, *servers[1:]]), strict=True):
+        change = classify(leaf, diff)
+        assert (change.kind, change.impact, change.drain) == ("cordon", "port-flap", False), diff
+        assert change.cordon == tuple(p.peer for p in servers), diff
+        change = classify(leaf, wider)
+        assert (change.kind, change.drain, len(change.cordon)) == ("cordon", True, 32), wider
+    eos = diffs(servers)[0]
+    assert (classify(leaf, eos + "+mtu 9000\n").drain, len(classify(leaf, eos + "+mtu 9000\n").cordon)) == (True, 32)
+
+
 @pytest.mark.parametrize(("knob", "value", "kind"), [
     (("qos", "roce_dscp"), 24, "dscp-map"),
     (("qos", "ecn", "max_kb"), 3000, "ecn"),
@@ -275,7 +303,7 @@ def test_a_sonic_headroom_change_deploys_as_the_review_plans_it(tmp_path: Path, 
         text = _sonic_patch(old, new, dev.name, lambda before, patch: configdb.shown(before, patch))
         deploy, review = classify(dev, text), classify(dev, "", changes=cs)
         assert "headroom: port-flap" in deploy.reasons, (dev.name, text)
-        assert (deploy.kind, deploy.impact, deploy.cordon) == (review.kind, review.impact, review.cordon)
+        assert (deploy.kind, deploy.impact, deploy.drain, deploy.cordon) == (review.kind, review.impact, review.drain, review.cordon)
 
 
 def _sonic_designs(tmp_path: Path, knob: tuple[str, ...], value: object) -> tuple[Design, Design]:
@@ -299,8 +327,6 @@ def _sonic_designs(tmp_path: Path, knob: tuple[str, ...], value: object) -> tupl
 def _sonic_patch(old: Design, new: Design, name: str, show: Callable[[dict, list], list] | None = None) -> str:
     """napalm_sonic's CONFIG_DB patch from ``name``'s config in ``old`` to its config in ``new``, as
     its compare_config prints it (``show``: the operations as shown, default as applied)."""
-    import json
-
     from aifab.render.configs import render_device
     from napalm_sonic import configdb
 

@@ -146,7 +146,11 @@ def _patch_lines(line: str) -> list[tuple[str, str, str | None]]:
 
 
 def _port(tokens: list[str]) -> str | None:
-    """The port a CONFIG_DB path names, if any."""
+    """The port a CONFIG_DB path names, if any; "" for a lossless priority group's profile as a
+    whole (added or removed): in effect only on the ports whose ``BUFFER_PG`` names it, each named
+    by its own operation."""
+    if tokens[0] == "BUFFER_PROFILE" and len(tokens) == 2 and tokens[1].startswith(LOSSLESS_PG):
+        return ""
     return next((t.split("|")[0] for t in tokens[1:] if t.startswith("Ethernet")), None)
 
 
@@ -246,6 +250,21 @@ def _slid(lines: list[str]) -> list[str]:
     return out
 
 
+def _kind_ports(scoped: list[tuple[str, str, str | None]]) -> dict[str, frozenset[str] | None]:
+    """Each change kind of a diff's lines alone (:func:`line_kinds`) with the ports its lines name, as
+    the change set gives them: None when one of them is outside any port's block (the whole switch);
+    a definition ports use by reference (port "") names none itself."""
+    ports: dict[str, set[str] | None] = {}
+    for sign, line, port in scoped:
+        for kind in line_kinds([(sign, line)]):
+            named = ports.setdefault(kind, set())
+            if port is None:
+                ports[kind] = None
+            elif named is not None and port:
+                named.add(port)
+    return {k: frozenset(v) if v is not None else None for k, v in ports.items()}
+
+
 def signed_lines(diff: str) -> list[tuple[str, str]]:
     """The changed lines of a diff with their sign, without context (:func:`scoped_lines`)."""
     return [(sign, line) for sign, line, _ in scoped_lines(diff)]
@@ -257,7 +276,7 @@ def added_ports(scoped: list[tuple[str, str, str | None]]) -> set[str]:
     signs: dict[str, set[str]] = defaultdict(set)
     cabled: set[str] = set()
     for sign, line, port in scoped:
-        if port is not None:
+        if port:
             signs[port].add(sign)
             if sign == "+" and CABLED.match(line):
                 cabled.add(port)
@@ -296,8 +315,10 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
     else:  # no Design facts: a template change or drift on the device, read from the text
         scoped = scoped_lines(diff)
         added = added_ports(scoped)  # their lines are the port's first config: port-added, whatever they set
-        read = line_kinds([(sign, line) for sign, line, port in scoped if port not in added])
-        kinds, example = dict.fromkeys(read), read.get("unknown", "")
+        kept = [(sign, line, port) for sign, line, port in scoped if port not in added]
+        read = line_kinds([(sign, line) for sign, line, _ in kept])
+        ports = _kind_ports(kept)
+        kinds, example = {k: ports.get(k) for k in read}, read.get("unknown", "")
         if added:
             kinds["port-added"] = None
     if running_version is not None and device.os_version and running_version != device.os_version:
