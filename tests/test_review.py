@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from aifab.render.view import natural_key
 from aifab.review import DeviceDelta, Review, review
 from aifab.review_report import COMMENT_LIMIT, compress, plan_json, to_review_markdown
 
@@ -362,3 +363,41 @@ def test_management_addresses_that_move_are_named_with_what_to_do_first(lab: Pat
 
     unchanged = review(make_repo(tmp_path / "again", LAB), "main")
     assert "Management addresses move" not in to_review_markdown(unchanged)
+
+
+def test_a_change_no_pushed_file_carries_is_said_and_planned_nothing(cluster: Path, tmp_path: Path) -> None:
+    """The cluster's EOS leaves are Tomahawks: their config has no per-port PFC headroom (EOS has it in
+    the `platform trident mmu` profile, Trident only). A longer server cable changes the Design's
+    headroom, and no file the deploy pushes: before, the review planned a drain of all 32 leaves and a
+    cordon of all 128 servers for a deploy that then found nothing to change. Now nothing is planned
+    and the review says why; an MTU change there flaps ports (was reload: the headroom counted)."""
+    text = cluster.read_text()
+    cluster.write_text(text.replace("server_leaf: 5,", "server_leaf: 10,"))
+    r = review(cluster, "main")
+    assert any(line.startswith("PFC headroom") for line in r.changes.lines())
+    assert (r.verdict, r.waves, r.deltas) == ("ready", [], [])
+    leaves = {d.name for d in r.design.backend.devices if d.role == "leaf"}
+    assert r.unrendered == dict.fromkeys(leaves, ("buffer-pools", "headroom"))
+    plan = plan_json(r)
+    assert plan["summary"]["devices_not_rendered"] == 32
+    assert plan["not_rendered"] == [{"platform": "eos", "kinds": ["buffer-pools", "headroom"], "devices": sorted(leaves, key=natural_key),
+                                     "ranges": [f"be-leaf-su{su}-r[1-8]" for su in range(1, 5)]}]
+    assert "### Not in the configs\n\n- `buffer-pools`, `headroom` on 32 eos switches (be-leaf-su1-r[1-8]," in to_review_markdown(r)
+    cluster.write_text(text.replace("  mtu: 9216", "  mtu: 9000"))
+    r = review(cluster, "main")
+    assert {d.change.impact for d in r.deltas if d.change} == {"port-flap"}
+    assert all("headroom" in r.unrendered[d.device] for d in r.deltas if d.device in leaves)
+
+
+def test_a_change_the_config_carries_is_planned_from_the_change_set(lab: Path, tmp_path: Path) -> None:
+    """The same cable change on SONiC switches, whose CONFIG_DB has each port's lossless profile:
+    headroom, a port flap, on every leaf."""
+    lab.write_text(lab.read_text().replace("platform: frr}", "platform: sonic}"))
+    git(lab.parents[1], "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "sonic")
+    lab.write_text(lab.read_text().replace("server_leaf: 3,", "server_leaf: 5,"))
+    r = review(lab, "main")
+    assert r.unrendered == {}
+    leaves = {d.name for d in r.design.backend.devices if d.role == "leaf"}
+    assert {d.device for d in r.deltas} == leaves
+    assert all("headroom: port-flap" in d.change.reasons for d in r.deltas if d.change)
+    assert r.verdict == "needs cordon"

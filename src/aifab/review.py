@@ -28,7 +28,7 @@ from aifab.keepalive import retain
 from aifab.pipeline import design_for, gather
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
-from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place
+from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place, unrendered
 from aifab.platforms import platform
 from aifab.render.configs import Rendered, rebased_files, render_view, write_and_consume
 from aifab.render.view import DeviceView, ViewInputs, device_view, natural_key, rebased_view, view_inputs
@@ -72,6 +72,7 @@ class Review:
     changes: ChangeSet | None = None  # None when there is no base to compare with
     waves: list[Wave] = field(default_factory=list)
     plan_error: str = ""  # no wave keeps the rollout rules
+    unrendered: dict[str, tuple[str, ...]] = field(default_factory=dict)  # device -> change kinds its files do not carry
     recabling: str = ""  # the topology changes: the links that move
 
     @property
@@ -167,9 +168,15 @@ def _plan(result: Review, allow_recabling: bool) -> None:
     changes = []
     for name in changed:
         delta = by_name.get(name) or DeviceDelta(name, "changed", {})
+        diff, known = "".join(delta.diffs.values()), cs
+        if cs is not None and (left := unrendered(cs, name, diff)):  # the deploy makes none of them
+            result.unrendered[name] = left
+            known = cs.without(name, left)
+            if not diff and not known.kinds(name):
+                continue
         if name not in by_name:
             result.deltas.append(delta)
-        delta.change = classify(devices[name], "".join(delta.diffs.values()), carrying=name not in added, changes=cs,
+        delta.change = classify(devices[name], diff, carrying=name not in added, changes=known,
                                 bgp_timers=design.upgrade.bgp_timers)
         changes.append(delta.change)
     result.deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))

@@ -62,7 +62,32 @@ def summary(r: Review) -> dict[str, Any]:
         "cordoned_gpu_seconds": cordoned_gpu_seconds(r.waves),
         "duration_s": sum(w.duration_s for w in r.waves),
         "recabled_links": len(r.changes.links) if r.changes else 0,
+        "devices_not_rendered": len(r.unrendered),
     }
+
+
+def _not_rendered(r: Review) -> list[dict[str, Any]]:
+    """The change set's kinds no pushed file carries, per platform and kinds: the devices (see ``Review.unrendered``)."""
+    platforms = {d.name: d.platform for d in r.design.devices()}
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for name, kinds in r.unrendered.items():
+        groups[platforms[name], kinds].append(name)
+    return [{"platform": p, "kinds": list(kinds), "devices": names, "ranges": compress(names)}
+            for (p, kinds), names in sorted(groups.items())]
+
+
+def _not_rendered_md(r: Review) -> list[str]:
+    """A section for the change set's kinds the deploy does not make: no file it pushes carries them."""
+    groups = _not_rendered(r)
+    if not groups:
+        return []
+    out = ["### Not in the configs", ""]
+    for g in groups:
+        kinds = ", ".join(f"`{k}`" for k in g["kinds"])
+        names = _clip(", ".join(g["ranges"]), 300, "list")
+        out.append(f"- {kinds} on {len(g['devices']):,} {g['platform']} switches ({names}): in no file the deploy pushes "
+                   "to them (their config has no setting for it): not made, nothing planned for it.")
+    return [*out, ""]
 
 
 def plan_json(r: Review) -> dict[str, Any]:
@@ -73,6 +98,7 @@ def plan_json(r: Review) -> dict[str, Any]:
         "summary": summary(r),
         "changes": r.changes.lines() if r.changes else [],
         "recabled_links": list(r.changes.links) if r.changes else [],
+        "not_rendered": _not_rendered(r),
         "plan_error": r.plan_error or r.recabling,
         "waves": [{
             "index": w.index,
@@ -236,6 +262,7 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
         if len(lines) > FACT_LINES:
             out.append(f"... and {len(lines) - FACT_LINES:,} more (plan.json)")
         out += ["```", ""]
+    out += _not_rendered_md(r)
     out += _management_moves(r)
     out += _growth(r)
     if r.recabling:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aifab.design.model import Design, Device, FabricDesign, QosPolicy
 from aifab.plan.impact import ROWS
@@ -75,6 +75,14 @@ class ChangeSet:
         """The device's change kinds (empty when unchanged or new)."""
         got = self.devices.get(device)
         return got.kinds if got else {}
+
+    def without(self, device: str, kinds: Iterable[str]) -> ChangeSet:
+        """This change set with ``kinds`` taken from ``device``'s (the device gone when none is left)."""
+        left = {k: v for k, v in self.kinds(device).items() if k not in set(kinds)}
+        devices = {n: d for n, d in self.devices.items() if n != device}
+        if left:
+            devices[device] = DeviceChanges(device, left)
+        return replace(self, devices=devices)
 
 
 def _num(n: int) -> str:

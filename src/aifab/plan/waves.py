@@ -292,6 +292,27 @@ def _servers(device: Device, ports: frozenset[str] | None = None) -> tuple[str, 
     return tuple(natural_sorted({p.peer for p in device.ports if p.role == "server" and (ports is None or p.name in ports)}))
 
 
+# Change kinds the deploy makes with no config change (a software upgrade alone)
+NO_CONFIG = frozenset({"software"})
+# Change kinds of the Design a platform's config may not carry (EOS has per-port PFC headroom and the
+# headroom pool in its `platform trident mmu` profile only, on Trident ASICs), each with the kinds of
+# the rendered lines that carry it
+CARRIED_BY = {"headroom": frozenset({"headroom", "buffers"}), "buffer-pools": frozenset({"buffer-pools", "buffers"})}
+
+
+def unrendered(changes: ChangeSet, device: str, diff: str) -> tuple[str, ...]:
+    """The change kinds ``changes`` names on ``device`` that its pushed files do not carry (``diff``:
+    their diff, empty when none differs), so that the deploy does not make them: every kind but
+    :data:`NO_CONFIG` when no file differs, a kind of :data:`CARRIED_BY` whose lines the diff lacks."""
+    kinds = changes.kinds(device)
+    if not diff.strip():
+        return tuple(natural_sorted(k for k in kinds if k not in NO_CONFIG))
+    if not any(k in CARRIED_BY for k in kinds):
+        return ()
+    shown = set(line_kinds(signed_lines(diff)))
+    return tuple(natural_sorted(k for k in kinds if k in CARRIED_BY and not CARRIED_BY[k] & shown))
+
+
 def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSet | None = None,
              running_version: str | None = None, bgp_timers: str = "next-reset") -> Change:
     """What the device's change takes, from the impact table (``plan.impact``).
@@ -327,7 +348,7 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
     if "software" in kinds and device.os_version:
         method = method_for(device)
         up |= {"upgrade": method.name, "version": device.os_version, "work_s": method.work_s,
-               "config": bool(set(kinds) - {"software"})}
+               "config": bool(set(kinds) - NO_CONFIG)}
     if not carrying:
         return Change(device.name, "initial", diff, impact="hitless", drain=False, **up)  # type: ignore[arg-type]
     impacts: dict[str, Impact] = {}
