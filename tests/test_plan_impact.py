@@ -56,6 +56,11 @@ EXAMPLES: dict[str, list[str]] = {
                        "+         payload bytes 5-7", "+ip hardware fib load-balance distribution dynamic",
                        "+sysctl -w net.ipv4.fib_multipath_hash_policy=1", '+            "ecmp_hash": [',
                        '+                "L4_SRC_PORT",', '+                "RDMA_BTH_DEST_QP"'],
+    "access": ["+username ops privilege 15 role network-admin secret sha512 {{secret:users.ops.password}}",
+               "+ntp server vrf MGMT 10.250.0.3 iburst", "+logging vrf MGMT host 10.250.0.6", "+snmp-server location DC2",
+               "+tacacs-server host 10.250.0.12 vrf MGMT key 0 {{secret:aaa.tacacs_key}}",
+               "+aaa authentication login default group tacacs+ local", "+ip tacacs vrf MGMT source-interface Management1",
+               '+            "iburst": "on",', '+            "failthrough": "true",', '+            "Location": "DC2"'],
     "telemetry": ["+sflow sample 16384", "+queue-monitor length", "+management api gnmi", '+            "collector_ip": "10.250.0.20",'],
 }
 # napalm_sonic's patch operations whose path, not a field of the line, says what they change: a whole
@@ -80,6 +85,12 @@ SONIC_OPS = {
     "qos-scheduling": ['{"op": "remove", "path": "/QUEUE/Ethernet0|3"}', '{"op": "remove", "path": "/SCHEDULER/scheduler.3"}'],
     "address": ['{"op": "remove", "path": "/INTERFACE/Ethernet0|10.0.1.0~131"}'],
     "load-balancing": ['{"op": "remove", "path": "/SWITCH_HASH/GLOBAL"}'],
+    # the way in: fields whose names other tables use too (priority, vrf, TYPE), said with their table
+    "access": ['{"op": "remove", "path": "/NTP_SERVER/10.250.0.2", "was": {"iburst": "on"}}',
+               '{"op": "add", "path": "/TACPLUS_SERVER/10.250.0.12", "value": {"priority": "1", "tcp_port": "49", "vrf": "mgmt"}}',
+               '{"op": "replace", "path": "/SNMP/LOCATION/Location", "value": "DC2", "was": "DC1"}',
+               '{"op": "remove", "path": "/SNMP_COMMUNITY"}',
+               '{"op": "replace", "path": "/RADIUS_SERVER/10.250.0.13/priority", "value": "2", "was": "1"}'],
 }
 for _kind, _ops in SONIC_OPS.items():
     EXAMPLES[_kind] = EXAMPLES.get(_kind, []) + [f"CONFIG_DB (config apply-patch)\n[\n {op}\n]" for op in _ops]

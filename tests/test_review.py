@@ -401,3 +401,24 @@ def test_a_change_the_config_carries_is_planned_from_the_change_set(lab: Path, t
     assert {d.device for d in r.deltas} == leaves
     assert all("headroom: port-flap" in d.change.reasons for d in r.deltas if d.change)
     assert r.verdict == "needs cordon"
+
+
+def test_a_change_of_the_way_in_is_a_hitless_fact(cluster: Path, tmp_path: Path) -> None:
+    """A user added and an NTP server taken away: lines of the management plane, which the impact
+    table did not know. Before, each was an unknown change, the most cautious class: all 60 switches
+    drained, all 128 servers cordoned, and the change set said nothing. Now they are facts of kind
+    `access`, hitless; the FRR lab's switches carry no such setting, which the review says."""
+    cluster.write_text(cluster.read_text().replace("    - {name: noc, role: network-operator, password: false}\n",
+                                                   "    - {name: noc, role: network-operator, password: false}\n"
+                                                   "    - {name: ops}\n").replace("ntp: [10.250.0.1, 10.250.0.2]", "ntp: [10.250.0.1]"))
+    r = review(cluster, "main")
+    assert r.verdict == "ready" and not r.failed
+    assert "NTP servers 10.250.0.1, 10.250.0.2 -> 10.250.0.1 on 40 leaves and 20 spines" in r.changes.lines()
+    assert any(line.startswith("local users ") and "ops (network-admin) on 40 leaves and 20 spines" in line for line in r.changes.lines())
+    assert len(r.deltas) == 60 and {d.change.reasons for d in r.deltas if d.change} == {("access: hitless",)}
+    assert plan_json(r)["summary"]["drained_devices"] == 0 and plan_json(r)["summary"]["cordoned_servers"] == 0
+    lab = make_repo(tmp_path / "lab", LAB)
+    lab.write_text(lab.read_text().replace("management:\n", "management:\n  ntp: [10.250.0.1]\n", 1))
+    r = review(lab, "main")
+    assert (r.verdict, r.deltas) == ("ready", [])
+    assert r.unrendered == {d.name: ("access",) for d in r.design.devices()}, "frr renders no NTP: said, not planned"

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from aifab.design.model import Design, Device, FabricDesign, QosPolicy
+from aifab.design.model import Account, Design, Device, FabricDesign, QosPolicy
 from aifab.plan.impact import ROWS
 from aifab.platforms import KB
 from aifab.render.view import natural_key
@@ -336,6 +336,10 @@ def change_set(old: Design, new: Design) -> ChangeSet:
             if d.name in before:
                 c.add("graceful-restart", "BGP graceful-restart time", f"{old.upgrade.graceful_restart_s} s",
                       f"{new.upgrade.graceful_restart_s} s", "devices", d.name)
+    shared = [d.name for d in new.devices() if d.name in before]
+    for kind, subject, a, b in _policy_deltas(old, new):
+        for name in shared:
+            c.add(kind, subject, a, b, "devices", name)
     for f in type(old.upgrade).__dataclass_fields__:
         a, b = getattr(old.upgrade, f), getattr(new.upgrade, f)
         if a != b and f != "graceful_restart_s":
@@ -353,6 +357,40 @@ def change_set(old: Design, new: Design) -> ChangeSet:
                   for d, kinds in c.per_device.items() if d in before and d in after}
     ordered = [f for f in extra if f.kind != "policy"] + facts + [f for f in extra if f.kind == "policy"]
     return ChangeSet(tuple(ordered), per_device, added, removed, tuple(natural_sorted(links)), _sus_added(old, new))
+
+
+# The way in and the telemetry, the same on every switch: (kind, policy, field, subject)
+_POLICY_FIELDS = (
+    ("access", "access", "accounts", "local users"), ("access", "access", "tacacs", "TACACS+ servers"),
+    ("access", "access", "radius", "RADIUS servers"), ("access", "access", "local_fallback", "AAA local fallback"),
+    ("access", "access", "ntp", "NTP servers"), ("access", "access", "syslog", "syslog servers"),
+    ("access", "access", "snmp_community_secret", "SNMP community"), ("access", "access", "snmp_users", "SNMPv3 users"),
+    ("access", "access", "snmp_location", "SNMP location"), ("access", "access", "snmp_contact", "SNMP contact"),
+    ("access", "access", "api", "eAPI"), ("telemetry", "access", "gnmi", "gNMI server"),
+    ("telemetry", "telemetry", "sflow_collectors", "sFlow collectors"), ("telemetry", "telemetry", "sflow_port", "sFlow port"),
+    ("telemetry", "telemetry", "sflow_sample_rate", "sFlow sample rate"),
+    ("telemetry", "telemetry", "sflow_polling_s", "sFlow polling interval"),
+    ("telemetry", "telemetry", "gnmi", "gNMI streaming"), ("telemetry", "telemetry", "queue_monitor", "queue monitor"),
+)
+
+
+def _shown(value: object) -> str:
+    """A policy value as a fact says it: names listed, booleans on/off, nothing as none."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ", ".join(f"{v.name} ({v.role})" if isinstance(v, Account) else getattr(v, "name", str(v)) for v in value) or "none"
+    return "none" if value is None else str(value)
+
+
+def _policy_deltas(old: Design, new: Design) -> list[tuple[str, str, str, str]]:
+    """(kind, subject, old, new) of the way in and the telemetry, which every switch renders alike."""
+    out = []
+    for kind, policy, f, subject in _POLICY_FIELDS:
+        a, b = getattr(getattr(old, policy), f), getattr(getattr(new, policy), f)
+        if a != b:
+            out.append((kind, subject, _shown(a), _shown(b)))
+    return out
 
 
 def _sus_added(old: Design, new: Design) -> int:

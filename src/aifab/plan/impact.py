@@ -55,6 +55,8 @@ TABLE: tuple[Row, ...] = (
     Row("port-added", "a port cabled for the first time", "hitless", "impact-ports"),
     Row("management", "out-of-band management address", "hitless", "impact-ports"),
     Row("telemetry", "sFlow, gNMI server and queue-monitor settings (management plane only)", "hitless", "telemetry-sflow"),
+    Row("access", "the way in: local users, AAA servers, NTP, syslog, SNMP, eAPI (management plane only)", "hitless",
+        "management-access"),
     Row("policy", "the intent's upgrade policy (no device changes)", "hitless", "impact-upgrade"),
     Row("mtu", "interface MTU", "port-flap", "impact-ports"),
     Row("speed", "port speed", "port-flap", "impact-ports"),
@@ -105,10 +107,20 @@ def worst(impacts: list[Impact] | tuple[Impact, ...] | set[Impact]) -> Impact:
 # length (and MTU): its headroom (docs/sources.md#impact-buffers)
 LOSSLESS_PG = "pg_lossless_"
 
+# SONiC's CONFIG_DB tables of the way in (docs/sources.md#management-access): a patch's fields there
+# are said with their table (``"NTP_SERVER|iburst"``), their names alone being common ones
+ACCESS_TABLES = ("MGMT_VRF_CONFIG", "NTP", "NTP_SERVER", "SYSLOG_SERVER", "TACPLUS", "TACPLUS_SERVER", "RADIUS",
+                 "RADIUS_SERVER", "AAA", "SNMP", "SNMP_COMMUNITY", "SNMP_USER", "SNMP_AGENT_ADDRESS_CONFIG")
+
 # A changed line of a rendered file (EOS, frr.conf, links.sh/qos.sh, SONiC config_db.json) -> its kind.
 # First match wins; the order puts the specific patterns before the general ones.
 _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
     ("description", r'^(description\b|!|#|alias\b)|^"(description|alias)":|^neighbor \S+ description\b'),
+    ("access", r"^(username|aaa|tacacs-server|radius-server|ntp|logging|snmp-server) |^ip (tacacs|radius) "
+               r"|^management (api http-commands|ssh)$"
+               rf'|^"({"|".join(ACCESS_TABLES)})[|"]'
+               r'|^"(iburst|src_intf|passkey|auth_type|priority|tcp_port|failthrough|login|Location|Contact|TYPE'
+               r'|SNMP_USER_\w+|mgmtVrfEnabled|vrf)":'),
     ("load-balancing", r'load-sharing|load-balance|^fields |^payload bytes|fib_multipath_hash|^"ecmp_hash\w*":|^"SWITCH_HASH[|"]'
                        r'|^"(SRC_IP|DST_IP|IP_PROTOCOL|L4_SRC_PORT|L4_DST_PORT|RDMA_BTH_\w+)"$'),
     ("pfc-watchdog", r'watchdog|^"(detection_time|restoration_time|action|POLL_INTERVAL)":|^"PFC_WD[|"]|^"pfcwd_\w+":'),

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.plan.changes import ChangeSet, natural_sorted
-from aifab.plan.impact import CABLED, LOSSLESS_PG, RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
+from aifab.plan.impact import ACCESS_TABLES, CABLED, LOSSLESS_PG, RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
 from aifab.plan.simulate import FabricGraph, Simulation
 from aifab.plan.upgrade import method_for, steps
 from aifab.platforms import platform
@@ -169,13 +169,16 @@ def _value_lines(sign: str, tokens: list[str], value: Any) -> list[tuple[str, st
 
 
 def _field(tokens: list[str], name: str) -> str:
-    """A field's name as its line says it, with what the field alone does not say: a pool's
+    """A field's name as its line says it, with what the field alone does not say: an access table's
+    (``NTP_SERVER|iburst``), a pool's
     (``BUFFER_POOL|ingress_lossless_pool|size``) and a lossless priority group's profile
     (``BUFFER_PROFILE|pg_lossless_400000_5m_profile|xoff``: a port's headroom, by SONiC's profile
     naming) with their table and entry, a port's name (the field of a table keyed by port inside,
     ``CABLE_LENGTH|AZURE``) with its table."""
     if tokens[0] == "BUFFER_POOL" or (tokens[0] == "BUFFER_PROFILE" and tokens[1:2] and tokens[1].startswith(LOSSLESS_PG)):
         return "|".join([*tokens[:2], name])
+    if tokens[0] in ACCESS_TABLES:
+        return f"{tokens[0]}|{name}"
     return f"{tokens[0]}|{name}" if name.startswith("Ethernet") else name
 
 
