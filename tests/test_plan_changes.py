@@ -164,3 +164,25 @@ def test_a_value_per_device_is_one_line_and_removed_switches_are_named_by_role(c
     removed = change_set(cluster, edited(CLUSTER, backend__servers=96)).lines()
     assert "backend switches removed: 8 leaves and 4 spines" in removed
     assert not any(" changed on " in ln and "removed" in ln for ln in removed)
+
+
+def test_a_cable_length_states_headroom_on_lossless_ports_and_the_length_on_lossy_ones(cluster: Design) -> None:
+    """The backend's ports are lossless: a longer cable is more PFC headroom. The frontend's are lossy:
+    the same change has no headroom to state (it said "PFC headroom" there too), only the length."""
+    cs = change_set(cluster, edited(CLUSTER, backend__cables__server_leaf=10, frontend__cables__leaf_spine=50))
+    servers = sum(1 for d in cluster.backend.devices for p in d.ports if p.role == "server")
+    fe_uplinks = sum(1 for d in cluster.frontend.devices for p in d.ports if p.peer.startswith("fe-"))
+    assert [ln for ln in cs.lines() if "headroom" in ln] == [
+        f"PFC headroom: {servers:,} ports of 32 leaves",
+        f"cable length (lossy: no PFC headroom) 30 -> 50 m on {fe_uplinks:,} ports of 8 leaves and 4 spines"]
+    assert {k for d in cs.devices.values() for k in d.kinds} == {"headroom", "buffer-pools"}
+
+
+def test_the_way_in_and_telemetry_are_facts_on_every_switch(cluster: Design) -> None:
+    cs = change_set(cluster, edited(CLUSTER, management__ntp=["10.250.0.1"], management__syslog=[],
+                                    telemetry__sflow__collectors=["10.250.0.20"]))
+    assert sorted(cs.lines()) == ["NTP servers 10.250.0.1, 10.250.0.2 -> 10.250.0.1 on 40 leaves and 20 spines",
+                                  "sFlow collectors none -> 10.250.0.20 on 40 leaves and 20 spines",
+                                  "syslog servers 10.250.0.5 -> none on 40 leaves and 20 spines"]
+    assert {k for d in cs.devices.values() for k in d.kinds} == {"access", "telemetry"}
+    assert len(cs.devices) == len(cluster.devices())

@@ -275,8 +275,11 @@ def _ports(c: _Collector, od: Device, nd: Device, links: list[str]) -> None:
             c.add("address", "interface addresses", "", "", "ports", nd.name, ports=(np.name,))
         if op.description != np.description:
             c.add("description", "descriptions", "", "", "ports", nd.name)
-        if op.buffer != np.buffer or op.length_m != np.length_m:
+        if op.buffer != np.buffer:
             c.add("headroom", "PFC headroom", "", "", "ports", nd.name, ports=(np.name,))
+        elif op.length_m != np.length_m:  # a lossy port: no headroom, the length still written (SONiC's CABLE_LENGTH)
+            c.add("headroom", "cable length (lossy: no PFC headroom)", f"{op.length_m:g} m", f"{np.length_m:g} m", "ports",
+                  nd.name, ports=(np.name,))
     for name, op in old.items():
         if name not in seen:
             c.add("link-removed", "cables removed", "", "", "links", nd.name,
