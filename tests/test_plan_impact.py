@@ -61,6 +61,7 @@ EXAMPLES: dict[str, list[str]] = {
                "+tacacs-server host 10.250.0.12 vrf MGMT key 0 {{secret:aaa.tacacs_key}}",
                "+aaa authentication login default group tacacs+ local", "+ip tacacs vrf MGMT source-interface Management1",
                '+            "iburst": "on",', '+            "failthrough": "true",', '+            "Location": "DC2"'],
+    "management": ["+ip route vrf MGMT 0.0.0.0/0 192.168.0.2", '+            "gwaddr": "192.168.0.2"'],
     "telemetry": ["+sflow sample 16384", "+queue-monitor length", "+management api gnmi", '+            "collector_ip": "10.250.0.20",'],
 }
 # napalm_sonic's patch operations whose path, not a field of the line, says what they change: a whole
@@ -82,7 +83,12 @@ SONIC_OPS = {
                  '{"op": "replace", "path": "/BUFFER_PG/Ethernet0|3/profile", "value": "pg_lossless_400000_5m_profile", '
                  '"was": "pg_lossless_400000_3m_profile"}'],
     "pfc-enable": ['{"op": "remove", "path": "/PORT_QOS_MAP/Ethernet0"}'],
-    "qos-scheduling": ['{"op": "remove", "path": "/QUEUE/Ethernet0|3"}', '{"op": "remove", "path": "/SCHEDULER/scheduler.3"}'],
+    "qos-scheduling": ['{"op": "remove", "path": "/QUEUE/Ethernet0|3"}', '{"op": "remove", "path": "/SCHEDULER/scheduler.3"}',
+                       # a strict queue moved (a CNP traffic class changed): "type" is a buffer pool's field too
+                       '{"op": "add", "path": "/SCHEDULER/scheduler.7", "value": {"type": "STRICT"}}',
+                       '{"op": "remove", "path": "/SCHEDULER/scheduler.6", "was": {"type": "STRICT"}}'],
+    "management": ['{"op": "replace", "path": "/MGMT_INTERFACE/eth0|192.168.0.5~122/gwaddr", "value": "192.168.0.2", '
+                   '"was": "192.168.0.1"}'],
     "address": ['{"op": "remove", "path": "/INTERFACE/Ethernet0|10.0.1.0~131"}'],
     "load-balancing": ['{"op": "remove", "path": "/SWITCH_HASH/GLOBAL"}'],
     # the way in: fields whose names other tables use too (priority, vrf, TYPE), said with their table
@@ -96,7 +102,7 @@ for _kind, _ops in SONIC_OPS.items():
     EXAMPLES[_kind] = EXAMPLES.get(_kind, []) + [f"CONFIG_DB (config apply-patch)\n[\n {op}\n]" for op in _ops]
 
 # Kinds only the Designs tell (no rendered line says them alone), with the Design change that shows them.
-FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "management", "policy",
+FROM_DESIGN = {"peer-asn", "neighbor-added", "neighbor-removed", "port-added", "policy",
                "platform", "hardware", "link-moved", "link-removed", "device-removed", "device-added"}
 
 

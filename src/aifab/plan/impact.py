@@ -138,16 +138,19 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("buffer-pools", r'^"BUFFER_POOL\|[^"|]+\|size":'),  # a CONFIG_DB patch of a pool's size (napalm_sonic)
     # a CONFIG_DB patch of a port's lossless priority-group profile or cable length (docs/sources.md#impact-buffers)
     ("headroom", rf'^"BUFFER_PROFILE\|{LOSSLESS_PG}|^"profile": "{LOSSLESS_PG}|^"CABLE_LENGTH\|Ethernet'),
-    ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|profile_list|buffer_model|mode|type)\":"
+    ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|profile_list|buffer_model|mode)\":"
+                r'|^"type": "(ingress|egress)"'
                 r"|^\"(BUFFER_\w+|CABLE_LENGTH)[|\"]"
                 r"|dcb buffer"),
     ("pfc-enable", r"priority-flow-control|^service-profile\b|pfc_enable|pfc_to_queue|dcb pfc|^\"PORT_QOS_MAP[|\"]"),
     ("dscp-map", r"^qos map dscp |^\"dscp_to_tc_map\":|dcb app .* dscp-prio"),
     ("qos-scheduling", r"^qos |tx-queue|bandwidth percent|priority strict|^no priority|^\"(QUEUE|SCHEDULER)[|\"]|^\"(weight|scheduler|tc_to_\w+"
-                       r")\":|dcb ets|tc qdisc replace"),
+                       r')":|^"type": "(STRICT|DWRR|WRR)"|dcb ets|tc qdisc replace'),
     ("mtu", r"\bmtu\b"),
     ("speed", r'^speed\b|^"speed":|ethtool .* speed'),
     ("fec", r'error-correction|^"fec":'),
+    # the out-of-band management port's gateway (EOS: a default route in the management VRF)
+    ("management", r'^ip route vrf MGMT 0\.0\.0\.0/0 |^"gwaddr":|^"MGMT_(INTERFACE|PORT)[|"]'),
     ("address", r"address|^\"[\w-]+\|\d+\.\d+\.\d+\.\d+/\d+\": \{\}|^\"\w*INTERFACE\|[^\"]*/\d+\""),
 ))
 _STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$|exit)')
