@@ -101,3 +101,22 @@ def test_sonic_mutations_fire_on_that_device_only(sonic: tuple[Design, Path], tm
     db[table] = value
     path.write_text(json.dumps(db))
     assert mgmt_findings(sonic[0], tmp_path) == {(DEV, subject)}
+
+
+@pytest.mark.parametrize(("platform", "management", "missing"), [
+    ("frr", "  network: 172.31.255.0/24\n  ntp: [10.9.0.5]\n  aaa: {tacacs: [10.9.0.1]}", "TACACS+ servers, NTP servers"),
+    ("sonic", "  network: 172.31.255.0/24\n  users: [{name: admin}, {name: ops}]\n  ntp: [10.9.0.5]", "local users"),
+    ("eos", "  network: 172.31.255.0/24\n  users: [{name: admin}, {name: ops}]\n  ntp: [10.9.0.5]", ""),
+    ("frr", None, ""),  # the lab's intent asks for nothing beyond the default admin
+])
+def test_the_way_in_a_platform_does_not_carry_is_named(tmp_path: Path, platform: str, management: str | None,
+                                                         missing: str) -> None:
+    """MGMT002: before, NTP and TACACS+ asked of FRR switches were in no file and no finding (an
+    `aifab check` that passed), and SONiC's local users likewise."""
+    design, built = _build(tmp_path, platform, management)
+    found = {(f.fabric, f.subject, f.message) for f in run_checks(design, built) if f.rule == "MGMT002"}
+    if not missing:
+        assert found == set()
+        return
+    assert found == {(fabric, platform, f"not applied on {platform} ({n} devices): {missing} (not in its files: the host's "
+                      "own configuration)") for fabric, n in (("backend", 6), ("frontend", 4))}

@@ -31,6 +31,7 @@ FRR = Platform(
     bundle={"frr.conf": "frr.conf", "links.sh": "links.sh", "qos.sh": "qos.sh"},  # napalm_frr's candidate bundle
     lab_boots=True,
     batfish="cumulus",
+    access=(),  # frr.conf carries routing only: accounts, AAA, NTP, syslog and SNMP are the Linux host's
     # docs/sources.md#upgrade-frr: the new package's daemons replace the old ones; zebra's routes
     # go with it while its peers, BGP graceful-restart helpers, keep the switch's routes as stale.
     upgrades=(UpgradeMethod("restart", "install the version, stop every FRR daemon and start them again "

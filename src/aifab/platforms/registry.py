@@ -107,6 +107,9 @@ class Platform:
     # What the deploy's verify reads back of the QoS after a commit (its drivers' getters); "": nothing
     # beyond the committed config, and the plan's steps say so.
     qos_read_back: str = ""
+    # The parts of the way in (``Design.access``) the platform's files carry; the others are the
+    # host's own (check MGMT002 names them where the intent asks for them)
+    access: tuple[str, ...] = ("accounts", "tacacs", "radius", "ntp", "syslog", "snmp")
 
     def __post_init__(self) -> None:
         for name in ("outputs", "lanes", "speed_names", "napalm_extras", "bundle"):  # a record's tables are read-only

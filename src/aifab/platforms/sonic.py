@@ -33,6 +33,7 @@ SONIC = replace(
     qos_read_back="CONFIG_DB's QoS tables equal to the candidate's",
     bundle={"config_db.json": "config_db", "frr.conf": "frr"},
     batfish="sonic",
+    access=("tacacs", "radius", "ntp", "syslog", "snmp"),  # CONFIG_DB's tables; local accounts are Linux accounts
     # docs/sources.md#upgrade-sonic: warm reboot where the model's SONiC build supports it, else fast reboot.
     upgrades=(
         UpgradeMethod("warm-reboot", "`sonic-installer install`, `warm-reboot`: the ASIC keeps forwarding, "
