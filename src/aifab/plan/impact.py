@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 Impact = Literal["hitless", "port-flap", "session-reset", "reload", "re-cabling"]
@@ -153,6 +154,15 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("management", r'^ip route vrf MGMT 0\.0\.0\.0/0 |^"gwaddr":|^"MGMT_(INTERFACE|PORT)[|"]'),
     ("address", r"address|^\"[\w-]+\|\d+\.\d+\.\d+\.\d+/\d+\": \{\}|^\"\w*INTERFACE\|[^\"]*/\d+\""),
 ))
+
+
+@cache
+def any_pattern(kinds: frozenset[str]) -> re.Pattern[str]:
+    """One pattern that a changed line of any of ``kinds`` matches (a line may match it and still be
+    of an earlier kind: :func:`line_kinds` decides)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for k, p in _LINE_KINDS if k in kinds) or "(?!)")
+
+
 _STRUCTURE = re.compile(r'^[{}\[\],]*$|^"[^"]*": \{\}?,?$|^(interface|tx-queue|address-family|router|vrf|end$|exit)')
 _NEIGHBOR = re.compile(r"^neighbor (\d+\.\d+\.\d+\.\d+|\S+:\S+) ")
 # A port's description naming what it is cabled to (the Design's P2P_<peer>_<port>, SERVER_<host>_<nic>)

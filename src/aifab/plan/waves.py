@@ -20,7 +20,19 @@ from typing import Any, Literal
 from aifab.design.model import Design, Device
 from aifab.errors import AifabError
 from aifab.plan.changes import ChangeSet, natural_sorted
-from aifab.plan.impact import ACCESS_TABLES, CABLED, LOSSLESS_PG, RESET_NOW, ROWS, UNKNOWN, Impact, impact_of, line_kinds, worst
+from aifab.plan.impact import (
+    ACCESS_TABLES,
+    CABLED,
+    LOSSLESS_PG,
+    RESET_NOW,
+    ROWS,
+    UNKNOWN,
+    Impact,
+    any_pattern,
+    impact_of,
+    line_kinds,
+    worst,
+)
 from aifab.plan.simulate import FabricGraph, Simulation
 from aifab.plan.upgrade import method_for, steps
 from aifab.platforms import platform
@@ -305,15 +317,31 @@ CARRIED_BY = {"headroom": frozenset({"headroom", "buffers"}), "buffer-pools": fr
 
 def unrendered(changes: ChangeSet, device: str, diff: str) -> tuple[str, ...]:
     """The change kinds ``changes`` names on ``device`` that its pushed files do not carry (``diff``:
-    their diff, empty when none differs), so that the deploy does not make them: every kind but
-    :data:`NO_CONFIG` when no file differs, a kind of :data:`CARRIED_BY` whose lines the diff lacks."""
+    their unified diffs, empty when none differs), so that the deploy does not make them: every kind
+    but :data:`NO_CONFIG` when no file differs, a kind of :data:`CARRIED_BY` whose lines the diff lacks."""
     kinds = changes.kinds(device)
     if not diff.strip():
         return tuple(natural_sorted(k for k in kinds if k not in NO_CONFIG))
-    if not any(k in CARRIED_BY for k in kinds):
+    wanted = [k for k in kinds if k in CARRIED_BY]
+    if not wanted:
         return ()
-    shown = set(line_kinds(signed_lines(diff)))
-    return tuple(natural_sorted(k for k in kinds if k in CARRIED_BY and not CARRIED_BY[k] & shown))
+    shown = _shown(diff, frozenset().union(*(CARRIED_BY[k] for k in wanted)))
+    return tuple(natural_sorted(k for k in wanted if not CARRIED_BY[k] & shown))
+
+
+def _shown(diff: str, kinds: frozenset[str]) -> set[str]:
+    """Which of ``kinds`` the changed lines of the unified ``diff`` have: each line a quick pattern
+    of them finds, read by :func:`line_kinds` (a 32k-GPU MTU change has 330,000 such lines to pass)."""
+    quick, found = any_pattern(kinds), set()
+    for raw in diff.splitlines():
+        if raw[:1] not in "+-" or raw.startswith(("+++", "---")):
+            continue
+        line = raw[1:].strip().rstrip(",")
+        if quick.search(line):
+            found |= set(line_kinds([(raw[0], line)])) & kinds
+            if found == kinds:
+                break
+    return found
 
 
 def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSet | None = None,
