@@ -177,10 +177,19 @@ def line_kinds(signed: list[tuple[str, str]]) -> dict[str, str]:
     what the port is cabled to that goes and does not come back (on another line of the diff) is a
     cable that moves or goes (link-moved: re-cabling): the deploy reads it from the device's own
     diff, which has no Design."""
+    return scoped_kinds([(sign, line, None) for sign, line in signed])[0]
+
+
+def scoped_kinds(scoped: list[tuple[str, str, str | None]]) -> tuple[dict[str, str], dict[str, frozenset[str] | None]]:
+    """:func:`line_kinds` of lines that each name their port (``(sign, line, port)``), and each kind's
+    ports, as the change set gives them: None when one of its lines is outside any port's block (the
+    whole switch), as are the kinds read from several lines; a definition ports use by reference
+    (port "") names none itself."""
     kinds: dict[str, str] = {}
+    ports: dict[str, set[str] | None] = {}
     neighbors: dict[str, set[str]] = {}
     cabled: dict[str, set[str]] = {"+": set(), "-": set()}
-    for sign, raw in signed:
+    for sign, raw, port in scoped:
         line = raw.strip().rstrip(",")
         if not line:
             continue
@@ -197,11 +206,16 @@ def line_kinds(signed: list[tuple[str, str]]) -> dict[str, str]:
                 continue
             kind = "unknown"
         kinds.setdefault(kind, line)
+        named = ports.setdefault(kind, set())
+        if port is None:
+            ports[kind] = None
+        elif named is not None and port:
+            named.add(port)
     for signs in neighbors.values():
         kinds.setdefault("peer-asn" if len(signs) == 2 else "neighbor-added" if signs == {"+"} else "neighbor-removed", "")
     if cabled["-"] - cabled["+"]:
         kinds.setdefault("link-moved", "")
-    return kinds
+    return kinds, {k: frozenset(v) if v is not None else None for k, v in ((k, ports.get(k)) for k in kinds)}
 
 
 PLATFORMS = ("eos", "frr", "sonic")

@@ -31,6 +31,7 @@ from aifab.plan.impact import (
     any_pattern,
     impact_of,
     line_kinds,
+    scoped_kinds,
     worst,
 )
 from aifab.plan.simulate import FabricGraph, Simulation
@@ -265,21 +266,6 @@ def _slid(lines: list[str]) -> list[str]:
     return out
 
 
-def _kind_ports(scoped: list[tuple[str, str, str | None]]) -> dict[str, frozenset[str] | None]:
-    """Each change kind of a diff's lines alone (:func:`line_kinds`) with the ports its lines name, as
-    the change set gives them: None when one of them is outside any port's block (the whole switch);
-    a definition ports use by reference (port "") names none itself."""
-    ports: dict[str, set[str] | None] = {}
-    for sign, line, port in scoped:
-        for kind in line_kinds([(sign, line)]):
-            named = ports.setdefault(kind, set())
-            if port is None:
-                ports[kind] = None
-            elif named is not None and port:
-                named.add(port)
-    return {k: frozenset(v) if v is not None else None for k, v in ports.items()}
-
-
 def signed_lines(diff: str) -> list[tuple[str, str]]:
     """The changed lines of a diff with their sign, without context (:func:`scoped_lines`)."""
     return [(sign, line) for sign, line, _ in scoped_lines(diff)]
@@ -367,10 +353,8 @@ def classify(device: Device, diff: str, carrying: bool = True, changes: ChangeSe
     else:  # no Design facts: a template change or drift on the device, read from the text
         scoped = scoped_lines(diff)
         added = added_ports(scoped)  # their lines are the port's first config: port-added, whatever they set
-        kept = [(sign, line, port) for sign, line, port in scoped if port not in added]
-        read = line_kinds([(sign, line) for sign, line, _ in kept])
-        ports = _kind_ports(kept)
-        kinds, example = {k: ports.get(k) for k in read}, read.get("unknown", "")
+        read, ports = scoped_kinds([(sign, line, port) for sign, line, port in scoped if port not in added])
+        kinds, example = dict(ports), read.get("unknown", "")
         if added:
             kinds["port-added"] = None
     if running_version is not None and device.os_version and running_version != device.os_version:
