@@ -120,3 +120,16 @@ def test_the_way_in_a_platform_does_not_carry_is_named(tmp_path: Path, platform:
         return
     assert found == {(fabric, platform, f"not applied on {platform} ({n} devices): {missing} (not in its files: the host's "
                       "own configuration)") for fabric, n in (("backend", 6), ("frontend", 4))}
+
+
+@pytest.mark.parametrize("platform", ["eos", "sonic"])
+def test_eapi_turned_off_on_eos_is_said(tmp_path: Path, platform: str) -> None:
+    """MGMT003: `management.api: false` passed the checks; on EOS it takes away what the deploy talks to."""
+    design, built = _build(tmp_path, platform, "  network: 172.31.255.0/24\n  api: false")
+    found = {(f.fabric, f.message) for f in run_checks(design, built) if f.rule == "MGMT003"}
+    expected = {(fabric, f"management.api: false on {n} eos devices: aifab deploy (NAPALM's eos driver, over eAPI) cannot "
+                         "reach them once this config is in") for fabric, n in (("backend", 6), ("frontend", 4))}
+    assert found == (expected if platform == "eos" else set())
+    (tmp_path / "on").mkdir()
+    design, built = _build(tmp_path / "on", platform)
+    assert not [f for f in run_checks(design, built) if f.rule == "MGMT003"]

@@ -58,3 +58,18 @@ def access_not_applied(ctx: CheckContext) -> Iterator[Hit]:
         if missing:
             yield Hit(fabric, "", name, f"not applied on {name} ({len(devices)} devices): {', '.join(missing)} (not in its "
                                         "files: the host's own configuration)")
+
+
+@rule("MGMT003", Severity.WARNING, "the deploy keeps its own way in",
+      "NAPALM's eos driver talks to the switch over eAPI: a config with eAPI off takes the deploy's session away "
+      "mid-commit, and no later deploy reaches the switch", scope="design")
+def deploy_way_in(ctx: CheckContext) -> Iterator[Hit]:
+    if ctx.design.access.api:
+        return
+    by_fabric: dict[str, list[str]] = {}
+    for dev in ctx.devices.values():
+        if platform(dev.platform).napalm_driver == "eos":
+            by_fabric.setdefault(dev.fabric, []).append(dev.name)
+    for fabric, devices in sorted(by_fabric.items()):
+        yield Hit(fabric, "", "eapi", f"management.api: false on {len(devices)} eos devices: aifab deploy (NAPALM's eos driver, "
+                                      "over eAPI) cannot reach them once this config is in")
