@@ -186,3 +186,12 @@ def test_the_way_in_and_telemetry_are_facts_on_every_switch(cluster: Design) -> 
                                   "syslog servers 10.250.0.5 -> none on 40 leaves and 20 spines"]
     assert {k for d in cs.devices.values() for k in d.kinds} == {"access", "telemetry"}
     assert len(cs.devices) == len(cluster.devices())
+
+
+def test_a_new_management_gateway_is_a_fact(cluster: Design) -> None:
+    """Before, no fact said it: only the backend's management addresses, which move with it (the
+    first host that is not the gateway is the first backend switch's), said something changed."""
+    cs = change_set(cluster, edited(CLUSTER, management__gateway="192.168.2.1"))
+    assert cs.lines() == ["management address changed on 32 leaves and 16 spines",
+                          "management gateway 192.168.0.1 -> 192.168.2.1 on 40 leaves and 20 spines"]
+    assert {k for d in cs.devices.values() for k in d.kinds} == {"management"} and len(cs.devices) == 60

@@ -387,8 +387,11 @@ def _shown(value: object) -> str:
 
 
 def _policy_deltas(old: Design, new: Design) -> list[tuple[str, str, str, str]]:
-    """(kind, subject, old, new) of the way in and the telemetry, which every switch renders alike."""
+    """(kind, subject, old, new) of the management gateway, the way in and the telemetry, which every
+    switch renders alike."""
     out = []
+    if old.management_gateway != new.management_gateway:
+        out.append(("management", "management gateway", old.management_gateway, new.management_gateway))
     for kind, policy, f, subject in _POLICY_FIELDS:
         a, b = getattr(getattr(old, policy), f), getattr(getattr(new, policy), f)
         if a != b:
