@@ -214,7 +214,8 @@ def _management_moves(r: Review) -> list[str]:
     address its build's inventory names, which the switch does not have yet."""
     if r.changes is None:
         return []
-    names = sorted({d for f in r.changes.facts if f.kind == "management" for d in f.devices})
+    names = sorted({d for f in r.changes.facts if f.kind == "management" and f.text.startswith("management address")
+                    for d in f.devices})
     if not names:
         return []
     listed = _clip(", ".join(compress(names)), 1_000, "list")
