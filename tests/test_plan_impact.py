@@ -45,6 +45,7 @@ EXAMPLES: dict[str, list[str]] = {
                    'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/MAP_PFC_PRIORITY_TO_QUEUE/AIFAB/4", "value": "4"}\n]'],
     "buffers": ["+platform trident mmu queue profile AIFAB2", '+            "xoff": "100000",',
                 'CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/BUFFER_PROFILE/AIFAB_LOSSLESS/size", "value": "0"}\n]'],
+    "headroom": ['+            "Ethernet0": "50m",'],  # config_db.json's CABLE_LENGTH|AZURE, as the review's diff shows it
     "buffer-pools": ['CONFIG_DB (config apply-patch)\n[\n {"op": "replace", "path": "/BUFFER_POOL/ingress_lossless_pool/size", '
                      '"value": "106886208"}\n]'],
     "bfd": ["+   neighbor SPINES bfd"],
@@ -75,7 +76,8 @@ SONIC_OPS = {
                 '{"op": "add", "path": "/BUFFER_POOL/ingress_lossless_pool", "value": {"mode": "dynamic", "type": "ingress"}}',
                 '{"op": "replace", "path": "/BUFFER_PORT_INGRESS_PROFILE_LIST/Ethernet0/profile_list", "value": "x"}'],
     # a port's lossless priority group: its profile (SONiC's pg_lossless_<speed>_<cable>_profile) and cable length
-    "headroom": ['{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "100m"}',
+    "headroom": ['{"op": "add", "path": "/CABLE_LENGTH/AZURE/Ethernet8", "value": "5m"}',
+                 '{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "100m"}',
                  '{"op": "add", "path": "/CABLE_LENGTH", "value": {"AZURE": {"Ethernet0": "5m"}}}',
                  '{"op": "remove", "path": "/BUFFER_PROFILE/pg_lossless_400000_20m_profile"}',
                  '{"op": "remove", "path": "/BUFFER_PROFILE/pg_lossless_400000_20m_profile", "was": {"xoff": "176128", "size": "221184"}}',

@@ -401,6 +401,14 @@ def test_a_change_the_config_carries_is_planned_from_the_change_set(lab: Path, t
     assert {d.device for d in r.deltas} == leaves
     assert all("headroom: port-flap" in d.change.reasons for d in r.deltas if d.change)
     assert r.verdict == "needs cordon"
+    # the frontend is lossy: a longer cable is its length alone, which CONFIG_DB's CABLE_LENGTH carries
+    # (it read as no headroom line, the change set's kind was taken out, and the diff's lines were unknown: reload)
+    lab.write_text(lab.read_text().replace("server_leaf: 5,", "server_leaf: 3,")
+                   .replace("  oversubscription: \"1:3\"\n", "  oversubscription: \"1:3\"\n  cables: {leaf_spine: 50}\n"))
+    r = review(lab, "main")
+    assert r.unrendered == {} and all(d.change and "headroom: port-flap" in d.change.reasons for d in r.deltas)
+    assert not any("unknown" in reason for d in r.deltas if d.change for reason in d.change.reasons)
+    assert {d.device for d in r.deltas} == {d.name for d in r.design.frontend.devices}
 
 
 def test_a_change_of_the_way_in_is_a_hitless_fact(cluster: Path, tmp_path: Path) -> None:

@@ -138,7 +138,9 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("route-policy", r"^(ip prefix-list|route-map|match |set |seq \d+|aggregate-address|redistribute|network )"),
     ("buffer-pools", r'^"BUFFER_POOL\|[^"|]+\|size":'),  # a CONFIG_DB patch of a pool's size (napalm_sonic)
     # a CONFIG_DB patch of a port's lossless priority-group profile or cable length (docs/sources.md#impact-buffers)
-    ("headroom", rf'^"BUFFER_PROFILE\|{LOSSLESS_PG}|^"profile": "{LOSSLESS_PG}|^"CABLE_LENGTH\|Ethernet'),
+    # (config_db.json's own lines: a port's cable length, "Ethernet0": "5m")
+    ("headroom", rf'^"BUFFER_PROFILE\|{LOSSLESS_PG}|^"profile": "{LOSSLESS_PG}|^"CABLE_LENGTH\|Ethernet'
+                 r'|^"Ethernet\d+": "\d+(\.\d+)?m"$'),
     ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|profile_list|buffer_model|mode)\":"
                 r'|^"type": "(ingress|egress)"'
                 r"|^\"(BUFFER_\w+|CABLE_LENGTH)[|\"]"
