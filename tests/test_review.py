@@ -430,3 +430,15 @@ def test_a_change_of_the_way_in_is_a_hitless_fact(cluster: Path, tmp_path: Path)
     r = review(lab, "main")
     assert (r.verdict, r.deltas) == ("ready", [])
     assert r.unrendered == {d.name: ("access",) for d in r.design.devices()}, "frr renders no NTP: said, not planned"
+
+
+def test_a_lossy_cable_on_frr_changes_a_comment_only(lab: Path, tmp_path: Path) -> None:
+    """FRR's frontend is lossy: a longer cable changes the comment naming the port's cable in qos.sh and
+    no setting (the deploy applies commands, and has nothing to apply). The review says the change set's
+    length is in no setting and plans the comment hitless, not the change set's kind (a port flap,
+    drain) nor, with it taken out, an unknown line."""
+    lab.write_text(lab.read_text().replace("  oversubscription: \"1:3\"\n", "  oversubscription: \"1:3\"\n  cables: {leaf_spine: 50}\n"))
+    r = review(lab, "main")
+    fe = {d.name for d in r.design.frontend.devices}
+    assert r.unrendered == dict.fromkeys(fe, ("headroom",)) and {d.device for d in r.deltas} == fe
+    assert {d.change.reasons for d in r.deltas if d.change} == {("description: hitless",)} and r.verdict == "ready"

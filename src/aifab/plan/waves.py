@@ -305,7 +305,7 @@ def unrendered(changes: ChangeSet, device: str, diff: str) -> tuple[str, ...]:
     """The change kinds ``changes`` names on ``device`` that its pushed files do not carry (``diff``:
     their unified diffs, empty when none differs), so that the deploy does not make them: every kind
     but :data:`NO_CONFIG` when no file differs, a kind of :data:`CARRIED_BY` whose lines the diff lacks
-    (none when that is every kind of the device: what differs is then theirs, in lines not read)."""
+    (what the diff then changes is read from its lines: FRR's qos.sh comments naming a cable's length)."""
     kinds = changes.kinds(device)
     if not diff.strip():
         return tuple(natural_sorted(k for k in kinds if k not in NO_CONFIG))
@@ -313,8 +313,7 @@ def unrendered(changes: ChangeSet, device: str, diff: str) -> tuple[str, ...]:
     if not wanted:
         return ()
     shown = _shown(diff, frozenset().union(*(CARRIED_BY[k] for k in wanted)))
-    left = [k for k in wanted if not CARRIED_BY[k] & shown]
-    return tuple(natural_sorted(left)) if len(left) < len(kinds) else ()
+    return tuple(natural_sorted(k for k in wanted if not CARRIED_BY[k] & shown))
 
 
 def _shown(diff: str, kinds: frozenset[str]) -> set[str]:
