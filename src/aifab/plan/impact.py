@@ -137,8 +137,8 @@ _LINE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) 
     ("software", r"^version\b|^boot system\b|^frr version\b|\"sonic_version\""),
     ("route-policy", r"^(ip prefix-list|route-map|match |set |seq \d+|aggregate-address|redistribute|network )"),
     ("buffer-pools", r'^"BUFFER_POOL\|[^"|]+\|size":'),  # a CONFIG_DB patch of a pool's size (napalm_sonic)
-    # a CONFIG_DB patch of a port's lossless priority-group profile or cable length (docs/sources.md#impact-buffers)
-    # (config_db.json's own lines: a port's cable length, "Ethernet0": "5m")
+    # a port's lossless priority-group profile or cable length, in a CONFIG_DB patch or config_db.json's
+    # own lines ("Ethernet0": "5m" under CABLE_LENGTH|AZURE) (docs/sources.md#impact-buffers)
     ("headroom", rf'^"BUFFER_PROFILE\|{LOSSLESS_PG}|^"profile": "{LOSSLESS_PG}|^"CABLE_LENGTH\|Ethernet'
                  r'|^"Ethernet\d+": "\d+(\.\d+)?m"$'),
     ("buffers", r"platform trident mmu|^(ingress|egress) |^\"(size|xoff|xon|dynamic_th|pool|profile|profile_list|buffer_model|mode)\":"

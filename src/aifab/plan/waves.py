@@ -182,17 +182,14 @@ def _value_lines(sign: str, tokens: list[str], value: Any) -> list[tuple[str, st
 
 
 def _field(tokens: list[str], name: str) -> str:
-    """A field's name as its line says it, with what the field alone does not say: an access table's
-    (``NTP_SERVER|iburst``), a pool's
-    (``BUFFER_POOL|ingress_lossless_pool|size``) and a lossless priority group's profile
-    (``BUFFER_PROFILE|pg_lossless_400000_5m_profile|xoff``: a port's headroom, by SONiC's profile
-    naming) with their table and entry, a port's name (the field of a table keyed by port inside,
-    ``CABLE_LENGTH|AZURE``) with its table."""
+    """A field's name as its line says it, with what the field alone does not say: the fields of a
+    pool and of a lossless priority group's profile with their table and entry
+    (``BUFFER_POOL|ingress_lossless_pool|size``; ``BUFFER_PROFILE|pg_lossless_400000_5m_profile|xoff``,
+    a port's headroom by SONiC's profile naming), an access table's fields (``NTP_SERVER|iburst``) and
+    a port's name (the field of a table keyed by port inside, ``CABLE_LENGTH|AZURE``) with their table."""
     if tokens[0] == "BUFFER_POOL" or (tokens[0] == "BUFFER_PROFILE" and tokens[1:2] and tokens[1].startswith(LOSSLESS_PG)):
         return "|".join([*tokens[:2], name])
-    if tokens[0] in ACCESS_TABLES:
-        return f"{tokens[0]}|{name}"
-    return f"{tokens[0]}|{name}" if name.startswith("Ethernet") else name
+    return f"{tokens[0]}|{name}" if tokens[0] in ACCESS_TABLES or name.startswith("Ethernet") else name
 
 
 _DEV = re.compile(r"(?:\bdev |\bethtool -s )(\S+)")  # the port a shell command sets
@@ -312,11 +309,11 @@ def unrendered(changes: ChangeSet, device: str, diff: str) -> tuple[str, ...]:
     wanted = [k for k in kinds if k in CARRIED_BY]
     if not wanted:
         return ()
-    shown = _shown(diff, frozenset().union(*(CARRIED_BY[k] for k in wanted)))
+    shown = _kinds_shown(diff, frozenset().union(*(CARRIED_BY[k] for k in wanted)))
     return tuple(natural_sorted(k for k in wanted if not CARRIED_BY[k] & shown))
 
 
-def _shown(diff: str, kinds: frozenset[str]) -> set[str]:
+def _kinds_shown(diff: str, kinds: frozenset[str]) -> set[str]:
     """Which of ``kinds`` the changed lines of the unified ``diff`` have: each line a quick pattern
     of them finds, read by :func:`line_kinds` (a 32k-GPU MTU change has 330,000 such lines to pass)."""
     quick, found = any_pattern(kinds), set()
