@@ -13,7 +13,7 @@ from aifab.design.model import Design, Port
 from aifab.intent import load_intent
 from aifab.plan.changes import change_set
 from aifab.plan.impact import END, IMPACTS, ROWS, START, TABLE, impact_of, line_kinds, table_markdown
-from aifab.plan.waves import PlanError, classify, plan_waves, signed_lines
+from aifab.plan.waves import PlanError, classify, plan_waves, signed_lines, unrendered
 from tests.test_sources import sections
 
 ROOT = Path(__file__).parents[1]
@@ -325,15 +325,51 @@ def test_a_sonic_headroom_change_deploys_as_the_review_plans_it(tmp_path: Path, 
         assert (deploy.kind, deploy.impact, deploy.drain, deploy.cordon) == (review.kind, review.impact, review.drain, review.cordon)
 
 
-def _sonic_designs(tmp_path: Path, knob: tuple[str, ...], value: object) -> tuple[Design, Design]:
-    """The lab intent with SONiC switches, as it is and with the backend's ``knob`` set to ``value``."""
+@pytest.mark.parametrize(("knob", "value"), [
+    (("backend", "qos", "ecn", "max_kb"), 3000), (("backend", "qos", "watchdog", "enabled"), False),
+    (("backend", "qos", "roce_dscp"), 24), (("backend", "qos", "cnp_tc"), 7), (("backend", "mtu"), 4200),
+    (("backend", "cables", "server_leaf"), 5), (("frontend", "cables", "leaf_spine"), 50), (("frontend", "mtu"), 9000),
+    (("backend", "load_balancing", "fields"), ["src_ip", "dst_ip"]), (("management", "ntp"), ["10.9.0.5"]),
+    (("management", "aaa", "tacacs"), ["10.9.0.1"]), (("management", "snmp", "location"), "hall 2"),
+    (("telemetry", "sflow", "collectors"), ["10.9.0.20"]),
+])
+def test_a_sonic_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tuple[str, ...], value: object) -> None:
+    """Every switch, for each knob whose change lives in CONFIG_DB: the review's plan (the change set,
+    less what no pushed file carries) and the deploy's (napalm_sonic's patch as compare_config shows
+    it) are the same action, impact, drain and cordon. Each of these differed once: a moved CNP
+    class's scheduler read as buffers, NTP, TACACS+ and SNMP as unknown (reload), a cable length as
+    buffers."""
+    from aifab.difftext import unified_diff
+    from aifab.render.configs import render_device
+    from napalm_sonic import configdb
+
+    old, new = _sonic_designs(tmp_path, knob[1:], value, knob[0])
+    cs = change_set(old, new)
+    assert cs.devices, "the knob changes something"
+    for dev in new.devices():
+        before, after = (render_device(d, next(x for x in d.devices() if x.name == dev.name))[f"{dev.name}.config_db.json"]
+                         for d in (old, new))
+        if before == after:
+            assert dev.name not in cs.devices or unrendered(cs, dev.name, "") == tuple(cs.kinds(dev.name)), dev.name
+            continue
+        deploy = classify(dev, _sonic_patch(old, new, dev.name, lambda b, patch: configdb.shown(b, patch)))
+        diff = unified_diff(f"{dev.name}.config_db.json", before, after)
+        left = unrendered(cs, dev.name, diff)
+        review = classify(dev, diff, changes=cs.without(dev.name, left) if left else cs)
+        assert "unknown" not in " ".join(deploy.reasons), (dev.name, deploy.reasons)
+        assert (deploy.kind, deploy.impact, deploy.drain, deploy.cordon) == (review.kind, review.impact, review.drain,
+                                                                             review.cordon), (dev.name, deploy.reasons, review.reasons)
+
+
+def _sonic_designs(tmp_path: Path, knob: tuple[str, ...], value: object, root: str = "backend") -> tuple[Design, Design]:
+    """The lab intent with SONiC switches, as it is and with ``knob`` under ``root`` set to ``value``."""
     import yaml
 
     data = yaml.safe_load((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}"))
     designs = []
     for changed in (False, True):
         if changed:
-            node = data["backend"]
+            node = data.setdefault(root, {})
             for key in knob[:-1]:
                 node = node.setdefault(key, {})
             node[knob[-1]] = value
