@@ -298,7 +298,7 @@ def test_a_sonic_qos_change_deployed_as_napalm_sonic_patches_it_is_hitless(tmp_p
     bare numbers and a watchdog turned off removes the PFC_WD table: before, the first read as an
     unknown change (the most cautious class: a drain, a cordon on every rail leaf) and the second as
     no change at all. Now each is its kind, hitless, on every backend switch."""
-    old, new = _sonic_designs(tmp_path, knob, value)
+    old, new = _designs(tmp_path, knob, value)
     for dev in new.backend.devices:
         text = _sonic_patch(old, new, dev.name)
         change = classify(dev, text)
@@ -314,7 +314,7 @@ def test_a_sonic_headroom_change_deploys_as_the_review_plans_it(tmp_path: Path, 
     all cordoned, where only the ports it changes flap). Both now plan each backend switch alike."""
     from napalm_sonic import configdb
 
-    old, new = _sonic_designs(tmp_path, knob, value)
+    old, new = _designs(tmp_path, knob, value)
     cs = change_set(old, new)
     changed = [d for d in new.backend.devices if d.name in cs.devices]
     assert changed
@@ -343,7 +343,7 @@ def test_a_sonic_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tup
     from aifab.render.configs import render_device
     from napalm_sonic import configdb
 
-    old, new = _sonic_designs(tmp_path, knob[1:], value, knob[0])
+    old, new = _designs(tmp_path, knob[1:], value, knob[0])
     cs = change_set(old, new)
     assert cs.devices, "the knob changes something"
     for dev in new.devices():
@@ -361,11 +361,44 @@ def test_a_sonic_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tup
                                                                              review.cordon), (dev.name, deploy.reasons, review.reasons)
 
 
-def _sonic_designs(tmp_path: Path, knob: tuple[str, ...], value: object, root: str = "backend") -> tuple[Design, Design]:
-    """The lab intent with SONiC switches, as it is and with ``knob`` under ``root`` set to ``value``."""
+@pytest.mark.parametrize(("knob", "value"), [
+    (("backend", "qos", "ecn", "max_kb"), 3000), (("backend", "qos", "watchdog", "detection_ms"), 300),
+    (("backend", "qos", "roce_dscp"), 24), (("backend", "mtu"), 4200), (("backend", "bgp", "hold_s"), 15),
+    (("backend", "cables", "server_leaf"), 5), (("frontend", "mtu"), 9000), (("management", "ntp"), ["10.9.0.5"]),
+    (("management", "users"), [{"name": "admin"}, {"name": "ops"}]), (("management", "syslog"), ["10.9.0.6"]),
+    (("management", "aaa", "tacacs"), ["10.9.0.1"]), (("telemetry", "sflow", "collectors"), ["10.9.0.20"]),
+])
+def test_an_eos_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tuple[str, ...], value: object) -> None:
+    """The same for EOS switches, whose deploy reads the config session's diff (a unified diff of the
+    running config): users, NTP, syslog and TACACS+ read as unknown there (reload: every switch
+    drained, every server cordoned), and a cable length changed nothing the review did not plan."""
+    from aifab.difftext import unified_diff
+    from aifab.render.configs import render_device
+
+    old, new = _designs(tmp_path, knob[1:], value, knob[0], "eos")
+    cs = change_set(old, new)
+    assert cs.devices, "the knob changes something"
+    for dev in new.devices():
+        before, after = (render_device(d, next(x for x in d.devices() if x.name == dev.name))[f"{dev.name}.cfg"]
+                         for d in (old, new))
+        diff = unified_diff("running-config", before, after) if before != after else ""
+        left = unrendered(cs, dev.name, diff)
+        known = cs.without(dev.name, left) if left else cs
+        if not diff:
+            assert not known.kinds(dev.name), (dev.name, known.kinds(dev.name))
+            continue
+        deploy, review = classify(dev, diff), classify(dev, diff, changes=known)
+        assert "unknown" not in " ".join(deploy.reasons), (dev.name, deploy.reasons)
+        assert (deploy.kind, deploy.impact, deploy.drain, deploy.cordon) == (review.kind, review.impact, review.drain,
+                                                                             review.cordon), (dev.name, deploy.reasons, review.reasons)
+
+
+def _designs(tmp_path: Path, knob: tuple[str, ...], value: object, root: str = "backend",
+                   platform: str = "sonic") -> tuple[Design, Design]:
+    """The lab intent on ``platform`` switches, as it is and with ``knob`` under ``root`` set to ``value``."""
     import yaml
 
-    data = yaml.safe_load((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", "platform: sonic}"))
+    data = yaml.safe_load((ROOT / "intent" / "lab.yaml").read_text().replace("platform: frr}", f"platform: {platform}}}"))
     designs = []
     for changed in (False, True):
         if changed:
