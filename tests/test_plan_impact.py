@@ -368,20 +368,23 @@ def test_a_sonic_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tup
     (("management", "users"), [{"name": "admin"}, {"name": "ops"}]), (("management", "syslog"), ["10.9.0.6"]),
     (("management", "aaa", "tacacs"), ["10.9.0.1"]), (("telemetry", "sflow", "collectors"), ["10.9.0.20"]),
 ])
-def test_an_eos_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tuple[str, ...], value: object) -> None:
+@pytest.mark.parametrize("platform", ["eos", "frr"])
+def test_a_text_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tuple[str, ...], value: object, platform: str) -> None:
     """The same for EOS switches, whose deploy reads the config session's diff (a unified diff of the
-    running config): users, NTP, syslog and TACACS+ read as unknown there (reload: every switch
-    drained, every server cordoned), and a cable length changed nothing the review did not plan."""
+    running config), and FRR's (frr.conf's lines, links.sh's and qos.sh's commands): on EOS users,
+    NTP, syslog and TACACS+ read as unknown (reload: every switch drained, every server cordoned), and
+    a cable length changed nothing the review did not plan."""
     from aifab.difftext import unified_diff
+    from aifab.platforms import platform as record
     from aifab.render.configs import render_device
 
-    old, new = _designs(tmp_path, knob[1:], value, knob[0], "eos")
+    old, new = _designs(tmp_path, knob[1:], value, knob[0], platform)
     cs = change_set(old, new)
     assert cs.devices, "the knob changes something"
     for dev in new.devices():
-        before, after = (render_device(d, next(x for x in d.devices() if x.name == dev.name))[f"{dev.name}.cfg"]
-                         for d in (old, new))
-        diff = unified_diff("running-config", before, after) if before != after else ""
+        before, after = ({n: t for n, t in render_device(d, next(x for x in d.devices() if x.name == dev.name)).items()
+                          if n.removeprefix(f"{dev.name}.") in record(platform).pushed_files} for d in (old, new))
+        diff = "".join(unified_diff(n, before[n], after[n]) for n in sorted(before) if before[n] != after[n])
         left = unrendered(cs, dev.name, diff)
         known = cs.without(dev.name, left) if left else cs
         if not diff:
