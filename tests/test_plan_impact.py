@@ -331,7 +331,9 @@ def test_a_sonic_headroom_change_deploys_as_the_review_plans_it(tmp_path: Path, 
     (("backend", "cables", "server_leaf"), 5), (("frontend", "cables", "leaf_spine"), 50), (("frontend", "mtu"), 9000),
     (("backend", "load_balancing", "fields"), ["src_ip", "dst_ip"]), (("management", "ntp"), ["10.9.0.5"]),
     (("management", "aaa", "tacacs"), ["10.9.0.1"]), (("management", "snmp", "location"), "hall 2"),
-    (("telemetry", "sflow", "collectors"), ["10.9.0.20"]),
+    (("telemetry", "sflow", "collectors"), ["10.9.0.20"]), (("backend", "qos", "watchdog", "action"), "forward"),
+    (("backend", "qos", "ecn", "probability"), 50), (("management", "snmp", "users"), ["nms"]),
+    (("management", "users"), [{"name": "admin"}, {"name": "ops"}]),
 ])
 def test_a_sonic_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tuple[str, ...], value: object) -> None:
     """Every switch, for each knob whose change lives in CONFIG_DB: the review's plan (the change set,
@@ -367,6 +369,10 @@ def test_a_sonic_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tup
     (("backend", "cables", "server_leaf"), 5), (("frontend", "mtu"), 9000), (("management", "ntp"), ["10.9.0.5"]),
     (("management", "users"), [{"name": "admin"}, {"name": "ops"}]), (("management", "syslog"), ["10.9.0.6"]),
     (("management", "aaa", "tacacs"), ["10.9.0.1"]), (("telemetry", "sflow", "collectors"), ["10.9.0.20"]),
+    (("frontend", "asn", "base"), 4200100500), (("backend", "pools", "p2p"), "10.0.4.0/24"), (("backend", "pools", "servers"), "10.0.5.0/24"),
+    (("backend", "bgp", "bfd"), False), (("upgrade", "graceful_restart_s"), 700), (("backend", "qos", "watchdog", "action"), "forward"),
+    (("backend", "qos", "ecn", "probability"), 50), (("backend", "qos", "cnp_tc"), 7), (("frontend", "cables", "leaf_spine"), 50),
+    (("backend", "load_balancing", "fields"), ["src_ip", "dst_ip"]), (("management", "snmp", "users"), ["nms"]),
 ])
 @pytest.mark.parametrize("platform", ["eos", "frr"])
 def test_a_text_change_deploys_as_the_review_plans_it(tmp_path: Path, knob: tuple[str, ...], value: object, platform: str) -> None:
