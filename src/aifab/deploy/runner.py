@@ -10,7 +10,6 @@ elapsed time; the journal (deploy/journal.py) records the plan and each device's
 from __future__ import annotations
 
 import os
-import re
 import sys
 import uuid
 from dataclasses import replace
@@ -31,11 +30,13 @@ from aifab.deploy.one_sided import far_ends, one_sided_ports, said
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
+from aifab.deploy.way_in import cuts_own_session, way_in_cut
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan.changes import natural_sorted
 from aifab.plan.handoff import compress
-from aifab.plan.waves import Change, Wave, classify, plan_waves, signed_lines
+from aifab.plan.waves import Change, Wave, classify, plan_waves
+from aifab.platforms import platform
 
 
 class DeployError(AifabError):
@@ -204,10 +205,11 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             report.outcomes[n].status = "unchanged"
         if n in held:
             report.outcomes[n].detail = "drained before this deploy: " + ("changed, left drained" if n in d.kept else "left drained")
-    moved = {n: _cuts_own_session(diffs[n], d.nr.inventory.hosts[n].hostname or "") for n in changed}
-    moved = {n: why for n, why in moved.items() if why}
-    if moved and do_commit:
-        return _stop_at_load(d, report, names, moved, "management address moves")
+    cut = {n: cuts_own_session(diffs[n], d.rendered.configs[n], d.nr.inventory.hosts[n].hostname or "",
+                               platform(d.by_name[n].platform)) for n in changed}
+    cut = {n: why for n, why in cut.items() if why}
+    if cut and do_commit:
+        return _stop_at_load(d, report, names, cut, way_in_cut(cut))
     if not changed or d.stopping:
         d.discard(names)
         if d.stopping:
@@ -227,7 +229,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         d.discard(names)
     d.scheduler.preview(report.waves, committing=do_commit)  # the cordons and their commands, before anything is touched
     if not do_commit:
-        return _planned_only(report, changed, moved)
+        return _planned_only(report, changed, cut)
     snapdir = out / "snapshots" / d.audit.run_id
     failures = d.take_snapshots(changed, snapdir)
     if failures:
@@ -262,36 +264,20 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
 
 
-def _planned_only(report: DeployReport, changed: list[str], moved: dict[str, str]) -> None:
-    """A dry run: each changed device's planned wave, nothing committed; a management address that
-    moves is what a commit would refuse (the report fails, naming it)."""
+def _planned_only(report: DeployReport, changed: list[str], cut: dict[str, str]) -> None:
+    """A dry run: each changed device's planned wave, nothing committed; a commit that would cut the
+    deploy's own way in (``cut``: device -> why) is what a commit would refuse (the report fails,
+    naming it)."""
     for wave in report.waves:
         for c in wave.changes:
             report.outcomes[c.device].wave = wave.index
     for n in changed:
         report.outcomes[n].status = "diff only"
-    for n, why in moved.items():
+    for n, why in cut.items():
         report.outcomes[n].detail = why
-    if moved:
+    if cut:
         report.ok = False
-        report.stopped = "a commit would refuse it: management address moves"
-
-
-def _cuts_own_session(diff: str, reached: str) -> str:
-    """Why committing ``diff`` would cut the deploy's own session, or "": it takes away the address
-    the deploy reaches the device at (``reached``, the inventory's hostname), the switch's management
-    address moved by the build. A hostname that is a name, or an address of a tunnel or NAT, is never
-    in the device's config."""
-    if not reached:
-        return ""
-    address = re.compile(rf"(?<![\d.]){re.escape(reached)}/\d+")
-    gone = next((line for sign, line in signed_lines(diff) if sign == "-" and address.search(line)), None)
-    if gone is None:
-        return ""
-    return (f"the build takes away {reached}, the address this deploy reaches it at ({gone!r}): its commit would cut "
-            "the deploy's own session. Move its management address out of band first (console, DHCP or ZTP "
-            "reservation), then deploy with an inventory that names the new one (the build's); a lab made before "
-            "the move: aifab lab up --force")
+        report.stopped = f"a commit would refuse it: {way_in_cut(cut)}"
 
 
 def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures: dict[str, str],

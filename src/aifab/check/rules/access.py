@@ -61,8 +61,8 @@ def access_not_applied(ctx: CheckContext) -> Iterator[Hit]:
 
 
 @rule("MGMT003", Severity.WARNING, "the deploy keeps its own way in",
-      "NAPALM's eos driver talks to the switch over eAPI: a config with eAPI off takes the deploy's session away "
-      "mid-commit, and no later deploy reaches the switch", scope="design")
+      "NAPALM's eos driver talks to the switch over eAPI: a config with eAPI off would take the deploy's session "
+      "away mid-commit, and no later deploy would reach the switch (aifab deploy refuses to commit it)", scope="design")
 def deploy_way_in(ctx: CheckContext) -> Iterator[Hit]:
     if ctx.design.access.api:
         return

@@ -1,0 +1,74 @@
+"""Whether a commit would cut the deploy's own way in to the switch: the address it connects at, or
+the API its NAPALM driver talks. Read before anything is committed, from the device's own diff and
+the full config that replaces its: such a commit leaves the switch drained behind a session that is
+gone, and the rollback cannot reach it."""
+
+from __future__ import annotations
+
+import re
+
+from aifab.plan.waves import signed_lines
+from aifab.platforms.registry import Platform
+
+# The API block each NAPALM driver talks to, by driver name: NAPALM's eos driver speaks eAPI only
+# (pyeapi over HTTPS: docs/sources.md#management-access). A config without the block, or with it shut
+# (in the management VRF or as a whole), turns eAPI off: EOS's default for the block is ``shutdown``.
+API_BLOCKS = {"eos": "management api http-commands"}
+
+
+def _api_off(config: str, block: str, vrf: str) -> str:
+    """How the full ``config`` (what replaces the switch's) leaves ``block`` off, else "": not in
+    it, shut as a whole, or not on in the management ``vrf`` (``no shutdown`` in its ``vrf`` block)."""
+    lines = config.splitlines()
+    if block not in lines:
+        return f"no {block}"
+    body = []
+    for line in lines[lines.index(block) + 1:]:
+        if line[:1] not in (" ", "!"):
+            break
+        body.append(line)
+    if "   no shutdown" not in body:
+        return f"{block} shut"
+    at = body.index(f"   vrf {vrf}") if f"   vrf {vrf}" in body else -1
+    inner = []
+    for line in body[at + 1:] if at >= 0 else ():
+        if not line.startswith("      "):
+            break
+        inner.append(line)
+    return "" if "      no shutdown" in inner else f"{block} not on in vrf {vrf}"
+
+
+ADDRESS_MOVES = "management address moves"
+API_OFF = "the deploy's API turned off"
+
+
+def cuts_own_session(diff: str, config: str, reached: str, record: Platform) -> str:
+    """Why committing ``diff`` would cut the deploy's own session, or "": it takes away the address
+    the deploy reaches the device at (``reached``, the inventory's hostname: the switch's management
+    address moved by the build; a hostname that is a name, or an address of a tunnel or NAT, is never
+    in the device's config), or the full ``config`` that replaces the device's leaves off the API the
+    NAPALM driver of its platform (``record``) talks (the deploy reached it over that API: it is on),
+    in the platform's management VRF or as a whole."""
+    if reached:
+        address = re.compile(rf"(?<![\d.]){re.escape(reached)}/\d+")
+        gone = next((line for sign, line in signed_lines(diff) if sign == "-" and address.search(line)), None)
+        if gone is not None:
+            return (f"the build takes away {reached}, the address this deploy reaches it at ({gone!r}): its commit would "
+                    "cut the deploy's own session. Move its management address out of band first (console, DHCP or ZTP "
+                    "reservation), then deploy with an inventory that names the new one (the build's); a lab made "
+                    "before the move: aifab lab up --force")
+    block = API_BLOCKS.get(record.napalm_driver or "")
+    off = _api_off(config, block, record.management_vrf) if block else ""
+    if off:
+        return (f"the build turns off {block} ({off}), the API this deploy talks to it over (NAPALM's "
+                f"{record.napalm_driver} driver): its commit would cut the deploy's own session, and no later deploy "
+                "would reach it. Keep management.api: true in the intent")
+    return ""
+
+
+def way_in_cut(reasons: dict[str, str]) -> str:
+    """What the commit would refuse, for the report's stop line: :data:`ADDRESS_MOVES` for a
+    device whose reason (:func:`cuts_own_session`) is its address, :data:`API_OFF` for one whose is
+    its API."""
+    return " and ".join(sorted({ADDRESS_MOVES if why.startswith("the build takes away") else API_OFF
+                                for why in reasons.values()}))
