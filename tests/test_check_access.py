@@ -127,8 +127,8 @@ def test_eapi_turned_off_on_eos_is_said(tmp_path: Path, platform: str) -> None:
     """MGMT003: `management.api: false` passed the checks; on EOS it takes away what the deploy talks to."""
     design, built = _build(tmp_path, platform, "  network: 172.31.255.0/24\n  api: false")
     found = {(f.fabric, f.message) for f in run_checks(design, built) if f.rule == "MGMT003"}
-    expected = {(fabric, f"management.api: false on {n} eos devices: aifab deploy (NAPALM's eos driver, over eAPI) cannot "
-                         "reach them once this config is in") for fabric, n in (("backend", 6), ("frontend", 4))}
+    expected = {(fabric, f"management.api: false on {n} eos devices: aifab deploy (NAPALM's eos driver, over eAPI) refuses "
+                         "to commit it, which would leave it no way to reach them") for fabric, n in (("backend", 6), ("frontend", 4))}
     assert found == (expected if platform == "eos" else set())
     (tmp_path / "on").mkdir()
     design, built = _build(tmp_path / "on", platform)

@@ -72,4 +72,4 @@ def deploy_way_in(ctx: CheckContext) -> Iterator[Hit]:
             by_fabric.setdefault(dev.fabric, []).append(dev.name)
     for fabric, devices in sorted(by_fabric.items()):
         yield Hit(fabric, "", "eapi", f"management.api: false on {len(devices)} eos devices: aifab deploy (NAPALM's eos driver, "
-                                      "over eAPI) cannot reach them once this config is in")
+                                      "over eAPI) refuses to commit it, which would leave it no way to reach them")
