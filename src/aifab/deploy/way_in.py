@@ -16,26 +16,29 @@ from aifab.platforms.registry import Platform
 API_BLOCKS = {"eos": "management api http-commands"}
 
 
+def _body(lines: list[str], header: str, indent: int) -> list[str] | None:
+    """The lines of the block ``header`` opens at ``indent`` (up to the next line at that indent or
+    less, EOS's ``!`` included), None where no line opens it."""
+    opening = " " * indent + header
+    if opening not in lines:
+        return None
+    body = []
+    for line in lines[lines.index(opening) + 1:]:
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        body.append(line)
+    return body
+
+
 def _api_off(config: str, block: str, vrf: str) -> str:
     """How the full ``config`` (what replaces the switch's) leaves ``block`` off, else "": not in
     it, shut as a whole, or not on in the management ``vrf`` (``no shutdown`` in its ``vrf`` block)."""
-    lines = config.splitlines()
-    if block not in lines:
+    body = _body(config.splitlines(), block, 0)
+    if body is None:
         return f"no {block}"
-    body = []
-    for line in lines[lines.index(block) + 1:]:
-        if line[:1] not in (" ", "!"):
-            break
-        body.append(line)
     if "   no shutdown" not in body:
         return f"{block} shut"
-    at = body.index(f"   vrf {vrf}") if f"   vrf {vrf}" in body else -1
-    inner = []
-    for line in body[at + 1:] if at >= 0 else ():
-        if not line.startswith("      "):
-            break
-        inner.append(line)
-    return "" if "      no shutdown" in inner else f"{block} not on in vrf {vrf}"
+    return "" if "      no shutdown" in (_body(body, f"vrf {vrf}", 3) or []) else f"{block} not on in vrf {vrf}"
 
 
 ADDRESS_MOVES = "management address moves"
