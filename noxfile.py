@@ -34,10 +34,19 @@ LAB_PROBE = "import json; from aifab.lab import missing_requirements; print(json
 SAFE_STOP = {"interrupt_timeout": None}
 
 
+# Arista AVD's EOS config generator, the judge of aifab's EOS syntax (tests/test_render_eos_avd.py):
+# installed without its dependencies, as anta's would upgrade the cryptography NAPALM's SSH runs on;
+# what get_device_config needs (jinja2, PyYAML) aifab has.
+AVD = ("pyavd==6.4.0", "pyavd-utils==0.0.7", "deepmerge==4.0.0")
+
+
 def install(session: nox.Session, dev: bool = False) -> None:
-    """aifab into the session's virtualenv; with ``nox --no-venv`` the environment is used as it is."""
+    """aifab into the session's virtualenv (with ``dev``, the test tools and :data:`AVD` too); with
+    ``nox --no-venv`` the environment is used as it is."""
     if session.venv_backend != "none":
         session.install("-e", ".[dev]" if dev else ".")
+        if dev:
+            session.install("--no-deps", *AVD)
 
 
 def missing_packages() -> list[str] | None:
