@@ -20,7 +20,7 @@ import yaml
 
 from aifab.design.model import Design
 from aifab.pipeline import design_for
-from aifab.render.configs import render_device
+from aifab.render.configs import drain_snippet, render_device, undrain_snippet
 from aifab.render.view import device_view
 from tests.avd_structured import structured_config
 
@@ -84,3 +84,12 @@ def test_the_every_feature_intent_renders_what_the_comparison_claims_to_cover(tm
                  "ip hardware fib load-balance distribution dynamic", "ip radius vrf MGMT source-interface Management1"):
         assert line in leaf_text, line
     assert "load-balance sand profile default" in spine_text and "payload bytes" in spine_text
+
+
+def test_the_eos_drain_and_undrain_are_what_avd_renders_for_the_maintenance_unit() -> None:
+    """The deploy's drain (quiesce the System unit: every BGP peer gets the GSHUT profile) and undrain."""
+    design = design_for(ROOT / "intent" / "cluster.yaml")[1]
+    leaf = design.backend.devices[0]
+    for snippet, quiesce in ((drain_snippet, True), (undrain_snippet, False)):
+        avd = pyavd.get_device_config({"maintenance": {"units": [{"name": "System", "quiesce": quiesce}]}})
+        assert "!\n" + snippet(design, leaf) == avd, (snippet(design, leaf), avd)
