@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from aifab.deploy.way_in import ADDRESS_MOVES, API_OFF, cuts_own_session, way_in_cut
+from aifab.deploy.way_in import ADDRESS_MOVES, API_OFF, cuts_own_session
 from aifab.design import build_design
 from aifab.difftext import unified_diff
 from aifab.platforms import platform
@@ -27,8 +27,13 @@ def _config(**management: object) -> tuple[str, str]:
     return render_device(design, leaf)[f"{leaf.name}.cfg"], leaf.management.partition("/")[0]
 
 
+def _cut(before: str, after: str, reached: str, name: str = "eos") -> tuple[str, str]:
+    """What committing ``after`` over ``before`` cuts and why; ("", "") where nothing."""
+    return cuts_own_session(unified_diff("be-leaf-su1-r1.cfg", before, after), after, reached, platform(name)) or ("", "")
+
+
 def _why(before: str, after: str, reached: str, name: str = "eos") -> str:
-    return cuts_own_session(unified_diff("be-leaf-su1-r1.cfg", before, after), after, reached, platform(name))
+    return _cut(before, after, reached, name)[1]
 
 
 def test_a_build_that_turns_eapi_off_is_refused() -> None:
@@ -36,10 +41,10 @@ def test_a_build_that_turns_eapi_off_is_refused() -> None:
     `shutdown`): NAPALM's eos driver would lose eAPI mid-commit and no later deploy would reach the switch."""
     before, address = _config()
     after, _ = _config(api=False)
-    why = _why(before, after, address)
+    what, why = _cut(before, after, address)
+    assert what == API_OFF
     assert why.startswith("the build turns off management api http-commands (no management api http-commands)"), why
     assert "NAPALM's eos driver" in why and "management.api: true" in why
-    assert way_in_cut({"be-leaf-su1-r1": why}) == API_OFF
 
 
 @pytest.mark.parametrize(("edit", "said"), [
@@ -72,8 +77,7 @@ def test_a_build_that_moves_the_address_says_that_first() -> None:
     before, address = _config()
     after, moved = _config(network="172.17.0.0/16", api=False)
     assert moved != address
-    why = _why(before, after, address)
-    assert why.startswith(f"the build takes away {address}, the address this deploy reaches it at"), why
-    api = _why(before, after, "")  # reached by name: the API is still cut
-    assert api.startswith("the build turns off management api http-commands"), api
-    assert way_in_cut({"a": why, "b": api}) == f"{ADDRESS_MOVES} and {API_OFF}"
+    what, why = _cut(before, after, address)
+    assert what == ADDRESS_MOVES and why.startswith(f"the build takes away {address}, the address this deploy reaches it at"), why
+    what, why = _cut(before, after, "")  # reached by name: the API is still cut
+    assert what == API_OFF and why.startswith("the build turns off management api http-commands"), why

@@ -30,7 +30,7 @@ from aifab.deploy.one_sided import far_ends, one_sided_ports, said
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
-from aifab.deploy.way_in import cuts_own_session, way_in_cut
+from aifab.deploy.way_in import cuts_own_session
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan.changes import natural_sorted
@@ -205,11 +205,13 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
             report.outcomes[n].status = "unchanged"
         if n in held:
             report.outcomes[n].detail = "drained before this deploy: " + ("changed, left drained" if n in d.kept else "left drained")
-    cut = {n: cuts_own_session(diffs[n], d.rendered.configs[n], d.nr.inventory.hosts[n].hostname or "",
-                               platform(d.by_name[n].platform)) for n in changed}
-    cut = {n: why for n, why in cut.items() if why}
+    found = {n: f for n in changed if (f := cuts_own_session(diffs[n], d.rendered.configs[n],
+                                                             d.nr.inventory.hosts[n].hostname or "",
+                                                             platform(d.by_name[n].platform)))}
+    cut = {n: why for n, (_, why) in found.items()}
+    what = " and ".join(sorted({kind for kind, _ in found.values()}))  # what a commit would cut, for the stop line
     if cut and do_commit:
-        return _stop_at_load(d, report, names, cut, way_in_cut(cut))
+        return _stop_at_load(d, report, names, cut, what)
     if not changed or d.stopping:
         d.discard(names)
         if d.stopping:
@@ -229,7 +231,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         d.discard(names)
     d.scheduler.preview(report.waves, committing=do_commit)  # the cordons and their commands, before anything is touched
     if not do_commit:
-        return _planned_only(report, changed, cut)
+        return _planned_only(report, changed, cut, what)
     snapdir = out / "snapshots" / d.audit.run_id
     failures = d.take_snapshots(changed, snapdir)
     if failures:
@@ -264,10 +266,10 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
 
 
-def _planned_only(report: DeployReport, changed: list[str], cut: dict[str, str]) -> None:
+def _planned_only(report: DeployReport, changed: list[str], cut: dict[str, str], what: str) -> None:
     """A dry run: each changed device's planned wave, nothing committed; a commit that would cut the
-    deploy's own way in (``cut``: device -> why) is what a commit would refuse (the report fails,
-    naming it)."""
+    deploy's own way in (``cut``: device -> why; ``what`` it cuts) is what a commit would refuse (the
+    report fails, naming it)."""
     for wave in report.waves:
         for c in wave.changes:
             report.outcomes[c.device].wave = wave.index
@@ -277,7 +279,7 @@ def _planned_only(report: DeployReport, changed: list[str], cut: dict[str, str])
         report.outcomes[n].detail = why
     if cut:
         report.ok = False
-        report.stopped = f"a commit would refuse it: {way_in_cut(cut)}"
+        report.stopped = f"a commit would refuse it: {what}"
 
 
 def _stop_at_load(d: Deployer, report: DeployReport, names: list[str], failures: dict[str, str],

@@ -45,8 +45,9 @@ ADDRESS_MOVES = "management address moves"
 API_OFF = "the deploy's API turned off"
 
 
-def cuts_own_session(diff: str, config: str, reached: str, record: Platform) -> str:
-    """Why committing ``diff`` would cut the deploy's own session, or "": it takes away the address
+def cuts_own_session(diff: str, config: str, reached: str, record: Platform) -> tuple[str, str] | None:
+    """What committing ``diff`` would cut of the deploy's own session and why (:data:`ADDRESS_MOVES`
+    or :data:`API_OFF`, the reason), or None: it takes away the address
     the deploy reaches the device at (``reached``, the inventory's hostname: the switch's management
     address moved by the build; a hostname that is a name, or an address of a tunnel or NAT, is never
     in the device's config), or the full ``config`` that replaces the device's leaves off the API the
@@ -56,22 +57,14 @@ def cuts_own_session(diff: str, config: str, reached: str, record: Platform) -> 
         address = re.compile(rf"(?<![\d.]){re.escape(reached)}/\d+")
         gone = next((line for sign, line in signed_lines(diff) if sign == "-" and address.search(line)), None)
         if gone is not None:
-            return (f"the build takes away {reached}, the address this deploy reaches it at ({gone!r}): its commit would "
-                    "cut the deploy's own session. Move its management address out of band first (console, DHCP or ZTP "
-                    "reservation), then deploy with an inventory that names the new one (the build's); a lab made "
-                    "before the move: aifab lab up --force")
+            return ADDRESS_MOVES, (f"the build takes away {reached}, the address this deploy reaches it at ({gone!r}): "
+                                   "its commit would cut the deploy's own session. Move its management address out of "
+                                   "band first (console, DHCP or ZTP reservation), then deploy with an inventory that "
+                                   "names the new one (the build's); a lab made before the move: aifab lab up --force")
     block = API_BLOCKS.get(record.napalm_driver or "")
     off = _api_off(config, block, record.management_vrf) if block else ""
     if off:
-        return (f"the build turns off {block} ({off}), the API this deploy talks to it over (NAPALM's "
-                f"{record.napalm_driver} driver): its commit would cut the deploy's own session, and no later deploy "
-                "would reach it. Keep management.api: true in the intent")
-    return ""
-
-
-def way_in_cut(reasons: dict[str, str]) -> str:
-    """What the commit would refuse, for the report's stop line: :data:`ADDRESS_MOVES` for a
-    device whose reason (:func:`cuts_own_session`) is its address, :data:`API_OFF` for one whose is
-    its API."""
-    return " and ".join(sorted({ADDRESS_MOVES if why.startswith("the build takes away") else API_OFF
-                                for why in reasons.values()}))
+        return API_OFF, (f"the build turns off {block} ({off}), the API this deploy talks to it over (NAPALM's "
+                         f"{record.napalm_driver} driver): its commit would cut the deploy's own session, and no later "
+                         "deploy would reach it. Keep management.api: true in the intent")
+    return None
