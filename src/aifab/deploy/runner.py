@@ -30,12 +30,12 @@ from aifab.deploy.one_sided import far_ends, one_sided_ports, said
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
-from aifab.deploy.way_in import cuts_own_session
 from aifab.design.model import Design
 from aifab.errors import AifabError
 from aifab.plan.changes import natural_sorted
 from aifab.plan.handoff import compress
 from aifab.plan.waves import Change, Wave, classify, plan_waves
+from aifab.plan.way_in import cuts_own_session
 from aifab.platforms import platform
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from aifab.deploy.way_in import ADDRESS_MOVES, API_OFF, cuts_own_session
 from aifab.design import build_design
 from aifab.difftext import unified_diff
+from aifab.plan.way_in import ADDRESS_MOVES, API_OFF, cuts_own_session
 from aifab.platforms import platform
 from aifab.render.configs import render_device
 from tests.helpers import make_intent
