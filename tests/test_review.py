@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from aifab.plan.way_in import ADDRESS_MOVES, API_OFF
 from aifab.render.view import natural_key
 from aifab.review import DeviceDelta, Review, review
 from aifab.review_report import COMMENT_LIMIT, compress, plan_json, to_review_markdown
@@ -347,22 +348,44 @@ def test_a_software_only_change_shows_no_empty_diff(lab: Path, tmp_path: Path) -
     assert f"{len(upgraded_only)} changed devices have no file that differs" in diffs
 
 
-def test_management_addresses_that_move_are_named_with_what_to_do_first(lab: Path, tmp_path: Path) -> None:
+def test_management_addresses_that_move_need_a_maintenance_window(lab: Path, tmp_path: Path) -> None:
     """A new management gateway moves the backend's addresses: forwarding is untouched (hitless), but
-    the deploy would connect at the new address, which the switches do not have yet, so the review
-    names them and says to move them out of band first."""
+    the deploy would connect at the new address, which the switches do not have yet, and refuses a
+    commit that takes away the address it reaches a switch at. The review said "ready" for it: now its
+    verdict is "needs maintenance window" (exit 1), naming the switches and what to do first."""
     lab.write_text(lab.read_text().replace("  network: 172.31.255.0/24\n", "  network: 172.31.255.0/24\n  gateway: 172.31.255.200\n"))
     r = review(lab, "main")
     text = to_review_markdown(r)
-    assert "### Management addresses move" in text
-    section = text.split("### Management addresses move", 1)[1].split("###", 1)[0]
-    assert "6 switches get a new management address: be-leaf-su1-r[1-2], be-leaf-su2-r[1-2], be-spine[1-2]." in section
+    section = text.split("### The deploy refuses these commits", 1)[1].split("###", 1)[0]
+    assert "- 6 switches (be-leaf-su1-r[1-2], be-leaf-su2-r[1-2], be-spine[1-2]) get a new management address." in section
     assert "fe-" not in section, "the frontend's addresses count down from the top: the gateway moves none"
     assert "out of band first" in section
-    assert r.verdict == "ready" and all(c.kind == "hitless" and not c.drain for w in r.waves for c in w.changes)
+    assert all(c.kind == "hitless" and not c.drain for w in r.waves for c in w.changes)
+    assert (r.verdict, r.failed) == ("needs maintenance window", True)
+    plan = plan_json(r)
+    assert plan["summary"]["devices_refused"] == 6
+    assert plan["refused"] == [{"why": ADDRESS_MOVES, "devices": list(r.refused),
+                                "ranges": ["be-leaf-su1-r[1-2]", "be-leaf-su2-r[1-2]", "be-spine[1-2]"]}]
 
     unchanged = review(make_repo(tmp_path / "again", LAB), "main")
-    assert "Management addresses move" not in to_review_markdown(unchanged)
+    assert "The deploy refuses" not in to_review_markdown(unchanged)
+    assert (unchanged.verdict, unchanged.refused) == ("ready", {})
+
+
+def test_an_eapi_turned_off_needs_a_maintenance_window(cluster: Path) -> None:
+    """`management.api: false` on EOS: NAPALM's eos driver talks eAPI only, and the deploy refuses a
+    commit that turns it off (it would cut its own session; no later deploy would reach the switch).
+    The review said "ready, 0 drains" for it: now it names the 60 switches, verdict "needs maintenance
+    window"; the FRR lab's switches are reached over SSH, and the same knob refuses nothing there."""
+    cluster.write_text(cluster.read_text().replace("management:\n", "management:\n  api: false\n", 1))
+    r = review(cluster, "main")
+    assert any(line.startswith("eAPI on -> off on 40 leaves and 20 spines") for line in r.changes.lines())
+    assert set(r.refused.values()) == {API_OFF} and len(r.refused) == 60
+    assert set(r.refused) == {d.name for d in r.design.devices() if d.platform == "eos"}
+    assert (r.verdict, r.failed) == ("needs maintenance window", True)
+    section = to_review_markdown(r).split("### The deploy refuses these commits", 1)[1].split("###", 1)[0]
+    assert "- 60 switches (" in section and "turns off the API the deploy talks" in section
+    assert "`management.api: true`" in section
 
 
 def test_a_change_no_pushed_file_carries_is_said_and_planned_nothing(cluster: Path, tmp_path: Path) -> None:

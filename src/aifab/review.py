@@ -29,6 +29,7 @@ from aifab.pipeline import design_for, gather
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place, unrendered
+from aifab.plan.way_in import ADDRESS_MOVES, API_OFF, api_off
 from aifab.platforms import platform
 from aifab.render.configs import Rendered, rebased_files, render_view, write_and_consume
 from aifab.render.view import DeviceView, ViewInputs, device_view, natural_key, rebased_view, view_inputs
@@ -44,6 +45,7 @@ class DeviceDelta:
     status: str  # added, removed, changed
     diffs: dict[str, str]  # file name -> unified diff
     change: Change | None = None
+    api_off: str = ""  # why its new config turns off the API the deploy talks (aifab.plan.way_in.api_off)
 
     @property
     def lines(self) -> tuple[int, int]:
@@ -74,13 +76,15 @@ class Review:
     plan_error: str = ""  # no wave keeps the rollout rules
     unrendered: dict[str, tuple[str, ...]] = field(default_factory=dict)  # device -> change kinds its files do not carry
     recabling: str = ""  # the topology changes: the links that move
+    refused: dict[str, str] = field(default_factory=dict)  # device -> what its commit would cut of the deploy's
+    # own session (aifab.plan.way_in: ADDRESS_MOVES, API_OFF): the deploy refuses it, out of band first
 
     @property
     def verdict(self) -> str:
         """ready, needs cordon, needs maintenance window or re-cabling (see ``VERDICTS``)."""
         if self.recabling:
             return "re-cabling"
-        if self.plan_error:
+        if self.plan_error or self.refused:
             return "needs maintenance window"
         if any(w.cordon for w in self.waves):
             return "needs cordon"
@@ -88,8 +92,9 @@ class Review:
 
     @property
     def failed(self) -> bool:
-        """The pull request should not merge as it is: a check fails or no in-place rollout exists."""
-        return self.check.failed or bool(self.plan_error) or bool(self.recabling)
+        """The pull request should not merge as it is: a check fails, no in-place rollout exists or the
+        deploy would refuse a switch's commit."""
+        return self.check.failed or bool(self.plan_error) or bool(self.recabling) or bool(self.refused)
 
 
 class BaseRefError(AifabError):
@@ -151,6 +156,16 @@ def _removed(base: Design, names: list[str]) -> list[DeviceDelta]:
     return deltas
 
 
+def _refused(deltas: list[DeviceDelta], cs: ChangeSet | None) -> dict[str, str]:
+    """The devices whose commit the deploy would refuse, and what it would cut of its own session: a
+    management address that moves (the deploy reaches a switch at its build's inventory address, which
+    the switch does not have yet), or a config that turns off the API the deploy talks."""
+    moves = {d for f in (cs.facts if cs else ()) if f.kind == "management" and f.text.startswith("management address")
+             for d in f.devices}
+    refused = {d.device: API_OFF for d in deltas if d.api_off} | dict.fromkeys(moves, ADDRESS_MOVES)
+    return {name: refused[name] for name in natural_sorted(refused)}
+
+
 def _plan(result: Review, allow_recabling: bool) -> None:
     """Classify every changed device (from the change set) and plan the waves, or say why not."""
     cs, design = result.changes, result.design
@@ -207,7 +222,8 @@ def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same
         diffs = {n: unified_diff(n, before.get(n, ""), after.get(n, "")) for n in sorted(set(before) | set(after))
                  if before.get(n) != after.get(n)}
         if diffs:
-            deltas.append(DeviceDelta(dev.name, "changed" if dev.name in old else "added", diffs))
+            off = api_off(platform(dev.platform), {n.removeprefix(f"{dev.name}."): t for n, t in after.items()})
+            deltas.append(DeviceDelta(dev.name, "changed" if dev.name in old else "added", diffs, api_off=off))
     return deltas
 
 
@@ -235,7 +251,7 @@ def review(intent: Path, base_ref: str, allow_recabling: bool = False, jobs: int
             deltas += _removed(base, [d.name for d in base.devices() if d.name not in known])
         deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
         cs = change_set(base, design) if base is not None else None
-        result = Review(intent, base_ref, note, design, base, deltas, report, cs)
+        result = Review(intent, base_ref, note, design, base, deltas, report, cs, refused=_refused(deltas, cs))
         _plan(result, allow_recabling)
         # the PFC-deadlock proof in the steady state and every wave, its switches drained (DLK003,
         # docs/sources.md#pfc-deadlock): nothing to do when the routing policy permits no valley turn

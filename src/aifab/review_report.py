@@ -17,6 +17,7 @@ from aifab.check.report import to_markdown
 from aifab.plan.handoff import commands, compress, cordon_wave
 from aifab.plan.impact import worst
 from aifab.plan.waves import Wave, change_steps, cordoned_gpu_seconds
+from aifab.plan.way_in import ADDRESS_MOVES, API_OFF
 from aifab.review import Review
 
 COMMENT_LIMIT = 60_000  # characters; a GitHub PR comment holds 65,536
@@ -63,6 +64,7 @@ def summary(r: Review) -> dict[str, Any]:
         "duration_s": sum(w.duration_s for w in r.waves),
         "recabled_links": len(r.changes.links) if r.changes else 0,
         "devices_not_rendered": len(r.unrendered),
+        "devices_refused": len(r.refused),
     }
 
 
@@ -99,6 +101,7 @@ def plan_json(r: Review) -> dict[str, Any]:
         "changes": r.changes.lines() if r.changes else [],
         "recabled_links": list(r.changes.links) if r.changes else [],
         "not_rendered": _not_rendered(r),
+        "refused": _refused(r),
         "plan_error": r.plan_error or r.recabling,
         "waves": [{
             "index": w.index,
@@ -209,20 +212,36 @@ def _sample(r: Review) -> list[Any]:
     return (first + rest)[:SAMPLE_DEVICES]
 
 
-def _management_moves(r: Review) -> list[str]:
-    """A section for switches whose management address changes: the deploy reaches a switch at the
-    address its build's inventory names, which the switch does not have yet."""
-    if r.changes is None:
+def _refused(r: Review) -> list[dict[str, Any]]:
+    """The switches whose commit the deploy refuses, per what it would cut of its own session."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name, why in r.refused.items():
+        groups[why].append(name)
+    return [{"why": why, "devices": names, "ranges": compress(names)} for why, names in sorted(groups.items())]
+
+
+# what to do first, per what a commit would cut of the deploy's own session (aifab.plan.way_in)
+_OUT_OF_BAND = {
+    ADDRESS_MOVES: "get a new management address. The deploy connects to a switch at the address its build's "
+                   "inventory names, the new one, which the switch does not have yet (and a commit over the old one "
+                   "would cut its own session): move each switch's management address out of band first (console, "
+                   "DHCP or ZTP reservation), then deploy.",
+    API_OFF: "get a config that turns off the API the deploy talks to them over (eAPI on EOS: `management api "
+             "http-commands` absent, shut, or not on in the management VRF): the commit would cut the deploy's own "
+             "session and no later deploy would reach them. Keep `management.api: true` in the intent.",
+}
+
+
+def _refused_md(r: Review) -> list[str]:
+    """A section for the switches whose commit the deploy refuses: what to do out of band first."""
+    groups = _refused(r)
+    if not groups:
         return []
-    names = sorted({d for f in r.changes.facts if f.kind == "management" and f.text.startswith("management address")
-                    for d in f.devices})
-    if not names:
-        return []
-    listed = _clip(", ".join(compress(names)), 1_000, "list")
-    return ["### Management addresses move", "",
-            f"{len(names):,} switches get a new management address: {listed}. The deploy connects to a switch "
-            "at the address its build's inventory names, the new one, which the switch does not have yet: move "
-            "each switch's management address out of band first (console, DHCP or ZTP reservation), then deploy.", ""]
+    out = ["### The deploy refuses these commits", ""]
+    for g in groups:
+        listed = _clip(", ".join(g["ranges"]), 1_000, "list")
+        out.append(f"- {len(g['devices']):,} switches ({listed}) {_OUT_OF_BAND[g['why']]}")
+    return [*out, ""]
 
 
 MOVED_BY_GROWTH = ("address", "route-policy", "router-id", "management", "asn", "peer-asn", "link-moved")  # what an SU moves of the rest
@@ -264,7 +283,7 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
             out.append(f"... and {len(lines) - FACT_LINES:,} more (plan.json)")
         out += ["```", ""]
     out += _not_rendered_md(r)
-    out += _management_moves(r)
+    out += _refused_md(r)
     out += _growth(r)
     if r.recabling:
         out += ["### Re-cabling: no in-place rollout", "", "```", _clip(r.recabling, 6_000, "list"), "```", ""]

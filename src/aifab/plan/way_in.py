@@ -6,6 +6,7 @@ gone, and the rollback cannot reach it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from aifab.plan.waves import signed_lines
 from aifab.platforms.registry import Platform
@@ -16,29 +17,41 @@ from aifab.platforms.registry import Platform
 API_BLOCKS = {"eos": "management api http-commands"}
 
 
-def _body(lines: list[str], header: str, indent: int) -> list[str] | None:
-    """The lines of the block ``header`` opens at ``indent`` (up to the next line at that indent or
-    less, EOS's ``!`` included), None where no line opens it."""
-    opening = " " * indent + header
-    if opening not in lines:
+def _body(text: str, header: str, indent: int) -> list[str] | None:
+    """The lines of the block ``header`` opens at ``indent`` in ``text`` (up to the next line at that
+    indent or less, EOS's ``!`` included), None where no line opens it."""
+    padded, opening = f"\n{text}\n", "\n" + " " * indent + header + "\n"
+    start = padded.find(opening)
+    if start < 0:
         return None
-    body = []
-    for line in lines[lines.index(opening) + 1:]:
-        if len(line) - len(line.lstrip()) <= indent:
-            break
-        body.append(line)
-    return body
+    start += len(opening) - 1  # the newline that ends the header's line
+    end = re.compile(rf"\n(?! {{{indent + 1}}})").search(padded, start).start()  # a line at ``indent`` or less
+    return padded[start + 1:end].split("\n") if end > start else []
 
 
 def _api_off(config: str, block: str, vrf: str) -> str:
     """How the full ``config`` (what replaces the switch's) leaves ``block`` off, else "": not in
     it, shut as a whole, or not on in the management ``vrf`` (``no shutdown`` in its ``vrf`` block)."""
-    body = _body(config.splitlines(), block, 0)
+    body = _body(config, block, 0)
     if body is None:
         return f"no {block}"
     if "   no shutdown" not in body:
         return f"{block} shut"
-    return "" if "      no shutdown" in (_body(body, f"vrf {vrf}", 3) or []) else f"{block} not on in vrf {vrf}"
+    return "" if "      no shutdown" in (_body("\n".join(body), f"vrf {vrf}", 3) or []) else f"{block} not on in vrf {vrf}"
+
+
+def api_off(record: Platform, files: Mapping[str, str]) -> str:
+    """Why committing the device's rendered ``files`` (suffix -> text) would turn off the API the
+    NAPALM driver of its platform (``record``) talks, else "" (on, or a driver no config turns off)."""
+    block = API_BLOCKS.get(record.napalm_driver or "")
+    off = _api_off(record.candidate(files), block, record.management_vrf) if block else ""
+    return _api_reason(block, off, record) if off else ""
+
+
+def _api_reason(block: str | None, off: str, record: Platform) -> str:
+    return (f"the build turns off {block} ({off}), the API this deploy talks to it over (NAPALM's "
+            f"{record.napalm_driver} driver): its commit would cut the deploy's own session, and no later "
+            "deploy would reach it. Keep management.api: true in the intent")
 
 
 ADDRESS_MOVES = "management address moves"
@@ -63,8 +76,4 @@ def cuts_own_session(diff: str, config: str, reached: str, record: Platform) -> 
                                    "names the new one (the build's); a lab made before the move: aifab lab up --force")
     block = API_BLOCKS.get(record.napalm_driver or "")
     off = _api_off(config, block, record.management_vrf) if block else ""
-    if off:
-        return API_OFF, (f"the build turns off {block} ({off}), the API this deploy talks to it over (NAPALM's "
-                         f"{record.napalm_driver} driver): its commit would cut the deploy's own session, and no later "
-                         "deploy would reach it. Keep management.api: true in the intent")
-    return None
+    return (API_OFF, _api_reason(block, off, record)) if off else None
