@@ -238,6 +238,7 @@ def test_mtu_on_every_rail_leaf_cordons_each_server_once(cluster: Design) -> Non
     assert {c.device for c in disruptive(waves) if c.cordon} == leaves
     assert len(waves) == 1, "every server cordoned in one wave: no leaf left in service, so the spines join it"
     assert waves[0].capacity[0] == "backend: all 48 switches out, every server behind them cordoned"
+    assert waves[0].min_capacity_pct is None, "no switch stays in service: no capacity to claim (was 100.0 %)"
 
 
 def test_su_added_without_a_new_tier_configures_new_devices_first() -> None:

@@ -62,6 +62,10 @@ def test_backend_mtu_cordons_each_server_once(lab: Path, tmp_path: Path) -> None
     md = to_review_markdown(r)
     assert "**needs cordon**" in md and "srv-su1-[01-02]" in md and "```mermaid" in md
     assert "fe-leaf1a" not in md.split("### Checks")[0]
+    # one wave takes the whole backend out (its servers all cordoned): it claims no capacity left (was "100.0 %")
+    assert [{c.device for c in w.changes if c.drain} for w in r.waves] == [changed]
+    assert r.waves[0].min_capacity_pct is None and plan_json(r)["waves"][0]["min_capacity_pct"] is None
+    assert [line.split(" | ")[6] for line in md.splitlines() if line.startswith("| 1 | ")] == ["-"]
 
 
 def test_review_shows_the_scheduler_commands_of_each_cordon_wave(lab: Path, tmp_path: Path) -> None:

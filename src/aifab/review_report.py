@@ -297,7 +297,7 @@ def to_review_markdown(r: Review, patch_name: str = "diffs.patch") -> str:
             devs = _clip(", ".join(compress(w.devices)), 300, "list").replace("\n", " ")
             cordon = _clip(", ".join(compress(w.cordon)), CORDON_CHARS, "list").replace("\n", " ") or "-"
             out.append(f"| {w.index} | {devs} | {_wave_impact(w)} | {len(_drained(w))} | {cordon} | {w.gpus:,} "
-                       f"| {w.min_capacity_pct:.1f} % | {w.duration_s} s |")
+                       f"| {'-' if w.min_capacity_pct is None else f'{w.min_capacity_pct:.1f} %'} | {w.duration_s} s |")
         if len(r.waves) > GANTT_WAVES:
             out.append(f"| ... | {len(r.waves) - GANTT_WAVES} more waves in plan.json | | | | | | |")
         out.append("")

@@ -24,7 +24,7 @@ from aifab.design.model import Design, FabricDesign
 class Simulation:
     """What one fabric keeps during a wave; ``problems`` name every rule the wave breaks."""
 
-    min_capacity_pct: float  # the lowest residual uplink bandwidth of a switch in service, %
+    min_capacity_pct: float | None  # the lowest residual uplink bandwidth of a switch in service, % (None: none is)
     min_paths: int | None  # the fewest paths between two leaves serving uncordoned servers (None: no such pair)
     problems: tuple[str, ...]
 
@@ -74,12 +74,12 @@ class FabricGraph:
         and cordons ``cordoned``."""
         out = out | self.held
         problems: list[str] = []
-        low = 100.0
+        low: float | None = None
         for name in self.up:
             if name in out:
                 continue
             pct = self.residual_pct(name, out)
-            low = min(low, pct)
+            low = pct if low is None else min(low, pct)
             if pct < min_pct:
                 problems.append(f"{name} keeps {pct:.1f} % of its uplink bandwidth (< {min_pct:g} %)")
         pairs: dict[int, list[str]] = defaultdict(list)

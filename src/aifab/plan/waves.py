@@ -88,7 +88,7 @@ class Wave:
     capacity: tuple[str, ...]
     cordon: tuple[str, ...] = ()  # servers cordoned for this wave, natural order
     gpus: int = 0  # GPUs of those servers
-    min_capacity_pct: float = 100.0  # lowest residual uplink bandwidth of a switch in service
+    min_capacity_pct: float | None = 100.0  # lowest residual uplink bandwidth of a switch in service (None: none is)
     min_paths: int | None = None  # fewest paths left between two leaves serving uncordoned servers
     duration_s: int = 0  # estimate: drain wait + work + soak
 
@@ -559,14 +559,15 @@ def plan_waves(design: Design, changes: list[Change], *, allow_recabling: bool =
                 capacity.append(f"{graph.fabric}: all {len(draft.out)} switches out, every server behind them cordoned")
             else:
                 held = f" (+{len(graph.held - draft.out)} drained before)" if graph.held - draft.out else ""
-                capacity.append(f"{graph.fabric}: {len(draft.out)} out{held}, every switch in service keeps >= "
-                                f"{sim.min_capacity_pct:.1f} % of its uplink bandwidth{paths}")
+                keeps = ("no switch with uplinks stays in service" if sim.min_capacity_pct is None else
+                         f"every switch in service keeps >= {sim.min_capacity_pct:.1f} % of its uplink bandwidth")
+                capacity.append(f"{graph.fabric}: {len(draft.out)} out{held}, {keeps}{paths}")
         gpus = sum(sum(1 for n in hosts[s].nics if n.fabric == "backend") for s in cordon if s in hosts)
         if cordon:
             capacity.append(f"{len(cordon):,} servers ({gpus:,} GPUs) cordoned")
         wave_changes.sort(key=lambda c: natural_key(c.device))
         waves.append(Wave(0, tuple(wave_changes), tuple(capacity), tuple(natural_sorted(cordon)), gpus,
-                          min(s.min_capacity_pct for _, _, s in side_by_side),
+                          min((s.min_capacity_pct for _, _, s in side_by_side if s.min_capacity_pct is not None), default=None),
                           min((s.min_paths for _, _, s in side_by_side if s.min_paths is not None), default=None),
                           max(d.duration for _, d, _ in side_by_side)))
     return [Wave(i, w.changes, w.capacity, w.cordon, w.gpus, w.min_capacity_pct, w.min_paths, w.duration_s)
