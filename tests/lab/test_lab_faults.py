@@ -607,6 +607,33 @@ def test_a_spine_drained_by_hand_during_the_deploy_is_counted_out_and_its_partne
         assert world.running(name) == before[name], f"{name}: not on its old config, or drained"
 
 
+def test_a_partner_drained_at_the_same_instant_backs_the_wave_off(world: LabRun, before: dict[str, str]) -> None:
+    """fe-spine2 drained (vtysh, as another deploy or an operator would) while wave 1 drains fe-spine1:
+    wave 1's gate read fe-spine2 in service. Once its own drain is done, before anything is
+    committed, the deploy reads the wave's partners again: fe-spine2 drained, not by it, would leave
+    the frontend leaves no uplink in service, so it backs off: fe-leaf1a and fe-spine1 restored
+    (undrained) and nothing committed, exit 1, the reason said (before: "traffic did not move off it",
+    or, had the other drain come after that wait, both spines drained and changed at once).
+    Read from the routers: every one on its old config, fe-spine2 alone drained (not this deploy's)."""
+    bg = world.start_deploy("--commit")
+    bg.wait_for("wave 1: drain fe-leaf1a, fe-spine1")
+    spine = next(d for d in world.design.frontend.devices if d.name == "fe-spine2")
+    subprocess.run(["nsenter", "-t", str(world.pid("fe-spine2", "zebra")), "-n", "-m", "-u", "vtysh", "-c",
+                    "configure terminal", "-c", f"router bgp {spine.asn}", "-c", "bgp graceful-shutdown"], check=True, timeout=30)
+    code, out, err = bg.finish()
+    assert code == 1, out + err
+    assert "wave 1: fe-spine2: drained meanwhile, not by this deploy: out of service for the rollout rules" in out, out
+    assert "stopped: wave 1: backed off (fe-spine2 is out of service since the gate" in " ".join(out.split()), out
+    assert [r["wave"] for r in events(world, "backed-off")] == [1] and not events(world, "commit"), out
+    assert {r["device"] for r in events(world, "rolled-back")} == {"fe-leaf1a", "fe-spine1"}
+    for name, old in before.items():
+        now = world.running(name)
+        if name == "fe-spine2":
+            assert GSHUT in now and now.replace(GSHUT + "\n", "") == old, "drained by another: left as it is"
+        else:
+            assert now == old, f"{name}: not on its old config, or drained"
+
+
 def test_a_hitless_change_with_a_spine_drained_by_hand_verifies_the_paths_left(world: LabRun,
                                                                                 before: dict[str, str]) -> None:
     """fe-spine1 drained by hand, then a hitless change to every frontend switch (the timer knob at

@@ -337,6 +337,32 @@ class Deployer:
             self.audit.write("gate-refused", None, wave=wave.index, reasons=reasons)
         return reasons
 
+    def drained_meanwhile(self, wave: Wave) -> list[str]:
+        """Once the wave's switches are drained, before anything of it is committed: its redundancy
+        partners read again. One drained meanwhile, not by this deploy (another deploy or an operator
+        at the same instant: the gate read it in service), or whose drain state cannot be read now, is
+        held out of service from here on; the rollout rules the wave breaks with it out (then this
+        deploy backs off: of two drains at once, the later one's read sees the other), else empty."""
+        partners = [n for n in health.gate_devices(self.design, wave) if n not in wave.devices and n in self.nr.inventory.hosts
+                    and n not in self.held | self.drained | self.inherited]
+        if not partners:
+            return []
+        res, unreadable = self._run_results(partners, lambda t: drain.read(t, self.markers[t.host.name]), "drain-state",
+                                            audit=False)
+        now = natural_sorted({n for n in partners if n not in unreadable and res[n][0].result} | set(unreadable))
+        for n in now:
+            why = f"its drain state unreadable ({unreadable[n]})" if n in unreadable else "drained meanwhile, not by this deploy"
+            self.say(f"wave {wave.index}: {n}: {why}: out of service for the rollout rules")
+            self.audit.write("held", n, wave=wave.index, reason=why)
+        if not now:
+            return []
+        self.hold(self.held | frozenset(now))
+        reasons = health.blockers(self.design, wave, {}, self.held, self.down_before)
+        if reasons:
+            self.audit.write("backed-off", None, wave=wave.index, reasons=reasons, drained_meanwhile=now)
+        return [f"{', '.join(now)} {'is' if len(now) == 1 else 'are'} out of service since the gate (drained meanwhile, "
+                f"not by this deploy, or unreadable): {r}" for r in reasons]
+
     def run_wave(self, wave: Wave, report: DeployReport) -> bool:
         """Gate -> drain -> commit -> verify -> confirm -> undrain -> soak. False when the deploy
         must stop (a failure or an interrupt); the wave is then finished or restored to its snapshots."""
@@ -395,6 +421,12 @@ class Deployer:
                      f"(deadline {self.clock(up.drain_wait_s)}, {up.drain_wait_s}s)")
             seconds, pending = self._wait_paths(to_drain, True, up.drain_wait_s)
             if self.stopping:
+                return self._fail(wave, {}, report, names)
+            meanwhile = self.drained_meanwhile(wave)  # the gate read them in service: read again before any commit
+            if meanwhile:
+                for r in meanwhile:
+                    self.console.print(f"  [red]{r}[/]")
+                report.stopped = f"wave {wave.index}: backed off ({'; '.join(meanwhile)})"
                 return self._fail(wave, {}, report, names)
             if pending:
                 return self._fail(wave, self._blame(to_drain, pending, f"traffic did not move off it within "
