@@ -88,11 +88,15 @@ class LabRun:
     def deploy(self, *extra: str) -> subprocess.CompletedProcess[str]:
         return self.cli(*self.deploy_args(*extra))
 
-    def start_deploy(self, *extra: str) -> Background:
-        """``aifab deploy`` in the background, its output read line by line."""
-        proc = subprocess.Popen([sys.executable, "-m", "aifab", *self.deploy_args(*extra)], stdout=subprocess.PIPE,
+    def start(self, *args: str) -> Background:
+        """``aifab ARGS`` in the background, its output read line by line."""
+        proc = subprocess.Popen([sys.executable, "-m", "aifab", *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=self.env)
         return Background(proc)
+
+    def start_deploy(self, *extra: str) -> Background:
+        """``aifab deploy`` in the background, its output read line by line."""
+        return self.start(*self.deploy_args(*extra))
 
     def start_nox_deploy(self, *extra: str) -> Background:
         """``nox -s deploy -- INTENT ...`` as a user runs it in a terminal (nox and the deploy in one

@@ -707,6 +707,27 @@ def _vtysh_running(world: LabRun, device: str) -> bool:
                for p in netns_pids(world.lab.topology.switch(device).netns) if Path(f"/proc/{p}").exists())
 
 
+def test_a_drain_at_the_same_instant_as_another_backs_off(world: LabRun, before: dict[str, str]) -> None:
+    """``aifab drain fe-spine1`` while fe-spine2 is drained at the same instant (vtysh, as another
+    drain from another machine would, after this one read it in service): once fe-spine1 is drained,
+    the command reads the other switches again, finds both frontend spines drained (the leaves left no
+    uplink) and backs off: fe-spine1 undrained again (read back), exit 1 (before: exit 0, both spines
+    drained). Read from the routers: fe-spine1 on its config, not drained; fe-spine2 still drained."""
+    bg = world.start("drain", str(world.intent), "--lab", "fe-spine1")
+    bg.wait_for("drain fe-spine1")  # the rules were read with fe-spine2 in service: now the drain itself
+    spine = next(d for d in world.design.frontend.devices if d.name == "fe-spine2")
+    subprocess.run(["nsenter", "-t", str(world.pid("fe-spine2", "zebra")), "-n", "-m", "-u", "vtysh", "-c",
+                    "configure terminal", "-c", f"router bgp {spine.asn}", "-c", "bgp graceful-shutdown"], check=True, timeout=30)
+    code, out, err = bg.finish()
+    assert code == 1, out + err
+    said = " ".join(out.split())
+    assert "backed off: fe-spine2 drained meanwhile (or unreadable): with fe-spine1 drained too it breaks a rollout rule: " in said
+    assert "fe-leaf1a keeps 0.0 % of its uplink bandwidth" in said and "fe-spine1: undrained (read back)" in said, out
+    assert world.running("fe-spine1") == before["fe-spine1"], "undrained again, on its config"
+    other = world.running("fe-spine2")
+    assert GSHUT in other and other.replace(GSHUT + "\n", "") == before["fe-spine2"], "the other's drain: left as it is"
+
+
 def test_ctrl_c_during_a_drain_reports_every_device_as_its_router_says(world: LabRun) -> None:
     """SIGINT while ``aifab drain 'fe-*'`` has three switches drained and fe-spine2's in hand (its bgpd
     stopped, so the merge waits): the drain in hand finishes once bgpd goes on, is read back, and every

@@ -6,8 +6,9 @@ A switch with a commit pending confirmation is left untouched (``busy``: another
 running), but for a switch the last unfinished rollout of ``-o OUT`` left under its device timer:
 that commit is rolled back first, as the timer would (it would also undo a drain made on top of it).
 
-Exit codes: 0 every device in the asked state, 1 a device failed, 2 bad input or a drain that
-breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a
+Exit codes: 0 every device in the asked state, 1 a device failed, or a drain backed off (another
+switch drained meanwhile breaks a rollout rule with it: undrained again, read back), 2 bad input or
+a drain that breaks a rollout rule (refused before any device is touched; ``--force`` drains anyway), 3 a
 deploy of the inventory is running (a drain or undrain; ``--status`` reads anyway) or a switch is
 busy, 130
 interrupted: a first SIGINT, SIGTERM or SIGHUP (also a write to an output nobody reads any more)
@@ -112,10 +113,21 @@ def run(args: argparse.Namespace) -> int:
                 if args.drain and not args.force:
                     _refuse_broken_rules(design, nr, markers, names)
                 ours = own_pending(args.out, inventory)  # an interrupted deploy's pending commits, to roll back
+                say(f"{verb} {', '.join(names)}")
                 with heartbeat(list(hosts.inventory.hosts), verb, say) as track:
                     res = hosts.run(task=track(progress.guard(lambda t: drain.set_drain(
                         t, snippet[t.host.name], markers[t.host.name], args.drain, settle=t.host.name in ours))),
                                     name=verb, on_failed=True)
+                done = [n for n in names if n in res and not res[n].failed and res[n][-1].result != NOT_STARTED]
+                why = _drained_meanwhile(design, nr, markers, done) if args.drain and not args.force and done else ""
+                if why:  # back off: undrain what this command drained, read back
+                    say(f"backed off: {why}; undraining {', '.join(done)}")
+                    undrain = {n: undrain_snippet(design, deployable[n]) for n in done}
+                    back = nr.filter(filter_func=lambda h: h.name in set(done)).run(
+                        task=lambda t: drain.set_drain(t, undrain[t.host.name], markers[t.host.name], False),
+                        name="undrain", on_failed=True)
+                    _report(console, done, back, "undrain", "")
+                    return 1
         finally:
             nr.close_connections()
         return _report(console, names, res, verb if not args.status else "", progress.signal)
@@ -209,10 +221,10 @@ class DrainRefused(AifabError):
     """Draining the devices asked for would break a rollout rule (``--force`` drains anyway)."""
 
 
-def _refuse_broken_rules(design: Design, nr: Nornir, markers: dict[str, str], names: list[str]) -> None:
-    """Read which switches of the fabrics of ``names`` are drained now (one whose state cannot be
-    read counts as drained) and raise DrainRefused, touching nothing, when draining ``names`` too
-    breaks a rollout rule that holds without them."""
+def _broken_rules(design: Design, nr: Nornir, markers: dict[str, str], names: list[str]) -> tuple[set[str], list[str]]:
+    """Read which other switches of the fabrics of ``names`` are drained now (one whose state cannot
+    be read counts as drained): those, and the rollout rules that draining ``names`` too breaks
+    while they hold without them."""
     from aifab.deploy import drain
     from aifab.deploy.connect import device_errors
 
@@ -223,8 +235,25 @@ def _refuse_broken_rules(design: Design, nr: Nornir, markers: dict[str, str], na
     unread = device_errors(res)
     now = {n for n in others if n not in res or n in unread or res[n][0].result}
     before = set(drain.broken_rules(design, now))
-    broken = [p for p in drain.broken_rules(design, now | set(names)) if p not in before]
+    return now, [p for p in drain.broken_rules(design, now | set(names)) if p not in before]
+
+
+def _refuse_broken_rules(design: Design, nr: Nornir, markers: dict[str, str], names: list[str]) -> None:
+    """Raise DrainRefused, touching nothing, when draining ``names`` breaks a rollout rule with what
+    is drained now (:func:`_broken_rules`)."""
+    now, broken = _broken_rules(design, nr, markers, names)
     if broken:
         drained = f" (drained now, or unreadable: {', '.join(sorted(now))})" if now else ""
         raise DrainRefused(f"draining {', '.join(names)}{drained} breaks a rollout rule: {'; '.join(broken)}; "
                            "nothing drained (--force drains anyway)")
+
+
+def _drained_meanwhile(design: Design, nr: Nornir, markers: dict[str, str], drained: list[str]) -> str:
+    """Once ``drained`` are drained: the other switches read again. Why this drain must back off (a
+    switch drained meanwhile, by another drain or deploy at the same instant, that with ``drained``
+    breaks a rollout rule: of two drains at once, the later one's read sees the other), else ""."""
+    now, broken = _broken_rules(design, nr, markers, drained)
+    if not broken:
+        return ""
+    return (f"{', '.join(sorted(now))} drained meanwhile (or unreadable): with {', '.join(drained)} drained too it "
+            f"breaks a rollout rule: {'; '.join(broken)}")
