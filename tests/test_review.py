@@ -376,7 +376,7 @@ def test_management_addresses_that_move_need_a_maintenance_window(lab: Path, tmp
     assert (unchanged.verdict, unchanged.refused) == ("ready", {})
 
 
-def test_an_eapi_turned_off_needs_a_maintenance_window(cluster: Path) -> None:
+def test_an_eapi_turned_off_needs_a_maintenance_window(cluster: Path, tmp_path: Path) -> None:
     """`management.api: false` on EOS: NAPALM's eos driver talks eAPI only, and the deploy refuses a
     commit that turns it off (it would cut its own session; no later deploy would reach the switch).
     The review said "ready, 0 drains" for it: now it names the 60 switches, verdict "needs maintenance
@@ -390,6 +390,10 @@ def test_an_eapi_turned_off_needs_a_maintenance_window(cluster: Path) -> None:
     section = to_review_markdown(r).split("### The deploy refuses these commits", 1)[1].split("###", 1)[0]
     assert "- 60 switches (" in section and "turns off the API the deploy talks" in section
     assert "`management.api: true`" in section
+    lab = make_repo(tmp_path / "lab", LAB)
+    lab.write_text(lab.read_text().replace("management:\n", "management:\n  api: false\n", 1))
+    on_frr = review(lab, "main")
+    assert on_frr.refused == {} and "The deploy refuses" not in to_review_markdown(on_frr)
 
 
 def test_a_change_no_pushed_file_carries_is_said_and_planned_nothing(cluster: Path, tmp_path: Path) -> None:
