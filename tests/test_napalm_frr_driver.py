@@ -14,7 +14,7 @@ from napalm import get_network_driver
 from napalm.base.exceptions import CommandErrorException, ConnectionException
 
 from napalm_frr import FRRDriver
-from napalm_frr.parse import duration_s, os_version, reload_diff
+from napalm_frr.parse import duration_s, os_version, reload_diff, sysfs_speeds
 
 
 def test_napalm_platform_frr_is_this_driver() -> None:
@@ -107,3 +107,8 @@ def test_uptime_and_version_parsing() -> None:
     assert duration_s("1d02h03m") == 86400 + 2 * 3600 + 180
     assert duration_s("2w3d04h") == 2 * 604800 + 3 * 86400 + 4 * 3600
     assert os_version("FRRouting 8.4.4 (be-spine1) on Linux(6.1.0).") == "8.4.4"
+
+
+def test_kernel_speeds_are_read_where_the_kernel_knows_them() -> None:
+    text = "/sys/class/net/swp1/speed:400000\n/sys/class/net/swp2/speed:-1\n/sys/class/net/eth0/speed:1000\ngarbage\n"
+    assert sysfs_speeds(text) == {"swp1": 400000, "swp2": -1, "eth0": 1000}

@@ -535,7 +535,15 @@ class FRRDriver(VtyshDriver):
         }
 
     def get_interfaces(self) -> dict[str, dict[str, Any]]:
-        return parse.interfaces(self._json("show interface json"))
+        """``show interface json``; a speed zebra does not know (0: it reads a port's speed 15 s after
+        the port appears) is the kernel's (``/sys/class/net/NAME/speed``), where the kernel knows it."""
+        out = parse.interfaces(self._json("show interface json"))
+        if any(not i["speed"] for i in out.values()):
+            kernel = parse.sysfs_speeds(self._check(["sh", "-c", "grep -H . /sys/class/net/*/speed 2>/dev/null || true"]))
+            for name, i in out.items():
+                if not i["speed"] and kernel.get(name, 0) > 0:
+                    i["speed"] = float(kernel[name])
+        return out
 
     def get_interfaces_counters(self) -> dict[str, dict[str, int]]:
         """Every interface's counters as the kernel keeps them (/sys/class/net/*/statistics)."""

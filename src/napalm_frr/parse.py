@@ -190,6 +190,17 @@ _SYSFS = {"tx_errors": "tx_errors", "rx_errors": "rx_errors", "tx_discards": "tx
 _UNKNOWN = ("tx_multicast_packets", "tx_broadcast_packets", "rx_broadcast_packets")
 
 
+def sysfs_speeds(text: str) -> dict[str, int]:
+    """``grep -H . /sys/class/net/*/speed`` (``/sys/class/net/swp1/speed:400000`` lines) -> Mb/s per
+    interface; the kernel writes -1 (or nothing: the read fails) for a port whose speed it does not know."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^/sys/class/net/([^/]+)/speed:(-?\d+)$", line.strip())
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
 def sysfs_counters(text: str) -> dict[str, dict[str, int]]:
     """``grep -r . /sys/class/net/*/statistics/`` (``/sys/class/net/swp1/statistics/rx_dropped:0``
     lines) -> NAPALM get_interfaces_counters. Linux counts unicast and multicast together in

@@ -97,6 +97,23 @@ def test_interfaces_and_their_addresses(dev: FRRDriver, design_dev: Device) -> N
     assert ips["eth0"]["ipv4"][design_dev.management.split("/")[0]] == {"prefix_length": 24}
 
 
+def test_a_port_whose_speed_zebra_has_not_read_yet_has_the_kernels(dev: FRRDriver, lab: Lab) -> None:
+    """zebra reads a port's speed 15 s after the port appears and says 0 until then (a new SU's port,
+    a breakout): get_interfaces gives the kernel's speed (a veth: 10,000 Mb/s), where it said 0 and
+    a deploy read the far end of a new leaf's uplink as running no known speed."""
+    ns = lab.netns(DEVICE)
+    subprocess.run(["ip", "-n", ns, "link", "add", "name", "aifabt0", "type", "veth", "peer", "name", "aifabt1"],
+                   check=True, timeout=10)
+    try:
+        subprocess.run(["ip", "-n", ns, "link", "set", "aifabt0", "up"], check=True, timeout=10)
+        zebra = json.loads(lab.vtysh(DEVICE, "show interface aifabt0 json"))["aifabt0"]
+        assert int(zebra.get("speed", 0)) <= 0, "zebra has read it already: no such case to test"
+        assert dev.get_interfaces()["aifabt0"]["speed"] == 10000.0
+        assert dev.get_interfaces()["lo"]["speed"] == 0.0, "the kernel knows no speed of a loopback either"
+    finally:
+        subprocess.run(["ip", "-n", ns, "link", "del", "aifabt0"], check=False, timeout=10)
+
+
 def test_bgp_neighbors(dev: FRRDriver, design_dev: Device) -> None:
     bgp = dev.get_bgp_neighbors()
     assert conforms(models.BGPStateNeighborsPerVRFDict, bgp["global"])
