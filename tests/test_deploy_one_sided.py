@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aifab.deploy.one_sided import one_sided_links
+from aifab.deploy.one_sided import one_sided_links, one_sided_ports, said
 from aifab.design import build_design
 from aifab.design.model import Design
 from aifab.intent import load_intent
@@ -165,3 +165,22 @@ def test_a_speed_port_whose_far_end_runs_the_new_speed_already_is_no_one_sided_l
     said = one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"mtu": 9216, "speed": 0}}}, {})
     assert f"{mine} (to {peer} {theirs}: its speed reads unknown)" in said[spine][0], said
     assert one_sided_links(d, {spine: text}, outside, {peer: {theirs: {"speed": speed}}}, {}, new={spine}) == {}, "a new switch too"
+
+
+def test_once_committed_a_speed_link_is_compared_with_what_this_end_runs(tmp_path: Path) -> None:
+    """After the commit both ends are read: a port that runs what its far end runs is no one-sided
+    link, even where neither took the build's speed (the lab's veths run 10G; before, the new leaf's
+    uplinks were said pending for good); a port that runs another speed than its far end is said with
+    both; one whose own speed reads unknown says so."""
+    d = design(tmp_path, "lab.yaml")
+    spine, ports = spine_ports(d)
+    mine, peer, theirs = ports[0]
+    speed = next(p.speed for p in d.backend.devices[0].ports if p.name == mine)
+    text = f"Kernel Settings To Apply\n========================\nlinks.sh: ethtool -s {mine} speed {speed * 1000}\n"
+    found = one_sided_ports(d, {spine: text}, frozenset({peer}))
+    assert said(found, {peer: {theirs: {"speed": 10}}}, {}) != {}, "before the commit: the build's speed decides"
+    assert said(found, {peer: {theirs: {"speed": 10}}, spine: {mine: {"speed": 10}}}, {}, after=True) == {}
+    lines = said(found, {peer: {theirs: {"speed": 10}}, spine: {mine: {"speed": speed}}}, {}, after=True)[spine]
+    assert f"{mine} (to {peer} {theirs}: runs speed 10G, this end {speed}G, read after the commit)" in lines[0], lines
+    lines = said(found, {peer: {theirs: {"speed": 10}}, spine: {mine: {"speed": 0}}}, {}, after=True)[spine]
+    assert "runs speed 10G, this end's reads unknown, read after the commit" in lines[0], lines

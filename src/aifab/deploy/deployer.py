@@ -150,7 +150,7 @@ class Deployer:
             self.audit.write("sessions-required", name, wave=wave.index, peers=natural_sorted(have))
 
     def read_far_ends(self, switches: list[str]) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, str]]:
-        """The MTU and speed of each port of ``switches`` (left out of this deploy) as they run them,
+        """The MTU and speed of each port of ``switches`` (left out of this deploy, or committed) as they run them,
         and why a switch could not be read (audited ``unreadable``)."""
         known = [n for n in switches if n in self.nr.inventory.hosts]
         unread = {n: "not in the inventory" for n in switches if n not in known}

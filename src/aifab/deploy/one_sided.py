@@ -57,11 +57,14 @@ def _runs(kind: str, value: int) -> str:
     return f"{value}G" if kind == "speed" else str(value)
 
 
-def said(found: Found, runs: Runs | None = None, unread: dict[str, str] | None = None) -> dict[str, list[str]]:
+def said(found: Found, runs: Runs | None = None, unread: dict[str, str] | None = None,
+         after: bool = False) -> dict[str, list[str]]:
     """One line per device and kind naming its one-sided links. ``runs``: the MTU and speed each port
     of the switches left out runs, read from them; ``unread``: why a switch could not be read. Given
     them, a port whose far end runs this end's new MTU (speed) is left out, and the others say what
-    their far end runs (or why it is not known)."""
+    their far end runs (or why it is not known). ``after``: the devices of ``found`` are committed and
+    ``runs`` holds what their own ports run too: a port is compared with what it runs, not with its
+    build (a port that cannot take its build's speed runs what the far end runs, or not)."""
     out: dict[str, list[str]] = {}
     for name, kinds in found.items():
         for kind, ports in kinds.items():
@@ -70,8 +73,12 @@ def said(found: Found, runs: Runs | None = None, unread: dict[str, str] | None =
                 for p in ports:
                     port = runs.get(p.peer, {}).get(p.peer_port)
                     value = port.get(kind) if port is not None else None
-                    if value == getattr(p, kind):
+                    mine = runs.get(name, {}).get(p.name, {}).get(kind) if after else getattr(p, kind)
+                    if value and value == mine:
                         del notes[p.name]
+                    elif value and after:
+                        here = f"this end {_runs(kind, mine)}" if mine else "this end's reads unknown"
+                        notes[p.name] = f": runs {kind} {_runs(kind, value)}, {here}, read after the commit"
                     elif value:
                         notes[p.name] = f": runs {kind} {_runs(kind, value)}, read"
                     elif value is not None:

@@ -26,7 +26,7 @@ from aifab.deploy.guard import AuditLog, deploy_lock
 from aifab.deploy.inputs import Rendered
 from aifab.deploy.inventory_files import InventoryError
 from aifab.deploy.journal import Journal, JournalError, changed_builds, journal_path, own_pending, read_journal, unfinished
-from aifab.deploy.one_sided import far_ends, one_sided_ports, said
+from aifab.deploy.one_sided import READ_KINDS, Found, far_ends, one_sided_ports, said
 from aifab.deploy.report import DeployReport, Outcome
 from aifab.deploy.secrets import Credentials
 from aifab.deploy.signals import Interrupts
@@ -179,8 +179,8 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
     changed = [n for n in names if (diffs[n].strip() and not (n in held and drain_only(diffs[n], d.rendered.drain[n])))
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
-    found = one_sided_ports(d.design, {n: diffs[n] for n in changed}, d.outside, {n for n in changed if not d.carrying[n]})
-    d.links_pending = said(found, *d.read_far_ends(far_ends(found)))  # what the far ends run, read from them
+    one_sided = one_sided_ports(d.design, {n: diffs[n] for n in changed}, d.outside, {n for n in changed if not d.carrying[n]})
+    d.links_pending = said(one_sided, *d.read_far_ends(far_ends(one_sided)))  # what the far ends run, read from them
     for n, lines in d.links_pending.items():  # said before anything is touched, a dry run too
         for line in lines:
             d.say(f"{n}: {line}")
@@ -258,12 +258,37 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                 report.stopped = report.stopped or (f"interrupted after wave {wave.index}" if d.interrupts.requested
                                                     else f"after wave {wave.index}: {d.records_lost}")
             break
+    _links_read_after(d, report, one_sided)
     planned = {c.device: wave.index for wave in report.waves for c in wave.changes}
     for n in changed:
         if report.outcomes[n].status == "pending":  # its planned wave, which a --resume runs
             report.outcomes[n].status, report.outcomes[n].wave = "not started", planned.get(n)
     if d.journal is not None:
         d.journal.states.update({n: report.outcomes[n].status for n in changed})
+
+
+def _links_read_after(d: Deployer, report: DeployReport, found: Found) -> None:
+    """The links said one-sided in MTU or speed before the commit, read at both ends once their switch
+    is committed: one whose two ends run the same (both read: the far end ran it already, or this end
+    could not take its build's value either) is no longer pending; the others say what each end runs."""
+    ends = {n: kept for n, kinds in found.items() if report.outcomes[n].status.startswith("committed")
+            and (kept := {k: ports for k, ports in kinds.items() if k in READ_KINDS})}
+    if not ends or d.stopping:
+        return
+    runs, unread = d.read_far_ends(natural_sorted(set(ends) | set(far_ends(ends))))
+    now = said({n: kinds for n, kinds in ends.items() if n not in unread}, runs, unread, after=True)
+    for n, kinds in ends.items():
+        if n in unread:
+            continue
+        lines = [line for line in d.links_pending.get(n, []) if line.split()[0] not in kinds] + now.get(n, [])
+        same = [k for k in kinds if not any(line.startswith(f"{k} ") for line in now.get(n, []))]
+        if same:
+            d.say(f"{n}: {' and '.join(same)} of its links to switches left out: both ends run the same, read after the commit")
+        d.audit.write("links-read-after", n, same=same, lines=now.get(n, []))
+        if lines:
+            d.links_pending[n] = lines
+        else:
+            d.links_pending.pop(n, None)
 
 
 def _planned_only(report: DeployReport, changed: list[str], cut: dict[str, str], what: str) -> None:
