@@ -19,8 +19,9 @@ INTENT = os.environ.get("AIFAB_INTENT", "intent/cluster.yaml")
 
 # Debian packages the lab tests need: frr + frr-pythontools (the lab's routers, frr-reload.py),
 # openssh-server (sshd per lab switch), sudo (the FRR driver's sudo prefix is tested for real),
-# iproute2 and iputils-ping (namespaces, veths, pings between lab hosts).
-LAB_PACKAGES = ("frr", "frr-pythontools", "openssh-server", "sudo", "iproute2", "iputils-ping")
+# iproute2 and iputils-ping (namespaces, veths, pings between lab hosts), ethtool (links.sh sets
+# port speeds with it and the FRR driver reads them, as on a real FRR switch).
+LAB_PACKAGES = ("frr", "frr-pythontools", "openssh-server", "sudo", "iproute2", "iputils-ping", "ethtool")
 
 # Run in the session's venv: what aifab itself says the lab lacks (the lab tests skip on the same probe).
 LAB_PROBE = "import json; from aifab.lab import missing_requirements; print(json.dumps(missing_requirements()))"

@@ -127,5 +127,13 @@ def test_the_spines_deployed_first_say_the_new_sus_sessions_pending_and_its_leaf
     assert res.returncode == 0 and "pending" not in res.stdout + res.stderr, res.stdout + res.stderr
     assert ("be-leaf-su4-r1: BGP sessions to be-spine1, be-spine2 required: those switches, left out of this deploy, "
             "have them configured already (read)") in res.stdout, res.stdout
+    # its uplinks' speed (400G in its build, which a veth cannot take: not applied) was said one-sided before
+    # the commit and read at both ends after it: they run the same, as the kernels say
+    assert "be-leaf-su4-r1: speed of its links to switches left out: both ends run the same, read after the commit" in res.stdout
+    for port in leaf.ports:
+        if port.peer.startswith("be-spine"):
+            ends = [lab.run(node, ["ethtool", name]).stdout for node, name in ((leaf.name, port.name), (port.peer, port.peer_port))]
+            speeds = [next(line.split()[1] for line in text.splitlines() if "Speed:" in line) for text in ends]
+            assert speeds[0] == speeds[1] != "Unknown!", (port.name, speeds)
     peers = json.loads(lab.vtysh(leaf.name, "show bgp ipv4 unicast summary json"))["peers"]
     assert all(peers[n.peer_address]["state"] == "Established" for n in leaf.neighbors), peers

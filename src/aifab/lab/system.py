@@ -36,6 +36,8 @@ def missing_requirements() -> list[str]:
     if not Path("/usr/sbin/sshd").is_file():
         missing.append("/usr/sbin/sshd (Debian package openssh-server)")
     missing += [f"{tool} in PATH" for tool in _TOOLS if shutil.which(tool) is None]
+    if shutil.which("ethtool") is None:  # as on a real FRR switch: links.sh sets port speeds, the driver reads them
+        missing.append("ethtool in PATH (Debian package ethtool)")
     try:
         pwd.getpwnam("frr")
     except KeyError:
