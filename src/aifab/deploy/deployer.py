@@ -149,12 +149,14 @@ class Deployer:
                      "switches, left out of this deploy, have them configured already (read)")
             self.audit.write("sessions-required", name, wave=wave.index, peers=natural_sorted(have))
 
-    def read_far_ends(self, switches: list[str]) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, str]]:
-        """The MTU and speed of each port of ``switches`` (left out of this deploy, or committed) as they run them,
-        and why a switch could not be read (audited ``unreadable``)."""
+    def read_ports(self, switches: list[str], what: str = "read-left-out"
+                   ) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, str]]:
+        """The MTU and speed of each port of ``switches`` (left out of this deploy; ``what``
+        "read-after-commit": committed and their far ends) as they run them, and why a switch could
+        not be read (audited ``unreadable``)."""
         known = [n for n in switches if n in self.nr.inventory.hosts]
         unread = {n: "not in the inventory" for n in switches if n not in known}
-        res, failures = self._run_results(known, health.port_settings, "read-left-out", audit=False) if known else ({}, {})
+        res, failures = self._run_results(known, health.port_settings, what, audit=False) if known else ({}, {})
         for n, reason in sorted(failures.items()):
             self.audit.write("unreadable", n, reason=reason)
         unread.update(failures)

@@ -180,7 +180,7 @@ def _rollout(d: Deployer, report: DeployReport, names: list[str], do_commit: boo
                or d.needs_upgrade(n)]
     report.changed, report.held = changed, sorted(held)
     one_sided = one_sided_ports(d.design, {n: diffs[n] for n in changed}, d.outside, {n for n in changed if not d.carrying[n]})
-    d.links_pending = said(one_sided, *d.read_far_ends(far_ends(one_sided)))  # what the far ends run, read from them
+    d.links_pending = said(one_sided, *d.read_ports(far_ends(one_sided)))  # what the far ends run, read from them
     for n, lines in d.links_pending.items():  # said before anything is touched, a dry run too
         for line in lines:
             d.say(f"{n}: {line}")
@@ -275,7 +275,7 @@ def _links_read_after(d: Deployer, report: DeployReport, found: Found) -> None:
             and (kept := {k: ports for k, ports in kinds.items() if k in READ_KINDS})}
     if not ends or d.stopping:
         return
-    runs, unread = d.read_far_ends(natural_sorted(set(ends) | set(far_ends(ends))))
+    runs, unread = d.read_ports(natural_sorted(set(ends) | set(far_ends(ends))), "read-after-commit")
     now = said({n: kinds for n, kinds in ends.items() if n not in unread}, runs, unread, after=True)
     for n, kinds in ends.items():
         if n in unread:
