@@ -166,6 +166,33 @@ def test_an_mtu_change_with_a_leaf_left_out_says_each_link_it_makes_one_sided(
                 f"{runs}, read): the other end is left out of this deploy") in res.stdout, res.stdout
 
 
+def test_an_mtu_committed_with_a_leaf_left_out_is_read_at_both_ends_and_stays_pending(
+        first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
+    """The same change committed: once committed, each spine's port to the leaf left out is read at
+    both ends again, and the two run different MTUs (the routers' own, read back): pending, with
+    both (the read after the commit drops only a link whose ends run the same). Put back after."""
+    old, new = "  servers_per_su: 2\n", "  servers_per_su: 2\n  mtu: 9000\n"
+    rollout.set_knob(old, new)
+    try:
+        res = rollout.deploy("--commit", "--exclude", "be-leaf-su1-r1")
+    finally:
+        rollout.set_knob(new, old)
+    assert res.returncode == 0, res.stdout + res.stderr
+    for spine in (d for d in rollout.design.backend.devices if d.role == "spine"):
+        port = next(p for p in spine.ports if p.peer == "be-leaf-su1-r1")
+        here = rollout.lab.run(spine.name, ["cat", f"/sys/class/net/{port.name}/mtu"]).stdout.strip()
+        there = rollout.lab.run("be-leaf-su1-r1", ["cat", f"/sys/class/net/{port.peer_port}/mtu"]).stdout.strip()
+        assert (here, there) == ("9000", str(port.mtu)), (here, there)
+        assert (f"{spine.name}: pending: mtu changed at this end only of {port.name} (to be-leaf-su1-r1 {port.peer_port}: "
+                f"runs mtu {there}, this end 9000, read after the commit)") in res.stdout, res.stdout
+    assert any(r["event"] == "links-read-after" for r in rollout.last_run())
+    res = rollout.deploy("--commit")
+    assert res.returncode == 0, res.stdout + res.stderr
+    for spine in (d for d in rollout.design.backend.devices if d.role == "spine"):
+        port = next(p for p in spine.ports if p.peer == "be-leaf-su1-r1")
+        assert rollout.lab.run(spine.name, ["cat", f"/sys/class/net/{port.name}/mtu"]).stdout.strip() == str(port.mtu)
+
+
 def test_a_build_that_moves_the_management_address_the_deploy_runs_over_is_refused(
         first: subprocess.CompletedProcess[str], rollout: Rollout) -> None:
     """A new management gateway moves the backend's management addresses; the lab's inventory still
