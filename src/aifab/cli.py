@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-from aifab import __version__
+import aifab
 from aifab.errors import AifabError
 from aifab.keepalive import keep_until_exit
 
@@ -22,11 +22,20 @@ COMMANDS = ("build", "check", "review", "deploy", "drain", "undrain", "health", 
 QUICK_EXIT = frozenset({"build", "check", "review"})
 
 
+class _Version(argparse.Action):
+    """``--version``: the version is read (package metadata) only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(f"aifab {aifab.__version__}")
+        parser.exit()
+
+
 def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered (or only ``only``)."""
     top = argparse.ArgumentParser(prog="aifab", description="AI cluster network as code: intent -> design -> "
                                   "configs -> checks -> hitless deploy.")
-    top.add_argument("--version", action="version", version=f"aifab {__version__}")
+    top.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"aifab.commands.{name}").register(sub)
@@ -38,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = _command(argv)
     if command is None and "--version" in argv:
-        print(f"aifab {__version__}")
+        print(f"aifab {aifab.__version__}")
         return 0
     top = parser(command if command in COMMANDS else None)
     args, extra = top.parse_known_args(argv)
