@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from aifab.check.engine import Report
 from aifab.check.findings import Finding, Severity
 from aifab.check.registry import Rule
-from aifab.console import Console
+
+if TYPE_CHECKING:
+    from aifab.console import Console
 
 FORMATS = ("table", "json", "junit", "markdown")
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -33,7 +34,12 @@ def _skipped_by_reason(report: Report) -> dict[str, list[str]]:
 
 
 def print_table(report: Report, console: Console | None = None) -> None:
-    """Findings as a rich table, then the summary line."""
+    """Findings as a rich table, then the summary line (rich is imported here: a review or a
+    build that prints no table does not pay for it)."""
+    from rich.table import Table
+
+    from aifab.console import Console
+
     console = console or Console()
     if report.findings:
         table = Table(title=f"aifab check: {report.cluster}", title_justify="left")
