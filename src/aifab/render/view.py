@@ -293,9 +293,16 @@ def natural_key(name: str) -> tuple[str | int, ...]:
     return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", name)))
 
 
+@cache
 def _speed(info: Platform, gbps: int) -> str:
     """The platform's speed setting (a keyword where it names them, else Mb/s)."""
     return info.speed_names[gbps] if info.speed_names else str(gbps * 1000)
+
+
+@cache
+def _cable(length_m: float) -> str:
+    """A cable length as SONiC writes it (``5m``, ``2.5m``): a few distinct lengths in a fabric."""
+    return f"{length_m:g}m"
 
 
 def _child_speed(info: Platform, dev: Device, gbps: int, mode: str) -> str:
@@ -435,7 +442,7 @@ def shared_view(shared: ViewInputs, dev: Device, container: bool = False) -> Dev
     info = platform(dev.platform)
     ports = [Interface(p.name, p.description, p.address, p.mtu,
                        _child_speed(info, dev, p.speed, p.breakout) if p.breakout else _speed(info, p.speed),
-                       p.speed, p.peer, p.index, f"{p.length_m:g}m", p.buffer, p.fec, p.breakout, p.sub)
+                       p.speed, p.peer, p.index, _cable(p.length_m), p.buffer, p.fec, p.breakout, p.sub)
              for p in dev.ports]
     if info.sorted_interfaces:
         ports.sort(key=lambda i: natural_key(i.name))
