@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 from aifab.check.parse import bgpknobs, hashing
@@ -138,10 +139,11 @@ def speed(setting: str) -> int | None:
 _LANES = re.compile(r"\d+g-(\d+)$")
 
 
+@cache
 def lanes(interface: str, setting: str | None) -> range | None:
     """Lanes of a multi-lane port's interface, within its port: ``Ethernet1/5`` at ``400g-4`` -> 4..7
     (EOS names a port's interfaces by their first lane, docs/sources.md#breakouts); None where the
-    name or the speed does not say."""
+    name or the speed does not say. Cached: the same few hundred names and speeds on every switch."""
     _, slash, sublane = interface.rpartition("/")
     m = _LANES.search(setting or "") if slash and sublane.isdigit() else None
     return range(int(sublane) - 1, int(sublane) - 1 + int(m.group(1))) if m else None
