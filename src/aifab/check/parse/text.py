@@ -230,12 +230,14 @@ def neighbors(lines: list[str], group_word: str, remote: dict[str, str] | None =
     asn = {name: int(value) if value.isdigit() else -1 for name, value in remote.items()}  # ``external``: no number
     for g in groups:
         groups[g] = asn.get(g)
+    names = [name for name in dict.fromkeys([*remote, *member]) if name not in groups]  # a peer group is none
+    if not all_match(IPV4, names):  # one expression over them all; rarely one is not an IPv4 address
+        names = [name for name in names if IPV4.fullmatch(name)]  # (the fabrics are IPv4)
+    interned = {group: intern(group) for group in set(member.values())}
     out = {}
-    for name in (*remote, *member):
-        if name in groups or name in out or not IPV4.fullmatch(name):
-            continue  # a peer group, seen, or not an IPv4 address (the fabrics are IPv4)
+    for name in names:
         group = member.get(name)
-        out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group and intern(group))
+        out[name] = Neighbor(name, asn.get(name, groups.get(group) if group else None), group and interned[group])
     return out, groups
 
 
