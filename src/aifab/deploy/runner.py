@@ -271,8 +271,9 @@ def _links_read_after(d: Deployer, report: DeployReport, found: Found) -> None:
     """The links said one-sided in MTU or speed before the commit, read at both ends once their switch
     is committed: one whose two ends run the same (both read: the far end ran it already, or this end
     could not take its build's value either) is no longer pending; the others say what each end runs."""
+    said_kinds = {n: {line.split()[0] for line in lines} for n, lines in d.links_pending.items()}
     ends = {n: kept for n, kinds in found.items() if report.outcomes[n].status.startswith("committed")
-            and (kept := {k: ports for k, ports in kinds.items() if k in READ_KINDS})}
+            and (kept := {k: ports for k, ports in kinds.items() if k in READ_KINDS and k in said_kinds.get(n, ())})}
     if not ends or d.stopping:
         return
     runs, unread = d.read_ports(natural_sorted(set(ends) | set(far_ends(ends))), "read-after-commit")
