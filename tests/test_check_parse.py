@@ -8,11 +8,11 @@ import pytest
 
 from aifab.catalog import eos_mmu
 from aifab.check.parse import OWN_WEIGHT, POOL_THRESHOLD, _shares, parse_build
-from aifab.check.parse.eos import DEVICE, speed
+from aifab.check.parse.eos import DEVICE, SYNTAX, speed
 from aifab.check.parse.eos import parse as parse_eos
 from aifab.check.parse.facts import DeviceFacts
 from aifab.check.parse.frr import parse as parse_frr
-from aifab.check.parse.text import CIDR, all_match, as_list, cidr, run_ttp, run_ttp_shared
+from aifab.check.parse.text import CIDR, MASK, all_match, as_list, cidr, run_ttp, run_ttp_shared, split
 from aifab.design.model import Design
 from aifab.pipeline import build
 
@@ -249,6 +249,40 @@ def test_shared_chunks_parse_as_the_whole_text() -> None:
     whole = run_ttp(DEVICE, ["".join(chunks) for chunks in devices])
     assert shared == whole
     assert [len(as_list(r["dscp_maps"])) for r in shared] == [2, 2, 1]
+
+
+def _leaf(i: int) -> str:
+    """An EOS leaf's text whose hostname, ASN, router ID, aggregate and prefix-list prefix are its own."""
+    return (f"hostname leaf{i}\n!\nip prefix-list PL-SERVERS\n   seq 10 permit 10.8.{i}.0/26 le 31\n!\n"
+            f"router bgp {65000 + i}\n   router-id 10.0.0.{i}\n   maximum-paths 4\n   neighbor SPINES peer group\n"
+            f"   neighbor 10.1.{i}.1 peer group SPINES\n   neighbor 10.1.{i}.1 remote-as 65100\n"
+            f"   aggregate-address 10.8.{i}.0/26 summary-only\n!\nend\n")
+
+
+def test_values_of_one_device_are_masked_so_that_its_chunks_are_the_same_as_its_peers() -> None:
+    """Two leaves that differ only in their own values (hostname, ASN, router ID, aggregate, prefix)
+    give ttp the same chunks (read once per batch), and each parses back with its own values."""
+    one, two = (split(_leaf(i), SYNTAX, {}) for i in (1, 2))
+    assert one.chunks == two.chunks
+    assert all(MASK in chunk for chunk in one.chunks)
+    assert one.masked == ["leaf1", "10.8.1.0/26", "65001", "10.0.0.1", "10.8.1.0/26"]
+    facts = parse_eos([(f"leaf{i}", (f"leaf{i}.cfg",), {"cfg": _leaf(i)}) for i in (1, 2)])
+    for i, f in enumerate(facts, 1):
+        assert f.hostname == f"leaf{i}"
+        assert f.bgp is not None and f.bgp.asn == 65000 + i and f.bgp.router_id == f"10.0.0.{i}"
+        assert f.bgp.networks == [f"10.8.{i}.0/26"]
+        assert f.prefix_lists == {"PL-SERVERS": [f"10.8.{i}.0/26"]}
+        assert f.bgp.neighbors[f"10.1.{i}.1"].remote_as == 65100
+
+
+def test_a_text_holding_the_mask_is_read_as_it_is() -> None:
+    """A block that holds :data:`MASK` itself is given to ttp unmasked: nothing of it is put back wrongly."""
+    text = _leaf(3).replace("hostname leaf3", f"hostname leaf{MASK}0")
+    cut = split(text, SYNTAX, {})
+    assert cut.chunks[0] == f"hostname leaf{MASK}0\n"
+    (facts,) = parse_eos([("leaf3", ("leaf3.cfg",), {"cfg": text})])
+    assert facts.hostname == f"leaf{MASK}0"
+    assert facts.bgp is not None and facts.bgp.asn == 65003
 
 
 def test_devices_are_dealt_once_with_the_larger_share_here() -> None:

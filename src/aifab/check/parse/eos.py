@@ -100,8 +100,12 @@ interface {{ name }}
 """
 
 # The first words of the blocks DEVICE reads (no rule reads any other block); EOS indents by three spaces.
+# The values of one device alone in them (masked in the text ttp reads): hostname, ASN, router ID, the
+# aggregates and networks BGP originates, each prefix-list entry's prefix.
 SYNTAX = syntax("   ", "peer group", ("hostname ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
-                                      "priority-flow-control pause watchdog ", "platform trident mmu "))
+                                      "priority-flow-control pause watchdog ", "platform trident mmu "),
+                own=("hostname ", "router bgp ", "   router-id ", "   aggregate-address ", "   network ",
+                     r"   seq \d+ permit "))
 
 _PROFILE = re.compile(r"\nqos profile (\S+)((?:\n   [^\n]*+)*+)")  # a literal start: searched at C speed
 _APPLIED = re.compile(r"\n   service-profile (\S+)(?![^\n])")

@@ -3,6 +3,9 @@
 ``split`` cuts a file with a platform's :class:`Syntax`: the lines that only name a port or a
 session are read by expressions; the rest goes to ttp, each distinct interface body once
 (``parse_bodies``) and each chunk of blocks that recurs on many devices once (``run_ttp_shared``).
+The few other values of one device alone (its hostname, ASN, router ID, aggregates, prefix-list
+entries) are masked in the chunks ttp reads and put back in its result: the chunks are then the same
+on every device of a role, and ttp reads each once per batch instead of once per device.
 The EOS and FRR templates produce the same shape: ``system.hostname``, ``interfaces[]``,
 ``prefix_lists[]``, ``route_maps[]`` and ``bgp`` with neighbor/aggregate/network/redistribute lines
 joined by ttp (``joinmatches``) and split here, with the neighbor lines the expressions read.
@@ -54,9 +57,26 @@ def run_ttp(template: str, texts: list[str]) -> list[dict[str, Any]]:
     return [r if isinstance(r, dict) else {} for r in results]
 
 
-def run_ttp_shared(template: str, devices: list[list[str]]) -> list[dict[str, Any]]:
+MASK = "\x7f"  # followed by an index, stands in the text ttp reads for a value of one device (no config holds it)
+_MASKED = re.compile(MASK + r"(\d+)")
+
+
+def unmasked(value: Any, values: list[str]) -> Any:
+    """``value`` (a ttp result: dicts, lists, strings) with each :data:`MASK` index put back as the
+    value it stands for in ``values``."""
+    if isinstance(value, str):
+        return _MASKED.sub(lambda m: values[int(m[1])], value) if MASK in value else value
+    if isinstance(value, dict):
+        return {k: unmasked(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unmasked(v, values) for v in value]
+    return value
+
+
+def run_ttp_shared(template: str, devices: list[list[str]], masked: list[list[str]] | None = None) -> list[dict[str, Any]]:
     """Parse each device's text, given as chunks (each the blocks of one kind, in file order), with one
     ttp template; a chunk found in several devices of the batch is parsed once and its result shared.
+    ``masked``: each device's values its chunks hold masked (:data:`MASK`), put back in its result.
 
     A device's other chunks are parsed together as one text. The results are read-only."""
     seen = Counter(chunk for chunks in devices for chunk in chunks)
@@ -64,11 +84,13 @@ def run_ttp_shared(template: str, devices: list[list[str]]) -> list[dict[str, An
     distinct = list(dict.fromkeys([*own, *(c for c, n in seen.items() if n > 1)]))
     results = dict(zip(distinct, run_ttp(template, distinct), strict=True))
     out = []
-    for chunks, text in zip(devices, own, strict=True):
-        merged = dict(results[text])
+    for i, (chunks, text) in enumerate(zip(devices, own, strict=True)):
+        values = masked[i] if masked else None
+        merged = unmasked(results[text], values) if values and MASK in text else dict(results[text])
         for chunk in chunks:
             if seen[chunk] > 1:
-                for key, value in results[chunk].items():
+                result = unmasked(results[chunk], values) if values and MASK in chunk else results[chunk]
+                for key, value in result.items():
                     merged[key] = as_list(merged[key]) + as_list(value) if key in merged else value
         out.append(merged)
     return out
@@ -113,12 +135,14 @@ class Syntax:
     member: re.Pattern[str]  # an address neighbor's peer group: (address, group)
     address_neighbor: re.Pattern[str]  # any line of an address neighbor
     read: tuple[str, ...]  # first words of the top-level blocks ttp reads
+    own: re.Pattern[str] | None = None  # a line holding a value of one device alone: (the line up to it, the value)
 
 
-def syntax(indent: str, group_word: str, read: tuple[str, ...]) -> Syntax:
+def syntax(indent: str, group_word: str, read: tuple[str, ...], own: tuple[str, ...] = ()) -> Syntax:
     """The expressions for a platform that indents one level by ``indent`` and spells peer group
     membership ``group_word``. An interface's ``description`` is taken where the platform writes it
-    (first), its address from the first ``ip`` line."""
+    (first), its address from the first ``ip`` line. ``own``: expressions of the start of a line
+    whose next word is a value of one device alone (masked in the text ttp reads, see :data:`MASK`)."""
     i = re.escape(indent)
     end = r"(?![^\n])"  # at the end of its line
     # Possessive quantifiers (``*+``, ``?+``): nothing after a part needs it to give back text, and
@@ -129,7 +153,8 @@ def syntax(indent: str, group_word: str, read: tuple[str, ...]) -> Syntax:
         remote_as=re.compile(rf"\n{i}neighbor (\d\S*+) remote-as (\S++){end}"),  # the address is checked
         member=re.compile(rf"\n{i}neighbor (\d\S*+) {re.escape(group_word)} (\S++){end}"),  # by neighbors()
         address_neighbor=re.compile(rf"\n{i}neighbor \d[^\n]*+"),
-        read=read)
+        read=read,
+        own=re.compile(rf"^((?:{'|'.join(own)}))([^{MASK}\s]++)", re.M) if own else None)
 
 
 class Split(NamedTuple):
@@ -142,6 +167,7 @@ class Split(NamedTuple):
     bodies: list[Body]  # the rest of its block (equal bodies are one object)
     remote: dict[str, str]  # address neighbor -> remote-as
     member: dict[str, str]  # address neighbor -> peer group
+    masked: list[str]  # the values masked in ``chunks``, by index (see :data:`MASK`)
 
 
 _BLOCK = re.compile(r"\n(?=\S)")  # a line at column 0 starts a block
@@ -158,6 +184,13 @@ def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
     chunks: dict[str, str] = {}
     remote: dict[str, str] = {}
     member: dict[str, str] = {}
+    masked: list[str] = []
+    own = how.own if MASK not in text else None  # a text holding the mask itself is read as it is
+
+    def mask(m: re.Match[str]) -> str:
+        masked.append(m[2])
+        return f"{m[1]}{MASK}{len(masked) - 1}"
+
     for block in _BLOCK.split("".join(parts[::step])):
         if not block.startswith(how.read):
             continue
@@ -166,9 +199,11 @@ def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
             remote.update(how.remote_as.findall(block))
             member.update(how.member.findall(block))
             block = how.address_neighbor.sub("", block)
+        if own is not None:
+            block = own.sub(mask, block)
         chunks[kind] = chunks.get(kind, "") + (block if block.endswith("\n") else block + "\n")
     names = list(map(intern, parts[1::step]))  # the same few hundred names on every device: one string each
-    return Split(list(chunks.values()), names, parts[2::step], parts[4::step], bodies, remote, member)
+    return Split(list(chunks.values()), names, parts[2::step], parts[4::step], bodies, remote, member, masked)
 
 
 def parse_bodies(template: str, bodies: set[Body]) -> dict[Body, dict[str, Any]]:
@@ -192,7 +227,7 @@ def cut_and_parse(texts: Iterable[str], how: Syntax, device_template: str,
     ``body_template``'s result for each distinct interface body (texts are consumed one by one)."""
     canon: dict[Body, Body] = {}
     cut = [split(text, how, canon) for text in texts]
-    parsed = run_ttp_shared(device_template, [c.chunks for c in cut])
+    parsed = run_ttp_shared(device_template, [c.chunks for c in cut], [c.masked for c in cut])
     return list(zip(cut, parsed, strict=True)), parse_bodies(body_template, set(canon))
 
 
