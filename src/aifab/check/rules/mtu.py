@@ -28,13 +28,10 @@ def fabric_mtu(ctx: CheckContext) -> Iterator[Hit]:
     for c, a, b in ctx.cable_ends:
         if a is not None and b is not None and a.mtu is not None and b.mtu is not None and a.mtu != b.mtu:
             mismatched |= {(c.a.name, a.name), (c.b.name, b.name)}
-    for dev, facts in ctx.checked():
+    for dev, _ in ctx.checked():
         fabric_mtu = (ctx.design.backend if dev.fabric == "backend" else ctx.design.frontend).mtu
-        for port in dev.ports:
-            iface = facts.interfaces.get(port.name)
-            if iface is None or iface.mtu is None or (dev.name, port.name) in mismatched:
-                continue
-            if iface.mtu != fabric_mtu:
+        for port, iface in ctx.configured_ports[dev.name]:
+            if iface.mtu is not None and iface.mtu != fabric_mtu and (dev.name, port.name) not in mismatched:
                 yield Hit(dev.fabric, dev.name, port.name, f"MTU {iface.mtu}, the {dev.fabric} fabric's MTU is {fabric_mtu}")
 
 
@@ -42,9 +39,8 @@ def fabric_mtu(ctx: CheckContext) -> Iterator[Hit]:
       "a switch refuses (or an EOS routed port caps at 9214) an MTU above its model's; the catalog records it "
       "per model and platform (docs/sources.md#eos-mtu)")
 def model_mtu(ctx: CheckContext) -> Iterator[Hit]:
-    for dev, facts in ctx.checked():
-        for port in dev.ports:
-            iface = facts.interfaces.get(port.name)
-            if iface is not None and iface.mtu is not None and iface.mtu > dev.max_mtu:
+    for dev, _ in ctx.checked():
+        for port, iface in ctx.configured_ports[dev.name]:
+            if iface.mtu is not None and iface.mtu > dev.max_mtu:
                 yield Hit(dev.fabric, dev.name, port.name, f"MTU {iface.mtu} above the {dev.model} maximum of "
                                                            f"{dev.max_mtu} on {dev.platform}")

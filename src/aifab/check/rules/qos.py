@@ -68,10 +68,15 @@ def ecn_present(ctx: CheckContext) -> Iterator[Hit]:
         if policy.ecn is None:
             continue
         bad = []
+        marked: set[int] = set()  # ECN settings found on every queue of the policy (a device's ports share a few)
         for port, iface in ports:
+            if id(iface.ecn) in marked:
+                continue
             missing = {q for q in policy.ecn_queues if q not in iface.ecn}
             if missing:
                 bad.append((port.name, f"no ECN marking on queue {fmt(missing)}"))
+            else:
+                marked.add(id(iface.ecn))
         yield from grouped(dev, bad, len(ports))
 
 
@@ -81,7 +86,11 @@ def ecn_thresholds(ctx: CheckContext) -> Iterator[Hit]:
     for dev, _, policy, ports in policed_ports(ctx):
         limit = dev.buffers.lossless_queue_bytes if dev.buffers is not None and policy.lossless else None
         bad = []
+        sound: set[int] = set()  # ECN settings found within bounds (a device's ports share a few)
         for port, iface in ports:
+            if id(iface.ecn) in sound:
+                continue
+            found = len(bad)
             for q, e in sorted(iface.ecn.items()):
                 if q not in policy.ecn_queues:
                     continue
@@ -89,6 +98,8 @@ def ecn_thresholds(ctx: CheckContext) -> Iterator[Hit]:
                     bad.append((port.name, f"queue {q}: ECN min {e.min_bytes} is not below max {e.max_bytes}"))
                 elif limit is not None and e.max_bytes >= limit:
                     bad.append((port.name, f"queue {q}: ECN max {e.max_bytes} is not below the lossless queue's buffer {limit}"))
+            if len(bad) == found:
+                sound.add(id(iface.ecn))
         yield from grouped(dev, bad, len(ports))
 
 
