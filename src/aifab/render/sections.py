@@ -92,6 +92,7 @@ class Section:
         if paths is not None:  # d.native covers d.native.mmu
             paths = frozenset(p for p in paths if not any(p[:i] in paths for i in range(1, len(p))))
         self.reads = None if paths is None else sorted(paths)  # every path it reads; None: it uses d whole
+        self.fields = frozenset(p[0] for p in self.reads) if self.reads else frozenset()  # the view's fields it reads
         self.paths = None if paths is None or any(map(unique, paths)) else self.reads
         self.cache: dict[tuple[Any, ...], str] = {}
 
@@ -101,7 +102,12 @@ class Section:
         field reads equal values."""
         if self.reads is None:
             return False
-        paths = self.reads if differs is None else [p for p in self.reads if p[0] in differs]
+        if differs is None:
+            paths = self.reads
+        elif self.fields.isdisjoint(differs):  # most sections, under a one-knob change
+            return True
+        else:
+            paths = [p for p in self.reads if p[0] in differs]
         return all(_value(view, p) == _value(other, p) for p in paths)
 
     def render(self, view: Any) -> str:
