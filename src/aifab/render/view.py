@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from functools import cache
+from operator import attrgetter, itemgetter
 from socket import inet_aton
 from typing import Any
 
@@ -22,6 +23,7 @@ from aifab.design.model import (
     Design,
     Device,
     DeviceBuffers,
+    Neighbor,
     PortBuffer,
     QosPolicy,
     TelemetryPolicy,
@@ -155,15 +157,6 @@ class PeerGroup:
     name: str
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
-class BgpNeighbor:
-    address: str
-    remote_as: int
-    group: str
-    description: str
-
-
 @dataclass(frozen=True, slots=True)
 class Bgp:
     """``router bgp``: eBGP on every /31, ECMP, graceful restart, redistribution through a route map."""
@@ -176,7 +169,7 @@ class Bgp:
     timers: tuple[int, int] | None  # keepalive, hold; None where the platform's default is the same
     bfd: bool
     peer_groups: tuple[PeerGroup, ...]
-    neighbors: tuple[BgpNeighbor, ...]
+    neighbors: tuple[Neighbor, ...]  # the Design's sessions of the device, by peer group, then address
     aggregates: tuple[str, ...]  # server blocks, advertised summary-only
     redistribute_route_map: str
 
@@ -363,17 +356,22 @@ def _bgp_policy(shared: ViewInputs, info: Platform) -> dict[str, Any]:
             "bfd": shared.bgp.bfd}
 
 
+_GROUP, _ADDRESS, _PLACE = attrgetter("group"), attrgetter("peer_address"), itemgetter(2)
+
+
 def _bgp(shared: ViewInputs, dev: Device, info: Platform) -> Bgp:
     groups = sorted({n.group for n in dev.neighbors})
-    # FRR keeps neighbors sorted by peer group, then address; EOS accepts any order.
-    neighbors = sorted(dev.neighbors, key=lambda n: (n.group, inet_aton(n.peer_address)))  # bytes: numeric order
+    # FRR keeps neighbors sorted by peer group, then address (as bytes: numeric order); EOS accepts any
+    # order. Keys made and sorted without a call per neighbor (137k at 32k GPUs).
+    ns = dev.neighbors
+    order = sorted(zip(map(_GROUP, ns), map(inet_aton, map(_ADDRESS, ns)), range(len(ns)), strict=True))
     return Bgp(
         asn=dev.asn,
         router_id=dev.loopback,
         max_paths=dev.max_paths,
         frr_max_paths=dev.max_paths if dev.max_paths < FRR_MULTIPATH_NUM else None,
         peer_groups=tuple(PeerGroup(g) for g in groups),
-        neighbors=tuple(BgpNeighbor(n.peer_address, n.peer_asn, n.group, n.peer) for n in neighbors),
+        neighbors=tuple(map(ns.__getitem__, map(_PLACE, order))),
         aggregates=dev.server_subnets,
         redistribute_route_map=RM_CONNECTED,
         **_bgp_policy(shared, info),
