@@ -7,8 +7,10 @@ Addressing follows RFC 3021 (/31 links, upper tier on the even address) and RFC 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import attrgetter
 from socket import inet_ntoa
 
 from netaddr import IPAddress, IPNetwork
@@ -344,23 +346,28 @@ def pod_order(devices: list[_Dev]) -> list[int]:
     return place
 
 
+_ROLE, _PEER, _BUFFER, _CABLE = attrgetter("role"), attrgetter("peer"), attrgetter("buffer"), attrgetter("cable")
+_PORT_ORDER = attrgetter("index", "sub")
+
+
 def _freeze(fb: _FabricBuild, loopbacks: IPNetwork, mgmt: list[str], lb: LoadBalance | None = None) -> tuple[Device, ...]:
     out = []
     place = pod_order(fb.devices)
+    balancing: dict[tuple[str, str], LoadBalance | None] = {}  # per platform and ASIC
     for i, d in enumerate(fb.devices):
-        uplinks = sum(1 for p in d.ports if p.role == "uplink")
-        per_peer: dict[str, int] = {}
-        for n in d.neighbors:
-            per_peer[n.peer] = per_peer.get(n.peer, 0) + 1
-        max_paths = max(uplinks, *per_peer.values(), 1)
+        uplinks = list(map(_ROLE, d.ports)).count("uplink")
+        max_paths = max(uplinks, *Counter(map(_PEER, d.neighbors)).values(), 1)
+        asic = d.switch.asic or platform(d.switch.platform).qos.buffer_model
+        key = (d.switch.platform, asic)
+        if key not in balancing:
+            balancing[key] = load_balance(lb, *key)
         out.append(Device(
             d.name, fb.fabric, d.role, d.tier, d.switch.platform, d.switch.model, d.asn,  # type: ignore[arg-type]
             _ip(loopbacks.first + 1 + place[i]), mgmt[place[i]], d.su, d.rail, d.pod, d.plane, d.pair,
-            tuple(sorted(d.ports, key=lambda p: (p.index, p.sub))), tuple(d.neighbors), max_paths, tuple(d.subnets),
+            tuple(sorted(d.ports, key=_PORT_ORDER)), tuple(d.neighbors), max_paths, tuple(d.subnets),
             fb.qos.policy(d.switch.platform),
-            fb.qos.device_buffers(d.switch, [p.buffer for p in d.ports], d.name, [p.cable for p in d.ports]),
-            d.switch.asic or platform(d.switch.platform).qos.buffer_model, d.switch.max_mtu,
-            load_balance=load_balance(lb, d.switch.platform, d.switch.asic or platform(d.switch.platform).qos.buffer_model)))
+            fb.qos.device_buffers(d.switch, list(map(_BUFFER, d.ports)), d.name, list(map(_CABLE, d.ports))),
+            asic, d.switch.max_mtu, load_balance=balancing[key]))
     return tuple(out)
 
 

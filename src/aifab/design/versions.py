@@ -28,4 +28,4 @@ def with_versions(versions: OsVersion, devices: list[Device]) -> tuple[list[Devi
     problems = [Problem((*LOC, "devices", name), "no such switch in this fabric; switches are named like "
                         + ", ".join(list(names)[:3]) + ", ...", name)
                 for name in versions.devices if name not in names]
-    return [replace(d, os_version=target_version(versions, d)) for d in devices], problems
+    return [d if (v := target_version(versions, d)) == d.os_version else replace(d, os_version=v) for d in devices], problems

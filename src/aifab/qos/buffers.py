@@ -166,7 +166,7 @@ class FabricQos:
         switches with equal ports). With the ports' ``cables`` (cable classes), a plan that cannot
         work is noted in ``problems`` under the name ``device``."""
         buffers = list(buffers)
-        counts = Counter(id(b) for b in buffers)
+        counts = Counter(map(id, buffers))
         key = (switch.platform, switch.asic, len(buffers), tuple(sorted(counts.items())))
         d = self._devices.get(key)
         if d is None:
