@@ -14,17 +14,17 @@ from aifab import forked
 from aifab.artifacts.clab import CEOS_IMAGE, clab_path, write_clab
 from aifab.artifacts.inventory import HandKept, hand_kept_for, write_inventory
 from aifab.artifacts.plans import CABLING_HEADER, IPPLAN_HEADER, cabling_rows, growth_cabling_rows, ipplan_rows, write_csv
-from aifab.check.engine import Parsed, require_clean
+from aifab.check.engine import gather, require_clean
 from aifab.check.findings import Finding
 from aifab.check.inputs import CheckInputError, Target, load_build_dir
-from aifab.check.parse import DeviceFacts, parse_rendered
+from aifab.check.parse import parse_rendered
 from aifab.design import Design, build_design
-from aifab.design.derive import derive
+from aifab.design.load import design_for
 from aifab.design.model import design_json_parts
 from aifab.design.sizing import grown_intent
-from aifab.errors import AifabError, DesignError
+from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
-from aifab.intent import LoadedIntent, load_intent
+from aifab.intent import LoadedIntent
 from aifab.intent.schema import Intent
 from aifab.keepalive import retain
 from aifab.render.configs import FORK_THRESHOLD, write_and_consume
@@ -45,20 +45,6 @@ class BuildResult:
     files: list[Path]
     findings: list[Finding] | None  # warnings and info of the checks (None: not checked)
     hand_kept: Path | None  # the hand-kept inventory folder copied into OUT/inventory (None: none found)
-
-
-def design_for(intent_path: str | Path, like: tuple[Intent, Design] | None = None) -> tuple[LoadedIntent, Design]:
-    """Load and validate an intent and derive its Design; errors name file, line and key. With
-    ``like`` (another intent and its Design), a Design that differs from that one only in policy is
-    made from it (:func:`aifab.design.derive.derive`: the same ports and sessions, not built again)."""
-    loaded = load_intent(intent_path)
-    derived = derive(like[1], like[0], loaded.intent) if like is not None else None
-    if derived is not None:
-        return loaded, derived
-    try:
-        return loaded, build_design(loaded.intent)
-    except DesignError as exc:
-        raise loaded.error(exc.problems) from None
 
 
 def write_tables(design: Design, intent: Intent, out: Path, hand_kept: HandKept) -> list[Path]:
@@ -121,16 +107,6 @@ def build(intent_path: str | Path, out: Path, check: bool = True, clab: bool = F
                 files = [path for child in tables for path in child.result()] + files
     retain(design, parsed)  # freed at exit, or never (aifab.keepalive)
     return BuildResult(loaded, design, files, findings, kept.folder)
-
-
-def gather(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:
-    """The facts of every batch, in Design order, and the devices whose files did not parse."""
-    found: dict[str, DeviceFacts] = {}
-    unreadable: dict[str, str] = {}
-    for facts, bad in parsed:
-        found.update((f.device, f) for f in facts)
-        unreadable.update(bad)
-    return {d.name: found[d.name] for d in design.devices() if d.name in found}, unreadable
 
 
 @contextmanager

@@ -17,15 +17,16 @@ from functools import partial
 from pathlib import Path
 
 from aifab.check import Report, check
+from aifab.check.engine import gather
 from aifab.check.findings import sort_findings
 from aifab.check.parse import parse_rendered
+from aifab.design.load import design_for
 from aifab.design.model import Design, Device
 from aifab.difftext import unified_diff
 from aifab.errors import AifabError
 from aifab.gcpause import paused_gc
 from aifab.intent.schema import Intent
 from aifab.keepalive import retain
-from aifab.pipeline import design_for, gather
 from aifab.plan.changes import ChangeSet, change_set, natural_sorted
 from aifab.plan.simulate import deadlock_findings
 from aifab.plan.waves import Change, PlanError, Wave, classify, plan_waves, require_in_place, unrendered

@@ -86,6 +86,16 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
 Parsed = tuple[dict[str, DeviceFacts], dict[str, str]]  # facts per device, and why some device's files could not be parsed
 
 
+def gather(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]]) -> Parsed:
+    """The facts of every batch, in Design order, and the devices whose files did not parse."""
+    found: dict[str, DeviceFacts] = {}
+    unreadable: dict[str, str] = {}
+    for facts, bad in parsed:
+        found.update((f.device, f) for f in facts)
+        unreadable.update(bad)
+    return {d.name: found[d.name] for d in design.devices() if d.name in found}, unreadable
+
+
 def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None,
           parsed: Parsed | None = None) -> Report:
     """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.

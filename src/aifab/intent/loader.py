@@ -120,7 +120,7 @@ def load_intent(path: str | Path) -> LoadedIntent:
 
     Raises IntentError listing every problem with file, line and key. What only the design can
     judge (pools that fit, a fabric that can be built) is checked once, by ``build_design``, whose
-    problems ``LoadedIntent.error`` locates the same way (``aifab.pipeline.design_for``).
+    problems ``LoadedIntent.error`` locates the same way (``aifab.design.load.design_for``).
     """
     path = Path(path)
     tree = _read_tree(path)
