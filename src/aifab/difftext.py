@@ -31,11 +31,28 @@ def _common_prefix(a: str, b: str, limit: int) -> int:
     return lo
 
 
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix of ``a`` and ``b``, at most ``limit``: as
+    :func:`_common_prefix`, from the ends (no reversed copy of either text)."""
+    la, lb = len(a), len(b)
+    lo = 0
+    while lo + CHUNK <= limit and a[la - lo - CHUNK:la - lo] == b[lb - lo - CHUNK:lb - lo]:
+        lo += CHUNK
+    hi = min(limit, lo + CHUNK)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _equal_ends(old: str, new: str) -> tuple[int, int]:
     """The lengths of the longest common prefix and suffix of two different texts, not overlapping
     in either."""
     head = _common_prefix(old, new, min(len(old), len(new)))
-    return head, _common_prefix(old[::-1], new[::-1], min(len(old), len(new)) - head)
+    return head, _common_suffix(old, new, min(len(old), len(new)) - head)
 
 
 _BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # str.splitlines's other line breaks in ASCII
@@ -53,8 +70,9 @@ def unified_diff(name: str, old: str, new: str) -> str:
     between their common first and last lines (with the context) are cut and compared."""
     if old == new:
         return ""
-    if _plain(old) and _plain(new) and old.count("\n") == new.count("\n"):
-        head, tail = _equal_ends(old, new)
+    head, tail = _equal_ends(old, new) if _plain(old) and _plain(new) else (-1, -1)
+    if head >= 0 and old.count("\n", head, len(old) - tail) == new.count("\n", head, len(new) - tail):
+        # as many lines in both (their equal ends have as many: only what lies between is counted)
         start = old.rfind("\n", 0, head) + 1  # the first line that differs, then CONTEXT lines back
         for _ in range(CONTEXT):
             if start > 0:
