@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from aifab.catalog import eos_mmu
-from aifab.design.model import Device
+from aifab.design.model import Device, DeviceBuffers
 from aifab.platforms import KB
+from aifab.render.shared import per_object
 from aifab.render.view import QosView
 
 MMU_PROFILE = "AIFAB"  # name of the EOS MMU queue profile
@@ -87,12 +88,16 @@ def eos_view(dev: Device, qos: QosView | None) -> EosView | None:
     b = dev.buffers
     if b is None or qos is None:
         return None
+    return _view(b, qos, dev.asic, max((p.buffer.xon for p in dev.ports if p.buffer), default=0))
+
+
+@per_object
+def _view(b: DeviceBuffers, qos: QosView, asic: str, xon: int) -> EosView:
     ecn, wd = qos.ecn, qos.watchdog
-    xon = max((p.buffer.xon for p in dev.ports if p.buffer), default=0)
     pgs = sorted(set(qos.tc_to_pg))
     return EosView(
         qos_profile=QOS_PROFILE,
-        mmu=qos.lossless and eos_mmu(dev.asic),
+        mmu=qos.lossless and eos_mmu(asic),
         profile=MMU_PROFILE,
         headroom=b.pg_headroom_bytes,
         resume=xon,

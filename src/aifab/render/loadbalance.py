@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aifab.catalog import ASICS
-from aifab.design.model import Device
+from aifab.design.model import Device, LoadBalance
+from aifab.render.shared import per_object
 
 ROCE_UDP_PORT = 4791  # RoCEv2's UDP destination port (IANA)
 BTH_DEST_QP_BYTES = "5-7"  # the destination QP: bytes 5-7 of the InfiniBand base transport header (BTH)
@@ -61,10 +62,12 @@ def linux_policy(fields: tuple[str, ...]) -> tuple[int, str]:
 
 def load_balance_view(dev: Device) -> LoadBalanceView | None:
     """The device's load balancing for its templates; None when the Design sets none (the platform default)."""
-    lb = dev.load_balance
-    if lb is None:
-        return None
-    chip = ASICS.get(dev.asic)
+    return None if dev.load_balance is None else _view(dev.load_balance, dev.asic)
+
+
+@per_object
+def _view(lb: LoadBalance, asic: str) -> LoadBalanceView:
+    chip = ASICS.get(asic)
     sand = chip is not None and chip.qp_hash  # the chips EOS hashes with a sand profile (Jericho)
     policy, mask = linux_policy(lb.fields)
     sonic = tuple(SONIC[f] for f in lb.fields)

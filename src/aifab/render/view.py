@@ -32,6 +32,7 @@ from aifab.fastinit import fast_init
 from aifab.placeholders import placeholder
 from aifab.platforms import Platform, platform, resolve
 from aifab.render.loadbalance import LoadBalanceView, load_balance_view
+from aifab.render.shared import per_object
 
 RM_CONNECTED = "RM-CONN-2-BGP"
 PL_LOOPBACKS = "PL-LOOPBACKS"
@@ -246,6 +247,7 @@ SFLOW_PORT = 6343  # the sFlow standard's collector port, which EOS omits from i
 
 
 @cache
+@per_object
 def telemetry_view(t: TelemetryPolicy) -> TelemetryView:
     """The telemetry of every device (the same on each: made once per policy)."""
     suffix = "" if t.sflow_port == SFLOW_PORT else f" {t.sflow_port}"
@@ -308,6 +310,7 @@ def _child_speed(info: Platform, dev: Device, gbps: int, mode: str) -> str:
 
 
 @cache
+@per_object
 def _qos(q: QosPolicy) -> QosView:
     """The view of a QoS policy (one per policy: the fabric's devices of a platform share it)."""
     queues = tuple(TxQueue(tc, tc in q.strict_tcs, q.dwrr_weights[tc], tc in q.ecn_queues, tc in q.lossless_priorities)
@@ -382,6 +385,7 @@ def _secret(name: str | None) -> str:
     return placeholder(name) if name else ""
 
 
+@per_object
 def access_view(a: AccessPolicy) -> AccessView:
     """The way in as templates place it (the same for every device of the Design)."""
     return AccessView(
