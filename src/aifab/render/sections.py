@@ -95,6 +95,7 @@ class Section:
         self.fields = frozenset(p[0] for p in self.reads) if self.reads else frozenset()  # the view's fields it reads
         self.paths = None if paths is None or any(map(unique, paths)) else self.reads
         self.cache: dict[tuple[Any, ...], str] = {}
+        self.seen: dict[tuple[int, ...], tuple[tuple[Any, ...], str]] = {}  # the same objects read before
 
     def same(self, view: Any, other: Any, differs: frozenset[str] | None = None) -> bool:
         """The section renders the same text for both views: it reads equal values from them.
@@ -114,11 +115,19 @@ class Section:
         if self.paths is None:
             return self.tpl.render(d=view)
         key = tuple([_value(view, p) for p in self.paths])
+        ids = tuple(map(id, key))  # switches sharing their policy objects read the same objects:
+        hit = self.seen.get(ids)  # found without hashing the values (the entry keeps them alive)
+        if hit is not None:
+            return hit[1]
         text = self.cache.get(key)
         if text is None:
             if len(self.cache) >= CACHE_LIMIT:
                 self.cache.clear()
+                self.seen.clear()
             text = self.cache[key] = self.tpl.render(d=view)
+        if len(self.seen) >= CACHE_LIMIT:
+            self.seen.clear()
+        self.seen[ids] = (key, text)
         return text
 
 
