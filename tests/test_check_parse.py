@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aifab.catalog import eos_mmu
 from aifab.check.parse import OWN_WEIGHT, POOL_THRESHOLD, _shares, parse_build
+from aifab.check.parse import text as text_module
 from aifab.check.parse.eos import DEVICE, SYNTAX, speed
 from aifab.check.parse.eos import parse as parse_eos
 from aifab.check.parse.facts import DeviceFacts
@@ -249,6 +251,27 @@ def test_shared_chunks_parse_as_the_whole_text() -> None:
     whole = run_ttp(DEVICE, ["".join(chunks) for chunks in devices])
     assert shared == whole
     assert [len(as_list(r["dscp_maps"])) for r in shared] == [2, 2, 1]
+
+
+def test_a_chunk_read_in_an_earlier_batch_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_ttp_shared gives ttp only the texts no batch before gave it, with the same results."""
+    read: list[str] = []
+    real = text_module.run_ttp
+
+    def counting(template: str, texts: list[str]) -> list[dict[str, Any]]:
+        read.extend(texts)
+        return real(template, texts)
+
+    monkeypatch.setattr(text_module, "_READ", {})
+    monkeypatch.setattr(text_module, "run_ttp", counting)
+    qos = "qos map dscp 26 to traffic-class 3\n"
+    first = run_ttp_shared(DEVICE, [["hostname a\n", qos], ["hostname b\n", qos]])
+    assert qos in read and "hostname a\n" in read
+    read.clear()
+    second = run_ttp_shared(DEVICE, [["hostname a\n", qos], ["hostname c\n", qos]])
+    assert read == ["hostname c\n"]  # the rest was read in the first batch
+    assert second[0] == first[0] and second[1]["system"] == {"hostname": "c"}
+    assert second == run_ttp(DEVICE, ["hostname a\n" + qos, "hostname c\n" + qos])
 
 
 def _leaf(i: int) -> str:

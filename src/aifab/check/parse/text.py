@@ -73,16 +73,29 @@ def unmasked(value: Any, values: list[str]) -> Any:
     return value
 
 
+_READ: dict[str, dict[str, dict[str, Any]]] = {}  # template -> text -> ttp's result, across batches
+READ_LIMIT = 4096  # texts whose results are kept per template before they are forgotten
+
+
 def run_ttp_shared(template: str, devices: list[list[str]], masked: list[list[str]] | None = None) -> list[dict[str, Any]]:
     """Parse each device's text, given as chunks (each the blocks of one kind, in file order), with one
-    ttp template; a chunk found in several devices of the batch is parsed once and its result shared.
-    ``masked``: each device's values its chunks hold masked (:data:`MASK`), put back in its result.
+    ttp template; a chunk found in several devices of the batch is parsed once and its result shared,
+    and a text parsed in an earlier batch is not parsed again (its masked chunks recur on every switch
+    of a role). ``masked``: each device's values its chunks hold masked (:data:`MASK`), put back in
+    its result.
 
     A device's other chunks are parsed together as one text. The results are read-only."""
     seen = Counter(chunk for chunks in devices for chunk in chunks)
     own = ["".join(c for c in chunks if seen[c] == 1) for chunks in devices]
     distinct = list(dict.fromkeys([*own, *(c for c, n in seen.items() if n > 1)]))
-    results = dict(zip(distinct, run_ttp(template, distinct), strict=True))
+    known = _READ.setdefault(template, {})
+    new = [text for text in distinct if text not in known]
+    if len(known) + len(new) > READ_LIMIT:  # the earlier batches' texts are forgotten
+        known.clear()
+        new = distinct
+    if new:
+        known.update(zip(new, run_ttp(template, new), strict=True))
+    results = {text: known[text] for text in distinct}
     out = []
     for i, (chunks, text) in enumerate(zip(devices, own, strict=True)):
         values = masked[i] if masked else None
