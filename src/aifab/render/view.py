@@ -247,7 +247,6 @@ SFLOW_PORT = 6343  # the sFlow standard's collector port, which EOS omits from i
 
 
 @cache
-@per_object
 def telemetry_view(t: TelemetryPolicy) -> TelemetryView:
     """The telemetry of every device (the same on each: made once per policy)."""
     suffix = "" if t.sflow_port == SFLOW_PORT else f" {t.sflow_port}"
@@ -310,7 +309,6 @@ def _child_speed(info: Platform, dev: Device, gbps: int, mode: str) -> str:
 
 
 @cache
-@per_object
 def _qos(q: QosPolicy) -> QosView:
     """The view of a QoS policy (one per policy: the fabric's devices of a platform share it)."""
     queues = tuple(TxQueue(tc, tc in q.strict_tcs, q.dwrr_weights[tc], tc in q.ecn_queues, tc in q.lossless_priorities)
