@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -93,8 +94,8 @@ def _texts(batch: list) -> list[tuple[int, str, int]]:
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_renderers_consume_their_devices_and_of_two_processes_one_parses_every_text(cluster_intent: Path, tmp_path: Path,
-                                                                            jobs: int) -> None:
+def test_renderers_consume_their_devices_and_of_two_processes_one_parses_the_texts(cluster_intent: Path, tmp_path: Path,
+                                                                           jobs: int) -> None:
     from aifab.render.configs import write_and_consume
 
     design = build(cluster_intent, tmp_path, check=False, jobs=1).design
@@ -104,11 +105,61 @@ def test_renderers_consume_their_devices_and_of_two_processes_one_parses_every_t
     by_parser = [row for batch in parsed for row in batch]
     assert [name for _, name, _ in by_consumer] == names == [name for _, name, _ in by_parser]
     assert len({pid for pid, _, _ in by_consumer}) == jobs  # the consumer ran in each renderer, this one too
-    if jobs == 2:  # every text parsed here
-        assert {pid for pid, _, _ in by_parser} == {os.getpid()}
+    if jobs == 2:  # the texts parsed here, but those of the batches handed back to the renderer when it was done first
+        here = [pid == os.getpid() for pid, _, _ in by_parser]
+        assert here[0] and here == sorted(here, reverse=True)
     else:  # each renderer parses its own share
         assert [pid for pid, _, _ in by_parser] == [pid for pid, _, _ in by_consumer]
     assert [size for _, _, size in by_consumer] == [size for _, _, size in by_parser]  # the text read back is the text rendered
+
+
+def _slow_texts(batch: list) -> list[tuple[int, str, str]]:
+    time.sleep(0.02)  # a parser slower than the renderer, as at 32k GPUs
+    return [(os.getpid(), name, "".join(files.values())) for name, _, files in batch]
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_a_renderer_done_first_parses_the_last_half_of_the_batches_not_begun(cluster_intent: Path, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch,
+                                                                            write: bool) -> None:
+    """With two processes the parser is the slower: once the forked renderer has rendered every
+    device it parses the last of the batches this process has not begun. Every text is parsed once,
+    in order, as rendered, whichever process parsed it."""
+    from aifab.render import configs
+    from aifab.render.configs import write_and_consume
+
+    design = build(cluster_intent, tmp_path / "build", check=False, jobs=1).design
+    on_disk = {p.name: p.read_text() for p in (tmp_path / "build" / "configs").iterdir()}
+    monkeypatch.setattr(configs, "BATCH", 2)  # many batches, each parsed in 20 ms: the renderer is done long before
+    _, _, parsed = write_and_consume(design, tmp_path / "many" if write else None, None, _slow_texts, 2)
+    rows = [row for batch in parsed for row in batch]
+    assert [name for _, name, _ in rows] == [d.name for d in design.devices()]
+    assert "".join(text for _, _, text in rows) == "".join(on_disk[n] for d in design.devices()
+                                                         for n in sorted(on_disk) if n.startswith(f"{d.name}."))
+    here = [pid == os.getpid() for pid, _, _ in rows]
+    theirs = len(here) - sum(here)
+    assert here[0] and here == sorted(here, reverse=True)  # this process parsed the first, the renderer the last
+    assert theirs >= len(rows) // 4, f"the renderer parsed {theirs} of {len(rows)} devices"
+
+
+def _waits(handoff: object) -> int | None:
+    return handoff.wait()  # type: ignore[attr-defined]
+
+
+def test_a_renderer_whose_parser_is_gone_does_not_wait_for_it() -> None:
+    """The forked renderer waits for the batches it is handed; when the parser closes its end without
+    handing any (it died, or was interrupted), the renderer's wait ends with None instead of never."""
+    from aifab import forked
+    from aifab.render.configs import _Handoff
+
+    handoff = _Handoff()
+    child = forked.Child(_waits, handoff)
+    deadline = time.monotonic() + 10
+    while not handoff.ready:  # the child is waiting
+        assert time.monotonic() < deadline, "the renderer never said it was done"
+        time.sleep(0.01)
+    handoff.close()
+    assert child.result() is None
 
 
 def test_a_rendered_text_that_does_not_parse_is_named_as_on_disk(tmp_path: Path) -> None:
