@@ -457,6 +457,30 @@ def test_rules_give_the_same_findings_in_one_process_and_in_two(cluster: Built, 
     assert forked == serial
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_callers_work_beside_the_rules_runs_here_once_while_the_forked_ones_run(
+        cluster: Built, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check(beside=...)``: the caller's own work (the review's change set and plan) is done once, by
+    this process, after its own rules; with two jobs while the forked process with the costly rules
+    is still there (not yet waited for), with one after every rule."""
+    import os
+
+    from aifab.check import engine
+
+    monkeypatch.setattr(engine, "POOL_THRESHOLD", 1)  # the rules fork on this small build too
+    calls: list[tuple[int, list[str]]] = []
+
+    def beside() -> None:
+        tid = os.getpid()
+        children = Path(f"/proc/{tid}/task/{tid}/children").read_text().split()
+        calls.append((os.getpid(), children))
+
+    report = check(cluster.design, cluster.path, jobs=jobs, beside=beside)
+    assert [pid for pid, _ in calls] == [os.getpid()]
+    assert bool(calls[0][1]) == (jobs == 2)  # the rules' child, forked and not yet reaped
+    assert report.findings == check(cluster.design, cluster.path, jobs=1).findings
+
+
 # ---------------------------------------------------------------- addresses on every platform (ADDR004, ADDR005)
 
 

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from aifab.check import Report, check
 from aifab.check.engine import gather
@@ -167,39 +168,48 @@ def _refused(deltas: list[DeviceDelta], cs: ChangeSet | None) -> dict[str, str]:
     return {name: refused[name] for name in natural_sorted(refused)}
 
 
-def _plan(result: Review, allow_recabling: bool) -> None:
-    """Classify every changed device (from the change set) and plan the waves, or say why not."""
-    cs, design = result.changes, result.design
+class Rollout(NamedTuple):
+    """How the changed devices roll out (:func:`_plan`)."""
+
+    waves: list[Wave]
+    plan_error: str  # no wave keeps the rollout rules
+    unrendered: dict[str, tuple[str, ...]]  # device -> change kinds its files do not carry
+    recabling: str  # the topology changes: the links that move
+
+
+def _plan(design: Design, cs: ChangeSet | None, deltas: list[DeviceDelta], allow_recabling: bool) -> Rollout:
+    """Classify every changed device (from the change set) and plan the waves, or say why not.
+    ``deltas`` (sorted) gains a delta without diffs for each device only the change set names."""
     if cs is not None:
         try:
             require_in_place(cs, allow_recabling)
         except PlanError as exc:
-            result.recabling = str(exc)
-            return
+            return Rollout([], "", {}, str(exc))
     added = set(cs.added) if cs is not None else {d.name for d in design.devices()}
-    by_name = {d.device: d for d in result.deltas}
+    by_name = {d.device: d for d in deltas}
     changed = [n for n in natural_sorted(set(by_name) | set(cs.devices if cs else ()))
                if not by_name.get(n) or by_name[n].status != "removed"]
     devices = {d.name: d for d in design.devices()}
     changes = []
+    left_out: dict[str, tuple[str, ...]] = {}
     for name in changed:
         delta = by_name.get(name) or DeviceDelta(name, "changed", {})
         diff, known = "".join(delta.diffs.values()), cs
         if cs is not None and (left := unrendered(cs, name, diff)):  # the deploy makes none of them
-            result.unrendered[name] = left
+            left_out[name] = left
             known = cs.without(name, left)
             if not diff and not known.kinds(name):
                 continue
         if name not in by_name:
-            result.deltas.append(delta)
+            deltas.append(delta)
         delta.change = classify(devices[name], diff, carrying=name not in added, changes=known,
                                 bgp_timers=design.upgrade.bgp_timers)
         changes.append(delta.change)
-    result.deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
+    deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
     try:
-        result.waves = plan_waves(design, changes, allow_recabling=allow_recabling)
+        return Rollout(plan_waves(design, changes, allow_recabling=allow_recabling), "", left_out, "")
     except PlanError as exc:
-        result.plan_error = str(exc)
+        return Rollout([], str(exc), left_out, "")
 
 
 def _rendered_deltas(old: dict[str, Device], shared: dict[str, ViewInputs], same: frozenset[str],
@@ -234,8 +244,10 @@ def review(intent: Path, base_ref: str, allow_recabling: bool = False, jobs: int
 
     The new side is rendered once, in memory (no config is written: ``aifab build`` writes them), on a
     large fabric by ``jobs`` processes (default: the CPUs available): each diffs its devices against
-    the base side as it renders them; with two, this one parses every config's text for the checks,
-    with more each parses its own (:func:`~aifab.render.configs.write_and_consume`)."""
+    the base side as it renders them; with two, this one parses the configs' texts for the checks (the
+    renderer, done first, the last of them), with more each parses its own
+    (:func:`~aifab.render.configs.write_and_consume`). The change set and the plan are made while a
+    forked process runs half the rules (``check(beside=...)``)."""
     jobs = jobs or len(os.sched_getaffinity(0))
     with paused_gc():  # millions of acyclic objects (two Designs, the parsed facts): collections free nothing
         loaded, design = design_for(intent)
@@ -245,15 +257,22 @@ def review(intent: Path, base_ref: str, allow_recabling: bool = False, jobs: int
         same = frozenset(f for f, inputs in shared.items() if inputs == view_inputs(design, f))
         _, batches, parsed = write_and_consume(design, None, partial(_rendered_deltas, old, shared, same),
                                                parse_rendered, jobs)
-        report = check(design, jobs=jobs, parsed=gather(design, parsed))
         deltas = [d for part in batches for d in part]
         if base is not None:  # devices the new side no longer has
             known = {d.name for d in design.devices()}
             deltas += _removed(base, [d.name for d in base.devices() if d.name not in known])
         deltas.sort(key=lambda d: (d.status == "removed", natural_key(d.device)))
-        cs = change_set(base, design) if base is not None else None
-        result = Review(intent, base_ref, note, design, base, deltas, report, cs, refused=_refused(deltas, cs))
-        _plan(result, allow_recabling)
+        drawn: list[tuple[ChangeSet | None, Rollout]] = []
+
+        def conclude() -> None:  # the review's own conclusions, while the forked rules run
+            cs = change_set(base, design) if base is not None else None
+            drawn.append((cs, _plan(design, cs, deltas, allow_recabling)))
+
+        report = check(design, jobs=jobs, parsed=gather(design, parsed), beside=conclude)
+        cs, rollout = drawn[0]
+        result = Review(intent, base_ref, note, design, base, deltas, report, cs, waves=rollout.waves,
+                        plan_error=rollout.plan_error, unrendered=rollout.unrendered, recabling=rollout.recabling,
+                        refused=_refused(deltas, cs))
         # the PFC-deadlock proof in the steady state and every wave, its switches drained (DLK003,
         # docs/sources.md#pfc-deadlock): nothing to do when the routing policy permits no valley turn
         waves = [(w.index, set(w.devices), set(w.cordon)) for w in result.waves]

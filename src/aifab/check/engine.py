@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,14 +56,16 @@ def _run(ctx: CheckContext, rules: list[Rule]) -> list[Finding]:
     return [Finding(r.id, r.severity, h.fabric, h.device, h.subject, h.message) for r in rules for h in r.func(ctx)]
 
 
-def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int = 1) -> tuple[list[Finding], dict[str, str]]:
+def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int = 1,
+             beside: Callable[[], None] | None = None) -> tuple[list[Finding], dict[str, str]]:
     """Findings of ``rules`` over one context, and the rules skipped (``configs`` rules without configs,
     ``batfish`` rules, which :func:`aifab.check.batfish.batfish_report` runs).
 
     With ``jobs`` > 1 and at least ``POOL_THRESHOLD`` parsed devices, the ``costly`` rules (those that
     read the address and session indexes) run in a forked process (it inherits the context) while this
     process runs the others, which read the cable and port indexes; the halves cost about the same at
-    32k GPUs."""
+    32k GPUs. ``beside``: the caller's own work, done by this process after its rules, while the
+    forked ones run (after every rule when none is forked)."""
     run: list[Rule] = []
     skipped: dict[str, str] = {}
     for r in rules:
@@ -74,11 +77,16 @@ def evaluate(ctx: CheckContext, rules: list[Rule], with_configs: bool, jobs: int
             skipped[r.id] = "no rendered configs to check"
         else:
             run.append(r)
-    beside = [r for r in run if r.costly]
-    if jobs < 2 or not forked.AVAILABLE or len(ctx.facts) < POOL_THRESHOLD or not beside:
-        return sort_findings(_run(ctx, run)), skipped
-    with forked.children([(_run, (ctx, beside))]) as (child,):
+    costly = [r for r in run if r.costly]
+    if jobs < 2 or not forked.AVAILABLE or len(ctx.facts) < POOL_THRESHOLD or not costly:
+        out = _run(ctx, run)
+        if beside is not None:
+            beside()
+        return sort_findings(out), skipped
+    with forked.children([(_run, (ctx, costly))]) as (child,):
         out = _run(ctx, [r for r in run if not r.costly])
+        if beside is not None:
+            beside()
         out += child.result()
     return sort_findings(out), skipped
 
@@ -97,12 +105,13 @@ def gather(design: Design, parsed: list[tuple[list[DeviceFacts], dict[str, str]]
 
 
 def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | None = None,
-          parsed: Parsed | None = None) -> Report:
+          parsed: Parsed | None = None, beside: Callable[[], None] | None = None) -> Report:
     """Check a Design and, when ``build_dir/configs`` exists, every file rendered from it.
 
     ``jobs`` bounds the parser and rule processes (default: the CPUs available). ``parsed``: those
     files already parsed from their text as they were rendered (``aifab build`` parses what it
     writes, ``aifab review`` what it renders without writing it: then ``build_dir`` is not read).
+    ``beside``: the caller's work done while the forked rules run (:func:`evaluate`), once.
     """
     configs = Path(build_dir) / "configs" if build_dir is not None else None
     with_configs = parsed is not None or (configs is not None and configs.is_dir())
@@ -114,7 +123,7 @@ def check(design: Design, build_dir: Path | str | None = None, *, jobs: int | No
         else:
             facts, unreadable = parse_build(design, configs, jobs=jobs) if configs is not None and with_configs else ({}, {})
         ctx = CheckContext(design, facts, unreadable)
-        findings, skipped = evaluate(ctx, rules, with_configs, jobs)
+        findings, skipped = evaluate(ctx, rules, with_configs, jobs, beside)
         turns = tuple(valley_turns(ctx)) if with_configs else ()
     retain(ctx)  # the facts and indexes: freed at exit, or never (aifab.keepalive)
     return Report(design.cluster, len(design.devices()), len(facts), tuple(rules), skipped, tuple(findings), turns)
