@@ -440,8 +440,21 @@ def test_intent_without_watchdog_warns_qos007_and_still_builds(tmp_path: Path) -
     assert [(f.rule, f.severity.value, f.fabric, f.device) for f in findings] == [("QOS007", "warning", "backend", "")]
 
 
-def test_rules_give_the_same_findings_in_one_process_and_in_two(cluster: Built, tmp_path: Path) -> None:
+def test_rules_give_the_same_findings_in_one_process_and_in_two(cluster: Built, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The forked rule process (the costly rules) and this one together report what one process does."""
+    from aifab import forked
+    from aifab.check import engine
+
+    monkeypatch.setattr(engine, "POOL_THRESHOLD", 1)  # the cluster's 60 switches: under the threshold, no fork
+    started: list[str] = []
+    child = forked.Child
+
+    def counted(func: Callable[..., Any], *args: Any, streams: bool = False) -> forked.Child:
+        started.append(func.__qualname__)
+        return child(func, *args, streams=streams)
+
+    monkeypatch.setattr(forked, "Child", counted)
     out = copy_configs(cluster, tmp_path)
     mutated = ("BGP002", "ISO003", "ADDR002", "TOPO001", "ADDR003", "QOS001")  # both halves
     costly = {r.id for r in all_rules() if r.costly}
@@ -452,9 +465,12 @@ def test_rules_give_the_same_findings_in_one_process_and_in_two(cluster: Built, 
         file, pattern, replacement, _ = eos_case(cluster, rule_id)
         path = out / "configs" / file
         path.write_text(re.sub(pattern, replacement, path.read_text(), count=1, flags=re.M))
-    serial, forked = run_checks(cluster.design, out, jobs=1), run_checks(cluster.design, out, jobs=2)
+    serial = run_checks(cluster.design, out, jobs=1)
+    assert not started
+    two = run_checks(cluster.design, out, jobs=2)
+    assert started.count("_run") == 1  # the costly rules ran in a forked process
     assert {f.rule for f in serial} == set(mutated)
-    assert forked == serial
+    assert two == serial
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
