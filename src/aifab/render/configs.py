@@ -94,6 +94,7 @@ def undrain_snippet(design: Design, dev: Device) -> str:
 Rendered = list[tuple[Device, DeviceView, dict[str, str], Parts]]  # devices, their views, files (name -> text) and their parts
 Texts = list[tuple[str, str, dict[str, str]]]  # devices (name, platform) and their files (name -> text)
 BATCH = 64  # devices whose texts are kept for the consumer at once (the parser waits for at most one more)
+FIRST_BATCH = 16  # the first batch, smaller: the parser waits for it (~0.04 s less at 32k GPUs)
 OWN_SHARE = 0.08  # of the rendering of configs written to disk, done by the process that parses them (see write_and_consume)
 FIXED_WEIGHT = 20  # a device's sections that do not grow with its ports, as so many ports (see _share)
 
@@ -142,6 +143,7 @@ def _write_devices(design: Design, configs: Path | None, consume: Callable[[Rend
     consumed: list[T] = []
     parsed: list[P] = []
     batch: Rendered = []
+    size = FIRST_BATCH
     for i, dev in enumerate(devices, 1):
         view = device_view(design, dev)
         parts = render_parts(view)
@@ -151,7 +153,7 @@ def _write_devices(design: Design, configs: Path | None, consume: Callable[[Rend
                 _write_changed(configs / name, text.encode())
                 written.append(name)
         batch.append((dev, view, files, parts))
-        if len(batch) == BATCH or i == len(devices):
+        if len(batch) == size or i == len(devices):
             if send is not None:
                 send([(d.name, d.platform, {n: spool.put(t) for n, t in f.items()} if spool else list(f))
                       for d, _, f, _ in batch])
@@ -159,7 +161,7 @@ def _write_devices(design: Design, configs: Path | None, consume: Callable[[Rend
                 parsed.append(parse([(d.name, d.platform, f) for d, _, f, _ in batch]))
             if consume is not None:
                 consumed.append(consume(batch))
-            batch = []
+            batch, size = [], BATCH
     return written, consumed, parsed
 
 
