@@ -222,6 +222,34 @@ def test_eos_ports_hold_the_qos_profile_they_apply() -> None:
     assert (e3.address, e4.address) == ("10.0.0.4/31", "10.0.0.6/31")
 
 
+def _qos_switch(name: str, tc: int, watchdog: bool) -> tuple[str, tuple[str, ...], dict[str, str]]:
+    """An EOS switch with one lossless port (the same body on every switch) under its own DSCP map and watchdog."""
+    return name, (f"{name}.cfg",), {"cfg": (
+        f"hostname {name}\nqos map dscp 26 to traffic-class {tc}\n"
+        + ("priority-flow-control pause watchdog default timeout 0.2\n" if watchdog else "")
+        + "!\ninterface Ethernet1\n   mtu 9000\n   qos trust dscp\n   priority-flow-control on\n"
+          "   priority-flow-control priority 3 no-drop\n   ip address 10.0.0.0/31\n")}
+
+
+def test_eos_ports_take_their_own_switchs_globals_in_every_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port body's values are kept per set of global settings (DSCP map, watchdog, MMU) and shared by
+    the switches with the same, in a batch and across batches: a switch with other globals never
+    gets its peers' values."""
+    from aifab.check.parse import eos
+
+    monkeypatch.setattr(text_module, "_READ", {})
+    monkeypatch.setattr(eos, "_GLOBALS", {})
+    monkeypatch.setattr(eos, "_PORTS", {})
+    first = parse_eos([_qos_switch("a", 3, True), _qos_switch("b", 4, True), _qos_switch("c", 3, False)])
+    second = parse_eos([_qos_switch("c2", 3, False), _qos_switch("a2", 3, True)])
+    ports = {f.device: f.interfaces["Ethernet1"] for f in first + second}
+    assert {d: (p.dscp_to_tc, p.watchdog, p.watchdog_priorities) for d, p in ports.items()} == {
+        "a": ({26: 3}, True, frozenset({3})), "b": ({26: 4}, True, frozenset({3})),
+        "c": ({26: 3}, False, frozenset()), "c2": ({26: 3}, False, frozenset()), "a2": ({26: 3}, True, frozenset({3}))}
+    assert ports["a2"].dscp_to_tc is ports["a"].dscp_to_tc  # one value for the switches with the same globals
+    assert len(eos._GLOBALS) == 3
+
+
 @pytest.mark.parametrize("platforms", [("eos", "eos"), ("frr", "sonic")])
 def test_parser_processes_give_the_same_facts_as_one(tmp_path: Path, platforms: tuple[str, str]) -> None:
     """intent/cluster.yaml grown to 5 SUs (over POOL_THRESHOLD switches: parser processes start) with its

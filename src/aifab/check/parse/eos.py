@@ -177,6 +177,27 @@ class _Globals:
         self.pool = int(parsed["mmu_pool"]["limit"]) if parsed.get("mmu_pool") else None
 
 
+_GLOBAL_KEYS = ("dscp_maps", "watchdog", "mmu_applied", "mmu_profiles", "mmu_pool")  # what _Globals reads
+_GLOBALS: dict[tuple[int, ...], tuple[tuple[Any, ...], _Globals]] = {}  # ids of those values -> the values, their globals
+_PORTS: dict[_Globals, dict[Body, tuple[Any, ...]]] = {}  # globals -> body -> _port of the body under them
+CACHE_LIMIT = 4096  # entries kept before the caches start again
+
+
+def _globals(parsed: dict[str, Any]) -> _Globals:
+    """The :class:`_Globals` of a parsed device: one object for every device whose values it reads
+    are the same objects (ttp's results for the chunks its peers share: a few per build), kept alive
+    with the entry so that their ids stay theirs. Its ports' values (:data:`_PORTS`) go with it."""
+    values = tuple(parsed.get(k) for k in _GLOBAL_KEYS)
+    ids = tuple(map(id, values))
+    hit = _GLOBALS.get(ids)
+    if hit is None:
+        if len(_GLOBALS) >= CACHE_LIMIT:
+            _GLOBALS.clear()
+            _PORTS.clear()
+        hit = _GLOBALS[ids] = (values, _Globals(parsed))
+    return hit[1]
+
+
 def _port_qos(raw: dict[str, Any], g: _Globals) -> Qos:
     """One interface body's QoS values, in the order of :data:`Qos`."""
     dscp_to_tc = g.dscp_map if raw.get("trust") == "dscp" else None
@@ -252,8 +273,8 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     bodies.update(parse_bodies(PORT, set(expanded.values()) - bodies.keys()))
     out = []
     for (dev, files), (c, p), profiles in zip(heads, read, applied, strict=True):
-        g = _Globals(p)
-        ports: dict[Body, tuple[Any, ...]] = {}
+        g = _globals(p)
+        ports = _PORTS.setdefault(g, {})
         ifaces = {}
         for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
             body = expanded[body, profiles]
