@@ -250,6 +250,24 @@ def test_eos_ports_take_their_own_switchs_globals_in_every_batch(monkeypatch: py
     assert len(eos._GLOBALS) == 3
 
 
+def test_loop_knobs_are_read_from_every_router_bgp_block() -> None:
+    """The neighbors' AS-path loop knobs (the deadlock proof reads them) come from the ``router bgp``
+    blocks, global and address-family lines, every such block (a VRF's too): the parser reads them
+    there instead of scanning the whole file."""
+    from aifab.check.parse.frr import SYNTAX as FRR_SYNTAX
+
+    eos_text = ("hostname s1\ninterface Ethernet1\n   ip address 10.0.0.0/31\n!\nrouter bgp 65000\n"
+                "   neighbor LEAFS peer group\n   neighbor LEAFS allowas-in 3\n   neighbor 10.0.0.1 peer group LEAFS\n"
+                "   !\n   address-family ipv4\n      neighbor 10.0.0.1 as-override\n!\nend\n")
+    frr_text = ("hostname s1\n!\nrouter bgp 65000\n neighbor 10.0.0.1 remote-as 65001\n !\n address-family ipv4 unicast\n"
+                "  neighbor 10.0.0.1 allowas-in 1\n exit-address-family\nexit\n!\nrouter bgp 65000 vrf X\n"
+                " neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 remove-private-AS\nexit\n")
+    assert split(eos_text, SYNTAX, {}).knobs == {"LEAFS": frozenset({"allowas-in"}), "10.0.0.1": frozenset({"as-override"})}
+    assert split(frr_text, FRR_SYNTAX, {}).knobs == {"10.0.0.1": frozenset({"allowas-in", "remove-private-as"})}
+    (f,) = parse_eos([("s1", ("s1.cfg",), {"cfg": eos_text})])
+    assert f.loop_knobs == {"LEAFS": frozenset({"allowas-in"}), "10.0.0.1": frozenset({"as-override"})}
+
+
 @pytest.mark.parametrize("platforms", [("eos", "eos"), ("frr", "sonic")])
 def test_parser_processes_give_the_same_facts_as_one(tmp_path: Path, platforms: tuple[str, str]) -> None:
     """intent/cluster.yaml grown to 5 SUs (over POOL_THRESHOLD switches: parser processes start) with its

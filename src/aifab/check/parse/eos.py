@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
-from aifab.check.parse import bgpknobs, hashing
+from aifab.check.parse import hashing
 from aifab.check.parse.facts import Access, DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import Body, as_list, cidr, cut_and_parse, device_facts, parse_bodies, syntax
 from aifab.platforms import EOS
@@ -251,23 +251,18 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     """Facts for each ``(device, file names, {suffix: text})``; the EOS text is the ``cfg`` file."""
     heads: list[tuple[str, tuple[str, ...]]] = []
     ways: list[Access] = []
-    hashes: list[frozenset[str]] = []
-    knobs: list[dict[str, frozenset[str]]] = []
-    applied: list[Profiles] = []
 
     def configs() -> Iterator[str]:  # each file's text is dropped once cut
         for dev, files, texts in items:
             heads.append((dev, files))
             text = texts["cfg"]
-            applied.append(qos_profiles(text))
             name = next((m for m in (EOS.management, EOS.container_management_name) if f"\ninterface {m}\n" in text),
                         EOS.management)
             ways.append(access(text, name))
-            hashes.append(hashing.eos(text))
-            knobs.append(bgpknobs.loop_knobs(text))
             yield text
 
     read, bodies = cut_and_parse(configs(), SYNTAX, DEVICE, PORT)
+    applied = [qos_profiles(c.rest) for c, _ in read]  # the blocks outside the interfaces: scanned there
     expanded = {(body, profiles): with_profiles(body, profiles) for (c, _), profiles in zip(read, applied, strict=True)
                 for body in set(c.bodies)}  # each distinct body with each distinct set of profiles: a few
     bodies.update(parse_bodies(PORT, set(expanded.values()) - bodies.keys()))
@@ -291,7 +286,7 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
         facts.access = ways[len(out)]
-        facts.ecmp_hash = hashes[len(out)]
-        facts.loop_knobs = knobs[len(out)]
+        facts.ecmp_hash = hashing.eos(c.rest)
+        facts.loop_knobs = c.knobs
         out.append(facts)
     return out

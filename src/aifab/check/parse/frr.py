@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from aifab.check.parse import bgpknobs, hashing
+from aifab.check.parse import hashing
 from aifab.check.parse.facts import DeviceFacts, Ecn, Headroom, Interface
 from aifab.check.parse.text import ParseError, as_list, cidr, cut_and_parse, device_facts, run_ttp, syntax
 
@@ -178,12 +178,10 @@ def _links_and_qos(facts: DeviceFacts, parsed: dict[str, Any]) -> None:
 def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[DeviceFacts]:
     """Facts from frr.conf text alone, for each ``(device, platform, file names, frr.conf text)``."""
     heads: list[tuple[str, str, tuple[str, ...]]] = []
-    knobs: list[dict[str, frozenset[str]]] = []
 
     def confs() -> Iterator[str]:
         for dev, platform, files, text in items:
             heads.append((dev, platform, files))
-            knobs.append(bgpknobs.loop_knobs(text))
             yield text
 
     read, bodies = cut_and_parse(confs(), SYNTAX, FRR_CONF, FRR_CONF)
@@ -197,7 +195,7 @@ def parse_texts(items: Iterable[tuple[str, str, tuple[str, ...], str]]) -> list[
             if ifaces[name].address is None:
                 ifaces[name].bad_address = raw.get("address")
         out.append(device_facts(dev, platform, files, p, ifaces, "peer-group", c.remote, c.member))
-        out[-1].loop_knobs = knobs[len(out) - 1]
+        out[-1].loop_knobs = c.knobs
     return out
 
 

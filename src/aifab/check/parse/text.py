@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from ttp import ttp
 
+from aifab.check.parse.bgpknobs import loop_knobs
 from aifab.check.parse.facts import Bgp, DeviceFacts, Interface, Neighbor
 from aifab.platforms import platform as platform_record
 
@@ -181,6 +182,8 @@ class Split(NamedTuple):
     remote: dict[str, str]  # address neighbor -> remote-as
     member: dict[str, str]  # address neighbor -> peer group
     masked: list[str]  # the values masked in ``chunks``, by index (see :data:`MASK`)
+    rest: str  # the text outside the interface blocks (the top-level lines a parser scans for more)
+    knobs: dict[str, frozenset[str]]  # BGP neighbors' loop knobs, from the ``router bgp`` blocks (bgpknobs)
 
 
 _BLOCK = re.compile(r"\n(?=\S)")  # a line at column 0 starts a block
@@ -199,16 +202,20 @@ def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
     member: dict[str, str] = {}
     masked: list[str] = []
     own = how.own if MASK not in text else None  # a text holding the mask itself is read as it is
+    rest = "".join(parts[::step])
+    knobs: dict[str, frozenset[str]] = {}
 
     def mask(m: re.Match[str]) -> str:
         masked.append(m[2])
         return f"{m[1]}{MASK}{len(masked) - 1}"
 
-    for block in _BLOCK.split("".join(parts[::step])):
+    for block in _BLOCK.split(rest):
         if not block.startswith(how.read):
             continue
         kind = next(k for k in how.read if block.startswith(k))
         if kind == "router bgp ":
+            for name, found in loop_knobs(block).items():
+                knobs[name] = knobs.get(name, frozenset()) | found
             remote.update(how.remote_as.findall(block))
             member.update(how.member.findall(block))
             block = how.address_neighbor.sub("", block)
@@ -216,7 +223,8 @@ def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
             block = own.sub(mask, block)
         chunks[kind] = chunks.get(kind, "") + (block if block.endswith("\n") else block + "\n")
     names = list(map(intern, parts[1::step]))  # the same few hundred names on every device: one string each
-    return Split(list(chunks.values()), names, parts[2::step], parts[4::step], bodies, remote, member, masked)
+    return Split(list(chunks.values()), names, parts[2::step], parts[4::step], bodies, remote, member, masked, rest,
+                 knobs)
 
 
 def parse_bodies(template: str, bodies: set[Body]) -> dict[Body, dict[str, Any]]:
