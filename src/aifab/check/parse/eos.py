@@ -219,9 +219,12 @@ def _port_qos(raw: dict[str, Any], g: _Globals) -> Qos:
 
 def _port(raw: dict[str, Any], g: _Globals) -> tuple[Any, ...]:
     """An interface body's values, shared by every port with that body: mtu, speed, shutdown,
-    description and address (when the body holds them), then :data:`Qos`."""
+    description and address (when the body holds them), :data:`Qos`, then the speed setting, the
+    address line's value and the priorities the watchdog guards."""
+    qos = _port_qos(raw, g)
     return (raw.get("mtu"), speed(raw["speed"]) if raw.get("speed") else None, bool(raw.get("shutdown")),
-            raw.get("description"), cidr(raw.get("address")), *_port_qos(raw, g))
+            raw.get("description"), cidr(raw.get("address")), *qos, raw.get("speed"), raw.get("address"),
+            qos[1] if g.watchdog else frozenset())
 
 
 _USER = re.compile(r"^username (\S+) (?:privilege \d+ )?(?:role \S+ )?(secret|ssh-key) ", re.MULTILINE)
@@ -271,18 +274,19 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
         g = _globals(p)
         ports = _PORTS.setdefault(g, {})
         ifaces = {}
+        mine: dict[Body, tuple[Any, ...]] = {}  # this switch's bodies as cut -> their values (a few)
         for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
-            body = expanded[body, profiles]
-            v = ports.get(body)
+            v = mine.get(body)
             if v is None:
-                v = ports[body] = _port(bodies[body], g)
-            mtu = v[0] if v[0] is not None else default_mtu(name)
-            iface = ifaces[name] = Interface(name, address or v[4], mtu, description or v[3], v[1], v[2], *v[5:])
-            if "/" in name:
-                iface.lanes = lanes(name, bodies[body].get("speed"))
-            iface.watchdog_priorities = iface.pfc if g.watchdog else frozenset()
-            if iface.address is None:
-                iface.bad_address = bodies[body].get("address")
+                full = expanded[body, profiles]
+                v = ports.get(full)
+                if v is None:
+                    v = ports[full] = _port(bodies[full], g)
+                mine[body] = v
+            address = address or v[4]
+            ifaces[name] = Interface(name, address, v[0] if v[0] is not None else default_mtu(name), description or v[3],
+                                     v[1], v[2], v[5], v[6], v[7], v[8], v[9], v[10], None if address else v[12],
+                                     lanes(name, v[11]) if "/" in name else None, None, v[13])
         facts = device_facts(dev, "eos", files, p, ifaces, "peer group", c.remote, c.member)
         facts.headroom_pool = g.pool
         facts.access = ways[len(out)]
