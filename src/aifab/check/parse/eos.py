@@ -104,8 +104,8 @@ interface {{ name }}
 # aggregates and networks BGP originates, each prefix-list entry's prefix.
 SYNTAX = syntax("   ", "peer group", ("hostname ", "ip prefix-list ", "route-map ", "router bgp ", "qos map dscp ",
                                       "priority-flow-control pause watchdog ", "platform trident mmu "),
-                own=("hostname ", "router bgp ", "   router-id ", "   aggregate-address ", "   network ",
-                     r"   seq \d+ permit "))
+                own={"hostname ": ("hostname ",), "ip prefix-list ": (r"   seq \d+ permit ",),
+                     "router bgp ": ("router bgp ", "   router-id ", "   aggregate-address ", "   network ")})
 
 _PROFILE = re.compile(r"\nqos profile (\S+)((?:\n   [^\n]*+)*+)")  # a literal start: searched at C speed
 _APPLIED = re.compile(r"\n   service-profile (\S+)(?![^\n])")

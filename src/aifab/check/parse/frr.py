@@ -55,8 +55,8 @@ router bgp {{ asn | to_int }}
 # FRR indents by one space; ttp reads the hostname, prefix lists, route maps and BGP (the values of
 # one device alone in them masked: hostname, ASN, router ID, aggregates, networks, prefix-list prefixes).
 SYNTAX = syntax(" ", "peer-group", ("hostname ", "ip prefix-list ", "route-map ", "router bgp "),
-                own=("hostname ", "router bgp ", " bgp router-id ", "  aggregate-address ", "  network ",
-                     r"ip prefix-list \S+ seq \d+ permit "))
+                own={"hostname ": ("hostname ",), "ip prefix-list ": (r"ip prefix-list \S+ seq \d+ permit ",),
+                     "router bgp ": ("router bgp ", " bgp router-id ", "  aggregate-address ", "  network ")})
 
 SHELL = """
 <group name="mtu*">

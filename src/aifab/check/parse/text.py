@@ -149,14 +149,17 @@ class Syntax:
     member: re.Pattern[str]  # an address neighbor's peer group: (address, group)
     address_neighbor: re.Pattern[str]  # any line of an address neighbor
     read: tuple[str, ...]  # first words of the top-level blocks ttp reads
-    own: re.Pattern[str] | None = None  # a line holding a value of one device alone: (the line up to it, the value)
+    kind: re.Pattern[str]  # matches the start of a block ttp reads: which of ``read`` it is
+    own: dict[str, re.Pattern[str]]  # block kind -> a line in it holding a value of one device alone:
+    # (the line up to it, the value)
 
 
-def syntax(indent: str, group_word: str, read: tuple[str, ...], own: tuple[str, ...] = ()) -> Syntax:
+def syntax(indent: str, group_word: str, read: tuple[str, ...], own: dict[str, tuple[str, ...]] | None = None) -> Syntax:
     """The expressions for a platform that indents one level by ``indent`` and spells peer group
     membership ``group_word``. An interface's ``description`` is taken where the platform writes it
-    (first), its address from the first ``ip`` line. ``own``: expressions of the start of a line
-    whose next word is a value of one device alone (masked in the text ttp reads, see :data:`MASK`)."""
+    (first), its address from the first ``ip`` line. ``own``: for a kind of block (one of ``read``),
+    expressions of the start of a line in it whose next word is a value of one device alone (masked
+    in the text ttp reads, see :data:`MASK`)."""
     i = re.escape(indent)
     end = r"(?![^\n])"  # at the end of its line
     # Possessive quantifiers (``*+``, ``?+``): nothing after a part needs it to give back text, and
@@ -168,7 +171,8 @@ def syntax(indent: str, group_word: str, read: tuple[str, ...], own: tuple[str, 
         member=re.compile(rf"\n{i}neighbor (\d\S*+) {re.escape(group_word)} (\S++){end}"),  # by neighbors()
         address_neighbor=re.compile(rf"\n{i}neighbor \d[^\n]*+"),
         read=read,
-        own=re.compile(rf"^((?:{'|'.join(own)}))([^{MASK}\s]++)", re.M) if own else None)
+        kind=re.compile("|".join(map(re.escape, read))),  # the first of ``read`` that matches, as startswith
+        own={kind: re.compile(rf"^((?:{'|'.join(starts)}))([^{MASK}\s]++)", re.M) for kind, starts in (own or {}).items()})
 
 
 class Split(NamedTuple):
@@ -201,7 +205,7 @@ def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
     remote: dict[str, str] = {}
     member: dict[str, str] = {}
     masked: list[str] = []
-    own = how.own if MASK not in text else None  # a text holding the mask itself is read as it is
+    own = how.own if MASK not in text else {}  # a text holding the mask itself is read as it is
     rest = "".join(parts[::step])
     knobs: dict[str, frozenset[str]] = {}
 
@@ -210,17 +214,18 @@ def split(text: str, how: Syntax, canon: dict[Body, Body]) -> Split:
         return f"{m[1]}{MASK}{len(masked) - 1}"
 
     for block in _BLOCK.split(rest):
-        if not block.startswith(how.read):
+        m = how.kind.match(block)
+        if m is None:
             continue
-        kind = next(k for k in how.read if block.startswith(k))
+        kind = m[0]
         if kind == "router bgp ":
             for name, found in loop_knobs(block).items():
                 knobs[name] = knobs.get(name, frozenset()) | found
             remote.update(how.remote_as.findall(block))
             member.update(how.member.findall(block))
             block = how.address_neighbor.sub("", block)
-        if own is not None:
-            block = own.sub(mask, block)
+        if kind in own:
+            block = own[kind].sub(mask, block)
         chunks[kind] = chunks.get(kind, "") + (block if block.endswith("\n") else block + "\n")
     names = list(map(intern, parts[1::step]))  # the same few hundred names on every device: one string each
     return Split(list(chunks.values()), names, parts[2::step], parts[4::step], bodies, remote, member, masked, rest,
