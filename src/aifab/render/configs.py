@@ -96,6 +96,7 @@ Texts = list[tuple[str, str, dict[str, str]]]  # devices (name, platform) and th
 BATCH = 64  # devices whose texts are kept for the consumer at once (the parser waits for at most one more)
 FIRST_BATCH = 16  # the first batch, smaller: the parser waits for it (~0.04 s less at 32k GPUs)
 OWN_SHARE = 0.08  # of the rendering of configs written to disk, done by the process that parses them (see write_and_consume)
+OWN_SHARE_UNWRITTEN = 0.12  # of the rendering of configs kept in memory (aifab review), done by the same
 FIXED_WEIGHT = 20  # a device's sections that do not grow with its ports, as so many ports (see _share)
 
 
@@ -294,10 +295,11 @@ def write_and_consume(design: Design, out: Path | None, consume: Callable[[Rende
 
     With two processes and ``parse``, this one parses the texts: the forked renderer says which files
     it has written and this process reads them back (from the page cache: a text costs far less to
-    share than the objects parsed from it; it renders :data:`OWN_SHARE` of the devices too, as
-    writing the files slows the renderer), or, when nothing is written, where in a :class:`_Spool`
-    it put their texts (this process renders none). Once done, the renderer parses half of the
-    batches this process has not begun (:class:`_Handoff`). With two processes and no ``parse``,
+    share than the objects parsed from it), or, when nothing is written, where in a :class:`_Spool`
+    it put their texts. This process renders a share first (:data:`OWN_SHARE`, or
+    :data:`OWN_SHARE_UNWRITTEN`: parsing a text costs less than rendering and diffing it); once
+    done, the renderer parses half of the batches this process has not begun (:class:`_Handoff`):
+    a share set too large costs little. With two processes and no ``parse``,
     each renders half. With more, one parser would wait for the renderers: each process renders and
     parses a share, and each forked one sends its facts back."""
     configs = out / "configs" if out is not None else None
@@ -310,7 +312,7 @@ def write_and_consume(design: Design, out: Path | None, consume: Callable[[Rende
         here = jobs == 2 and parse is not None  # this process parses the texts, the renderer the last of them
         spool = _Spool() if here and configs is None else None  # the texts only go to parse
         handoff = _Handoff() if here else None
-        own = _share(devices, 1 / jobs) if not here else _share(devices, OWN_SHARE) if configs is not None else 0
+        own = _share(devices, 1 / jobs if not here else OWN_SHARE if configs is not None else OWN_SHARE_UNWRITTEN)
         size = -(-(len(devices) - own) // (jobs - 1))
         shares = [devices[i:i + size] for i in range(own, len(devices), size)]
         calls = [(_render_beside, (design, configs, consume, parse, share, spool, handoff)) if handoff else
