@@ -12,7 +12,7 @@ import pytest
 
 from aifab.forked import AVAILABLE
 from aifab.pipeline import OutputError, build
-from aifab.render.configs import BATCH, FIRST_BATCH, FORK_THRESHOLD
+from aifab.render.configs import FORK_THRESHOLD
 from tests.test_render_helpers import ROOT
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs os.fork (Linux, macOS)")
@@ -203,11 +203,6 @@ def test_rendering_without_writing_gives_the_parser_the_texts_a_build_writes(clu
     assert [dev for batch in consumed for _, dev, _ in batch] == [d.name for d in design.devices()]
     on_disk = {p.name: p.read_text() for p in configs.iterdir()}
     assert {n: t for _, files in texts for n, t in files.items()} == on_disk
-    if jobs < 3:  # the renderer's batches (with two, after this process's own share): a smaller first one
-        own = [batch for batch in consumed if jobs == 2 and batch[0][0] == os.getpid()]
-        sizes = [len(batch) for batch in consumed[len(own):]]
-        assert sizes[0] == FIRST_BATCH and set(sizes[1:-1]) <= {BATCH} and 0 < sizes[-1] <= BATCH
-        assert len(sizes) > 1 and sum(sizes) + sum(map(len, own)) == len(texts) and (jobs == 1) == (not own)
 
 
 def test_without_memfd_the_texts_pass_through_a_temporary_file(cluster_intent: Path, tmp_path: Path,
