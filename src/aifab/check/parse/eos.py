@@ -273,6 +273,8 @@ def parse(items: Iterable[tuple[str, tuple[str, ...], dict[str, str]]]) -> list[
     for (dev, files), (c, p), profiles in zip(heads, read, applied, strict=True):
         g = _globals(p)
         ports = _PORTS.setdefault(g, {})
+        if len(ports) >= CACHE_LIMIT:  # a long-lived process parsing many builds
+            ports.clear()
         ifaces = {}
         mine: dict[Body, tuple[Any, ...]] = {}  # this switch's bodies as cut -> their values (a few)
         for name, description, address, body in zip(c.names, c.descriptions, c.addresses, c.bodies, strict=True):
