@@ -114,7 +114,7 @@ def test_renderers_consume_their_devices_and_of_two_processes_one_parses_the_tex
 
 
 def _slow_texts(batch: list) -> list[tuple[int, str, str]]:
-    time.sleep(0.02)  # a parser slower than the renderer, as at 32k GPUs
+    time.sleep(0.02)  # a parser slower than the renderer (how the two compare depends on the machine and platforms)
     return [(os.getpid(), name, "".join(files.values())) for name, _, files in batch]
 
 
@@ -122,9 +122,9 @@ def _slow_texts(batch: list) -> list[tuple[int, str, str]]:
 def test_a_renderer_done_first_parses_the_last_half_of_the_batches_not_begun(cluster_intent: Path, tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch,
                                                                             write: bool) -> None:
-    """With two processes the parser is the slower: once the forked renderer has rendered every
-    device it parses the last of the batches this process has not begun. Every text is parsed once,
-    in order, as rendered, whichever process parsed it."""
+    """With two processes and a parser slower than the renderer (made so here), once the forked
+    renderer has rendered every device it parses the last of the batches this process has not begun.
+    Every text is parsed once, in order, as rendered, whichever process parsed it."""
     from aifab.render import configs
     from aifab.render.configs import write_and_consume
 
